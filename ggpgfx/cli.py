@@ -1,0 +1,226 @@
+"""The `ggp` command: run, validate, show and inspect graphs; areas add their own commands."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ggpgfx.errors import GgpError
+
+app = typer.Typer(help="GGP-GFX: dataflow graphs for live game-broadcast graphics.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+state: dict[str, Any] = {"debug": False}
+
+#: Modules that add commands of their area; each defines register(app). Imported when present.
+AREA_MODULES = ["ggpgfx.runtime.cli_ray", "ggpgfx.poker.cli", "ggpgfx.services.cli", "ggpgfx.cards.cli",
+                "ggpgfx.render.cli", "ggpgfx.media.cli", "ggpgfx.rfid.cli"]
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
+          quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")] = False) -> None:
+    state["debug"] = debug
+    level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("numba", "matplotlib", "PIL", "asyncio", "aioice", "aiortc", "urllib3", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _parse_sets(values: list[str]) -> list[tuple[str, str, Any]]:
+    import yaml
+
+    result = []
+    for item in values:
+        key, sep, raw = item.partition("=")
+        node, dot, param = key.partition(".")
+        if not sep or not dot or not node or not param:
+            raise typer.BadParameter(f"--set {item!r}: use NODE.PARAM=VALUE")
+        result.append((node, param, yaml.safe_load(raw) if raw else ""))
+    return result
+
+
+def _load_with_sets(file: Path, sets: list[str]) -> Any:
+    """Load a graph file applying --set overrides before validation, so errors still point at the file."""
+    from ggpgfx.errors import GraphError
+    from ggpgfx.graph.load import parse_yaml, read_graph_text
+    from ggpgfx.graph.validate import resolve_data
+
+    data, smap, diags = parse_yaml(read_graph_text(file), str(file))
+    if not diags and isinstance(data, dict):
+        for node, param, value in _parse_sets(sets):
+            nodes = data.get("nodes") or {}
+            if node not in nodes:
+                raise GraphError(f"--set {node}.{param}: no node '{node}' in {file}")
+            nodes[node].setdefault("params", {})[param] = value
+        resolved, diags = resolve_data(data, smap)
+        if not diags:
+            return resolved
+    raise GraphError(diags)
+
+
+@app.command()
+def run(
+    file: Annotated[Path, typer.Argument(help="Graph YAML file.")],
+    executor: Annotated[str | None, typer.Option(help="local or ray (default: the graph's settings.executor, else local).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a param: NODE.PARAM=VALUE (repeatable).")] = None,
+    max_frames: Annotated[int | None, typer.Option(help="Stop each source after N frames.")] = None,
+    duration: Annotated[float | None, typer.Option(help="Stop sources after this many seconds of media time.")] = None,
+    realtime: Annotated[bool | None, typer.Option("--realtime/--no-realtime", help="Pace sources by pts, or run flat out.")] = None,
+    stats_json: Annotated[Path | None, typer.Option(help="Write per-node metrics as JSON here at the end.")] = None,
+    address: Annotated[str | None, typer.Option(help="Ray cluster: auto, HOST:PORT or ray://... (ray executor).")] = None,
+) -> None:
+    """Run a graph until its sources end (or Ctrl-C), with a live table of per-node stats."""
+    from ggpgfx.runtime.display import StatsDisplay
+    from ggpgfx.runtime.local import RunOptions
+    from ggpgfx.runtime.run import make_executor
+
+    resolved = _load_with_sets(file, set_ or [])
+    chosen = executor or resolved.spec.settings.executor or "local"
+    display = StatsDisplay(resolved.name, chosen)
+    options = RunOptions(realtime=realtime, max_frames=max_frames, duration_s=duration, on_stats=display.update,
+                         stats_interval_s=0.5 if display.live else 5.0)
+    kwargs = {"address": address} if chosen == "ray" and address else {}
+    runner = make_executor(resolved, chosen, options, **kwargs)
+    with display:
+        result = runner.run()
+    display.final(result)
+    if stats_json:
+        stats_json.parent.mkdir(parents=True, exist_ok=True)
+        stats_json.write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
+    if result.error is not None:
+        raise result.error
+    if result.interrupted:
+        raise typer.Exit(130)
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="Graph YAML files.")]) -> None:
+    """Check graph files; print every problem as FILE:LINE:COL: error: ... and exit non-zero if any."""
+    from ggpgfx.graph.load import read_graph_text
+    from ggpgfx.graph.validate import resolve_text
+
+    failed = 0
+    for file in files:
+        try:
+            _, diags = resolve_text(read_graph_text(file), str(file))
+        except GgpError as exc:
+            typer.echo(f"{file}:1:1: error: {exc}", err=True)
+            failed += 1
+            continue
+        for d in diags:
+            typer.echo(d.format(), err=True)
+        if diags:
+            failed += 1
+        else:
+            typer.echo(f"{file}: ok")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def nodes(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+    """List every node type with its ports and params."""
+    from ggpgfx.graph.describe import describe_all
+    from ggpgfx.graph.registry import broken_modules
+
+    described = describe_all()
+    if as_json:
+        typer.echo(json.dumps({"nodes": described, "unavailable": broken_modules()}, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="node types")
+    for col in ("type", "inputs", "outputs", "params", "summary"):
+        table.add_column(col)
+    for d in described:
+        ins = ", ".join(f"{p['name']}:{p['type']}" + (f"({p['policy']})" if p["policy"] != "queue" else "") for p in d["inputs"])
+        outs = ", ".join(f"{p['name']}:{p['type']}" for p in d["outputs"])
+        params = ", ".join(p["name"] + ("*" if p["required"] else "") for p in d["params"])
+        table.add_row(d["type"], ins, outs, params, d["summary"])
+    console = Console()
+    console.print(table)
+    for module, why in broken_modules().items():
+        console.print(f"[yellow]unavailable[/]: {module}: {why}")
+
+
+@app.command()
+def show(file: Annotated[Path, typer.Argument(help="Graph YAML file.")],
+         format: Annotated[str, typer.Option("--format", "-f", help="text, dot or svg")] = "text",
+         output: Annotated[Path | None, typer.Option("-o", help="Write here instead of stdout.")] = None) -> None:
+    """Print a picture of the graph: text, Graphviz dot, or SVG (needs the `dot` program)."""
+    from ggpgfx.graph.describe import graph_dot, graph_svg, graph_text
+    from ggpgfx.graph.load import load_graph
+
+    resolved = load_graph(file)
+    renderers = {"text": graph_text, "dot": graph_dot, "svg": graph_svg}
+    if format not in renderers:
+        raise typer.BadParameter(f"--format must be one of {', '.join(renderers)}")
+    text = renderers[format](resolved)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of graph files."""
+    from ggpgfx.graph.model import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=2))
+
+
+def _register_areas() -> None:
+    for name in AREA_MODULES:
+        try:
+            found = importlib.util.find_spec(name)
+        except ModuleNotFoundError:
+            found = None
+        if found is None:
+            continue
+        module = importlib.import_module(name)
+        module.register(app)
+
+
+def main() -> None:
+    """Console entry point: user mistakes become one line on stderr and an exit code."""
+    _register_areas()
+    debug = "--debug" in sys.argv or os.environ.get("GGP_DEBUG") == "1"
+    try:
+        app(standalone_mode=False)
+    except GgpError as exc:
+        if debug:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors carry their own formatting
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if debug:
+            raise
+        typer.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    main()

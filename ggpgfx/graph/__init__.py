@@ -1,0 +1,1 @@
+"""The graph model: node API, port types, graph files, validation, authoring API."""

@@ -1,0 +1,133 @@
+"""Read graph YAML keeping the line and column of every key and value, for errors that point at the file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PathKey = tuple[Any, ...]
+
+
+@dataclass
+class Diagnostic:
+    """One validation problem, printed as `FILE:LINE:COL: error: MESSAGE (hint: HINT)`."""
+
+    message: str
+    file: str = "<graph>"
+    line: int = 1
+    col: int = 1
+    hint: str | None = None
+    node: str | None = None
+    port: str | None = None
+
+    def format(self) -> str:
+        """The one-line form shown to users."""
+        text = f"{self.file}:{self.line}:{self.col}: error: {self.message}"
+        return text + (f" (hint: {self.hint})" if self.hint else "")
+
+
+@dataclass
+class SourceMap:
+    """Positions of keys and values in the YAML text, by path such as ('nodes', 'src', 'type')."""
+
+    file: str = "<graph>"
+    keys: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    values: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    duplicates: list[tuple[PathKey, tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+
+    def at(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
+        """Best known position for a path: the exact one or that of its nearest ancestor."""
+        table = self.keys if key else self.values
+        probe = tuple(path)
+        while probe:
+            if probe in table:
+                return table[probe]
+            other = self.values if key else self.keys
+            if probe in other:
+                return other[probe]
+            probe = probe[:-1]
+        return (1, 1)
+
+    def diag(self, path: PathKey, message: str, *, hint: str | None = None, key: bool = False,
+             node: str | None = None, port: str | None = None) -> Diagnostic:
+        """A Diagnostic positioned at `path`."""
+        line, col = self.at(path, key=key)
+        return Diagnostic(message, self.file, line, col, hint, node, port)
+
+
+def _pos(node: yaml.Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: PathKey, smap: SourceMap) -> Any:
+    smap.values[path] = _pos(node)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        first_seen: dict[Any, tuple[int, int]] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            child = (*path, key)
+            if key in result:
+                smap.duplicates.append((child, _pos(key_node), first_seen[key]))
+                continue
+            first_seen[key] = _pos(key_node)
+            smap.keys[child] = _pos(key_node)
+            result[key] = _convert(loader, value_node, child, smap)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(loader, item, (*path, i), smap) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def parse_yaml(text: str, file: str = "<graph>") -> tuple[Any, SourceMap, list[Diagnostic]]:
+    """Parse YAML into plain data plus a SourceMap; syntax errors come back as diagnostics."""
+    smap = SourceMap(file)
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = None if root is None else _convert(loader, root, (), smap)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "malformed YAML"
+        return None, smap, [Diagnostic(f"invalid YAML: {problem}", file, line, col)]
+    except yaml.YAMLError as exc:
+        return None, smap, [Diagnostic(f"invalid YAML: {exc}", file)]
+    finally:
+        loader.dispose()
+    return data, smap, []
+
+
+def read_graph_text(path: str | Path) -> str:
+    """Text of a graph file, with a clear error when it cannot be read."""
+    from ggpgfx.errors import GraphError
+
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise GraphError(f"{p}: graph file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GraphError(f"{p}: cannot read graph file: {exc}") from None
+
+
+def validate_text(text: str, filename: str = "graph.yaml") -> list[Diagnostic]:
+    """Every problem in a graph given as YAML text (empty when valid)."""
+    from ggpgfx.graph.validate import resolve_text
+
+    _, diagnostics = resolve_text(text, filename)
+    return diagnostics
+
+
+def load_graph(path: str | Path) -> Any:
+    """Read and validate a graph file; returns a ResolvedGraph or raises GraphError with every problem."""
+    from ggpgfx.errors import GraphError
+    from ggpgfx.graph.validate import resolve_text
+
+    resolved, diagnostics = resolve_text(read_graph_text(path), str(path))
+    if diagnostics or resolved is None:
+        raise GraphError(diagnostics)
+    return resolved

@@ -1,0 +1,146 @@
+"""The node API: ports, Params, resources and lifecycle declared on one class."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from ggpgfx.graph.ports import ArrowTable, Port, VideoCaps
+from ggpgfx.media.frames import VideoFrame
+
+__all__ = ["ArrowTable", "Message", "Node", "NodeContext", "NoParams", "Port", "Resources", "VideoCaps",
+           "register_node"]
+
+
+@dataclass(slots=True)
+class Message:
+    """One message on an edge: payload plus pts (µs), sequence number and source wall time (ns)."""
+
+    payload: Any
+    pts: int
+    seq: int
+    origin_ns: int
+
+
+class NoParams(BaseModel):
+    """Parameters of a node type that takes none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Resources(BaseModel):
+    """What a node needs: CPUs, a GPU fraction, memory, and custom Ray resources (extra keys)."""
+
+    model_config = ConfigDict(extra="allow")
+    cpu: float = 0.0
+    gpu: float = 0.0
+    memory_mb: int = 0
+
+    def custom(self) -> dict[str, float]:
+        """Custom resource requests (such as `rfid_reader: 1`)."""
+        return {k: float(v) for k, v in (self.model_extra or {}).items()}
+
+
+@dataclass
+class NodeContext:
+    """What the runtime tells a node about where it runs."""
+
+    graph_name: str = "graph"
+    node_id: str = "node"
+    fps: float = 30.0
+    realtime: bool = True
+    home: Path = field(default_factory=lambda: Path.home() / ".ggp")
+    settings: dict[str, Any] = field(default_factory=dict)
+    device: str = "cpu"
+
+
+class Node:
+    """Base class of every node type. Subclasses declare ports, Params and resources as class attributes."""
+
+    type_name: ClassVar[str] = ""
+    inputs: ClassVar[dict[str, Port]] = {}
+    outputs: ClassVar[dict[str, Port]] = {}
+    Params: ClassVar[type[BaseModel]] = NoParams
+    resources: ClassVar[Resources] = Resources()
+
+    def __init__(self, node_id: str, params: BaseModel | None = None, context: NodeContext | None = None) -> None:
+        self.id = node_id
+        self.params: Any = params if params is not None else self.Params()
+        self.context = context or NodeContext(node_id=node_id)
+        self.log = logging.getLogger(f"ggpgfx.node.{node_id}")
+        self._emit_hook: Callable[[str, Any, int | None], None] | None = None
+        self._latest: dict[str, Message] = {}
+
+    # -- lifecycle hooks, overridden by node types ------------------------------------------------
+    def setup(self) -> None:
+        """Acquire codecs, models, sockets. Called once, in the thread that will run the node."""
+
+    def process(self, port: str, msg: Message) -> None:
+        """Handle one message arriving on a `queue` input."""
+        raise NotImplementedError(f"{type(self).__name__} has queue inputs but does not implement process()")
+
+    def process_sync(self, messages: dict[str, Message]) -> None:
+        """Handle one set of pts-aligned messages, one per `sync` input."""
+        raise NotImplementedError(f"{type(self).__name__} has sync inputs but does not implement process_sync()")
+
+    def on_latest(self, port: str, msg: Message) -> None:
+        """Called when a `latest` input receives a new value (after `latest()` reflects it)."""
+
+    def tick(self) -> bool:
+        """Source nodes: emit zero or more messages; return False when the source is exhausted."""
+        raise NotImplementedError(f"{type(self).__name__} is a source but does not implement tick()")
+
+    def on_eos(self) -> None:
+        """Every input has ended: flush buffered output (encoders, muxers) before teardown."""
+
+    def teardown(self) -> None:
+        """Release what setup acquired. Called even after an error."""
+
+    def snapshot(self) -> Any | None:
+        """Stateful nodes: a picklable snapshot of their state, or None when stateless."""
+        return None
+
+    def restore(self, state: Any) -> None:
+        """Stateful nodes: restore from the value `snapshot()` returned."""
+
+    @classmethod
+    def negotiate(cls, params: BaseModel, input_caps: dict[str, VideoCaps]) -> dict[str, VideoCaps]:
+        """Caps of each video output given the params and upstream caps (default: declared or passed through)."""
+        result: dict[str, VideoCaps] = {}
+        upstream = next(iter(input_caps.values()), None) if len(input_caps) == 1 else None
+        for name, port in cls.outputs.items():
+            if port.type is not VideoFrame:
+                continue
+            declared = port.caps or VideoCaps()
+            result[name] = declared.merge(upstream) if upstream else declared
+        return result
+
+    # -- provided by the runtime ------------------------------------------------------------------
+    def emit(self, port: str, payload: Any, pts: int | None = None) -> None:
+        """Send a payload on an output port; pts defaults to that of the message being processed."""
+        if self._emit_hook is None:
+            raise RuntimeError(f"node '{self.id}' emitted on '{port}' outside a running graph")
+        self._emit_hook(port, payload, pts)
+
+    def latest(self, port: str) -> Any | None:
+        """The newest payload received on a `latest` input, or None before the first one."""
+        msg = self._latest.get(port)
+        return None if msg is None else msg.payload
+
+    @classmethod
+    def is_source(cls) -> bool:
+        """True for node types with no inputs."""
+        return not cls.inputs
+
+
+def register_node(cls: type[Node]) -> type[Node]:
+    """Class decorator: add a node type to the registry under its `type_name`."""
+    from ggpgfx.graph.registry import add_node_type
+
+    add_node_type(cls)
+    return cls

@@ -1,0 +1,83 @@
+"""The node-type registry: the built-in pack under `ggpgfx.nodes` plus entry points `ggpgfx.nodes`."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+import re
+import threading
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ggpgfx.graph.node import Node
+
+log = logging.getLogger(__name__)
+
+TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+ENTRY_POINT_GROUP = "ggpgfx.nodes"
+
+_types: dict[str, type[Node]] = {}
+_broken: dict[str, str] = {}  # module or entry point -> why it failed to load
+_loaded = False
+_lock = threading.RLock()
+
+
+def add_node_type(cls: type[Node]) -> None:
+    """Register one node class; the same name twice from different classes is an error."""
+    name = cls.type_name
+    if not TYPE_NAME.match(name or ""):
+        raise ValueError(f"{cls.__module__}.{cls.__qualname__}: type_name {name!r} must look like 'stage.name'")
+    if not (cls.__doc__ or "").strip():
+        raise ValueError(f"node type {name} ({cls.__qualname__}) needs a docstring")
+    with _lock:
+        existing = _types.get(name)
+        if existing is not None and existing.__qualname__ != cls.__qualname__:
+            raise ValueError(f"node type {name} registered twice: {existing.__module__} and {cls.__module__}")
+        _types[name] = cls
+
+
+def _load_builtin() -> None:
+    import ggpgfx.nodes as pack
+
+    for info in pkgutil.walk_packages(pack.__path__, prefix=pack.__name__ + "."):
+        if info.ispkg:
+            continue
+        try:
+            importlib.import_module(info.name)
+        except Exception as exc:  # a node pack with a missing optional dependency must not break the rest
+            _broken[info.name] = f"{type(exc).__name__}: {exc}"
+            log.debug("could not load node module %s", info.name, exc_info=True)
+
+
+def _load_entry_points() -> None:
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            loaded = ep.load()
+            if callable(loaded) and not isinstance(loaded, type):
+                loaded()
+        except Exception as exc:
+            _broken[f"entry point {ep.name} ({ep.value})"] = f"{type(exc).__name__}: {exc}"
+
+
+def load_all(refresh: bool = False) -> dict[str, type[Node]]:
+    """Every registered node type by name, loading the built-in pack and entry points once."""
+    global _loaded
+    with _lock:
+        if refresh or not _loaded:
+            _loaded = True
+            _load_builtin()
+            _load_entry_points()
+        return dict(_types)
+
+
+def get_node_type(name: str) -> type[Node] | None:
+    """The node class registered as `name`, or None."""
+    return load_all().get(name)
+
+
+def broken_modules() -> dict[str, str]:
+    """Node modules that failed to import, with the reason (shown by `ggp nodes` and validation hints)."""
+    load_all()
+    return dict(_broken)

@@ -1,0 +1,115 @@
+"""VideoFrame, AudioFrame and Packet: the media messages that cross graph ports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+#: Pixel formats and their plane layouts as (height divisor, width divisor, channels) per plane.
+PLANE_LAYOUTS: dict[str, tuple[tuple[int, int, int], ...]] = {
+    "yuv420p": ((1, 1, 1), (2, 2, 1), (2, 2, 1)),
+    "nv12": ((1, 1, 1), (2, 2, 2)),
+    "gray": ((1, 1, 1),),
+    "rgb24": ((1, 1, 3),),
+    "bgr24": ((1, 1, 3),),
+    "rgba": ((1, 1, 4),),
+}
+
+#: Neutral (black) value of each plane for limited-range YUV.
+_BLACK = {"yuv420p": (16, 128, 128), "nv12": (16, 128), "gray": (0,), "rgb24": (0,), "bgr24": (0,), "rgba": (0,)}
+
+
+def plane_shapes(pixel_format: str, width: int, height: int) -> list[tuple[int, ...]]:
+    """Array shapes of each plane of a frame with this format and size."""
+    try:
+        layout = PLANE_LAYOUTS[pixel_format]
+    except KeyError:
+        raise ValueError(f"unknown pixel format {pixel_format!r}; known: {', '.join(PLANE_LAYOUTS)}") from None
+    shapes: list[tuple[int, ...]] = []
+    for hdiv, wdiv, channels in layout:
+        h, w = (height + hdiv - 1) // hdiv, (width + wdiv - 1) // wdiv
+        shapes.append((h, w) if channels == 1 else (h, w, channels))
+    return shapes
+
+
+@dataclass(slots=True)
+class VideoFrame:
+    """A video frame: planes in host (numpy) or device (CuPy/torch) memory, format, size and pts (µs)."""
+
+    planes: list[Any]
+    format: str
+    width: int
+    height: int
+    pts: int = 0
+    device: str = "cpu"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def blank(cls, width: int, height: int, pixel_format: str = "yuv420p", pts: int = 0) -> VideoFrame:
+        """A black frame of the given size and format."""
+        planes = [np.full(shape, value, dtype=np.uint8)
+                  for shape, value in zip(plane_shapes(pixel_format, width, height), _BLACK[pixel_format], strict=False)]
+        return cls(planes, pixel_format, width, height, pts)
+
+    @property
+    def nbytes(self) -> int:
+        """Total bytes of all planes."""
+        return int(sum(p.nbytes for p in self.planes))
+
+    def copy(self) -> VideoFrame:
+        """A deep copy with writable planes (frames read from Ray's object store are read-only)."""
+        return VideoFrame([p.copy() for p in self.planes], self.format, self.width, self.height, self.pts,
+                          self.device, dict(self.meta))
+
+    def writable(self) -> VideoFrame:
+        """This frame if every plane is writable, else a copy."""
+        if all(getattr(p, "flags", None) is None or p.flags.writeable for p in self.planes):
+            return self
+        return self.copy()
+
+    def check(self) -> None:
+        """Raise ValueError when the planes do not match the declared format and size."""
+        expected = plane_shapes(self.format, self.width, self.height)
+        got = [tuple(p.shape) for p in self.planes]
+        if got != expected:
+            raise ValueError(f"{self.format} {self.width}x{self.height} frame needs planes {expected}, got {got}")
+
+
+@dataclass(slots=True)
+class AudioFrame:
+    """A block of audio samples: `samples` is (channels, n) for planar or (n, channels) for packed formats."""
+
+    samples: np.ndarray
+    sample_rate: int
+    layout: str = "stereo"
+    format: str = "fltp"
+    pts: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sample_count(self) -> int:
+        """Samples per channel."""
+        return int(self.samples.shape[-1] if self.format.endswith("p") else self.samples.shape[0])
+
+
+@dataclass(slots=True)
+class Packet:
+    """An encoded packet with its stream's codec parameters; pts/dts in `time_base` units."""
+
+    data: bytes
+    pts: int | None
+    dts: int | None
+    time_base: Fraction
+    keyframe: bool = False
+    kind: str = "video"  # "video" or "audio"
+    codec: str = "h264"
+    duration: int = 0
+    stream_info: dict[str, Any] = field(default_factory=dict)  # width, height, sample_rate, extradata, ...
+
+    @property
+    def pts_us(self) -> int:
+        """Presentation time in microseconds."""
+        return int((self.pts or 0) * self.time_base * 1_000_000)

@@ -1,0 +1,209 @@
+"""Messages that cross graph ports for poker: card reads, operator actions, game events, table state.
+
+These are the shared contract between the table simulator and RFID/vision ingest (producers of
+reads and actions), the rules nodes (consumers of both, producers of events and TableState) and
+the renderer (consumer of TableState). Extend additively; never rename a field.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field
+
+# A card is two characters: rank (23456789TJQKA) then suit (cdhs), e.g. "Ah", "Td".
+Card = str
+
+#: One row per card read. `zone` is "seat", "board", "muck" or "burn"; `seat` is the seat number
+#: for zone "seat" and -1 otherwise. `card` is null when the tag is not registered to a card.
+CARD_READS_SCHEMA = pa.schema(
+    [
+        ("pts", pa.int64()),
+        ("zone", pa.string()),
+        ("seat", pa.int16()),
+        ("card", pa.string()),
+        ("tag_uid", pa.string()),
+        ("source", pa.string()),  # "rfid", "vision", "sim", "fused"
+        ("confidence", pa.float32()),
+    ]
+)
+
+#: One row per card found in a camera image; boxes are in pixels of that camera's frame.
+DETECTIONS_SCHEMA = pa.schema(
+    [
+        ("pts", pa.int64()),
+        ("camera", pa.string()),
+        ("zone", pa.string()),
+        ("seat", pa.int16()),
+        ("card", pa.string()),
+        ("confidence", pa.float32()),
+        ("x0", pa.float32()),
+        ("y0", pa.float32()),
+        ("x1", pa.float32()),
+        ("y1", pa.float32()),
+    ]
+)
+
+
+def card_reads_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """Build a CardReads table from row dicts (missing optional fields get defaults)."""
+    full = [
+        {
+            "pts": int(r.get("pts", 0)),
+            "zone": r["zone"],
+            "seat": int(r.get("seat", -1)),
+            "card": r.get("card"),
+            "tag_uid": r.get("tag_uid", ""),
+            "source": r.get("source", "sim"),
+            "confidence": float(r.get("confidence", 1.0)),
+        }
+        for r in rows
+    ]
+    return pa.Table.from_pylist(full, schema=CARD_READS_SCHEMA)
+
+
+Game = Literal["nlhe", "plhe", "flhe", "plo", "plo5", "plo6", "plo8", "plo5_8", "shortdeck"]
+
+
+class SeatSetup(BaseModel):
+    """One occupied seat at the start of a hand."""
+
+    model_config = ConfigDict(extra="forbid")
+    seat: int = Field(ge=1, le=10)
+    name: str
+    stack: int = Field(ge=0)
+
+
+class HandSetup(BaseModel):
+    """Everything needed to start a hand: game, seats, stacks, forced bets, button."""
+
+    model_config = ConfigDict(extra="forbid")
+    hand_number: int = 1
+    game: Game = "nlhe"
+    seats: list[SeatSetup]
+    button: int
+    small_blind: int = 0
+    big_blind: int = 0
+    ante: int = 0
+    straddles: list[int] = Field(default_factory=list)
+    bomb_pot: bool = False
+    small_bet: int = 0  # fixed-limit only
+    big_bet: int = 0  # fixed-limit only
+
+
+ActionKind = Literal[
+    "start_hand",
+    "fold",
+    "check",
+    "call",
+    "bet",
+    "raise",
+    "all_in",
+    "undo",
+    "misdeal",
+    "adjust_stack",
+    "hide_graphics",
+    "show_graphics",
+    "showdown",
+    "award_pot",
+    "end_hand",
+    "camera",
+]
+
+
+class OperatorAction(BaseModel):
+    """One entry from the operator (Action Tracker) or the simulator.
+
+    `amount` is the total a bet or raise goes *to*, or the new stack for `adjust_stack`.
+    `hand` is set for `start_hand`. `camera` names a source for a manual camera override.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    kind: ActionKind
+    seat: int | None = None
+    amount: int | None = None
+    hand: HandSetup | None = None
+    camera: str | None = None
+    note: str = ""
+    pts: int = 0
+
+
+class GameEvent(BaseModel):
+    """An event of the game log (for recording, Kafka, hand histories). `key` is idempotent."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str  # unique and stable: "<table>/<hand>/<index>"
+    kind: str
+    hand_number: int
+    pts: int = 0
+    seat: int | None = None
+    amount: int | None = None
+    cards: list[Card] = Field(default_factory=list)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+RevealLevel = Literal["none", "delayed", "live"]
+"""Who may see a hole card: nobody, the delayed broadcast only, or every output (tabled at showdown)."""
+
+SeatStatus = Literal["active", "folded", "all_in", "sitting_out", "empty"]
+Street = Literal["idle", "preflop", "flop", "turn", "river", "showdown", "complete"]
+
+
+class SeatState(BaseModel):
+    """One seat as the renderer shows it."""
+
+    seat: int
+    name: str
+    stack: int
+    bet: int = 0
+    status: SeatStatus = "active"
+    hole_cards: list[Card] = Field(default_factory=list)
+    revealed_to: RevealLevel = "delayed"
+    hand_label: str | None = None
+    equity_win: float | None = None  # 0..1
+    equity_tie: float | None = None  # 0..1
+    outs: list[Card] | None = None
+    last_action: str | None = None
+    is_to_act: bool = False
+    is_button: bool = False
+    country: str | None = None
+    photo: str | None = None
+
+
+class PotState(BaseModel):
+    """A main or side pot and the seats that can win it."""
+
+    amount: int
+    eligible_seats: list[int] = Field(default_factory=list)
+
+
+class TableState(BaseModel):
+    """The whole table as the renderer consumes it; a new value on every change (`version` grows)."""
+
+    table: str = "table-1"
+    version: int = 0
+    pts: int = 0
+    hand_number: int = 0
+    game: Game = "nlhe"
+    street: Street = "idle"
+    board: list[Card] = Field(default_factory=list)
+    pots: list[PotState] = Field(default_factory=list)
+    total_pot: int = 0
+    button: int | None = None
+    to_act: int | None = None
+    small_blind: int = 0
+    big_blind: int = 0
+    ante: int = 0
+    last_action: str | None = None
+    seats: list[SeatState] = Field(default_factory=list)
+    graphics_hidden: bool = False
+    equity_method: str | None = None  # "exact" or "monte-carlo ±0.3%"
+    flags: list[str] = Field(default_factory=list)  # e.g. conflicting reads
+
+    def seat(self, number: int) -> SeatState | None:
+        """The seat with this number, or None."""
+        for s in self.seats:
+            if s.seat == number:
+                return s
+        return None

@@ -1,0 +1,1 @@
+"""Executors (local threads, Ray actors), channels, clock and metrics."""

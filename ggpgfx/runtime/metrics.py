@@ -1,0 +1,73 @@
+"""Per-node metrics: counters plus bounded sample windows for latency percentiles."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+WINDOW = 2048  # samples kept per histogram; percentiles describe the recent past
+
+
+@dataclass
+class Histogram:
+    """A bounded window of samples (µs) plus lifetime count and sum."""
+
+    samples: deque[float] = field(default_factory=lambda: deque(maxlen=WINDOW))
+    count: int = 0
+    total: float = 0.0
+
+    def add(self, value: float) -> None:
+        """Record one sample."""
+        self.samples.append(value)
+        self.count += 1
+        self.total += value
+
+    def summary(self) -> dict[str, float]:
+        """count, mean, p50, p90, p99, max over the window."""
+        if not self.samples:
+            return {"count": self.count, "mean": 0.0, "p50": 0.0, "p90": 0.0, "p99": 0.0, "max": 0.0}
+        arr = np.fromiter(self.samples, dtype=np.float64)
+        p50, p90, p99 = np.percentile(arr, [50, 90, 99])
+        return {"count": self.count, "mean": self.total / max(self.count, 1), "p50": float(p50),
+                "p90": float(p90), "p99": float(p99), "max": float(arr.max())}
+
+
+@dataclass
+class NodeMetrics:
+    """Counters and histograms of one node."""
+
+    node_id: str
+    node_type: str
+    messages_in: int = 0
+    messages_out: int = 0
+    drops: int = 0
+    errors: int = 0
+    process_us: Histogram = field(default_factory=Histogram)
+    queue_wait_us: Histogram = field(default_factory=Histogram)
+    latency_us: Histogram = field(default_factory=Histogram)  # end to end, from the source's emit
+    started: float = field(default_factory=time.monotonic)
+    state: str = "created"
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def snapshot(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        with self.lock:
+            elapsed = max(time.monotonic() - self.started, 1e-9)
+            return {
+                "node": self.node_id,
+                "type": self.node_type,
+                "state": self.state,
+                "messages_in": self.messages_in,
+                "messages_out": self.messages_out,
+                "drops": self.drops,
+                "errors": self.errors,
+                "fps_out": self.messages_out / elapsed,
+                "process_us": self.process_us.summary(),
+                "queue_wait_us": self.queue_wait_us.summary(),
+                "latency_us": self.latency_us.summary(),
+            }

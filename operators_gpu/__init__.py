@@ -1,0 +1,1 @@
+"""GPU kernels (CuPy / PyTorch) with CPU twins; nothing here imports CUDA at start-up."""
