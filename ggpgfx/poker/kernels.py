@@ -57,18 +57,22 @@ def evaluate_batch_kernel(hands, card_keys, row_offsets, rank_values, flush_valu
 def omaha_value(hole, n_hole, board, n_board, card_keys, row_offsets, rank_values, flush_values):  # type: ignore[no-untyped-def]
     """Best high value using exactly two hole cards and exactly three board cards."""
     best = 0
-    five = np.empty(5, dtype=np.int64)
     for a in range(n_hole - 1):
         for b in range(a + 1, n_hole):
-            five[0] = hole[a]
-            five[1] = hole[b]
+            pair_key = SUIT_START + card_keys[hole[a]] + card_keys[hole[b]]
             for x in range(n_board - 2):
                 for y in range(x + 1, n_board - 1):
+                    xy_key = pair_key + card_keys[board[x]] + card_keys[board[y]]
                     for z in range(y + 1, n_board):
-                        five[2] = board[x]
-                        five[3] = board[y]
-                        five[4] = board[z]
-                        v = value_of_cards(five, 5, card_keys, row_offsets, rank_values, flush_values)
+                        key = xy_key + card_keys[board[z]]
+                        if key & FLUSH_BITS:
+                            # five cards of one suit: the rank mask is just their five ranks
+                            mask = ((1 << (hole[a] >> 2)) | (1 << (hole[b] >> 2)) | (1 << (board[x] >> 2))
+                                    | (1 << (board[y] >> 2)) | (1 << (board[z] >> 2)))
+                            v = flush_values[mask]
+                        else:
+                            rank_key = key >> 32
+                            v = rank_values[(rank_key & ROW_MASK) + row_offsets[rank_key >> ROW_SHIFT]]
                         if v > best:
                             best = v
     return best
