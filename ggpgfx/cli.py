@@ -196,7 +196,9 @@ def main() -> None:
     _register_areas()
     debug = "--debug" in sys.argv or os.environ.get("GGP_DEBUG") == "1"
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns the code of typer.Exit here
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except GgpError as exc:
         if debug:
             raise

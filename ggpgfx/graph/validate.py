@@ -98,7 +98,9 @@ class _Validator:
         self.smap = smap
         self.diags: list[Diagnostic] = []
         self.nodes: dict[str, ResolvedNode] = {}
+        self.classes: dict[str, type[Node]] = {}  # every node whose type resolved, even with bad params
         self.edges: list[ResolvedEdge] = []
+        self.bad_edges = 0
 
     def error(self, path: PathKey, message: str, **kw: Any) -> None:
         self.diags.append(self.smap.diag(path, message, **kw))
@@ -206,6 +208,7 @@ class _Validator:
                 self.error((*base, "type"), f"node '{node_id}': unknown node type '{spec.type}'"
                            f"{_suggest(spec.type, sorted(types))}", hint="`ggp nodes` lists every type", node=node_id)
             return spec
+        self.classes[node_id] = cls
         params = self._params(node_id, cls, spec.params)
         for port in spec.inputs:
             if port not in cls.inputs:
@@ -245,9 +248,11 @@ class _Validator:
         try:
             spec = EdgeSpec.model_validate(raw)
         except ValidationError as exc:
+            self.bad_edges += 1
             for loc, _kind, msg, _ in _pydantic_problems(exc):
                 text = msg.removeprefix("Value error, ")
-                self.error((*path, *loc), f"edge {index + 1}: {text}",
+                field = f"{'.'.join(map(str, loc))}: " if loc else ""
+                self.error((*path, *loc), f"edge {index + 1}: {field}{text}",
                            hint="write edges as 'node.port -> node.port' or {from: node.port, to: node.port}")
             return None
         label = f"edge '{spec.source} -> {spec.target}'"
@@ -266,25 +271,27 @@ class _Validator:
         return spec
 
     def _endpoint(self, path: PathKey, label: str, node_id: str, port: str, *, output: bool) -> Port | None:
-        node = self.nodes.get(node_id)
-        if node is None:
+        cls = self.classes.get(node_id)
+        if cls is None:
             if node_id not in (self.data.get("nodes") or {}):
                 self.error(path, f"{label}: unknown node '{node_id}'"
                            f"{_suggest(node_id, list((self.data.get('nodes') or {}).keys()))}", node=node_id)
             return None
-        ports = node.cls.outputs if output else node.cls.inputs
+        ports = cls.outputs if output else cls.inputs
         kind = "output" if output else "input"
         if port not in ports:
-            self.error(path, f"{label}: node '{node_id}' ({node.cls.type_name}) has no {kind} port '{port}'"
+            self.error(path, f"{label}: node '{node_id}' ({cls.type_name}) has no {kind} port '{port}'"
                        f"{_suggest(port, list(ports))}", hint=f"{kind}s: {', '.join(ports) or '(none)'}",
                        node=node_id, port=port)
             return None
         return ports[port]
 
     def _unconnected_inputs(self) -> None:
+        if self.bad_edges:
+            return  # an unreadable edge may be the missing connection: do not guess
         connected = {(e.dst, e.spec.dst_port) for e in self.edges}
-        for node_id, node in self.nodes.items():
-            for port, decl in node.cls.inputs.items():
+        for node_id, cls in self.classes.items():
+            for port, decl in cls.inputs.items():
                 if decl.required and (node_id, port) not in connected:
                     self.error(("nodes", node_id), f"node '{node_id}': required input '{port}' "
                                f"({type_label(decl.type)}) is not connected", key=True, node=node_id, port=port,

@@ -1,0 +1,67 @@
+"""Local-executor specifics: realtime pacing, metrics, Ctrl-C from the CLI."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ggpgfx.graph.api import Graph
+
+
+def test_realtime_pacing_follows_pts() -> None:
+    g = Graph("rt", realtime=True)
+    g.add("test.counter", id="src", count=11, step_us=20_000)  # 200 ms of media
+    g.add("sink.collect", id="sink")
+    g.connect("src.out", "sink.inp")
+    began = time.monotonic()
+    g.run()
+    assert 0.18 <= time.monotonic() - began < 1.5
+
+
+def test_metrics_have_histograms_and_latency() -> None:
+    g = Graph("m", realtime=False)
+    g.add("ingest.test_pattern", id="bars", width=64, height=48, frames=30)
+    g.add("util.passthrough", id="fwd")
+    g.add("sink.null", id="sink")
+    g.connect("bars.video", "fwd.inp")
+    g.connect("fwd.out", "sink.inp")
+    result = g.run()
+    stats = result.nodes["fwd"]
+    assert stats["messages_in"] == stats["messages_out"] == 30
+    assert stats["process_us"]["count"] == 30 and stats["queue_wait_us"]["count"] == 30
+    assert result.nodes["sink"]["latency_us"]["p50"] > 0
+    assert set(result.to_json()) == {"graph", "elapsed_s", "interrupted", "error", "nodes"}
+
+
+ENDLESS = """
+name: endless
+settings: {realtime: true, fps: 30}
+nodes:
+  bars: {type: ingest.test_pattern, params: {width: 320, height: 180}}
+  fwd: {type: util.passthrough}
+  sink: {type: sink.stats}
+edges:
+  - bars.video -> fwd.inp
+  - fwd.out -> sink.inp
+"""
+
+
+def test_ctrl_c_stops_cleanly_within_two_seconds(tmp_path: Path) -> None:
+    graph = tmp_path / "endless.yaml"
+    graph.write_text(ENDLESS)
+    stats = tmp_path / "stats.json"
+    proc = subprocess.Popen([sys.executable, "-m", "ggpgfx.cli", "run", str(graph), "--stats-json", str(stats)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    time.sleep(3.0)  # interpreter start plus a second of running
+    assert proc.poll() is None
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=10)
+    assert time.monotonic() - sent < 2.0
+    assert proc.returncode == 130
+    assert stats.exists()  # the run still reported its metrics
+    assert "Traceback" not in proc.stderr.read().decode()
