@@ -1,0 +1,432 @@
+"""Accounts: sign-up, login (password → optional TOTP → tokens), refresh rotation, API keys, members."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from ggpgfx.errors import ServiceError
+from ggpgfx.services import schemas as s
+from ggpgfx.services.base import Service, scoped_get
+from ggpgfx.services.models import (
+    ApiKey,
+    AuditEvent,
+    AuthSession,
+    Membership,
+    Organization,
+    RefreshToken,
+    Subscription,
+    User,
+    utcnow,
+)
+from ggpgfx.services.security import (
+    MFA_AUDIENCE,
+    ROLE_RANK,
+    Principal,
+    TokenSigner,
+    api_key_prefix,
+    burn_password_time,
+    hash_password,
+    new_api_key,
+    new_refresh_token,
+    new_totp_secret,
+    principal_from_access_token,
+    sha256_hex,
+    totp_verify,
+    verify_password,
+)
+
+
+class AccountsService(Service):
+    """Users, organisations, memberships, sessions, tokens and API keys."""
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        cfg = self.settings
+        self.signer = TokenSigner(cfg.jwt_key, cfg.jwt_issuer, cfg.jwt_audience, cfg.access_ttl_s)
+
+    # ---- sign-up and login -------------------------------------------------------------
+    def signup(self, body: s.SignupIn, ip: str = "") -> s.SignupOut:
+        """Create a user, their organisation (free plan) and an owner membership."""
+        from sqlalchemy import select
+
+        email = body.email.strip().lower()
+        with self.context.session() as session:
+            if session.scalars(select(User).where(User.email == email)).first():
+                raise ServiceError("an account with this email already exists", 409)
+            org = Organization(name=body.organization_name)
+            session.add(org)
+            session.flush()
+            user = User(
+                organization_id=org.id, email=email, display_name=body.display_name,
+                password_hash=hash_password(body.password),
+            )
+            session.add(user)
+            session.flush()
+            session.add(Membership(organization_id=org.id, user_id=user.id, role="owner"))
+            session.add(Subscription(organization_id=org.id, plan_code="free"))
+            actor = Principal(organization_id=org.id, role="owner", user_id=user.id, ip=ip)
+            self.audit(session, actor, org.id, "account.signup", f"user:{user.id}")
+            return s.SignupOut(user=s.UserOut.model_validate(user), organization=s.OrganizationOut.model_validate(org))
+
+    def login(self, body: s.LoginIn, user_agent: str = "", ip: str = "") -> s.TokenPair:
+        """Check the password; return tokens, or an MFA challenge when TOTP is on."""
+        from sqlalchemy import select
+
+        with self.context.session() as session:
+            user = session.scalars(select(User).where(User.email == body.email.strip().lower())).first()
+            if user is None:
+                burn_password_time(body.password)
+                raise ServiceError("wrong email or password", 401)
+            if not verify_password(user.password_hash, body.password):
+                self.audit(session, None, user.organization_id, "login.failed", f"user:{user.id}", ip=ip)
+                raise ServiceError("wrong email or password", 401)
+            membership = self._membership(session, user.id, body.organization_id)
+            if user.totp_enabled:
+                token = self.signer.issue(
+                    {"sub": user.id, "org": membership.organization_id}, audience=MFA_AUDIENCE, ttl_s=300
+                )
+                return s.TokenPair(mfa_required=True, mfa_token=token)
+            return self._open_session(session, user, membership, user_agent, ip)
+
+    def verify_mfa(self, body: s.MfaIn, user_agent: str = "", ip: str = "") -> s.TokenPair:
+        """Second login step: a valid MFA token plus the current TOTP code gives tokens."""
+        claims = self.signer.verify(body.mfa_token, audience=MFA_AUDIENCE)
+        with self.context.session() as session:
+            user = session.get(User, claims["sub"])
+            if user is None or not user.totp_enabled or user.totp_secret is None:
+                raise ServiceError("invalid MFA token", 401)
+            secret = self.context.box.decrypt(user.totp_secret, f"totp:{user.id}")
+            if not totp_verify(secret, body.code):
+                self.audit(session, None, claims["org"], "login.mfa_failed", f"user:{user.id}", ip=ip)
+                raise ServiceError("wrong one-time code", 401)
+            membership = self._membership(session, user.id, claims["org"])
+            return self._open_session(session, user, membership, user_agent, ip)
+
+    def refresh(self, body: s.RefreshIn, user_agent: str = "", ip: str = "") -> s.TokenPair:
+        """Rotate a refresh token; presenting a used one revokes its whole session (family)."""
+        from sqlalchemy import select
+
+        digest = sha256_hex(body.refresh_token)
+        with self.context.session() as session:
+            token = session.scalars(select(RefreshToken).where(RefreshToken.token_hash == digest)).first()
+            if token is None:
+                raise ServiceError("invalid refresh token", 401)
+            auth_session = session.get(AuthSession, token.session_id)
+            assert auth_session is not None
+            if auth_session.revoked_at is not None:
+                raise ServiceError("session revoked; log in again", 401)
+            if token.used_at is not None:
+                auth_session.revoked_at = utcnow()
+                auth_session.revoked_reason = "refresh token reuse"
+                self.audit(session, None, token.organization_id, "session.reuse_detected", f"session:{auth_session.id}", ip=ip)
+                raise ServiceError("refresh token already used; the session has been revoked", 401)
+            if token.expires_at < utcnow():
+                raise ServiceError("refresh token expired", 401)
+            membership = self._membership(session, auth_session.user_id, auth_session.organization_id)
+            token.used_at = utcnow()
+            auth_session.last_used_at = utcnow()
+            return self._issue(session, auth_session, membership)
+
+    def _membership(self, session: Any, user_id: str, organization_id: str | None) -> Membership:
+        from sqlalchemy import select
+
+        query = select(Membership).where(Membership.user_id == user_id)
+        if organization_id:
+            query = query.where(Membership.organization_id == organization_id)
+        membership = session.scalars(query.order_by(Membership.created_at)).first()
+        if membership is None:
+            raise ServiceError("you are not a member of that organisation", 403)
+        return membership
+
+    def _open_session(self, session: Any, user: User, membership: Membership, user_agent: str, ip: str) -> s.TokenPair:
+        auth_session = AuthSession(
+            organization_id=membership.organization_id, user_id=user.id, user_agent=user_agent[:300], ip=ip[:64]
+        )
+        session.add(auth_session)
+        session.flush()
+        principal = Principal(organization_id=membership.organization_id, role=membership.role, user_id=user.id, ip=ip)
+        self.audit(session, principal, membership.organization_id, "login.success", f"session:{auth_session.id}")
+        return self._issue(session, auth_session, membership)
+
+    def _issue(self, session: Any, auth_session: AuthSession, membership: Membership) -> s.TokenPair:
+        refresh = new_refresh_token()
+        session.add(
+            RefreshToken(
+                organization_id=auth_session.organization_id, session_id=auth_session.id,
+                token_hash=sha256_hex(refresh), expires_at=utcnow() + timedelta(seconds=self.settings.refresh_ttl_s),
+            )
+        )
+        access = self.signer.issue(
+            {"sub": auth_session.user_id, "org": auth_session.organization_id, "role": membership.role,
+             "sid": auth_session.id}
+        )
+        return s.TokenPair(access_token=access, refresh_token=refresh, expires_in=self.settings.access_ttl_s)
+
+    # ---- authentication of requests --------------------------------------------------
+    def principal_from_token(self, token: str, ip: str = "") -> Principal:
+        """Check a JWT access token (no database access)."""
+        return principal_from_access_token(self.signer, token, ip)
+
+    def session_active(self, session_id: str) -> bool:
+        """False once a session is revoked (logout, revoke, refresh reuse)."""
+        with self.context.session() as session:
+            row = session.get(AuthSession, session_id)
+            return row is not None and row.revoked_at is None
+
+    def authenticate_api_key(self, key: str, ip: str = "") -> Principal:
+        """Look an API key up by prefix and compare hashes; revoked keys fail."""
+        import hmac
+
+        from sqlalchemy import select
+
+        prefix = api_key_prefix(key)
+        if prefix is None:
+            raise ServiceError("invalid API key", 401)
+        with self.context.session() as session:
+            row = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
+            if row is None or not hmac.compare_digest(row.key_hash, sha256_hex(key)):
+                raise ServiceError("invalid API key", 401)
+            if row.revoked_at is not None:
+                raise ServiceError("API key revoked", 401)
+            now = utcnow()
+            if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+                row.last_used_at = now
+            return Principal(organization_id=row.organization_id, role=row.role, api_key_id=row.id, ip=ip)
+
+    # ---- self-service ----------------------------------------------------------------
+    def me(self, principal: Principal) -> s.MeOut:
+        """The caller's user, organisation and role."""
+        with self.context.session() as session:
+            org = session.get(Organization, principal.organization_id)
+            if org is None:
+                raise ServiceError("organisation not found", 404)
+            user = session.get(User, principal.user_id) if principal.user_id else None
+            return s.MeOut(
+                user=s.UserOut.model_validate(user) if user else None,
+                organization=s.OrganizationOut.model_validate(org),
+                role=principal.role,  # type: ignore[arg-type]
+                api_key_id=principal.api_key_id,
+            )
+
+    def get_user(self, principal: Principal, user_id: str) -> s.UserOut:
+        """A user who shares the caller's organisation, else 404."""
+        from sqlalchemy import select
+
+        principal.require("viewer")
+        with self.context.session() as session:
+            user = session.scalars(
+                select(User).join(Membership, Membership.user_id == User.id).where(
+                    User.id == user_id, Membership.organization_id == principal.organization_id
+                )
+            ).first()
+            if user is None:
+                raise ServiceError(f"user '{user_id}' not found", 404)
+            return s.UserOut.model_validate(user)
+
+    def _need_user(self, principal: Principal) -> str:
+        if not principal.user_id:
+            raise ServiceError("this action needs a user login, not an API key", 403)
+        return principal.user_id
+
+    def logout(self, principal: Principal) -> None:
+        """Revoke the caller's session."""
+        self._need_user(principal)
+        if principal.session_id:
+            self.revoke_session(principal, principal.session_id)
+
+    def totp_setup(self, principal: Principal) -> s.TotpSetupOut:
+        """Start TOTP enrolment: store a new (not yet enabled) seed and return it."""
+        import pyotp
+
+        user_id = self._need_user(principal)
+        secret = new_totp_secret()
+        with self.context.session() as session:
+            user = session.get(User, user_id)
+            assert user is not None
+            if user.totp_enabled:
+                raise ServiceError("TOTP is already enabled; disable it first", 409)
+            user.totp_secret = self.context.box.encrypt(secret, f"totp:{user.id}")
+            uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="ggpgfx")
+            return s.TotpSetupOut(secret=secret, otpauth_uri=uri)
+
+    def totp_enable(self, principal: Principal, body: s.CodeIn) -> None:
+        """Turn TOTP on after checking a code from the enrolled seed."""
+        self._set_totp(principal, body.code, True)
+
+    def totp_disable(self, principal: Principal, body: s.CodeIn) -> None:
+        """Turn TOTP off (needs a current code)."""
+        self._set_totp(principal, body.code, False)
+
+    def _set_totp(self, principal: Principal, code: str, enabled: bool) -> None:
+        user_id = self._need_user(principal)
+        with self.context.session() as session:
+            user = session.get(User, user_id)
+            assert user is not None
+            if user.totp_secret is None:
+                raise ServiceError("start TOTP setup first", 409)
+            if not totp_verify(self.context.box.decrypt(user.totp_secret, f"totp:{user.id}"), code):
+                raise ServiceError("wrong one-time code", 400)
+            user.totp_enabled = enabled
+            if not enabled:
+                user.totp_secret = None
+            self.audit(session, principal, principal.organization_id, "mfa.enabled" if enabled else "mfa.disabled")
+
+    def list_sessions(self, principal: Principal) -> list[s.SessionOut]:
+        """The caller's sessions in this organisation, newest first."""
+        from sqlalchemy import select
+
+        user_id = self._need_user(principal)
+        with self.context.session() as session:
+            rows = session.scalars(
+                select(AuthSession).where(
+                    AuthSession.user_id == user_id, AuthSession.organization_id == principal.organization_id
+                ).order_by(AuthSession.created_at.desc()).limit(100)
+            ).all()
+            return [s.SessionOut.model_validate(r).model_copy(update={"current": r.id == principal.session_id}) for r in rows]
+
+    def revoke_session(self, principal: Principal, session_id: str) -> None:
+        """Revoke one of the caller's sessions (admins may revoke anyone's in their organisation)."""
+        user_id = self._need_user(principal)
+        with self.context.session() as session:
+            row = scoped_get(session, AuthSession, session_id, principal, "session")
+            if row.user_id != user_id and ROLE_RANK[principal.role] < ROLE_RANK["admin"]:
+                raise ServiceError(f"session '{session_id}' not found", 404)
+            if row.revoked_at is None:
+                row.revoked_at = utcnow()
+                row.revoked_reason = "revoked"
+            self.audit(session, principal, principal.organization_id, "session.revoked", f"session:{session_id}")
+
+    # ---- API keys ----------------------------------------------------------------------
+    def create_api_key(self, principal: Principal, body: s.ApiKeyIn) -> s.ApiKeyCreated:
+        """Create a key with at most the caller's role; the secret is returned once."""
+        principal.require("admin")
+        if ROLE_RANK[body.role] > ROLE_RANK[principal.role]:
+            raise ServiceError("an API key cannot have a higher role than its creator", 403)
+        prefix, key = new_api_key()
+        with self.context.session() as session:
+            row = ApiKey(
+                organization_id=principal.organization_id, name=body.name, prefix=prefix, key_hash=sha256_hex(key),
+                role=body.role, created_by=principal.user_id,
+            )
+            session.add(row)
+            session.flush()
+            self.audit(session, principal, principal.organization_id, "api_key.created", f"key:{row.id}", role=body.role)
+            return s.ApiKeyCreated(**s.ApiKeyOut.model_validate(row).model_dump(), key=key)
+
+    def list_api_keys(self, principal: Principal) -> list[s.ApiKeyOut]:
+        """Keys of the organisation (never their secrets)."""
+        from sqlalchemy import select
+
+        principal.require("admin")
+        with self.context.session() as session:
+            rows = session.scalars(
+                select(ApiKey).where(ApiKey.organization_id == principal.organization_id).order_by(ApiKey.created_at)
+            ).all()
+            return [s.ApiKeyOut.model_validate(r) for r in rows]
+
+    def revoke_api_key(self, principal: Principal, key_id: str) -> None:
+        """Revoke a key; it fails authentication from then on."""
+        principal.require("admin")
+        with self.context.session() as session:
+            row = scoped_get(session, ApiKey, key_id, principal, "API key")
+            row.revoked_at = row.revoked_at or utcnow()
+            self.audit(session, principal, principal.organization_id, "api_key.revoked", f"key:{key_id}")
+
+    # ---- members and audit ---------------------------------------------------------------
+    def list_members(self, principal: Principal) -> list[s.MemberOut]:
+        """Members of the caller's organisation."""
+        from sqlalchemy import select
+
+        principal.require("viewer")
+        with self.context.session() as session:
+            rows = session.execute(
+                select(Membership, User).join(User, User.id == Membership.user_id)
+                .where(Membership.organization_id == principal.organization_id).order_by(Membership.created_at)
+            ).all()
+            return [
+                s.MemberOut(user_id=u.id, email=u.email, display_name=u.display_name, role=m.role, created_at=m.created_at)
+                for m, u in rows
+            ]
+
+    def add_member(self, principal: Principal, body: s.MemberIn) -> s.MemberOut:
+        """Add an existing user by email; only owners grant admin or owner."""
+        from sqlalchemy import select
+
+        principal.require("admin")
+        self._check_grant(principal, body.role)
+        with self.context.session() as session:
+            user = session.scalars(select(User).where(User.email == body.email.strip().lower())).first()
+            if user is None:
+                raise ServiceError("no user with that email; ask them to sign up first", 404)
+            exists = session.scalars(
+                select(Membership).where(Membership.organization_id == principal.organization_id, Membership.user_id == user.id)
+            ).first()
+            if exists:
+                raise ServiceError("already a member", 409)
+            row = Membership(organization_id=principal.organization_id, user_id=user.id, role=body.role)
+            session.add(row)
+            session.flush()
+            self.audit(session, principal, principal.organization_id, "member.added", f"user:{user.id}", role=body.role)
+            return s.MemberOut(user_id=user.id, email=user.email, display_name=user.display_name, role=row.role,
+                               created_at=row.created_at)
+
+    def _check_grant(self, principal: Principal, role: str) -> None:
+        if ROLE_RANK[role] >= ROLE_RANK["admin"] and principal.role != "owner":
+            raise ServiceError("only an owner can grant the admin or owner role", 403)
+
+    def _member_row(self, session: Any, principal: Principal, user_id: str) -> Membership:
+        from sqlalchemy import select
+
+        row = session.scalars(
+            select(Membership).where(Membership.organization_id == principal.organization_id, Membership.user_id == user_id)
+        ).first()
+        if row is None:
+            raise ServiceError(f"member '{user_id}' not found", 404)
+        return row
+
+    def set_member_role(self, principal: Principal, user_id: str, body: s.RoleIn) -> None:
+        """Change a member's role (takes effect at their next token refresh)."""
+        principal.require("admin")
+        with self.context.session() as session:
+            row = self._member_row(session, principal, user_id)
+            self._check_grant(principal, body.role)
+            self._check_grant(principal, row.role)
+            self._keep_an_owner(session, principal, row, body.role)
+            row.role = body.role
+            self.audit(session, principal, principal.organization_id, "member.role_changed", f"user:{user_id}", role=body.role)
+
+    def remove_member(self, principal: Principal, user_id: str) -> None:
+        """Remove a member (the last owner cannot be removed)."""
+        principal.require("admin")
+        with self.context.session() as session:
+            row = self._member_row(session, principal, user_id)
+            self._check_grant(principal, row.role)
+            self._keep_an_owner(session, principal, row, None)
+            session.delete(row)
+            self.audit(session, principal, principal.organization_id, "member.removed", f"user:{user_id}")
+
+    def _keep_an_owner(self, session: Any, principal: Principal, row: Membership, new_role: str | None) -> None:
+        from sqlalchemy import func, select
+
+        if row.role != "owner" or new_role == "owner":
+            return
+        owners = session.scalar(
+            select(func.count()).select_from(Membership).where(
+                Membership.organization_id == principal.organization_id, Membership.role == "owner"
+            )
+        )
+        if owners <= 1:
+            raise ServiceError("an organisation needs at least one owner", 409)
+
+    def audit_log(self, principal: Principal, limit: int = 100) -> list[s.AuditOut]:
+        """Newest audit entries of the organisation."""
+        from sqlalchemy import select
+
+        principal.require("admin")
+        with self.context.session() as session:
+            rows = session.scalars(
+                select(AuditEvent).where(AuditEvent.organization_id == principal.organization_id)
+                .order_by(AuditEvent.created_at.desc()).limit(max(1, min(limit, 1000)))
+            ).all()
+            return [s.AuditOut.model_validate(r) for r in rows]

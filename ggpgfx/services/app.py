@@ -1,0 +1,120 @@
+"""The FastAPI app: one factory used by plain uvicorn (tests, baseline) and by the Serve gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from typing import Any
+
+from ggpgfx.services.backend import Backend
+from ggpgfx.services.config import Settings
+
+API_TITLE = "ggpgfx platform API"
+
+
+class EventHub:
+    """In-process pub/sub for GraphQL subscriptions (stream status, project updates)."""
+
+    def __init__(self) -> None:
+        self.queues: dict[str, set[asyncio.Queue[Any]]] = defaultdict(set)
+
+    def subscribe(self, topic: str) -> asyncio.Queue[Any]:
+        """A queue that receives everything published on `topic`."""
+        queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=100)
+        self.queues[topic].add(queue)
+        return queue
+
+    def unsubscribe(self, topic: str, queue: asyncio.Queue[Any]) -> None:
+        """Stop receiving."""
+        self.queues[topic].discard(queue)
+        if not self.queues[topic]:
+            self.queues.pop(topic, None)
+
+    async def publish(self, topic: str, value: Any) -> None:
+        """Deliver to every subscriber; a full (slow) subscriber misses the value instead of blocking."""
+        for queue in list(self.queues.get(topic, ())):
+            if not queue.full():
+                queue.put_nowait(value)
+
+
+def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> Any:
+    """Build the API app around a backend (LocalBackend or ServeBackend)."""
+    from fastapi import FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.middleware.cors import CORSMiddleware
+    from fastapi.responses import JSONResponse
+
+    from ggpgfx.errors import ServiceError
+    from ggpgfx.services.auth import Authenticator
+    from ggpgfx.services.graphics import RenderJobs
+    from ggpgfx.services.middleware import BodySizeLimit, RateLimit
+    from ggpgfx.services.routes_accounts import router as accounts_router
+    from ggpgfx.services.routes_ops import router as ops_router
+    from ggpgfx.services.routes_projects import router as projects_router
+    from ggpgfx.services.security import TokenSigner
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        yield
+        backend.close()
+
+    app = FastAPI(lifespan=lifespan, title=API_TITLE, version="1.0.0", docs_url="/docs", openapi_url="/openapi.json",
+                  description="Accounts, projects, streams, billing and graphics of a ggpgfx installation.")
+    app.state.backend = backend
+    app.state.settings = settings
+    app.state.events = EventHub()
+    app.state.render_jobs = RenderJobs()
+    signer = TokenSigner(settings.jwt_key, settings.jwt_issuer, settings.jwt_audience, settings.access_ttl_s)
+    app.state.authenticator = Authenticator(signer, backend)
+
+    @app.exception_handler(ServiceError)
+    async def service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        diagnostics = getattr(exc, "diagnostics", None)
+        if exc.status_code == 422:  # keep 422 bodies in FastAPI's validation-error shape
+            items = diagnostics or [{"line": 0, "col": 0, "text": str(exc)}]
+            detail: Any = [{"loc": ["body", "yaml", d.get("line", 0), d.get("col", 0)], "msg": d.get("text", str(exc)),
+                            "type": "graph_error" if diagnostics else "value_error"} for d in items]
+        else:
+            detail = str(exc)
+        headers = {"www-authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        from fastapi.encoders import jsonable_encoder
+
+        errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
+        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
+    @app.get("/api/v1/health", tags=["health"])
+    async def health() -> dict[str, str]:
+        """Liveness probe."""
+        return {"status": "ok"}
+
+    app.include_router(accounts_router)
+    app.include_router(projects_router)
+    app.include_router(ops_router)
+    if graphql:
+        from ggpgfx.services.graphql_api import graphql_router
+
+        app.include_router(graphql_router(), prefix="/graphql", include_in_schema=False)
+
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
+                       allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+                       allow_headers=["Authorization", "Content-Type", "X-API-Key"])
+    app.add_middleware(RateLimit, rate_per_s=settings.rate_limit_per_s, burst=settings.rate_limit_burst)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       overrides={"/assets": 20 * 1024 * 1024 + 64 * 1024})
+
+    return app
+
+
+def create_local_app(settings: Settings | None = None, launcher: Any = None) -> Any:
+    """The app with every service in this process (plain `uvicorn`)."""
+    from ggpgfx.services.backend import LocalBackend
+    from ggpgfx.services.config import load_settings
+
+    settings = settings or load_settings()
+    return create_app(LocalBackend(settings, launcher=launcher), settings)

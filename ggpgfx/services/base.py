@@ -1,0 +1,82 @@
+"""What every service class shares: settings, the database, the secret box and the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from ggpgfx.errors import ServiceError
+from ggpgfx.services.config import Settings
+from ggpgfx.services.crypto import SecretBox
+from ggpgfx.services.security import Principal
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+class ServiceContext:
+    """One per process: engine, session factory and secret box built from settings."""
+
+    def __init__(self, settings: Settings, migrate: bool = True) -> None:
+        from ggpgfx.services import db
+
+        self.settings = settings
+        if migrate:
+            db.upgrade(settings.database_url)
+        self.engine = db.make_engine(settings.database_url)
+        self.sessions = db.make_sessionmaker(self.engine)
+        self.box = SecretBox(settings.secret_key)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: commits on success, rolls back on any error."""
+        with self.sessions() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.engine.dispose()
+
+
+class Service:
+    """Base of the plain service classes (used directly by tests, wrapped by Serve deployments)."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+        self.settings = context.settings
+
+    def audit(
+        self, session: Session, principal: Principal | None, organization_id: str, action: str,
+        target: str = "", **detail: Any,
+    ) -> None:
+        """Append an audit entry in the caller's transaction."""
+        from ggpgfx.services.models import AuditEvent
+
+        session.add(
+            AuditEvent(
+                organization_id=organization_id,
+                actor=principal.actor if principal else "system",
+                action=action,
+                target=target,
+                detail=detail,
+                ip=principal.ip if principal else "",
+            )
+        )
+
+
+def scoped_get(session: Session, model: Any, object_id: str, principal: Principal, what: str) -> Any:
+    """Load a row of the caller's organisation, or 404 (another tenant's rows look absent)."""
+    from sqlalchemy import select
+
+    row = session.scalars(
+        select(model).where(model.id == object_id, model.organization_id == principal.organization_id)
+    ).first()
+    if row is None:
+        raise ServiceError(f"{what} '{object_id}' not found", 404)
+    return row

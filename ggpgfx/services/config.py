@@ -1,0 +1,111 @@
+"""Service settings read from the environment (GGP_HOME, GGP_DATABASE_URL, GGP_SECRET_KEY, ...)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ggpgfx.errors import ConfigError
+
+
+def ggp_home() -> Path:
+    """Return the data folder (`GGP_HOME`, default `~/.ggp`), creating it 0700."""
+    home = Path(os.environ.get("GGP_HOME") or Path.home() / ".ggp").expanduser()
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return home
+
+
+def _key_file(home: Path, name: str, size: int) -> bytes:
+    """Read or create a random key file readable only by its owner."""
+    path = home / name
+    if path.exists():
+        data = path.read_bytes()
+        if len(data) != size:
+            raise ConfigError(f"{path}: expected a {size}-byte key, got {len(data)} bytes; delete it to regenerate")
+        return data
+    data = secrets.token_bytes(size)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    return data
+
+
+def _env_key(name: str) -> bytes | None:
+    """Decode a 32-byte key given as 64 hex digits (or any longer passphrase, hashed)."""
+    import hashlib
+
+    value = os.environ.get(name)
+    if not value:
+        return None
+    try:
+        raw = bytes.fromhex(value)
+        if len(raw) == 32:
+            return raw
+    except ValueError:
+        pass
+    if len(value) < 16:
+        raise ConfigError(f"{name} is too short: give 64 hex digits or a passphrase of 16+ characters")
+    return hashlib.sha256(value.encode()).digest()
+
+
+@dataclass
+class Settings:
+    """Everything the services need to start; built once per process by `load_settings`."""
+
+    home: Path
+    database_url: str
+    secret_key: bytes  # AES-256-GCM key for secrets at rest
+    jwt_key: bytes  # HMAC key for access tokens
+    jwt_issuer: str = "ggpgfx"
+    jwt_audience: str = "ggpgfx-api"
+    access_ttl_s: int = 900
+    refresh_ttl_s: int = 30 * 24 * 3600
+    rate_limit_per_s: float = 50.0
+    rate_limit_burst: int = 400
+    max_body_bytes: int = 2 * 1024 * 1024
+    cors_origins: list[str] = field(default_factory=lambda: ["http://127.0.0.1", "http://localhost"])
+    asset_backend: str = "local"  # or "s3"
+    s3_bucket: str | None = None
+    s3_endpoint: str | None = None
+    stripe_webhook_secret: str | None = None
+    stream_executor: str = "ray"
+
+    @property
+    def assets_dir(self) -> Path:
+        """Folder holding uploaded project assets when the local backend is used."""
+        path = self.home / "assets"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment; keyword overrides win (tests use them)."""
+    home = Path(str(overrides.pop("home"))) if "home" in overrides else ggp_home()
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    url = os.environ.get("GGP_DATABASE_URL") or f"sqlite:///{home / 'ggp.db'}"
+    secret = _env_key("GGP_SECRET_KEY") or _key_file(home, "secret.key", 32)
+    jwt_key = _env_key("GGP_JWT_KEY") or _key_file(home, "jwt.key", 32)
+    settings = Settings(
+        home=home,
+        database_url=url,
+        secret_key=secret,
+        jwt_key=jwt_key,
+        rate_limit_per_s=float(os.environ.get("GGP_RATE_LIMIT_PER_S", "50")),
+        rate_limit_burst=int(os.environ.get("GGP_RATE_LIMIT_BURST", "400")),
+        max_body_bytes=int(os.environ.get("GGP_MAX_BODY_BYTES", str(2 * 1024 * 1024))),
+        asset_backend=os.environ.get("GGP_ASSET_BACKEND", "local"),
+        s3_bucket=os.environ.get("GGP_S3_BUCKET"),
+        s3_endpoint=os.environ.get("GGP_S3_ENDPOINT"),
+        stripe_webhook_secret=os.environ.get("GGP_STRIPE_WEBHOOK_SECRET"),
+        stream_executor=os.environ.get("GGP_STREAM_EXECUTOR", "ray"),
+    )
+    origins = os.environ.get("GGP_CORS_ORIGINS")
+    if origins:
+        settings.cors_origins = [o.strip() for o in origins.split(",") if o.strip()]
+    for key, value in overrides.items():
+        if not hasattr(settings, key):
+            raise ConfigError(f"unknown service setting '{key}'")
+        setattr(settings, key, value)
+    return settings

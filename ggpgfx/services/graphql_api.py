@@ -1,0 +1,277 @@
+"""GraphQL (strawberry) with the seed's schema: queries, mutations and WebSocket subscriptions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from ggpgfx.errors import ServiceError
+from ggpgfx.services import schemas as s
+from ggpgfx.services.security import Principal
+
+POLL_S = 0.5
+MAX_SUBSCRIPTION_S = 3600.0
+
+
+@strawberry.type
+class Project:
+    """A project."""
+
+    id: strawberry.ID
+    name: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    latest_version: int | None
+
+    @staticmethod
+    def of(p: s.ProjectOut) -> Project:
+        """From the REST model."""
+        return Project(id=strawberry.ID(p.id), name=p.name, description=p.description, created_at=p.created_at,
+                       updated_at=p.updated_at, latest_version=p.latest_version)
+
+
+@strawberry.type
+class Stream:
+    """A stream run."""
+
+    id: strawberry.ID
+    project_id: strawberry.ID
+    status: str
+    error: str | None
+    started_at: datetime
+    stopped_at: datetime | None
+    stats: JSON
+
+    @staticmethod
+    def of(x: s.StreamOut) -> Stream:
+        """From the REST model."""
+        return Stream(id=strawberry.ID(x.id), project_id=strawberry.ID(x.project_id), status=x.status, error=x.error,
+                      started_at=x.started_at, stopped_at=x.stopped_at, stats=x.stats)
+
+
+@strawberry.type
+class StreamStatus:
+    """A status change of a stream."""
+
+    stream_id: strawberry.ID
+    status: str
+    error: str | None
+    stats: JSON
+
+
+@strawberry.type
+class RenderProgress:
+    """Progress of a render job (0..1)."""
+
+    job_id: strawberry.ID
+    status: str
+    progress: float
+    error: str | None
+
+
+@strawberry.type
+class User:
+    """A user of the caller's organisation."""
+
+    id: strawberry.ID
+    email: str
+    display_name: str
+
+
+@strawberry.input
+class ProjectFilter:
+    """Filter for `projects`."""
+
+    name_contains: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+@strawberry.input
+class ProjectInput:
+    """Fields of a project."""
+
+    name: str
+    description: str = ""
+
+
+@strawberry.input
+class StreamSettings:
+    """How to start a stream."""
+
+    version: int | None = None
+    destination_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    realtime: bool | None = None
+    duration_s: float | None = None
+    max_frames: int | None = None
+
+
+async def _principal(info: Info) -> Principal:
+    """Authenticate from the HTTP headers, or the WebSocket connection_init payload."""
+    context = info.context
+    cached = context.get("principal")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    request = context["request"]
+    params = context.get("connection_params") or {}
+    header = request.headers.get("authorization") or str(params.get("Authorization") or params.get("authorization") or "")
+    api_key = request.headers.get("x-api-key") or params.get("X-API-Key") or params.get("api_key")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else (header or None)
+    ip = request.client.host if request.client else ""
+    principal = await request.app.state.authenticator.principal(token, api_key, ip)
+    context["principal"] = principal
+    return principal  # type: ignore[no-any-return]
+
+
+async def _call(info: Info, service: str, method: str, *args: Any) -> Any:
+    principal = await _principal(info)
+    return await info.context["request"].app.state.backend.call(service, method, principal, *args)
+
+
+@strawberry.type
+class Query:
+    """Read operations."""
+
+    @strawberry.field
+    async def project(self, info: Info, id: strawberry.ID) -> Project | None:
+        """A project of my organisation (null when absent)."""
+        try:
+            return Project.of(await _call(info, "projects", "get_project", str(id)))
+        except ServiceError as exc:
+            if exc.status_code == 404:
+                return None
+            raise
+
+    @strawberry.field
+    async def projects(self, info: Info, filter: ProjectFilter | None = None) -> list[Project]:
+        """Projects of my organisation."""
+        f = filter or ProjectFilter()
+        rows = await _call(info, "projects", "list_projects", f.name_contains, max(1, min(f.limit, 500)), max(0, f.offset))
+        return [Project.of(p) for p in rows]
+
+    @strawberry.field
+    async def stream(self, info: Info, id: strawberry.ID) -> Stream | None:
+        """A stream (null when absent)."""
+        try:
+            return Stream.of(await _call(info, "streams", "get", str(id)))
+        except ServiceError as exc:
+            if exc.status_code == 404:
+                return None
+            raise
+
+    @strawberry.field
+    async def user(self, info: Info, id: strawberry.ID) -> User | None:
+        """A user of my organisation (null when absent)."""
+        try:
+            u = await _call(info, "accounts", "get_user", str(id))
+        except ServiceError as exc:
+            if exc.status_code == 404:
+                return None
+            raise
+        return User(id=strawberry.ID(u.id), email=u.email, display_name=u.display_name)
+
+
+@strawberry.type
+class Mutation:
+    """Write operations."""
+
+    @strawberry.mutation
+    async def create_project(self, info: Info, input: ProjectInput) -> Project:
+        """Create a project."""
+        body = s.ProjectIn(name=input.name, description=input.description)
+        return Project.of(await _call(info, "projects", "create_project", body))
+
+    @strawberry.mutation
+    async def update_project(self, info: Info, id: strawberry.ID, input: ProjectInput) -> Project:
+        """Update a project."""
+        body = s.ProjectUpdate(name=input.name, description=input.description)
+        project = Project.of(await _call(info, "projects", "update_project", str(id), body))
+        await info.context["request"].app.state.events.publish(f"project:{id}", project)
+        return project
+
+    @strawberry.mutation
+    async def start_stream(self, info: Info, project_id: strawberry.ID, settings: StreamSettings) -> Stream:
+        """Start a project's graph."""
+        run = {k: v for k, v in (("realtime", settings.realtime), ("duration_s", settings.duration_s),
+                                 ("max_frames", settings.max_frames)) if v is not None}
+        body = s.StreamStartIn(project_id=str(project_id), version=settings.version,
+                               destination_ids=[str(d) for d in settings.destination_ids], settings=run)
+        return Stream.of(await _call(info, "streams", "start", body))
+
+    @strawberry.mutation
+    async def stop_stream(self, info: Info, stream_id: strawberry.ID) -> Stream:
+        """Stop a stream."""
+        return Stream.of(await _call(info, "streams", "stop", s.StreamStopIn(stream_id=str(stream_id))))
+
+
+@strawberry.type
+class Subscription:
+    """Live updates over WebSocket (graphql-transport-ws or graphql-ws)."""
+
+    @strawberry.subscription
+    async def project_updated(self, info: Info, project_id: strawberry.ID) -> AsyncGenerator[Project, None]:
+        """The project now, then every time it changes."""
+        last: Any = None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + MAX_SUBSCRIPTION_S
+        while loop.time() < deadline:
+            project = await _call(info, "projects", "get_project", str(project_id))
+            key = (project.updated_at, project.latest_version)
+            if key != last:
+                last = key
+                yield Project.of(project)
+            await asyncio.sleep(POLL_S)
+
+    @strawberry.subscription
+    async def stream_status(self, info: Info, stream_id: strawberry.ID) -> AsyncGenerator[StreamStatus, None]:
+        """The stream's status now and on every change; ends when the stream ends."""
+        last: Any = None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + MAX_SUBSCRIPTION_S
+        while loop.time() < deadline:
+            stream = await _call(info, "streams", "get", str(stream_id))
+            if (stream.status, stream.stats) != last:
+                last = (stream.status, stream.stats)
+                yield StreamStatus(stream_id=strawberry.ID(stream.id), status=stream.status, error=stream.error,
+                                   stats=stream.stats)
+            if stream.status not in ("starting", "running"):
+                return
+            await asyncio.sleep(POLL_S)
+
+    @strawberry.subscription
+    async def render_progress(self, info: Info, job_id: strawberry.ID) -> AsyncGenerator[RenderProgress, None]:
+        """Progress of a render job of my organisation until it is done or failed."""
+        principal = await _principal(info)
+        jobs = info.context["request"].app.state.render_jobs
+        last: Any = None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 600.0
+        while loop.time() < deadline:
+            job = jobs.get(str(job_id), principal.organization_id)
+            if job is None:
+                raise ServiceError(f"render job '{job_id}' not found", 404)
+            if (job["status"], job["progress"]) != last:
+                last = (job["status"], job["progress"])
+                yield RenderProgress(job_id=strawberry.ID(job["job_id"]), status=job["status"],
+                                     progress=float(job["progress"]), error=job["error"])
+            if job["status"] in ("done", "failed"):
+                return
+            await asyncio.sleep(POLL_S)
+
+
+schema = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription)
+
+
+def graphql_router() -> Any:
+    """The FastAPI router serving GraphQL over HTTP and WebSocket at its mount point."""
+    from strawberry.fastapi import GraphQLRouter
+    from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+
+    return GraphQLRouter(schema, subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL])

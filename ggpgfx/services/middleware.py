@@ -1,0 +1,120 @@
+"""Pure-ASGI guards in front of the routes: request size limits and per-client rate limits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from typing import Any
+
+Scope = dict[str, Any]
+
+
+async def _reply(send: Any, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = json.dumps({"detail": message}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyTooLarge(Exception):
+    """Raised from `receive` when a streamed body passes the limit."""
+
+
+class BodySizeLimit:
+    """Reject bodies over `max_bytes` with 413: by Content-Length up front, by counting otherwise."""
+
+    def __init__(self, app: Any, max_bytes: int, overrides: dict[str, int] | None = None) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.overrides = overrides or {}  # path suffix -> limit (asset uploads are larger)
+
+    def _limit(self, path: str) -> int:
+        for suffix, limit in self.overrides.items():
+            if path.endswith(suffix):
+                return limit
+        return self.max_bytes
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit(scope.get("path", ""))
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > limit
+                except ValueError:
+                    too_big = False
+                if too_big:
+                    await _reply(send, 413, f"request body is larger than {limit} bytes")
+                    return
+        seen = 0
+        started = False
+
+        async def counting_receive() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge()
+            return message
+
+        async def tracking_send(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await _reply(send, 413, f"request body is larger than {limit} bytes")
+
+
+class RateLimit:
+    """Token bucket per credential (or client address when anonymous); 429 with Retry-After."""
+
+    def __init__(self, app: Any, rate_per_s: float, burst: int, max_clients: int = 100_000) -> None:
+        self.app = app
+        self.rate = rate_per_s
+        self.burst = float(burst)
+        self.max_clients = max_clients
+        self.buckets: dict[str, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+
+    def _key(self, scope: Scope) -> str:
+        for name, value in scope.get("headers", []):
+            if name in (b"authorization", b"x-api-key"):
+                return "c:" + hashlib.sha256(value).hexdigest()[:32]
+        client = scope.get("client") or ("?", 0)
+        return f"a:{client[0]}"
+
+    def allow(self, key: str, now: float | None = None) -> float:
+        """0 when allowed, else seconds until a token is free."""
+        now = time.monotonic() if now is None else now
+        with self.lock:
+            tokens, last = self.buckets.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens >= 1.0:
+                self.buckets[key] = (tokens - 1.0, now)
+                return 0.0
+            self.buckets[key] = (tokens, now)
+            if len(self.buckets) > self.max_clients:  # forget idle clients rather than grow without bound
+                self.buckets.clear()
+            return (1.0 - tokens) / self.rate
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or self.rate <= 0:
+            await self.app(scope, receive, send)
+            return
+        wait = self.allow(self._key(scope))
+        if wait > 0:
+            await _reply(send, 429, "too many requests; slow down",
+                         [(b"retry-after", str(max(1, int(wait + 0.999))).encode())])
+            return
+        await self.app(scope, receive, send)

@@ -1,0 +1,352 @@
+"""SQLAlchemy 2 tables; every tenant row carries `organization_id` and every query filters by it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def new_id() -> str:
+    """A random 32-hex-digit id (not guessable, so ids leak nothing about other tenants)."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC; returns aware datetimes on every backend (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+def _id() -> Mapped[str]:
+    return mapped_column(String(32), primary_key=True, default=new_id)
+
+
+def _org() -> Mapped[str]:
+    return mapped_column(String(32), ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Organization(Base):
+    """A tenant; the root every other row hangs from."""
+
+    __tablename__ = "organizations"
+    id: Mapped[str] = _id()
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _created()
+
+
+class User(Base):
+    """A person; `organization_id` is the organisation they signed up with."""
+
+    __tablename__ = "users"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # AES-GCM ciphertext
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = _created()
+
+
+class Membership(Base):
+    """A user's role in an organisation: owner, admin, producer or viewer."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("organization_id", "user_id"),)
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = _created()
+
+
+class AuthSession(Base):
+    """A login session; its refresh tokens form one rotation family."""
+
+    __tablename__ = "auth_sessions"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = _created()
+    last_used_at: Mapped[datetime] = _created()
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_reason: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class RefreshToken(Base):
+    """One refresh token (hashed); used once, then replaced by its child."""
+
+    __tablename__ = "refresh_tokens"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    session_id: Mapped[str] = mapped_column(String(32), ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = _created()
+
+
+class ApiKey(Base):
+    """A machine credential: shown once, stored as a SHA-256 hash, looked up by its prefix."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20))
+    created_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[datetime] = _created()
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class AuditEvent(Base):
+    """A security-relevant action: who, what, on which object, from where."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    actor: Mapped[str] = mapped_column(String(80))  # user:<id> | key:<id> | system
+    action: Mapped[str] = mapped_column(String(80))
+    target: Mapped[str] = mapped_column(String(120), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = _created()
+
+
+class Project(Base):
+    """A broadcast project: graphs, assets, destinations and streams."""
+
+    __tablename__ = "projects"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+
+
+class ProjectMember(Base):
+    """A user assigned to a project (their organisation role still decides what they may do)."""
+
+    __tablename__ = "project_members"
+    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    project_id: Mapped[str] = mapped_column(String(32), ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20), default="producer")
+    created_at: Mapped[datetime] = _created()
+
+
+class GraphVersion(Base):
+    """An immutable saved graph YAML; every save makes the next version number."""
+
+    __tablename__ = "graph_versions"
+    __table_args__ = (UniqueConstraint("project_id", "version"),)
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    project_id: Mapped[str] = mapped_column(String(32), ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    yaml_text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = _created()
+
+
+class Asset(Base):
+    """An uploaded file (skin, logo, photo) stored by the asset backend under `storage_key`."""
+
+    __tablename__ = "assets"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    project_id: Mapped[str] = mapped_column(String(32), ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[datetime] = _created()
+
+
+class Destination(Base):
+    """A publish target (RTMP URL + stream key); the key is AES-256-GCM ciphertext."""
+
+    __tablename__ = "destinations"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    project_id: Mapped[str] = mapped_column(String(32), ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(1000))
+    stream_key_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    stream_key_last4: Mapped[str] = mapped_column(String(4))
+    created_at: Mapped[datetime] = _created()
+
+
+class Stream(Base):
+    """A managed run of one graph version."""
+
+    __tablename__ = "streams"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    project_id: Mapped[str] = mapped_column(String(32), ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    graph_version_id: Mapped[str] = mapped_column(String(32), ForeignKey("graph_versions.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20), default="starting")
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_by: Mapped[str] = mapped_column(String(80), default="")
+    started_at: Mapped[datetime] = _created()
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    metered_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Subscription(Base):
+    """An organisation's plan (plans themselves are a code catalogue, see billing.PLANS)."""
+
+    __tablename__ = "subscriptions"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = mapped_column(String(32), ForeignKey("organizations.id", ondelete="CASCADE"), unique=True)
+    plan_code: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    provider: Mapped[str] = mapped_column(String(20), default="manual")
+    provider_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+
+
+class UsageRecord(Base):
+    """Metered usage written by stream runs: stream_minutes, gpu_seconds, output_bytes."""
+
+    __tablename__ = "usage_records"
+    __table_args__ = (Index("ix_usage_org_time", "organization_id", "recorded_at"),)
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    stream_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    metric: Mapped[str] = mapped_column(String(40))
+    quantity: Mapped[float] = mapped_column(Float)
+    recorded_at: Mapped[datetime] = _created()
+
+
+class Invoice(Base):
+    """An invoice for one period with its line items."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("organization_id", "period_start"),)
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    number: Mapped[str] = mapped_column(String(40))
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    currency: Mapped[str] = mapped_column(String(3), default="usd")
+    total_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    provider: Mapped[str] = mapped_column(String(20), default="manual")
+    provider_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = _created()
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class InvoiceLine(Base):
+    """One line of an invoice (plan fee or a metered quantity times a unit price)."""
+
+    __tablename__ = "invoice_lines"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    invoice_id: Mapped[str] = mapped_column(String(32), ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(String(300))
+    metric: Mapped[str] = mapped_column(String(40))
+    quantity: Mapped[float] = mapped_column(Float)
+    unit_price_cents: Mapped[float] = mapped_column(Float)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class PaymentEvent(Base):
+    """A processed payment-provider webhook event; the unique event id makes delivery idempotent."""
+
+    __tablename__ = "payment_events"
+    __table_args__ = (UniqueConstraint("provider", "event_id"),)
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    provider: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str] = mapped_column(String(200))
+    event_type: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = _created()
+
+
+class WebhookEndpoint(Base):
+    """A customer URL that receives HMAC-signed event notifications."""
+
+    __tablename__ = "webhook_endpoints"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    url: Mapped[str] = mapped_column(String(1000))
+    secret_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _created()
+
+
+class WebhookDelivery(Base):
+    """One attempt to deliver one event to one endpoint."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    endpoint_id: Mapped[str] = mapped_column(String(32), ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[str] = mapped_column(String(32))
+    event_type: Mapped[str] = mapped_column(String(80))
+    attempt: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = _created()

@@ -1,0 +1,23 @@
+"""Shared bits of the REST routers: documented error responses and the backend accessor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from ggpgfx.services.schemas import ErrorOut
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut, "description": text}
+    for code, text in {
+        400: "Bad request", 401: "Not authenticated", 402: "Plan limit reached", 403: "Not allowed",
+        404: "Not found", 409: "Conflict", 413: "Request too large", 429: "Rate limited",
+        503: "Dependency not available",
+    }.items()
+}
+
+
+def backend(request: Request) -> Any:
+    """The service backend of this app (local objects or Serve handles)."""
+    return request.app.state.backend

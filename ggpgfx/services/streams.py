@@ -1,0 +1,307 @@
+"""Streams: start a project's graph version as a managed run, stop it, report status, meter usage."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Any, Protocol
+
+from ggpgfx.errors import GgpError, ServiceError
+from ggpgfx.services import schemas as s
+from ggpgfx.services.base import Service, scoped_get
+from ggpgfx.services.billing import BillingService
+from ggpgfx.services.models import Destination, GraphVersion, Project, Stream, utcnow
+from ggpgfx.services.notifications import NotificationsService
+from ggpgfx.services.security import Principal
+
+log = logging.getLogger("ggpgfx.services.streams")
+DESTINATION_REF = re.compile(r"\$\{destinations\.([A-Za-z0-9_-]+)\.(url|key|publish_url)\}")
+ACTIVE = ("starting", "running")
+
+
+class RunControl(Protocol):
+    """What the streams service needs from a running graph (ggpgfx.runtime.run.RunHandle fits)."""
+
+    def stop(self, timeout: float = 5.0) -> Any:
+        """Stop the run."""
+
+    def status(self) -> str:
+        """'running', 'finished', 'failed' or 'stopped'."""
+
+    def stats(self) -> dict[str, Any]:
+        """Per-node metrics."""
+
+
+class RunLauncher(Protocol):
+    """Starts graphs; the default uses the runtime, tests may pass another executor name."""
+
+    def start(self, yaml_text: str, *, name: str, options: dict[str, Any]) -> tuple[RunControl, dict[str, float]]:
+        """Start the graph; return its control and its demand (video_sources, outputs, delay_seconds, gpus)."""
+
+
+def graph_demand(resolved: Any) -> dict[str, float]:
+    """What a resolved graph asks of a plan: sources, outputs, the longest delay, GPUs."""
+    demand = {"video_sources": 0.0, "outputs": 0.0, "delay_seconds": 0.0, "gpus": 0.0}
+    for node in resolved.nodes.values():
+        type_name = str(node.cls.type_name)
+        if type_name.startswith("ingest."):
+            demand["video_sources"] += 1
+        if type_name.startswith("publish."):
+            demand["outputs"] += 1
+        params = node.params.model_dump() if hasattr(node.params, "model_dump") else {}
+        for key in ("delay_s", "delay_seconds", "delay"):
+            if isinstance(params.get(key), int | float):
+                demand["delay_seconds"] = max(demand["delay_seconds"], float(params[key]))
+        demand["gpus"] += float(getattr(node.cls.resources, "gpu", 0.0) or 0.0)
+    return demand
+
+
+class RuntimeLauncher:
+    """Runs graphs with `ggpgfx.runtime.run.start_run` on the chosen executor ('ray' or 'local')."""
+
+    def __init__(self, executor: str = "ray") -> None:
+        self.executor = executor
+
+    def check(self, yaml_text: str, name: str) -> Any:
+        """Resolve YAML into a runnable graph or raise 422 with the diagnostics."""
+        from ggpgfx.graph.validate import resolve_text
+
+        resolved, diagnostics = resolve_text(yaml_text, name)
+        if resolved is None or diagnostics:
+            raise ServiceError("graph does not validate: " + "; ".join(d.format() for d in diagnostics), 422)
+        return resolved
+
+    def start(self, yaml_text: str, *, name: str, options: dict[str, Any]) -> tuple[RunControl, dict[str, float]]:
+        """Start the graph in the background."""
+        from ggpgfx.runtime.run import start_run
+
+        resolved = self.check(yaml_text, name)
+        handle = start_run(resolved, executor=self.executor, **options)
+        return handle, graph_demand(resolved)
+
+
+class StreamsService(Service):
+    """Managed graph runs of one process (Serve runs this deployment as a single replica)."""
+
+    run_options = ("realtime", "max_frames", "duration_s")
+    meter_interval_s = 30.0
+
+    def __init__(self, context: Any, billing: BillingService, notifications: NotificationsService | None = None,
+                 launcher: Any = None) -> None:
+        super().__init__(context)
+        self.billing = billing
+        self.notifications = notifications
+        self.launcher = launcher or RuntimeLauncher(self.settings.stream_executor)
+        self.runs: dict[str, RunControl] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._meter_thread = threading.Thread(target=self._meter_loop, name="ggp-meter", daemon=True)
+        self._meter_thread.start()
+        self._fail_orphans()
+
+    def _fail_orphans(self) -> None:
+        """Streams left 'running' by a previous process have no run any more: mark them lost."""
+        from sqlalchemy import update
+
+        with self.context.session() as session:
+            session.execute(update(Stream).where(Stream.status.in_(ACTIVE)).values(
+                status="lost", stopped_at=utcnow(), error="the streams service restarted"))
+
+    def close(self) -> None:
+        """Stop every run and the metering thread."""
+        self._stop.set()
+        for stream_id in list(self.runs):
+            self._finish(stream_id, "stopped", stop=True)
+
+    def _substitute(self, session: Any, principal: Principal, project_id: str, yaml_text: str,
+                    destination_ids: list[str]) -> str:
+        rows: dict[str, Destination] = {}
+        for destination_id in destination_ids:
+            row = scoped_get(session, Destination, destination_id, principal, "destination")
+            if row.project_id != project_id:
+                raise ServiceError(f"destination '{destination_id}' not found", 404)
+            rows[row.name] = row
+
+        def replace(match: re.Match[str]) -> str:
+            name, part = match.group(1), match.group(2)
+            if name not in rows:
+                raise ServiceError(f"graph refers to destination '{name}' which was not selected for this stream", 422)
+            row = rows[name]
+            key = self.context.box.decrypt(row.stream_key_ciphertext, f"destination:{row.id}")
+            return {"url": row.url, "key": key, "publish_url": row.url.rstrip("/") + "/" + key}[part]
+
+        return DESTINATION_REF.sub(replace, yaml_text)
+
+    def start(self, principal: Principal, body: s.StreamStartIn) -> s.StreamOut:
+        """Check plan limits, then run the project's graph version (latest unless given)."""
+        from sqlalchemy import select
+
+        principal.require("producer")
+        options = {k: v for k, v in body.settings.items() if k in self.run_options}
+        with self.context.session() as session:
+            project = scoped_get(session, Project, body.project_id, principal, "project")
+            query = select(GraphVersion).where(GraphVersion.project_id == project.id)
+            query = (query.where(GraphVersion.version == body.version) if body.version
+                     else query.order_by(GraphVersion.version.desc()))
+            version = session.scalars(query).first()
+            if version is None:
+                raise ServiceError(f"project '{project.id}' has no graph version to start", 404)
+            yaml_text = self._substitute(session, principal, project.id, version.yaml_text, body.destination_ids)
+            stream = Stream(organization_id=principal.organization_id, project_id=project.id,
+                            graph_version_id=version.id, status="starting", settings=dict(body.settings),
+                            started_by=principal.actor)
+            session.add(stream)
+            session.flush()
+            stream_id = stream.id
+        try:
+            demand = self._demand(yaml_text, body.destination_ids)
+            self.billing.check_stream_start(principal.organization_id, demand)
+            control, _ = self.launcher.start(yaml_text, name=f"stream-{stream_id}.yaml", options=options)
+        except BaseException as exc:
+            with self.context.session() as session:
+                row = session.get(Stream, stream_id)
+                assert row is not None
+                row.status, row.stopped_at = "failed", utcnow()
+                row.error = str(exc)[:2000] if isinstance(exc, GgpError) else f"{type(exc).__name__}: {exc}"[:2000]
+            if isinstance(exc, GgpError) and not isinstance(exc, ServiceError):
+                raise ServiceError(f"graph could not start: {exc}", 422) from exc
+            raise
+        with self._lock:
+            self.runs[stream_id] = control
+        with self.context.session() as session:
+            row = session.get(Stream, stream_id)
+            assert row is not None
+            row.status, row.metered_until = "running", utcnow()
+            row.settings = {**row.settings, "gpus": demand.get("gpus", 0.0)}
+            self.audit(session, principal, principal.organization_id, "stream.started", f"stream:{stream_id}",
+                       project=project.id, version=version.version)
+            out = self._out(row)
+        self._notify(principal.organization_id, "stream.started", {"stream_id": stream_id, "project_id": out.project_id})
+        log.info("stream %s started for project %s (version %s)", stream_id, out.project_id, version.version)
+        return out
+
+    def _demand(self, yaml_text: str, destination_ids: list[str]) -> dict[str, float]:
+        check = getattr(self.launcher, "check", None)
+        demand = graph_demand(check(yaml_text, "graph.yaml")) if check else {}
+        demand["outputs"] = max(demand.get("outputs", 0.0), float(len(destination_ids)))
+        return demand
+
+    def stop(self, principal: Principal, body: s.StreamStopIn) -> s.StreamOut:
+        """Stop a running stream and meter its final usage."""
+        principal.require("producer")
+        with self.context.sessions() as session:
+            row = scoped_get(session, Stream, body.stream_id, principal, "stream")
+        if row.status in ACTIVE:
+            self._finish(row.id, "stopped", stop=True)
+            with self.context.session() as session:
+                self.audit(session, principal, principal.organization_id, "stream.stopped", f"stream:{row.id}")
+        return self.get(principal, row.id)
+
+    def get(self, principal: Principal, stream_id: str) -> s.StreamOut:
+        """One stream with live metrics while it runs."""
+        principal.require("viewer")
+        self._poll(stream_id)
+        with self.context.sessions() as session:
+            return self._out(scoped_get(session, Stream, stream_id, principal, "stream"))
+
+    def status(self, principal: Principal, project_id: str | None = None, active_only: bool = False) -> list[s.StreamOut]:
+        """Streams of the organisation (optionally of one project / only active ones), newest first."""
+        from sqlalchemy import select
+
+        principal.require("viewer")
+        for stream_id in list(self.runs):
+            self._poll(stream_id)
+        with self.context.sessions() as session:
+            query = select(Stream).where(Stream.organization_id == principal.organization_id)
+            if project_id:
+                query = query.where(Stream.project_id == project_id)
+            if active_only:
+                query = query.where(Stream.status.in_(ACTIVE))
+            rows = session.scalars(query.order_by(Stream.started_at.desc()).limit(200)).all()
+            return [self._out(r) for r in rows]
+
+    def _out(self, row: Stream) -> s.StreamOut:
+        control = self.runs.get(row.id)
+        stats: dict[str, Any] = {}
+        if control is not None:
+            try:
+                stats = _plain(control.stats())
+            except Exception as exc:  # metrics must never break a status call
+                stats = {"error": f"{type(exc).__name__}: {exc}"}
+        return s.StreamOut.model_validate(row).model_copy(update={"stats": stats})
+
+    def _poll(self, stream_id: str) -> None:
+        control = self.runs.get(stream_id)
+        if control is None:
+            return
+        state = control.status()
+        if state != "running":
+            error = None
+            result = getattr(control, "result", None)
+            if result is not None and getattr(result, "error", None) is not None:
+                error = str(result.error)
+            self._finish(stream_id, "failed" if state == "failed" else "stopped", stop=False, error=error)
+
+    def _finish(self, stream_id: str, status: str, stop: bool, error: str | None = None) -> None:
+        with self._lock:
+            control = self.runs.pop(stream_id, None)
+        if control is None:
+            return
+        stats: dict[str, Any] = {}
+        if stop:
+            control.stop()
+        try:
+            stats = control.stats()
+        except Exception:
+            stats = {}
+        with self.context.session() as session:
+            row = session.get(Stream, stream_id)
+            assert row is not None
+            row.status, row.stopped_at, row.error = status, utcnow(), error
+            self._meter_row(row, stats, final=True)
+            org, project_id = row.organization_id, row.project_id
+        event = "stream.failed" if status == "failed" else "stream.stopped"
+        self._notify(org, event, {"stream_id": stream_id, "project_id": project_id, "error": error})
+
+    def _meter_row(self, row: Stream, stats: dict[str, Any], final: bool) -> None:
+        """Bill the time since the last metering point; output bytes once, at the end."""
+        now = utcnow()
+        since = row.metered_until or row.started_at
+        seconds = max(0.0, (now - since).total_seconds())
+        row.metered_until = now
+        usage = {"stream_minutes": seconds / 60.0, "gpu_seconds": seconds * float(row.settings.get("gpus", 0) or 0)}
+        if final:
+            usage["output_bytes"] = float(sum(
+                float(v.get("bytes_out", 0) or 0) for v in stats.values() if isinstance(v, dict)))
+        self.billing.record_usage(row.organization_id, row.id, usage)
+
+    def _meter_loop(self) -> None:
+        while not self._stop.wait(self.meter_interval_s):
+            for stream_id in list(self.runs):
+                try:
+                    self._poll(stream_id)
+                    with self.context.session() as session:
+                        row = session.get(Stream, stream_id)
+                        if row is not None and row.status == "running":
+                            self._meter_row(row, {}, final=False)
+                except Exception:
+                    log.exception("metering stream %s failed", stream_id)
+
+    def _notify(self, organization_id: str, event_type: str, data: dict[str, Any]) -> None:
+        if self.notifications is not None:
+            self.notifications.emit(organization_id, event_type, data)
+
+
+def _plain(value: Any) -> Any:
+    """Metrics as JSON-safe values (numpy scalars and the like become floats/strings)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
