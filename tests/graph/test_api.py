@@ -18,7 +18,7 @@ def _build() -> Graph:
     bars = g.add("ingest.test_pattern", id="bars", width=320, height=180, frames=4,
                  resources={"cpu": 0.5, "rfid_reader": 1})
     fwd = g.add("util.passthrough", id="fwd", restart={"max": 2, "backoff_s": 0.5}, isolate=True)
-    sink = g.add("sink.collect", id="sink", inputs={"inp": {"capacity": 5, "on_full": "drop_oldest"}})
+    sink = g.add("sink.collect", id="sink", inputs={"inp": {"capacity": 5, "on_full": "block"}})
     bars.video >> fwd.inp
     g.connect(fwd.out, sink.inp, capacity=2)
     return g
