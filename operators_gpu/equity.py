@@ -1,0 +1,198 @@
+"""Exact equity by enumerating every runout in parallel with torch: CUDA when present, else torch on the CPU.
+
+Registered with the poker core as exact backends "torch" (CUDA if usable, else CPU) and "cuda" (asks for
+CUDA; falls back to the CPU with one log line). The CPU twin is the poker core's Numba engine
+("numba"); both return integer (wins, ties, shares) counts, so results compare bit for bit. Boards are
+the k-subsets of the remaining deck taken from one index table per (deck size, k), uploaded once;
+every board of a chunk is scored at once as elementwise int32 work plus table gathers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from ggpgfx.operators_gpu.device import resolve_device
+from ggpgfx.operators_gpu.equity_tables import (
+    FLUSH_BITS,
+    NO_LOW,
+    ROW_MASK,
+    ROW_SHIFT,
+    SUIT_START,
+    DeviceTables,
+    combination_indices,
+    device_combinations,
+    device_tables,
+    triples,
+)
+
+from ggpgfx.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ggpgfx.poker.equity import EquityRequest, EquityResult
+
+UNIT = 5040  # the poker core's pot unit (ek.UNIT): every split of a hi-lo pot among <= 10 players is whole
+GAME_HOLDEM, GAME_OMAHA, GAME_OMAHA_HILO = 0, 1, 2
+#: Elements of the widest intermediate per chunk: big enough to fill a GPU, small enough for a CPU's cache.
+CHUNK_ELEMENTS = {"cuda": 1 << 26, "cpu": 1 << 20}
+
+
+def _holdem_values(t: DeviceTables, known: Any, drawn: Any, holes: Any, short_deck: bool) -> Any:
+    """Best hand value (N, P) of each player's two hole cards on each board."""
+    import torch
+
+    n_boards = drawn.shape[0]
+    board = torch.cat([known.expand(n_boards, -1), drawn], 1)  # (N, 5) card ints
+    board_rank = t.rank_key[board].sum(1, dtype=torch.int32)
+    board_suit = t.suit_key[board].sum(1, dtype=torch.int32) + SUIT_START
+    suit_one_hot = t.suit[board].unsqueeze(-1) == torch.arange(4, device=board.device)
+    board_masks = (t.rank_bit[board].unsqueeze(-1) * suit_one_hot).sum(1, dtype=torch.int32)  # (N, 4)
+    hole_rank = t.rank_key[holes].sum(1, dtype=torch.int32)
+    hole_suit = t.suit_key[holes].sum(1, dtype=torch.int32)
+    hole_one_hot = t.suit[holes].unsqueeze(-1) == torch.arange(4, device=board.device)
+    hole_masks = (t.rank_bit[holes].unsqueeze(-1) * hole_one_hot).sum(1, dtype=torch.int32)  # (P, 4)
+
+    suit_counts = board_suit[:, None] + hole_suit[None, :]  # (N, P): a counter reaching 8 flags a flush
+    shifts = torch.tensor([3, 7, 11, 15], device=board.device, dtype=torch.int32)
+    flush_suit = (suit_counts.unsqueeze(-1) >> shifts) & 1  # (N, P, 4), at most one suit set
+    flush_mask = (flush_suit * (board_masks[:, None, :] | hole_masks[None, :, :])).sum(-1, dtype=torch.int32)
+    rank_sum = board_rank[:, None] + hole_rank[None, :]
+    rank_values, flush_values = (t.sd_rank_values, t.sd_flush_values) if short_deck else (t.rank_values,
+                                                                                          t.flush_values)
+    plain = rank_values[(rank_sum & ROW_MASK) + t.row_offsets[rank_sum >> ROW_SHIFT]]
+    return torch.where(flush_mask > 0, flush_values[flush_mask], plain)
+
+
+def _omaha_values(t: DeviceTables, known: Any, drawn: Any, holes: Any, with_low: bool) -> tuple[Any, Any]:
+    """Best high value (N, P) with exactly two hole and three board cards, and the best low (or None)."""
+    import torch
+
+    n_boards = drawn.shape[0]
+    device = drawn.device
+    board = torch.cat([known.expand(n_boards, -1), drawn], 1)
+    triple_cards = board[:, triples(device)]  # (N, 10, 3)
+    pairs = torch.as_tensor(combination_indices(holes.shape[1], 2).astype(np.int64), device=device)
+    pair_cards = holes[:, pairs]  # (P, H, 2)
+
+    def sums(table: Any, cards: Any) -> Any:
+        return table[cards].sum(-1, dtype=torch.int32)
+
+    def ors(table: Any, cards: Any) -> Any:
+        values = table[cards]
+        out = values[..., 0]
+        for i in range(1, values.shape[-1]):
+            out = out | values[..., i]
+        return out
+
+    suit_counts = (SUIT_START + sums(t.suit_key, pair_cards)[None, :, :, None]
+                   + sums(t.suit_key, triple_cards)[:, None, None, :])  # (N, P, H, 10)
+    rank_sum = sums(t.rank_key, pair_cards)[None, :, :, None] + sums(t.rank_key, triple_cards)[:, None, None, :]
+    # five cards of one suit: the flush mask is just their five ranks
+    flush_mask = ors(t.rank_bit, pair_cards)[None, :, :, None] | ors(t.rank_bit, triple_cards)[:, None, None, :]
+    plain = t.rank_values[(rank_sum & ROW_MASK) + t.row_offsets[rank_sum >> ROW_SHIFT]]
+    high = torch.where((suit_counts & FLUSH_BITS) != 0, t.flush_values[flush_mask], plain).amax((2, 3))
+    if not with_low:
+        return high, None
+    pair_bits = t.low_bit[pair_cards]
+    pair_ok = (pair_bits[..., 0] > 0) & (pair_bits[..., 1] > 0) & (pair_bits[..., 0] != pair_bits[..., 1])
+    low_mask = (pair_bits[..., 0] | pair_bits[..., 1])[None, :, :, None] | ors(t.low_bit, triple_cards)[:, None,
+                                                                                                        None, :]
+    qualifies = pair_ok[None, :, :, None] & (t.popcount[low_mask] == 5)
+    low = torch.where(qualifies, low_mask, torch.full_like(low_mask, NO_LOW)).amin((2, 3))
+    return high, low
+
+
+def _split_counts(values: Any, lows: Any | None) -> Any:
+    """(wins, ties, shares) summed over boards, as int64 (3, P), with the CPU engine's pot split."""
+    import torch
+
+    best = values.amax(1, keepdim=True)
+    winners = values == best
+    count = winners.sum(1, keepdim=True, dtype=torch.int32)
+    if lows is None:
+        share = winners * (UNIT // count)
+    else:
+        best_low = lows.amin(1, keepdim=True)
+        has_low = best_low != NO_LOW
+        high_pot = torch.where(has_low, UNIT // 2, UNIT)
+        low_winners = (lows == best_low) & has_low
+        low_count = low_winners.sum(1, keepdim=True, dtype=torch.int32).clamp(min=1)
+        share = winners * (high_pot // count) + low_winners * ((UNIT // 2) // low_count)
+    wins = (share == UNIT).sum(0)
+    ties = ((share > 0) & (share < UNIT)).sum(0)
+    return torch.stack([wins, ties, share.sum(0, dtype=torch.int64)])
+
+
+_run_lock = threading.Lock()
+
+
+def enumerate_exact(request: EquityRequest, device: str = "auto") -> tuple[np.ndarray, int]:
+    """Counts int64 (3, P) of (wins, ties, shares) and the number of boards, over every runout."""
+    import torch
+
+    dev = resolve_device(device)
+    game = int(request.game_code)
+    if game not in (GAME_HOLDEM, GAME_OMAHA, GAME_OMAHA_HILO):
+        raise ConfigError(f"the torch equity backend has no game code {game}")
+    t = device_tables(dev)
+    holes = torch.as_tensor(request.holes.astype(np.int64), device=dev)
+    known = torch.as_tensor(request.board.astype(np.int64), device=dev)
+    deck = torch.as_tensor(request.deck.astype(np.int64), device=dev)
+    k = 5 - int(request.board.size)
+    combos = device_combinations(int(deck.numel()), k, dev)
+    total = int(combos.shape[0])
+    players, hole_count = request.holes.shape
+    per_board = players if game == GAME_HOLDEM else players * (hole_count * (hole_count - 1) // 2) * 10
+    chunk = max(1, CHUNK_ELEMENTS["cuda" if dev.startswith("cuda") else "cpu"] // per_board)
+    counts = torch.zeros((3, players), dtype=torch.int64, device=dev)
+    with _run_lock, torch.inference_mode():  # one enumeration at a time: each fills the device on its own
+        for start in range(0, total, chunk):
+            drawn = deck[combos[start:start + chunk]]
+            if game == GAME_HOLDEM:
+                counts += _split_counts(_holdem_values(t, known, drawn, holes, bool(request.short_deck)), None)
+            else:
+                high, low = _omaha_values(t, known, drawn, holes, game == GAME_OMAHA_HILO)
+                counts += _split_counts(high, low)
+        result = counts.cpu().numpy()
+    return result, total
+
+
+def _torch_backend(request: EquityRequest) -> tuple[np.ndarray, int]:
+    return enumerate_exact(request, "auto")
+
+
+def _cuda_backend(request: EquityRequest) -> tuple[np.ndarray, int]:
+    return enumerate_exact(request, "cuda")
+
+
+def register() -> None:
+    """Register the "torch" and "cuda" exact backends with the poker core's equity engine (idempotent)."""
+    from ggpgfx.poker.equity import register_backend
+
+    register_backend("torch", _torch_backend)
+    register_backend("cuda", _cuda_backend)
+
+
+def equity_gpu(hands: Sequence[str | Sequence[str]], board: str | Sequence[str] = (),
+               dead: str | Sequence[str] = (), game: str = "holdem") -> EquityResult:
+    """Exact equity on the GPU (the torch CPU path when there is none)."""
+    from ggpgfx.poker.equity import exact_equity
+
+    register()
+    return exact_equity(hands, board, dead, game, backend="cuda")
+
+
+def equity_cpu(hands: Sequence[str | Sequence[str]], board: str | Sequence[str] = (),
+               dead: str | Sequence[str] = (), game: str = "holdem") -> EquityResult:
+    """Exact equity with the CPU twin: the poker core's Numba engine."""
+    from ggpgfx.poker.equity import exact_equity
+
+    return exact_equity(hands, board, dead, game, backend="numba")
+
+
+try:
+    register()
+except ImportError:  # the poker core's equity engine is missing: the functions above still work alone
+    pass
