@@ -291,7 +291,7 @@ class AccountsService(Service):
         with self.context.session() as session:
             row = scoped_get(session, AuthSession, session_id, principal, "session")
             if row.user_id != user_id and ROLE_RANK[principal.role] < ROLE_RANK["admin"]:
-                raise ServiceError(f"session '{session_id}' not found", 404)
+                raise ServiceError("revoking another member's session needs the 'admin' role", 403)
             if row.revoked_at is None:
                 row.revoked_at = utcnow()
                 row.revoked_reason = "revoked"
