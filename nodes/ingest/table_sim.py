@@ -1,0 +1,139 @@
+"""ingest.table_sim: a whole poker table without hardware — video, RFID-style card reads and operator actions."""
+
+from __future__ import annotations
+
+import heapq
+import random
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ggpgfx.cards.deck import get_style
+from ggpgfx.cards.hands import RawHand, load_hands, random_hand
+from ggpgfx.cards.scene import SceneRenderer, TableLayout
+from ggpgfx.cards.script import Step, Timing, build_script
+from ggpgfx.graph.node import Node, Port, VideoCaps, register_node
+from ggpgfx.graph.ports import ArrowTable
+from ggpgfx.media.frames import VideoFrame
+from ggpgfx.poker.messages import CARD_READS_SCHEMA, OperatorAction, card_reads_table
+
+CardReads = ArrowTable("CardReads", CARD_READS_SCHEMA)
+
+
+@register_node
+class TableSim(Node):
+    """Simulated table: yuv420p overhead video, the card reads an RFID table would give, and operator actions."""
+
+    type_name = "ingest.table_sim"
+    outputs = {
+        "video": Port(VideoFrame, caps=VideoCaps("yuv420p"), doc="overhead table camera"),
+        "reads": Port(CardReads, doc="card reads as an RFID table reports them (with injected faults)"),
+        "actions": Port(OperatorAction, doc="operator actions (start_hand, bets, end_hand)"),
+    }
+
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        width: int = Field(1280, ge=320, le=3840)
+        height: int = Field(720, ge=240, le=2160)
+        fps: float | None = Field(None, gt=0, le=240, description="default: the graph's fps")
+        source: Literal["phh", "random"] = Field("phh", description="replay PHH hands or play seeded random hands")
+        hands: str | None = Field(None, description="PHH/PHHS file; default: hands shipped with ggpgfx")
+        max_hands: int | None = Field(None, ge=1, description="stop after this many hands (random: default 3)")
+        players: int = Field(6, ge=2, le=10, description="players at a random table")
+        seed: int = 0
+        style: str = Field("broadcast", description="deck style (see ggpgfx.cards.deck)")
+        card_scale: float = Field(0.045, gt=0.01, le=0.12, description="card width as a fraction of frame width")
+        action_interval_s: float = Field(1.0, gt=0)
+        deal_interval_s: float = Field(0.1, gt=0)
+        end_pause_s: float = Field(2.0, ge=0)
+        muck_reads: bool = Field(True, description="folded cards are read again on the muck antenna")
+        miss_rate: float = Field(0.0, ge=0, le=1, description="fraction of reads lost")
+        duplicate_rate: float = Field(0.0, ge=0, le=1, description="fraction of reads sent twice")
+        late_rate: float = Field(0.0, ge=0, le=1, description="fraction of reads delivered late")
+        late_s: float = Field(0.5, ge=0, description="how late a late read arrives")
+
+    @classmethod
+    def negotiate(cls, params: BaseModel, input_caps: dict[str, VideoCaps]) -> dict[str, VideoCaps]:
+        """Caps come straight from the params."""
+        return {"video": VideoCaps("yuv420p", params.width, params.height)}  # type: ignore[attr-defined]
+
+    def setup(self) -> None:
+        """Load hands, lay out the table and draw the static scene once."""
+        p = self.params
+        if p.width % 2 or p.height % 2:
+            raise ValueError(f"yuv420p needs an even width and height, got {p.width}x{p.height}")
+        self.fps = p.fps or self.context.fps
+        self.rng = random.Random(p.seed)
+        self.fault_rng = random.Random(p.seed + 7919)
+        self.layout = TableLayout(p.width, p.height, p.card_scale)
+        self.zones = [z.to_dict() for z in self.layout.zones()]
+        self.scene = SceneRenderer(self.layout, get_style(p.style), seed=p.seed)
+        self.timing = Timing(deal=p.deal_interval_s, action=p.action_interval_s, end_pause=p.end_pause_s)
+        if p.source == "phh":
+            self.hands: list[RawHand] = load_hands(p.hands, limit=p.max_hands)
+        else:
+            count = p.max_hands or 3
+            self.hands = [random_hand(self.rng, p.players, hand_number=i + 1) for i in range(count)]
+        self.hand_index = 0
+        self.frame_index = 0
+        self.hand_start_s = 0.0
+        self.steps: list[Step] = []
+        self.step_index = 0
+        self.pending_reads: list[tuple[float, int, dict[str, Any]]] = []  # (due time s, order, row): heap
+        self.order = 0
+        self.truth_reads: list[dict[str, Any]] = []  # every read as it really happened (tests use this)
+        self.truth_actions: list[OperatorAction] = []
+        self._next_hand(0.0)
+
+    def _next_hand(self, now: float) -> bool:
+        if self.hand_index >= len(self.hands):
+            return False
+        raw = self.hands[self.hand_index]
+        self.hand_index += 1
+        self.steps = build_script(raw, self.rng, self.timing, muck_reads=self.params.muck_reads)
+        self.step_index = 0
+        self.hand_start_s = now
+        return True
+
+    def _schedule_reads(self, reads: list[dict[str, Any]], now: float, pts: int) -> None:
+        p, r = self.params, self.fault_rng
+        for row in reads:
+            truth = {**row, "pts": pts, "source": "sim", "confidence": 1.0, "tag_uid": ""}
+            self.truth_reads.append(truth)
+            if r.random() < p.miss_rate:
+                continue
+            due = now + (p.late_s if r.random() < p.late_rate else 0.0)
+            copies = 2 if r.random() < p.duplicate_rate else 1
+            for _ in range(copies):
+                heapq.heappush(self.pending_reads, (due, self.order, truth))
+                self.order += 1
+
+    def tick(self) -> bool:
+        """Advance one frame: apply due steps, emit due reads and actions, then the frame."""
+        now = self.frame_index / self.fps
+        pts = round(now * 1_000_000)
+        changed = False
+        while self.step_index < len(self.steps) and self.hand_start_s + self.steps[self.step_index].t <= now:
+            step = self.steps[self.step_index]
+            self.step_index += 1
+            for action in step.actions:
+                action = action.model_copy(update={"pts": pts})
+                self.truth_actions.append(action)
+                self.emit("actions", action, pts=pts)
+            self._schedule_reads(step.reads, now, pts)
+            self.scene.update(step.view)
+            changed = True
+            if self.step_index >= len(self.steps):
+                self._next_hand(now + 0.5)
+        due_rows = []
+        while self.pending_reads and self.pending_reads[0][0] <= now:
+            due_rows.append(heapq.heappop(self.pending_reads)[2])
+        if due_rows:
+            self.emit("reads", card_reads_table([{**row, "pts": pts} for row in due_rows]), pts=pts)
+        frame = VideoFrame(self.scene.frame_planes(), "yuv420p", self.params.width, self.params.height, pts)
+        frame.meta.update(frame_index=self.frame_index, zones=self.zones, camera="overhead",
+                          visible_cards=list(self.scene.visible), changed=changed)
+        self.emit("video", frame, pts=pts)
+        self.frame_index += 1
+        finished = self.step_index >= len(self.steps) and self.hand_index >= len(self.hands)
+        return not (finished and not self.pending_reads)

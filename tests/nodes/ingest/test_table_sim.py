@@ -1,0 +1,72 @@
+"""ingest.table_sim in a small graph: video, reads and actions on one clock, faults seeded and counted."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from ggpgfx.graph.api import Graph
+from ggpgfx.media.frames import VideoFrame
+from ggpgfx.poker.messages import CARD_READS_SCHEMA, OperatorAction
+
+
+def _run(frames: int, **params: object) -> tuple[object, list, list, list]:
+    g = Graph("sim", fps=30)
+    sim = g.add("ingest.table_sim", id="sim", width=640, height=360, **params)
+    video = g.add("sink.collect", id="video", limit=100_000)
+    reads = g.add("sink.collect", id="reads", limit=100_000)
+    actions = g.add("sink.collect", id="actions", limit=100_000)
+    sim.video >> video.inp
+    sim.reads >> reads.inp
+    sim.actions >> actions.inp
+    result = g.run(max_frames=frames, realtime=False)
+    return result, result.collected("video"), result.collected("reads"), result.collected("actions")
+
+
+def test_phh_hand_plays_to_the_end_with_every_card_read() -> None:
+    result, video, reads, actions = _run(2000, max_hands=1, action_interval_s=0.3, deal_interval_s=0.05)
+    sim = result.instances["sim"]
+    assert all(isinstance(f, VideoFrame) and f.format == "yuv420p" and f.width == 640 for f in video)
+    video[0].check()
+    pts = [f.pts for f in video]
+    assert pts == sorted(pts) and pts[1] - pts[0] == round(1_000_000 / 30)
+    kinds = [a.kind for a in actions if isinstance(a, OperatorAction)]
+    assert kinds[0] == "start_hand" and kinds[-1] == "end_hand"
+    assert actions[0].hand.seats[0].name == "Dan Matsuzuki"
+    table = pa.concat_tables(reads)
+    assert table.schema.equals(CARD_READS_SCHEMA)
+    seat_cards = {(r["seat"], r["card"]) for r in table.to_pylist() if r["zone"] == "seat"}
+    assert ("1", "Qd") not in seat_cards and (1, "Qd") in seat_cards and (2, "Ac") in seat_cards
+    board = [r["card"] for r in table.to_pylist() if r["zone"] == "board"]
+    assert board == ["Th", "Jc", "5h", "6c", "8s"]
+    assert len(table) == len(sim.truth_reads)  # no faults asked: every read arrives once
+    # the hand is visible: after the river every board card is on screen
+    last_with_board = max(video, key=lambda f: len([c for c in f.meta["visible_cards"] if c[0] == "board"]))
+    assert [c[2] for c in last_with_board.meta["visible_cards"] if c[0] == "board"] == board
+    # frames change only when the table changes, and the picture really differs then
+    changed = [f for f in video if f.meta["changed"]]
+    assert 10 < len(changed) < len(video)
+    assert (video[-1].planes[0] != video[0].planes[0]).any() or len(changed) > 0
+
+
+def test_faults_are_seeded_and_visible() -> None:
+    params = dict(source="random", max_hands=2, seed=5, action_interval_s=0.2, deal_interval_s=0.05,
+                  miss_rate=0.2, duplicate_rate=0.2, late_rate=0.2, late_s=0.3)
+    first = _run(3000, **params)
+    second = _run(3000, **params)
+    rows = [r for t in first[2] for r in t.to_pylist()]
+    again = [r for t in second[2] for r in t.to_pylist()]
+    assert rows == again  # same seed, same faults
+    truth = first[0].instances["sim"].truth_reads
+    keys = [(r["zone"], r["seat"], r["card"]) for r in rows]
+    truth_keys = [(r["zone"], r["seat"], r["card"]) for r in truth]
+    assert len(set(keys)) < len(set(truth_keys))  # some reads were missed
+    assert len(keys) > len(set(keys))  # some were duplicated
+    late = [r for r in rows if any(t["pts"] < r["pts"] and (t["zone"], t["seat"], t["card"]) ==
+                                   (r["zone"], r["seat"], r["card"]) for t in truth)]
+    assert late
+
+
+def test_frames_are_fresh_buffers() -> None:
+    _, video, _, _ = _run(5, max_hands=1)
+    video[0].planes[0][:] = 0
+    assert video[1].planes[0].max() > 0
