@@ -21,6 +21,12 @@ def executor(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(params=["threads", "fused"])
+def scheduler(request: pytest.FixtureRequest) -> str:
+    """The local executor's scheduling mode."""
+    return str(request.param)
+
+
 @pytest.fixture
 def fixtures_dir() -> Path:
     """tests/fixtures."""

@@ -137,9 +137,9 @@ class _Validator:
             nodes_data = {}
         specs: dict[str, NodeSpec] = {}
         for node_id, node_data in nodes_data.items():
-            spec = self._node(str(node_id), node_data, settings)
-            if spec is not None:
-                specs[str(node_id)] = spec
+            node_spec = self._node(str(node_id), node_data, settings)
+            if node_spec is not None:
+                specs[str(node_id)] = node_spec
         edges_data = data.get("edges", [])
         if not isinstance(edges_data, list):
             self.error(("edges",), "'edges' must be a list of 'node.port -> node.port'")
@@ -150,9 +150,9 @@ class _Validator:
         caps = self._caps()
         if self.diags or not isinstance(name, str):
             return None
-        spec = GraphSpec(name=name, description=str(data.get("description", "")), settings=settings,
-                         nodes=specs, edges=edge_specs)
-        return ResolvedGraph(spec, self.smap.file, self.nodes, self.edges, caps)
+        graph_spec = GraphSpec(name=name, description=str(data.get("description", "")), settings=settings,
+                               nodes=specs, edges=edge_specs)
+        return ResolvedGraph(graph_spec, self.smap.file, self.nodes, self.edges, caps)
 
     def _settings(self, raw: Any) -> Settings:
         if raw is None:

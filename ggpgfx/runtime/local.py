@@ -67,6 +67,35 @@ class RunResult:
                 "error": str(self.error) if self.error else None, "nodes": self.nodes}
 
 
+def as_node_error(node_id: str, exc: BaseException, pts: int | None) -> NodeError:
+    """The NodeError reported for an exception raised by a node (user errors keep their own message)."""
+    if isinstance(exc, NodeError):
+        return exc
+    text = str(exc) if isinstance(exc, GgpError) else f"{type(exc).__name__}: {exc}"
+    error = NodeError(node_id, text, pts)
+    error.__cause__ = exc
+    return error
+
+
+class InlineOutlet:
+    """A fused edge: the consumer's process() runs in the producer's thread, with no queue."""
+
+    def __init__(self, consumer: NodeRunner, port: str) -> None:
+        self.consumer = consumer
+        self.port = port
+
+    def put(self, msg: Message, stop: threading.Event) -> bool:
+        """Run the consumer on this message now."""
+        if stop.is_set():
+            return False
+        self.consumer.deliver_inline(self.port, msg)
+        return True
+
+    def close(self) -> None:
+        """End of stream for the consumer: flush, tear down, close its outputs."""
+        self.consumer.finish_inline()
+
+
 class NodeRunner:
     """Runs one node on one thread: setup, its message loop or tick loop, EOS, teardown."""
 
@@ -91,6 +120,8 @@ class NodeRunner:
         self.first_pts: int | None = None
         self.last_pts: int | None = None
         self.thread = threading.Thread(target=self._main, name=f"ggp-{rnode.id}", daemon=True)
+        self.fused = False  # True: runs inside its producer's thread (scheduler: fused)
+        self.fused_children: list[NodeRunner] = []
         node._emit_hook = self.emit
 
     # -- output ---------------------------------------------------------------------------------
@@ -136,6 +167,8 @@ class NodeRunner:
         try:
             m.state = "setup"
             node.setup()
+            for child in self.fused_children:
+                child.setup_inline()
             m.state = "running"
             if self.is_source:
                 self._source_loop()
@@ -146,12 +179,64 @@ class NodeRunner:
                 node.on_eos()
             m.state = "done"
         except Exception as exc:
-            m.errors += 1
-            m.state = "failed"
+            if not isinstance(exc, NodeError) or exc.node_id == self.rnode.id:
+                m.errors += 1
+                m.state = "failed"
             self.ex.fail(self.rnode.id, exc, self.current.pts if self.current else None)
         finally:
             try:
                 node.teardown()
+            except Exception:
+                log.exception("teardown of node '%s' failed", self.rnode.id)
+            for outlets in self.outputs.values():
+                for outlet in outlets:
+                    outlet.close()
+
+    # -- fused (inline) execution -----------------------------------------------------------------
+    def setup_inline(self) -> None:
+        """Set up this fused node and its own fused consumers, in the host thread."""
+        try:
+            self.metrics.state = "setup"
+            self.node.setup()
+        except Exception as exc:
+            self.metrics.state = "failed"
+            self.metrics.errors += 1
+            raise as_node_error(self.rnode.id, exc, None) from exc
+        for child in self.fused_children:
+            child.setup_inline()
+        self.metrics.state = "running (fused)"
+
+    def deliver_inline(self, port: str, msg: Message) -> None:
+        """Process one message in the caller's thread."""
+        m = self.metrics
+        began = time.perf_counter_ns()
+        m.queue_wait_us.add(0.0)
+        m.latency_us.add((time.time_ns() - msg.origin_ns) / 1000)
+        m.messages_in += 1
+        self.current = msg
+        try:
+            self.node.process(port, msg)
+        except NodeError:
+            raise
+        except Exception as exc:
+            m.errors += 1
+            m.state = "failed"
+            raise as_node_error(self.rnode.id, exc, msg.pts) from exc
+        m.process_us.add((time.perf_counter_ns() - began) / 1000)
+
+    def finish_inline(self) -> None:
+        """The single input ended: flush, tear down and pass end of stream on."""
+        try:
+            if not self.ex.abort.is_set() and self.metrics.state != "failed":
+                self.current = None
+                self.node.on_eos()
+                self.metrics.state = "done"
+        except Exception as exc:
+            self.metrics.state = "failed"
+            self.ex.fail(self.rnode.id, exc, None)
+        finally:
+            try:
+                self.node.teardown()
             except Exception:
                 log.exception("teardown of node '%s' failed", self.rnode.id)
             for outlets in self.outputs.values():
@@ -265,8 +350,14 @@ class LocalExecutor:
                                   home=home, settings=settings.model_dump())
             node = node_factory(rnode, context) if node_factory else rnode.cls(nid, rnode.params, context)
             self.runners[nid] = NodeRunner(self, rnode, node, Inbox())
+        fused = settings.scheduler == "fused"
         for edge in graph.edges:
             producer, consumer = self.runners.get(edge.src), self.runners.get(edge.dst)
+            if fused and producer is not None and consumer is not None and self._fusable(edge, consumer):
+                consumer.fused = True
+                producer.fused_children.append(consumer)
+                producer.outputs[edge.spec.src_port].append(InlineOutlet(consumer, edge.spec.dst_port))
+                continue
             if consumer is not None:
                 queue = EdgeQueue(consumer.inbox, edge.spec.dst_port, edge.capacity, edge.on_full, edge.label,
                                   delay=edge.spec.delay)
@@ -284,23 +375,29 @@ class LocalExecutor:
             runner.is_source = runner.rnode.cls.is_source() and not runner.inbox.edges
         self.started_at = 0.0
 
+    def _fusable(self, edge: ResolvedEdge, consumer: NodeRunner) -> bool:
+        """A consumer fed by exactly this one lossless queue edge can run in its producer's thread."""
+        return (not edge.spec.delay and edge.on_full == "block" and edge.src != edge.dst
+                and consumer.policies.get(edge.spec.dst_port) == "queue"
+                and len(self.graph.edges_into(edge.dst)) == 1)
+
+    def threaded(self) -> list[NodeRunner]:
+        """Runners that own a thread (fused ones run inside another's)."""
+        return [r for r in self.runners.values() if not r.fused]
+
     def start(self) -> None:
         """Start every node thread."""
         self.started_at = time.monotonic()
         for runner in self.runners.values():
             runner.metrics.started = time.monotonic()
+        for runner in self.threaded():
             runner.thread.start()
 
     def fail(self, node_id: str, exc: BaseException, pts: int | None) -> None:
         """Record the first failure and stop the graph."""
         with self._error_lock:
             if self.error is None:
-                if isinstance(exc, NodeError):
-                    self.error = exc
-                else:
-                    text = str(exc) if isinstance(exc, GgpError) else f"{type(exc).__name__}: {exc}"
-                    self.error = NodeError(node_id, text, pts)
-                    self.error.__cause__ = exc
+                self.error = as_node_error(node_id, exc, pts)
                 log.debug("node %s failed", node_id, exc_info=exc)
         self.stop(drain=False)
 
@@ -314,12 +411,12 @@ class LocalExecutor:
 
     def alive(self) -> bool:
         """True while any node thread runs."""
-        return any(r.thread.is_alive() for r in self.runners.values())
+        return any(r.thread.is_alive() for r in self.threaded())
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for every node to finish; True when all did within the timeout."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        for runner in self.runners.values():
+        for runner in self.threaded():
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             runner.thread.join(remaining)
         return not self.alive()

@@ -16,22 +16,22 @@ def _chain(*types: tuple[str, dict], name: str = "t", **settings: object) -> tup
     return g, refs
 
 
-def test_chain_preserves_order_and_reaches_eos(executor: str) -> None:
+def test_chain_preserves_order_and_reaches_eos(executor: str, scheduler: str) -> None:
     g, refs = _chain(("test.counter", {"count": 200}), ("util.passthrough", {}), ("util.passthrough", {}),
-                     ("sink.collect", {}))
+                     ("sink.collect", {}), scheduler=scheduler)
     result = g.run(executor)
     assert result.collected("n3") == list(range(200))
     assert result.nodes["n3"]["messages_in"] == 200
     assert all(s["state"] == "done" for s in result.nodes.values())
 
 
-def test_eos_lets_nodes_flush(executor: str) -> None:
-    g, _ = _chain(("test.counter", {"count": 7}), ("test.flusher", {}), ("sink.collect", {}))
+def test_eos_lets_nodes_flush(executor: str, scheduler: str) -> None:
+    g, _ = _chain(("test.counter", {"count": 7}), ("test.flusher", {}), ("sink.collect", {}), scheduler=scheduler)
     assert g.run(executor).collected("n2") == list(range(7))
 
 
-def test_block_policy_loses_nothing_behind_a_slow_node(executor: str) -> None:
-    g = Graph("bp", realtime=False)
+def test_block_policy_loses_nothing_behind_a_slow_node(executor: str, scheduler: str) -> None:
+    g = Graph("bp", realtime=False, scheduler=scheduler)
     g.add("test.counter", id="src", count=60)
     g.add("test.slow", id="slow", seconds=0.002)
     g.add("sink.collect", id="sink")
@@ -86,8 +86,8 @@ def test_latest_input_gives_newest_state(executor: str) -> None:
     assert got[-1][1] == 2  # by the time delayed frames arrive, the state input holds its newest value
 
 
-def test_error_stops_graph_and_names_node_and_pts(executor: str) -> None:
-    g, _ = _chain(("test.endless", {}), ("test.fail", {"at": 5}), ("sink.collect", {}))
+def test_error_stops_graph_and_names_node_and_pts(executor: str, scheduler: str) -> None:
+    g, _ = _chain(("test.endless", {}), ("test.fail", {"at": 5}), ("sink.collect", {}), scheduler=scheduler)
     with pytest.raises(NodeError) as info:
         g.run(executor)
     assert info.value.node_id == "n1"
@@ -112,3 +112,15 @@ def test_feedback_edge_does_not_block_eos(executor: str) -> None:
     g.connect("loop.out", "sink.inp")
     g.connect("loop.out", "loop.back", delay=True)
     assert g.run(executor).collected("sink") == list(range(5))
+
+
+def test_fused_scheduler_runs_chain_in_one_thread() -> None:
+    from ggpgfx.graph.validate import resolve_spec
+    from ggpgfx.runtime.local import LocalExecutor
+
+    g, _ = _chain(("test.counter", {"count": 3}), ("util.passthrough", {}), ("sink.collect", {}), scheduler="fused")
+    ex = LocalExecutor(resolve_spec(g.spec))
+    assert [r.rnode.id for r in ex.threaded()] == ["n0"]
+    result = ex.run()
+    assert result.collected("n2") == [0, 1, 2]
+    assert result.nodes["n2"]["state"] == "done"
