@@ -79,7 +79,7 @@ class AccountsService(Service):
                 burn_password_time(body.password)
                 raise ServiceError("wrong email or password", 401)
             if not verify_password(user.password_hash, body.password):
-                self.audit(session, None, user.organization_id, "login.failed", f"user:{user.id}", ip=ip)
+                self._audit_now(user.organization_id, "login.failed", f"user:{user.id}", ip)
                 raise ServiceError("wrong email or password", 401)
             membership = self._membership(session, user.id, body.organization_id)
             if user.totp_enabled:
@@ -98,7 +98,7 @@ class AccountsService(Service):
                 raise ServiceError("invalid MFA token", 401)
             secret = self.context.box.decrypt(user.totp_secret, f"totp:{user.id}")
             if not totp_verify(secret, body.code):
-                self.audit(session, None, claims["org"], "login.mfa_failed", f"user:{user.id}", ip=ip)
+                self._audit_now(claims["org"], "login.mfa_failed", f"user:{user.id}", ip)
                 raise ServiceError("wrong one-time code", 401)
             membership = self._membership(session, user.id, claims["org"])
             return self._open_session(session, user, membership, user_agent, ip)
@@ -108,6 +108,7 @@ class AccountsService(Service):
         from sqlalchemy import select
 
         digest = sha256_hex(body.refresh_token)
+        reused = False
         with self.context.session() as session:
             token = session.scalars(select(RefreshToken).where(RefreshToken.token_hash == digest)).first()
             if token is None:
@@ -120,13 +121,25 @@ class AccountsService(Service):
                 auth_session.revoked_at = utcnow()
                 auth_session.revoked_reason = "refresh token reuse"
                 self.audit(session, None, token.organization_id, "session.reuse_detected", f"session:{auth_session.id}", ip=ip)
-                raise ServiceError("refresh token already used; the session has been revoked", 401)
+                reused = True
+        if reused:  # raised after the commit so the revocation sticks
+            raise ServiceError("refresh token already used; the session has been revoked", 401)
+        with self.context.session() as session:
+            token = session.scalars(select(RefreshToken).where(RefreshToken.token_hash == digest)).first()
+            auth_session = session.get(AuthSession, token.session_id) if token else None
+            if token is None or auth_session is None or auth_session.revoked_at is not None or token.used_at is not None:
+                raise ServiceError("invalid refresh token", 401)
             if token.expires_at < utcnow():
                 raise ServiceError("refresh token expired", 401)
             membership = self._membership(session, auth_session.user_id, auth_session.organization_id)
             token.used_at = utcnow()
             auth_session.last_used_at = utcnow()
             return self._issue(session, auth_session, membership)
+
+    def _audit_now(self, organization_id: str, action: str, target: str, ip: str) -> None:
+        """Audit in its own transaction (the caller's is about to roll back with an error)."""
+        with self.context.session() as session:
+            self.audit(session, None, organization_id, action, target, ip=ip)
 
     def _membership(self, session: Any, user_id: str, organization_id: str | None) -> Membership:
         from sqlalchemy import select
