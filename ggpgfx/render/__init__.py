@@ -1,0 +1,1 @@
+"""Broadcast overlay rendering: skins, layout, elements, YUVA layers and compositing."""

@@ -1,0 +1,149 @@
+"""Drawing primitives on Pillow RGBA images: anti-aliased shapes from cached masks, fitted text, cards."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from PIL import Image, ImageColor, ImageDraw, ImageFont
+
+from ggpgfx.render.skins import Skin
+
+#: Shapes are drawn at this multiple and reduced, because Pillow's own shapes are not anti-aliased.
+SUPERSAMPLE = 4
+SUIT_GLYPHS = {"s": "\u2660", "h": "\u2665", "d": "\u2666", "c": "\u2663"}
+RGBA = tuple[int, int, int, int]
+
+
+def rgba(color: str, alpha: float = 1.0) -> RGBA:
+    """`#rrggbb[aa]` as an RGBA tuple, with an extra alpha factor."""
+    value = ImageColor.getcolor(color, "RGBA")
+    assert isinstance(value, tuple)
+    r, g, b, a = value
+    return (r, g, b, int(round(a * alpha)))
+
+
+@functools.lru_cache(maxsize=256)
+def font(path: Path, size: int) -> ImageFont.FreeTypeFont:
+    """A FreeType font at a pixel size (cached: loading a face costs ~1 ms)."""
+    return ImageFont.truetype(str(path), max(6, size))
+
+
+@functools.lru_cache(maxsize=512)
+def rounded_mask(width: int, height: int, radius: int) -> Image.Image:
+    """An anti-aliased rounded-rectangle coverage mask ('L'), supersampled then reduced."""
+    width, height = max(1, width), max(1, height)
+    big = Image.new("L", (width * SUPERSAMPLE, height * SUPERSAMPLE), 0)
+    r = max(0, min(radius, width // 2, height // 2)) * SUPERSAMPLE
+    ImageDraw.Draw(big).rounded_rectangle((0, 0, big.width - 1, big.height - 1), radius=r, fill=255)
+    return big.reduce(SUPERSAMPLE)
+
+
+@functools.lru_cache(maxsize=128)
+def ellipse_mask(width: int, height: int) -> Image.Image:
+    """An anti-aliased ellipse coverage mask ('L')."""
+    big = Image.new("L", (max(1, width) * SUPERSAMPLE, max(1, height) * SUPERSAMPLE), 0)
+    ImageDraw.Draw(big).ellipse((0, 0, big.width - 1, big.height - 1), fill=255)
+    return big.reduce(SUPERSAMPLE)
+
+
+def fill_mask(image: Image.Image, mask: Image.Image, color: RGBA, xy: tuple[int, int]) -> None:
+    """Composite a solid colour through a coverage mask onto `image` at xy (source-over)."""
+    if color[3] == 0:
+        return
+    solid = Image.new("RGBA", mask.size, color)
+    alpha = mask if color[3] == 255 else mask.point(lambda v: v * color[3] // 255)
+    solid.putalpha(alpha)
+    image.alpha_composite(solid, dest=(int(xy[0]), int(xy[1])))
+
+
+def panel(image: Image.Image, box: tuple[int, int, int, int], fill: RGBA, radius: int,
+          border: RGBA | None = None, border_px: int = 0) -> None:
+    """A rounded panel with an optional inner border; box is (x, y, w, h)."""
+    x, y, w, h = box
+    if border is not None and border_px > 0 and border[3] > 0:
+        fill_mask(image, rounded_mask(w, h, radius), border, (x, y))
+        inner = rounded_mask(w - 2 * border_px, h - 2 * border_px, max(0, radius - border_px))
+        fill_mask(image, inner, fill, (x + border_px, y + border_px))
+    else:
+        fill_mask(image, rounded_mask(w, h, radius), fill, (x, y))
+
+
+def fit_font(path: Path, text: str, size: int, max_width: int, min_size: int = 8) -> ImageFont.FreeTypeFont:
+    """The largest font no bigger than `size` in which `text` fits `max_width` (down to `min_size`)."""
+    face = font(path, size)
+    while size > min_size and face.getlength(text) > max_width:
+        size -= 1
+        face = font(path, size)
+    return face
+
+
+def text(image: Image.Image, xy: tuple[float, float], value: str, face: ImageFont.FreeTypeFont,
+         fill: RGBA, anchor: str = "lm", max_width: int | None = None) -> None:
+    """Draw text; when it is wider than max_width it is cut with an ellipsis rather than clipped."""
+    if max_width is not None and face.getlength(value) > max_width:
+        while value and face.getlength(value + "\u2026") > max_width:
+            value = value[:-1]
+        value = value.rstrip() + "\u2026"
+    ImageDraw.Draw(image).text((int(round(xy[0])), int(round(xy[1]))), value, font=face, fill=fill, anchor=anchor)
+
+
+def pill(image: Image.Image, box: tuple[int, int, int, int], label: str, fill: RGBA, ink: RGBA,
+         font_path: Path) -> None:
+    """A rounded badge with centred text (action badges, ALL IN, timers)."""
+    x, y, w, h = box
+    fill_mask(image, rounded_mask(w, h, h // 2), fill, (x, y))
+    face = fit_font(font_path, label, int(h * 0.62), w - h // 2)
+    text(image, (x + w / 2, y + h / 2), label, face, ink, anchor="mm")
+
+
+def card(image: Image.Image, box: tuple[int, int, int, int], code: str | None, skin: Skin,
+         face_up: bool = True) -> None:
+    """A playing card: rank over suit in the four-colour deck, or the back when face_up is False."""
+    x, y, w, h = box
+    radius = max(2, w // 8)
+    fill_mask(image, rounded_mask(w, h, radius), rgba(skin.color("card_edge")), (x, y))
+    if not face_up or code is None:
+        fill_mask(image, rounded_mask(w - 2, h - 2, radius - 1), rgba(skin.color("card_back")), (x + 1, y + 1))
+        inset = max(3, w // 7)
+        fill_mask(image, rounded_mask(w - 2 * inset, h - 2 * inset, max(1, radius - inset // 2)),
+                  rgba(skin.color("card_back_pattern")), (x + inset, y + inset))
+        return
+    fill_mask(image, rounded_mask(w - 2, h - 2, radius - 1), rgba(skin.color("card_face")), (x + 1, y + 1))
+    rank, suit = code[0].upper(), code[1].lower()
+    ink = rgba(skin.suit_colors.get(suit, "#000000"))
+    rank_text = "10" if rank == "T" else rank
+    bold = skin.font_path("bold")
+    rank_face = fit_font(bold, rank_text, int(h * 0.5), int(w * 0.86))
+    text(image, (x + w / 2, y + h * 0.33), rank_text, rank_face, ink, anchor="mm")
+    suit_face = font(bold, int(h * 0.42))
+    text(image, (x + w / 2, y + h * 0.74), SUIT_GLYPHS.get(suit, "?"), suit_face, ink, anchor="mm")
+
+
+def card_slot(image: Image.Image, box: tuple[int, int, int, int], skin: Skin) -> None:
+    """An empty board position: a faint rounded outline where a card will land."""
+    x, y, w, h = box
+    fill_mask(image, rounded_mask(w, h, max(2, w // 8)), rgba(skin.color("card_slot")), (x, y))
+
+
+@functools.lru_cache(maxsize=32)
+def load_image(path: Path, width: int, height: int) -> Image.Image | None:
+    """An image file fitted into width x height (aspect kept, centred), or None when unreadable."""
+    try:
+        with Image.open(path) as source:
+            picture = source.convert("RGBA")
+    except OSError:
+        return None
+    picture.thumbnail((width, height), Image.Resampling.LANCZOS)
+    canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    canvas.alpha_composite(picture, ((width - picture.width) // 2, (height - picture.height) // 2))
+    return canvas
+
+
+def rounded_image(picture: Image.Image, radius: int) -> Image.Image:
+    """A copy of an RGBA image clipped to a rounded rectangle."""
+    out = picture.copy()
+    mask = rounded_mask(picture.width, picture.height, radius)
+    alpha = Image.composite(picture.getchannel("A"), Image.new("L", picture.size, 0), mask)
+    out.putalpha(alpha)
+    return out

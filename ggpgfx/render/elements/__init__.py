@@ -1,0 +1,1 @@
+"""Overlay elements, each drawn to a straight-alpha RGBA image."""

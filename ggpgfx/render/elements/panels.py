@@ -1,0 +1,141 @@
+"""Show panels: leaderboard, chip-count strip, ticker, lower third, sponsor slots, secure-delay badge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+
+from ggpgfx.render import draw
+from ggpgfx.render.draw import rgba
+from ggpgfx.render.formats import format_chips
+from ggpgfx.render.layout import Layout
+
+Standing = tuple[str, float]  # (name, stack)
+
+
+def render_leaderboard(standings: tuple[Standing, ...], big_blind: int, layout: Layout,
+                       title: str = "CHIP COUNTS") -> Image.Image:
+    """Chip counts sorted high to low under a header row; one row per player, at most `rows`."""
+    skin, px = layout.skin, layout.px
+    w, row_h = layout.size("leaderboard")
+    rows = standings[: int(layout.extra("leaderboard", "rows", 10))]
+    h = row_h * (len(rows) + 1) + px(6)
+    image = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    radius = px(skin.radius)
+    draw.panel(image, (0, 0, w, h), rgba(skin.color("panel")), radius, rgba(skin.color("border")),
+               max(1, px(skin.border)))
+    draw.panel(image, (0, 0, w, row_h), rgba(skin.color("header")), radius)
+    draw.fill_mask(image, draw.rounded_mask(w, row_h // 2, 0), rgba(skin.color("header")), (0, row_h // 2))
+    pad = px(12)
+    draw.text(image, (pad, row_h / 2), title, layout.font("bold", 19), rgba(skin.color("header_text")))
+    ink, dim, stack_ink = rgba(skin.color("text")), rgba(skin.color("text_dim")), rgba(skin.color("stack"))
+    face, bold = layout.font("regular", 18), layout.font("bold", 19)
+    for index, (name, stack) in enumerate(rows):
+        cy = row_h * (index + 1.5)
+        if index % 2:
+            draw.fill_mask(image, draw.rounded_mask(w - 2 * px(4), row_h, 0), rgba(skin.color("panel_alt"), 0.6),
+                           (px(4), int(row_h * (index + 1))))
+        draw.text(image, (pad, cy), str(index + 1), bold, dim)
+        amount = format_chips(stack, layout.chip_format, big_blind)  # type: ignore[arg-type]
+        amount_w = int(bold.getlength(amount))
+        draw.text(image, (w - pad, cy), amount, bold, stack_ink, anchor="rm")
+        draw.text(image, (pad + px(34), cy), layout.name(name), face, ink, max_width=w - 2 * pad - px(44) - amount_w)
+    return image
+
+
+def render_chip_strip(standings: tuple[Standing, ...], big_blind: int, layout: Layout) -> Image.Image:
+    """A full-width strip of names and stacks; entries shrink to fit, never overlap."""
+    skin, px = layout.skin, layout.px
+    w, h = layout.size("chip_strip")
+    image = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    draw.fill_mask(image, draw.rounded_mask(w, h, 0), rgba(skin.color("ticker")), (0, 0))
+    draw.fill_mask(image, draw.rounded_mask(w, max(1, px(2)), 0), rgba(skin.color("header")), (0, h - max(1, px(2))))
+    if not standings:
+        return image
+    slot = w / len(standings)
+    name_face, amount_face = layout.font("regular", 17), layout.font("bold", 18)
+    for index, (name, stack) in enumerate(standings):
+        x0 = int(index * slot) + px(10)
+        amount = format_chips(stack, layout.chip_format, big_blind)  # type: ignore[arg-type]
+        amount_w = int(amount_face.getlength(amount))
+        draw.text(image, (x0 + slot - px(20), h / 2), amount, amount_face, rgba(skin.color("stack")), anchor="rm")
+        draw.text(image, (x0, h / 2), layout.name(name), name_face, rgba(skin.color("text")),
+                  max_width=int(slot - px(28) - amount_w))
+    return image
+
+
+def render_ticker_frame(label: str, layout: Layout) -> Image.Image:
+    """The ticker's fixed part: the bar and its label box (the text scrolls in a separate layer)."""
+    skin = layout.skin
+    w, h = layout.size("ticker")
+    image = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    draw.fill_mask(image, draw.rounded_mask(w, h, 0), rgba(skin.color("ticker")), (0, 0))
+    label_w = ticker_label_width(label, layout)
+    draw.fill_mask(image, draw.rounded_mask(label_w, h, 0), rgba(skin.color("ticker_label")), (0, 0))
+    draw.text(image, (label_w / 2, h / 2), label.upper(), layout.font("bold", 20),
+              rgba(skin.color("header_text")), anchor="mm")
+    return image
+
+
+def ticker_label_width(label: str, layout: Layout) -> int:
+    """Width of the ticker's label box in pixels (even)."""
+    return (int(layout.font("bold", 20).getlength(label.upper())) + layout.px(32)) & ~1
+
+
+def render_ticker_text(message: str, layout: Layout, gap: int) -> Image.Image:
+    """One loop of the scrolling text, followed by `gap` blank pixels, as tall as the ticker."""
+    _, h = layout.size("ticker")
+    face = layout.font("regular", 20)
+    width = (int(face.getlength(message)) + gap + 1) & ~1
+    image = Image.new("RGBA", (width, h), (0, 0, 0, 0))
+    draw.text(image, (0, h / 2), message, face, rgba(layout.skin.color("text")))
+    return image
+
+
+def render_lower_third(title: str, subtitle: str, layout: Layout) -> Image.Image:
+    """A title bar over a subtitle panel (player introductions, interviews)."""
+    skin, px = layout.skin, layout.px
+    w, h = layout.size("lower_third")
+    image = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    title_h = int(h * 0.56)
+    radius = px(skin.radius)
+    draw.panel(image, (0, 0, w, h), rgba(skin.color("panel")), radius)
+    draw.panel(image, (0, 0, w, title_h), rgba(skin.color("header")), radius)
+    draw.fill_mask(image, draw.rounded_mask(w, title_h // 2, 0), rgba(skin.color("header")), (0, title_h // 2))
+    pad = px(20)
+    face = draw.fit_font(layout.font_path("bold"), title, px(40), w - 2 * pad, px(24))
+    draw.text(image, (pad, title_h / 2), title, face, rgba(skin.color("header_text")), max_width=w - 2 * pad)
+    draw.text(image, (pad, title_h + (h - title_h) / 2), subtitle, layout.font("regular", 25),
+              rgba(skin.color("text")), max_width=w - 2 * pad)
+    return image
+
+
+def render_sponsors(paths: tuple[str, ...], layout: Layout) -> Image.Image:
+    """Sponsor logo slots side by side, each logo fitted into a soft panel."""
+    skin, px = layout.skin, layout.px
+    w, h = layout.size("sponsors")
+    slots = max(1, min(len(paths), int(layout.extra("sponsors", "slots", 2))))
+    gap = px(layout.extra("sponsors", "gap", 12))
+    image = Image.new("RGBA", (w * slots + gap * (slots - 1), h), (0, 0, 0, 0))
+    for index, path in enumerate(paths[:slots]):
+        x = index * (w + gap)
+        draw.panel(image, (x, 0, w, h), rgba(skin.color("panel")), px(skin.radius))
+        logo = draw.load_image(Path(path), w - px(20), h - px(16))
+        if logo is not None:
+            image.alpha_composite(logo, (x + px(10), px(8)))
+    return image
+
+
+def render_delay(label: str, layout: Layout) -> Image.Image:
+    """The secure-delay badge: a red dot and the countdown or delay length."""
+    skin, px = layout.skin, layout.px
+    w, h = layout.size("delay")
+    image = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    draw.panel(image, (0, 0, w, h), rgba(skin.color("panel")), h // 2, rgba(skin.color("border")),
+               max(1, px(skin.border)))
+    dot = int(h * 0.36)
+    draw.fill_mask(image, draw.ellipse_mask(dot, dot), rgba(skin.color("all_in")), (h // 2 - dot // 2, (h - dot) // 2))
+    face = draw.fit_font(layout.font_path("bold"), label, px(19), w - h - px(10))
+    draw.text(image, (h // 2 + dot, h / 2), label, face, rgba(skin.color("text")))
+    return image

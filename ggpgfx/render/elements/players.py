@@ -1,0 +1,129 @@
+"""The player box: photo or flag, name, stack, hole cards, equity bar and %, hand label, action badge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from ggpgfx.render import draw
+from ggpgfx.render.draw import rgba
+from ggpgfx.render.formats import format_chips, format_percent
+from ggpgfx.render.layout import Layout
+
+FOLDED_OPACITY = 0.45
+
+
+@dataclass(frozen=True)
+class PlayerView:
+    """What one player box shows; hashable, so it doubles as the box's cache key."""
+
+    seat: int
+    name: str
+    stack: float
+    status: str
+    hole_cards: tuple[str, ...]  # empty when the output may not see them
+    card_count: int  # cards dealt (backs are drawn for hidden ones)
+    equity: float | None
+    hand_label: str | None
+    action: str | None
+    is_to_act: bool
+    is_button: bool
+    country: str | None
+    photo: str | None
+    big_blind: int
+    winner: bool = False
+
+
+def badge_style(action: str, layout: Layout) -> tuple[str, str]:
+    """Fill and ink colour keys of an action badge."""
+    word = action.split()[0].upper() if action else ""
+    if word in ("ALL", "ALL-IN", "ALLIN"):
+        return "all_in", "badge_text"
+    if word in ("FOLD", "FOLDS"):
+        return "folded", "badge_text"
+    if word in ("WINS", "WIN", "WINNER"):
+        return "winner", "badge_text"
+    return "badge", "badge_text"
+
+
+def _slot(image: Image.Image, view: PlayerView, layout: Layout, box: tuple[int, int, int, int]) -> None:
+    x, y, w, h = box
+    radius = layout.px(layout.skin.radius * 0.8)
+    if view.photo:
+        picture = draw.load_image(Path(view.photo), w, h)
+        if picture is not None:
+            image.alpha_composite(draw.rounded_image(picture, radius), (x, y))
+            return
+    draw.panel(image, box, rgba(layout.skin.color("panel_alt")), radius)
+    label = (view.country or "".join(part[0] for part in view.name.split()[:2]) or "?").upper()[:3]
+    face = draw.fit_font(layout.font_path("bold"), label, layout.px(26), w - layout.px(8))
+    draw.text(image, (x + w / 2, y + h / 2), label, face, rgba(layout.skin.color("text_dim")), anchor="mm")
+
+
+def render_player(view: PlayerView, layout: Layout) -> Image.Image:
+    """Draw one player box (plus its action badge to the right) as a straight-alpha RGBA image."""
+    skin = layout.skin
+    box_w, box_h = layout.size("players")
+    px = layout.px
+    badge_w = px(layout.extra("players", "badge_w", 150))
+    gap = px(8)
+    shadow = px(4) if skin.shadow else 0
+    image = Image.new("RGBA", (box_w + gap + badge_w + shadow, box_h + shadow), (0, 0, 0, 0))
+    radius = px(skin.radius)
+    if shadow:
+        draw.panel(image, (shadow, shadow, box_w, box_h), rgba(skin.color("shadow")), radius)
+    border_key = "to_act" if view.is_to_act else "all_in" if view.status == "all_in" else "winner" \
+        if view.winner else "border"
+    border_px = max(1, px(skin.border * (1.5 if border_key != "border" else 1)))
+    draw.panel(image, (0, 0, box_w, box_h), rgba(skin.color("panel")), radius, rgba(skin.color(border_key)), border_px)
+
+    pad = px(8)
+    slot = box_h - 2 * pad - px(6)
+    _slot(image, view, layout, (pad, pad, slot, slot))
+    if view.is_button:
+        disc = px(24)
+        dx, dy = pad + slot - disc + px(6), pad + slot - disc + px(6)
+        draw.fill_mask(image, draw.ellipse_mask(disc, disc), rgba(skin.color("button")), (dx, dy))
+        draw.text(image, (dx + disc / 2, dy + disc / 2 + px(1)), "D", layout.font("bold", 15),
+                  rgba(skin.color("button_text")), anchor="mm")
+
+    cards_w, equity_w = px(104), px(62)
+    text_x = pad + slot + px(10)
+    text_w = box_w - text_x - cards_w - equity_w - px(14)
+    ink, dim = rgba(skin.color("text")), rgba(skin.color("text_dim"))
+    name_face = draw.fit_font(layout.font_path("bold"), layout.name(view.name), px(26), text_w, px(19))
+    draw.text(image, (text_x, px(24)), layout.name(view.name), name_face, ink, max_width=text_w)
+    stack_text = format_chips(view.stack, layout.chip_format, view.big_blind)  # type: ignore[arg-type]
+    draw.text(image, (text_x, px(51)), stack_text, layout.font("bold", 22), rgba(skin.color("stack")),
+              max_width=text_w)
+    if view.hand_label:
+        draw.text(image, (text_x, px(71)), view.hand_label, layout.font("regular", 15), dim, max_width=text_w)
+
+    cards_x = box_w - cards_w - equity_w - px(2)
+    if view.status != "folded" and view.card_count:
+        count = view.card_count
+        card_w, card_h = px(46), px(66)
+        step = card_w + px(4) if count <= 2 else (cards_w - card_w) / (count - 1)
+        for index in range(count):
+            code = view.hole_cards[index] if index < len(view.hole_cards) else None
+            draw.card(image, (int(cards_x + index * step), px(9), card_w, card_h), code, skin, face_up=code is not None)
+    if view.equity is not None and view.status != "folded":
+        draw.text(image, (box_w - pad, px(40)), format_percent(view.equity), layout.font("bold", 25), ink,
+                  anchor="rm")
+        bar_x, bar_y, bar_w, bar_h = cards_x, px(78), box_w - cards_x - pad, max(2, px(4))
+        draw.panel(image, (bar_x, bar_y, bar_w, bar_h), rgba(skin.color("equity_bg")), bar_h // 2)
+        filled = int(round(bar_w * max(0.0, min(1.0, view.equity))))
+        if filled >= bar_h:
+            draw.panel(image, (bar_x, bar_y, filled, bar_h), rgba(skin.color("equity_bar")), bar_h // 2)
+
+    if view.action:
+        fill_key, ink_key = badge_style(view.action, layout)
+        badge_h = px(30)
+        draw.pill(image, (box_w + gap, (box_h - badge_h) // 2, badge_w, badge_h), view.action.upper(),
+                  rgba(skin.color(fill_key)), rgba(skin.color(ink_key)), layout.font_path("bold"))
+    if view.status == "folded":
+        alpha = image.getchannel("A").point(lambda v: int(v * FOLDED_OPACITY))
+        image.putalpha(alpha)
+    return image

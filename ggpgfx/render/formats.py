@@ -1,0 +1,71 @@
+"""Number formats for chip amounts and the easing curves of overlay animations."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Literal
+
+from ggpgfx.errors import ConfigError
+
+ChipFormat = Literal["exact", "short", "bb"]
+
+
+def format_chips(amount: int | float, mode: ChipFormat = "exact", big_blind: int = 0) -> str:
+    """A chip amount as broadcast shows it: exact `1,234,500`, short `1.23M`, or `61.7 BB`."""
+    if mode == "exact":
+        return f"{int(round(amount)):,}"
+    if mode == "short":
+        return _short(amount)
+    if mode == "bb":
+        if big_blind <= 0:
+            return _short(amount)
+        bbs = amount / big_blind
+        return f"{bbs:,.0f} BB" if bbs >= 100 else f"{bbs:,.1f} BB".replace(".0 BB", " BB")
+    raise ConfigError(f"unknown chip format {mode!r}; use exact, short or bb")
+
+
+def _short(amount: float) -> str:
+    for divisor, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
+        if abs(amount) >= divisor:
+            value = amount / divisor
+            digits = 2 if abs(value) < 10 else 1 if abs(value) < 100 else 0
+            text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+            return text + suffix
+    return f"{int(round(amount))}"
+
+
+def format_percent(fraction: float | None) -> str:
+    """Equity as a whole percent; '<1%' for tiny non-zero shares so a live hand never reads 0%."""
+    if fraction is None:
+        return ""
+    percent = fraction * 100
+    if 0 < percent < 1:
+        return "<1%"
+    return f"{percent:.0f}%"
+
+
+def _ease_out_back(t: float) -> float:
+    c1 = 1.70158
+    return 1 + (c1 + 1) * (t - 1) ** 3 + c1 * (t - 1) ** 2
+
+
+EASINGS: dict[str, Callable[[float], float]] = {
+    "linear": lambda t: t,
+    "ease_in_quad": lambda t: t * t,
+    "ease_out_quad": lambda t: 1 - (1 - t) * (1 - t),
+    "ease_in_out_quad": lambda t: 2 * t * t if t < 0.5 else 1 - (-2 * t + 2) ** 2 / 2,
+    "ease_out_cubic": lambda t: 1 - (1 - t) ** 3,
+    "ease_in_out_cubic": lambda t: 4 * t**3 if t < 0.5 else 1 - (-2 * t + 2) ** 3 / 2,
+    "ease_out_back": _ease_out_back,
+    "ease_in_out_sine": lambda t: -(math.cos(math.pi * t) - 1) / 2,
+}
+
+
+def ease(name: str, t: float) -> float:
+    """Apply a named easing curve to progress t (clamped to 0..1)."""
+    try:
+        curve = EASINGS[name]
+    except KeyError:
+        raise ConfigError(f"unknown easing {name!r}; known: {', '.join(EASINGS)}") from None
+    return curve(min(1.0, max(0.0, t)))

@@ -1,0 +1,109 @@
+"""Layers: overlay elements converted once from straight RGBA to premultiplied YUVA planes (BT.709)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from PIL import Image
+
+# BT.709 luma weights; limited range (Y 16..235, chroma 16..240), as the encoders expect.
+KR, KB = 0.2126, 0.0722
+KG = 1.0 - KR - KB
+
+
+@dataclass(eq=False)
+class Layer:
+    """A cached element in YUVA 4:2:0, premultiplied, placed at an even (x, y) in the frame.
+
+    `y_pm`/`u_pm`/`v_pm` hold value*alpha (0..65025, uint16); `y_inv`/`c_inv` hold 255-alpha
+    (uint8; chroma alpha is the 2x2 average). `opacity` (0..256) scales the whole layer for fades.
+    """
+
+    x: int
+    y: int
+    y_pm: np.ndarray
+    y_inv: np.ndarray
+    u_pm: np.ndarray
+    v_pm: np.ndarray
+    c_inv: np.ndarray
+    opacity: int = 256
+
+    @property
+    def width(self) -> int:
+        """Width in luma pixels."""
+        return int(self.y_pm.shape[1])
+
+    @property
+    def height(self) -> int:
+        """Height in luma pixels."""
+        return int(self.y_pm.shape[0])
+
+    def placed(self, x: int, y: int, opacity: int = 256) -> Layer:
+        """The same planes at another (even-rounded) position and opacity; no pixel copy."""
+        return replace(self, x=int(x) & ~1, y=int(y) & ~1, opacity=max(0, min(256, int(opacity))))
+
+    def window(self, column: int, width: int, x: int, y: int) -> Layer:
+        """A horizontal window of this layer (views, no copy), for the scrolling ticker."""
+        c0 = column & ~1
+        w = width & ~1
+        return Layer(x & ~1, y & ~1, self.y_pm[:, c0:c0 + w], self.y_inv[:, c0:c0 + w],
+                     self.u_pm[:, c0 // 2:(c0 + w) // 2], self.v_pm[:, c0 // 2:(c0 + w) // 2],
+                     self.c_inv[:, c0 // 2:(c0 + w) // 2], self.opacity)
+
+    def rgba(self) -> np.ndarray:
+        """Back to straight RGBA (h, w, 4) uint8, for tests and previews (not the frame path)."""
+        alpha = 255 - self.y_inv.astype(np.float32)
+        safe = np.maximum(alpha, 1)
+        luma = self.y_pm / safe
+        cu = np.repeat(np.repeat(self.u_pm / np.maximum(255 - self.c_inv.astype(np.float32), 1), 2, 0), 2, 1)
+        cv = np.repeat(np.repeat(self.v_pm / np.maximum(255 - self.c_inv.astype(np.float32), 1), 2, 0), 2, 1)
+        rgb = yuv_to_rgb(luma, cu[: self.height, : self.width], cv[: self.height, : self.width])
+        out = np.concatenate([rgb, alpha[..., None]], axis=-1)
+        return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
+def rgb_to_yuv(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Float RGB (0..255, last axis) to limited-range BT.709 Y, U, V floats."""
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    luma = KR * r + KG * g + KB * b
+    y = 16.0 + luma * (219.0 / 255.0)
+    u = 128.0 + (b - luma) * (224.0 / 255.0) / (2 * (1 - KB))
+    v = 128.0 + (r - luma) * (224.0 / 255.0) / (2 * (1 - KR))
+    return y, u, v
+
+
+def yuv_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Limited-range BT.709 Y, U, V floats to RGB floats (0..255, unclipped)."""
+    luma = (y - 16.0) * (255.0 / 219.0)
+    pb = (u - 128.0) * (255.0 / 224.0) * 2 * (1 - KB)
+    pr = (v - 128.0) * (255.0 / 224.0) * 2 * (1 - KR)
+    r = luma + pr
+    b = luma + pb
+    g = (luma - KR * r - KB * b) / KG
+    return np.stack([r, g, b], axis=-1)
+
+
+def layer_from_rgba(image: Image.Image | np.ndarray, x: int = 0, y: int = 0) -> Layer:
+    """Convert a straight-alpha RGBA image to a Layer (padded to even size) at (x, y)."""
+    pixels = np.asarray(image.convert("RGBA") if isinstance(image, Image.Image) else image, dtype=np.uint8)
+    h, w = pixels.shape[:2]
+    ph, pw = h + (h & 1), w + (w & 1)
+    if (ph, pw) != (h, w):
+        padded = np.zeros((ph, pw, 4), np.uint8)
+        padded[:h, :w] = pixels
+        pixels = padded
+    data = pixels.astype(np.float32)
+    alpha = data[..., 3]
+    yy, uu, vv = rgb_to_yuv(data[..., :3])
+    y_pm = np.round(yy * alpha).astype(np.uint16)
+    y_inv = (255 - pixels[..., 3]).astype(np.uint8)
+
+    def pool(values: np.ndarray) -> np.ndarray:
+        return values.reshape(ph // 2, 2, pw // 2, 2).mean(axis=(1, 3))
+
+    c_alpha = pool(alpha)
+    u_pm = np.round(pool(uu * alpha)).astype(np.uint16)
+    v_pm = np.round(pool(vv * alpha)).astype(np.uint16)
+    c_inv = (255 - np.round(c_alpha)).astype(np.uint8)
+    return Layer(int(x) & ~1, int(y) & ~1, y_pm, y_inv, u_pm, v_pm, c_inv)

@@ -1,0 +1,33 @@
+"""Overlay options: which elements show, reveal level, chip format, show texts (the overlay node's params)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Visibility = Literal["auto", "on", "off"]
+
+
+class OverlayOptions(BaseModel):
+    """Everything that decides what an overlay output shows, besides the TableState itself."""
+
+    model_config = ConfigDict(extra="forbid")
+    skin: str = Field("broadcast", description="bundled skin name or a skin folder path")
+    reveal: Literal["live", "delayed"] = Field(
+        "delayed", description="live: only cards tabled for everyone; delayed: also cards for the delayed feed")
+    chip_format: Literal["exact", "short", "bb"] | None = Field(None, description="default: the skin's")
+    animate: bool = Field(True, description="slide/fade/count-up animations; off for stills and tests")
+    players: Visibility = Field("auto", description="auto: while seats exist and graphics are not hidden")
+    board: Visibility = Field("auto", description="auto: during a hand")
+    outs: Visibility = Field("auto", description="auto: heads-up all-in on the flop or turn")
+    leaderboard: Visibility = Field("auto", description="auto: between hands")
+    chip_strip: Visibility = Field("off", description="auto: during a hand")
+    action_clock_s: int = Field(0, ge=0, le=600, description="shot clock for the player to act; 0 = off")
+    ticker: str | None = Field(None, description="scrolling ticker text; None = no ticker")
+    ticker_label: str = "LIVE"
+    lower_third_title: str | None = None
+    lower_third_subtitle: str = ""
+    sponsors: list[str] | None = Field(None, description="logo image paths; None = the skin's logo; [] = none")
+    delay_s: float = Field(0.0, ge=0, description="secure delay in seconds: shows a countdown, then the delay")
+    delay_label: str = "SECURE DELAY"

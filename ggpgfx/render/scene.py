@@ -1,0 +1,290 @@
+"""The overlay scene: which elements show, their cached images/layers, and enter/exit/count-up animation.
+
+An element is re-drawn only when its content key changes (a seat box when that seat changes), and
+converted to a YUVA layer once per drawing; per frame the scene only decides positions and opacity.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from ggpgfx.poker.messages import TableState
+from ggpgfx.render.elements import panels, players, table
+from ggpgfx.render.formats import ease
+from ggpgfx.render.layers import Layer, layer_from_rgba
+from ggpgfx.render.layout import Layout
+from ggpgfx.render.options import OverlayOptions
+from ggpgfx.render.skins import Animation, load_skin
+from ggpgfx.render.views import (
+    BETTING_STREETS,
+    IN_HAND_STREETS,
+    board_view,
+    outs_view,
+    player_view,
+    shown_seats,
+    standings,
+)
+
+
+@dataclass
+class Wanted:
+    """An element the scene should show this frame: content key, how to draw it, where, and entry side."""
+
+    key: Hashable
+    draw: Callable[[], Image.Image]
+    xy: tuple[int, int]
+    enter_from: str | None = None
+
+
+@dataclass
+class Element:
+    """A shown (or leaving) element with its cached drawing and animation clock."""
+
+    key: Hashable
+    image: Image.Image
+    xy: tuple[int, int]
+    enter_from: str
+    shown_at: int
+    leaving_at: int | None = None
+    _layer: Layer | None = field(default=None, repr=False)
+
+    def layer(self) -> Layer:
+        """The YUVA layer, converted on first use after each drawing."""
+        if self._layer is None:
+            self._layer = layer_from_rgba(self.image)
+        return self._layer
+
+
+@dataclass
+class Placed:
+    """An element's image where it goes this frame, with its opacity (0..1)."""
+
+    image: Image.Image
+    x: int
+    y: int
+    opacity: float
+    element: Element
+    name: str = ""
+
+
+class Scene:
+    """Turns TableStates and frame times into placed overlay elements for one output size."""
+
+    def __init__(self, options: OverlayOptions, width: int, height: int) -> None:
+        self.options = options
+        self.skin = load_skin(options.skin)
+        self.layout = Layout(self.skin, width, height, options.chip_format or self.skin.chip_format)
+        self.elements: dict[str, Element] = {}
+        self.redraws = 0
+        self._counts: dict[tuple[int, str], tuple[float, float, int]] = {}
+        self._clock: tuple[int | None, int, int] = (None, 0, 0)  # (seat, hand, start pts)
+        self._first_pts: int | None = None
+        self._ticker: tuple[Image.Image, Layer, int, int] | None = None
+
+    # -- what to show --------------------------------------------------------------------------
+    def _counted(self, seat: int, what: str, target: float | None, pts: int) -> float | None:
+        """The value to print while counting up to `target` (stacks and equity)."""
+        anim = self.skin.animation.count_up
+        if target is None or not self.options.animate or anim.type == "none" or anim.duration_ms <= 0:
+            return target
+        start, end, since = self._counts.get((seat, what), (target, target, pts))
+        if end != target:
+            start, since = self._displayed(start, end, since, pts, anim), pts
+            self._counts[(seat, what)] = (start, target, since)
+            end = target
+        return self._displayed(start, end, since, pts, anim)
+
+    @staticmethod
+    def _displayed(start: float, end: float, since: int, pts: int, anim: Animation) -> float:
+        progress = (pts - since) / (anim.duration_ms * 1000)
+        if progress >= 1:
+            return end
+        value = start + (end - start) * ease(anim.easing, progress)
+        return round(value) if isinstance(end, int) or float(end).is_integer() and abs(end) > 1 else value
+
+    def wanted(self, state: TableState | None, pts: int) -> dict[str, Wanted]:
+        """Every element this frame should show, keyed by element id."""
+        opts, lay = self.options, self.layout
+        out: dict[str, Wanted] = {}
+        if state is not None and not state.graphics_hidden:
+            in_hand = state.street in IN_HAND_STREETS
+            if opts.players != "off" and lay.has("players"):
+                x0, y0 = lay.origin("players")
+                pitch = lay.size("players")[1] + lay.px(lay.extra("players", "gap", 6))
+                for index, seat in enumerate(shown_seats(state)):
+                    stack = self._counted(seat.seat, "stack", seat.stack, pts)
+                    equity = self._counted(seat.seat, "equity", seat.equity_win, pts)
+                    view = player_view(seat, state, opts.reveal, stack, equity)
+                    y = y0 + index * pitch
+                    if y + pitch > lay.height:
+                        break
+                    out[f"seat:{seat.seat}"] = Wanted(view, _bind(players.render_player, view, lay), (x0, y))
+            if lay.has("board") and (opts.board == "on" or (opts.board == "auto" and in_hand)):
+                board = board_view(state)
+                out["board"] = Wanted(board, _bind(table.render_board, board, lay), lay.origin("board"))
+            outs = outs_view(state, opts.reveal) if opts.outs != "off" and lay.has("outs") else None
+            if outs is not None:
+                out["outs"] = Wanted(outs, _bind(table.render_outs, outs, lay), lay.origin("outs"))
+            ranks = standings(state)
+            if ranks and lay.has("leaderboard") and (opts.leaderboard == "on" or (opts.leaderboard == "auto"
+                                                                                  and not in_hand)):
+                key = ("leaderboard", ranks, state.big_blind)
+                out["leaderboard"] = Wanted(key, _bind(panels.render_leaderboard, ranks, state.big_blind, lay),
+                                            lay.origin("leaderboard"))
+            if ranks and lay.has("chip_strip") and (opts.chip_strip == "on" or (opts.chip_strip == "auto"
+                                                                                and in_hand)):
+                key = ("strip", ranks, state.big_blind)
+                out["chip_strip"] = Wanted(key, _bind(panels.render_chip_strip, ranks, state.big_blind, lay),
+                                           lay.origin("chip_strip"), "top")
+            self._want_clock(state, pts, out)
+        self._want_show_panels(pts, out)
+        return out
+
+    def _want_clock(self, state: TableState, pts: int, out: dict[str, Wanted]) -> None:
+        total = self.options.action_clock_s
+        if not total or state.to_act is None or state.street not in BETTING_STREETS \
+                or not self.layout.has("action_clock"):
+            self._clock = (None, 0, 0)
+            return
+        if self._clock[:2] != (state.to_act, state.hand_number):
+            self._clock = (state.to_act, state.hand_number, pts)
+        remaining = max(0, math.ceil(total - (pts - self._clock[2]) / 1e6))
+        out["action_clock"] = Wanted(("clock", remaining, total),
+                                     _bind(table.render_action_clock, remaining, total, self.layout),
+                                     self.layout.origin("action_clock"))
+
+    def _want_show_panels(self, pts: int, out: dict[str, Wanted]) -> None:
+        opts, lay = self.options, self.layout
+        if self._first_pts is None:
+            self._first_pts = pts
+        if opts.lower_third_title and lay.has("lower_third"):
+            key = ("lower", opts.lower_third_title, opts.lower_third_subtitle)
+            out["lower_third"] = Wanted(key, _bind(panels.render_lower_third, opts.lower_third_title,
+                                                   opts.lower_third_subtitle, lay), lay.origin("lower_third"))
+        logos = opts.sponsors if opts.sponsors is not None else [str(p) for p in [self.skin.image_path("logo")] if p]
+        if logos and lay.has("sponsors"):
+            paths = tuple(str(Path(p)) for p in logos)
+            out["sponsors"] = Wanted(("sponsors", paths), _bind(panels.render_sponsors, paths, lay),
+                                     lay.origin("sponsors"), "bottom")
+        if opts.delay_s > 0 and lay.has("delay"):
+            elapsed = (pts - self._first_pts) / 1e6
+            left = opts.delay_s - elapsed
+            seconds = math.ceil(left) if left > 0 else int(opts.delay_s)
+            label = f"ON AIR IN {seconds // 60}:{seconds % 60:02d}" if left > 0 else \
+                f"{opts.delay_label} {seconds // 60}:{seconds % 60:02d}"
+            out["delay"] = Wanted(("delay", label), _bind(panels.render_delay, label, lay), lay.origin("delay"),
+                                  "top")
+        if opts.ticker and lay.has("ticker"):
+            out["ticker"] = Wanted(("ticker", opts.ticker_label), _bind(panels.render_ticker_frame, opts.ticker_label, lay),
+                                   lay.origin("ticker"), "bottom")
+
+    # -- caching and animation ----------------------------------------------------------------------
+    def update(self, state: TableState | None, pts: int) -> list[Placed]:
+        """Bring the cache up to date for this frame and return placed elements, bottom first."""
+        wanted = self.wanted(state, pts)
+        default_from = self.skin.animation.enter.direction
+        for name, want in wanted.items():
+            current = self.elements.get(name)
+            if current is None or current.leaving_at is not None:
+                box_name = "players" if name.startswith("seat:") else name
+                enter_from = want.enter_from or str(self.layout.extra(box_name, "enter_from", default_from))
+                self.elements[name] = Element(want.key, want.draw(), want.xy, enter_from, pts)
+                self.redraws += 1
+            elif current.key != want.key:
+                current.key, current.image, current._layer = want.key, want.draw(), None
+                self.redraws += 1
+            self.elements[name].xy = want.xy
+        for name, element in list(self.elements.items()):
+            if name not in wanted and element.leaving_at is None:
+                element.leaving_at = pts
+        return self._placed(pts)
+
+    def _placed(self, pts: int) -> list[Placed]:
+        enter, leave = self.skin.animation.enter, self.skin.animation.exit
+        animate = self.options.animate
+        result: list[Placed] = []
+        for name, element in list(self.elements.items()):
+            x, y = element.xy
+            opacity = 1.0
+            if element.leaving_at is not None:
+                progress = (pts - element.leaving_at) / max(1, leave.duration_ms * 1000) if animate else 1.0
+                if progress >= 1 or leave.type == "none":
+                    del self.elements[name]
+                    continue
+                opacity = 1.0 - ease(leave.easing, progress)
+            elif animate and enter.type != "none" and enter.duration_ms > 0:
+                progress = ease(enter.easing, (pts - element.shown_at) / (enter.duration_ms * 1000))
+                if enter.type == "fade":
+                    opacity = progress
+                else:
+                    x, y = self._slide(element, x, y, progress)
+            result.append(Placed(element.image, x, y, opacity, element, name))
+        return result
+
+    def _slide(self, element: Element, x: int, y: int, progress: float) -> tuple[int, int]:
+        w, h = element.image.size
+        remaining = 1.0 - progress
+        if element.enter_from == "left":
+            return int(x - (x + w) * remaining), y
+        if element.enter_from == "right":
+            return int(x + (self.layout.width - x) * remaining), y
+        if element.enter_from == "top":
+            return x, int(y - (y + h) * remaining)
+        return x, int(y + (self.layout.height - y) * remaining)
+
+    def layers(self, state: TableState | None, pts: int) -> list[Layer]:
+        """This frame's YUVA layers (cached conversions), including the scrolling ticker text."""
+        layers: list[Layer] = []
+        for p in self.update(state, pts):
+            opacity = int(round(p.opacity * 256))
+            layers.append(p.element.layer().placed(p.x, p.y, opacity))
+            if p.name == "ticker" and self.options.ticker:
+                layers.append(self._ticker_window(p.x, p.y, opacity, pts))
+        return layers
+
+    def _ticker_strip(self) -> tuple[Image.Image, Layer, int, int]:
+        """The ticker text repeated to cover the view plus one loop, as an image and a layer (built once)."""
+        if self._ticker is None:
+            lay = self.layout
+            label_w = panels.ticker_label_width(self.options.ticker_label, lay)
+            view_w = (lay.size("ticker")[0] - label_w - lay.px(16)) & ~1
+            loop = panels.render_ticker_text(self.options.ticker or "", lay, lay.px(120))
+            repeats = 1 + math.ceil(view_w / loop.width)
+            strip = Image.new("RGBA", (loop.width * (repeats + 1), loop.height), (0, 0, 0, 0))
+            for index in range(repeats + 1):
+                strip.paste(loop, (index * loop.width, 0))
+            self._ticker = (strip, layer_from_rgba(strip), loop.width, view_w)
+        return self._ticker
+
+    def ticker_scroll(self, x: int, pts: int) -> tuple[int, int, int]:
+        """(strip column, view width, view x) of the ticker text at this time."""
+        lay = self.layout
+        _, _, loop_w, view_w = self._ticker_strip()
+        speed = float(lay.extra("ticker", "speed", 120)) * lay.s
+        column = int((pts - (self._first_pts or 0)) / 1e6 * speed) % loop_w & ~1
+        return column, view_w, x + panels.ticker_label_width(self.options.ticker_label, lay) + lay.px(16)
+
+    def _ticker_window(self, x: int, y: int, opacity: int, pts: int) -> Layer:
+        column, view_w, view_x = self.ticker_scroll(x, pts)
+        return self._ticker_strip()[1].window(column, view_w, view_x, y).placed(view_x, y, opacity)
+
+    def images(self, state: TableState | None, pts: int) -> list[tuple[Image.Image, int, int, float]]:
+        """This frame as RGBA images with positions and opacity (stills and previews, not the frame path)."""
+        result = []
+        for p in self.update(state, pts):
+            result.append((p.image, p.x, p.y, p.opacity))
+            if p.name == "ticker" and self.options.ticker:
+                column, view_w, view_x = self.ticker_scroll(p.x, pts)
+                strip = self._ticker_strip()[0]
+                result.append((strip.crop((column, 0, column + view_w, strip.height)), view_x, p.y, p.opacity))
+        return result
+
+
+def _bind(fn: Callable[..., Image.Image], *args: Any) -> Callable[[], Image.Image]:
+    return lambda: fn(*args)

@@ -1,0 +1,174 @@
+"""Skins: folders with a `skin.yaml` layout, fonts and images; loading, inheritance and listing."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ggpgfx.errors import ConfigError
+
+SKINS_ROOT = Path(__file__).resolve().parent
+
+
+class Animation(BaseModel):
+    """How an element enters, leaves or counts: kind, duration and easing curve."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["none", "fade", "slide"] = "fade"
+    duration_ms: int = Field(300, ge=0, le=10_000)
+    easing: str = "ease_out_cubic"
+    direction: Literal["left", "right", "top", "bottom"] = "left"
+
+
+class Animations(BaseModel):
+    """The skin's animation set."""
+
+    model_config = ConfigDict(extra="forbid")
+    enter: Animation = Animation(type="slide")
+    exit: Animation = Animation(type="fade", duration_ms=200, easing="linear")
+    count_up: Animation = Animation(type="none", duration_ms=600)
+
+
+class Box(BaseModel):
+    """An element's rectangle at the layout's reference resolution, plus element-specific extras."""
+
+    model_config = ConfigDict(extra="allow")
+    x: float
+    y: float
+    w: float
+    h: float
+
+    def extra(self, key: str, default: Any) -> Any:
+        """An element-specific setting (such as `gap` or `rows`)."""
+        return (self.model_extra or {}).get(key, default)
+
+
+class LayoutSpec(BaseModel):
+    """Element boxes at one reference resolution (a landscape and a portrait layout per skin)."""
+
+    model_config = ConfigDict(extra="forbid")
+    reference: tuple[int, int]
+    elements: dict[str, Box]
+
+
+class Skin(BaseModel):
+    """A loaded skin: colours, fonts, shape style, chip format, animations and layouts."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    title: str
+    description: str = ""
+    extends: str | None = None
+    fonts: dict[str, str]
+    colors: dict[str, str]
+    suit_colors: dict[str, str]
+    radius: float = 8
+    border: float = 2
+    shadow: bool = True
+    uppercase_names: bool = True
+    chip_format: Literal["exact", "short", "bb"] = "exact"
+    animation: Animations = Animations()
+    images: dict[str, str] = Field(default_factory=dict)
+    layouts: dict[str, LayoutSpec]
+    folder: Path = Field(default=SKINS_ROOT, exclude=True)
+    font_folders: list[Path] = Field(default_factory=list, exclude=True)
+
+    def color(self, key: str) -> str:
+        """A named colour (`#rrggbb` or `#rrggbbaa`)."""
+        try:
+            return self.colors[key]
+        except KeyError:
+            raise ConfigError(f"skin '{self.name}' has no colour '{key}'") from None
+
+    def font_path(self, key: str) -> Path:
+        """The file of a named font, looked up in this skin's folder then in the skins it extends."""
+        relative = self.fonts.get(key) or self.fonts.get("regular")
+        if relative is None:
+            raise ConfigError(f"skin '{self.name}' has no font '{key}'")
+        for folder in [self.folder, *self.font_folders]:
+            if (folder / relative).is_file():
+                return folder / relative
+        raise ConfigError(f"skin '{self.name}': font file {relative} not found in {self.folder}")
+
+    def image_path(self, key: str) -> Path | None:
+        """The file of a named image, or None when the skin has none."""
+        relative = self.images.get(key)
+        if relative is None:
+            return None
+        for folder in [self.folder, *self.font_folders]:
+            if (folder / relative).is_file():
+                return folder / relative
+        return None
+
+    def layout_for(self, width: int, height: int) -> LayoutSpec:
+        """The layout whose reference aspect is closest to the output's (portrait for 9:16)."""
+        aspect = width / height
+        return min(self.layouts.values(), key=lambda lay: abs(lay.reference[0] / lay.reference[1] - aspect))
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _skin_folder(name: str) -> Path:
+    candidate = Path(name)
+    if ("/" in name or name.startswith(".")) and (candidate / "skin.yaml").is_file():
+        return candidate.resolve()
+    folder = SKINS_ROOT / name
+    if not (folder / "skin.yaml").is_file():
+        known = ", ".join(s["name"] for s in list_skins())
+        raise ConfigError(f"unknown skin {name!r}; known skins: {known} (or a folder path with a skin.yaml)")
+    return folder
+
+
+def _raw(folder: Path, depth: int = 0) -> tuple[dict[str, Any], list[Path]]:
+    if depth > 4:
+        raise ConfigError(f"skin {folder}: 'extends' chain too deep")
+    try:
+        data = yaml.safe_load((folder / "skin.yaml").read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"skin {folder / 'skin.yaml'}: invalid YAML: {exc}") from None
+    parent = data.get("extends")
+    if not parent:
+        return data, []
+    base, folders = _raw(_skin_folder(str(parent)), depth + 1)
+    return _merge(base, data), [_skin_folder(str(parent)), *folders]
+
+
+@functools.lru_cache(maxsize=32)
+def load_skin(name: str = "broadcast") -> Skin:
+    """Load a bundled skin by name (or a skin folder by path), applying `extends`."""
+    folder = _skin_folder(name)
+    data, parents = _raw(folder)
+    try:
+        skin = Skin.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"skin {folder / 'skin.yaml'}: {where}: {first['msg']}") from None
+    skin.folder = folder
+    skin.font_folders = parents
+    return skin
+
+
+def list_skins() -> list[dict[str, Any]]:
+    """The bundled skins: name, title, description, reference size and the layouts they offer."""
+    result = []
+    for folder in sorted(p for p in SKINS_ROOT.iterdir() if (p / "skin.yaml").is_file()):
+        skin = load_skin(folder.name)
+        landscape = skin.layouts.get("landscape") or next(iter(skin.layouts.values()))
+        result.append({
+            "name": skin.name,
+            "title": skin.title,
+            "description": skin.description,
+            "reference_size": list(landscape.reference),
+            "layouts": {key: list(lay.reference) for key, lay in skin.layouts.items()},
+        })
+    return result

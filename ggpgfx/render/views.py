@@ -1,0 +1,88 @@
+"""From a TableState to what each element shows, applying the output's reveal level."""
+
+from __future__ import annotations
+
+from ggpgfx.poker.messages import SeatState, TableState
+from ggpgfx.render.elements.players import PlayerView
+from ggpgfx.render.elements.table import BoardView, OutsView
+
+IN_HAND_STREETS = ("preflop", "flop", "turn", "river", "showdown")
+BETTING_STREETS = ("preflop", "flop", "turn", "river")
+HOLE_CARD_COUNT = {"plo": 4, "plo8": 4, "plo5": 5, "plo5_8": 5, "plo6": 6}
+
+
+def can_see(seat: SeatState, reveal: str) -> bool:
+    """Whether an output at this reveal level may show the seat's hole cards (and what they imply)."""
+    return seat.revealed_to == "live" or (reveal == "delayed" and seat.revealed_to == "delayed")
+
+
+def shown_seats(state: TableState) -> list[SeatState]:
+    """Seats that get a player box, in seat order."""
+    return sorted((s for s in state.seats if s.status not in ("empty", "sitting_out")), key=lambda s: s.seat)
+
+
+def player_view(seat: SeatState, state: TableState, reveal: str, stack: float | None = None,
+                equity: float | None = None) -> PlayerView:
+    """The player box content for a seat; hidden cards become backs and private numbers vanish."""
+    visible = can_see(seat, reveal)
+    in_hand = state.street in IN_HAND_STREETS and seat.status in ("active", "all_in")
+    dealt = len(seat.hole_cards) or (HOLE_CARD_COUNT.get(state.game, 2) if in_hand else 0)
+    action = seat.last_action
+    if not action and seat.status == "all_in":
+        action = "ALL IN"
+    if not action and seat.status == "folded":
+        action = "FOLD"
+    winner = bool(action and action.split()[0].lower() in ("wins", "win", "winner"))
+    return PlayerView(
+        seat=seat.seat,
+        name=seat.name,
+        stack=seat.stack if stack is None else stack,
+        status=seat.status,
+        hole_cards=tuple(seat.hole_cards) if visible and in_hand else (),
+        card_count=dealt if in_hand else 0,
+        equity=(seat.equity_win if equity is None else equity) if visible and in_hand else None,
+        hand_label=seat.hand_label if visible else None,
+        action=action,
+        is_to_act=seat.is_to_act or state.to_act == seat.seat,
+        is_button=seat.is_button or state.button == seat.seat,
+        country=seat.country,
+        photo=seat.photo,
+        big_blind=state.big_blind,
+        winner=winner,
+    )
+
+
+def board_view(state: TableState) -> BoardView:
+    """The board panel content."""
+    return BoardView(
+        board=tuple(state.board),
+        total_pot=state.total_pot,
+        pots=tuple(p.amount for p in state.pots),
+        street=state.street,
+        hand_number=state.hand_number,
+        small_blind=state.small_blind,
+        big_blind=state.big_blind,
+        ante=state.ante,
+    )
+
+
+def outs_view(state: TableState, reveal: str) -> OutsView | None:
+    """Outs of the trailing player in a heads-up all-in on the flop or turn, if this output may see them."""
+    if state.street not in ("flop", "turn"):
+        return None
+    live = [s for s in state.seats if s.status in ("active", "all_in")]
+    if len(live) != 2 or not any(s.status == "all_in" for s in live):
+        return None
+    if not all(can_see(s, reveal) for s in live):
+        return None
+    candidates = [s for s in live if s.outs]
+    if not candidates:
+        return None
+    trailing = min(candidates, key=lambda s: s.equity_win if s.equity_win is not None else 1.0)
+    return OutsView(trailing.name, tuple(trailing.outs or ()), trailing.equity_win)
+
+
+def standings(state: TableState) -> tuple[tuple[str, float], ...]:
+    """(name, stack) of every seated player, biggest stack first."""
+    seated = [s for s in state.seats if s.status not in ("empty",)]
+    return tuple((s.name, float(s.stack)) for s in sorted(seated, key=lambda s: (-s.stack, s.seat)))
