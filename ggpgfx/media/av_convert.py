@@ -1,0 +1,154 @@
+"""Conversions between ggpgfx media types and PyAV objects, with as few copies as measured possible.
+
+Decoded frames become `VideoFrame`s whose planes are read-only views of the decoder's buffers (zero
+copies; read-only because the decoder may still reference them for prediction). A writable frame is
+made with `writable_frame`, which copies once into a freshly allocated `av.VideoFrame`, so that the
+encoder later takes that same buffer without another copy (`video_to_av`).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import av
+import numpy as np
+
+from ggpgfx.media.frames import AudioFrame, Packet, VideoFrame
+
+#: Key in `VideoFrame.meta` holding the av.VideoFrame that owns the planes' memory.
+AV_FRAME_KEY = "av_frame"
+MICROSECONDS = Fraction(1, 1_000_000)
+
+
+class AvHandle:
+    """Holds an av.VideoFrame in `meta`; pickles to an empty handle so frames still cross processes."""
+
+    __slots__ = ("frame",)
+
+    def __init__(self, frame: av.VideoFrame | None) -> None:
+        self.frame = frame
+
+    def __reduce__(self) -> tuple[Any, tuple[None]]:
+        return (AvHandle, (None,))
+
+    def __repr__(self) -> str:
+        return "AvHandle(...)" if self.frame is not None else "AvHandle(None)"
+
+
+def _plane_views(avf: av.VideoFrame, shapes: list[tuple[int, int]]) -> list[np.ndarray]:
+    views = []
+    for plane, (height, width) in zip(avf.planes, shapes, strict=True):
+        flat = np.frombuffer(plane, np.uint8)  # type: ignore[call-overload]
+        views.append(flat.reshape(height, plane.line_size)[:, :width])
+    return views
+
+
+def _yuv_shapes(width: int, height: int) -> list[tuple[int, int]]:
+    ch, cw = (height + 1) // 2, (width + 1) // 2
+    return [(height, width), (ch, cw), (ch, cw)]
+
+
+def av_to_video(avf: av.VideoFrame, pts_us: int, *, readonly: bool = True) -> VideoFrame:
+    """A yuv420p VideoFrame viewing the av frame's planes (converted first if it is another format)."""
+    if avf.format.name != "yuv420p":
+        # rare path (yuvj420p, 10-bit, nv12 from hardware decoders): one conversion, then views
+        avf = avf.reformat(format="yuv420p")
+    planes = _plane_views(avf, _yuv_shapes(avf.width, avf.height))
+    if readonly:
+        for plane in planes:
+            plane.flags.writeable = False
+    frame = VideoFrame(planes, "yuv420p", avf.width, avf.height, pts_us)  # type: ignore[arg-type]
+    frame.meta[AV_FRAME_KEY] = AvHandle(avf)
+    return frame
+
+
+def _backing(frame: VideoFrame) -> av.VideoFrame | None:
+    """The av frame whose buffers the planes still view, or None (moved, copied or replaced planes)."""
+    handle = frame.meta.get(AV_FRAME_KEY)
+    avf = getattr(handle, "frame", None)
+    if avf is None or frame.format != "yuv420p" or frame.device != "cpu":
+        return None
+    for plane, avplane in zip(frame.planes, avf.planes, strict=True):
+        if not isinstance(plane, np.ndarray) or plane.__array_interface__["data"][0] != avplane.buffer_ptr:
+            return None
+        if plane.strides[0] != avplane.line_size:
+            return None
+    return avf
+
+
+def new_av_frame(width: int, height: int) -> tuple[av.VideoFrame, list[np.ndarray]]:
+    """A fresh yuv420p av frame and writable views of its planes."""
+    avf = av.VideoFrame(width, height, "yuv420p")
+    return avf, _plane_views(avf, _yuv_shapes(width, height))
+
+
+def writable_frame(frame: VideoFrame) -> VideoFrame:
+    """A writable copy backed by a new av frame (one copy), so the encoder needs no further copy."""
+    if frame.format != "yuv420p":
+        return frame.copy()
+    avf, views = new_av_frame(frame.width, frame.height)
+    for dst, src in zip(views, frame.planes, strict=True):
+        np.copyto(dst, np.asarray(src))
+    result = VideoFrame(views, "yuv420p", frame.width, frame.height, frame.pts,  # type: ignore[arg-type]
+                        frame.device, {k: v for k, v in frame.meta.items() if k != AV_FRAME_KEY})
+    result.meta[AV_FRAME_KEY] = AvHandle(avf)
+    return result
+
+
+def video_to_av(frame: VideoFrame) -> av.VideoFrame:
+    """An av.VideoFrame with this frame's pixels: the backing frame when there is one, else one copy."""
+    avf = _backing(frame)
+    if avf is not None:
+        return avf
+    if frame.format != "yuv420p":
+        planes = [np.asarray(p) for p in frame.planes]
+        if frame.format in ("rgb24", "bgr24", "rgba", "gray"):
+            return av.VideoFrame.from_ndarray(planes[0], format=frame.format)
+        if frame.format == "nv12":
+            return av.VideoFrame.from_ndarray(np.concatenate([planes[0], planes[1].reshape(planes[1].shape[0], -1)]),
+                                              format="nv12")
+        raise ValueError(f"cannot convert a {frame.format} frame to PyAV")
+    avf, views = new_av_frame(frame.width, frame.height)
+    for dst, src in zip(views, frame.planes, strict=True):
+        np.copyto(dst, np.asarray(src))  # np.asarray: CuPy/torch planes must be moved to host by their owner
+    return avf
+
+
+def av_to_audio(avf: av.AudioFrame, pts_us: int) -> AudioFrame:
+    """An AudioFrame from a decoded av.AudioFrame (samples copied: audio is small)."""
+    return AudioFrame(avf.to_ndarray(), avf.sample_rate, avf.layout.name, avf.format.name, pts_us)
+
+
+def audio_to_av(frame: AudioFrame) -> av.AudioFrame:
+    """An av.AudioFrame from an AudioFrame."""
+    samples = np.ascontiguousarray(frame.samples)
+    if not frame.format.endswith("p") and samples.ndim == 2:
+        samples = samples.reshape(1, -1)  # packed formats are one interleaved row for PyAV
+    avf = av.AudioFrame.from_ndarray(samples, format=frame.format, layout=frame.layout)
+    avf.sample_rate = frame.sample_rate
+    return avf
+
+
+def av_to_packet(pkt: av.Packet, kind: str, codec: str, stream_info: dict[str, Any]) -> Packet:
+    """A Packet from an encoded av.Packet (the bytes are copied: packets are small)."""
+    time_base = pkt.time_base or Fraction(1, 90_000)
+    return Packet(bytes(pkt), pkt.pts, pkt.dts, Fraction(time_base), bool(pkt.is_keyframe), kind, codec,
+                  int(pkt.duration or 0), stream_info)
+
+
+def packet_to_av(packet: Packet) -> av.Packet:
+    """An av.Packet with the packet's bytes and timing (attach `.stream` before muxing)."""
+    pkt = av.Packet(packet.data)
+    pkt.pts = packet.pts
+    pkt.dts = packet.dts
+    pkt.time_base = packet.time_base
+    pkt.is_keyframe = packet.keyframe
+    if packet.duration:
+        pkt.duration = packet.duration
+    return pkt
+
+
+def us_to_ticks(pts_us: int, time_base: Fraction) -> int:
+    """Microseconds to ticks of a time base, rounded to nearest."""
+    return round(Fraction(pts_us) * MICROSECONDS / time_base)

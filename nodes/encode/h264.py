@@ -1,0 +1,167 @@
+"""encode.h264: yuv420p video to H.264 packets with libx264 (PyAV), threaded, opened on the first frame."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, Literal
+
+import av
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ggpgfx.errors import ConfigError
+from ggpgfx.graph.node import Message, Node, Port, Resources, VideoCaps, register_node
+from ggpgfx.media.av_convert import av_to_packet, us_to_ticks, video_to_av
+from ggpgfx.media.frames import Packet, VideoFrame
+
+TIME_BASE = Fraction(1, 90_000)
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
+           "placebo")
+TUNES = ("film", "animation", "grain", "stillimage", "psnr", "ssim", "fastdecode", "zerolatency")
+
+
+def parse_bitrate(value: str | int | None) -> int | None:
+    """'6M', '2500k' or 6000000 as bits per second."""
+    if value is None or isinstance(value, int):
+        return value
+    text = value.strip().lower()
+    scale = {"k": 1_000, "m": 1_000_000, "g": 1_000_000_000}.get(text[-1:], 1)
+    try:
+        return int(float(text[:-1] if scale != 1 else text) * scale)
+    except ValueError:
+        raise ConfigError(f"bad bitrate {value!r}; use bits per second or a suffix, e.g. 6M or 2500k") from None
+
+
+class H264Params(BaseModel):
+    """libx264 settings; CRF or a bitrate (with maxrate/bufsize for CBR-like streaming)."""
+
+    model_config = ConfigDict(extra="forbid")
+    preset: str = Field("veryfast", description="x264 preset: ultrafast .. placebo")
+    tune: str | None = Field(None, description="x264 tune, e.g. zerolatency for live previews")
+    crf: float | None = Field(None, ge=0, le=51, description="constant quality (used when no bitrate)")
+    bitrate: str | int | None = Field(None, description="target bitrate, e.g. 6M")
+    maxrate: str | int | None = Field(None, description="VBV max rate, e.g. 6M")
+    bufsize: str | int | None = Field(None, description="VBV buffer, e.g. 12M")
+    keyint: int | None = Field(None, ge=1, le=1000, description="frames between keyframes (default 2 s)")
+    bframes: int | None = Field(None, ge=0, le=16, description="B-frames (default: as the preset and tune say)")
+    profile: Literal["baseline", "main", "high"] | None = None
+    threads: int = Field(0, ge=0, le=64, description="0: as many as useful")
+    fps: float | None = Field(None, gt=0, description="nominal frame rate; default: the graph's fps")
+    options: dict[str, str] = Field(default_factory=dict, description="extra libx264 / AVCodecContext options")
+
+    @field_validator("preset")
+    @classmethod
+    def _preset(cls, value: str) -> str:
+        if value not in PRESETS:
+            raise ValueError(f"unknown preset {value!r}; choose one of {', '.join(PRESETS)}")
+        return value
+
+    @field_validator("tune")
+    @classmethod
+    def _tune(cls, value: str | None) -> str | None:
+        if value is not None and any(t not in TUNES for t in value.split(",")):
+            raise ValueError(f"unknown tune {value!r}; choose from {', '.join(TUNES)}")
+        return value
+
+
+def open_h264(params: H264Params, width: int, height: int, fps: float) -> Any:
+    """An opened libx264 codec context for these params (MediaError naming the option when it fails)."""
+    from ggpgfx.media.errors import media_error
+
+    ctx = av.CodecContext.create("libx264", "w")
+    ctx.width, ctx.height, ctx.pix_fmt = width, height, "yuv420p"
+    ctx.time_base = TIME_BASE
+    ctx.framerate = Fraction(fps).limit_denominator(1001)
+    ctx.thread_type = "AUTO"
+    ctx.thread_count = params.threads
+    if params.bframes is not None:
+        ctx.max_b_frames = params.bframes
+    ctx.gop_size = params.keyint or max(1, round(2 * fps))
+    options = {"preset": params.preset}
+    if params.tune:
+        options["tune"] = params.tune
+    bitrate = parse_bitrate(params.bitrate)
+    if bitrate:
+        ctx.bit_rate = bitrate
+    elif params.crf is not None:
+        options["crf"] = f"{params.crf:g}"
+    maxrate, bufsize = parse_bitrate(params.maxrate), parse_bitrate(params.bufsize)
+    if maxrate:
+        options["maxrate"] = str(maxrate)
+        options["bufsize"] = str(bufsize or 2 * maxrate)
+    if params.profile:
+        options["profile"] = params.profile
+    options.update({k: str(v) for k, v in params.options.items()})
+    known = ctx.supported_options
+    supported = {opt.name for opt in (*known.generic, *known.private)}
+    unknown = sorted(k for k in params.options if k not in supported)
+    if unknown:
+        raise ConfigError(f"libx264 has no option {', '.join(map(repr, unknown))}")
+    ctx.options = options
+    try:
+        ctx.open()
+    except Exception as exc:
+        detail = ", ".join(f"{k}={v}" for k, v in options.items())
+        raise media_error("libx264 rejected the options", detail, exc) from None
+    return ctx
+
+
+@register_node
+class H264Encoder(Node):
+    """Encode yuv420p frames to H.264 with libx264 (threaded); SPS/PPS repeat on every keyframe."""
+
+    type_name = "encode.h264"
+    inputs = {"video": Port(VideoFrame, caps=VideoCaps(format="yuv420p"), doc="frames to encode")}
+    outputs = {"packets": Port(Packet, doc="H.264 packets (Annex B), pts/dts in 1/90000 s")}
+    Params = H264Params
+    resources = Resources(cpu=2)
+
+    def setup(self) -> None:
+        """Check the options now (a bad option fails the graph before any frame)."""
+        self.fps = self.params.fps or self.context.fps
+        open_h264(self.params, 64, 64, self.fps)  # validates preset/tune/options on a tiny frame
+        self.ctx: Any = None
+        self.size: tuple[int, int] | None = None
+        self.last_pts: int | None = None
+        self.stream_info: dict[str, Any] = {}
+        self.frames_in = 0
+
+    def _open(self, frame: VideoFrame) -> None:
+        self.ctx = open_h264(self.params, frame.width, frame.height, self.fps)
+        self.size = (frame.width, frame.height)
+        self.stream_info = {"width": frame.width, "height": frame.height, "pix_fmt": "yuv420p", "fps": self.fps,
+                            "profile": self.params.profile or "high", "bit_rate": self.ctx.bit_rate or 0}
+
+    def process(self, port: str, msg: Message) -> None:
+        """Encode one frame; emit every packet the encoder releases."""
+        frame: VideoFrame = msg.payload
+        if self.ctx is None:
+            self._open(frame)
+        elif (frame.width, frame.height) != self.size:
+            raise ConfigError(f"frame size changed from {self.size[0]}x{self.size[1]} to "  # type: ignore[index]
+                              f"{frame.width}x{frame.height}; put a scaler before encode.h264")
+        avf = video_to_av(frame)
+        if avf.format.name != "yuv420p":
+            avf = avf.reformat(format="yuv420p")
+        pts = us_to_ticks(msg.pts, TIME_BASE)
+        if self.last_pts is not None and pts <= self.last_pts:
+            pts = self.last_pts + 1  # the encoder needs strictly increasing pts
+        self.last_pts = pts
+        avf.pts = pts
+        avf.time_base = TIME_BASE
+        self.frames_in += 1
+        self._emit(self.ctx.encode(avf))
+
+    def _emit(self, packets: list[Any]) -> None:
+        for pkt in packets:
+            packet = av_to_packet(pkt, "video", "h264", self.stream_info)
+            packet.time_base = TIME_BASE
+            self.emit("packets", packet, pts=packet.pts_us)
+
+    def on_eos(self) -> None:
+        """Drain the encoder's delayed frames."""
+        if self.ctx is not None:
+            self._emit(self.ctx.encode(None))
+
+    def teardown(self) -> None:
+        """Drop the codec context."""
+        self.ctx = None

@@ -1,0 +1,224 @@
+"""ingest.video: decode a file or network stream (PyAV) to yuv420p video and audio frames."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import av
+from pydantic import BaseModel, ConfigDict, Field
+
+from ggpgfx.graph.node import Node, Port, VideoCaps, register_node
+from ggpgfx.media.av_convert import av_to_audio, av_to_video
+from ggpgfx.media.errors import describe_target, is_url, media_error, seconds
+from ggpgfx.media.frames import AudioFrame, VideoFrame
+
+log = logging.getLogger(__name__)
+
+#: Options that make live RTMP/RTSP opens return quickly (NOTES.md: otherwise ~11 s of probing).
+LIVE_OPTIONS = {"rtmp": {"rtmp_live": "live", "analyzeduration": "500000", "probesize": "200000",
+                         "fflags": "nobuffer"},
+                "rtsp": {"rtsp_transport": "tcp", "analyzeduration": "500000", "fflags": "nobuffer"}}
+
+LIVE_SCHEMES = ("rtmp", "rtmps", "rtsp", "srt", "udp", "tcp")
+
+
+class VideoParams(BaseModel):
+    """Where to read from and how."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: str = Field(description="file path or URL (rtmp://, rtsp://, http(s)://...m3u8, srt://)")
+    loop: bool = Field(False, description="files: start again at the end")
+    start_s: float = Field(0.0, ge=0, description="seek to this position first")
+    audio: bool = Field(True, description="decode the first audio stream to the `audio` port")
+    hwaccel: str | None = Field(None, description="hardware decoder hint, e.g. cuda or vaapi (falls back to CPU)")
+    options: dict[str, str] = Field(default_factory=dict, description="FFmpeg demuxer/protocol options")
+    live: bool | None = Field(None, description="reconnect at end of stream (default: rtmp/rtsp/srt/udp/HLS URLs)")
+    timeout_s: float = Field(10.0, gt=0, description="network: open and read timeout")
+    reconnect_attempts: int = Field(10, ge=0, description="network: reopen this many times before failing")
+    reconnect_backoff_s: float = Field(0.5, gt=0, description="network: first wait, doubled up to 10 s")
+    threads: int = Field(0, ge=0, le=64, description="decoder threads (0: auto)")
+
+
+@register_node
+class VideoSource(Node):
+    """Decode a file or URL to yuv420p frames (zero-copy views) and audio; loops, seeks, reconnects."""
+
+    type_name = "ingest.video"
+    outputs = {"video": Port(VideoFrame, caps=VideoCaps(format="yuv420p"), doc="decoded frames, yuv420p"),
+               "audio": Port(AudioFrame, doc="decoded audio (when the source has it)"),
+               "status": Port(dict, doc="connection state changes: {state, reconnects, source}")}
+    Params = VideoParams
+
+    def setup(self) -> None:
+        """Open the source (a missing or broken file fails here with a clear message)."""
+        p = self.params
+        self.network = is_url(p.source)
+        self.live = p.live if p.live is not None else (
+            self.network and (p.source.split(":", 1)[0].lower() in LIVE_SCHEMES or ".m3u8" in p.source))
+        if not self.network and not Path(p.source).exists():
+            raise media_error("cannot open", p.source, FileNotFoundError(2, "no such file"))
+        self.reconnects = 0
+        self.state = "opening"
+        self.offset_us = 0  # added to every pts: loops and reconnects continue the timeline
+        self.last_pts_us: int | None = None
+        self.frames_out = 0
+        self.container: Any = None
+        self._open()
+        self._it: Iterator[tuple[str, Any]] = self._decode()
+
+    # -- opening ----------------------------------------------------------------------------------
+    def _open(self) -> None:
+        p = self.params
+        options = dict(LIVE_OPTIONS.get(p.source.split(":", 1)[0].lower(), {})) if self.network else {}
+        options.update(p.options)
+        kwargs: dict[str, Any] = {"options": options, "timeout": (p.timeout_s, p.timeout_s)}
+        if p.hwaccel:
+            try:
+                from av.codec.hwaccel import HWAccel
+
+                kwargs["hwaccel"] = HWAccel(device_type=p.hwaccel, allow_software_fallback=True)
+            except Exception as exc:  # no such device type here: decode on the CPU
+                log.info("hardware decoding %s unavailable (%s); decoding on the CPU", p.hwaccel, exc)
+        try:
+            self.container = av.open(p.source, "r", **kwargs)
+        except Exception as exc:
+            hint = "not a media file, or truncated" if isinstance(exc, av.error.InvalidDataError) else None
+            raise media_error("cannot open", p.source, exc, hint=hint) from None
+        c = self.container
+        self.vstream = c.streams.video[0] if c.streams.video else None
+        self.astream = c.streams.audio[0] if (p.audio and c.streams.audio) else None
+        if self.vstream is None and self.astream is None:
+            raise media_error("no video or audio stream in", p.source)
+        for stream in (self.vstream, self.astream):
+            if stream is not None:
+                stream.thread_type = "AUTO"
+                stream.thread_count = p.threads
+        self.duration_us = int(c.duration) if c.duration and not self.network else None
+        self.start_us = int(c.start_time) if c.start_time is not None and not self.network else 0
+        self._rebase_first = self.network  # live streams: the first frame's pts becomes the timeline origin
+        if p.start_s and not self.network:
+            c.seek(int(p.start_s * 1e6), any_frame=False, backward=True)
+        self._set_state("playing")
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        info = {"state": state, "reconnects": self.reconnects, "source": describe_target(self.params.source)}
+        try:
+            self.emit("status", info, pts=self.last_pts_us or 0)
+        except RuntimeError:
+            pass  # not running yet (setup): the first tick reports it anyway
+        log.info("%s: %s", describe_target(self.params.source), state)
+
+    # -- decoding ---------------------------------------------------------------------------------
+    def _decode(self) -> Iterator[tuple[str, Any]]:
+        streams = [s for s in (self.vstream, self.astream) if s is not None]
+        for packet in self.container.demux(streams):
+            if packet.stream is self.vstream:
+                for frame in packet.decode():
+                    yield "video", frame
+            else:
+                for aframe in packet.decode():
+                    yield "audio", aframe
+
+    def _pts_us(self, frame: Any) -> int | None:
+        if frame.pts is None or frame.time_base is None:
+            return None
+        raw = int(frame.pts * frame.time_base * 1_000_000)
+        if self._rebase_first:
+            self.start_us, self._rebase_first = raw, False
+        return raw - self.start_us + self.offset_us
+
+    def tick(self) -> bool:
+        """Decode until a video frame is emitted (audio on the way); False at the end of the source."""
+        for _ in range(10_000):  # bounded: audio-only sources emit one block per tick
+            try:
+                kind, frame = next(self._it)
+            except StopIteration:
+                if not self._at_end():
+                    return False
+                continue
+            except (av.error.FFmpegError, OSError) as exc:
+                self._on_error(exc)
+                continue
+            if self._emit_frame(kind, frame) and (kind == "video" or self.vstream is None):
+                return True
+        return True
+
+    def _emit_frame(self, kind: str, frame: Any) -> bool:
+        pts = self._pts_us(frame)
+        if pts is None:
+            pts = (self.last_pts_us or 0) + (round(1e6 / self.context.fps) if kind == "video" else 0)
+        if self.params.start_s and pts - self.offset_us < self.params.start_s * 1e6 - 1:
+            return False  # decoded from the keyframe before the seek point: not shown
+        if kind == "video":
+            out = av_to_video(frame, pts)
+            out.meta["frame_index"] = self.frames_out
+            self.frames_out += 1
+            self.last_pts_us = max(pts, self.last_pts_us or pts)
+            self.emit("video", out, pts=pts)
+        else:
+            self.emit("audio", av_to_audio(frame, pts), pts=pts)
+        return True
+
+    def _at_end(self) -> bool:
+        p = self.params
+        if self.live:
+            return self._on_error(EOFError("the stream ended"))
+        if self.duration_us and self.last_pts_us is not None and self.vstream is not None:
+            frame_us = 1e6 / float(self.vstream.average_rate or self.context.fps)
+            reached = self.last_pts_us - self.offset_us + frame_us
+            if reached < self.duration_us - max(3 * frame_us, 0.5e6):
+                raise media_error("cannot read", p.source, position=seconds(int(reached)),
+                                  hint=f"the file ends before its stated duration of {self.duration_us / 1e6:.3f} s:"
+                                       " truncated or corrupt")
+        if p.loop and self.frames_out:
+            frame_us = round(1e6 / float(self.vstream.average_rate or self.context.fps)) if self.vstream else 0
+            self.offset_us = (self.last_pts_us or 0) + frame_us
+            self.container.seek(0)
+            self.start_us = 0 if self.container.start_time is None else int(self.container.start_time)
+            self._it = self._decode()
+            return True
+        return False
+
+    def _on_error(self, exc: BaseException) -> bool:
+        p = self.params
+        position = seconds(None if self.last_pts_us is None else self.last_pts_us - self.offset_us)
+        if not self.network:
+            raise media_error("cannot read", p.source, exc, position=position,
+                              hint="corrupt or truncated file") from None
+        if self.reconnects >= p.reconnect_attempts:
+            raise media_error(f"gave up after {self.reconnects} reconnects to", p.source, exc,
+                              position=position) from None
+        self._set_state("reconnecting")
+        wait = min(10.0, p.reconnect_backoff_s * 2 ** self.reconnects)
+        self.reconnects += 1
+        log.warning("%s: %s; reconnect %d in %.1f s", describe_target(p.source),
+                    media_error("lost", p.source, exc).args[0], self.reconnects, wait)
+        self._close()
+        time.sleep(wait)
+        frame_us = round(1e6 / self.context.fps)
+        try:
+            self._open()
+        except Exception as reopen_error:
+            log.warning("reconnect failed: %s", reopen_error)
+            self._it = iter(())
+            return True  # the next tick ends the (empty) iterator and tries again
+        self.offset_us = (self.last_pts_us or 0) + frame_us
+        self._it = self._decode()
+        return True
+
+    def _close(self) -> None:
+        if getattr(self, "container", None) is not None:
+            try:
+                self.container.close()
+            except Exception:
+                log.debug("closing %s", describe_target(self.params.source), exc_info=True)
+            self.container = None
+
+    def teardown(self) -> None:
+        """Close the container."""
+        self._close()

@@ -1,0 +1,114 @@
+"""publish.file: mux encoded packets into mp4 (faststart), mkv, mov or ts files, optionally in segments."""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ggpgfx.graph.node import Message, Node, Port, register_node
+from ggpgfx.media.frames import Packet
+from ggpgfx.media.mux import StreamMuxer, guess_format
+
+
+class FileParams(BaseModel):
+    """Where and how to record."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: str = Field(description="output file; with segment_s, '{index}' in the name numbers the parts")
+    format: str | None = Field(None, description="container (mp4, matroska, mov, mpegts); default from suffix")
+    faststart: bool = Field(True, description="mp4/mov: move the index to the front (plays while downloading)")
+    segment_s: float | None = Field(None, gt=0, description="start a new file at the first keyframe after this")
+    options: dict[str, str] = Field(default_factory=dict, description="FFmpeg muxer options")
+
+
+def segment_path(template: str, index: int) -> str:
+    """The path of segment `index`: '{index}' replaced, else '_0001' inserted before the suffix."""
+    if "{index}" in template:
+        return template.replace("{index}", f"{index:04d}")
+    root, ext = os.path.splitext(template)
+    return f"{root}_{index:04d}{ext}"
+
+
+@register_node
+class FilePublisher(Node):
+    """Record packets (video and audio) to a file; mp4 with faststart by default; segments for long runs."""
+
+    type_name = "publish.file"
+    inputs = {"packets": Port(Packet, doc="video and/or audio packets (connect both encoders here)")}
+    outputs = {"files": Port(str, doc="path of each finished file")}
+    Params = FileParams
+
+    def setup(self) -> None:
+        """Create the folder; the file opens on the first packets."""
+        p = self.params
+        self.format = p.format or guess_format(p.path) or "mp4"
+        self.options = dict(p.options)
+        if p.faststart and self.format in ("mp4", "mov"):
+            flags = self.options.get("movflags", "")
+            self.options["movflags"] = (flags + "+faststart") if "faststart" not in flags else flags
+        self.index = 0
+        self.muxer: StreamMuxer | None = None
+        self.segment_start_s: float | None = None
+        self.segment_clock_s = 0.0
+        self.offsets: dict[str, int] = {}
+        self.files: list[str] = []
+
+    def _new_muxer(self) -> StreamMuxer:
+        p = self.params
+        path = segment_path(p.path, self.index) if p.segment_s else p.path
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return StreamMuxer(path, self.format, self.options)
+
+    def process(self, port: str, msg: Message) -> None:
+        """Mux one packet, rolling over to a new segment at a keyframe when due."""
+        packet: Packet = msg.payload
+        if self.params.segment_s:
+            packet = self._segment(packet)
+        if self.muxer is None:
+            self.muxer = self._new_muxer()
+        self.muxer.write(packet)
+
+    def _segment(self, packet: Packet) -> Packet:
+        when = float((packet.pts if packet.pts is not None else packet.dts or 0) * packet.time_base)
+        if self.segment_start_s is None:
+            self.segment_start_s = 0.0  # the first part keeps the stream's own timeline
+            self.segment_clock_s = when
+        elif packet.kind == "video" and packet.keyframe and when - self.segment_clock_s >= self.params.segment_s:
+            self._finish()
+            self.index += 1
+            self.segment_start_s = self.segment_clock_s = when
+            self.offsets = {}
+        # each segment starts at time zero: shift pts/dts by the segment start, per stream time base
+        offset = self.offsets.setdefault(packet.kind, int(Fraction(self.segment_start_s) / packet.time_base))
+        return Packet(packet.data, None if packet.pts is None else packet.pts - offset,
+                      None if packet.dts is None else packet.dts - offset, packet.time_base, packet.keyframe,
+                      packet.kind, packet.codec, packet.duration, packet.stream_info)
+
+    def _finish(self) -> None:
+        if self.muxer is not None:
+            muxer, self.muxer = self.muxer, None
+            muxer.close()
+            self.files.append(muxer.target)
+            self.emit("files", muxer.target)
+
+    def on_eos(self) -> None:
+        """Write the trailer (and the faststart index)."""
+        self._finish()
+
+    def teardown(self) -> None:
+        """Close a file left open by an error."""
+        if self.muxer is not None:
+            self.muxer.abort()
+
+    def snapshot(self) -> Any | None:
+        """The finished files so far."""
+        return {"files": list(self.files), "index": self.index}
+
+    def restore(self, state: Any) -> None:
+        """Continue numbering after a restart."""
+        self.files = list(state.get("files", []))
+        self.index = int(state.get("index", 0)) + 1

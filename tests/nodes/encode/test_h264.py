@@ -1,0 +1,53 @@
+"""encode.h264: real libx264 packets with increasing dts, keyframes at the interval, clear option errors."""
+
+from __future__ import annotations
+
+import av
+import pytest
+from ggpgfx.nodes.ingest.test_pattern import read_counter
+
+from ggpgfx.errors import GgpError
+from ggpgfx.graph.api import Graph
+from ggpgfx.media.av_convert import packet_to_av
+
+
+def _encode(frames: int = 40, **params: object) -> list:
+    g = Graph("t", fps=30)
+    src = g.add("ingest.test_pattern", width=320, height=240, frames=frames)
+    enc = g.add("encode.h264", id="enc", **params)
+    sink = g.add("sink.collect", id="sink")
+    src.video >> enc.video
+    enc.packets >> sink.inp
+    return g.run(realtime=False).collected("sink")
+
+
+def test_packets_decode_back_to_the_same_frames() -> None:
+    packets = _encode(frames=40, preset="ultrafast", keyint=10, bframes=2)
+    assert len(packets) == 40
+    dts = [p.dts for p in packets]
+    assert dts == sorted(dts) and len(set(dts)) == 40
+    assert sorted(p.pts for p in packets) == [i * 3000 for i in range(40)]  # 1/90000 s ticks at 30 fps
+    keyframes = [p.pts // 3000 for p in packets if p.keyframe]
+    assert keyframes == [0, 10, 20, 30]
+    assert packets[0].stream_info["width"] == 320 and packets[0].codec == "h264"
+    decoder = av.CodecContext.create("h264", "r")
+    decoded = []
+    for packet in packets:
+        decoded += decoder.decode(packet_to_av(packet))
+    decoded += decoder.decode(None)
+    assert [read_counter(f.to_ndarray(format="gray")) for f in decoded] == list(range(40))
+
+
+def test_zerolatency_has_no_reordering() -> None:
+    packets = _encode(frames=10, preset="ultrafast", tune="zerolatency", bitrate="1M", maxrate="1M")
+    assert [p.pts for p in packets] == [p.dts for p in packets]
+
+
+def test_unknown_option_is_a_clear_error() -> None:
+    with pytest.raises(GgpError, match="libx264 has no option 'nope'"):
+        _encode(frames=2, options={"nope": "1"})
+
+
+def test_bad_option_value_is_a_clear_error() -> None:
+    with pytest.raises(GgpError, match="libx264 rejected the options .*profile=nonsense"):
+        _encode(frames=2, options={"profile": "nonsense"})

@@ -1,0 +1,91 @@
+"""ingest.video: decode real files (video + audio), loop, seek, and clear errors for bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ggpgfx.nodes.ingest.test_pattern import read_counter
+
+from ggpgfx.errors import GgpError, MediaError
+from ggpgfx.graph.api import Graph
+from ggpgfx.media.testclip import cached_clip
+
+
+@pytest.fixture(scope="module")
+def clip() -> Path:
+    return cached_clip("ingest-320x240-2s.mp4", seconds=2.0, width=320, height=240)
+
+
+def _run(source: str, **params: object) -> tuple[list, list]:
+    g = Graph("t")
+    src = g.add("ingest.video", id="src", source=source, **params)
+    video = g.add("sink.collect", id="video")
+    audio = g.add("sink.collect", id="audio", keep_messages=True)
+    src.video >> video.inp
+    src.audio >> audio.inp
+    result = g.run(realtime=False)
+    return result.collected("video"), result.collected("audio")
+
+
+def test_decodes_every_frame_as_yuv420p_views_with_audio(clip: Path) -> None:
+    frames, audio = _run(str(clip))
+    assert len(frames) == 60
+    assert [read_counter(f.planes[0]) for f in frames] == list(range(60))
+    first = frames[0]
+    assert first.format == "yuv420p" and [p.shape for p in first.planes] == [(240, 320), (120, 160), (120, 160)]
+    assert not first.planes[0].flags.writeable  # views of decoder buffers: never written in place
+    assert [f.pts for f in frames[:3]] == [0, 33333, 66666]
+    samples = sum(m.payload.sample_count for m in audio)
+    assert abs(samples - 2 * 48_000) <= 2048 and audio[0].payload.sample_rate == 48_000
+
+
+def test_loop_continues_the_timeline(clip: Path) -> None:
+    g = Graph("t")
+    src = g.add("ingest.video", id="src", source=str(clip), loop=True, audio=False)
+    sink = g.add("sink.collect", id="sink")
+    src.video >> sink.inp
+    frames = g.run(realtime=False, max_frames=150).collected("sink")
+    assert len(frames) == 150
+    pts = [f.pts for f in frames]
+    assert pts == sorted(pts) and len(set(pts)) == 150
+    assert [read_counter(f.planes[0]) for f in frames[58:63]] == [58, 59, 0, 1, 2]
+
+
+def test_start_offset_skips_to_the_position(clip: Path) -> None:
+    frames, _ = _run(str(clip), start_s=1.0, audio=False)
+    assert read_counter(frames[0].planes[0]) == 30 and len(frames) == 30
+
+
+def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.mp4"
+    with pytest.raises(GgpError) as info:
+        _run(str(missing))
+    text = str(info.value)
+    assert "nope.mp4" in text and "no such file" in text and "\n" not in text
+
+
+def test_truncated_file_names_file_and_position(clip: Path, tmp_path: Path) -> None:
+    data = clip.read_bytes()
+    broken = tmp_path / "cut.mp4"
+    broken.write_bytes(data[: len(data) // 2])  # faststart: the index survives, half the media is gone
+    with pytest.raises(GgpError) as info:
+        _run(str(broken))
+    text = str(info.value)
+    assert "cut.mp4" in text and " s" in text and "truncated" in text and "\n" not in text
+    assert isinstance(info.value.__cause__ or info.value, GgpError)
+
+
+def test_not_a_media_file(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.mkv"
+    junk.write_bytes(b"\x00" * 1000)
+    with pytest.raises(GgpError, match="junk.mkv"):
+        _run(str(junk))
+
+
+def test_unreachable_url_masks_the_stream_key() -> None:
+    with pytest.raises(GgpError) as info:
+        _run("rtmp://127.0.0.1:1/live/secret-key-123", reconnect_attempts=0, timeout_s=2)
+    text = str(info.value)
+    assert "secret-key-123" not in text and "rtmp://127.0.0.1:1/live/****" in text
+    assert isinstance(info.value, MediaError) or "refused" in text or "cannot" in text

@@ -1,0 +1,60 @@
+"""publish.file: mp4 with faststart and the right duration, mkv/ts, and segments by duration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ggpgfx.graph.api import Graph
+from ggpgfx.media.probe import counters, stream_summary, top_level_boxes
+from ggpgfx.media.testclip import cached_clip
+
+
+@pytest.fixture(scope="module")
+def clip() -> Path:
+    return cached_clip("file-320x240-3s-k15.mp4", seconds=3.0, width=320, height=240, keyint=15)
+
+
+def _record(clip: Path, path: Path, **params: object) -> list[str]:
+    g = Graph("t")
+    src = g.add("ingest.video", id="src", source=str(clip))
+    venc = g.add("encode.h264", id="venc", preset="ultrafast", keyint=15)
+    aenc = g.add("encode.aac", id="aenc")
+    out = g.add("publish.file", id="out", path=str(path), **params)
+    files = g.add("sink.collect", id="files")
+    src.video >> venc.video
+    src.audio >> aenc.audio
+    venc.packets >> out.packets
+    aenc.packets >> out.packets
+    out.files >> files.inp
+    return g.run(realtime=False).collected("files")
+
+
+def test_mp4_has_faststart_duration_and_audio(clip: Path, tmp_path: Path) -> None:
+    path = tmp_path / "rec" / "out.mp4"
+    assert _record(clip, path) == [str(path)]
+    boxes = top_level_boxes(path)
+    assert boxes.index("moov") < boxes.index("mdat")
+    summary = stream_summary(path)
+    assert summary["video"]["codec"] == "h264" and summary["video"]["frames"] == 90
+    assert summary["video"]["last"] == pytest.approx(89 / 30, abs=0.002)
+    assert summary["audio"]["codec"] == "aac" and summary["audio"]["last"] == pytest.approx(3.0, abs=0.05)
+    assert counters(path) == list(range(90))
+
+
+@pytest.mark.parametrize("name", ["out.mkv", "out.ts"])
+def test_other_containers(clip: Path, tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    _record(clip, path)
+    summary = stream_summary(path)
+    assert summary["video"]["frames"] == 90 and summary["audio"]["frames"] > 100
+
+
+def test_segments_split_at_keyframes(clip: Path, tmp_path: Path) -> None:
+    files = _record(clip, tmp_path / "part-{index}.mp4", segment_s=1.0)
+    assert [Path(f).name for f in files] == ["part-0000.mp4", "part-0001.mp4", "part-0002.mp4"]
+    frames = [stream_summary(f)["video"] for f in files]
+    assert [f["frames"] for f in frames] == [30, 30, 30]
+    assert all(f["first"] == pytest.approx(0.0, abs=0.001) for f in frames)
+    assert sum((counters(f) for f in files), []) == list(range(90))
