@@ -123,13 +123,13 @@ def upload(frame: VideoFrame, device: str = "cuda", pinned: bool = True, stream:
     import torch
 
     target = resolve_device(device)
-    if frame.device == target:
+    if frame.device == target and all(isinstance(p, torch.Tensor) for p in frame.planes):
         return frame
     if is_device_frame(frame):
         frame = download(frame)
     planes: list[Any] = []
-    if target == "cpu":
-        planes = [_as_tensor(p) for p in frame.planes]
+    if target == "cpu":  # the CPU fallback still copies, so the caller's planes never change under it
+        planes = [torch.from_numpy(np.array(p, copy=True)) for p in frame.planes]
     else:
         context = torch.cuda.stream(stream) if stream is not None else _null_context()
         with context:
