@@ -163,7 +163,7 @@ class BillingService(Service):
             return s.UsageOut(period_start=start, period_end=end, totals=self._totals(session, principal.organization_id, start, end))
 
     def check_stream_start(self, organization_id: str, demand: dict[str, float]) -> None:
-        """Raise 402 naming the limit when starting a stream with `demand` would exceed the plan."""
+        """Raise 402 naming the limit a stream start would exceed (its own 'starting' row already exists)."""
         from sqlalchemy import func, select
 
         with self.context.session() as session:
@@ -174,7 +174,7 @@ class BillingService(Service):
             start, end = month_bounds(now.year, now.month)
             used = self._totals(session, organization_id, start, end)["stream_minutes"]
         checks = [
-            ("tables", running + 1, "concurrent streams (tables)"),
+            ("tables", running, "concurrent streams (tables)"),  # the new stream's 'starting' row is counted
             ("video_sources", demand.get("video_sources", 0), "video sources"),
             ("outputs", demand.get("outputs", 0), "outputs"),
             ("delay_seconds", demand.get("delay_seconds", 0), "seconds of delay"),
