@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-INVALID = REPO / "tests" / "fixtures" / "graphs" / "invalid"
 
 
 def ggp(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -20,10 +19,13 @@ def ggp(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
                           timeout=timeout, cwd=REPO)
 
 
-def test_validate_ok_and_errors() -> None:
+def test_validate_ok_and_errors(tmp_path: Path) -> None:
     ok = ggp("validate", "graphs/test_pattern.yaml")
     assert ok.returncode == 0 and "ok" in ok.stdout
-    bad = ggp("validate", str(INVALID / "unknown_port.yaml"))
+    graph = tmp_path / "ports.yaml"
+    graph.write_text("name: ports\nnodes:\n  src: {type: ingest.test_pattern}\n  sink: {type: sink.null}\n"
+                     "edges:\n  - src.vidoe -> sink.inp\n  - src.video -> sink.in\n")
+    bad = ggp("validate", str(graph))
     assert bad.returncode == 1
     lines = bad.stderr.strip().splitlines()
     assert len(lines) == 2 and ":6:5: error:" in lines[0] and ":7:5: error:" in lines[1]
