@@ -12,13 +12,28 @@ _HOME = Path(tempfile.mkdtemp(prefix="ggp-test-home-"))
 os.environ.setdefault("GGP_HOME", str(_HOME))
 
 #: Executors every runtime-semantics test runs under (the Ray executor adds "ray" here).
-EXECUTORS = ["local"]
+EXECUTORS = ["local", "ray"]
 
 
 @pytest.fixture(params=EXECUTORS)
 def executor(request: pytest.FixtureRequest) -> str:
     """Name of the executor a graph test runs on."""
+    if request.param == "ray":
+        request.getfixturevalue("ray_session")
     return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def ray_session():  # type: ignore[no-untyped-def]
+    """ONE embedded Ray instance for the whole test session (explicit temp dir, no dashboard, 1 fake GPU)."""
+    ray = pytest.importorskip("ray")
+    # A throwaway local cluster: token auth off on purpose (see docs/ray.md).
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    if not ray.is_initialized():
+        ray.init(address="local", num_cpus=2, num_gpus=1, include_dashboard=False, logging_level="WARNING",
+                 log_to_driver=False, _temp_dir="/tmp/ggpray-test")
+    yield ray
+    ray.shutdown()
 
 
 @pytest.fixture(params=["threads", "fused"])

@@ -1,0 +1,315 @@
+"""The Ray executor: plans fragments, starts one actor per fragment, watches, restarts, collects the result."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import sys
+import threading
+import time
+import uuid
+from types import SimpleNamespace
+from typing import Any
+
+from ggpgfx.errors import ConfigError, GgpError, NodeError
+from ggpgfx.graph.validate import ResolvedGraph
+from ggpgfx.runtime.local import RunOptions, RunResult, ggp_home
+from ggpgfx.runtime.planner import Fragment, Plan, Split, make_plan
+from ggpgfx.runtime.ray_cluster import RayConnection, live_view
+from ggpgfx.runtime.ray_fragment import FragmentActor, FragmentSetup
+from ggpgfx.runtime.ray_wire import remove_run_segments
+from ggpgfx.runtime.state_store import StateStore
+
+log = logging.getLogger("ggpgfx.run")
+
+POLL_S = 0.05
+START_TIMEOUT_S = 60.0
+
+
+def _pickle_graph(graph: ResolvedGraph) -> bytes:
+    """The resolved graph for the actors; node classes from modules workers cannot import travel by value."""
+    from ray import cloudpickle
+
+    for node in graph.nodes.values():
+        module = sys.modules.get(node.cls.__module__)
+        if module is not None and not node.cls.__module__.startswith("ggpgfx."):
+            cloudpickle.register_pickle_by_value(module)
+    return bytes(cloudpickle.dumps(graph))
+
+
+class RayExecutor:
+    """Runs a resolved graph as fragment actors on a Ray cluster (embedded when no address is given)."""
+
+    def __init__(self, graph: ResolvedGraph, options: RunOptions | None = None, *, address: str | None = None,
+                 split: Split = "auto", transport: str = "auto", window: int = 4,
+                 include_dashboard: bool | None = None, num_cpus: int | None = None, num_gpus: int | None = None,
+                 resources: dict[str, float] | None = None) -> None:
+        if transport not in ("auto", "shm", "object_store"):
+            raise ConfigError(f"unknown transport '{transport}'; choose auto, shm or object_store")
+        self.graph = graph
+        self.options = options or RunOptions()
+        self.split = split
+        self.transport = transport
+        self.window = window
+        self.connection = RayConnection(address, include_dashboard=include_dashboard, num_cpus=num_cpus,
+                                        num_gpus=num_gpus, resources=resources)
+        self.sources_stop = threading.Event()
+        self.abort = threading.Event()
+        self.error: GgpError | None = None
+        self.run_id = uuid.uuid4().hex[:10]
+        self.namespace = f"ggp-{self.run_id}"
+        self.plan: Plan | None = None
+        self.actors: dict[str, Any] = {}
+        self.placement: dict[str, dict[str, Any]] = {}
+        self.restarts: dict[str, int] = {}
+        self.started_at = 0.0
+        self._stats: dict[str, dict[str, Any]] = {}
+        self.hops: dict[str, Any] = {}
+        self._done = threading.Event()
+        self._running = False
+        self.store = StateStore(graph.name, self.run_id)
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Connect, plan (refusing impossible requests before any actor exists), start every fragment."""
+        import ray
+
+        self.started_at = time.monotonic()
+        self._running = True
+        self.connection.connect()
+        try:
+            view = live_view()
+            self.plan = make_plan(self.graph, view, self.split)
+            self.plan.check()
+            if view.dashboard_url:
+                log.info("Ray dashboard: %s (actors ggp/%s/*, namespace %s)", view.dashboard_url,
+                         self.graph.name, self.namespace)
+            blob = _pickle_graph(self.graph)
+            remote_cls = ray.remote(FragmentActor)
+            for frag in self.plan.fragments:
+                self.actors[frag.name] = remote_cls.options(
+                    name=f"ggp/{self.graph.name}/{frag.name}", namespace=self.namespace,
+                    num_cpus=frag.cpu, num_gpus=frag.gpu or None, resources=frag.custom or None,
+                    max_restarts=frag.max_restarts, max_task_retries=0, max_concurrency=1,
+                ).remote(self._setup_for(frag, blob))
+            self._await_ready(list(self.actors))
+            ray.get([actor.start.remote() for actor in self.actors.values()], timeout=START_TIMEOUT_S)
+        except BaseException:
+            self._teardown()
+            raise
+
+    def _setup_for(self, frag: Fragment, blob: bytes) -> FragmentSetup:
+        assert self.plan is not None
+        plan = self.plan
+        routes: dict[int, list[str]] = {}
+        retain: dict[int, bool] = {}
+        producers: dict[int, int] = {}
+        for edge in self.graph.edges:
+            consumers = plan.fragments_of(edge.dst)
+            sources = plan.fragments_of(edge.src)
+            if edge.src in frag.node_ids and frag.name not in {c.name for c in consumers}:
+                routes[edge.index] = [c.name for c in consumers]
+                retain[edge.index] = edge.on_full == "block" and any(c.max_restarts > 0 for c in consumers)
+            if edge.dst in frag.node_ids and frag.name not in {s.name for s in sources}:
+                producers[edge.index] = len(sources)
+        options = {k: getattr(self.options, k) for k in ("realtime", "max_frames", "duration_s")}
+        return FragmentSetup(blob, frag, routes, retain, producers, self.run_id, self.namespace, options,
+                             str(ggp_home()), self.transport, self.window, f"ggp_{self.run_id}")
+
+    def _await_ready(self, names: list[str]) -> None:
+        import ray
+        from ray.exceptions import GetTimeoutError, RayActorError
+
+        refs = {name: self.actors[name].ready.remote() for name in names}
+        try:
+            answers = ray.get(list(refs.values()), timeout=START_TIMEOUT_S)
+        except RayActorError as exc:
+            first = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(f"a fragment of graph '{self.graph.name}' failed to start: {first}") from None
+        except GetTimeoutError:
+            waiting = [n for n, r in refs.items() if not ray.wait([r], timeout=0)[0]]
+            raise ConfigError(f"fragment(s) {', '.join(waiting)} did not start within {START_TIMEOUT_S:.0f}s: "
+                              "the cluster has no free node with the resources they ask for "
+                              "(see `ggp plan`)") from None
+        for name, answer in zip(refs, answers, strict=True):
+            self.placement[name] = answer
+
+    def run(self) -> RunResult:
+        """Run to the end (sources exhausted, Ctrl-C or the first error) and report."""
+        interrupted = False
+        instances: dict[str, Any] = {}
+        try:
+            self.start()
+        except GgpError as exc:
+            self._done.set()
+            return RunResult(self.graph.name, 0.0, {}, exc, False, {})
+        try:
+            self._watch()
+        except KeyboardInterrupt:
+            interrupted = True
+            self.stop(drain=True)
+            try:
+                self._watch(deadline=time.monotonic() + self.graph.spec.settings.stop_timeout_s)
+            except KeyboardInterrupt:
+                pass
+        finally:
+            try:
+                self._collect_final(instances)
+            finally:
+                self._teardown()
+        return RunResult(self.graph.name, time.monotonic() - self.started_at, self._stats, self.error,
+                         interrupted, instances)
+
+    def _watch(self, deadline: float | None = None) -> None:
+        import ray
+
+        next_stats = time.monotonic() + self.options.stats_interval_s
+        while True:
+            if deadline is not None and time.monotonic() > deadline:
+                self.stop(drain=False)
+                return
+            polls = {name: actor.poll.remote() for name, actor in self.actors.items()}
+            all_done = True
+            for name, ref in polls.items():
+                try:
+                    answer = ray.get(ref, timeout=30)
+                except Exception as exc:  # the actor died: restart it or fail the graph
+                    if not self._recover(name, exc):
+                        return
+                    all_done = False
+                    continue
+                if answer["error"] is not None:
+                    node_id, message, pts = answer["error"]
+                    self._fail(NodeError(node_id or name, message, pts))
+                    return
+                if answer["outlet_error"] and self.error is None and not self.abort.is_set():
+                    self._fail(NodeError(self.plan.fragment(name).node_ids[0] if self.plan else name,
+                                         f"cannot deliver to the next fragment: {answer['outlet_error']}"))
+                    return
+                all_done = all_done and answer["done"]
+            if all_done:
+                return
+            if self.options.on_stats and time.monotonic() >= next_stats:
+                next_stats = time.monotonic() + self.options.stats_interval_s
+                self.options.on_stats(self.stats(refresh=True))
+            time.sleep(POLL_S)
+
+    def _recover(self, name: str, exc: BaseException) -> bool:
+        """A fragment actor died: wait out the backoff, restart its nodes from the checkpoint, resync peers."""
+        import ray
+        from ray.exceptions import ActorDiedError
+
+        assert self.plan is not None
+        frag = self.plan.fragment(name)
+        count = self.restarts.get(name, 0)
+        if isinstance(exc, ActorDiedError) or count >= frag.max_restarts or self.abort.is_set():
+            if self.abort.is_set():
+                return False
+            self._fail(NodeError(frag.node_ids[0], f"fragment actor ggp/{self.graph.name}/{name} died "
+                                 f"({type(exc).__name__}) after {count} restart(s)"))
+            return False
+        self.restarts[name] = count + 1
+        log.warning("fragment %s died (%s); restart %d of %d after %.1fs", name, type(exc).__name__, count + 1,
+                    frag.max_restarts, frag.backoff_s * (2 ** count))
+        time.sleep(frag.backoff_s * (2 ** count))
+        try:
+            self._await_ready([name])
+            ray.get(self.actors[name].start.remote(), timeout=START_TIMEOUT_S)
+        except Exception as again:
+            self._fail(NodeError(frag.node_ids[0], f"fragment {name} could not restart: {again}"))
+            return False
+        for other, actor in self.actors.items():
+            if other != name:
+                actor.peer_restarted.remote(name)
+        return True
+
+    def _fail(self, error: GgpError) -> None:
+        if self.error is None:
+            self.error = error
+        self.stop(drain=False)
+
+    def _collect_final(self, instances: dict[str, Any]) -> None:
+        import ray
+
+        self.stats(refresh=True)
+        for actor in self.actors.values():
+            try:
+                for nid, kept in ray.get(actor.results.remote(), timeout=10).items():
+                    instances.setdefault(nid, SimpleNamespace(**kept))
+            except Exception:
+                continue
+
+    def _teardown(self) -> None:
+        import ray
+
+        for actor in self.actors.values():
+            try:
+                ray.get(actor.shutdown.remote(), timeout=5)
+            except Exception:
+                pass
+            try:
+                ray.kill(actor, no_restart=True)
+            except Exception:
+                pass
+        self.actors.clear()
+        remove_run_segments(f"ggp_{self.run_id}")
+        self.store.clear()
+        self.connection.close()
+        self._running = False
+        self._done.set()
+
+    # -- the executor surface shared with LocalExecutor -----------------------------------------------
+    def stop(self, drain: bool = True) -> None:
+        """Stop sources (drain: let the rest finish) or abort everything now."""
+        self.sources_stop.set()
+        if not drain:
+            self.abort.set()
+        for actor in list(self.actors.values()):
+            try:
+                actor.stop.remote(drain)
+            except Exception:
+                pass
+
+    def alive(self) -> bool:
+        """True while the run has started and not ended."""
+        return self._running and not self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the run to end; True when it did."""
+        return self._done.wait(timeout)
+
+    def stats(self, refresh: bool = False) -> dict[str, dict[str, Any]]:
+        """Per-node metrics of every fragment (replicas of a node summed)."""
+        if refresh and self.actors:
+            import ray
+
+            refs = {name: actor.stats.remote() for name, actor in self.actors.items()}
+            merged: dict[str, dict[str, Any]] = {}
+            for name, ref in refs.items():
+                try:
+                    part = ray.get(ref, timeout=10)
+                except Exception:
+                    part = {nid: s for nid, s in self._stats.items() if s.get("fragment") == name}
+                for key, value in part.get("_hops", {}).items():
+                    self.hops[key] = value
+                for nid, s in part.items():
+                    if nid == "_hops":
+                        continue
+                    if nid in merged:
+                        for key in ("messages_in", "messages_out", "drops", "errors", "fps_out"):
+                            merged[nid][key] += s[key]
+                    else:
+                        merged[nid] = dict(s)
+            for nid in merged:
+                frags = self.plan.fragments_of(nid) if self.plan else []
+                merged[nid]["restarts"] = sum(self.restarts.get(f.name, 0) for f in frags)
+            self._stats = {nid: merged[nid] for nid in self.graph.nodes if nid in merged}
+        return self._stats
+
+    def describe(self) -> dict[str, Any]:
+        """Plan, placement and restart counts (for tests and `--stats-json`)."""
+        return {"plan": self.plan.to_json() if self.plan else None, "placement": self.placement,
+                "restarts": dict(self.restarts), "hops": self.hops,
+                "fragments": [dataclasses.asdict(f) for f in self.plan.fragments] if self.plan else [],
+                "pid": os.getpid()}

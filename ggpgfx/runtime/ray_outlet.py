@@ -1,0 +1,275 @@
+"""A cross-fragment edge, producer side: bounded queue, a sender thread, flow control, replay after restarts."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from ggpgfx.graph.node import Message
+from ggpgfx.runtime.ray_wire import ShmRing, as_tuples, encode
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 32
+#: Retained (uncommitted) messages kept for replay on a lossless edge before the oldest are given up.
+MAX_RETAINED = 20_000
+
+
+class RemoteOutlet:
+    """Messages of one edge to one consumer fragment actor; `put`/`close` follow the local EdgeQueue contract."""
+
+    def __init__(self, edge_index: int, label: str, capacity: int, on_full: str, target: Any, *,
+                 replica: int = 0, retain: bool = False, window: int = 4, ring: ShmRing | None = None,
+                 abort: threading.Event | None = None) -> None:
+        self.edge_index = edge_index
+        self.label = label
+        self.capacity = capacity
+        self.on_full = on_full
+        self.target = target
+        self.replica = replica
+        self.retain = retain
+        self.window = window
+        self.ring = ring
+        self.abort = abort or threading.Event()
+        self.cond = threading.Condition(threading.Lock())
+        self.queue: deque[Message] = deque()
+        self.retained: deque[Message] = deque()
+        self.closed = False
+        self.finished = threading.Event()
+        self.failed: str | None = None
+        self.drops = 0
+        self.incarnation: str | None = None
+        self.backlog = 0
+        self.pending: deque[tuple[Any, int | None, int]] = deque()  # (ref, shm slot, message count)
+        self.hop_us: deque[float] = deque(maxlen=2048)
+        self._lock = threading.Lock()  # one recovery or send at a time
+        self.thread = threading.Thread(target=self._run, name=f"ggp-out-{edge_index}-{replica}", daemon=True)
+
+    # -- Outlet protocol (called by the producing node's thread) -----------------------------------
+    def put(self, msg: Message, stop: threading.Event) -> bool:
+        """Queue a message; blocks when full (block) or drops the oldest (drop_oldest)."""
+        with self.cond:
+            while len(self.queue) >= self.capacity:
+                if self.on_full == "drop_oldest" or self.failed:
+                    self.queue.popleft()
+                    self.drops += 1
+                    continue
+                if stop.is_set() or self.abort.is_set():
+                    return False
+                self.cond.wait(0.05)
+            self.queue.append(msg)
+            self.cond.notify_all()
+        return True
+
+    def close(self) -> None:
+        """The producer finished: flush, then tell the consumer."""
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+
+    def start(self) -> None:
+        """Start the sender thread."""
+        self.thread.start()
+
+    # -- sender -----------------------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._resync()
+            while not self.abort.is_set():
+                with self.cond:
+                    while not self.queue and not self.closed and not self.abort.is_set():
+                        self.cond.wait(0.1)
+                    if self.abort.is_set() or (self.closed and not self.queue):
+                        break
+                    batch = [self.queue.popleft() for _ in range(min(MAX_BATCH, len(self.queue)))]
+                    if self.retain:
+                        self.retained.extend(batch)
+                    self.cond.notify_all()
+                self._send(batch)
+            if not self.abort.is_set():
+                self._finish()
+        except Exception as exc:  # the consumer is gone for good: the driver reports the fragment failure
+            self.failed = f"{type(exc).__name__}: {exc}"
+            log.debug("outlet %s failed", self.label, exc_info=True)
+            with self.cond:
+                self.drops += len(self.queue)
+                self.queue.clear()
+                self.cond.notify_all()
+        finally:
+            self.finished.set()
+
+    def _call(self, method: str, *args: Any) -> Any:
+        return getattr(self.target, method).remote(self.edge_index, self.replica, *args)
+
+    def _resync(self) -> None:
+        """(Re)connect to the consumer's current incarnation and replay what it has not committed."""
+        import ray
+        from ray.exceptions import ActorDiedError, GetTimeoutError, RayActorError
+
+        with self._lock:
+            self._drop_pending()
+            deadline = time.monotonic() + 120.0
+            while True:
+                if self.abort.is_set():
+                    return
+                try:
+                    watermark, self.incarnation, self.backlog = ray.get(self._call("resume"), timeout=10)
+                    break
+                except ActorDiedError:
+                    raise
+                except (RayActorError, GetTimeoutError):
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+            if self.retain:
+                with self.cond:
+                    replay = [m for m in self.retained if m.seq > watermark]
+                for start in range(0, len(replay), MAX_BATCH):
+                    self._submit(replay[start: start + MAX_BATCH])
+
+    def _drop_pending(self) -> None:
+        if self.ring is not None:
+            for _, slot, _ in self.pending:
+                if slot is not None:
+                    self.ring.release(slot)
+        self.pending.clear()
+
+    def _submit(self, batch: list[Message]) -> None:
+        sent_ns = time.perf_counter_ns()  # CLOCK_MONOTONIC: comparable across processes of one machine
+        items = as_tuples(batch)
+        slot = None
+        if self.ring is not None:
+            size_hint = sum(getattr(m.payload, "nbytes", 0) for m in batch)
+            if self.ring.needs_regrow(size_hint) and self.pending:
+                self._reap(block_all=True)  # old ring slots must be read before the segment is replaced
+            wire, slot = encode(items, self.ring)
+        else:
+            wire = items
+        ref = self._call("deliver", wire, self.incarnation, sent_ns)
+        self.pending.append((ref, slot, len(batch)))
+
+    def _send(self, batch: list[Message]) -> None:
+        from ray.exceptions import ActorDiedError, RayActorError
+
+        while True:
+            try:
+                self._wait_for_room(len(batch))
+                with self._lock:
+                    self._submit(batch)
+                self._reap(block_all=False)
+                return
+            except ActorDiedError:
+                raise
+            except (RayActorError, _Resync):
+                self._resync()
+                if self.retain:
+                    return  # the batch was retained, so the resync replayed it
+
+    def _in_flight(self) -> int:
+        return sum(count for _, _, count in self.pending)
+
+    def _wait_for_room(self, count: int) -> None:
+        """Window of batches in flight, and credit: the consumer's backlog plus what we sent stays bounded."""
+        import ray
+
+        delay = 0.0005
+        while not self.abort.is_set():
+            if len(self.pending) >= self.window:
+                self._reap(block_all=False, block_one=True)
+                continue
+            if self.backlog + self._in_flight() < self.capacity or (not self.pending and self.backlog == 0):
+                return
+            if self.pending:
+                self._reap(block_all=False, block_one=True)
+                continue
+            time.sleep(delay)
+            delay = min(delay * 2, 0.01)
+            answer = ray.get(self._call("backlog", self.incarnation))
+            self._ack(answer)
+
+    def _ack(self, answer: tuple[Any, ...]) -> None:
+        if answer[0] == "resync":
+            raise _Resync()
+        _, backlog, committed, hop_us = answer
+        self.backlog = backlog
+        if hop_us is not None:
+            self.hop_us.append(hop_us)
+        if self.retain and committed is not None:
+            with self.cond:
+                while self.retained and self.retained[0].seq <= committed:
+                    self.retained.popleft()
+                while len(self.retained) > MAX_RETAINED:
+                    self.retained.popleft()
+
+    def _reap(self, *, block_all: bool, block_one: bool = False) -> None:
+        import ray
+
+        while self.pending:
+            ref, slot, _ = self.pending[0]
+            if not (block_all or block_one):
+                ready, _ = ray.wait([ref], timeout=0)
+                if not ready:
+                    return
+            answer = ray.get(ref)
+            self.pending.popleft()
+            if slot is not None and self.ring is not None:
+                self.ring.release(slot)
+            self._ack(answer)
+            if block_one and not block_all:
+                return
+
+    def _finish(self) -> None:
+        import ray
+        from ray.exceptions import ActorDiedError, RayActorError
+
+        while True:
+            try:
+                self._reap(block_all=True)
+                answer = ray.get(self._call("close_edge", self.incarnation))
+                self._ack(answer)
+                return
+            except ActorDiedError:
+                raise
+            except (RayActorError, _Resync):
+                self._resync()
+
+    def resync_after_restart(self) -> None:
+        """The consumer fragment restarted after this edge finished: replay and close again."""
+        if not self.finished.is_set() or self.failed or self.abort.is_set():
+            return  # a running sender finds out by itself
+        try:
+            self._resync()
+            self._finish()
+        except Exception as exc:
+            self.failed = f"{type(exc).__name__}: {exc}"
+
+    def shutdown(self) -> None:
+        """Release the shared-memory ring."""
+        if self.ring is not None:
+            self.ring.close()
+
+
+class _Resync(Exception):
+    """The consumer restarted since our last call: resynchronise before sending more."""
+
+
+class FanOutlet:
+    """An edge into a replicated node: messages go round-robin to the replicas."""
+
+    def __init__(self, outlets: list[RemoteOutlet]) -> None:
+        self.outlets = outlets
+        self.count = 0
+
+    def put(self, msg: Message, stop: threading.Event) -> bool:
+        """Hand the message to the next replica."""
+        outlet = self.outlets[self.count % len(self.outlets)]
+        self.count += 1
+        return outlet.put(msg, stop)
+
+    def close(self) -> None:
+        """Close every replica's edge."""
+        for outlet in self.outlets:
+            outlet.close()
