@@ -90,6 +90,12 @@ class HandSetup(BaseModel):
     bomb_pot: bool = False
     small_bet: int = 0  # fixed-limit only
     big_bet: int = 0  # fixed-limit only
+    big_blind_ante: int = 0  # added by the poker core: one ante paid by the big blind for the table
+    # Added by the poker core for imported histories: per-position forced bets in pokerkit order (small
+    # blind first; a negative blind is a dead blind posted out of position). When set they replace
+    # small_blind / big_blind / straddles / ante / big_blind_ante.
+    raw_blinds: list[int] = Field(default_factory=list)
+    raw_antes: list[int] = Field(default_factory=list)
 
 
 ActionKind = Literal[

@@ -1,0 +1,125 @@
+"""Hand histories in PHH (pokerkit reads, replays and writes them) and JSON export of our event log.
+
+One correction on load: files that record a big-blind ante (one non-zero ante, on the big blind) with
+`ante_trimming_status = true` would have pokerkit refund that ante as unmatched; the recorded finishing
+stacks show it was paid, so trimming is turned off for them.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pokerkit import ChipsPushing, HandHistory, HoleCardsShowingOrMucking, State
+
+from ggpgfx.errors import ConfigError, MediaError
+from ggpgfx.poker.tracker import TableTracker
+from ggpgfx.poker.variants import create_game
+
+
+def _fix(history: HandHistory) -> HandHistory:
+    antes = list(history.antes) if isinstance(history.antes, list | tuple) else []
+    if history.ante_trimming_status and sum(1 for a in antes if a) == 1 and len(antes) > 2 and antes[1]:
+        history.ante_trimming_status = False
+    return history
+
+
+def load_hands(path: str | Path) -> list[HandHistory]:
+    """Every hand of a .phh (one hand) or .phhs (many) file."""
+    source = Path(path)
+    if not source.is_file():
+        raise MediaError(f"no hand-history file at {source}")
+    try:
+        with warnings.catch_warnings(), source.open("rb") as handle:
+            warnings.simplefilter("ignore")  # unknown optional fields are fine to carry along
+            if source.suffix == ".phhs":
+                return [_fix(h) for h in HandHistory.load_all(handle)]
+            return [_fix(HandHistory.load(handle))]
+    except (ValueError, KeyError, TypeError) as error:
+        raise ConfigError(f"{source}: not a valid PHH file: {error}") from None
+
+
+def final_state(history: HandHistory) -> State:
+    """Replay a hand to its end with pokerkit."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        states = iter(history)
+        state = next(states)
+        for state in states:  # noqa: B007 - the last state is the answer
+            pass
+    return state
+
+
+def _number(value: Any) -> int | float:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+@dataclass
+class HandResult:
+    """The outcome of one replayed hand and how it compares with what the file recorded."""
+
+    index: int
+    players: list[str]
+    starting_stacks: list[int | float]
+    final_stacks: list[int | float]
+    pot_winners: list[dict[str, int | float]]  # per pot: player name -> amount
+    shown: dict[str, list[str]] = field(default_factory=dict)
+    mismatches: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"index": self.index, "players": self.players, "starting_stacks": self.starting_stacks,
+                "final_stacks": self.final_stacks, "pots": self.pot_winners, "shown": self.shown,
+                "mismatches": self.mismatches}
+
+
+def replay(history: HandHistory, index: int = 0) -> HandResult:
+    """Replay one hand and check it against recorded finishing stacks and winners."""
+    state = final_state(history)
+    count = state.player_count
+    names = list(history.players) if history.players else [f"p{i + 1}" for i in range(count)]
+    pots: list[dict[str, int | float]] = []
+    pushed = [0] * count
+    for operation in state.operations:
+        if isinstance(operation, ChipsPushing):
+            pots.append({names[i]: _number(a) for i, a in enumerate(operation.amounts) if a})
+            for i, amount in enumerate(operation.amounts):
+                pushed[i] += amount
+    shown = {names[op.player_index]: [repr(c) for c in op.hole_cards] for op in state.operations
+             if isinstance(op, HoleCardsShowingOrMucking) and op.hole_cards}
+    result = HandResult(index, names, [_number(s) for s in state.starting_stacks],
+                        [_number(s) for s in state.stacks], pots, shown)
+    recorded = history.finishing_stacks
+    if recorded is not None and [_number(s) for s in recorded] != result.final_stacks:
+        result.mismatches.append(f"finishing stacks {list(map(_number, recorded))} != {result.final_stacks}")
+    winnings = history.winnings
+    if winnings is not None and any(winnings):
+        # PHH winnings are gross pot collections (rake and returned bets differ by site): compare winners
+        if [w > 0 for w in winnings] != [p > 0 for p in pushed]:
+            result.mismatches.append(f"winners {[n for n, w in zip(names, winnings, strict=True) if w > 0]} "
+                                     f"!= {[n for n, p in zip(names, pushed, strict=True) if p > 0]}")
+    return result
+
+
+def tracker_phh(tracker: TableTracker) -> str:
+    """The tracker's current hand as PHH text (pokerkit writes it)."""
+    hand = tracker.hand
+    if hand is None:
+        raise ConfigError("no hand to write: the table has not started one")
+    game, _, _ = create_game(hand.setup)
+    history = HandHistory.from_game_state(game, hand.state)
+    history.players = [next(s.name for s in hand.setup.seats if s.seat == seat) for seat in hand.order]
+    history.seats = list(hand.order)
+    history.hand = hand.setup.hand_number
+    return history.dumps()
+
+
+def events_json(tracker: TableTracker, indent: int | None = 2) -> str:
+    """The tracker's full event log as JSON (replayable with `TableTracker.restore`)."""
+    return json.dumps({"table": tracker.table, "events": tracker.snapshot()}, indent=indent)
