@@ -1,173 +1,187 @@
-"""Composite premultiplied RGBA layers into yuv420p / NV12 planes over dirty rectangles: torch and numpy.
+"""Composite premultiplied YUVA layers into yuv420p / NV12 planes: the overlay's dirty pixels, device-ready.
 
-Layers change only when the table state does, so `prepare_overlay` (off the frame path, numpy) flattens
-them with the premultiplied "over" operator into one overlay, converts it once to premultiplied YUVA
-(BT.709 limited, the fixed point of `colour`) and lists the dirty rectangles: 32x32 tiles holding any
-alpha, merged into runs. Per frame only the blend runs, `out = Yp + round(Y * (255 - A) / 255)`, over
-those rectangles alone; the numpy twin slices rectangle by rectangle, the torch kernel blends every
-dirty pixel at once through a flat index list uploaded once per device (a fixed, small number of
-launches however many rectangles). Both do the same integer arithmetic and agree bit for bit.
+Layers are the render stage's (`ggpgfx.render.layers.Layer`: value*alpha and 255-alpha planes at an even
+x, y, with an opacity). `prepare_overlay` runs once per layer set, off the frame path: it clips each
+layer to the frame, keeps only its dirty pixels (alpha > 0 after opacity) and stacks the layers that
+cover each pixel in order, depth 0 at the bottom, padding shallower pixels with the identity
+(value*alpha 0, 255-alpha 255). Per frame each plane then needs one gather-blend-scatter over those
+pixels, whatever the number of layers, with the render compositor's integer blend
+`t = dst*(255-a) + value*a + 128; dst = (t + (t >> 8)) >> 8`. So the result equals
+`ggpgfx.render.composite.composite_layers` bit for bit (tests hold both to it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from ggpgfx.operators_gpu.colour import SHIFT, U_FROM_RGB, V_FROM_RGB, Y_FROM_RGB
 
 from ggpgfx.errors import ConfigError
 from ggpgfx.media.frames import VideoFrame
+from ggpgfx.operators_gpu.colour import SHIFT, U_FROM_RGB, V_FROM_RGB, Y_FROM_RGB
+from ggpgfx.render.layers import Layer
 
-TILE = 32
-Y_OFFSET = round(16 * (1 << SHIFT) / 255)  # 16 * alpha / 255 in fixed point: the premultiplied black level
-C_OFFSET = round(128 * (1 << SHIFT) / 255)
+FORMATS = ("yuv420p", "nv12")
 
 
-@dataclass(frozen=True)
-class Layer:
-    """A premultiplied RGBA image (h, w, 4) uint8 placed with its top-left corner at (x, y)."""
+@dataclass
+class PlaneStack:
+    """One plane's dirty pixels: flat indices (N,), value*alpha and 255-alpha per depth (D, N), int32."""
 
-    rgba: np.ndarray
-    x: int = 0
-    y: int = 0
+    index: np.ndarray
+    pm: np.ndarray
+    inv: np.ndarray
 
 
 @dataclass
 class Overlay:
-    """Layers flattened into premultiplied YUVA at (x, y) of a width x height frame, plus dirty rectangles."""
+    """A layer set prepared for width x height frames: luma and chroma plane stacks."""
 
     width: int
     height: int
-    x: int
-    y: int
-    y_plane: np.ndarray  # premultiplied Y (h, w) uint8
-    alpha: np.ndarray  # (h, w) uint8
-    u_plane: np.ndarray  # premultiplied U (h/2, w/2)
-    v_plane: np.ndarray
-    chroma_alpha: np.ndarray  # 2x2 mean alpha (h/2, w/2)
-    rects: list[tuple[int, int, int, int]]  # (x0, y0, x1, y1) in overlay coordinates, even corners
-    device_cache: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
+    luma: PlaneStack
+    chroma: tuple[PlaneStack, PlaneStack]  # U then V (same indices)
+    layer_count: int
+    device_cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
 
     @property
     def dirty_pixels(self) -> int:
         """Luma pixels the blend touches per frame."""
-        return sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in self.rects)
+        return int(self.luma.index.size)
+
+    @property
+    def depth(self) -> int:
+        """Most layers stacked on one luma pixel."""
+        return int(self.luma.pm.shape[0])
 
 
-def div255(x: Any) -> Any:
-    """round(x / 255) for 0 <= x <= 65025 with shifts only (numpy arrays and torch tensors alike)."""
-    x = x + 128
-    return (x + (x >> 8)) >> 8
-
-
-def _layer_of(item: Any) -> Layer:
-    if isinstance(item, Layer):
-        return item
-    rgba = getattr(item, "rgba", None)
-    if rgba is None:
-        raise ConfigError(f"a layer needs a premultiplied `rgba` array and x/y, got {type(item).__name__}")
-    return Layer(np.asarray(rgba), int(getattr(item, "x", 0)), int(getattr(item, "y", 0)))
-
-
-def flatten_layers(layers: list[Any], width: int, height: int) -> tuple[int, int, np.ndarray]:
-    """Layers (bottom first) over each other, clipped to the frame: (x, y, premultiplied RGBA canvas)."""
-    placed = [_layer_of(item) for item in layers]
-    boxes = [(max(lay.x, 0), max(lay.y, 0), min(lay.x + lay.rgba.shape[1], width),
-              min(lay.y + lay.rgba.shape[0], height)) for lay in placed]
-    boxes_in = [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
-    if not boxes_in:
-        return 0, 0, np.zeros((0, 0, 4), dtype=np.uint8)
-    # even origin and size keep the overlay's chroma grid on the frame's chroma grid
-    x0 = min(b[0] for b in boxes_in) & ~1
-    y0 = min(b[1] for b in boxes_in) & ~1
-    x1 = max(b[2] for b in boxes_in)
-    y1 = max(b[3] for b in boxes_in)
-    x1, y1 = x1 + (x1 - x0) % 2, y1 + (y1 - y0) % 2
-    canvas = np.zeros((y1 - y0, x1 - x0, 4), dtype=np.int32)
-    for lay, (bx0, by0, bx1, by1) in zip(placed, boxes, strict=True):
-        if bx1 <= bx0 or by1 <= by0:
-            continue
-        src = lay.rgba[by0 - lay.y:by1 - lay.y, bx0 - lay.x:bx1 - lay.x].astype(np.int32)
-        dst = canvas[by0 - y0:by1 - y0, bx0 - x0:bx1 - x0]
-        dst[...] = np.minimum(src + div255(dst * (255 - src[..., 3:4])), 255)
-    return x0, y0, canvas.astype(np.uint8)
-
-
-def _dirty_rects(alpha: np.ndarray, tile: int) -> list[tuple[int, int, int, int]]:
-    h, w = alpha.shape
-    rows, cols = -(-h // tile), -(-w // tile)
-    padded = np.zeros((rows * tile, cols * tile), dtype=bool)
-    padded[:h, :w] = alpha > 0
-    dirty = np.asarray(padded.reshape(rows, tile, cols, tile).any(axis=(1, 3)))
-    rects = []
-    for r in range(rows):
-        c = 0
-        while c < cols:
-            if not dirty[r, c]:
-                c += 1
-                continue
-            start = c
-            while c < cols and dirty[r, c]:
-                c += 1
-            rects.append((start * tile, r * tile, min(c * tile, w), min((r + 1) * tile, h)))
-    return rects
-
-
-def prepare_overlay(layers: list[Any], width: int, height: int, tile: int = TILE) -> Overlay:
-    """Flatten, convert to premultiplied YUVA and find the dirty rectangles (once per state change)."""
-    if tile % 2:
-        raise ConfigError(f"tile size must be even, got {tile}")
-    x, y, canvas = flatten_layers(layers, width, height)
-    c = canvas.astype(np.int32)
-    r, g, b, a = c[..., 0], c[..., 1], c[..., 2], c[..., 3]
-    half = 1 << (SHIFT - 1)
-    luma = (Y_FROM_RGB[0] * r + Y_FROM_RGB[1] * g + Y_FROM_RGB[2] * b + Y_OFFSET * a + half) >> SHIFT
-    s = c[0::2, 0::2] + c[1::2, 0::2] + c[0::2, 1::2] + c[1::2, 1::2]
+def premultiplied_layer(rgba: np.ndarray, x: int = 0, y: int = 0) -> Layer:
+    """A render Layer from premultiplied RGBA (h, w, 4) uint8 in 14-bit fixed point; odd x/y pad a margin."""
+    pad_x, pad_y = x & 1, y & 1
+    h, w = rgba.shape[0] + pad_y, rgba.shape[1] + pad_x
+    canvas = np.zeros((h + (h & 1), w + (w & 1), 4), dtype=np.int64)
+    canvas[pad_y:h, pad_x:w] = rgba
+    r, g, b, a = canvas[..., 0], canvas[..., 1], canvas[..., 2], canvas[..., 3]
+    # value*alpha with RGB premultiplied: Y*a = 16a + (219/255)K.RGB*a = 16a + (219/255)K.RGBp*255
+    y_pm = (255 * (Y_FROM_RGB[0] * r + Y_FROM_RGB[1] * g + Y_FROM_RGB[2] * b) + (16 * a << SHIFT)
+            + (1 << (SHIFT - 1))) >> SHIFT
+    s = canvas[0::2, 0::2] + canvas[1::2, 0::2] + canvas[0::2, 1::2] + canvas[1::2, 1::2]
     rs, gs, bs, as_ = s[..., 0], s[..., 1], s[..., 2], s[..., 3]
-    u = (U_FROM_RGB[0] * rs + U_FROM_RGB[1] * gs + U_FROM_RGB[2] * bs + C_OFFSET * as_ + 4 * half) >> (SHIFT + 2)
-    v = (V_FROM_RGB[0] * rs + V_FROM_RGB[1] * gs + V_FROM_RGB[2] * bs + C_OFFSET * as_ + 4 * half) >> (SHIFT + 2)
 
-    def u8(plane: np.ndarray) -> np.ndarray:
-        return np.clip(plane, 0, 255).astype(np.uint8)
+    def chroma(coef: tuple[int, int, int]) -> np.ndarray:
+        total = 255 * (coef[0] * rs + coef[1] * gs + coef[2] * bs) + (128 * as_ << SHIFT) + (1 << (SHIFT + 1))
+        return np.clip(total >> (SHIFT + 2), 0, 65025).astype(np.uint16)
 
-    return Overlay(width, height, x, y, u8(luma), canvas[..., 3].copy(), u8(u), u8(v), u8((as_ + 2) >> 2),
-                   _dirty_rects(canvas[..., 3], tile))
-
-
-def _chroma_planes(frame: VideoFrame) -> list[Any]:
-    """Views of the frame's U and V planes (NV12's interleaved plane gives strided views)."""
-    if frame.format == "yuv420p":
-        return [frame.planes[1], frame.planes[2]]
-    if frame.format == "nv12":
-        return [frame.planes[1][..., 0], frame.planes[1][..., 1]]
-    raise ConfigError(f"compositing needs a yuv420p or nv12 frame, got {frame.format}")
+    c_inv = (255 - ((as_ + 2) >> 2)).astype(np.uint8)
+    return Layer(x - pad_x, y - pad_y, np.clip(y_pm, 0, 65025).astype(np.uint16), (255 - a).astype(np.uint8),
+                 chroma(U_FROM_RGB), chroma(V_FROM_RGB), c_inv)
 
 
-def _check(frame: VideoFrame, overlay: Overlay) -> None:
+def _effective(pm: np.ndarray, inv: np.ndarray, opacity: int) -> tuple[np.ndarray, np.ndarray]:
+    """Opacity folded into the planes exactly as the render compositor does it."""
+    if opacity >= 256:
+        return pm.astype(np.int32), inv.astype(np.int32)
+    pm_o = (pm.astype(np.uint32) * opacity >> 8).astype(np.uint16)
+    inv_o = (255 - ((255 - inv.astype(np.uint16)) * opacity >> 8)).astype(np.uint8)
+    return pm_o.astype(np.int32), inv_o.astype(np.int32)
+
+
+def _clip(start: int, size: int, limit: int) -> tuple[int, int, int]:
+    d0, s0 = start, 0
+    if d0 < 0:
+        s0, d0 = -d0, 0
+    return d0, s0, max(0, min(size - s0, limit - d0))
+
+
+def _stack(parts: list[tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]], planes: int) -> list[PlaneStack]:
+    """Per-layer (flat index, pm per plane, inv) lists, bottom first, stacked by depth per pixel."""
+    if not parts:
+        empty = np.zeros(0, np.int32)
+        return [PlaneStack(empty, np.zeros((1, 0), np.int32), np.full((1, 0), 255, np.int32))] * planes
+    flat = np.concatenate([p[0] for p in parts])
+    pixels, ids = np.unique(flat, return_inverse=True)
+    order = np.argsort(ids, kind="stable")  # stable: layer order survives inside each pixel's group
+    sorted_ids = ids[order]
+    first = np.searchsorted(sorted_ids, sorted_ids, side="left")
+    depth = np.empty_like(ids)
+    depth[order] = np.arange(ids.size) - first
+    levels = int(depth.max()) + 1
+    inv = np.full((levels, pixels.size), 255, np.int32)
+    inv[depth, ids] = np.concatenate([p[2][0] for p in parts])
+    stacks = []
+    for plane in range(planes):
+        pm = np.zeros((levels, pixels.size), np.int32)
+        pm[depth, ids] = np.concatenate([p[1][plane] for p in parts])
+        stacks.append(PlaneStack(pixels.astype(np.int32), pm, inv))
+    return stacks
+
+
+def prepare_overlay(layers: Sequence[Layer], width: int, height: int) -> Overlay:
+    """Clip, keep the dirty pixels and stack the layers (bottom first) for width x height frames."""
+    cw, ch = (width + 1) // 2, (height + 1) // 2
+    luma_parts: list[tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]] = []
+    chroma_parts: list[tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]] = []
+    for layer in layers:
+        if not isinstance(layer, Layer):
+            raise ConfigError(f"overlay layers must be ggpgfx.render.layers.Layer, got {type(layer).__name__}; "
+                              "premultiplied_layer() converts premultiplied RGBA")
+        if layer.opacity <= 0:
+            continue
+        dy, sy, hh = _clip(layer.y, layer.height, height)
+        dx, sx, ww = _clip(layer.x, layer.width, width)
+        if hh > 0 and ww > 0:
+            raw_inv = layer.y_inv[sy:sy + hh, sx:sx + ww]
+            pm, inv = _effective(layer.y_pm[sy:sy + hh, sx:sx + ww], raw_inv, layer.opacity)
+            # dirty = alpha > 0 before opacity: a faded pixel can keep 255-alpha at 255 yet add value
+            rows, cols = np.nonzero(raw_inv < 255)
+            luma_parts.append(((rows + dy) * width + cols + dx, [pm[rows, cols]], [inv[rows, cols]]))
+        cdy, csy, chh = _clip(layer.y // 2, layer.c_inv.shape[0], ch)
+        cdx, csx, cww = _clip(layer.x // 2, layer.c_inv.shape[1], cw)
+        if chh > 0 and cww > 0:
+            window = (slice(csy, csy + chh), slice(csx, csx + cww))
+            u_pm, c_inv = _effective(layer.u_pm[window], layer.c_inv[window], layer.opacity)
+            v_pm, _ = _effective(layer.v_pm[window], layer.c_inv[window], layer.opacity)
+            rows, cols = np.nonzero(layer.c_inv[window] < 255)
+            chroma_parts.append(((rows + cdy) * cw + cols + cdx, [u_pm[rows, cols], v_pm[rows, cols]],
+                                 [c_inv[rows, cols]]))
+    luma = _stack(luma_parts, 1)[0]
+    u_stack, v_stack = _stack(chroma_parts, 2)
+    return Overlay(width, height, luma, (u_stack, v_stack), len(layers))
+
+
+def check_frame(frame: VideoFrame, overlay: Overlay) -> None:
+    """Raise ConfigError unless the frame's size and format fit the overlay."""
+    if frame.format not in FORMATS:
+        raise ConfigError(f"compositing needs a yuv420p or nv12 frame, got {frame.format}")
     if (frame.width, frame.height) != (overlay.width, overlay.height):
         raise ConfigError(f"overlay was prepared for {overlay.width}x{overlay.height}, "
                           f"frame is {frame.width}x{frame.height}")
 
 
+def blend_stack(values: Any, pm: Any, inv: Any) -> Any:
+    """Blend gathered int32 pixel values through every depth (numpy arrays or torch tensors alike)."""
+    for level in range(pm.shape[0]):
+        t = values * inv[level] + pm[level] + 128
+        values = (t + (t >> 8)) >> 8
+    return values
+
+
 def composite_cpu(frame: VideoFrame, overlay: Overlay) -> VideoFrame:
-    """Blend the overlay into the frame's planes in place (numpy twin); returns the frame."""
-    _check(frame, overlay)
+    """Blend the overlay into the frame's planes in place (numpy twin); returns the (writable) frame."""
+    check_frame(frame, overlay)
     frame = frame.writable()
-    luma = frame.planes[0]
-    chroma = _chroma_planes(frame)
-    ox, oy = overlay.x, overlay.y
-    for x0, y0, x1, y1 in overlay.rects:
-        # odd frame sizes: the overlay's last column/row of luma may hang over the edge
-        fx1, fy1 = min(ox + x1, frame.width), min(oy + y1, frame.height)
-        region = luma[oy + y0:fy1, ox + x0:fx1]
-        keep = 255 - overlay.alpha[y0:y0 + region.shape[0], x0:x0 + region.shape[1]].astype(np.int32)
-        pre = overlay.y_plane[y0:y0 + region.shape[0], x0:x0 + region.shape[1]]
-        region[...] = np.minimum(pre + div255(region * keep), 255)
-        cy0, cy1, cx0, cx1 = y0 // 2, y1 // 2, x0 // 2, x1 // 2
-        keep_c = 255 - overlay.chroma_alpha[cy0:cy1, cx0:cx1].astype(np.int32)
-        for plane, pre_c in zip(chroma, (overlay.u_plane, overlay.v_plane), strict=True):
-            dst = plane[oy // 2 + cy0:oy // 2 + cy1, ox // 2 + cx0:ox // 2 + cx1]
-            dst[...] = np.minimum(pre_c[cy0:cy1, cx0:cx1] + div255(dst * keep_c), 255)
+    if not all(p.flags.c_contiguous for p in frame.planes):
+        frame = frame.copy()  # flat views below must alias the planes
+    targets: list[tuple[np.ndarray, PlaneStack, int, int]] = [(frame.planes[0].reshape(-1), overlay.luma, 1, 0)]
+    if frame.format == "yuv420p":
+        targets += [(frame.planes[1].reshape(-1), overlay.chroma[0], 1, 0),
+                    (frame.planes[2].reshape(-1), overlay.chroma[1], 1, 0)]
+    else:  # NV12: U and V interleave in one plane
+        uv = frame.planes[1].reshape(-1)
+        targets += [(uv, overlay.chroma[0], 2, 0), (uv, overlay.chroma[1], 2, 1)]
+    for flat, stack, step, offset in targets:
+        index = stack.index.astype(np.int64) * step + offset
+        flat[index] = blend_stack(flat[index].astype(np.int32), stack.pm, stack.inv).astype(np.uint8)
     return frame
