@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from ggpgfx.operators_gpu.colour import SHIFT, U_FROM_RGB, V_FROM_RGB, Y_FROM_RGB
 
 from ggpgfx.errors import ConfigError
 from ggpgfx.media.frames import VideoFrame
-from ggpgfx.operators_gpu.colour import SHIFT, U_FROM_RGB, V_FROM_RGB, Y_FROM_RGB
 from ggpgfx.render.layers import Layer
 
 FORMATS = ("yuv420p", "nv12")

@@ -12,9 +12,10 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from ggpgfx.operators_gpu.composite import Overlay, PlaneStack, blend_stack, check_frame, prepare_overlay
+
 from ggpgfx.errors import ConfigError
 from ggpgfx.media.frames import VideoFrame
-from ggpgfx.operators_gpu.composite import Overlay, PlaneStack, blend_stack, check_frame, prepare_overlay
 from ggpgfx.render.layers import Layer
 
 log = logging.getLogger("ggpgfx.operators_gpu")

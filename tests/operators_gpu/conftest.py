@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ggpgfx.operators_gpu.device import cuda_available
 
 #: "cpu" runs the torch kernels on the CPU; "cuda" runs them on the GPU and is skipped, visibly, without one.

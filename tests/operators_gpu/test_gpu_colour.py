@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from ggpgfx.media.frames import VideoFrame
 from ggpgfx.operators_gpu import colour
 from ggpgfx.operators_gpu.device import download, upload
+
+from ggpgfx.media.frames import VideoFrame
 
 KR, KB = 0.2126, 0.0722
 KG = 1 - KR - KB

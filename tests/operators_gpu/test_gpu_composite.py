@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from ggpgfx.errors import ConfigError
-from ggpgfx.media.frames import VideoFrame
 from ggpgfx.operators_gpu.colour import convert_frame
 from ggpgfx.operators_gpu.composite import composite_cpu, premultiplied_layer, prepare_overlay
 from ggpgfx.operators_gpu.composite_gpu import composite_gpu, composite_layers_gpu
 from ggpgfx.operators_gpu.device import download, upload
+
+from ggpgfx.errors import ConfigError
+from ggpgfx.media.frames import VideoFrame
 from ggpgfx.render.composite import composite_layers
 from ggpgfx.render.layers import Layer, layer_from_rgba
 

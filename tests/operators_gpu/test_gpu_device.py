@@ -6,10 +6,10 @@ import logging
 
 import numpy as np
 import pytest
+from ggpgfx.operators_gpu import device as dev
 
 from ggpgfx.errors import ConfigError
 from ggpgfx.media.frames import VideoFrame
-from ggpgfx.operators_gpu import device as dev
 
 
 def _frame(fmt: str = "yuv420p") -> VideoFrame:
