@@ -25,19 +25,35 @@ class ServiceContext:
         if migrate:
             db.upgrade(settings.database_url)
         self.engine = db.make_engine(settings.database_url)
-        self.sessions = db.make_sessionmaker(self.engine)
+        self.session_factory = db.make_sessionmaker(self.engine)
         self.box = SecretBox(settings.secret_key)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A transaction: commits on success, rolls back on any error."""
-        with self.sessions() as session:
+        from sqlalchemy.exc import DataError
+
+        with self.session_factory() as session:
             try:
                 yield session
                 session.commit()
+            except DataError as exc:  # e.g. NUL characters, which PostgreSQL text refuses
+                session.rollback()
+                raise ServiceError(f"a value was rejected by the database: {str(exc.orig).splitlines()[0]}", 422) from exc
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def sessions(self) -> Iterator[Session]:
+        """A read-only unit of work (same error mapping, nothing committed)."""
+        from sqlalchemy.exc import DataError
+
+        with self.session_factory() as session:
+            try:
+                yield session
+            except DataError as exc:
+                raise ServiceError(f"a value was rejected by the database: {str(exc.orig).splitlines()[0]}", 422) from exc
 
     def close(self) -> None:
         """Release pooled connections."""

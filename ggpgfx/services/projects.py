@@ -37,11 +37,26 @@ class GraphInvalid(ServiceError):
 
 def validate_graph_yaml(text: str, filename: str = "graph.yaml") -> list[dict[str, Any]]:
     """Run the runtime's validator; return its diagnostics as plain dicts (empty when valid)."""
+    import yaml
+
     from ggpgfx.graph.load import validate_text
 
+    try:
+        diagnostics = validate_text(text, filename)
+    except yaml.YAMLError as exc:  # e.g. a ReaderError for control characters escapes the validator
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            line, col = mark.line + 1, mark.column + 1
+        else:
+            position = int(getattr(exc, "position", 0) or 0)
+            line = text.count("\n", 0, position) + 1
+            col = position - (text.rfind("\n", 0, position) + 1) + 1
+        message = str(getattr(exc, "problem", None) or exc).splitlines()[0]
+        return [{"line": line, "col": col, "message": message, "hint": None,
+                 "text": f"{filename}:{line}:{col}: error: {message}"}]
     return [
         {"line": d.line, "col": d.col, "message": d.message, "hint": d.hint, "text": d.format()}
-        for d in validate_text(text, filename)
+        for d in diagnostics
     ]
 
 

@@ -129,3 +129,11 @@ def test_key_file_created_owner_only(tmp_path: Any) -> None:
     finally:
         if env is not None:
             os.environ["GGP_SECRET_KEY"] = env
+
+
+def test_nul_characters_are_a_client_error(client: Any, org_a: Org) -> None:
+    """PostgreSQL refuses NUL in text: that must be a 4xx on every backend, never a 500."""
+    headers = org_a.headers["producer"]
+    created = client.post(P, json={"name": "nul\u0000name"}, headers=headers)
+    assert created.status_code in (201, 422)
+    assert client.get(f"{P}/abc%00def", headers=headers).status_code in (404, 422)
