@@ -142,3 +142,18 @@ def random_hand(rng: random.Random, players: int = 6, hand_number: int = 1, smal
     names = rng.sample(NAMES, players)
     return RawHand(players=names, seats=seats, starting_stacks=stacks, blinds=[small_blind, big_blind] +
                    [0] * (players - 2), antes=[0] * players, actions=actions, hand_number=hand_number)
+
+
+def plan_hands(source: str = "phh", hands: str | Path | None = None, max_hands: int | None = None,
+               players: int = 6, seed: int = 0) -> tuple[list[RawHand], random.Random]:
+    """The hands a simulated table plays and the random generator that then fills their unknown cards.
+
+    The table simulator and the RFID reader simulator both start here with the same arguments, so
+    they play exactly the same cards at the same times.
+    """
+    rng = random.Random(seed)
+    if source == "phh":
+        return load_hands(hands, limit=max_hands), rng
+    if source != "random":
+        raise ConfigError(f"bad hand source {source!r}: expected 'phh' or 'random'")
+    return [random_hand(rng, players, hand_number=i + 1) for i in range(max_hands or 3)], rng

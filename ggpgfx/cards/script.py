@@ -16,6 +16,8 @@ from ggpgfx.errors import ConfigError
 from ggpgfx.poker.cards import FULL_DECK, split_cards
 from ggpgfx.poker.messages import HandSetup, OperatorAction, SeatSetup
 
+HAND_GAP_S = 0.5  # pause between hands; the table and RFID simulators both use it
+
 
 @dataclass
 class SeatView:

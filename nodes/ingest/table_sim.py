@@ -9,9 +9,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.cards.deck import get_style
-from ggpgfx.cards.hands import RawHand, load_hands, random_hand
+from ggpgfx.cards.hands import RawHand, plan_hands
 from ggpgfx.cards.scene import SceneRenderer, TableLayout
-from ggpgfx.cards.script import Step, Timing, build_script
+from ggpgfx.cards.script import HAND_GAP_S, Step, Timing, build_script
 from ggpgfx.graph.node import Node, Port, VideoCaps, register_node
 from ggpgfx.graph.ports import ArrowTable
 from ggpgfx.media.frames import VideoFrame
@@ -63,17 +63,13 @@ class TableSim(Node):
         if p.width % 2 or p.height % 2:
             raise ValueError(f"yuv420p needs an even width and height, got {p.width}x{p.height}")
         self.fps = p.fps or self.context.fps
-        self.rng = random.Random(p.seed)
         self.fault_rng = random.Random(p.seed + 7919)
         self.layout = TableLayout(p.width, p.height, p.card_scale)
         self.zones = [z.to_dict() for z in self.layout.zones()]
         self.scene = SceneRenderer(self.layout, get_style(p.style), seed=p.seed)
         self.timing = Timing(deal=p.deal_interval_s, action=p.action_interval_s, end_pause=p.end_pause_s)
-        if p.source == "phh":
-            self.hands: list[RawHand] = load_hands(p.hands, limit=p.max_hands)
-        else:
-            count = p.max_hands or 3
-            self.hands = [random_hand(self.rng, p.players, hand_number=i + 1) for i in range(count)]
+        self.hands: list[RawHand]
+        self.hands, self.rng = plan_hands(p.source, p.hands, p.max_hands, p.players, p.seed)
         self.hand_index = 0
         self.frame_index = 0
         self.hand_start_s = 0.0
@@ -124,7 +120,7 @@ class TableSim(Node):
             self.scene.update(step.view)
             changed = True
             if self.step_index >= len(self.steps):
-                self._next_hand(now + 0.5)
+                self._next_hand(now + HAND_GAP_S)
         due_rows = []
         while self.pending_reads and self.pending_reads[0][0] <= now:
             due_rows.append(heapq.heappop(self.pending_reads)[2])

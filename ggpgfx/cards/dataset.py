@@ -1,0 +1,82 @@
+"""Training patches from synthetic scenes, cut by the same localiser and warp the detector uses."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ggpgfx.cards.locate import PATCH_H, PATCH_W, Quad, _homography, corner_patches, find_cards, order_corners
+from ggpgfx.cards.synth import TRAIN_BACKGROUNDS, make_scene, random_cards
+from ggpgfx.poker.cards import FULL_DECK
+
+CLASSES: tuple[str, ...] = (*FULL_DECK, "none")
+NONE_CLASS = len(CLASSES) - 1
+CLASS_INDEX = {c: i for i, c in enumerate(CLASSES)}
+
+
+def _match(quads: list[Quad], corners: np.ndarray) -> Quad | None:
+    centre = corners.mean(axis=0)
+    width = float(np.linalg.norm(corners[1] - corners[0]))
+    best = None
+    for quad in quads:
+        if np.linalg.norm(np.array(quad.centre()) - centre) < 0.25 * width:
+            best = quad
+    return best
+
+
+def _occluded(occluder: np.ndarray, quad: Quad) -> list[float]:
+    """Fraction of each of the two index patches covered by an occluder."""
+    import cv2
+
+    result = []
+    for shift in (0, 2):
+        m = _homography(np.roll(quad.corners, -shift, axis=0))
+        result.append(float(cv2.warpPerspective(occluder, m, (PATCH_W, PATCH_H)).mean()))
+    return result
+
+
+def build_patches(rng: np.random.Generator, scenes: int, styles: list[str],
+                  backgrounds: tuple[str, ...] = TRAIN_BACKGROUNDS) -> tuple[np.ndarray, np.ndarray]:
+    """(patches uint8 (N, H, W), labels int64) from `scenes` synthetic scenes of three cards each."""
+    patches: list[np.ndarray] = []
+    labels: list[int] = []
+    for _ in range(scenes):
+        cards = random_cards(rng, 3, back_rate=0.08)
+        scene = make_scene(rng, cards, styles, backgrounds)
+        quads = find_cards(scene.image, min_area=300)
+        used: set[int] = set()
+        for card, corners in zip(scene.cards, scene.corners, strict=True):
+            quad = _match(quads, corners)
+            if quad is not None:
+                used.add(id(quad))
+            if quad is None or rng.random() < 0.2:  # also learn from imperfect localisation
+                width = float(np.linalg.norm(corners[1] - corners[0]))
+                jitter = rng.normal(0, 0.02 * width, (4, 2)).astype(np.float32)
+                quad = Quad(order_corners(corners + jitter), 0.0)
+            cut = corner_patches(scene.image, [quad])
+            assert scene.occluder is not None
+            covered = _occluded(scene.occluder, quad)
+            label = NONE_CLASS if card == "back" else CLASS_INDEX[card]
+            for k in range(2):
+                if covered[k] < 0.3:
+                    patches.append(cut[k])
+                    labels.append(label)
+        for quad in quads:  # blobs the localiser found that are not cards: teach "none"
+            if id(quad) not in used and _match([quad], scene.corners[0] if scene.corners else quad.corners) is None:
+                cut = corner_patches(scene.image, [quad])
+                patches.extend([cut[0], cut[1]])
+                labels.extend([NONE_CLASS, NONE_CLASS])
+        # random card-shaped windows on the scene (felt, edges of cards, chips) are "none" too
+        h, w = scene.image.shape
+        for _k in range(1):
+            cw = rng.uniform(30, 100)
+            cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+            far = all(np.linalg.norm(c.mean(axis=0) - (cx, cy)) > 0.9 * cw for c in scene.corners)
+            if far:
+                angle = rng.uniform(0, np.pi)
+                rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+                local = np.array([[-cw / 2, -0.7 * cw], [cw / 2, -0.7 * cw], [cw / 2, 0.7 * cw], [-cw / 2, 0.7 * cw]])
+                quad = Quad(order_corners((local @ rot.T + (cx, cy)).astype(np.float32)), 0.0)
+                cut = corner_patches(scene.image, [quad])
+                patches.append(cut[0])
+                labels.append(NONE_CLASS)
+    return np.stack(patches), np.array(labels, np.int64)

@@ -1,0 +1,160 @@
+"""`ggp cards train`: synthetic data → small CNN on the CPU → ONNX, logged and registered in MLflow."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ggpgfx.cards.dataset import CLASSES, build_patches
+from ggpgfx.cards.locate import PATCH_H, PATCH_W, normalise
+from ggpgfx.cards.synth import HELD_OUT_BACKGROUNDS, style_names
+
+log = logging.getLogger(__name__)
+MODEL_NAME = "card-detector"
+
+
+@dataclass
+class TrainConfig:
+    """What to train: data size, epochs, model width, where to write and whether to register."""
+
+    epochs: int = 8
+    scenes: int = 6000
+    val_scenes: int = 500
+    batch_size: int = 128
+    learning_rate: float = 3e-3
+    width: int = 1
+    seed: int = 0
+    threads: int = 1
+    output: Path = field(default_factory=lambda: Path("card-detector.onnx"))
+    tracking_uri: str | None = None
+    experiment: str = "cards"
+    register: bool = True
+    model_name: str = MODEL_NAME
+
+
+@dataclass
+class TrainResult:
+    """Where the model went and how good it is."""
+
+    onnx_path: Path
+    val_accuracy: float
+    held_out_accuracy: float
+    seconds: float
+    run_id: str | None = None
+    model_uri: str | None = None
+    model_version: str | None = None
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def default_tracking_uri() -> str:
+    """SQLite tracking under GGP_HOME (`$GGP_HOME/mlflow/mlflow.db`)."""
+    from ggpgfx.runtime.local import ggp_home
+
+    folder = ggp_home() / "mlflow"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'mlflow.db'}"
+
+
+def _accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> float:
+    import torch
+
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for start in range(0, len(x), 512):
+            logits = model(torch.from_numpy(normalise(x[start:start + 512])))
+            correct += int((logits.argmax(1).numpy() == y[start:start + 512]).sum())
+    return correct / max(1, len(y))
+
+
+def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None = None) -> tuple[Any, TrainResult]:
+    """Generate data and train; returns the torch model and the result (ONNX written to config.output)."""
+    import torch
+
+    from ggpgfx.cards.model import build_model, export_onnx
+
+    began = time.monotonic()
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    x_train, y_train = build_patches(rng, config.scenes, style_names(False))
+    x_val, y_val = build_patches(rng, config.val_scenes, style_names(False))
+    x_held, y_held = build_patches(rng, config.val_scenes, style_names(True), HELD_OUT_BACKGROUNDS)
+    log.info("data: %d train, %d val, %d held-out patches", len(x_train), len(x_val), len(x_held))
+    model = build_model(config.width, len(CLASSES))
+    optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=1e-4)
+    steps = config.epochs * ((len(x_train) + config.batch_size - 1) // config.batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.learning_rate, total_steps=max(1, steps))
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
+    history: list[dict[str, float]] = []
+    for epoch in range(config.epochs):
+        model.train()
+        order = rng.permutation(len(x_train))
+        total = 0.0
+        for start in range(0, len(order), config.batch_size):
+            idx = order[start:start + config.batch_size]
+            batch = x_train[idx]
+            if rng.random() < 0.5:  # brightness inversion-free jitter: small random shifts of the patch
+                batch = np.roll(batch, int(rng.integers(-2, 3)), axis=int(rng.integers(1, 3)))
+            logits = model(torch.from_numpy(normalise(batch)))
+            loss = loss_fn(logits, torch.from_numpy(y_train[idx]))
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            total += loss.item() * len(idx)
+        metrics = {"epoch": float(epoch + 1), "loss": total / len(x_train), "val_accuracy": _accuracy(model, x_val, y_val)}
+        history.append(metrics)
+        log.info("epoch %d loss %.4f val %.4f", epoch + 1, metrics["loss"], metrics["val_accuracy"])
+        if on_epoch:
+            on_epoch(metrics)
+    held = _accuracy(model, x_held, y_held)
+    config.output.parent.mkdir(parents=True, exist_ok=True)
+    export_onnx(model, str(config.output), CLASSES, PATCH_H, PATCH_W)
+    result = TrainResult(config.output, history[-1]["val_accuracy"] if history else 0.0, held,
+                         time.monotonic() - began, history=history)
+    return model, result
+
+
+def train(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None = None) -> TrainResult:
+    """Train, then log params, metrics and the ONNX model to MLflow and register it as `card-detector`."""
+    import mlflow
+    import mlflow.onnx
+    import onnx
+
+    from ggpgfx.runtime.local import ggp_home
+
+    uri = config.tracking_uri or default_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    if mlflow.get_experiment_by_name(config.experiment) is None:
+        artifacts = ggp_home() / "mlflow" / "artifacts"
+        artifacts.mkdir(parents=True, exist_ok=True)
+        mlflow.create_experiment(config.experiment, artifact_location=artifacts.as_uri())
+    mlflow.set_experiment(config.experiment)
+    with mlflow.start_run() as run:
+        params = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()
+                  if k not in ("tracking_uri",)}
+        mlflow.log_params(params)
+
+        def log_epoch(metrics: dict[str, float]) -> None:
+            step = int(metrics["epoch"])
+            mlflow.log_metrics({"loss": metrics["loss"], "val_accuracy": metrics["val_accuracy"]}, step=step)
+            if on_epoch:
+                on_epoch(metrics)
+
+        _, result = fit(config, log_epoch)
+        mlflow.log_metrics({"held_out_patch_accuracy": result.held_out_accuracy, "train_seconds": result.seconds})
+        info = mlflow.onnx.log_model(onnx.load(str(result.onnx_path)), name="model",
+                                     registered_model_name=config.model_name if config.register else None,
+                                     save_as_external_data=False)
+        result.run_id = run.info.run_id
+        result.model_uri = info.model_uri
+        if config.register and info.registered_model_version is not None:
+            result.model_version = str(info.registered_model_version)
+    return result
