@@ -45,24 +45,19 @@ def _holdem_values(t: DeviceTables, known: Any, drawn: Any, holes: Any, short_de
 
     n_boards = drawn.shape[0]
     board = torch.cat([known.expand(n_boards, -1), drawn], 1)  # (N, 5) card ints
-    board_rank = t.rank_key[board].sum(1, dtype=torch.int32)
-    board_suit = t.suit_key[board].sum(1, dtype=torch.int32) + SUIT_START
-    suit_one_hot = t.suit[board].unsqueeze(-1) == torch.arange(4, device=board.device)
-    board_masks = (t.rank_bit[board].unsqueeze(-1) * suit_one_hot).sum(1, dtype=torch.int32)  # (N, 4)
-    hole_rank = t.rank_key[holes].sum(1, dtype=torch.int32)
-    hole_suit = t.suit_key[holes].sum(1, dtype=torch.int32)
-    hole_one_hot = t.suit[holes].unsqueeze(-1) == torch.arange(4, device=board.device)
-    hole_masks = (t.rank_bit[holes].unsqueeze(-1) * hole_one_hot).sum(1, dtype=torch.int32)  # (P, 4)
-
-    suit_counts = board_suit[:, None] + hole_suit[None, :]  # (N, P): a counter reaching 8 flags a flush
-    shifts = torch.tensor([3, 7, 11, 15], device=board.device, dtype=torch.int32)
-    flush_suit = (suit_counts.unsqueeze(-1) >> shifts) & 1  # (N, P, 4), at most one suit set
-    flush_mask = (flush_suit * (board_masks[:, None, :] | hole_masks[None, :, :])).sum(-1, dtype=torch.int32)
-    rank_sum = board_rank[:, None] + hole_rank[None, :]
+    # per board: summed rank keys, suit counters, and every suit's 13-bit rank mask packed 16 bits apart
+    board_rank = t.rank_key[board].sum(1, dtype=torch.int32)[:, None]
+    board_suit = (t.suit_key[board].sum(1, dtype=torch.int32) + SUIT_START)[:, None]
+    board_packed = t.packed_bit[board].sum(1)[:, None]
+    rank_sum = board_rank + t.rank_key[holes].sum(1, dtype=torch.int32)  # (N, P)
+    flags = ((board_suit + t.suit_key[holes].sum(1, dtype=torch.int32)) >> 3) & 0x1111  # a counter hit 8
+    # the flushing suit's index times 16 (at most one suit can reach five of seven cards)
+    shift = (((flags >> 4) & 1) + 2 * ((flags >> 8) & 1) + 3 * ((flags >> 12) & 1)) * 16
+    flush_mask = ((board_packed + t.packed_bit[holes].sum(1)) >> shift) & 0x1FFF
     rank_values, flush_values = (t.sd_rank_values, t.sd_flush_values) if short_deck else (t.rank_values,
                                                                                           t.flush_values)
     plain = rank_values[(rank_sum & ROW_MASK) + t.row_offsets[rank_sum >> ROW_SHIFT]]
-    return torch.where(flush_mask > 0, flush_values[flush_mask], plain)
+    return torch.where(flags != 0, flush_values[flush_mask], plain)
 
 
 def _omaha_values(t: DeviceTables, known: Any, drawn: Any, holes: Any, with_low: bool) -> tuple[Any, Any]:

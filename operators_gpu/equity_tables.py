@@ -40,7 +40,7 @@ class DeviceTables:
     rank_key: Any  # int32[52]: the card's rank key (OMPEval constants)
     suit_key: Any  # int32[52]: 1 << 4*suit, the card's increment of its suit counter
     rank_bit: Any  # int32[52]: 1 << rank, for flush rank masks
-    suit: Any  # int64[52]
+    packed_bit: Any  # int64[52]: 1 << (16 * suit + rank): card sets sum to four 13-bit suit masks
     low_bit: Any  # int32[52]: 8-or-better low bit (ace = 1 ... eight = 128, others 0)
     popcount: Any  # int32[256]
     row_offsets: Any  # int32[rows]
@@ -71,7 +71,8 @@ def device_tables(device: str) -> DeviceTables:
         cards = np.arange(52)
         built = DeviceTables(
             rank_key=put(RANK_KEYS[cards >> 2]), suit_key=put(1 << (4 * (cards & 3))),
-            rank_bit=put(1 << (cards >> 2)), suit=put(cards & 3, torch.int64),
+            rank_bit=put(1 << (cards >> 2)),
+            packed_bit=put(np.left_shift(1, 16 * (cards & 3) + (cards >> 2), dtype=np.int64), torch.int64),
             low_bit=put(np.array([_low_bit(int(c)) for c in cards])),
             popcount=put(np.array([bin(m).count("1") for m in range(256)])),
             row_offsets=put(t.row_offsets), rank_values=put(t.rank_values.astype(np.int64)),
