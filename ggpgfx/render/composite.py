@@ -41,7 +41,9 @@ def _build_numba() -> BlendFn | None:
     except ImportError:  # pragma: no cover - numba is in the poker extra
         return None
 
-    @numba.njit(cache=True, nogil=True)
+    # one explicit signature with 'A' (any) layout arrays: compiled (or loaded from cache) once, eagerly,
+    # instead of once per contiguity combination on the first frames
+    @numba.njit("void(uint8[:, :], uint16[:, :], uint8[:, :], int64)", cache=True, nogil=True)
     def blend_plane_numba(dst: Any, pm: Any, inv: Any, opacity: int) -> None:  # pragma: no cover - jitted
         height, width = dst.shape
         for i in range(height):
@@ -59,10 +61,16 @@ def _build_numba() -> BlendFn | None:
     return blend_plane_numba  # type: ignore[no-any-return]
 
 
+def warm_up() -> None:
+    """Load the blend kernel now (about a second the first time in a process), not on the first frame."""
+    if not _kernel:
+        _kernel.append(_build_numba() or blend_plane_numpy)
+
+
 def blend_plane(dst: np.ndarray, pm: np.ndarray, inv: np.ndarray, opacity: int = 256) -> None:
     """Blend one plane with the fastest available kernel (Numba, else numpy)."""
     if not _kernel:
-        _kernel.append(_build_numba() or blend_plane_numpy)
+        warm_up()
     _kernel[0](dst, pm, inv, opacity)
 
 

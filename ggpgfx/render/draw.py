@@ -98,8 +98,11 @@ def pill(image: Image.Image, box: tuple[int, int, int, int], label: str, fill: R
 
 
 def card(image: Image.Image, box: tuple[int, int, int, int], code: str | None, skin: Skin,
-         face_up: bool = True) -> None:
-    """A playing card: rank over suit in the four-colour deck, or the back when face_up is False."""
+         face_up: bool = True, index_w: int = 0) -> None:
+    """A playing card: rank over suit in the four-colour deck, or the back when face_up is False.
+
+    With `index_w` (fanned Omaha hands) rank and suit go in a left strip that wide, like a card's corner.
+    """
     x, y, w, h = box
     radius = max(2, w // 8)
     fill_mask(image, rounded_mask(w, h, radius), rgba(skin.color("card_edge")), (x, y))
@@ -114,6 +117,12 @@ def card(image: Image.Image, box: tuple[int, int, int, int], code: str | None, s
     ink = rgba(skin.suit_colors.get(suit, "#000000"))
     rank_text = "10" if rank == "T" else rank
     bold = skin.font_path("bold")
+    if index_w:
+        corner = fit_font(bold, rank_text, int(h * 0.34), index_w - 2)
+        text(image, (x + 1 + index_w / 2, y + h * 0.24), rank_text, corner, ink, anchor="mm")
+        text(image, (x + 1 + index_w / 2, y + h * 0.56), SUIT_GLYPHS.get(suit, "?"),
+             font(bold, min(int(h * 0.3), int(index_w * 1.1))), ink, anchor="mm")
+        return
     rank_face = fit_font(bold, rank_text, int(h * 0.5), int(w * 0.86))
     text(image, (x + w / 2, y + h * 0.33), rank_text, rank_face, ink, anchor="mm")
     suit_face = font(bold, int(h * 0.42))

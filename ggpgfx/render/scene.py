@@ -93,7 +93,9 @@ class Scene:
         anim = self.skin.animation.count_up
         if target is None or not self.options.animate or anim.type == "none" or anim.duration_ms <= 0:
             return target
-        start, end, since = self._counts.get((seat, what), (target, target, pts))
+        if (seat, what) not in self._counts:
+            self._counts[(seat, what)] = (target, target, pts)
+        start, end, since = self._counts[(seat, what)]
         if end != target:
             start, since = self._displayed(start, end, since, pts, anim), pts
             self._counts[(seat, what)] = (start, target, since)
@@ -114,7 +116,7 @@ class Scene:
         out: dict[str, Wanted] = {}
         if state is not None and not state.graphics_hidden:
             in_hand = state.street in IN_HAND_STREETS
-            if opts.players != "off" and lay.has("players"):
+            if lay.has("players") and (opts.players == "on" or (opts.players == "auto" and in_hand)):
                 x0, y0 = lay.origin("players")
                 pitch = lay.size("players")[1] + lay.px(lay.extra("players", "gap", 6))
                 for index, seat in enumerate(shown_seats(state)):

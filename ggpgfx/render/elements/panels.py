@@ -60,8 +60,11 @@ def render_chip_strip(standings: tuple[Standing, ...], big_blind: int, layout: L
         amount = format_chips(stack, layout.chip_format, big_blind)  # type: ignore[arg-type]
         amount_w = int(amount_face.getlength(amount))
         draw.text(image, (x0 + slot - px(20), h / 2), amount, amount_face, rgba(skin.color("stack")), anchor="rm")
-        draw.text(image, (x0, h / 2), layout.name(name), name_face, rgba(skin.color("text")),
-                  max_width=int(slot - px(28) - amount_w))
+        room = int(slot - px(28) - amount_w)
+        label = layout.name(name)
+        if name_face.getlength(label) > room:  # narrow strips (9:16) fall back to the family name
+            label = layout.name(name.split()[-1]) if name.split() else label
+        draw.text(image, (x0, h / 2), label, name_face, rgba(skin.color("text")), max_width=room)
     return image
 
 
@@ -98,16 +101,21 @@ def render_lower_third(title: str, subtitle: str, layout: Layout) -> Image.Image
     skin, px = layout.skin, layout.px
     w, h = layout.size("lower_third")
     image = Image.new("RGBA", (w, h), (0, 0, 0, 0))
-    title_h = int(h * 0.56)
+    if not subtitle:
+        h = int(h * 0.56)
+        image = image.crop((0, 0, w, h))
+    title_h = int(h * 0.56) if subtitle else h
     radius = px(skin.radius)
     draw.panel(image, (0, 0, w, h), rgba(skin.color("panel")), radius)
     draw.panel(image, (0, 0, w, title_h), rgba(skin.color("header")), radius)
-    draw.fill_mask(image, draw.rounded_mask(w, title_h // 2, 0), rgba(skin.color("header")), (0, title_h // 2))
+    if subtitle:
+        draw.fill_mask(image, draw.rounded_mask(w, title_h // 2, 0), rgba(skin.color("header")), (0, title_h // 2))
     pad = px(20)
     face = draw.fit_font(layout.font_path("bold"), title, px(40), w - 2 * pad, px(24))
     draw.text(image, (pad, title_h / 2), title, face, rgba(skin.color("header_text")), max_width=w - 2 * pad)
-    draw.text(image, (pad, title_h + (h - title_h) / 2), subtitle, layout.font("regular", 25),
-              rgba(skin.color("text")), max_width=w - 2 * pad)
+    if subtitle:
+        draw.text(image, (pad, title_h + (h - title_h) / 2), subtitle, layout.font("regular", 25),
+                  rgba(skin.color("text")), max_width=w - 2 * pad)
     return image
 
 

@@ -74,8 +74,8 @@ def render_player(view: PlayerView, layout: Layout) -> Image.Image:
     radius = px(skin.radius)
     if shadow:
         draw.panel(image, (shadow, shadow, box_w, box_h), rgba(skin.color("shadow")), radius)
-    border_key = "to_act" if view.is_to_act else "all_in" if view.status == "all_in" else "winner" \
-        if view.winner else "border"
+    border_key = "winner" if view.winner else "to_act" if view.is_to_act else "all_in" \
+        if view.status == "all_in" else "border"
     border_px = max(1, px(skin.border * (1.5 if border_key != "border" else 1)))
     draw.panel(image, (0, 0, box_w, box_h), rgba(skin.color("panel")), radius, rgba(skin.color(border_key)), border_px)
 
@@ -108,10 +108,13 @@ def render_player(view: PlayerView, layout: Layout) -> Image.Image:
         step = card_w + px(4) if count <= 2 else (cards_w - card_w) / (count - 1)
         for index in range(count):
             code = view.hole_cards[index] if index < len(view.hole_cards) else None
-            draw.card(image, (int(cards_x + index * step), px(9), card_w, card_h), code, skin, face_up=code is not None)
+            index_w = 0 if count <= 2 else int(step) + (card_w - int(step)) * (index == count - 1)
+            draw.card(image, (int(cards_x + index * step), px(9), card_w, card_h), code, skin,
+                      face_up=code is not None, index_w=min(index_w, card_w - 2))
     if view.equity is not None and view.status != "folded":
-        draw.text(image, (box_w - pad, px(40)), format_percent(view.equity), layout.font("bold", 25), ink,
-                  anchor="rm")
+        percent = format_percent(view.equity)
+        face = draw.fit_font(layout.font_path("bold"), percent, px(25), equity_w - px(6))
+        draw.text(image, (box_w - pad, px(40)), percent, face, ink, anchor="rm")
         bar_x, bar_y, bar_w, bar_h = cards_x, px(78), box_w - cards_x - pad, max(2, px(4))
         draw.panel(image, (bar_x, bar_y, bar_w, bar_h), rgba(skin.color("equity_bg")), bar_h // 2)
         filled = int(round(bar_w * max(0.0, min(1.0, view.equity))))

@@ -1,0 +1,93 @@
+"""`ggp render ...`: overlay stills for previews and the list of skins."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ggpgfx.errors import ConfigError
+
+render_app = typer.Typer(help="Overlay previews (stills) and skins.", no_args_is_help=True)
+
+
+def parse_size(value: str) -> tuple[int, int]:
+    """'1920x1080' -> (1920, 1080); a ConfigError for anything else."""
+    try:
+        width, height = (int(part) for part in value.lower().split("x"))
+    except ValueError:
+        raise ConfigError(f"--size {value!r}: use WIDTHxHEIGHT, e.g. 1920x1080") from None
+    return width, height
+
+
+def load_state_file(path: Path) -> object:
+    """A TableState from a JSON file, with a one-line error for a missing or invalid file."""
+    from pydantic import ValidationError
+
+    from ggpgfx.poker.messages import TableState
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"state file {path} not found") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"state file {path}: not JSON ({exc})") from None
+    try:
+        return TableState.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top)"
+        raise ConfigError(f"state file {path}: {where}: {first['msg']}") from None
+
+
+@render_app.command("still")
+def still(
+    output: Annotated[Path, typer.Option("--output", "-o", help="PNG file to write.")],
+    state: Annotated[Path | None, typer.Option(help="TableState as JSON.")] = None,
+    sample: Annotated[str | None, typer.Option(help="A built-in sample state: preflop, allin, showdown, between, omaha.")] = None,
+    skin: Annotated[str, typer.Option(help="Skin name or folder.")] = "broadcast",
+    size: Annotated[str, typer.Option(help="Output size WIDTHxHEIGHT (1280x720, 3840x2160, 1080x1920...).")] = "1920x1080",
+    reveal: Annotated[str, typer.Option(help="live or delayed: which hole cards this output may show.")] = "delayed",
+    background: Annotated[str, typer.Option(help="felt, black or transparent.")] = "felt",
+    ticker: Annotated[str | None, typer.Option(help="Ticker text.")] = None,
+    title: Annotated[str | None, typer.Option(help="Lower-third title.")] = None,
+    subtitle: Annotated[str, typer.Option(help="Lower-third subtitle.")] = "",
+) -> None:
+    """Render the overlay for one TableState to a PNG."""
+    from ggpgfx.render.samples import sample_state
+    from ggpgfx.render.still import render_still
+
+    if (state is None) == (sample is None):
+        raise ConfigError("give exactly one of --state FILE or --sample NAME")
+    if reveal not in ("live", "delayed"):
+        raise ConfigError(f"--reveal {reveal!r}: use live or delayed")
+    table = load_state_file(state) if state is not None else sample_state(sample or "")
+    png = render_still(table, skin=skin, size=parse_size(size), reveal=reveal,  # type: ignore[arg-type]
+                       background=background, ticker=ticker, lower_third_title=title, lower_third_subtitle=subtitle)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(png)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {output}: {exc.strerror}") from None
+    typer.echo(f"wrote {output} ({len(png):,} bytes)")
+
+
+@render_app.command("skins")
+def skins(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the bundled skins."""
+    from ggpgfx.render.skins import list_skins
+
+    found = list_skins()
+    if as_json:
+        typer.echo(json.dumps(found, indent=2))
+        return
+    for entry in found:
+        width, height = entry["reference_size"]
+        typer.echo(f"{entry['name']:<12} {entry['title']:<22} {width}x{height}  {entry['description']}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `ggp render` to the main command."""
+    app.add_typer(render_app, name="render")

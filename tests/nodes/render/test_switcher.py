@@ -1,0 +1,94 @@
+"""render.switcher: director rules (actor's camera, board on all-in, operator override), cut and dissolve."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from ggpgfx.nodes.render.switcher import Switcher, dissolve
+
+from ggpgfx.errors import ConfigError
+from ggpgfx.graph.api import Graph
+from ggpgfx.graph.node import Message
+from ggpgfx.media.frames import VideoFrame
+from ggpgfx.poker.messages import OperatorAction
+from ggpgfx.render.samples import sample_state
+
+sys.path.insert(0, str(Path(__file__).parent))
+from states import ensure_registered  # noqa: E402
+
+ensure_registered()
+
+
+def test_director_follows_the_action_then_goes_to_the_board() -> None:
+    g = Graph("switch", fps=50)
+    for cam in ("cam1", "cam2", "board"):
+        g.add("ingest.test_pattern", id=f"src_{cam}", width=320, height=180, frames=60, moving=False)
+        g.add("render.text", id=f"label_{cam}", template=cam.upper(), size=40)
+        g.connect(f"src_{cam}.video", f"label_{cam}.video")
+        g.connect(f"label_{cam}.video", f"mix.{cam}")
+    # preflop with seat 4 to act, then seat 1 to act, then a heads-up all-in run-out
+    g.add("test.table_states", id="table", samples=["preflop", "preflop", "allin"], to_act=[4, 1, None],
+          interval_us=300_000)
+    g.add("render.switcher", id="mix", seat_cameras={4: "cam2", 1: "cam1"})
+    g.add("sink.collect", id="out")
+    g.connect("table.state", "mix.state")
+    g.connect("mix.video", "out.inp")
+    result = g.run(realtime=True)
+    assert result.error is None
+    frames = result.collected("out")
+    cameras = [f.meta["camera"] for f in frames]
+    order = [c for i, c in enumerate(cameras) if i == 0 or cameras[i - 1] != c]
+    assert order[-3:] == ["cam2", "cam1", "board"], order
+    assert all(f.pts > frames[i].pts for i, f in enumerate(frames[1:])), "pts must increase"
+    # the pixels really come from the chosen camera: its label is burnt in
+    labelled = {c: f for f, c in zip(frames, cameras, strict=True)}
+    assert not np.array_equal(labelled["cam2"].planes[0], labelled["board"].planes[0])
+
+
+def _node(**params: Any) -> tuple[Switcher, list[VideoFrame]]:
+    node = Switcher("mix", Switcher.Params(**params))
+    node.setup()
+    out: list[VideoFrame] = []
+    node._emit_hook = lambda port, payload, pts: out.append(payload)
+    return node, out
+
+
+def _frame(value: int, pts: int) -> Message:
+    frame = VideoFrame.blank(64, 48, pts=pts)
+    frame.planes[0][:] = value
+    return Message(frame, pts, 0, 0)
+
+
+def test_operator_override_wins_until_released() -> None:
+    node, out = _node(seat_cameras={1: "cam2"})
+    node._latest["state"] = Message(sample_state("allin"), 0, 0, 0)  # rules say: board
+    node.process("board", _frame(30, 0))
+    node.process("actions", Message(OperatorAction(kind="camera", camera="cam3"), 10, 0, 0))
+    node.process("board", _frame(30, 20))
+    node.process("cam3", _frame(90, 20))
+    node.process("actions", Message(OperatorAction(kind="camera", camera="auto"), 30, 0, 0))
+    node.process("cam3", _frame(90, 40))
+    node.process("board", _frame(30, 40))
+    assert [f.meta["camera"] for f in out] == ["board", "cam3", "board"]
+
+
+def test_dissolve_mixes_over_its_duration() -> None:
+    node, out = _node(transition="dissolve", dissolve_ms=100)
+    node.process("cam1", _frame(100, 0))
+    node._latest["state"] = Message(sample_state("allin"), 0, 0, 0)
+    node.process("board", _frame(200, 50_000))  # the cut happens here
+    node.process("board", _frame(200, 100_000))
+    node.process("board", _frame(200, 150_000))
+    lumas = [int(f.planes[0][0, 0]) for f in out]
+    assert lumas[0] == 100 and lumas[1] == 100 and 100 < lumas[2] < 200 and lumas[3] == 200
+    mixed = dissolve(_frame(0, 0).payload, _frame(200, 0).payload, 0.25)
+    assert int(mixed.planes[0][0, 0]) == 50
+
+
+def test_unknown_camera_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="unknown camera 'cam9'"):
+        _node(seat_cameras={1: "cam9"})

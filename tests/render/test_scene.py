@@ -1,0 +1,103 @@
+"""The scene: per-element caching, slide/fade/count-up animation, ticker, clocks, scaling."""
+
+from __future__ import annotations
+
+import pytest
+
+from ggpgfx.errors import ConfigError
+from ggpgfx.render.options import OverlayOptions
+from ggpgfx.render.samples import sample_state
+from ggpgfx.render.scene import Scene
+
+
+def test_only_the_changed_seat_is_redrawn() -> None:
+    scene = Scene(OverlayOptions(animate=False), 1280, 720)
+    state = sample_state("preflop")
+    scene.layers(state, 0)
+    first = scene.redraws
+    assert first >= 7  # six boxes, the board, the sponsor slot
+    scene.layers(state, 33_000)
+    assert scene.redraws == first
+    changed = state.model_copy(deep=True)
+    changed.seats[3].stack -= 40_000
+    changed.seats[3].last_action = "Call 60,000"
+    before = {name: el.image for name, el in scene.elements.items()}
+    scene.layers(changed, 66_000)
+    assert scene.redraws == first + 1
+    redrawn = [name for name, el in scene.elements.items() if before.get(name) is not el.image]
+    assert redrawn == ["seat:4"]
+
+
+def test_slide_in_then_rest_and_fade_out() -> None:
+    scene = Scene(OverlayOptions(), 1920, 1080)  # broadcast: slide 350 ms from the left, fade out 200 ms
+    state = sample_state("preflop")
+    rest_x = scene.layout.origin("players")[0]
+    xs = []
+    for pts in (0, 100_000, 200_000, 400_000):
+        placed = {p.name: p for p in scene.update(state, pts)}
+        xs.append(placed["seat:1"].x)
+    assert xs[0] < 0 and xs[0] < xs[1] < xs[2] < xs[3] == rest_x
+    gone = state.model_copy(deep=True)
+    gone.seats = [s for s in gone.seats if s.seat != 1]
+    fading = {p.name: p for p in scene.update(gone, 500_000)}
+    assert fading["seat:1"].opacity == pytest.approx(1.0)
+    half = {p.name: p for p in scene.update(gone, 600_000)}
+    assert 0.3 < half["seat:1"].opacity < 0.7
+    assert "seat:1" not in {p.name for p in scene.update(gone, 800_000)}
+
+
+def test_stack_counts_up() -> None:
+    scene = Scene(OverlayOptions(), 1920, 1080)
+    state = sample_state("preflop")
+    scene.update(state, 0)
+    richer = state.model_copy(deep=True)
+    richer.seats[0].stack = 2_785_000
+    shown = []
+    for pts in (1_000_000, 1_150_000, 1_300_000, 1_700_000):
+        scene.update(richer, pts)
+        shown.append(scene.elements["seat:1"].key.stack)  # type: ignore[attr-defined]
+    assert shown[0] == 1_785_000
+    assert 1_785_000 < shown[1] < shown[2] < 2_785_000
+    assert shown[3] == 2_785_000
+
+
+def test_ticker_scrolls_and_clocks_count_down() -> None:
+    scene = Scene(OverlayOptions(ticker="Breaking: river card", action_clock_s=30, delay_s=30,
+                                 animate=False), 1280, 720)
+    state = sample_state("preflop")
+    first = scene.layers(state, 0)
+    later = scene.layers(state, 500_000)
+    assert first[-1].y_pm.ctypes.data != later[-1].y_pm.ctypes.data  # a different window of the strip
+    assert scene.elements["action_clock"].key == ("clock", 30, 30)
+    assert scene.elements["delay"].key == ("delay", "ON AIR IN 0:30")
+    scene.layers(state, 10_200_000)
+    assert scene.elements["action_clock"].key == ("clock", 20, 30)
+    assert scene.elements["delay"].key == ("delay", "ON AIR IN 0:20")
+    scene.layers(state, 31_000_000)
+    assert scene.elements["action_clock"].key == ("clock", 0, 30)
+    assert scene.elements["delay"].key == ("delay", "SECURE DELAY 0:30")
+
+
+def test_graphics_hidden_and_between_hands() -> None:
+    scene = Scene(OverlayOptions(animate=False), 1920, 1080)
+    hidden = sample_state("preflop")
+    hidden.graphics_hidden = True
+    assert set(scene.wanted(hidden, 0)) == {"sponsors"}
+    shown = set(scene.wanted(sample_state("between"), 0))
+    assert "leaderboard" in shown and not any(name.startswith("seat:") for name in shown)
+
+
+@pytest.mark.parametrize(("size", "factor"), [((1280, 720), 2 / 3), ((1920, 1080), 1.0), ((3840, 2160), 2.0)])
+def test_scales_from_reference(size: tuple[int, int], factor: float) -> None:
+    scene = Scene(OverlayOptions(animate=False), *size)
+    width, height = scene.layout.size("board")
+    assert width == round(560 * factor) and height == round(176 * factor)
+    scene.layers(sample_state("allin"), 0)
+    assert scene.elements["board"].image.size == (width, height)
+
+
+def test_vertical_uses_portrait_layout_and_bad_skin_is_clear() -> None:
+    scene = Scene(OverlayOptions(animate=False), 1080, 1920)
+    assert scene.layout.spec.reference == (1080, 1920)
+    with pytest.raises(ConfigError, match="unknown skin 'neon'; known skins: broadcast, minimal"):
+        Scene(OverlayOptions(skin="neon"), 1920, 1080)
