@@ -1,0 +1,65 @@
+"""Chip formats, easing curves, the skin list and skin inheritance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ggpgfx.errors import ConfigError
+from ggpgfx.render.formats import ease, format_chips, format_percent
+from ggpgfx.render.skins import list_skins, load_skin
+
+
+@pytest.mark.parametrize(("amount", "mode", "bb", "text"), [
+    (1_234_500, "exact", 0, "1,234,500"),
+    (1_234_500, "short", 0, "1.23M"),
+    (965_000, "short", 0, "965k"),
+    (12_500, "short", 0, "12.5k"),
+    (800, "short", 0, "800"),
+    (1_234_500, "bb", 20_000, "61.7 BB"),
+    (2_000_000, "bb", 20_000, "100 BB"),
+    (40_000, "bb", 20_000, "2 BB"),
+    (5_000, "bb", 0, "5k"),
+])
+def test_chip_formats(amount: int, mode: str, bb: int, text: str) -> None:
+    assert format_chips(amount, mode, bb) == text  # type: ignore[arg-type]
+
+
+def test_percent_and_easing() -> None:
+    assert format_percent(0.4149) == "41%" and format_percent(0.004) == "<1%" and format_percent(None) == ""
+    assert ease("linear", 0.25) == 0.25 and ease("ease_out_cubic", 0.5) == pytest.approx(0.875)
+    assert ease("ease_in_out_cubic", 2.0) == 1.0 and ease("ease_out_back", 0.0) == pytest.approx(0.0)
+    with pytest.raises(ConfigError, match="unknown easing"):
+        ease("bounce", 0.5)
+
+
+def test_list_skins_for_the_services() -> None:
+    skins = {s["name"]: s for s in list_skins()}
+    assert {"broadcast", "minimal"} <= set(skins)
+    assert skins["broadcast"]["reference_size"] == [1920, 1080]
+    assert skins["minimal"]["layouts"]["portrait"] == [1080, 1920]
+    assert all(s["title"] and s["description"] for s in skins.values())
+
+
+def test_minimal_extends_broadcast_and_ships_its_own_fonts_and_licence() -> None:
+    minimal, broadcast = load_skin("minimal"), load_skin("broadcast")
+    assert minimal.colors["panel"] != broadcast.colors["panel"]
+    assert minimal.layouts["landscape"].elements["board"] == broadcast.layouts["landscape"].elements["board"]
+    assert minimal.layouts["landscape"].elements["players"].w == 500
+    for skin in (minimal, broadcast):
+        assert skin.font_path("bold").is_file() and skin.font_path("bold").parent.parent == skin.folder
+        assert (skin.folder / "LICENSE").read_text().count("Bitstream") >= 1
+        assert skin.image_path("logo") is not None
+
+
+def test_skin_folder_by_path_and_errors(tmp_path: Path) -> None:
+    custom = tmp_path / "neon"
+    custom.mkdir()
+    (custom / "skin.yaml").write_text("name: neon\ntitle: Neon\nextends: broadcast\ncolors: {accent: '#ff00ff'}\n")
+    skin = load_skin(str(custom))
+    assert skin.colors["accent"] == "#ff00ff" and skin.font_path("bold").is_file()
+    (custom / "skin.yaml").write_text("name: neon\ntitle: Neon\nextends: broadcast\nradius: wide\n")
+    load_skin.cache_clear()
+    with pytest.raises(ConfigError, match="radius"):
+        load_skin(str(custom))
