@@ -250,5 +250,6 @@ def _replay(hand: HandReplay, events: list[GameEvent]) -> HandReplay:
         elif event.kind == "hand_ended":
             hand.ended = True
         hand.advance(force_board=False)
+    hand.advance(force_board=False)  # also for a hand with no events yet: deal and post what can be
     hand.award()
     return hand
