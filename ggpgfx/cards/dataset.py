@@ -28,8 +28,8 @@ def _occluded(occluder: np.ndarray, quad: Quad) -> list[float]:
     import cv2
 
     result = []
-    for shift in (0, 2):
-        m = _homography(np.roll(quad.corners, -shift, axis=0))
+    for corner in (0, 1):
+        m = _homography(np.roll(quad.corners, -2 * corner, axis=0))
         result.append(float(cv2.warpPerspective(occluder, m, (PATCH_W, PATCH_H)).mean()))
     return result
 

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from ggpgfx.cards.infer import CardClassifier
-from ggpgfx.cards.locate import Quad, corner_patches, find_cards
+from ggpgfx.cards.locate import Quad, find_cards
 from ggpgfx.errors import ConfigError
 
 
@@ -117,9 +117,8 @@ class CardDetector:
             pending.append((zone, quads, (x0, y0)))
             self._last[zone.name] = (signature.copy(), [])
         if pending:
-            patches = [corner_patches(luma[oy:, ox:], quads) for _, quads, (ox, oy) in pending]
-            flat = np.concatenate(patches) if patches else np.empty((0, 48, 32), np.uint8)
-            labels = self.classifier.classify(flat)
+            views = [luma[oy:, ox:] for _, quads, (ox, oy) in pending for _ in quads]
+            labels = self.classifier.classify_quads(views, [q for _, quads, _ in pending for q in quads])
             k = 0
             for zone, quads, (ox, oy) in pending:
                 found = []

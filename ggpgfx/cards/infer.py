@@ -67,23 +67,42 @@ class CardClassifier:
         exp = np.exp(logits)
         return np.asarray(exp / exp.sum(axis=1, keepdims=True))
 
+    def combine(self, first: np.ndarray, second: np.ndarray) -> tuple[str | None, float]:
+        """One decision from the probabilities of a card's two corner patches."""
+        none = self.none_index
+        a, b = int(first.argmax()), int(second.argmax())
+        if a == b:
+            label, confidence = a, float((first[a] + second[a]) / 2)
+        elif a == none:  # one corner hidden (a finger, a chip): trust the other, a little less
+            label, confidence = b, float(second[b]) * 0.9
+        elif b == none:
+            label, confidence = a, float(first[a]) * 0.9
+        else:
+            mean = (first + second) / 2
+            label = int(mean.argmax())
+            confidence = float(mean[label]) * 0.8
+        return (None if label == none else self.classes[label]), confidence
+
     def classify(self, patches: np.ndarray) -> list[tuple[str | None, float]]:
         """One (card or None, confidence) per consecutive pair of corner patches."""
         probs = self.probabilities(patches)
-        results: list[tuple[str | None, float]] = []
-        none = self.none_index
-        for i in range(0, len(probs) - 1, 2):
-            first, second = probs[i], probs[i + 1]
-            a, b = int(first.argmax()), int(second.argmax())
-            if a == b:
-                label, confidence = a, float((first[a] + second[a]) / 2)
-            elif a == none:  # one corner hidden (a finger, a chip): trust the other, a little less
-                label, confidence = b, float(second[b]) * 0.9
-            elif b == none:
-                label, confidence = a, float(first[a]) * 0.9
-            else:
-                mean = (first + second) / 2
-                label = int(mean.argmax())
-                confidence = float(mean[label]) * 0.8
-            results.append((None if label == none else self.classes[label], confidence))
+        return [self.combine(probs[i], probs[i + 1]) for i in range(0, len(probs) - 1, 2)]
+
+    def classify_quads(self, views: list[np.ndarray], quads: list[Any], sure: float = 0.97) -> list[tuple[str | None, float]]:
+        """Classify cards from the top-left index; only unsure ones pay for the bottom-right index too.
+
+        `views[i]` is the image `quads[i]` is expressed in.
+        """
+        from ggpgfx.cards.locate import corner_patches
+
+        if not quads:
+            return []
+        first = self.probabilities(np.concatenate([corner_patches(v, [q], (0,)) for v, q in zip(views, quads,
+                                                                                               strict=True)]))
+        unsure = [i for i, p in enumerate(first) if p.max() < sure or int(p.argmax()) == self.none_index]
+        results: list[tuple[str | None, float]] = [(self.classes[int(p.argmax())], float(p.max())) for p in first]
+        if unsure:
+            second = self.probabilities(np.concatenate([corner_patches(views[i], [quads[i]], (1,)) for i in unsure]))
+            for k, i in enumerate(unsure):
+                results[i] = self.combine(first[i], second[k])
         return results

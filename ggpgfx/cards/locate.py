@@ -51,33 +51,62 @@ def order_corners(points: np.ndarray) -> np.ndarray:
 
 
 def find_cards(gray: np.ndarray, min_area: float = 400.0, max_area: float | None = None,
-               threshold: int | None = None) -> list[Quad]:
-    """Bright, card-shaped blobs in a luma image (uint8), as ordered quads."""
+               threshold: int | None = None, scale: int = 2) -> list[Quad]:
+    """Bright, card-shaped blobs in a luma image (uint8), as ordered quads in that image's pixels.
+
+    Blobs are searched at 1/`scale` resolution: a quarter of the pixels, and the area filter doubles as
+    a denoiser so noisy felt yields far fewer contours; patches are still cut at full resolution.
+    """
     if gray.size == 0:
         return []
-    if threshold is None:
-        level, mask = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-        if level < 110:  # a crop of bare felt: Otsu would split the felt's own noise
-            _, mask = cv2.threshold(gray, 110, 255, cv2.THRESH_BINARY)
+    if scale > 1 and min(gray.shape) >= 8 * scale:
+        small = cv2.resize(gray, (gray.shape[1] // scale, gray.shape[0] // scale), interpolation=cv2.INTER_AREA)
+        found = find_cards(small, min_area / scale**2, None if max_area is None else max_area / scale**2,
+                           threshold, scale=1)
+        return [Quad((q.corners + 0.5) * scale - 0.5, q.area * scale**2) for q in found]
+    if threshold is not None:
+        levels = [float(threshold)]
     else:
-        _, mask = cv2.threshold(gray, threshold, 255, cv2.THRESH_BINARY)
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    limit = max_area if max_area is not None else float(gray.size)
-    quads = []
-    for contour in contours:
-        area = cv2.contourArea(contour)
-        if area < min_area or area > limit:
-            continue
-        rect = cv2.minAreaRect(contour)
-        w, h = rect[1]
-        if min(w, h) < 1:
-            continue
-        ratio = max(w, h) / min(w, h)
-        fill = area / (w * h)
-        if not (1.15 <= ratio <= 1.7) or fill < 0.82:
-            continue
-        quads.append(Quad(order_corners(cv2.boxPoints(rect)), float(area)))
+        otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        base = max(float(otsu), 110.0)  # a crop of bare felt: Otsu would split the felt's own noise
+        white = float(gray.max())
+        # Cards touching a bright background merge with it at one level but not at a higher one.
+        levels = [base] + [base + f * (white - base) for f in (0.35, 0.6)] if white - base > 30 else [base]
+    limit = max_area if max_area is not None else 0.6 * float(gray.size)
+    quads: list[Quad] = []
+    for level in levels:
+        _, mask = cv2.threshold(gray, level, 255, cv2.THRESH_BINARY)
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        rejected_large = False
+        for contour in contours:
+            quad = _card_quad(contour, min_area, limit)
+            if quad is None:
+                rejected_large |= cv2.contourArea(contour) >= min_area
+                continue
+            cx, cy = quad.centre()
+            if any(q.box()[0] <= cx <= q.box()[2] and q.box()[1] <= cy <= q.box()[3]
+                   and 0.6 < quad.area / q.area < 1.6 for q in quads):
+                continue  # already found at a lower level
+            quads.append(quad)
+        if not rejected_large:
+            break  # every bright blob was a card (or noise): higher levels would find nothing new
     return quads
+
+
+def _card_quad(contour: np.ndarray, min_area: float, max_area: float) -> Quad | None:
+    """The quad of a contour when it is card-shaped; the convex hull forgives fingers over an edge."""
+    hull = cv2.convexHull(contour)
+    area = cv2.contourArea(hull)
+    if area < min_area or area > max_area:
+        return None
+    rect = cv2.minAreaRect(hull)
+    w, h = rect[1]
+    if min(w, h) < 1:
+        return None
+    ratio = max(w, h) / min(w, h)
+    if not (1.15 <= ratio <= 1.7) or area / (w * h) < 0.8 or cv2.contourArea(contour) / area < 0.65:
+        return None
+    return Quad(order_corners(cv2.boxPoints(rect)), float(area))
 
 
 def _homography(corners: np.ndarray) -> np.ndarray:
@@ -88,16 +117,19 @@ def _homography(corners: np.ndarray) -> np.ndarray:
     return cv2.getPerspectiveTransform(corners.astype(np.float32), dst)
 
 
-def corner_patches(gray: np.ndarray, quads: list[Quad], offset: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
-    """Two index patches per quad (top-left, and bottom-right turned upright): (2N, PATCH_H, PATCH_W) uint8."""
-    out = np.empty((2 * len(quads), PATCH_H, PATCH_W), np.uint8)
-    ox, oy = offset
-    for i, quad in enumerate(quads):
-        corners = quad.corners - np.array([ox, oy], np.float32)
-        for j, shift in enumerate((0, 2)):  # rolling by two corners turns the card 180 degrees
-            m = _homography(np.roll(corners, -shift, axis=0))
-            out[2 * i + j] = cv2.warpPerspective(gray, m, (PATCH_W, PATCH_H), flags=cv2.INTER_LINEAR,
-                                                 borderMode=cv2.BORDER_REPLICATE)
+def corner_patches(gray: np.ndarray, quads: list[Quad], corners: tuple[int, ...] = (0, 1)) -> np.ndarray:
+    """Index patches per quad, (len(quads) * len(corners), PATCH_H, PATCH_W) uint8, quad-major.
+
+    Corner 0 is the top-left index; corner 1 the bottom-right one turned upright.
+    """
+    out = np.empty((len(corners) * len(quads), PATCH_H, PATCH_W), np.uint8)
+    k = 0
+    for quad in quads:
+        for corner in corners:  # rolling the quad by two corners turns the card 180 degrees
+            m = _homography(np.roll(quad.corners, -2 * corner, axis=0))
+            out[k] = cv2.warpPerspective(gray, m, (PATCH_W, PATCH_H), flags=cv2.INTER_LINEAR,
+                                         borderMode=cv2.BORDER_REPLICATE)
+            k += 1
     return out
 
 

@@ -100,12 +100,14 @@ def hand_setup(raw: RawHand) -> HandSetup:
     button = raw.seats[0] if count == 2 else raw.seats[-1]
     antes = [a for a in raw.antes if a]
     uniform_ante = antes[0] if antes and len(antes) == count and len(set(antes)) == 1 else 0
+    # one ante paid by a single player (the big blind) is a big-blind ante; the poker core models it
+    big_blind_ante = antes[0] if len(antes) == 1 else 0
     return HandSetup(
         hand_number=raw.hand_number, game="nlhe",
         seats=[SeatSetup(seat=s, name=n, stack=st) for s, n, st in zip(raw.seats, raw.players, raw.starting_stacks,
                                                                         strict=True)],
         button=button, small_blind=raw.blinds[0] if raw.blinds else 0,
-        big_blind=raw.blinds[1] if len(raw.blinds) > 1 else 0, ante=uniform_ante,
+        big_blind=raw.blinds[1] if len(raw.blinds) > 1 else 0, ante=uniform_ante, big_blind_ante=big_blind_ante,
         straddles=[b for b in raw.blinds[2:] if b])
 
 

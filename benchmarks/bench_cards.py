@@ -1,0 +1,157 @@
+"""Card recognition, ms per 1080p frame with 10 zones (20 hole cards), end to end, side by side with a baseline.
+
+ours      : luma plane → zone crops → localise (half resolution) → warp corner patches → ONNX Runtime → smooth
+ours+skip : the same with unchanged zones reused (a static camera between deals)
+baseline  : the naive path — full-frame yuv420p → BGR → gray (OpenCV), localise over the whole frame,
+            classify with PyTorch eager (the same weights, loaded from the ONNX file)
+
+Run: .venv/bin/python benchmarks/bench_cards.py [--frames 200] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def _frames(count: int, rng: np.random.Generator) -> tuple[list[list[np.ndarray]], list[Any], list[tuple[int, str]]]:
+    from ggpgfx.cards.deck import get_style
+    from ggpgfx.cards.detector import ZoneSpec
+    from ggpgfx.cards.scene import SceneRenderer, TableLayout
+    from ggpgfx.cards.script import SeatView, TableView
+    from ggpgfx.poker.cards import FULL_DECK
+
+    layout = TableLayout(1920, 1080)
+    scene = SceneRenderer(layout, get_style("broadcast"), seed=1)
+    cards = [str(c) for c in rng.choice(FULL_DECK, 20, replace=False)]
+    seats = {s: SeatView(s, f"Player {s}", 10_000, hole_cards=cards[2 * (s - 1): 2 * s]) for s in range(1, 11)}
+    scene.update(TableView(1, seats))
+    zones = [ZoneSpec.from_dict(z.to_dict()) for z in layout.zones() if z.zone == "seat"]
+    truth = [(s, c) for s in range(1, 11) for c in cards[2 * (s - 1): 2 * s]]
+    base = scene.frame_planes()
+    frames = []
+    for _ in range(count):  # sensor noise on luma: every frame differs, like a real camera
+        noisy = [p.copy() for p in base]
+        noise = rng.integers(-3, 4, size=noisy[0].shape, dtype=np.int16)
+        noisy[0] = np.clip(noisy[0].astype(np.int16) + noise, 0, 255).astype(np.uint8)
+        frames.append(noisy)
+    return frames, zones, truth
+
+
+def _torch_from_onnx(path: Path) -> Any:
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    from ggpgfx.cards.model import build_model
+
+    weights = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in onnx.load(str(path)).graph.initializer}
+    model = build_model()
+    state = model.state_dict()
+    loadable = {k: weights[k] for k in state if k in weights and weights[k].shape == state[k].shape}
+    state.update(loadable)
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def run(frames_count: int, seconds: float) -> dict[str, Any]:
+    """Time each path over the same frames; returns the JSON report."""
+    import cv2
+    import torch
+
+    from ggpgfx.cards.detector import CardDetector, Smoother
+    from ggpgfx.cards.infer import DEFAULT_MODEL, CardClassifier
+    from ggpgfx.cards.locate import corner_patches, find_cards, normalise
+
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    frames, zones, truth = _frames(frames_count, rng)
+    classifier = CardClassifier(None, threads=1)
+    results: dict[str, Any] = {}
+
+    def timed(name: str, step: Any) -> None:
+        samples: list[float] = []
+        began = time.monotonic()
+        for i in range(len(frames)):
+            t0 = time.perf_counter()
+            step(frames[i])
+            samples.append((time.perf_counter() - t0) * 1000)
+            if time.monotonic() - began > seconds:
+                break
+        samples = samples[2:] or samples  # warm-up
+        results[name] = {"frames": len(samples), "ms_mean": statistics.fmean(samples),
+                         "ms_p50": statistics.median(samples), "ms_p90": float(np.percentile(samples, 90))}
+
+    found: dict[str, set[tuple[int, str]]] = {}
+    for name, reuse in (("ours", False), ("ours+skip", True)):
+        detector = CardDetector(classifier, reuse_unchanged=reuse, change_threshold=2.5)
+        smoother = Smoother(stable_frames=3)
+        seen: set[tuple[int, str]] = set()
+
+        def ours(planes: list[np.ndarray], detector: Any = detector, smoother: Any = smoother,
+                 seen: set[tuple[int, str]] = seen) -> None:
+            for det, _ in smoother.update(detector.detect(planes[0], zones)):
+                seen.add((det.zone.seat, det.card))
+
+        timed(name, ours)
+        found[name] = seen
+        results[name]["zones_reused"] = detector.zones_reused
+        results[name]["zones_processed"] = detector.zones_processed
+
+    model = _torch_from_onnx(DEFAULT_MODEL)
+    base_seen: set[str] = set()
+
+    def baseline(planes: list[np.ndarray]) -> None:
+        h, w = planes[0].shape
+        i420 = np.concatenate([planes[0].ravel(), planes[1].ravel(), planes[2].ravel()]).reshape(h * 3 // 2, w)
+        bgr = cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420)
+        gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+        quads = find_cards(gray, 300, scale=1)
+        if quads:
+            with torch.no_grad():
+                logits = model(torch.from_numpy(normalise(corner_patches(gray, quads))))
+            for index in logits.reshape(len(quads), 2, -1).mean(1).argmax(1).tolist():
+                base_seen.add(classifier.classes[index])
+
+    timed("baseline", baseline)
+    truth_cards = {c for _, c in truth}
+    report = {
+        "resolution": "1920x1080", "zones": len(zones), "cards": len(truth), "target_ms": 8.0,
+        "results": results,
+        "ratios": {"baseline/ours": results["baseline"]["ms_mean"] / results["ours"]["ms_mean"],
+                   "baseline/ours+skip": results["baseline"]["ms_mean"] / results["ours+skip"]["ms_mean"]},
+        "announced_correct": {k: len(v & set(truth)) for k, v in found.items()},
+        "baseline_cards_correct": len(base_seen & truth_cards),
+    }
+    return report
+
+
+def main() -> None:
+    """Print the table and write benchmarks/results/cards.json."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--frames", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=20.0, help="time limit per path")
+    args = parser.parse_args()
+    report = run(max(5, args.frames), args.seconds)
+    print(f"card recognition, {report['resolution']}, {report['zones']} zones, {report['cards']} cards (CPU, 1 thread)")
+    for name, r in report["results"].items():
+        print(f"  {name:10s} {r['ms_mean']:7.2f} ms/frame (p50 {r['ms_p50']:.2f}, p90 {r['ms_p90']:.2f}) "
+              f"over {r['frames']} frames")
+    for name, value in report["ratios"].items():
+        print(f"  {name}: {value:.1f}x")
+    print(f"  cards announced correctly: {report['announced_correct']} of {report['cards']}; "
+          f"baseline named {report['baseline_cards_correct']}")
+    out = Path(__file__).parent / "results" / "cards.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""Held-out evaluation: write synthetic scenes with labels, run the full detector, report accuracy and confusion."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from ggpgfx.cards.detector import CardDetector, ZoneSpec
+from ggpgfx.cards.infer import CardClassifier
+from ggpgfx.cards.synth import HELD_OUT_BACKGROUNDS, TRAIN_BACKGROUNDS, make_scene, random_cards, style_names
+from ggpgfx.errors import ConfigError
+from ggpgfx.poker.cards import FULL_DECK, RANKS, SUITS
+
+LABELS_FILE = "labels.json"
+
+
+def write_eval_set(folder: str | Path, count: int = 300, held_out: bool = True, seed: int = 1234,
+                   width: int = 480, height: int = 360) -> Path:
+    """Render `count` labelled scenes (1-6 cards, some face down) as PNG files plus labels.json."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    styles = style_names(held_out)
+    backgrounds = HELD_OUT_BACKGROUNDS if held_out else TRAIN_BACKGROUNDS
+    images = []
+    for index in range(count):
+        scene = make_scene(rng, random_cards(rng, int(rng.integers(1, 7)), back_rate=0.05), styles, backgrounds,
+                           width, height, card_px=(44, 110), occlusion=0.15)
+        name = f"scene-{index:04d}.png"
+        Image.fromarray(scene.image).save(out / name)
+        images.append({"file": name, "cards": [{"card": c, "corners": k.round(1).tolist()}
+                                               for c, k in zip(scene.cards, scene.corners, strict=True)]})
+    (out / LABELS_FILE).write_text(json.dumps({"held_out": held_out, "styles": styles,
+                                               "backgrounds": list(backgrounds), "images": images}, indent=0))
+    return out
+
+
+@dataclass
+class EvalReport:
+    """Counts and confusion of one evaluation run."""
+
+    images: int = 0
+    cards: int = 0
+    correct: int = 0
+    wrong: int = 0
+    missed: int = 0
+    false_cards: int = 0
+    per_class: dict[str, Counter[str]] = field(default_factory=dict)  # truth -> predicted ("missed") counts
+
+    @property
+    def accuracy(self) -> float:
+        """Share of cards found and named right."""
+        return self.correct / self.cards if self.cards else 0.0
+
+    @property
+    def false_rate(self) -> float:
+        """False cards per real card."""
+        return self.false_cards / self.cards if self.cards else 0.0
+
+    def confusions(self, top: int = 10) -> list[tuple[str, str, int]]:
+        """The most frequent (truth, predicted, count) mistakes."""
+        pairs = [(t, p, n) for t, c in self.per_class.items() for p, n in c.items() if p != t]
+        return sorted(pairs, key=lambda x: -x[2])[:top]
+
+    def rank_suit_matrices(self) -> tuple[np.ndarray, np.ndarray]:
+        """13x13 rank and 4x4 suit confusion matrices (rows truth, columns prediction; misses left out)."""
+        ranks = np.zeros((13, 13), np.int64)
+        suits = np.zeros((4, 4), np.int64)
+        for truth, counter in self.per_class.items():
+            for predicted, n in counter.items():
+                if predicted in FULL_DECK:
+                    ranks[RANKS.index(truth[0]), RANKS.index(predicted[0])] += n
+                    suits[SUITS.index(truth[1]), SUITS.index(predicted[1])] += n
+        return ranks, suits
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready summary including the per-class table."""
+        ranks, suits = self.rank_suit_matrices()
+        return {"images": self.images, "cards": self.cards, "correct": self.correct, "wrong": self.wrong,
+                "missed": self.missed, "false_cards": self.false_cards, "accuracy": self.accuracy,
+                "false_rate": self.false_rate, "confusions": self.confusions(20),
+                "per_class": {c: dict(self.per_class.get(c, Counter())) for c in FULL_DECK},
+                "rank_confusion": ranks.tolist(), "suit_confusion": suits.tolist()}
+
+
+def evaluate(folder: str | Path, classifier: CardClassifier, limit: int | None = None) -> EvalReport:
+    """Run localisation + classification over a labelled folder (from `write_eval_set`)."""
+    root = Path(folder)
+    labels_path = root / LABELS_FILE
+    if not labels_path.is_file():
+        raise ConfigError(f"{root} has no {LABELS_FILE}; create a set with `ggp cards synth {root}`")
+    labels = json.loads(labels_path.read_text())
+    detector = CardDetector(classifier, min_area=300, reuse_unchanged=False)
+    report = EvalReport()
+    for entry in labels["images"][:limit]:
+        image = np.asarray(Image.open(root / entry["file"]).convert("L"))
+        h, w = image.shape
+        zone = ZoneSpec.from_dict({"name": "all", "zone": "board", "polygon": [[0, 0], [w, 0], [w, h], [0, h]]})
+        detections = detector.detect(image, [zone])
+        report.images += 1
+        owner: list[int | None] = []  # which labelled card each detection lies on
+        for det in detections:
+            centre = ((det.box[0] + det.box[2]) / 2, (det.box[1] + det.box[3]) / 2)
+            owner.append(next((k for k, truth in enumerate(entry["cards"]) if cv2.pointPolygonTest(
+                np.asarray(truth["corners"], np.float32), centre, False) >= 0), None))
+        for k, truth in enumerate(entry["cards"]):
+            mine = sorted((d for d, o in zip(detections, owner, strict=True) if o == k), key=lambda d: -d.confidence)
+            if truth["card"] == "back":
+                report.false_cards += len(mine)  # a face-down card must never be reported
+                continue
+            report.cards += 1
+            report.false_cards += max(0, len(mine) - 1)
+            counter = report.per_class.setdefault(truth["card"], Counter())
+            if not mine:
+                report.missed += 1
+                counter["missed"] += 1
+                continue
+            counter[mine[0].card] += 1
+            if mine[0].card == truth["card"]:
+                report.correct += 1
+            else:
+                report.wrong += 1
+        report.false_cards += sum(1 for o in owner if o is None)
+    return report
+
+
+def format_report(report: EvalReport) -> str:
+    """Human-readable report: totals, worst classes, top confusions."""
+    lines = [f"images {report.images}, cards {report.cards}: accuracy {report.accuracy:.4%} "
+             f"(correct {report.correct}, wrong {report.wrong}, missed {report.missed}), "
+             f"false cards {report.false_cards} ({report.false_rate:.4%})"]
+    worst = sorted(((c, cnt[c] / max(1, sum(cnt.values())), sum(cnt.values())) for c, cnt in report.per_class.items()),
+                   key=lambda x: x[1])[:8]
+    lines.append("lowest per-class accuracy: " + ", ".join(f"{c} {a:.1%} of {n}" for c, a, n in worst))
+    confusions = report.confusions()
+    lines.append("top confusions: " + (", ".join(f"{t}->{p} x{n}" for t, p, n in confusions) or "none"))
+    return "\n".join(lines)

@@ -1,0 +1,149 @@
+"""detect.fuse: merge RFID reads and vision announcements per zone by confidence; disagreements become events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field
+
+from ggpgfx.graph.node import Message, Node, Port, register_node
+from ggpgfx.graph.ports import ArrowTable
+from ggpgfx.poker.messages import CARD_READS_SCHEMA, GameEvent, OperatorAction, card_reads_table
+
+CardReads = ArrowTable("CardReads", CARD_READS_SCHEMA)
+Key = tuple[str, int]  # (zone, seat)
+
+
+@register_node
+class FuseReads(Node):
+    """One trusted card stream from RFID and vision: the more confident source wins, conflicts are reported."""
+
+    type_name = "detect.fuse"
+    inputs = {
+        "rfid": Port(CardReads, required=False, doc="reads from ingest.rfid"),
+        "vision": Port(CardReads, required=False, doc="announcements from detect.cards"),
+        "actions": Port(OperatorAction, required=False, doc="operator actions: start_hand/end_hand reset the table"),
+    }
+    outputs = {
+        "reads": Port(CardReads, doc="fused reads (source 'fused'), each card once per zone per hand"),
+        "events": Port(GameEvent, doc="read_conflict events when the sources disagree"),
+    }
+
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        grace_s: float = Field(1.0, ge=0, description="how long a vision-only read waits for RFID to confirm it")
+        min_vision_confidence: float = Field(0.8, ge=0, le=1, description="vision reads below this are ignored")
+        seat_cards: int = Field(2, ge=1, le=7, description="hole cards per seat (4 for Omaha)")
+        board_cards: int = Field(5, ge=1, le=5)
+        table: str = "table-1"
+
+    def setup(self) -> None:
+        """Start with an empty table."""
+        self.hand_number = 0
+        self.events_sent = 0
+        self.stats = {"rfid": 0, "vision": 0, "agreements": 0, "recovered": 0, "conflicts": 0}
+        self._reset()
+
+    def _reset(self) -> None:
+        self.where: dict[str, Key] = {}  # card -> zone it was emitted in this hand
+        self.held: dict[Key, list[str]] = {}  # zone -> cards emitted there
+        self.confidence: dict[str, float] = {}
+        self.pending: list[tuple[int, dict[str, Any]]] = []  # (due pts, vision row)
+
+    def process(self, port: str, msg: Message) -> None:
+        """Route by port; flush vision reads whose grace has passed."""
+        self._flush(msg.pts)
+        if port == "actions":
+            action: OperatorAction = msg.payload
+            if action.kind in ("start_hand", "end_hand", "misdeal"):
+                self._flush(None)
+                self._reset()
+                if action.kind == "start_hand" and action.hand is not None:
+                    self.hand_number = action.hand.hand_number
+            return
+        table: pa.Table = msg.payload
+        rows = [r for r in table.to_pylist() if r.get("card")]
+        if port == "rfid":
+            out = [row for row in rows if self._rfid(row, msg.pts)]
+        else:
+            out = []
+            for row in rows:
+                self.stats["vision"] += 1
+                if float(row.get("confidence") or 0) < self.params.min_vision_confidence:
+                    continue
+                key = (row["zone"], int(row["seat"]))
+                if self.where.get(row["card"]) == key:
+                    self.stats["agreements"] += 1
+                elif row["card"] in self.where and key[0] not in ("muck", "burn"):
+                    self._conflict(msg.pts, "vision sees a card where RFID placed it elsewhere", row,
+                                   self.where[row["card"]])
+                else:
+                    self.pending.append((msg.pts + int(self.params.grace_s * 1e6), row))
+        self._send(out, msg.pts)
+
+    def _capacity(self, key: Key) -> int:
+        return self.params.seat_cards if key[0] == "seat" else self.params.board_cards if key[0] == "board" else 99
+
+    def _place(self, row: dict[str, Any]) -> None:
+        key = (row["zone"], int(row["seat"]))
+        old = self.where.get(row["card"])
+        if old is not None and row["card"] in self.held.get(old, []):
+            self.held[old].remove(row["card"])
+        self.where[row["card"]] = key
+        self.held.setdefault(key, []).append(row["card"])
+        self.confidence[row["card"]] = float(row.get("confidence") or 0)
+
+    def _rfid(self, row: dict[str, Any], pts: int) -> bool:
+        self.stats["rfid"] += 1
+        key = (row["zone"], int(row["seat"]))
+        for due, pending in list(self.pending):
+            if pending["card"] == row["card"]:
+                self.pending.remove((due, pending))
+                if (pending["zone"], int(pending["seat"])) == key:
+                    self.stats["agreements"] += 1
+                else:
+                    self._conflict(pts, "vision and RFID place a card in different zones", pending, key)
+        if self.where.get(row["card"]) == key:
+            self.stats["agreements"] += 1  # vision announced it first; RFID confirms
+            return False
+        self._place(row)
+        return True
+
+    def _flush(self, pts: int | None) -> None:
+        due_rows = [(d, r) for d, r in self.pending if pts is None or d <= pts]
+        if not due_rows:
+            return
+        out = []
+        for entry in due_rows:
+            self.pending.remove(entry)
+            row = entry[1]
+            key = (row["zone"], int(row["seat"]))
+            if row["card"] in self.where:
+                continue
+            if len(self.held.get(key, [])) >= self._capacity(key):
+                self._conflict(entry[0], "vision sees a card the RFID reads do not have room for", row, key)
+                continue
+            self._place(row)
+            self.stats["recovered"] += 1
+            out.append(row)
+        self._send(out, pts if pts is not None else max(d for d, _ in due_rows))
+
+    def _send(self, rows: list[dict[str, Any]], pts: int) -> None:
+        if rows:
+            self.emit("reads", card_reads_table([{**r, "pts": pts, "source": "fused"} for r in rows]), pts=pts)
+
+    def _conflict(self, pts: int, why: str, row: dict[str, Any], other: Key) -> None:
+        self.stats["conflicts"] += 1
+        self.events_sent += 1
+        seat = int(row["seat"]) if row["zone"] == "seat" else None
+        self.emit("events", GameEvent(
+            key=f"{self.params.table}/{self.hand_number}/fuse-{self.events_sent}", kind="read_conflict",
+            hand_number=self.hand_number, pts=pts, seat=seat, cards=[row["card"]],
+            data={"reason": why, "zone": row["zone"], "seat": int(row["seat"]), "source": row.get("source"),
+                  "confidence": float(row.get("confidence") or 0), "other_zone": other[0], "other_seat": other[1],
+                  "held": list(self.held.get(other, []))}), pts=pts)
+
+    def on_eos(self) -> None:
+        """Emit vision reads still waiting for RFID."""
+        self._flush(None)
