@@ -7,6 +7,7 @@ betting follows operator actions, showdown shows the cards we know; a showdown w
 
 from __future__ import annotations
 
+import copy
 import warnings
 from dataclasses import dataclass, field
 
@@ -148,7 +149,7 @@ class HandReplay:
         if actor_seat is None:
             self._flag(f"{action} by seat {seat} ignored: nobody is to act")
             return
-        if seat != actor_seat:
+        if seat != actor_seat and not self._skip_to(seat):
             self._flag(f"{action} by seat {seat} ignored: seat {actor_seat} is to act")
             return
         try:
@@ -158,6 +159,34 @@ class HandReplay:
             return
         name = next((s.name for s in self.setup.seats if s.seat == seat), f"Seat {seat}")
         self.last_action = f"{name} {self.seat_actions[seat].lower()}"
+
+    def _skip_to(self, seat: int | None) -> bool:
+        """Seats skipped by the operator check when free, else fold (as PHH readers repair them).
+
+        Only within the current betting round; otherwise nothing changes and the action is ignored.
+        """
+        if seat is None or seat not in self.order:
+            return False
+        trial = copy.deepcopy(self.state)
+        street = trial.street_index
+        skipped: list[tuple[int, str]] = []
+        while trial.actor_index is not None and self.order[trial.actor_index] != seat:
+            skipped_seat = self.order[trial.actor_index]
+            if trial.checking_or_calling_amount:
+                self._quiet(trial.fold)
+                skipped.append((skipped_seat, "Fold"))
+            else:
+                trial.check_or_call()
+                skipped.append((skipped_seat, "Check"))
+            if trial.street_index != street:
+                return False
+        if trial.actor_index is None:
+            return False
+        self.state = trial
+        for skipped_seat, what in skipped:
+            self.seat_actions[skipped_seat] = what
+            self._flag(f"seat {skipped_seat} assumed to {what.lower()} (seat {seat} acted)")
+        return True
 
     def _perform(self, action: str, amount: int | None) -> str:
         state = self.state
@@ -231,7 +260,7 @@ def replay_hand(setup: HandSetup, events: list[GameEvent]) -> HandReplay:
 
 
 def _replay(hand: HandReplay, events: list[GameEvent]) -> HandReplay:
-    state, order, book = hand.state, hand.order, hand.book
+    order, book = hand.order, hand.book
     mucks = sorted(book.mucks)
     hand.awards = [(e.seat, e.amount) for e in events if e.kind == "pot_awarded" and e.seat is not None]
     next_muck = 0
@@ -244,7 +273,7 @@ def _replay(hand: HandReplay, events: list[GameEvent]) -> HandReplay:
         elif event.kind == "stack_adjusted" and event.seat is not None and event.amount is not None:
             index = hand.index(event.seat)
             if index is not None:
-                state.stacks[index] = event.amount  # an operator correction outside the rules
+                hand.state.stacks[index] = event.amount  # an operator correction outside the rules
         elif event.kind == "showdown":
             hand.tabled.update([event.seat] if event.seat is not None else order)
         elif event.kind == "hand_ended":

@@ -149,11 +149,18 @@ def test_muck_read_is_a_fold_even_out_of_turn() -> None:
     assert state.street == "flop" and state.total_pot == 700  # Bob's big blind stays in
 
 
-def test_action_out_of_turn_is_flagged_not_fatal() -> None:
+def test_skipped_seat_is_assumed_to_fold_and_a_wrong_street_action_is_ignored() -> None:
     tracker = _started()
-    tracker.apply_action(OperatorAction(kind="call", seat=1))
+    tracker.apply_action(OperatorAction(kind="call", seat=1))  # the operator never entered seat 6's fold
     state = tracker.table_state()
-    assert state.to_act == 6 and any("seat 6 is to act" in f for f in state.flags)
+    assert state.seat(6).status == "folded" and state.to_act == 4  # type: ignore[union-attr]
+    assert "seat 6 assumed to fold (seat 1 acted)" in state.flags
+    tracker.apply_action(OperatorAction(kind="check", seat=4))
+    tracker.apply_reads(_reads(("board", -1, "2h"), ("board", -1, "9h"), ("board", -1, "Qc")))
+    tracker.apply_action(OperatorAction(kind="bet", seat=4, amount=100))  # seat 1 acts first on the flop...
+    tracker.apply_action(OperatorAction(kind="bet", seat=6, amount=100))  # ...and seat 6 is out of the hand
+    state = tracker.table_state()
+    assert state.to_act == 1 and any("ignored" in f for f in state.flags)
 
 
 def test_side_pots_with_short_stacks() -> None:

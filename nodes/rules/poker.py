@@ -1,0 +1,153 @@
+"""rules.poker: the game brain as a node — card reads and operator actions in, TableState and events out."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ggpgfx.graph.node import Message, Node, Port, Resources, register_node
+from ggpgfx.graph.ports import ArrowTable
+from ggpgfx.poker.messages import CARD_READS_SCHEMA, GameEvent, OperatorAction, TableState
+from ggpgfx.poker.table_equity import EquitySpot, SpotAnswer, solve, spot_of, with_equity
+from ggpgfx.poker.tracker import TableTracker
+
+CardReads = ArrowTable("CardReads", CARD_READS_SCHEMA)
+
+
+class EquityWorker:
+    """Solves the newest equity spot on its own thread; older pending spots are simply replaced."""
+
+    def __init__(self, trials: int, publish: Any) -> None:
+        self.trials = trials
+        self.publish = publish  # called as publish(answer) from the worker thread
+        self._wanted: EquitySpot | None = None
+        self._busy = False
+        self._cond = threading.Condition()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="ggp-equity", daemon=True)
+        self._thread.start()
+
+    def submit(self, spot: EquitySpot) -> None:
+        """Ask for this spot (dropping any spot not started yet)."""
+        with self._cond:
+            self._wanted = spot
+            self._cond.notify_all()
+
+    def drain(self, timeout_s: float) -> None:
+        """Wait until nothing is pending or running (bounded)."""
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while (self._wanted is not None or self._busy) and time.monotonic() < deadline:
+                self._cond.wait(0.05)
+
+    def stop(self) -> None:
+        """End the thread (waits for a solve in progress, bounded)."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._wanted is None and not self._stop:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                spot, self._wanted, self._busy = self._wanted, None, True
+            try:
+                assert spot is not None
+                self.publish(solve(spot, self.trials))
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+
+@register_node
+class PokerRules(Node):
+    """Track a poker table from card reads and operator actions; publish TableState and the event log."""
+
+    type_name = "rules.poker"
+    inputs = {
+        "reads": Port(CardReads, required=False, doc="card reads (RFID, vision or simulator)"),
+        "actions": Port(OperatorAction, required=False, doc="operator actions (Action Tracker or simulator)"),
+    }
+    outputs = {
+        "state": Port(TableState, doc="the table after every change; equity arrives as a later version"),
+        "events": Port(GameEvent, doc="every input as a logged game event (recording, Kafka)"),
+    }
+
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        table: str = Field("table-1", description="table name carried in TableState and event keys")
+        equity: bool = Field(True, description="compute equity and outs off the frame path")
+        trials: int = Field(20_000, ge=100, description="Monte Carlo trials when a spot is too big to enumerate")
+
+    resources = Resources(cpu=1)
+
+    def setup(self) -> None:
+        """Start an empty tracker and the equity worker."""
+        self.tracker = TableTracker(self.params.table)
+        self._lock = threading.Lock()  # one emitter at a time: the runner's emit is not thread-safe
+        self._state: TableState | None = None
+        self._answer: SpotAnswer | None = None
+        self._spot: EquitySpot | None = None
+        self.worker = EquityWorker(self.params.trials, self._on_answer) if self.params.equity else None
+
+    def process(self, port: str, msg: Message) -> None:
+        """Apply reads or an action, emit the events and the new TableState, queue equity."""
+        if port == "reads":
+            rows = msg.payload.to_pylist() if hasattr(msg.payload, "to_pylist") else list(msg.payload)
+            events = self.tracker.apply_reads(rows)
+        else:
+            events = self.tracker.apply_action(msg.payload)
+        with self._lock:
+            for event in events:
+                self.emit("events", event, pts=msg.pts)
+            self._publish(msg.pts)
+
+    def _publish(self, pts: int) -> None:
+        """Emit the newest state, with the last equity answer when it is still about this spot."""
+        state = self.tracker.table_state().model_copy(update={"pts": pts})
+        spot = spot_of(state, self.tracker.dead_cards())
+        answer = self._answer if self._answer is not None and self._answer.spot == spot else None
+        self._state = state.model_copy(update={"version": self._next_version()})
+        self.emit("state", with_equity(self._state, answer), pts=pts)
+        if spot is not None and answer is None and spot != self._spot and self.worker is not None:
+            self._spot = spot
+            self.worker.submit(spot)
+
+    def _next_version(self) -> int:
+        self._version = getattr(self, "_version", 0) + 1
+        return self._version
+
+    def _on_answer(self, answer: SpotAnswer) -> None:
+        with self._lock:
+            self._answer = answer
+            state = self._state
+            if state is None or spot_of(state, self.tracker.dead_cards()) != answer.spot:
+                return  # the table moved on; a newer spot is queued
+            self._state = state.model_copy(update={"version": self._next_version()})
+            self.emit("state", with_equity(self._state, answer), pts=state.pts)
+
+    def on_eos(self) -> None:
+        """Let the last equity answer out before the outputs close."""
+        if self.worker is not None:
+            self.worker.drain(timeout_s=10)
+
+    def teardown(self) -> None:
+        """Stop the equity worker."""
+        if getattr(self, "worker", None) is not None:
+            self.worker.stop()  # type: ignore[union-attr]
+
+    def snapshot(self) -> Any | None:
+        """The event log: replaying it restores the exact table."""
+        return self.tracker.snapshot()
+
+    def restore(self, state: Any) -> None:
+        """Rebuild the table from a snapshot's event log."""
+        self.tracker = TableTracker.restore(state, self.params.table)
