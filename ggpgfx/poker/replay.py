@@ -152,6 +152,7 @@ class HandReplay:
         if seat != actor_seat and not self._skip_to(seat):
             self._flag(f"{action} by seat {seat} ignored: seat {actor_seat} is to act")
             return
+        assert seat is not None  # the actor acts: seat is known here
         try:
             self.seat_actions[seat] = self._perform(action, event.amount)
         except ValueError as error:
