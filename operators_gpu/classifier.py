@@ -1,9 +1,12 @@
 """Card-classifier batch inference hook: ONNX Runtime on the CPU (the twin), torch on CUDA.
 
-`CardClassifier(model, device)` takes uint8 RGB crops (N, H, W, 3), scales them to float NCHW the way
-the model was trained (`scale`, `mean`, `std`), and returns class probabilities (N, classes). On a CUDA
-device the ONNX graph runs through `OnnxTorchModel` with the crops already on the GPU (from
-`resize.crop_resize_gpu`), so crops never leave device memory; on the CPU it runs in ONNX Runtime.
+`CardClassifier(model, device)` takes uint8 crops, (N, H, W) luma or (N, H, W, 3) RGB as the model's
+input channels say, normalises them the way the model was trained and returns class probabilities
+(N, classes). Models from `ggp cards train` (metadata producer "ggpgfx cards train") take 48x32 luma
+patches each scaled to zero mean and unit spread (`ggpgfx.cards.locate.normalise`); other models use a
+fixed `scale`, `mean`, `std`. On a CUDA device the ONNX graph runs through `OnnxTorchModel` with the
+crops already on the GPU (`resize.crop_resize_gpu`), so they never leave device memory; on the CPU it
+runs in ONNX Runtime.
 """
 
 from __future__ import annotations
@@ -42,8 +45,10 @@ class CardClassifier:
     """Batch classifier over card crops; `backend` is "onnxruntime", "torch" or "auto" (torch on CUDA)."""
 
     def __init__(self, model: str | Path | None = None, device: str = "auto", backend: str = "auto",
-                 scale: float = 1 / 255, mean: Sequence[float] = (0.0, 0.0, 0.0),
-                 std: Sequence[float] = (1.0, 1.0, 1.0), softmax: bool = True) -> None:
+                 normalise: str = "auto", scale: float = 1 / 255, mean: Sequence[float] = (0.0,),
+                 std: Sequence[float] = (1.0,), softmax: bool = True) -> None:
+        import onnx
+
         path = Path(model) if model is not None else default_model()
         if path is None or not path.is_file():
             raise ConfigError(f"card model {str(path) if path else '(none shipped)'} not found; "
@@ -55,28 +60,61 @@ class CardClassifier:
         if backend not in ("torch", "onnxruntime"):
             raise ConfigError(f"unknown classifier backend {backend!r}: use 'auto', 'torch' or 'onnxruntime'")
         self.backend = backend
+        proto = onnx.load(str(path))
+        meta = {p.key: p.value for p in proto.metadata_props}
+        self.classes: list[str] = meta["classes"].split(",") if "classes" in meta else []
+        weights = {t.name for t in proto.graph.initializer}
+        first = next(i for i in proto.graph.input if i.name not in weights)
+        self.channels = int(first.type.tensor_type.shape.dim[1].dim_value or 3)
+        if normalise == "auto":
+            normalise = "per_patch" if meta.get("producer") == "ggpgfx cards train" else "fixed"
+        if normalise not in ("per_patch", "fixed"):
+            raise ConfigError(f"unknown normalisation {normalise!r}: use 'auto', 'per_patch' or 'fixed'")
+        self.normalise = normalise
         self.scale = float(scale)
         self.mean = np.asarray(mean, dtype=np.float32).reshape(1, -1, 1, 1)
         self.std = np.asarray(std, dtype=np.float32).reshape(1, -1, 1, 1)
         self.softmax = softmax
         self._session: Any = None
         self._model: Any = None
-        self._torch_norm: tuple[Any, Any] | None = None
         if backend == "onnxruntime":
             import onnxruntime
 
             options = onnxruntime.SessionOptions()
             options.log_severity_level = 3
-            self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            self._session = onnxruntime.InferenceSession(proto.SerializeToString(), options,
+                                                         providers=["CPUExecutionProvider"])
             self._input = self._session.get_inputs()[0].name
         else:
             from ggpgfx.operators_gpu.onnx_torch import OnnxTorchModel
 
-            self._model = OnnxTorchModel(path, self.device)
+            self._model = OnnxTorchModel(proto, self.device)
+
+    def _nchw(self, crops: Any) -> Any:
+        """(N, C, H, W) view of luma (N, H, W) or RGB (N, H, W, C) crops."""
+        batch = crops[:, None] if crops.ndim == 3 else crops.permute(0, 3, 1, 2) if hasattr(
+            crops, "permute") else crops.transpose(0, 3, 1, 2)
+        if batch.shape[1] != self.channels:
+            raise ConfigError(f"model takes {self.channels}-channel crops, got {batch.shape[1]}")
+        return batch
 
     def _prepare_np(self, crops: np.ndarray) -> np.ndarray:
-        batch = crops.astype(np.float32).transpose(0, 3, 1, 2) * self.scale
-        return np.ascontiguousarray((batch - self.mean) / self.std)
+        x = self._nchw(crops).astype(np.float32)
+        if self.normalise == "per_patch":  # as ggpgfx.cards.locate.normalise: lighting invariance
+            mean = x.mean(axis=(1, 2, 3), keepdims=True)
+            return np.ascontiguousarray((x - mean) / (x.std(axis=(1, 2, 3), keepdims=True) + 8.0))
+        return np.ascontiguousarray((x * self.scale - self.mean) / self.std)
+
+    def _prepare_torch(self, crops: Any) -> Any:
+        import torch
+
+        x = self._nchw(crops).to(torch.float32)
+        if self.normalise == "per_patch":
+            mean = x.mean(dim=(1, 2, 3), keepdim=True)
+            return ((x - mean) / (x.std(dim=(1, 2, 3), keepdim=True, correction=0) + 8.0)).contiguous()
+        mean = torch.as_tensor(self.mean, device=x.device)
+        std = torch.as_tensor(self.std, device=x.device)
+        return ((x * self.scale - mean) / std).contiguous()
 
     def __call__(self, crops: Any) -> Any:
         """Probabilities (N, classes): numpy for numpy crops or the CPU backend, else a device tensor."""
@@ -86,14 +124,8 @@ class CardClassifier:
         import torch
 
         on_host = isinstance(crops, np.ndarray)
-        batch = torch.as_tensor(crops).to(self.device)
-        if self._torch_norm is None:
-            self._torch_norm = (torch.as_tensor(self.mean, device=self.device),
-                                torch.as_tensor(self.std, device=self.device))
-        mean, std = self._torch_norm
         with torch.no_grad():
-            x = (batch.permute(0, 3, 1, 2).to(torch.float32) * self.scale - mean) / std
-            logits = self._model(x.contiguous())[0]
+            logits = self._model(self._prepare_torch(torch.as_tensor(crops).to(self.device)))[0]
             out = torch.softmax(logits, 1) if self.softmax else logits
         return out.cpu().numpy() if on_host else out
 

@@ -114,10 +114,17 @@ def crop_frame(frame: VideoFrame, x: int, y: int, width: int, height: int) -> Vi
     return VideoFrame(planes, frame.format, width, height, frame.pts, frame.device, dict(frame.meta))
 
 
-def _box_weights(boxes: np.ndarray, size: int, src_h: int, src_w: int) -> list[np.ndarray]:
-    """Per box (N, size) sampling indices and weights along y then x."""
-    ys = [axis_weights(src_h, size, float(b[1]), float(b[3] - b[1])) for b in boxes]
-    xs = [axis_weights(src_w, size, float(b[0]), float(b[2] - b[0])) for b in boxes]
+def _size(size: int | tuple[int, int]) -> tuple[int, int]:
+    height, width = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+    if height < 1 or width < 1:
+        raise ConfigError(f"crop size must be positive, got {size}")
+    return height, width
+
+
+def _box_weights(boxes: np.ndarray, size: tuple[int, int], src_h: int, src_w: int) -> list[np.ndarray]:
+    """Per box (N, height) and (N, width) sampling indices and weights along y then x."""
+    ys = [axis_weights(src_h, size[0], float(b[1]), float(b[3] - b[1])) for b in boxes]
+    xs = [axis_weights(src_w, size[1], float(b[0]), float(b[2] - b[0])) for b in boxes]
     return [np.stack([w[i] for w in ys]) for i in range(3)] + [np.stack([w[i] for w in xs]) for i in range(3)]
 
 
@@ -128,25 +135,27 @@ def _check_boxes(boxes: Any) -> np.ndarray:
     return array
 
 
-def crop_resize_cpu(image: np.ndarray, boxes: Any, size: int) -> np.ndarray:
-    """(N, size, size, C) uint8 crops of an (h, w, C) image, one per (x0, y0, x1, y1) box (numpy twin)."""
+def crop_resize_cpu(image: np.ndarray, boxes: Any, size: int | tuple[int, int]) -> np.ndarray:
+    """(N, height, width[, C]) uint8 crops of an (h, w[, C]) image, one per (x0, y0, x1, y1) box (numpy twin)."""
     array = _check_boxes(boxes)
-    y0, y1, wy, x0, x1, wx = _box_weights(array, size, image.shape[0], image.shape[1])
-    out = np.empty((len(array), size, size, image.shape[2]), dtype=np.uint8)
+    shape = _size(size)
+    y0, y1, wy, x0, x1, wx = _box_weights(array, shape, image.shape[0], image.shape[1])
+    out = np.empty((len(array), *shape, *image.shape[2:]), dtype=np.uint8)
     for n in range(len(array)):
         out[n] = _bilinear_np(image, y0[n], y1[n], wy[n], x0[n], x1[n], wx[n])
     return out
 
 
-def crop_resize_gpu(image: Any, boxes: Any, size: int) -> Any:
-    """(N, size, size, C) uint8 crops of an (h, w, C) tensor, all boxes in one batch of gathers."""
+def crop_resize_gpu(image: Any, boxes: Any, size: int | tuple[int, int]) -> Any:
+    """(N, height, width[, C]) uint8 crops of an (h, w[, C]) tensor (a Y plane too), in one batch of gathers."""
     import torch
 
     array = _check_boxes(boxes)
     device = image.device
     y0, y1, wy, x0, x1, wx = (torch.as_tensor(a, device=device)
-                              for a in _box_weights(array, size, image.shape[0], image.shape[1]))
-    img = image.to(torch.int32)
+                              for a in _box_weights(array, _size(size), image.shape[0], image.shape[1]))
+    plane = image.dim() == 2
+    img = (image[..., None] if plane else image).to(torch.int32)
     wx_ = wx[:, None, :, None]
     wy_ = wy[:, :, None, None]
 
@@ -154,4 +163,5 @@ def crop_resize_gpu(image: Any, boxes: Any, size: int) -> Any:
         return img[ys[:, :, None], x0[:, None, :]] * (ONE - wx_) + img[ys[:, :, None], x1[:, None, :]] * wx_
 
     mixed = row(y0) * (ONE - wy_) + row(y1) * wy_ + (1 << (2 * WEIGHT_BITS - 1))
-    return (mixed >> (2 * WEIGHT_BITS)).to(torch.uint8)
+    out = (mixed >> (2 * WEIGHT_BITS)).to(torch.uint8)
+    return out[..., 0] if plane else out

@@ -89,13 +89,16 @@ def test_unsupported_operator_is_named(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(default_model() is None, reason="no card model shipped under ggpgfx/cards/models yet")
 def test_shipped_card_model(device: str) -> None:
-    import onnxruntime
+    """The cards engineer's model on luma patches: same probabilities as their own ONNX Runtime classifier."""
+    from ggpgfx.cards.infer import CardClassifier as ShippedClassifier
 
     path = default_model()
     assert path is not None
-    shape = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"]).get_inputs()[0].shape
-    height, width = (int(shape[2]), int(shape[3])) if all(isinstance(s, int) for s in shape[2:]) else (64, 48)
-    crops = np.random.default_rng(1).integers(0, 256, (8, height, width, 3), dtype=np.uint8)
-    expected = CardClassifier(path, device="cpu", backend="onnxruntime")(crops)
-    got = CardClassifier(path, device=device, backend="torch")(crops)
-    assert np.allclose(got, expected, atol=1e-4)
+    gpu = CardClassifier(path, device=device, backend="torch")
+    assert gpu.normalise == "per_patch" and gpu.channels == 1 and "none" in gpu.classes
+    patches = np.random.default_rng(1).integers(0, 256, (16, 48, 32), dtype=np.uint8)
+    expected = ShippedClassifier(path).probabilities(patches)
+    assert np.allclose(gpu(patches), expected, atol=1e-4)
+    assert np.allclose(CardClassifier(path, backend="onnxruntime")(patches), expected, atol=1e-5)
+    with pytest.raises(ConfigError, match="1-channel"):
+        gpu(np.zeros((2, 48, 32, 3), np.uint8))

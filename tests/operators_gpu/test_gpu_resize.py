@@ -96,5 +96,14 @@ def test_detector_crops(image: np.ndarray, device: str) -> None:
         assert np.abs(crop - _float_bilinear(image, box, 16)).max() <= 1.0
     on_device = resize.crop_resize_gpu(torch.as_tensor(image).to(device), boxes, 16)
     assert np.array_equal(on_device.cpu().numpy(), crops)
+    wide = resize.crop_resize_gpu(torch.as_tensor(image).to(device), boxes, (12, 20))
+    assert np.array_equal(wide.cpu().numpy(), resize.crop_resize_cpu(image, boxes, (12, 20)))
+    assert wide.shape == (4, 12, 20, 3)
+    luma = np.ascontiguousarray(image[..., 0])
+    patches = resize.crop_resize_cpu(luma, boxes, (48, 32))
+    assert patches.shape == (4, 48, 32)
+    assert np.array_equal(patches, resize.crop_resize_cpu(image, boxes, (48, 32))[..., 0])
+    assert np.array_equal(resize.crop_resize_gpu(torch.as_tensor(luma).to(device), boxes, (48, 32)).cpu().numpy(),
+                          patches)
     with pytest.raises(ConfigError, match="x1 > x0"):
         resize.crop_resize_cpu(image, [(5, 5, 5, 9)], 8)
