@@ -47,14 +47,28 @@ def ellipse_mask(width: int, height: int) -> Image.Image:
     return big.reduce(SUPERSAMPLE)
 
 
+_TINTS: dict[tuple[int, RGBA], tuple[Image.Image, Image.Image]] = {}
+
+
+def tinted(mask: Image.Image, color: RGBA) -> Image.Image:
+    """A solid colour with the mask as alpha; cached per (mask, colour) since skins reuse a few shapes."""
+    key = (id(mask), color)
+    hit = _TINTS.get(key)
+    if hit is not None and hit[0] is mask:
+        return hit[1]
+    solid = Image.new("RGBA", mask.size, color)
+    solid.putalpha(mask if color[3] == 255 else mask.point(lambda v: v * color[3] // 255))
+    if len(_TINTS) > 2048:
+        _TINTS.clear()
+    _TINTS[key] = (mask, solid)  # the mask is kept alive so its id cannot be reused
+    return solid
+
+
 def fill_mask(image: Image.Image, mask: Image.Image, color: RGBA, xy: tuple[int, int]) -> None:
     """Composite a solid colour through a coverage mask onto `image` at xy (source-over)."""
     if color[3] == 0:
         return
-    solid = Image.new("RGBA", mask.size, color)
-    alpha = mask if color[3] == 255 else mask.point(lambda v: v * color[3] // 255)
-    solid.putalpha(alpha)
-    image.alpha_composite(solid, dest=(int(xy[0]), int(xy[1])))
+    image.alpha_composite(tinted(mask, color), dest=(int(xy[0]), int(xy[1])))
 
 
 def panel(image: Image.Image, box: tuple[int, int, int, int], fill: RGBA, radius: int,
@@ -85,7 +99,20 @@ def text(image: Image.Image, xy: tuple[float, float], value: str, face: ImageFon
         while value and face.getlength(value + "\u2026") > max_width:
             value = value[:-1]
         value = value.rstrip() + "\u2026"
-    ImageDraw.Draw(image).text((int(round(xy[0])), int(round(xy[1]))), value, font=face, fill=fill, anchor=anchor)
+    if not value or fill[3] == 0:
+        return
+    mask, (dx, dy) = text_mask(face, value, anchor)
+    fill_mask(image, mask, fill, (int(round(xy[0])) + dx, int(round(xy[1])) + dy))
+
+
+@functools.lru_cache(maxsize=4096)
+def text_mask(face: ImageFont.FreeTypeFont, value: str, anchor: str) -> tuple[Image.Image, tuple[int, int]]:
+    """Anti-aliased coverage of a string and its offset from the anchor point (cached: names and amounts
+    repeat on every redraw, and FreeType rendering is most of a redraw's cost)."""
+    left, top, right, bottom = face.getbbox(value, anchor=anchor)
+    mask = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+    ImageDraw.Draw(mask).text((-left, -top), value, font=face, fill=255, anchor=anchor)
+    return mask, (left, top)
 
 
 def pill(image: Image.Image, box: tuple[int, int, int, int], label: str, fill: RGBA, ink: RGBA,

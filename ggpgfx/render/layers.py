@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -84,7 +85,55 @@ def yuv_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.stack([r, g, b], axis=-1)
 
 
-def layer_from_rgba(image: Image.Image | np.ndarray, x: int = 0, y: int = 0) -> Layer:
+_converter: list[Callable[..., None] | None] = []
+
+
+def _build_converter() -> Callable[..., None] | None:
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - numba is in the poker extra
+        return None
+    yk, ck = 219.0 / 255.0, 224.0 / 255.0
+    ub, vr = ck / (2 * (1 - KB)), ck / (2 * (1 - KR))
+
+    @numba.njit("void(uint8[:, :, ::1], uint16[:, ::1], uint8[:, ::1], uint16[:, ::1], uint16[:, ::1], uint8[:, ::1])",
+                cache=True, nogil=True)
+    def convert(pixels, y_pm, y_inv, u_pm, v_pm, c_inv):  # type: ignore[no-untyped-def]  # pragma: no cover
+        height, width = y_pm.shape
+        for i in range(0, height, 2):
+            for j in range(0, width, 2):
+                su = 0.0
+                sv = 0.0
+                sa = 0.0
+                for di in range(2):
+                    for dj in range(2):
+                        a = pixels[i + di, j + dj, 3]
+                        y_inv[i + di, j + dj] = 255 - a
+                        if a == 0:
+                            y_pm[i + di, j + dj] = 0
+                            continue
+                        r = np.float64(pixels[i + di, j + dj, 0])
+                        g = np.float64(pixels[i + di, j + dj, 1])
+                        b = np.float64(pixels[i + di, j + dj, 2])
+                        luma = KR * r + KG * g + KB * b
+                        y_pm[i + di, j + dj] = np.uint16((16.0 + luma * yk) * a + 0.5)
+                        su += (128.0 + (b - luma) * ub) * a
+                        sv += (128.0 + (r - luma) * vr) * a
+                        sa += a
+                u_pm[i // 2, j // 2] = np.uint16(su * 0.25 + 0.5)
+                v_pm[i // 2, j // 2] = np.uint16(sv * 0.25 + 0.5)
+                c_inv[i // 2, j // 2] = np.uint8(255.5 - sa * 0.25)
+
+    return convert  # type: ignore[no-any-return]
+
+
+def warm_up() -> None:
+    """Compile (or load from Numba's cache) the converter now."""
+    if not _converter:
+        _converter.append(_build_converter())
+
+
+def layer_from_rgba(image: Image.Image | np.ndarray, x: int = 0, y: int = 0, use_numba: bool = True) -> Layer:
     """Convert a straight-alpha RGBA image to a Layer (padded to even size) at (x, y)."""
     pixels = np.asarray(image.convert("RGBA") if isinstance(image, Image.Image) else image, dtype=np.uint8)
     h, w = pixels.shape[:2]
@@ -93,17 +142,26 @@ def layer_from_rgba(image: Image.Image | np.ndarray, x: int = 0, y: int = 0) -> 
         padded = np.zeros((ph, pw, 4), np.uint8)
         padded[:h, :w] = pixels
         pixels = padded
+    warm_up()
+    if use_numba and _converter[0] is not None:
+        # one pass per pixel, skipping transparent ones: ~5x the numpy version on overlay elements
+        planes = (np.empty((ph, pw), np.uint16), np.empty((ph, pw), np.uint8), np.empty((ph // 2, pw // 2), np.uint16),
+                  np.empty((ph // 2, pw // 2), np.uint16), np.empty((ph // 2, pw // 2), np.uint8))
+        source = pixels if pixels.flags.writeable and pixels.flags.c_contiguous else np.array(pixels, order="C")
+        _converter[0](source, *planes)
+        return Layer(int(x) & ~1, int(y) & ~1, *planes)
+    # float32 and 2x2 sums by slicing: ~4x faster than float64 and reshape().mean() on big layers
     data = pixels.astype(np.float32)
     alpha = data[..., 3]
     yy, uu, vv = rgb_to_yuv(data[..., :3])
-    y_pm = np.round(yy * alpha).astype(np.uint16)
-    y_inv = (255 - pixels[..., 3]).astype(np.uint8)
+    y_pm = (yy * alpha + 0.5).astype(np.uint16)
+    y_inv = 255 - pixels[..., 3]
 
     def pool(values: np.ndarray) -> np.ndarray:
-        return values.reshape(ph // 2, 2, pw // 2, 2).mean(axis=(1, 3))
+        return (values[0::2, 0::2] + values[1::2, 0::2] + values[0::2, 1::2] + values[1::2, 1::2]) * 0.25
 
     c_alpha = pool(alpha)
-    u_pm = np.round(pool(uu * alpha)).astype(np.uint16)
-    v_pm = np.round(pool(vv * alpha)).astype(np.uint16)
-    c_inv = (255 - np.round(c_alpha)).astype(np.uint8)
+    u_pm = (pool(uu * alpha) + 0.5).astype(np.uint16)
+    v_pm = (pool(vv * alpha) + 0.5).astype(np.uint16)
+    c_inv = (255.5 - c_alpha).astype(np.uint8)
     return Layer(int(x) & ~1, int(y) & ~1, y_pm, y_inv, u_pm, v_pm, c_inv)
