@@ -107,6 +107,13 @@ def random_hand(rng: random.Random, players: int = 6, hand_number: int = 1, smal
     stacks = [rng.randrange(stack // 2, stack * 2, big_blind) for _ in range(players)]
     state = NoLimitTexasHoldem.create_state(automations, True, 0, (small_blind, big_blind), big_blind, stacks,
                                             players)
+    with warnings.catch_warnings():  # pokerkit warns when dealt cards differ from its own shuffled deck
+        warnings.simplefilter("ignore")
+        return _play(rng, state, players, hand_number, stacks, small_blind, big_blind)
+
+
+def _play(rng: random.Random, state: Any, players: int, hand_number: int, stacks: list[int], small_blind: int,
+          big_blind: int) -> RawHand:
     deck = list(FULL_DECK)
     rng.shuffle(deck)
     actions: list[str] = []

@@ -84,7 +84,7 @@ class TableLayout:
 
     def zones(self) -> list[Zone]:
         """Zone polygons of the overhead camera (calibration the detector uses)."""
-        m = self.gap
+        m = self.gap // 2
         result = []
         for seat in range(1, 11):
             x, y = self.seat_cards_origin(seat)

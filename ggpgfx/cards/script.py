@@ -94,6 +94,25 @@ def _fill_unknown(raw: RawHand, rng: random.Random) -> list[str]:
     return result
 
 
+def _operations(raw: RawHand, actions: list[str]) -> list[Any]:
+    """pokerkit's operations for the hand (integer chips, unknown cards already filled)."""
+    import warnings
+
+    from pokerkit import HandHistory
+
+    history = HandHistory(variant="NT", ante_trimming_status=True, antes=raw.antes, blinds_or_straddles=raw.blinds,
+                          min_bet=max(raw.blinds + [1]), starting_stacks=raw.starting_stacks, actions=actions)
+    state = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            for state in history:  # noqa: B007 - the last state holds every operation
+                pass
+        except ValueError as exc:
+            raise ConfigError(f"hand {raw.hand_number}: pokerkit cannot replay it: {exc}") from None
+    return list(state.operations) if state is not None else []
+
+
 def hand_setup(raw: RawHand) -> HandSetup:
     """The HandSetup an operator would enter for this hand."""
     count = len(raw.seats)
@@ -152,48 +171,43 @@ def build_script(raw: RawHand, rng: random.Random | None = None, timing: Timing 
                 steps.append(Step(t, [], [{"zone": "seat", "seat": seat, "card": card}], view.copy()))
                 t += timing.deal
     t += timing.action
-    for action in actions:
-        parts = action.split()
-        if parts[0] == "d":
-            if parts[1] == "db":
-                for sv in view.seats.values():
-                    view.pot += sv.bet
-                    sv.bet = 0
-                    sv.last_action = "" if sv.folded else sv.last_action
-                for card in split_cards(parts[2]):
-                    view.board.append(card)
-                    steps.append(Step(t, [], [{"zone": "board", "seat": -1, "card": card}], view.copy()))
-                    t += timing.board
-                t += timing.action
+    # Walk pokerkit's replay rather than the raw strings: it repairs sloppy files (a player who never
+    # acted is folded), exactly as the poker core's own PHH adapter does.
+    for operation in _operations(raw, actions):
+        name = type(operation).__name__
+        if name == "BoardDealing":
+            for sv in view.seats.values():
+                view.pot += sv.bet
+                sv.bet = 0
+            for card in (repr(c) for c in operation.cards):
+                view.board.append(card)
+                steps.append(Step(t, [], [{"zone": "board", "seat": -1, "card": card}], view.copy()))
+                t += timing.board
+            t += timing.action
             continue
-        if parts[0] not in seat_of:
-            raise ConfigError(f"hand {raw.hand_number}: unknown player in action {action!r}")
-        seat = seat_of[parts[0]]
+        if name not in ("Folding", "CheckingOrCalling", "CompletionBettingOrRaisingTo"):
+            continue
+        seat = raw.seats[operation.player_index]
         sv = view.seats[seat]
         top = max(s.bet for s in view.seats.values())
-        kind: str
         amount: int | None = None
         reads: list[dict[str, Any]] = []
-        if parts[1] == "f":
+        if name == "Folding":
             kind = "fold"
             sv.folded = True
             if muck_reads:
                 reads = [{"zone": "muck", "seat": -1, "card": c} for c in sv.hole_cards]
-        elif parts[1] == "cc":
-            owed = min(top - sv.bet, sv.stack)
-            kind = "call" if owed > 0 else "check"
-            sv.bet += owed
-            sv.stack -= owed
-        elif parts[1] == "cbr":
-            amount = int(parts[2])
+        elif name == "CheckingOrCalling":
+            paid = int(operation.amount)
+            kind = "call" if paid > 0 else "check"
+            sv.bet += paid
+            sv.stack -= paid
+        else:
+            amount = int(operation.amount)
             kind = "bet" if top == 0 else "raise"
             pay = min(amount - sv.bet, sv.stack)
             sv.bet += pay
             sv.stack -= pay
-        elif parts[1] == "sm":
-            continue  # hole cards are already on the table and read
-        else:
-            continue  # other PHH operations (stand pat, etc.) do not occur in hold'em
         sv.last_action = _label(kind, amount if kind in ("bet", "raise") else (sv.bet if kind == "call" else None))
         steps.append(Step(t, [OperatorAction(kind=kind, seat=seat, amount=amount)], reads,  # type: ignore[arg-type]
                           view.copy()))
