@@ -1,0 +1,64 @@
+"""`ggp serve` (the platform API on Ray Serve) and `ggp db upgrade` (apply migrations)."""
+
+from __future__ import annotations
+
+import typer
+
+db_app = typer.Typer(help="Platform database.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `serve` and `db` to the main `ggp` app."""
+    app.command("serve")(serve)
+    app.add_typer(db_app, name="db")
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface the HTTP API listens on."),
+    port: int = typer.Option(8000, help="HTTP port."),
+    plain: bool = typer.Option(False, "--plain", help="Run under plain uvicorn (one process) instead of Ray Serve."),
+    config: str | None = typer.Option(None, help="Serve deployment options (JSON/YAML), or GGP_SERVE_CONFIG."),
+) -> None:
+    """Run the platform API (accounts, projects, streams, billing, graphics, GraphQL) on Ray Serve."""
+    from ggpgfx.services.config import load_settings
+
+    settings = load_settings()
+    if plain:
+        import uvicorn
+
+        from ggpgfx.services.app import create_local_app
+
+        uvicorn.run(create_local_app(settings), host=host, port=port, log_level="info")
+        return
+    from ggpgfx.services.serve_app import ServeConfig, deploy
+
+    typer.echo(f"ggp serve: API on http://{host}:{port}/api/v1 (docs at /docs), database {_safe_url(settings.database_url)}")
+    deploy(settings, host=host, port=port, config=ServeConfig.load(config), blocking=True)
+
+
+@db_app.command("upgrade")
+def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Apply database migrations (SQLite under GGP_HOME, or GGP_DATABASE_URL)."""
+    from ggpgfx.services import db
+    from ggpgfx.services.config import load_settings
+
+    settings = load_settings()
+    db.upgrade(settings.database_url, revision)
+    typer.echo(f"database {_safe_url(settings.database_url)} at revision {db.current_revision(settings.database_url)}")
+
+
+@db_app.command("current")
+def current() -> None:
+    """Print the database's migration revision."""
+    from ggpgfx.services import db
+    from ggpgfx.services.config import load_settings
+
+    url = load_settings().database_url
+    typer.echo(db.current_revision(url) or "empty (run `ggp db upgrade`)")
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,124 @@
+"""Ray Serve composition: `gateway` (the FastAPI ingress) calls `accounts`, `projects`, `billing`, `streams`."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ggpgfx.errors import ConfigError
+from ggpgfx.services.config import Settings
+
+DEPLOYMENTS = ("gateway", "accounts", "projects", "billing", "streams")
+APP_NAME = "ggpgfx"
+
+
+@dataclass
+class ServeConfig:
+    """Per-deployment Serve options (num_replicas or autoscaling_config, max_ongoing_requests, ...)."""
+
+    # The services wait on the database and the network, not on CPU: they reserve no Ray CPUs so
+    # graph runs on the same cluster get them all.
+    deployments: dict[str, dict[str, Any]] = field(default_factory=lambda: {
+        "gateway": {"num_replicas": 1, "max_ongoing_requests": 256, "ray_actor_options": {"num_cpus": 0}},
+        "accounts": {"num_replicas": 1, "max_ongoing_requests": 256, "ray_actor_options": {"num_cpus": 0}},
+        "projects": {"num_replicas": 1, "max_ongoing_requests": 256, "ray_actor_options": {"num_cpus": 0}},
+        "billing": {"num_replicas": 1, "max_ongoing_requests": 64, "ray_actor_options": {"num_cpus": 0}},
+        # runs live in the replica that started them, so streams stays a single replica
+        "streams": {"num_replicas": 1, "max_ongoing_requests": 64, "ray_actor_options": {"num_cpus": 0}},
+    })
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None) -> ServeConfig:
+        """Defaults, overlaid with a JSON/YAML file (`GGP_SERVE_CONFIG` or `path`) shaped {deployment: {option: value}}."""
+        config = cls()
+        source = path or os.environ.get("GGP_SERVE_CONFIG")
+        if not source:
+            return config
+        text = Path(source).read_text()
+        try:
+            import yaml
+
+            data = yaml.safe_load(text) if str(source).endswith((".yaml", ".yml")) else json.loads(text)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: not valid JSON/YAML: {exc}") from exc
+        for name, options in (data or {}).items():
+            if name not in DEPLOYMENTS or not isinstance(options, dict):
+                raise ConfigError(f"{source}: unknown deployment '{name}'; expected one of {', '.join(DEPLOYMENTS)}")
+            if name == "streams" and options.get("num_replicas", 1) != 1:
+                raise ConfigError(f"{source}: 'streams' must run exactly one replica (it owns the running graphs)")
+            merged = {k: v for k, v in config.deployments[name].items()
+                      if not ("autoscaling_config" in options and k == "num_replicas")}
+            merged.update(options)
+            config.deployments[name] = merged
+        return config
+
+
+class ServiceHost:
+    """A Serve replica hosting plain service objects; one generic `call` keeps the surface small."""
+
+    def __init__(self, settings: Settings, names: tuple[str, ...]) -> None:
+        from ggpgfx.services.backend import build_services
+
+        self.services = build_services(settings, names, migrate=False)
+
+    async def call(self, service: str, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        """Run one service method in a worker thread; errors come back as values (see backend.invoke)."""
+        import asyncio
+
+        from ggpgfx.services.backend import invoke
+
+        return await asyncio.to_thread(invoke, self.services, service, method, args, kwargs)
+
+    def check_health(self) -> None:
+        """Serve health check: the database answers."""
+        from sqlalchemy import text
+
+        with self.services["context"].engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+
+class Gateway:
+    """The ingress replica: builds the same FastAPI app as plain uvicorn, over deployment handles."""
+
+    def __init__(self, settings: Settings, accounts: Any, projects: Any, billing: Any, streams: Any) -> None:
+        self.settings = settings
+        self.handles = {"accounts": accounts, "projects": projects, "billing": billing, "streams": streams}
+
+    def __serve_build_asgi_app__(self) -> Any:
+        """Called by Serve after __init__: the ASGI app this replica serves."""
+        from ggpgfx.services.app import create_app
+        from ggpgfx.services.backend import ServeBackend
+
+        return create_app(ServeBackend(self.handles), self.settings)
+
+
+def build_application(settings: Settings, config: ServeConfig | None = None) -> Any:
+    """The bound Serve application (gateway over the four service deployments)."""
+    from ray import serve
+
+    options = (config or ServeConfig.load()).deployments
+    bound = {
+        name: serve.deployment(ServiceHost, name=name, **options[name]).bind(settings, (name,))
+        for name in ("accounts", "projects", "billing", "streams")
+    }
+    ingress = serve.deployment(serve.ingress()(Gateway), name="gateway", **options["gateway"])
+    return ingress.bind(settings, bound["accounts"], bound["projects"], bound["billing"], bound["streams"])
+
+
+def deploy(settings: Settings, host: str = "127.0.0.1", port: int = 8000, config: ServeConfig | None = None,
+           blocking: bool = False) -> Any:
+    """Migrate the database, start Ray (if needed) and Serve on host:port, and deploy the app."""
+    import ray
+    from ray import serve
+
+    from ggpgfx.services import db
+
+    db.upgrade(settings.database_url)
+    if not ray.is_initialized():
+        # a local throwaway cluster unless RAY_ADDRESS points at one; ray.init picks free ports (never 6379)
+        ray.init(include_dashboard=False, ignore_reinit_error=True)
+    serve.start(http_options={"host": host, "port": port})
+    return serve.run(build_application(settings, config), name=APP_NAME, route_prefix="/", blocking=blocking)

@@ -1,0 +1,87 @@
+"""The same API through real Ray Serve: gateway → deployment handles → services, on a throwaway cluster."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from svc_helpers import GRAPH_YAML, PASSWORD
+
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def serve_url(settings: Any, database_url: str) -> Iterator[str]:
+    """Serve on 127.0.0.1:<free port> over the session database (SQLite only: one cluster per session)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the Serve path runs once, on SQLite")
+    ray = pytest.importorskip("ray")
+    from ray import serve
+
+    from ggpgfx.services.serve_app import deploy
+
+    started_ray = not ray.is_initialized()
+    if started_ray:
+        ray.init(include_dashboard=False, num_cpus=4, log_to_driver=False)
+    port = free_port()
+    deploy(settings, host="127.0.0.1", port=port)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    try:
+        yield url
+    finally:
+        serve.shutdown()
+        if started_ray:
+            ray.shutdown()
+
+
+def test_flow_through_serve(serve_url: str) -> None:
+    """Sign-up, login, projects, tenancy, a stream run and GraphQL all answer through the Serve proxy."""
+    with httpx.Client(base_url=serve_url, timeout=30) as http:
+        tokens = {}
+        for name in ("serve-a", "serve-b"):
+            email = f"{name}-{time.time_ns()}@x.test"
+            assert http.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD,
+                                                           "organization_name": name}).status_code == 201
+            tokens[name] = http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()
+        a = {"Authorization": f"Bearer {tokens['serve-a']['access_token']}"}
+        b = {"Authorization": f"Bearer {tokens['serve-b']['access_token']}"}
+        project = http.post("/api/v1/projects", json={"name": "via serve"}, headers=a).json()["id"]
+        assert [p["id"] for p in http.get("/api/v1/projects", headers=a).json()] == [project]
+        assert http.get(f"/api/v1/projects/{project}", headers=b).status_code == 404
+        assert http.get("/api/v1/projects").status_code == 401
+        invalid = http.post(f"/api/v1/projects/{project}/versions", json={"yaml": "nodes: {x: {type: no.such}}"}, headers=a)
+        assert invalid.status_code == 422 and invalid.json()["detail"][0]["loc"][2] == 1
+        assert http.post(f"/api/v1/projects/{project}/versions", json={"yaml": GRAPH_YAML}, headers=a).status_code == 201
+        stream = http.post("/api/v1/streams/start", json={"project_id": project}, headers=a)
+        assert stream.status_code == 201, stream.text
+        time.sleep(0.5)
+        status = http.get(f"/api/v1/streams/{stream.json()['id']}", headers=a).json()
+        assert status["status"] == "running" and status["stats"]
+        stopped = http.post("/api/v1/streams/stop", json={"stream_id": stream.json()["id"]}, headers=a).json()
+        assert stopped["status"] == "stopped"
+        refreshed = http.post("/api/v1/auth/refresh", json={"refresh_token": tokens["serve-a"]["refresh_token"]})
+        assert refreshed.status_code == 200
+        reuse = http.post("/api/v1/auth/refresh", json={"refresh_token": tokens["serve-a"]["refresh_token"]})
+        assert reuse.status_code == 401
+        graphql = http.post("/graphql", json={"query": "{ projects { name } }"}, headers=b).json()
+        assert graphql["data"]["projects"] == []
+        assert "openapi" in http.get("/openapi.json").json()
+        assert http.get("/docs").status_code == 200
