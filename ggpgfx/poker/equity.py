@@ -212,3 +212,15 @@ def equity(hands: Sequence[str | Sequence[str]], board: str | Sequence[str] = ()
     if exact:
         return exact_equity(hands, board, dead, game)
     return monte_carlo_equity(hands, board, dead, game, trials, seed)
+
+
+def warm_up(game: str = "holdem") -> float:
+    """Load the tables and the compiled kernels (cached on disk) with tiny spots; returns the seconds taken."""
+    started = time.perf_counter()
+    _, hole_count, short = GAMES[GAME_ALIASES.get(game, game)]
+    cards = ["Ah", "Kh", "Qh", "Jh", "Th", "9h", "8h", "7h", "As", "Ks", "Qs", "Js", "Ts", "9s"]
+    hands = ["".join(cards[:hole_count]), "".join(cards[hole_count:2 * hole_count])]
+    board = ["Ad", "Kd", "Qd", "Jd"]
+    exact_equity(hands, board, game=game)
+    monte_carlo_equity(hands, board, game=game, trials=1)
+    return time.perf_counter() - started
