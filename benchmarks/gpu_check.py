@@ -111,7 +111,7 @@ def _random_frame(width: int, height: int, fmt: str = "yuv420p") -> Any:
 def case_composite(device: str, repeats: int, budget: float) -> list[Row]:
     """1080p overlay composite: GPU (CuPy fused, torch) vs the render compositor and the numpy twin."""
     from ggpgfx.operators_gpu.composite import composite_cpu, prepare_overlay
-    from ggpgfx.operators_gpu.composite_gpu import composite_gpu
+    from ggpgfx.operators_gpu.composite_gpu import composite_gpu, cupy_blend_failed
 
     from ggpgfx.render.composite import composite_layers
 
@@ -134,6 +134,8 @@ def case_composite(device: str, repeats: int, budget: float) -> list[Row]:
         equal = all(np.array_equal(a, b) for a, b in zip(expected.planes, dev.download(check).planes, strict=True))
         frame = dev.upload(source, device=device)
         gpu_ms = measure(partial(composite_gpu, frame, overlay, use_cupy=use_cupy), device, repeats, budget)
+        if use_cupy and cupy_blend_failed():
+            label += ": CuPy failed, torch ran"
         rows.append({"case": f"composite 1080p yuv420p, {overlay.layer_count} layers ({label})", "gpu_ms": gpu_ms,
                      "cpu_ms": cpu_ms, "cpu_label": "render.composite_layers (numba)", "target_ms": 0.3,
                      "equal": equal, "extra": {"numpy_twin_ms": twin_ms, "prepare_ms": prepare_ms,

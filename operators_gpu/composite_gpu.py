@@ -21,10 +21,10 @@ from ggpgfx.render.layers import Layer
 log = logging.getLogger("ggpgfx.operators_gpu")
 
 _BLEND_SOURCE = """
-long long at = (long long)index * step + offset;
+long long at = (long long)index * plane_step + plane_offset;
 int v = plane[at];
-for (int level = 0; level < depth; ++level) {
-    int t = v * inv[level * count + i] + pm[level * count + i] + 128;
+for (int level = 0; level < levels; ++level) {
+    int t = v * inv[level * pixels + i] + pm[level * pixels + i] + 128;
     v = (t + (t >> 8)) >> 8;
 }
 plane[at] = (unsigned char)v;
@@ -59,17 +59,24 @@ def _cupy_blend(flat: Any, index: Any, pm: Any, inv: Any, step: int, offset: int
 
         if not _cupy_kernel:
             _cupy_kernel.append(cupy.ElementwiseKernel(
-                "int64 index, raw int32 pm, raw int32 inv, int32 depth, int64 count, int64 step, int64 offset",
+                "int64 index, raw int32 pm, raw int32 inv, int32 levels, int64 pixels, int64 plane_step, "
+                "int64 plane_offset",
                 "raw uint8 plane", _BLEND_SOURCE, "ggp_overlay_blend"))
         if index.numel() == 0:
             return True
-        _cupy_kernel[0](cupy.from_dlpack(index), cupy.from_dlpack(pm), cupy.from_dlpack(inv), pm.shape[0],
-                        index.numel(), step, offset, cupy.from_dlpack(flat))
+        # raw arrays are indexed linearly: hand them over flat (contiguous views, no copy)
+        _cupy_kernel[0](cupy.from_dlpack(index), cupy.from_dlpack(pm.reshape(-1)), cupy.from_dlpack(inv.reshape(-1)),
+                        int(pm.shape[0]), int(index.numel()), step, offset, cupy.from_dlpack(flat))
         return True
     except Exception as error:  # noqa: BLE001 - any CuPy trouble: keep the torch path, say so once
         _cupy_failed.append(True)
         log.info("CuPy blend unavailable (%s); compositing with torch", error)
         return False
+
+
+def cupy_blend_failed() -> bool:
+    """True once the fused CuPy blend failed here and compositing fell back to torch."""
+    return bool(_cupy_failed)
 
 
 def composite_gpu(frame: VideoFrame, overlay: Overlay, use_cupy: bool = True) -> VideoFrame:
