@@ -25,7 +25,9 @@ SPOTS = [
     (["AhKhQhJh", "9s8s7d6d"], "Th2h3c", "", "omaha"),
     (["AhAd2c3d", "KsKd7h6h", "9c8c5d4s"], "Tc4h5c2s", "", "omaha"),
     (["AhKhQhJhTd", "9s8s7d6d5c"], "Th2h3c", "", "omaha5"),
+    (["AhKhQhJhTd9d", "9s8s7d6d5c4c"], "Th2h3c5d", "", "omaha6"),
     (["AhKh2c3d", "9s8s7d6d"], "Th4h5c", "", "omaha8"),
+    (["Ah2h3c4dKs", "9s8s7d6d5c"], "Th4h5h", "", "omaha5_8"),
     (["Ah2h3c4d", "As2s3d5c", "KdKc8h9h"], "6h7c8d", "Jc", "omaha8"),
 ]
 
