@@ -49,13 +49,20 @@ def _yuv_shapes(width: int, height: int) -> list[tuple[int, int]]:
     return [(height, width), (ch, cw), (ch, cw)]
 
 
-def av_to_video(avf: av.VideoFrame, pts_us: int, *, readonly: bool = True) -> VideoFrame:
-    """A yuv420p VideoFrame viewing the av frame's planes (converted first if it is another format)."""
+def av_to_video(avf: av.VideoFrame, pts_us: int, *, writable: bool = False) -> VideoFrame:
+    """A yuv420p VideoFrame viewing the av frame's planes (converted first if it is another format).
+
+    writable=False: zero-copy read-only views (the decoder may still use the buffers as references).
+    writable=True: `make_writable` first, which copies only while the decoder still holds the buffer;
+    overlays then draw in place and the encoder takes the same buffer back without a copy.
+    """
     if avf.format.name != "yuv420p":
         # rare path (yuvj420p, 10-bit, nv12 from hardware decoders): one conversion, then views
         avf = avf.reformat(format="yuv420p")
+    elif writable:
+        avf.make_writable()
     planes = _plane_views(avf, _yuv_shapes(avf.width, avf.height))
-    if readonly:
+    if not writable:
         for plane in planes:
             plane.flags.writeable = False
     frame = VideoFrame(planes, "yuv420p", avf.width, avf.height, pts_us)  # type: ignore[arg-type]

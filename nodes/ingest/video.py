@@ -40,12 +40,14 @@ class VideoParams(BaseModel):
     timeout_s: float = Field(10.0, gt=0, description="network: open and read timeout")
     reconnect_attempts: int = Field(10, ge=0, description="network: reopen this many times before failing")
     reconnect_backoff_s: float = Field(0.5, gt=0, description="network: first wait, doubled up to 10 s")
+    writable: bool = Field(True, description="writable frames (at most one copy, for overlays drawn in place);"
+                           " false: zero-copy read-only views (transcoding)")
     threads: int = Field(0, ge=0, le=64, description="decoder threads (0: auto)")
 
 
 @register_node
 class VideoSource(Node):
-    """Decode a file or URL to yuv420p frames (zero-copy views) and audio; loops, seeks, reconnects."""
+    """Decode a file or URL to yuv420p frames (decoder buffers, at most one copy) and audio; loops, seeks, reconnects."""
 
     type_name = "ingest.video"
     outputs = {"video": Port(VideoFrame, caps=VideoCaps(format="yuv420p"), doc="decoded frames, yuv420p"),
@@ -155,7 +157,7 @@ class VideoSource(Node):
         if self.params.start_s and pts - self.offset_us < self.params.start_s * 1e6 - 1:
             return False  # decoded from the keyframe before the seek point: not shown
         if kind == "video":
-            out = av_to_video(frame, pts)
+            out = av_to_video(frame, pts, writable=self.params.writable)
             out.meta["frame_index"] = self.frames_out
             self.frames_out += 1
             self.last_pts_us = max(pts, self.last_pts_us or pts)
