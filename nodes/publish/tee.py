@@ -54,7 +54,8 @@ class Tee(Node):
         p = self.params
         self.outputs_: list[tuple[Destination, LiveOutput]] = []
         for dest in p.destinations:
-            target, secrets = dest.target, ()
+            target = dest.target
+            secrets: tuple[str, ...] = ()
             if dest.stream_key:
                 target = dest.target.rstrip("/") + "/" + dest.stream_key
                 secrets = (dest.stream_key,)
