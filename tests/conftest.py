@@ -31,7 +31,8 @@ def ray_session():  # type: ignore[no-untyped-def]
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     if not ray.is_initialized():
         ray.init(address="local", num_cpus=2, num_gpus=1, include_dashboard=False, logging_level="WARNING",
-                 log_to_driver=False, _temp_dir="/tmp/ggpray-test")
+                 log_to_driver=False, _temp_dir="/tmp/ggpray-test",
+                 _system_config={"metrics_report_interval_ms": 1000})
     yield ray
     ray.shutdown()
 

@@ -214,7 +214,7 @@ class RayExecutor:
                     frag.max_restarts, frag.backoff_s * (2 ** count))
         time.sleep(frag.backoff_s * (2 ** count))
         try:
-            self._await_ready([name])
+            self._await_restarted(name)
             ray.get(self.actors[name].start.remote(), timeout=START_TIMEOUT_S)
         except Exception as again:
             self._fail(NodeError(frag.node_ids[0], f"fragment {name} could not restart: {again}"))
@@ -223,6 +223,23 @@ class RayExecutor:
             if other != name:
                 actor.peer_restarted.remote(name)
         return True
+
+    def _await_restarted(self, name: str) -> None:
+        """Ray re-creates the actor by itself; calls fail with ActorUnavailableError until it is back."""
+        import ray
+        from ray.exceptions import ActorDiedError, ActorUnavailableError, GetTimeoutError
+
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                self.placement[name] = ray.get(self.actors[name].ready.remote(), timeout=5)
+                return
+            except ActorDiedError:
+                raise
+            except (ActorUnavailableError, GetTimeoutError):
+                if time.monotonic() > deadline or self.abort.is_set():
+                    raise
+                time.sleep(0.1)
 
     def _fail(self, error: GgpError) -> None:
         if self.error is None:

@@ -183,6 +183,8 @@ class FragmentActor:
         """Abort threads and free shared memory before the actor is killed."""
         self.executor.stop(drain=False)
         self.metrics.stop()
+        if self.metrics.metrics:
+            self.metrics.export(self.executor)  # the last numbers, so short runs show up too
         for outlet in self.outlets:
             outlet.shutdown()
         self.reader.close()

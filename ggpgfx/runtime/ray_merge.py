@@ -35,8 +35,12 @@ class InboundEdge:
         return self.last.get(replica, -1)
 
     def backlog(self) -> int:
-        """Messages waiting for the node, including those held back by the merge."""
-        return len(self.queue.items) + len(self.heap)
+        """Messages waiting in the node's queue (the credit producers see).
+
+        Messages the merge holds back do not count: they wait for another replica, and counting them
+        would stop exactly the replica the merge waits for.
+        """
+        return len(self.queue.items)
 
     def accept(self, replica: int, msgs: list[Message]) -> None:
         """Take a batch: drop duplicates, count gaps, queue (or merge) the rest."""
