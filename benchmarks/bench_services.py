@@ -1,0 +1,181 @@
+"""Authenticated GET /api/v1/projects at a fixed 200 requests/s: Ray Serve vs the same app under plain uvicorn.
+
+Run: .venv/bin/python benchmarks/bench_services.py [--rate 200] [--seconds 10]
+Everything listens on 127.0.0.1; both servers share one SQLite database and one key set under a
+temporary GGP_HOME. The rate limiter is raised for the run (one client sends everything).
+Writes benchmarks/results/services.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "correct horse battery staple"
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(url: str, timeout_s: float = 120.0) -> None:
+    """Poll the health endpoint until it answers."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not become ready in {timeout_s:.0f}s")
+
+
+def seed(url: str, projects: int) -> str:
+    """Create a user, an organisation and some projects; return an access token."""
+    import httpx
+
+    email = f"bench-{time.time_ns()}@bench.test"
+    with httpx.Client(base_url=url, timeout=30) as http:
+        http.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD,
+                                               "organization_name": "bench"}).raise_for_status()
+        token = http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()["access_token"]
+        for index in range(projects):
+            http.post("/api/v1/projects", json={"name": f"table {index}"},
+                      headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+    return str(token)
+
+
+async def fixed_rate(url: str, token: str, rate: float, seconds: float, warmup_s: float) -> dict[str, Any]:
+    """Open-loop load: request i is sent at t0 + i/rate whatever earlier ones are doing."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"}
+    total = int((seconds + warmup_s) * rate)
+    warm = int(warmup_s * rate)
+    latencies: list[float] = []
+    lateness: list[float] = []
+    errors: dict[str, int] = {}
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(base_url=url, timeout=5.0, limits=limits) as http:
+
+        async def one(index: int, scheduled: float) -> None:
+            started = time.perf_counter()
+            try:
+                response = await http.get("/api/v1/projects", headers=headers)
+                ok = response.status_code == 200
+                key = "" if ok else f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                ok, key = False, type(exc).__name__
+            if index >= warm:
+                if ok:
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    lateness.append((started - scheduled) * 1000)
+                else:
+                    errors[key] = errors.get(key, 0) + 1
+
+        t0 = time.perf_counter()
+        tasks = []
+        for index in range(total):
+            scheduled = t0 + index / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(index, scheduled)))
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=seconds + warmup_s + 30)
+        elapsed = time.perf_counter() - t0
+    measured = total - warm
+    quantiles = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else [float("nan")] * 99
+    return {
+        "requests": measured, "ok": len(latencies), "errors": sum(errors.values()), "error_kinds": errors,
+        "achieved_rps": round(total / elapsed, 1),
+        "p50_ms": round(quantiles[49], 2), "p90_ms": round(quantiles[89], 2), "p99_ms": round(quantiles[98], 2),
+        "max_ms": round(max(latencies), 2) if latencies else None,
+        "send_lateness_p99_ms": round(statistics.quantiles(lateness, n=100)[98], 2) if len(lateness) >= 2 else None,
+    }
+
+
+def main() -> None:
+    """Run both targets one after the other, print ratios, write JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--projects", type=int, default=20)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="ggp-bench-services-"))
+    env = {**os.environ, "GGP_HOME": str(home), "GGP_RATE_LIMIT_PER_S": "100000", "GGP_RATE_LIMIT_BURST": "100000"}
+    env.pop("GGP_DATABASE_URL", None)
+    os.environ.update({k: env[k] for k in ("GGP_HOME", "GGP_RATE_LIMIT_PER_S", "GGP_RATE_LIMIT_BURST")})
+    os.environ.pop("GGP_DATABASE_URL", None)
+    results: dict[str, Any] = {"rate_rps": args.rate, "seconds": args.seconds, "endpoint": "GET /api/v1/projects",
+                               "projects_listed": args.projects}
+
+    # --- baseline: the same FastAPI app under plain uvicorn (one worker process) ---
+    port = free_port()
+    uvicorn_url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "ggpgfx.services.app:create_local_app", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        cwd=ROOT, env=env)
+    try:
+        wait_ready(uvicorn_url)
+        token = seed(uvicorn_url, args.projects)
+        results["uvicorn"] = asyncio.run(fixed_rate(uvicorn_url, token, args.rate, args.seconds, args.warmup))
+        print("uvicorn:", json.dumps(results["uvicorn"]))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+    # --- ours: gateway + services as Ray Serve deployments on a local throwaway cluster ---
+    import ray
+    from ray import serve
+
+    from ggpgfx.services.config import load_settings
+    from ggpgfx.services.serve_app import deploy
+
+    ray.init(include_dashboard=False, log_to_driver=False)
+    try:
+        port = free_port()
+        serve_url = f"http://127.0.0.1:{port}"
+        deploy(load_settings(), host="127.0.0.1", port=port)
+        wait_ready(serve_url)
+        results["serve"] = asyncio.run(fixed_rate(serve_url, token, args.rate, args.seconds, args.warmup))
+        print("serve:  ", json.dumps(results["serve"]))
+    finally:
+        serve.shutdown()
+        ray.shutdown()
+
+    base, ours = results["uvicorn"], results["serve"]
+    results["ratios_serve_over_uvicorn"] = {
+        "p50": round(ours["p50_ms"] / base["p50_ms"], 2), "p99": round(ours["p99_ms"] / base["p99_ms"], 2)}
+    results["target"] = {"p99_ms_max": 50, "errors": 0,
+                         "met": bool(ours["p99_ms"] <= 50 and ours["errors"] == 0)}
+    print(f"p50 serve/uvicorn = {results['ratios_serve_over_uvicorn']['p50']}x "
+          f"({ours['p50_ms']} ms vs {base['p50_ms']} ms); p99 = {results['ratios_serve_over_uvicorn']['p99']}x "
+          f"({ours['p99_ms']} ms vs {base['p99_ms']} ms); errors serve={ours['errors']} uvicorn={base['errors']}; "
+          f"target p99<=50ms & 0 errors: {'met' if results['target']['met'] else 'NOT met'}")
+    out = ROOT / "benchmarks" / "results" / "services.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
