@@ -19,6 +19,8 @@ from ggpgfx.media.frames import AudioFrame, Packet, VideoFrame
 #: Key in `VideoFrame.meta` holding the av.VideoFrame that owns the planes' memory.
 AV_FRAME_KEY = "av_frame"
 MICROSECONDS = Fraction(1, 1_000_000)
+#: The 90 kHz clock of video packets and RTP.
+VIDEO_TIME_BASE = Fraction(1, 90_000)
 
 
 class AvHandle:

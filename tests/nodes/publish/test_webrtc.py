@@ -1,0 +1,70 @@
+"""publish.webrtc: an aiortc peer on 127.0.0.1 negotiates over WHEP and receives the preview frames."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import httpx
+import pytest
+from ggpgfx.nodes.ingest.test_pattern import read_counter
+
+from ggpgfx.graph.api import Graph
+from ggpgfx.media.rtmp_server import free_port
+
+
+async def _watch(url: str, want: int, timeout_s: float) -> list:
+    from aiortc import RTCPeerConnection, RTCSessionDescription
+
+    pc = RTCPeerConnection()
+    pc.addTransceiver("video", direction="recvonly")
+    received: list = []
+    done = asyncio.Event()
+
+    @pc.on("track")
+    def on_track(track) -> None:  # type: ignore[no-untyped-def]
+        async def pull() -> None:
+            while len(received) < want:
+                received.append(await track.recv())
+            done.set()
+
+        asyncio.ensure_future(pull())
+
+    await pc.setLocalDescription(await pc.createOffer())
+    async with httpx.AsyncClient(timeout=10) as client:
+        for _ in range(100):  # the graph thread may still be starting the server
+            try:
+                reply = await client.post(url + "whep", content=pc.localDescription.sdp,
+                                          headers={"Content-Type": "application/sdp"})
+                break
+            except httpx.ConnectError:
+                await asyncio.sleep(0.1)
+        assert reply.status_code == 201 and reply.headers["Location"].startswith("/whep/")
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=reply.text, type="answer"))
+        try:
+            await asyncio.wait_for(done.wait(), timeout_s)
+        finally:
+            await client.delete(url + reply.headers["Location"].lstrip("/"))
+            await pc.close()
+    return received
+
+
+@pytest.mark.network
+def test_aiortc_peer_receives_preview_frames() -> None:
+    port = free_port()
+    g = Graph("webrtc", fps=30)
+    src = g.add("ingest.test_pattern", width=640, height=360, frames=150)
+    rtc = g.add("publish.webrtc", id="rtc", port=port, width=320, loopback_only=True, codec="vp8")
+    src.video >> rtc.video
+    outcome: dict = {}
+    runner = threading.Thread(target=lambda: outcome.setdefault("result", g.run(realtime=True)))
+    runner.start()
+    try:
+        frames = asyncio.run(_watch(f"http://127.0.0.1:{port}/", want=20, timeout_s=15))
+    finally:
+        runner.join(30)
+    assert not runner.is_alive() and outcome["result"].error is None
+    assert len(frames) == 20 and (frames[-1].width, frames[-1].height) == (320, 180)
+    counts = [read_counter(f.to_ndarray(format="gray")) for f in frames[-5:]]
+    assert counts == sorted(counts) and counts[-1] > 0  # live, advancing frames
+    assert outcome["result"].instances["rtc"].server.viewers_total == 1
