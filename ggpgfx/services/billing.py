@@ -173,8 +173,8 @@ class BillingService(Service):
             now = utcnow()
             start, end = month_bounds(now.year, now.month)
             used = self._totals(session, organization_id, start, end)["stream_minutes"]
-        checks = [
-            ("tables", running, "concurrent streams (tables)"),  # the new stream's 'starting' row is counted
+        checks: list[tuple[str, float, str]] = [
+            ("tables", float(running or 0), "concurrent streams (tables)"),  # the new stream's 'starting' row is counted
             ("video_sources", demand.get("video_sources", 0), "video sources"),
             ("outputs", demand.get("outputs", 0), "outputs"),
             ("delay_seconds", demand.get("delay_seconds", 0), "seconds of delay"),

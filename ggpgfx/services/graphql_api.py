@@ -53,7 +53,7 @@ class Stream:
     def of(x: s.StreamOut) -> Stream:
         """From the REST model."""
         return Stream(id=strawberry.ID(x.id), project_id=strawberry.ID(x.project_id), status=x.status, error=x.error,
-                      started_at=x.started_at, stopped_at=x.stopped_at, stats=x.stats)
+                      started_at=x.started_at, stopped_at=x.stopped_at, stats=x.stats)  # type: ignore[arg-type]
 
 
 @strawberry.type
@@ -240,7 +240,7 @@ class Subscription:
             if (stream.status, stream.stats) != last:
                 last = (stream.status, stream.stats)
                 yield StreamStatus(stream_id=strawberry.ID(stream.id), status=stream.status, error=stream.error,
-                                   stats=stream.stats)
+                                   stats=stream.stats)  # type: ignore[arg-type]
             if stream.status not in ("starting", "running"):
                 return
             await asyncio.sleep(POLL_S)

@@ -101,11 +101,12 @@ def build_application(settings: Settings, config: ServeConfig | None = None) -> 
 
     options = (config or ServeConfig.load()).deployments
     bound = {
-        name: serve.deployment(ServiceHost, name=name, **options[name]).bind(settings, (name,))
+        name: serve.deployment(ServiceHost, name=name, **options[name]).bind(settings, (name,))  # type: ignore[attr-defined]
         for name in ("accounts", "projects", "billing", "streams")
     }
     ingress = serve.deployment(serve.ingress()(Gateway), name="gateway", **options["gateway"])
-    return ingress.bind(settings, bound["accounts"], bound["projects"], bound["billing"], bound["streams"])
+    parts = (bound["accounts"], bound["projects"], bound["billing"], bound["streams"])
+    return ingress.bind(settings, *parts)  # type: ignore[attr-defined]
 
 
 def deploy(settings: Settings, host: str = "127.0.0.1", port: int = 8000, config: ServeConfig | None = None,
