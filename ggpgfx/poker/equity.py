@@ -114,8 +114,12 @@ def _numba_exact(request: EquityRequest) -> tuple[np.ndarray, int]:
     t = get_tables()
     ranks, flushes = (t.sd_rank_values, t.sd_flush_values) if request.short_deck else (t.rank_values,
                                                                                         t.flush_values)
-    counts, total = ek.exact_kernel(request.game_code, request.holes, request.board, request.deck, t.card_keys,
-                                    t.row_offsets, ranks, flushes, _chunks())
+    if request.game_code == ek.GAME_HOLDEM and request.board.size == 0:
+        counts, total = ek.exact_preflop_holdem_kernel(request.holes, request.deck, t.card_keys, t.row_offsets,
+                                                       ranks, flushes, _chunks())
+    else:
+        counts, total = ek.exact_kernel(request.game_code, request.holes, request.board, request.deck, t.card_keys,
+                                        t.row_offsets, ranks, flushes, _chunks())
     return counts, int(total)
 
 

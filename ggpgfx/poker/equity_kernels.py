@@ -217,3 +217,87 @@ def monte_carlo_kernel(game, holes, board, deck, trials, seed, card_keys, row_of
                 acc[chunk, 2, p] += share[p]
                 acc[chunk, 3, p] += share[p] * share[p]
     return acc.sum(axis=0), trials
+
+
+@numba.njit(cache=True, inline="always")
+def _flush_value(key, c0, c1, c2, c3, c4, h0, h1, flush_values):  # type: ignore[no-untyped-def]
+    suits = key & FLUSH_BITS
+    suit = 0
+    while not (suits >> (4 * suit + 3)) & 1:
+        suit += 1
+    mask = 0
+    for c in (c0, c1, c2, c3, c4, h0, h1):
+        if (c & 3) == suit:
+            mask |= 1 << (c >> 2)
+    return flush_values[mask]
+
+
+@numba.njit(cache=True, parallel=True)
+def exact_preflop_holdem_kernel(holes, deck, card_keys, row_offsets, rank_values, flush_values, chunks):  # type: ignore[no-untyped-def]
+    """Hold'em with no board: five nested loops with running key sums; same counts as `exact_kernel`.
+
+    The hot loop keeps per-player tallies in local arrays and splits by table lookup (no division).
+    """
+    players = holes.shape[0]
+    m = deck.size
+    split = np.zeros(players + 1, dtype=np.int64)
+    for n in range(1, players + 1):
+        split[n] = UNIT // n
+    hole_keys = np.zeros(players, dtype=np.int64)
+    for p in range(players):
+        hole_keys[p] = card_keys[holes[p, 0]] + card_keys[holes[p, 1]]
+    acc = np.zeros((chunks, 3, players), dtype=np.int64)
+    totals = np.zeros(chunks, dtype=np.int64)
+    for chunk in prange(chunks):
+        values = np.empty(players, dtype=np.int64)
+        wins = np.zeros(players, dtype=np.int64)
+        ties = np.zeros(players, dtype=np.int64)
+        shares = np.zeros(players, dtype=np.int64)
+        boards = 0
+        for i0 in range(chunk, m - 4, chunks):
+            c0 = deck[i0]
+            k0 = SUIT_START + card_keys[c0]
+            for i1 in range(i0 + 1, m - 3):
+                c1 = deck[i1]
+                k1 = k0 + card_keys[c1]
+                for i2 in range(i1 + 1, m - 2):
+                    c2 = deck[i2]
+                    k2 = k1 + card_keys[c2]
+                    for i3 in range(i2 + 1, m - 1):
+                        c3 = deck[i3]
+                        k3 = k2 + card_keys[c3]
+                        for i4 in range(i3 + 1, m):
+                            c4 = deck[i4]
+                            k4 = k3 + card_keys[c4]
+                            boards += 1
+                            best = 0
+                            count = 0
+                            for p in range(players):
+                                key = k4 + hole_keys[p]
+                                if key & FLUSH_BITS:
+                                    v = _flush_value(key, c0, c1, c2, c3, c4, holes[p, 0], holes[p, 1], flush_values)
+                                else:
+                                    rank_key = key >> 32
+                                    v = rank_values[(rank_key & ROW_MASK) + row_offsets[rank_key >> ROW_SHIFT]]
+                                values[p] = v
+                                if v > best:
+                                    best = v
+                                    count = 1
+                                elif v == best:
+                                    count += 1
+                            if count == 1:
+                                for p in range(players):
+                                    if values[p] == best:
+                                        wins[p] += 1
+                                        shares[p] += UNIT
+                            else:
+                                for p in range(players):
+                                    if values[p] == best:
+                                        ties[p] += 1
+                                        shares[p] += split[count]
+        for p in range(players):
+            acc[chunk, 0, p] = wins[p]
+            acc[chunk, 1, p] = ties[p]
+            acc[chunk, 2, p] = shares[p]
+        totals[chunk] = boards
+    return acc.sum(axis=0), totals.sum()
