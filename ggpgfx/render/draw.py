@@ -109,7 +109,7 @@ def text(image: Image.Image, xy: tuple[float, float], value: str, face: ImageFon
 def text_mask(face: ImageFont.FreeTypeFont, value: str, anchor: str) -> tuple[Image.Image, tuple[int, int]]:
     """Anti-aliased coverage of a string and its offset from the anchor point (cached: names and amounts
     repeat on every redraw, and FreeType rendering is most of a redraw's cost)."""
-    left, top, right, bottom = face.getbbox(value, anchor=anchor)
+    left, top, right, bottom = (int(v) for v in face.getbbox(value, anchor=anchor))
     mask = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
     ImageDraw.Draw(mask).text((-left, -top), value, font=face, fill=255, anchor=anchor)
     return mask, (left, top)

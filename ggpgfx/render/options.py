@@ -18,7 +18,7 @@ class OverlayOptions(BaseModel):
         "delayed", description="live: only cards tabled for everyone; delayed: also cards for the delayed feed")
     chip_format: Literal["exact", "short", "bb"] | None = Field(None, description="default: the skin's")
     animate: bool = Field(True, description="slide/fade/count-up animations; off for stills and tests")
-    players: Visibility = Field("auto", description="auto: during a hand")
+    players: Visibility = Field("auto", description="auto: during a hand and at its end (winner)")
     board: Visibility = Field("auto", description="auto: during a hand")
     outs: Visibility = Field("auto", description="auto: heads-up all-in on the flop or turn")
     leaderboard: Visibility = Field("auto", description="auto: between hands")

@@ -69,7 +69,7 @@ def showdown() -> TableState:
 
 def between_hands() -> TableState:
     """No hand running: the leaderboard's moment."""
-    return TableState(version=1, hand_number=44, street="complete", seats=_seats(), button=1,
+    return TableState(version=1, hand_number=44, street="idle", seats=_seats(), button=1,
                       small_blind=10_000, big_blind=20_000, ante=2_500)
 
 

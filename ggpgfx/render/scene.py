@@ -31,6 +31,9 @@ from ggpgfx.render.views import (
     standings,
 )
 
+#: Count-up animations advance in steps this long (12.5 steps a second reads as counting, costs 1/3 of 30 fps).
+COUNT_STEP_US = 80_000
+
 
 @dataclass
 class Wanted:
@@ -86,6 +89,8 @@ class Scene:
         self._clock: tuple[int | None, int, int] = (None, 0, 0)  # (seat, hand, start pts)
         self._first_pts: int | None = None
         self._ticker: tuple[Image.Image, Layer, int, int] | None = None
+        #: (seconds left, delay length) from a delay.secure countdown, when wired; None uses `delay_s`
+        self.countdown: tuple[float, float] | None = None
 
     # -- what to show --------------------------------------------------------------------------
     def _counted(self, seat: int, what: str, target: float | None, pts: int) -> float | None:
@@ -104,7 +109,9 @@ class Scene:
 
     @staticmethod
     def _displayed(start: float, end: float, since: int, pts: int, anim: Animation) -> float:
-        progress = (pts - since) / (anim.duration_ms * 1000)
+        # counted numbers step at COUNT_STEP_US, not every frame: each step redraws the element
+        elapsed = (pts - since) // COUNT_STEP_US * COUNT_STEP_US
+        progress = elapsed / (anim.duration_ms * 1000)
         if progress >= 1:
             return end
         value = start + (end - start) * ease(anim.easing, progress)
@@ -116,7 +123,9 @@ class Scene:
         out: dict[str, Wanted] = {}
         if state is not None and not state.graphics_hidden:
             in_hand = state.street in IN_HAND_STREETS
-            if lay.has("players") and (opts.players == "on" or (opts.players == "auto" and in_hand)):
+            # boxes stay through "complete" so the winner is seen; the leaderboard shares that moment
+            boxes = in_hand or state.street == "complete"
+            if lay.has("players") and (opts.players == "on" or (opts.players == "auto" and boxes)):
                 x0, y0 = lay.origin("players")
                 pitch = lay.size("players")[1] + lay.px(lay.extra("players", "gap", 6))
                 for index, seat in enumerate(shown_seats(state)):
@@ -174,10 +183,13 @@ class Scene:
             paths = tuple(str(Path(p)) for p in logos)
             out["sponsors"] = Wanted(("sponsors", paths), _bind(panels.render_sponsors, paths, lay),
                                      lay.origin("sponsors"), "bottom")
-        if opts.delay_s > 0 and lay.has("delay"):
-            elapsed = (pts - self._first_pts) / 1e6
-            left = opts.delay_s - elapsed
-            seconds = math.ceil(left) if left > 0 else int(opts.delay_s)
+        countdown = self.countdown
+        if (opts.delay_s > 0 or countdown is not None) and lay.has("delay"):
+            if countdown is not None:  # the delay node's own clock wins over our estimate
+                left, total = float(countdown[0]), float(countdown[1])
+            else:
+                left, total = opts.delay_s - (pts - self._first_pts) / 1e6, opts.delay_s
+            seconds = math.ceil(left) if left > 0 else int(total)
             label = f"ON AIR IN {seconds // 60}:{seconds % 60:02d}" if left > 0 else \
                 f"{opts.delay_label} {seconds // 60}:{seconds % 60:02d}"
             out["delay"] = Wanted(("delay", label), _bind(panels.render_delay, label, lay), lay.origin("delay"),

@@ -13,6 +13,11 @@ from ggpgfx.render.options import OverlayOptions
 from ggpgfx.render.scene import Scene
 from ggpgfx.render.skins import load_skin
 
+try:  # the secure-delay node's countdown message; any pydantic model if that node pack is absent
+    from ggpgfx.nodes.delay.secure import DelayCountdown as CountdownType
+except ImportError:  # pragma: no cover
+    from pydantic import BaseModel as CountdownType  # type: ignore[assignment]
+
 
 @register_node
 class Overlay(Node):
@@ -22,6 +27,8 @@ class Overlay(Node):
     inputs = {
         "video": Port(VideoFrame, caps=VideoCaps(format="yuv420p"), doc="program video (yuv420p)"),
         "state": Port(TableState, policy="latest", required=False, doc="table state to draw (newest wins)"),
+        "countdown": Port(CountdownType, policy="latest", required=False,
+                          doc="delay.secure countdown: drives the secure-delay badge"),
     }
     outputs = {"video": Port(VideoFrame, doc="video with the overlay")}
     resources = Resources(cpu=1)
@@ -49,7 +56,7 @@ class Overlay(Node):
 
     def on_latest(self, port: str, msg: Message) -> None:
         """Draw changed elements as soon as a new state arrives, between frames rather than in one."""
-        if self.scene is not None:
+        if self.scene is not None and port == "state":
             started = time.perf_counter_ns()
             self.scene.layers(msg.payload, self.last_pts)
             self.render_ns += time.perf_counter_ns() - started
@@ -58,6 +65,9 @@ class Overlay(Node):
         """Blend this frame's layers into the frame's planes and pass it on."""
         frame: VideoFrame = msg.payload.writable() if self.params.in_place else msg.payload.copy()
         scene = self._scene_for(frame)
+        countdown = self.latest("countdown")
+        if countdown is not None:
+            scene.countdown = (getattr(countdown, "remaining_s", 0.0), getattr(countdown, "delay_s", 0.0))
         started = time.perf_counter_ns()
         layers = scene.layers(self.latest("state"), msg.pts)
         drawn = time.perf_counter_ns()

@@ -101,3 +101,13 @@ def test_vertical_uses_portrait_layout_and_bad_skin_is_clear() -> None:
     assert scene.layout.spec.reference == (1080, 1920)
     with pytest.raises(ConfigError, match="unknown skin 'neon'; known skins: broadcast, minimal"):
         Scene(OverlayOptions(skin="neon"), 1920, 1080)
+
+
+def test_delay_badge_follows_the_delay_nodes_countdown() -> None:
+    scene = Scene(OverlayOptions(animate=False), 1280, 720)
+    state = sample_state("preflop")
+    assert "delay" not in scene.wanted(state, 0)
+    scene.countdown = (12.2, 30.0)
+    assert scene.wanted(state, 0)["delay"].key == ("delay", "ON AIR IN 0:13")
+    scene.countdown = (0.0, 30.0)
+    assert scene.wanted(state, 0)["delay"].key == ("delay", "SECURE DELAY 0:30")
