@@ -39,25 +39,32 @@ GAME_HOLDEM, GAME_OMAHA, GAME_OMAHA_HILO = 0, 1, 2
 CHUNK_ELEMENTS = {"cuda": 1 << 26, "cpu": 1 << 20}
 
 
-def _holdem_values(t: DeviceTables, known: Any, drawn: Any, holes: Any, short_deck: bool) -> Any:
-    """Best hand value (N, P) of each player's two hole cards on each board."""
+def _take(table: Any, index: Any) -> Any:
+    """table[index] through index_select, which takes int32 indices without widening them to int64."""
     import torch
 
-    n_boards = drawn.shape[0]
-    board = torch.cat([known.expand(n_boards, -1), drawn], 1)  # (N, 5) card ints
-    # per board: summed rank keys, suit counters, and every suit's 13-bit rank mask packed 16 bits apart
-    board_rank = t.rank_key[board].sum(1, dtype=torch.int32)[:, None]
-    board_suit = (t.suit_key[board].sum(1, dtype=torch.int32) + SUIT_START)[:, None]
-    board_packed = t.packed_bit[board].sum(1)[:, None]
-    rank_sum = board_rank + t.rank_key[holes].sum(1, dtype=torch.int32)  # (N, P)
-    flags = ((board_suit + t.suit_key[holes].sum(1, dtype=torch.int32)) >> 3) & 0x1111  # a counter hit 8
+    return torch.index_select(table, 0, index.reshape(-1)).reshape(index.shape)
+
+
+def _holdem_values(t: DeviceTables, known: Any, drawn: Any, holes: Any, short_deck: bool) -> Any:
+    """Best hand value (N, P) of each player's two hole cards plus the known board on each drawn runout."""
+    import torch
+
+    # the known board is the same on every runout: fold it into each player's side once
+    seen = torch.cat([holes, known.expand(holes.shape[0], -1)], 1)  # (P, 2 + known)
+    player_rank = _take(t.rank_key, seen).sum(1, dtype=torch.int32)
+    player_suit = _take(t.suit_key, seen).sum(1, dtype=torch.int32) + SUIT_START
+    player_packed = _take(t.packed_bit, seen).sum(1)
+    # per runout: summed rank keys, suit counters, and every suit's 13-bit rank mask packed 16 bits apart
+    rank_sum = _take(t.rank_key, drawn).sum(1, dtype=torch.int32)[:, None] + player_rank  # (N, P)
+    flags = ((_take(t.suit_key, drawn).sum(1, dtype=torch.int32)[:, None] + player_suit) >> 3) & 0x1111  # hit 8
     # the flushing suit's index times 16 (at most one suit can reach five of seven cards)
     shift = (((flags >> 4) & 1) + 2 * ((flags >> 8) & 1) + 3 * ((flags >> 12) & 1)) * 16
-    flush_mask = ((board_packed + t.packed_bit[holes].sum(1)) >> shift) & 0x1FFF
+    flush_mask = ((_take(t.packed_bit, drawn).sum(1)[:, None] + player_packed) >> shift) & 0x1FFF
     rank_values, flush_values = (t.sd_rank_values, t.sd_flush_values) if short_deck else (t.rank_values,
                                                                                           t.flush_values)
-    plain = rank_values[(rank_sum & ROW_MASK) + t.row_offsets[rank_sum >> ROW_SHIFT]]
-    return torch.where(flags != 0, flush_values[flush_mask], plain)
+    plain = _take(rank_values, (rank_sum & ROW_MASK) + _take(t.row_offsets, rank_sum >> ROW_SHIFT))
+    return torch.where(flags != 0, _take(flush_values, flush_mask), plain)
 
 
 def _omaha_values(t: DeviceTables, known: Any, drawn: Any, holes: Any, with_low: bool) -> tuple[Any, Any]:
@@ -66,16 +73,16 @@ def _omaha_values(t: DeviceTables, known: Any, drawn: Any, holes: Any, with_low:
 
     n_boards = drawn.shape[0]
     device = drawn.device
-    board = torch.cat([known.expand(n_boards, -1), drawn], 1)
+    board = torch.cat([known.expand(n_boards, -1), drawn], 1) if known.numel() else drawn
     triple_cards = board[:, triples(device)]  # (N, 10, 3)
     pairs = torch.as_tensor(combination_indices(holes.shape[1], 2).astype(np.int64), device=device)
     pair_cards = holes[:, pairs]  # (P, H, 2)
 
     def sums(table: Any, cards: Any) -> Any:
-        return table[cards].sum(-1, dtype=torch.int32)
+        return _take(table, cards).sum(-1, dtype=torch.int32)
 
     def ors(table: Any, cards: Any) -> Any:
-        values = table[cards]
+        values = _take(table, cards)
         out = values[..., 0]
         for i in range(1, values.shape[-1]):
             out = out | values[..., i]
@@ -86,15 +93,15 @@ def _omaha_values(t: DeviceTables, known: Any, drawn: Any, holes: Any, with_low:
     rank_sum = sums(t.rank_key, pair_cards)[None, :, :, None] + sums(t.rank_key, triple_cards)[:, None, None, :]
     # five cards of one suit: the flush mask is just their five ranks
     flush_mask = ors(t.rank_bit, pair_cards)[None, :, :, None] | ors(t.rank_bit, triple_cards)[:, None, None, :]
-    plain = t.rank_values[(rank_sum & ROW_MASK) + t.row_offsets[rank_sum >> ROW_SHIFT]]
-    high = torch.where((suit_counts & FLUSH_BITS) != 0, t.flush_values[flush_mask], plain).amax((2, 3))
+    plain = _take(t.rank_values, (rank_sum & ROW_MASK) + _take(t.row_offsets, rank_sum >> ROW_SHIFT))
+    high = torch.where((suit_counts & FLUSH_BITS) != 0, _take(t.flush_values, flush_mask), plain).amax((2, 3))
     if not with_low:
         return high, None
-    pair_bits = t.low_bit[pair_cards]
+    pair_bits = _take(t.low_bit, pair_cards)
     pair_ok = (pair_bits[..., 0] > 0) & (pair_bits[..., 1] > 0) & (pair_bits[..., 0] != pair_bits[..., 1])
     low_mask = (pair_bits[..., 0] | pair_bits[..., 1])[None, :, :, None] | ors(t.low_bit, triple_cards)[:, None,
                                                                                                         None, :]
-    qualifies = pair_ok[None, :, :, None] & (t.popcount[low_mask] == 5)
+    qualifies = pair_ok[None, :, :, None] & (_take(t.popcount, low_mask) == 5)
     low = torch.where(qualifies, low_mask, torch.full_like(low_mask, NO_LOW)).amin((2, 3))
     return high, low
 
@@ -105,19 +112,22 @@ def _split_counts(values: Any, lows: Any | None) -> Any:
 
     best = values.amax(1, keepdim=True)
     winners = values == best
-    count = winners.sum(1, keepdim=True, dtype=torch.int32)
+    count = torch.count_nonzero(winners, dim=1)  # (N,) int64; count_nonzero reads bools without a cast copy
     if lows is None:
-        share = winners * (UNIT // count)
-    else:
-        best_low = lows.amin(1, keepdim=True)
-        has_low = best_low != NO_LOW
-        high_pot = torch.where(has_low, UNIT // 2, UNIT)
-        low_winners = (lows == best_low) & has_low
-        low_count = low_winners.sum(1, keepdim=True, dtype=torch.int32).clamp(min=1)
-        share = winners * (high_pot // count) + low_winners * ((UNIT // 2) // low_count)
-    wins = (share == UNIT).sum(0)
-    ties = ((share > 0) & (share < UNIT)).sum(0)
-    return torch.stack([wins, ties, share.sum(0, dtype=torch.int64)])
+        wins = torch.count_nonzero(winners & (count == 1)[:, None], dim=0)
+        ties = torch.count_nonzero(winners, dim=0) - wins  # shared high pot: more than one winner
+        shares = torch.where(winners, (UNIT // count)[:, None], 0).sum(0)
+        return torch.stack([wins, ties, shares])
+    best_low = lows.amin(1, keepdim=True)
+    has_low = best_low != NO_LOW
+    high_pot = torch.where(has_low[:, 0], UNIT // 2, UNIT)
+    low_winners = (lows == best_low) & has_low
+    low_count = torch.count_nonzero(low_winners, dim=1).clamp(min=1)
+    share = (torch.where(winners, (high_pot // count)[:, None], 0)
+             + torch.where(low_winners, ((UNIT // 2) // low_count)[:, None], 0))
+    wins = torch.count_nonzero(share == UNIT, dim=0)
+    ties = torch.count_nonzero((share > 0) & (share < UNIT), dim=0)
+    return torch.stack([wins, ties, share.sum(0)])
 
 
 _run_lock = threading.Lock()
@@ -132,9 +142,10 @@ def enumerate_exact(request: EquityRequest, device: str = "auto") -> tuple[np.nd
     if game not in (GAME_HOLDEM, GAME_OMAHA, GAME_OMAHA_HILO):
         raise ConfigError(f"the torch equity backend has no game code {game}")
     t = device_tables(dev)
-    holes = torch.as_tensor(request.holes.astype(np.int64), device=dev)
-    known = torch.as_tensor(request.board.astype(np.int64), device=dev)
-    deck = torch.as_tensor(request.deck.astype(np.int64), device=dev)
+    # card ints stay int32 on the device: they only index 52-entry tables
+    holes = torch.as_tensor(request.holes.astype(np.int32), device=dev)
+    known = torch.as_tensor(request.board.astype(np.int32), device=dev)
+    deck = torch.as_tensor(request.deck.astype(np.int32), device=dev)
     k = 5 - int(request.board.size)
     combos = device_combinations(int(deck.numel()), k, dev)
     total = int(combos.shape[0])
@@ -144,7 +155,7 @@ def enumerate_exact(request: EquityRequest, device: str = "auto") -> tuple[np.nd
     counts = torch.zeros((3, players), dtype=torch.int64, device=dev)
     with _run_lock, torch.inference_mode():  # one enumeration at a time: each fills the device on its own
         for start in range(0, total, chunk):
-            drawn = deck[combos[start:start + chunk]]
+            drawn = _take(deck, combos[start:start + chunk])
             if game == GAME_HOLDEM:
                 counts += _split_counts(_holdem_values(t, known, drawn, holes, bool(request.short_deck)), None)
             else:
