@@ -143,6 +143,25 @@ def case_composite(device: str, repeats: int, budget: float) -> list[Row]:
     return rows
 
 
+def case_transfer(device: str, repeats: int, budget: float) -> list[Row]:
+    """A 1080p yuv420p frame to the device (pinned and pageable) and back: the cost of crossing over."""
+    frame = _random_frame(1920, 1080)
+    rows = []
+    for label, pinned in (("pinned", True), ("pageable", False)):
+        moved = dev.upload(frame, device=device, pinned=pinned)
+        equal = all(np.array_equal(a, b) for a, b in zip(frame.planes, dev.download(moved).planes, strict=True))
+        rows.append({"case": f"upload 1080p yuv420p ({label})",
+                     "gpu_ms": measure(partial(dev.upload, frame, device, pinned), device, repeats, budget),
+                     "cpu_ms": measure(frame.copy, "cpu", repeats, budget), "cpu_label": "host copy",
+                     "target_ms": None, "equal": equal, "extra": {}})
+    on_device = dev.upload(frame, device=device)
+    rows.append({"case": "download 1080p yuv420p", "gpu_ms": measure(partial(dev.download, on_device), device,
+                                                                     repeats, budget),
+                 "cpu_ms": measure(frame.copy, "cpu", repeats, budget), "cpu_label": "host copy",
+                 "target_ms": None, "equal": True, "extra": {}})
+    return rows
+
+
 def case_colour(device: str, repeats: int, budget: float) -> list[Row]:
     """1080p yuv420p -> rgb24 and rgb24 -> yuv420p (BT.709 limited), OpenCV's BT.601 I420 for scale."""
     import cv2
@@ -264,7 +283,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="few repeats; under a minute on a CPU")
     parser.add_argument("--tests", choices=["auto", "yes", "no"], default="auto",
                         help="run tests/operators_gpu first (auto: only when CUDA is present)")
-    parser.add_argument("--only", default="", help="comma-separated cases: composite,colour,classifier,equity")
+    parser.add_argument("--only", default="", help="comma-separated cases: transfer,composite,colour,classifier,equity")
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "gpu_check.json"))
     args = parser.parse_args()
 
@@ -280,7 +299,7 @@ def main() -> int:
         status = run_tests(args.quick)
         print(f"tests/operators_gpu exit status: {status}", flush=True)
     repeats, budget = (5, 0.5) if args.quick else (50, 3.0)
-    cases = {"composite": case_composite, "colour": case_colour, "classifier": case_classifier,
+    cases = {"transfer": case_transfer, "composite": case_composite, "colour": case_colour, "classifier": case_classifier,
              "equity": case_equity}
     chosen = [c for c in args.only.split(",") if c] or list(cases)
     rows: list[Row] = []
