@@ -1,0 +1,184 @@
+"""Ray executor benchmark: one 1080p yuv420p 3-stage graph four ways, side by side in one run.
+
+(a) a hand-written single-process loop, (b) the local executor, (c) the Ray executor with all nodes fused in
+one fragment, (d) the Ray executor with one fragment per node (over shared memory and over the object store).
+Throughput is measured at the sink between its first and last frame (actor start-up is reported apart).
+Per-hop latency: the same graph paced at 30 fps, end-to-end p50 at the sink minus the local executor's,
+divided by the two cross-fragment hops; the outlets' own hop p50 is printed next to it.
+Targets: (c) >= 0.9x (a); cross-fragment per-hop added p50 <= 1 ms. Writes benchmarks/results/ray.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from ggpgfx.graph.api import Graph
+from ggpgfx.graph.node import Message, Node, NodeContext, Port, register_node
+from ggpgfx.graph.registry import get_node_type
+from ggpgfx.media.frames import VideoFrame
+from ggpgfx.runtime.local import RunOptions
+from ggpgfx.runtime.run import make_executor
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def _work(planes: list[np.ndarray]) -> float:
+    """The middle stage's work: brighten a box, measure mean luma (same as bench_runtime)."""
+    luma = planes[0]
+    np.add(luma[100:300, 100:500], 10, out=luma[100:300, 100:500], casting="unsafe")
+    return float(luma[::8, ::8].mean())
+
+
+@register_node
+class BenchWork(Node):
+    """Brighten a box of a frame in place (copying first when the frame is read-only)."""
+
+    type_name = "benchray.work"
+    inputs = {"video": Port(VideoFrame)}
+    outputs = {"video": Port(VideoFrame)}
+
+    def process(self, port: str, msg: Message) -> None:
+        frame = msg.payload.writable()
+        frame.meta["luma"] = _work(frame.planes)
+        self.emit("video", frame)
+
+
+@register_node
+class BenchSink(Node):
+    """Record when the first and last frames arrive (the throughput window)."""
+
+    type_name = "benchray.sink"
+    inputs = {"inp": Port(VideoFrame)}
+
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+    def setup(self) -> None:
+        self.summary: dict[str, Any] = {"count": 0, "first": None, "last": None}
+
+    def process(self, port: str, msg: Message) -> None:
+        now = time.time()
+        s = self.summary
+        s["count"] += 1
+        s["first"] = s["first"] or now
+        s["last"] = now
+
+
+def graph(frames: int, realtime: bool) -> Graph:
+    """test_pattern 1920x1080 yuv420p -> work -> sink."""
+    g = Graph("bench-ray", realtime=realtime, fps=30)
+    src = g.add("ingest.test_pattern", id="bars", width=1920, height=1080, frames=frames)
+    work = g.add("benchray.work", id="work")
+    sink = g.add("benchray.sink", id="sink")
+    src.video >> work.video
+    work.video >> sink.inp
+    return g
+
+
+def _fps(summary: dict[str, Any]) -> float:
+    span = summary["last"] - summary["first"]
+    return (summary["count"] - 1) / span if span > 0 else 0.0
+
+
+def run_loop(frames: int) -> float:
+    """(a) the same three stages as plain calls in one loop."""
+    pattern_type = get_node_type("ingest.test_pattern")
+    assert pattern_type is not None
+    pattern = pattern_type("bars", pattern_type.Params(width=1920, height=1080, frames=frames), NodeContext())
+    produced: list[Any] = []
+    pattern._emit_hook = lambda port, payload, pts: produced.append(payload)
+    pattern.setup()
+    sink = BenchSink("sink", None, NodeContext())
+    sink.setup()
+    while pattern.tick():
+        frame = produced.pop()
+        frame.meta["luma"] = _work(frame.planes)
+        sink.process("inp", Message(frame, 0, 0, 0))
+    return _fps(sink.summary)
+
+
+def run_executor(frames: int, executor: str, realtime: bool = False, **kwargs: Any) -> dict[str, Any]:
+    """One run; throughput from the sink's window, latency from the sink's stats."""
+    began = time.perf_counter()
+    ex = make_executor(graph(frames, realtime).validate(), executor, RunOptions(), **kwargs)
+    result = ex.run()
+    if result.error:
+        raise result.error
+    summary = result.instances["sink"].summary
+    out = {"fps": _fps(summary), "wall_s": time.perf_counter() - began,
+           "latency_p50_us": result.nodes["sink"]["latency_us"]["p50"]}
+    if executor == "ray":
+        out["hop_p50_us"] = [h["p50_us"] for h in ex.hops.values() if h["p50_us"] is not None]
+    return out
+
+
+def main() -> None:
+    """Run every variant, print ratios, write JSON."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--frames", type=int, default=240)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--latency-frames", type=int, default=90)
+    args = parser.parse_args()
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # throwaway local cluster (see docs/ray.md)
+    import ray
+
+    ray.init(address="local", include_dashboard=False, log_to_driver=False, _temp_dir="/tmp/ggpray-bench")
+    variants: dict[str, Any] = {
+        "a_loop": lambda: {"fps": run_loop(args.frames)},
+        "b_local": lambda: run_executor(args.frames, "local"),
+        "c_ray_fused": lambda: run_executor(args.frames, "ray", split="auto"),
+        "d_ray_per_node_shm": lambda: run_executor(args.frames, "ray", split="node", transport="shm"),
+        "d_ray_per_node_object_store": lambda: run_executor(args.frames, "ray", split="node",
+                                                            transport="object_store"),
+    }
+    samples: dict[str, list[dict[str, Any]]] = {name: [] for name in variants}
+    try:
+        for _ in range(args.rounds):  # interleaved rounds, medians: the machine is shared and noisy
+            for name, fn in variants.items():
+                samples[name].append(fn())
+        latency = {
+            "b_local": run_executor(args.latency_frames, "local", realtime=True),
+            "d_ray_per_node_shm": run_executor(args.latency_frames, "ray", realtime=True, split="node",
+                                               transport="shm"),
+            "d_ray_per_node_object_store": run_executor(args.latency_frames, "ray", realtime=True, split="node",
+                                                        transport="object_store"),
+        }
+    finally:
+        ray.shutdown()
+    fps = {name: statistics.median(s["fps"] for s in runs) for name, runs in samples.items()}
+    wall = {name: statistics.median(s.get("wall_s", 0.0) for s in runs) for name, runs in samples.items()}
+    base = fps["a_loop"]
+    report: dict[str, Any] = {"frames": args.frames, "rounds": args.rounds, "fps": fps, "wall_s": wall,
+                              "ratio_to_loop": {n: v / base for n, v in fps.items()}, "latency_30fps": {}}
+    print("Ray executor benchmark: 1080p yuv420p, test_pattern -> work -> sink "
+          f"({args.frames} frames x {args.rounds} rounds, medians)")
+    for name, value in fps.items():
+        print(f"  {name:30s} {value:7.1f} fps   ratio to (a) {value / base:5.2f}   wall {wall[name]:5.2f} s")
+    local_p50 = latency["b_local"]["latency_p50_us"]
+    for name in ("d_ray_per_node_shm", "d_ray_per_node_object_store"):
+        entry = latency[name]
+        added = (entry["latency_p50_us"] - local_p50) / 2 / 1000
+        hops = entry.get("hop_p50_us") or []
+        report["latency_30fps"][name] = {"e2e_p50_ms": entry["latency_p50_us"] / 1000, "local_e2e_p50_ms": local_p50 / 1000,
+                                         "per_hop_added_p50_ms": added,
+                                         "outlet_hop_p50_ms": [h / 1000 for h in hops]}
+        print(f"  per-hop added latency p50 at 30 fps, {name[2:]}: {added:.2f} ms (target <= 1 ms); "
+              f"outlet hop p50 {', '.join(f'{h / 1000:.2f}' for h in hops)} ms")
+    print(f"  (c) fused / (a) loop = {fps['c_ray_fused'] / base:.2f} (target >= 0.9)")
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / "ray.json"
+    out.write_text(json.dumps(report, indent=2))
+    print(f"  wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

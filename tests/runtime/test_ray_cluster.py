@@ -1,0 +1,147 @@
+"""A two-node Ray cluster on one machine (`ray start` head + worker with a custom resource): pinned fragments
+land on the raylet that offers the resource; `ggp run --executor ray` with no cluster leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
+RAY = str(Path(sys.executable).parent / "ray")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _stop_tree(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate a `ray start --block` process and every process it started (and only those)."""
+    try:
+        family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return
+    for p in reversed(family):
+        try:
+            p.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(family, timeout=15)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
+def _using(fragment: str) -> list[psutil.Process]:
+    found = []
+    for p in psutil.process_iter(["cmdline"]):
+        try:
+            if any(fragment in part for part in (p.info["cmdline"] or [])):
+                found.append(p)
+        except psutil.Error:
+            continue
+    return found
+
+
+@pytest.fixture
+def two_node_cluster() -> Iterator[str]:
+    """Head (1 CPU) plus a worker node offering `rfid_reader: 1`; explicit ports, auth off (throwaway)."""
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
+    temp = tempfile.mkdtemp(prefix="ggprmn", dir="/tmp")
+    port = _free_port()
+    address = f"127.0.0.1:{port}"
+    logs = Path(temp) / "start.log"
+    with open(logs, "ab") as log:
+        head = subprocess.Popen([RAY, "start", "--head", "--block", f"--port={port}", "--num-cpus=1",
+                                 "--include-dashboard=false", f"--temp-dir={temp}", "--node-ip-address=127.0.0.1"],
+                                env=env, stdout=log, stderr=log)
+        worker = None
+        try:
+            deadline = time.monotonic() + 60
+            while subprocess.run([RAY, "status", f"--address={address}"], env=env, capture_output=True,
+                                 timeout=30).returncode != 0:
+                assert time.monotonic() < deadline and head.poll() is None, logs.read_text()[-2000:]
+                time.sleep(1)
+            worker = subprocess.Popen([RAY, "start", "--block", f"--address={address}", "--num-cpus=1",
+                                       '--resources={"rfid_reader": 1}', "--node-ip-address=127.0.0.1"],
+                                      env=env, stdout=log, stderr=log)
+            while "rfid_reader" not in subprocess.run([RAY, "status", f"--address={address}"], env=env,
+                                                      capture_output=True, text=True, timeout=30).stdout:
+                assert time.monotonic() < deadline and worker.poll() is None, logs.read_text()[-2000:]
+                time.sleep(1)
+            yield address
+        finally:
+            if worker is not None:
+                _stop_tree(worker)
+            _stop_tree(head)
+    assert not _using(temp), "processes of the test cluster were left running"
+
+
+DRIVER = textwrap.dedent("""
+    import json, sys
+    import ray
+    from ggpgfx.graph.api import Graph
+    from ggpgfx.runtime.local import RunOptions
+    from ggpgfx.runtime.ray_executor import RayExecutor
+
+    g = Graph("pinned", realtime=False)
+    g.add("ingest.test_pattern", id="bars", width=64, height=48, frames=20)
+    g.add("util.passthrough", id="reader", resources={"rfid_reader": 1})
+    g.add("sink.collect", id="sink")
+    g.connect("bars.video", "reader.inp")
+    g.connect("reader.out", "sink.inp")
+    ex = RayExecutor(g.validate(), RunOptions(), address=sys.argv[1])
+    ex.connection.connect()
+    nodes = {n["NodeID"]: n["Resources"] for n in ray.nodes() if n["Alive"]}
+    result = ex.run()
+    print(json.dumps({"error": str(result.error) if result.error else None, "nodes": nodes,
+                      "placement": ex.placement, "frames": len(result.collected("sink")),
+                      "plan": ex.plan.to_json() if ex.plan else None}))
+""")
+
+
+def test_pinned_fragment_runs_on_the_raylet_with_the_resource(two_node_cluster: str) -> None:
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
+    done = subprocess.run([sys.executable, "-c", DRIVER, two_node_cluster], capture_output=True, text=True,
+                          timeout=180, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["error"] is None and report["frames"] == 20
+    reader_nodes = [nid for nid, res in report["nodes"].items() if "rfid_reader" in res]
+    assert len(report["nodes"]) == 2 and len(reader_nodes) == 1
+    assert report["placement"]["rfid_reader"]["node_id"] == reader_nodes[0]
+    assert report["placement"]["main"]["node_id"] in report["nodes"]
+    target = next(f["target"] for f in report["plan"]["fragments"] if f["name"] == "rfid_reader")
+    assert reader_nodes[0][:8] in target  # `ggp plan` predicted the same raylet
+
+
+def test_cli_run_with_ray_and_no_cluster_leaves_no_ray_processes(tmp_path: Path) -> None:
+    temp = tempfile.mkdtemp(prefix="ggpremb", dir="/tmp")
+    env = {k: v for k, v in os.environ.items() if k not in ("RAY_ADDRESS", "RAY_AUTH_MODE")}
+    env["GGP_RAY_TEMP_DIR"] = temp
+    stats = tmp_path / "stats.json"
+    done = subprocess.run([sys.executable, "-m", "ggpgfx.cli", "run", "graphs/test_pattern.yaml", "--executor",
+                           "ray", "--no-realtime", "--stats-json", str(stats)], capture_output=True, text=True,
+                          timeout=180, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    nodes = json.loads(stats.read_text())["nodes"]
+    assert nodes["stats"]["messages_in"] == 90 and nodes["fwd"]["fragment"] == "main"
+    deadline = time.monotonic() + 10
+    while _using(temp) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _using(temp)
