@@ -49,13 +49,21 @@ def rgb_to_yuv420p_cpu(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
 def yuv420p_to_rgb_cpu(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """(h, w, 3) uint8 RGB from Y, U, V planes."""
     h, w = y.shape
-    uu = np.repeat(np.repeat(u.astype(np.int32) - 128, 2, 0), 2, 1)[:h, :w]
-    vv = np.repeat(np.repeat(v.astype(np.int32) - 128, 2, 0), 2, 1)[:h, :w]
+    uu = u.astype(np.int32) - 128
+    vv = v.astype(np.int32) - 128
     yy = RGB_FROM_Y * (y.astype(np.int32) - 16) + (1 << (SHIFT - 1))
-    r = (yy + R_FROM_V * vv) >> SHIFT
-    g = (yy - G_FROM_U * uu - G_FROM_V * vv) >> SHIFT
-    b = (yy + B_FROM_U * uu) >> SHIFT
-    return np.clip(np.stack([r, g, b], -1), 0, 255).astype(np.uint8)
+    chroma = (R_FROM_V * vv, -G_FROM_U * uu - G_FROM_V * vv, B_FROM_U * uu)  # at quarter size
+    if h % 2 == 0 and w % 2 == 0:
+        # view luma as 2x2 blocks and broadcast each chroma term over its block: no full-size repeat
+        blocks = yy.reshape(h // 2, 2, w // 2, 2)
+        out = np.empty((h // 2, 2, w // 2, 2, 3), dtype=np.uint8)
+        for k, term in enumerate(chroma):
+            channel = blocks + term[:, None, :, None]
+            channel >>= SHIFT
+            out[..., k] = np.clip(channel, 0, 255, out=channel)
+        return out.reshape(h, w, 3)
+    full = [np.repeat(np.repeat(term, 2, 0), 2, 1)[:h, :w] for term in chroma]
+    return np.clip(np.stack([(yy + term) >> SHIFT for term in full], -1), 0, 255).astype(np.uint8)
 
 
 def nv12_from_yuv420p_cpu(u: np.ndarray, v: np.ndarray) -> np.ndarray:
