@@ -16,7 +16,7 @@ def clip() -> Path:
     return cached_clip("file-320x240-3s-k15.mp4", seconds=3.0, width=320, height=240, keyint=15)
 
 
-def _record(clip: Path, path: Path, **params: object) -> list[str]:
+def _record(clip: Path, path: Path, executor: str = "local", **params: object) -> list[str]:
     g = Graph("t")
     src = g.add("ingest.video", id="src", source=str(clip))
     venc = g.add("encode.h264", id="venc", preset="ultrafast", keyint=15)
@@ -28,12 +28,12 @@ def _record(clip: Path, path: Path, **params: object) -> list[str]:
     venc.packets >> out.packets
     aenc.packets >> out.packets
     out.files >> files.inp
-    return g.run(realtime=False).collected("files")
+    return g.run(executor, realtime=False).collected("files")
 
 
-def test_mp4_has_faststart_duration_and_audio(clip: Path, tmp_path: Path) -> None:
+def test_mp4_has_faststart_duration_and_audio(clip: Path, tmp_path: Path, executor: str) -> None:
     path = tmp_path / "rec" / "out.mp4"
-    assert _record(clip, path) == [str(path)]
+    assert _record(clip, path, executor) == [str(path)]
     boxes = top_level_boxes(path)
     assert boxes.index("moov") < boxes.index("mdat")
     summary = stream_summary(path)
