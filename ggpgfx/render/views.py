@@ -25,8 +25,10 @@ def player_view(seat: SeatState, state: TableState, reveal: str, stack: float | 
                 equity: float | None = None) -> PlayerView:
     """The player box content for a seat; hidden cards become backs and private numbers vanish."""
     visible = can_see(seat, reveal)
-    in_hand = state.street in IN_HAND_STREETS and seat.status in ("active", "all_in")
-    dealt = len(seat.hole_cards) or (HOLE_CARD_COUNT.get(state.game, 2) if in_hand else 0)
+    live_hand = state.street in IN_HAND_STREETS
+    # after the hand ("complete") the cards still in stay up so the winning hand is seen
+    in_hand = (live_hand or state.street == "complete") and seat.status in ("active", "all_in")
+    dealt = len(seat.hole_cards) or (HOLE_CARD_COUNT.get(state.game, 2) if live_hand and in_hand else 0)
     action = seat.last_action
     if not action and seat.status == "all_in":
         action = "ALL IN"
