@@ -1,20 +1,22 @@
 """Exact equity by enumerating every runout in parallel with torch: CUDA when present, else torch on the CPU.
 
-Registered with the poker core as exact backends "torch" (CUDA if usable, else CPU) and "cuda" (asks for
-CUDA; falls back to the CPU with one log line). The CPU twin is the poker core's Numba engine
-("numba"); both return integer (wins, ties, shares) counts, so results compare bit for bit. Boards are
-the k-subsets of the remaining deck taken from one index table per (deck size, k), uploaded once;
-every board of a chunk is scored at once as elementwise int32 work plus table gathers.
+Registered with the poker core as exact backends "torch" (CUDA if usable, else CPU), "cuda" (the one-kernel
+CUDA enumeration of `equity_cuda` once it passes a self-check, else this torch path on CUDA, else the CPU
+with one log line) and "cuda-kernel" (the kernel alone). The CPU twin is the poker core's Numba engine
+("numba"); all return integer (wins, ties, shares) counts, so results compare bit for bit. Boards are the
+k-subsets of the remaining deck taken from one index table per (deck size, k), uploaded once; every board
+of a chunk is scored at once as elementwise int32 work plus table gathers.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from ggpgfx.operators_gpu.device import resolve_device
+from ggpgfx.operators_gpu.device import cuda_available, devices, resolve_device
 from ggpgfx.operators_gpu.equity_tables import (
     FLUSH_BITS,
     NO_LOW,
@@ -33,6 +35,7 @@ from ggpgfx.errors import ConfigError
 if TYPE_CHECKING:
     from ggpgfx.poker.equity import EquityRequest, EquityResult
 
+log = logging.getLogger("ggpgfx.operators_gpu")
 UNIT = 5040  # the poker core's pot unit (ek.UNIT): every split of a hi-lo pot among <= 10 players is whole
 GAME_HOLDEM, GAME_OMAHA, GAME_OMAHA_HILO = 0, 1, 2
 #: Elements of the widest intermediate per chunk: big enough to fill a GPU, small enough for a CPU's cache.
@@ -130,11 +133,16 @@ def _split_counts(values: Any, lows: Any | None) -> Any:
     return torch.stack([wins, ties, share.sum(0)])
 
 
-_run_lock = threading.Lock()
+_run_lock = threading.RLock()
 
 
 def enumerate_exact(request: EquityRequest, device: str = "auto") -> tuple[np.ndarray, int]:
-    """Counts int64 (3, P) of (wins, ties, shares) and the number of boards, over every runout."""
+    """Counts int64 (3, P) of (wins, ties, shares) and the number of boards, over every runout (torch)."""
+    with _run_lock:  # one enumeration at a time: each fills the device on its own
+        return _enumerate_torch(request, device)
+
+
+def _enumerate_torch(request: EquityRequest, device: str) -> tuple[np.ndarray, int]:
     import torch
 
     dev = resolve_device(device)
@@ -153,7 +161,7 @@ def enumerate_exact(request: EquityRequest, device: str = "auto") -> tuple[np.nd
     per_board = players if game == GAME_HOLDEM else players * (hole_count * (hole_count - 1) // 2) * 10
     chunk = max(1, CHUNK_ELEMENTS["cuda" if dev.startswith("cuda") else "cpu"] // per_board)
     counts = torch.zeros((3, players), dtype=torch.int64, device=dev)
-    with _run_lock, torch.inference_mode():  # one enumeration at a time: each fills the device on its own
+    with torch.inference_mode():
         for start in range(0, total, chunk):
             drawn = _take(deck, combos[start:start + chunk])
             if game == GAME_HOLDEM:
@@ -169,16 +177,63 @@ def _torch_backend(request: EquityRequest) -> tuple[np.ndarray, int]:
     return enumerate_exact(request, "auto")
 
 
+_kernel_state: list[bool] = []
+
+
+def kernel_usable() -> bool:
+    """True when the one-kernel CUDA enumeration runs here and passes a self-check (decided once)."""
+    with _run_lock:
+        if not _kernel_state:
+            _kernel_state.append(_self_check())
+        return _kernel_state[0]
+
+
+def _self_check() -> bool:
+    """Run the CUDA kernel on a small 3-way flop and compare with the torch path; any failure means no."""
+    if not devices()["cupy"] or not cuda_available():
+        return False
+    try:
+        from ggpgfx.operators_gpu.equity_cuda import enumerate_kernel
+
+        from ggpgfx.poker.equity import prepare
+
+        request = prepare(["AhKh", "QsQd", "9c8c"], "Jh7h2c")
+        got, want = enumerate_kernel(request), _enumerate_torch(request, "cuda")
+        if got[1] == want[1] and np.array_equal(got[0], want[0]):
+            return True
+        log.warning("CUDA equity kernel disagrees with the torch path; using torch")
+    except Exception as error:  # noqa: BLE001 - NVRTC, driver or CuPy trouble: torch still works
+        log.warning("CUDA equity kernel unavailable (%s); using torch", error)
+    return False
+
+
 def _cuda_backend(request: EquityRequest) -> tuple[np.ndarray, int]:
+    if kernel_usable() and request.holes.shape[0] <= 10:
+        from ggpgfx.operators_gpu.equity_cuda import enumerate_kernel
+
+        return enumerate_kernel(request)
     return enumerate_exact(request, "cuda")
 
 
+def _kernel_backend(request: EquityRequest) -> tuple[np.ndarray, int]:
+    from ggpgfx.operators_gpu.equity_cuda import enumerate_kernel
+
+    if not devices()["cupy"]:
+        raise ConfigError("the cuda-kernel equity backend needs CuPy and a CUDA device")
+    return enumerate_kernel(request)
+
+
 def register() -> None:
-    """Register the "torch" and "cuda" exact backends with the poker core's equity engine (idempotent)."""
+    """Register exact backends with the poker core (idempotent): "torch", "cuda" and "cuda-kernel".
+
+    "cuda" takes the one-kernel CUDA enumeration when it passed its self-check, else the torch path on
+    CUDA, else (no GPU) torch on the CPU with one log line; "cuda-kernel" is the kernel alone.
+    """
     from ggpgfx.poker.equity import register_backend
 
     register_backend("torch", _torch_backend)
     register_backend("cuda", _cuda_backend)
+    register_backend("cuda-kernel", _kernel_backend)
 
 
 def equity_gpu(hands: Sequence[str | Sequence[str]], board: str | Sequence[str] = (),

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 from ggpgfx.operators_gpu import equity as gpu_equity
-from ggpgfx.operators_gpu.device import cuda_available
+from ggpgfx.operators_gpu.device import cuda_available, devices
+from ggpgfx.operators_gpu.equity_cuda import enumerate_host, enumerate_kernel
 from ggpgfx.operators_gpu.equity_tables import combination_indices
 
 from ggpgfx.errors import ConfigError
@@ -66,7 +67,7 @@ def test_heads_up_preflop_all_boards() -> None:
 
 
 def test_registered_backends_give_the_same_result() -> None:
-    assert {"torch", "cuda"} <= set(backends())
+    assert {"torch", "cuda", "cuda-kernel"} <= set(backends())
     cpu = gpu_equity.equity_cpu(["AhKh", "QsQd", "9c9d"], "Jh7h2c")
     for name in ("torch", "cuda"):
         result = exact_equity(["AhKh", "QsQd", "9c9d"], "Jh7h2c", backend=name)
@@ -89,3 +90,36 @@ def test_combination_indices_are_every_subset_in_order(m: int, k: int) -> None:
     rows = combination_indices(m, k)
     assert rows.shape == (math.comb(m, k), k)
     assert [tuple(r) for r in rows.tolist()] == list(itertools.combinations(range(m), k))
+
+
+def _have_compiler() -> bool:
+    import shutil
+
+    return bool(shutil.which("gcc") or shutil.which("cc"))
+
+
+HOST_SPOTS = [*_spots(),
+              pytest.param(["AhAs", "KdKc"], "", "", "holdem", id="holdem-2p-preflop"),
+              pytest.param(["AhKh", "QsQd", "9c9d", "8s7s", "2h2d", "AcTd", "JcTc", "6d5d", "KcQc", "3c3d"], "", "",
+                           "holdem", id="holdem-10p-preflop")]
+
+
+@pytest.mark.skipif(not _have_compiler(), reason="no C compiler for the kernel's host build")
+@pytest.mark.parametrize(("hands", "board", "dead", "game"), HOST_SPOTS)
+def test_kernel_source_on_the_host_equals_cpu_engine(hands: list[str], board: str, dead: str, game: str) -> None:
+    """The CUDA kernel's scoring code, compiled for the CPU, against the Numba engine."""
+    expected = exact_equity(hands, board, dead, game, backend="numba")
+    counts, total = enumerate_host(prepare(hands, board, dead, game))
+    assert total == expected.total
+    assert counts.tolist() == [expected.wins, expected.ties, expected.shares]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not devices()["cupy"], reason="no CuPy with a CUDA device")
+@pytest.mark.parametrize(("hands", "board", "dead", "game"), HOST_SPOTS)
+def test_cuda_kernel_equals_cpu_engine(hands: list[str], board: str, dead: str, game: str) -> None:
+    expected = exact_equity(hands, board, dead, game, backend="numba")
+    counts, total = enumerate_kernel(prepare(hands, board, dead, game))
+    assert total == expected.total
+    assert counts.tolist() == [expected.wins, expected.ties, expected.shares]
+    assert gpu_equity.kernel_usable()
