@@ -243,26 +243,36 @@ def case_classifier(device: str, repeats: int, budget: float) -> list[Row]:
 
 
 def case_equity(device: str, repeats: int, budget: float) -> list[Row]:
-    """Exact preflop equity, heads-up and 6-way: torch enumeration vs the poker core's Numba engine."""
-    from ggpgfx.operators_gpu.equity import enumerate_exact
+    """Exact preflop equity, heads-up and 6-way: torch enumeration and the CUDA kernel vs the Numba engine."""
+    from ggpgfx.operators_gpu.equity import enumerate_exact, kernel_usable
+    from ggpgfx.operators_gpu.equity_cuda import enumerate_host, enumerate_kernel
 
     from ggpgfx.poker.equity import exact_equity, prepare
 
     spots = [("exact HU preflop AA vs KK (1,712,304 boards)", ["AhAs", "KdKc"], 2.0),
              ("exact 6-way preflop (658,008 boards)", ["AhAs", "KdKc", "QhQd", "JcTc", "9s8s", "7d6d"], 50.0)]
+    variants: list[tuple[str, Callable[[Any], tuple[np.ndarray, int]]]] = [
+        ("torch", partial(enumerate_exact, device=device))]
+    if device.startswith("cuda") and kernel_usable():
+        variants.append(("cuda kernel", enumerate_kernel))
     rows = []
     for name, hands, target in spots:
         request = prepare(hands)
-        t0 = time.perf_counter()
-        counts, total = enumerate_exact(request, device)  # first call: tables and board indices upload
-        first_ms = (time.perf_counter() - t0) * 1000
         expected = exact_equity(hands, backend="numba")
-        equal = counts.tolist() == [expected.wins, expected.ties, expected.shares] and total == expected.total
-        rows.append({"case": name, "gpu_ms": measure(partial(enumerate_exact, request, device), device, repeats,
-                                                     budget, warm_up=False),
-                     "cpu_ms": measure(partial(exact_equity, hands, backend="numba"), "cpu", repeats, budget),
-                     "cpu_label": "poker core numba", "target_ms": target, "equal": equal,
-                     "extra": {"first_call_ms": first_ms, "equity": [round(e, 6) for e in expected.equity]}})
+        cpu_ms = measure(partial(exact_equity, hands, backend="numba"), "cpu", repeats, budget)
+        t0 = time.perf_counter()
+        enumerate_host(request)
+        host_ms = (time.perf_counter() - t0) * 1000
+        for label, run in variants:
+            t0 = time.perf_counter()
+            counts, total = run(request)  # first call: tables and board indices upload, kernel build
+            first_ms = (time.perf_counter() - t0) * 1000
+            equal = counts.tolist() == [expected.wins, expected.ties, expected.shares] and total == expected.total
+            rows.append({"case": f"{name} ({label})",
+                         "gpu_ms": measure(partial(run, request), device, repeats, budget, warm_up=False),
+                         "cpu_ms": cpu_ms, "cpu_label": "poker core numba", "target_ms": target, "equal": equal,
+                         "extra": {"first_call_ms": round(first_ms, 1), "kernel_source_on_1_cpu_ms": round(host_ms, 1),
+                                   "equity": [round(e, 6) for e in expected.equity]}})
     return rows
 
 
