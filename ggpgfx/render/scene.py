@@ -31,8 +31,8 @@ from ggpgfx.render.views import (
     standings,
 )
 
-#: Count-up animations advance in steps this long (12.5 steps a second reads as counting, costs 1/3 of 30 fps).
-COUNT_STEP_US = 80_000
+#: Count-up animations advance in steps this long (10 steps a second reads as counting and redraws a third as often as 30 fps).
+COUNT_STEP_US = 100_000
 
 
 @dataclass
