@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 import tempfile
@@ -11,6 +12,9 @@ from typing import Any
 
 import pytest
 
+# Cheaper argon2id for the hundreds of test logins (test_password_hash_defaults checks the real profile).
+os.environ.setdefault("GGP_ARGON2_TIME_COST", "1")
+os.environ.setdefault("GGP_ARGON2_MEMORY_KIB", "8192")
 sys.path.insert(0, str(Path(__file__).parent))  # svc_helpers, shared by the test modules
 from svc_helpers import Org, make_org  # noqa: E402
 

@@ -150,3 +150,16 @@ def test_wrong_password_and_audit(client: Any, org_a: Org) -> None:
     assert client.post("/api/v1/auth/login", json={"email": "ghost@x.test", "password": "x" * 12}).status_code == 401
     actions = {entry["action"] for entry in client.get("/api/v1/audit?limit=1000", headers=org_a.headers["owner"]).json()}
     assert {"member.added", "login.success", "login.failed"} <= actions
+
+
+def test_password_hash_defaults(monkeypatch: Any) -> None:
+    """Without overrides, passwords are argon2id with 64 MiB, t=3, p=4 (RFC 9106)."""
+    from ggpgfx.services import security
+
+    monkeypatch.delenv("GGP_ARGON2_TIME_COST", raising=False)
+    monkeypatch.delenv("GGP_ARGON2_MEMORY_KIB", raising=False)
+    monkeypatch.setattr(security, "_hasher", None)
+    hashed = security.hash_password("a long enough password")
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert security.verify_password(hashed, "a long enough password")
+    assert not security.verify_password(hashed, "a long enough passwore")
