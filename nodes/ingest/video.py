@@ -86,7 +86,15 @@ class VideoSource(Node):
             except Exception as exc:  # no such device type here: decode on the CPU
                 log.info("hardware decoding %s unavailable (%s); decoding on the CPU", p.hwaccel, exc)
         try:
-            self.container = av.open(p.source, "r", **kwargs)
+            try:
+                self.container = av.open(p.source, "r", **kwargs)
+            except Exception as exc:
+                if "hwaccel" not in kwargs:
+                    raise
+                # no such device here (no GPU, no driver): the hint falls back to CPU decoding
+                log.info("hardware decoding %s unavailable (%s); decoding on the CPU", p.hwaccel, exc)
+                kwargs.pop("hwaccel")
+                self.container = av.open(p.source, "r", **kwargs)
         except Exception as exc:
             hint = "not a media file, or truncated" if isinstance(exc, av.error.InvalidDataError) else None
             raise media_error("cannot open", p.source, exc, hint=hint) from None

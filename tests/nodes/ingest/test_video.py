@@ -91,3 +91,60 @@ def test_unreachable_url_masks_the_stream_key() -> None:
     text = str(info.value)
     assert "secret-key-123" not in text and "rtmp://127.0.0.1:1/live/****" in text
     assert isinstance(info.value, MediaError) or "refused" in text or "cannot" in text
+
+
+@pytest.mark.parametrize("device", ["cuda", "no-such-device"])
+def test_hardware_decode_hint_falls_back_to_the_cpu(clip: Path, device: str) -> None:
+    frames, _ = _run(str(clip), hwaccel=device, audio=False)
+    assert [read_counter(f.planes[0]) for f in frames] == list(range(60))
+
+
+@pytest.mark.network
+def test_live_rtmp_source_reconnects_after_a_server_restart(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from ggpgfx.media.rtmp_server import NginxRtmp, nginx_available
+
+    if nginx_available():
+        pytest.fail(str(nginx_available()))
+    clip = cached_clip("rtmp-320x240-6s.mp4", seconds=6.0, width=320, height=240)
+    server = NginxRtmp(tmp_path / "nginx")
+    server.start()
+    try:
+        publish = Graph("cam", fps=30)
+        src = publish.add("ingest.video", id="src", source=str(clip), loop=True, audio=False)
+        enc = publish.add("encode.h264", id="enc", preset="ultrafast", tune="zerolatency", keyint=15)
+        out = publish.add("publish.rtmp", id="out", url=f"rtmp://127.0.0.1:{server.port}/live", stream_key="cam",
+                          backoff_s=0.2, max_backoff_s=0.5)
+        src.video >> enc.video
+        enc.packets >> out.packets
+        publisher = threading.Thread(target=lambda: publish.run(realtime=True, duration_s=9.0))
+        publisher.start()
+
+        def restart() -> None:
+            time.sleep(3.0)
+            server.stop()
+            time.sleep(0.5)
+            server.start()
+
+        restarter = threading.Thread(target=restart)
+        time.sleep(0.5)
+        restarter.start()
+        watch = Graph("watch", fps=30)
+        live = watch.add("ingest.video", id="live", source=f"rtmp://127.0.0.1:{server.port}/live/cam",
+                         reconnect_backoff_s=0.2, timeout_s=5)
+        frames = watch.add("sink.collect", id="frames", keep_messages=True)
+        status = watch.add("sink.collect", id="status")
+        live.video >> frames.inp
+        live.status >> status.inp
+        result = watch.run(realtime=False, max_frames=150)
+        restarter.join(20)
+        publisher.join(30)
+    finally:
+        server.stop()
+    states = [s["state"] for s in result.collected("status")]
+    assert "reconnecting" in states and states[-1] == "playing"
+    assert all("cam" not in s["source"] for s in result.collected("status"))
+    pts = [m.pts for m in result.collected("frames")]
+    assert len(pts) == 150 and pts == sorted(pts)  # one timeline across the reconnect
