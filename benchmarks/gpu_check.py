@@ -294,11 +294,15 @@ def main() -> int:
     parser.add_argument("--tests", choices=["auto", "yes", "no"], default="auto",
                         help="run tests/operators_gpu first (auto: only when CUDA is present)")
     parser.add_argument("--only", default="", help="comma-separated cases: transfer,composite,colour,classifier,equity")
+    parser.add_argument("--torch-threads", type=int, default=0,
+                        help="torch CPU threads (0: torch's default; 1 avoids OpenMP stalls on a busy machine)")
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "gpu_check.json"))
     args = parser.parse_args()
 
     import torch
 
+    if args.torch_threads > 0:
+        torch.set_num_threads(args.torch_threads)
     found = dev.devices()
     device = "cuda:0" if found["torch"] else "cpu"
     header = (f"GPU: {found['name']} (torch {torch.__version__}, CuPy {'yes' if found['cupy'] else 'no'})"
