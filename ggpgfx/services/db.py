@@ -48,6 +48,9 @@ def upgrade(url: str, revision: str = "head") -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    import logging
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per revision is noise in `ggp serve`
     with _migrate_lock:
         engine = make_engine(url)
         try:
