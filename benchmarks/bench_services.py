@@ -122,6 +122,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--projects", type=int, default=20)
+    parser.add_argument("--only", choices=("both", "uvicorn", "serve"), default="both",
+                        help="run one side only (no ratios); for quick experiments")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="ggp-bench-services-"))
     env = {**os.environ, "GGP_HOME": str(home), "GGP_RATE_LIMIT_PER_S": "100000", "GGP_RATE_LIMIT_BURST": "100000"}
@@ -132,6 +134,7 @@ def main() -> None:
                                "projects_listed": args.projects}
 
     # --- baseline: the same FastAPI app under plain uvicorn (one worker process) ---
+    token = ""
     port = free_port()
     uvicorn_url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -141,12 +144,15 @@ def main() -> None:
     try:
         wait_ready(uvicorn_url)
         token = seed(uvicorn_url, args.projects)
-        results["uvicorn"] = asyncio.run(fixed_rate(uvicorn_url, token, args.rate, args.seconds, args.warmup))
-        print("uvicorn:", json.dumps(results["uvicorn"]))
+        if args.only != "serve":
+            results["uvicorn"] = asyncio.run(fixed_rate(uvicorn_url, token, args.rate, args.seconds, args.warmup))
+            print("uvicorn:", json.dumps(results["uvicorn"]))
     finally:
         server.terminate()
         server.wait(timeout=20)
 
+    if args.only == "uvicorn":
+        return
     # --- ours: gateway + services as Ray Serve deployments on a local throwaway cluster ---
     import ray
     from ray import serve
@@ -167,6 +173,8 @@ def main() -> None:
         ray.shutdown()
 
     results["load_average_at_end"] = os.getloadavg()
+    if args.only != "both":
+        return
     base, ours = results["uvicorn"], results["serve"]
     results["ratios_serve_over_uvicorn"] = {
         "p50": round(ours["p50_ms"] / base["p50_ms"], 2), "p99": round(ours["p99_ms"] / base["p99_ms"], 2)}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,31 +10,6 @@ from ggpgfx.services.backend import Backend
 from ggpgfx.services.config import Settings
 
 API_TITLE = "ggpgfx platform API"
-
-
-class EventHub:
-    """In-process pub/sub for GraphQL subscriptions (stream status, project updates)."""
-
-    def __init__(self) -> None:
-        self.queues: dict[str, set[asyncio.Queue[Any]]] = defaultdict(set)
-
-    def subscribe(self, topic: str) -> asyncio.Queue[Any]:
-        """A queue that receives everything published on `topic`."""
-        queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=100)
-        self.queues[topic].add(queue)
-        return queue
-
-    def unsubscribe(self, topic: str, queue: asyncio.Queue[Any]) -> None:
-        """Stop receiving."""
-        self.queues[topic].discard(queue)
-        if not self.queues[topic]:
-            self.queues.pop(topic, None)
-
-    async def publish(self, topic: str, value: Any) -> None:
-        """Deliver to every subscriber; a full (slow) subscriber misses the value instead of blocking."""
-        for queue in list(self.queues.get(topic, ())):
-            if not queue.full():
-                queue.put_nowait(value)
 
 
 def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> Any:
@@ -64,7 +37,6 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
                   description="Accounts, projects, streams, billing and graphics of a ggpgfx installation.")
     app.state.backend = backend
     app.state.settings = settings
-    app.state.events = EventHub()
     app.state.render_jobs = RenderJobs()
     signer = TokenSigner(settings.jwt_key, settings.jwt_issuer, settings.jwt_audience, settings.access_ttl_s)
     app.state.authenticator = Authenticator(signer, backend)

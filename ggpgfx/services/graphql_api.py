@@ -192,9 +192,7 @@ class Mutation:
     async def update_project(self, info: Info, id: strawberry.ID, input: ProjectInput) -> Project:
         """Update a project."""
         body = s.ProjectUpdate(name=input.name, description=input.description)
-        project = Project.of(await _call(info, "projects", "update_project", str(id), body))
-        await info.context["request"].app.state.events.publish(f"project:{id}", project)
-        return project
+        return Project.of(await _call(info, "projects", "update_project", str(id), body))
 
     @strawberry.mutation
     async def start_stream(self, info: Info, project_id: strawberry.ID, settings: StreamSettings) -> Stream:

@@ -18,7 +18,6 @@ router = APIRouter(prefix="/api/v1", responses=ERRORS)
 async def start_stream(body: s.StreamStartIn, principal: CurrentPrincipal, request: Request) -> s.StreamOut:
     """Start a project's graph as a managed run (plan limits are checked first)."""
     result: s.StreamOut = await backend(request).call("streams", "start", principal, body)
-    await request.app.state.events.publish(f"stream:{result.id}", result)
     return result
 
 
@@ -26,7 +25,6 @@ async def start_stream(body: s.StreamStartIn, principal: CurrentPrincipal, reque
 async def stop_stream(body: s.StreamStopIn, principal: CurrentPrincipal, request: Request) -> s.StreamOut:
     """Stop a stream."""
     result: s.StreamOut = await backend(request).call("streams", "stop", principal, body)
-    await request.app.state.events.publish(f"stream:{result.id}", result)
     return result
 
 
