@@ -89,6 +89,8 @@ class Scene:
         self._clock: tuple[int | None, int, int] = (None, 0, 0)  # (seat, hand, start pts)
         self._first_pts: int | None = None
         self._ticker: tuple[Image.Image, Layer, int, int] | None = None
+        self._hand_stacks: dict[int, int] = {}
+        self._hand_of_stacks = -1
         #: (seconds left, delay length) from a delay.secure countdown, when wired; None uses `delay_s`
         self.countdown: tuple[float, float] | None = None
 
@@ -128,10 +130,12 @@ class Scene:
             if lay.has("players") and (opts.players == "on" or (opts.players == "auto" and boxes)):
                 x0, y0 = lay.origin("players")
                 pitch = lay.size("players")[1] + lay.px(lay.extra("players", "gap", 6))
+                self._track_stacks(state)
                 for index, seat in enumerate(shown_seats(state)):
                     stack = self._counted(seat.seat, "stack", seat.stack, pts)
                     equity = self._counted(seat.seat, "equity", seat.equity_win, pts)
-                    view = player_view(seat, state, opts.reveal, stack, equity)
+                    won = seat.stack - self._hand_stacks.get(seat.seat, seat.stack)
+                    view = player_view(seat, state, opts.reveal, stack, equity, won)
                     y = y0 + index * pitch
                     if y + pitch > lay.height:
                         break
@@ -156,6 +160,14 @@ class Scene:
             self._want_clock(state, pts, out)
         self._want_show_panels(pts, out)
         return out
+
+    def _track_stacks(self, state: TableState) -> None:
+        """Remember stacks while a hand runs, so its winners show when it completes."""
+        if state.street in BETTING_STREETS:
+            self._hand_of_stacks = state.hand_number
+            self._hand_stacks = {s.seat: s.stack for s in state.seats}
+        elif state.street not in ("showdown", "complete") or state.hand_number != self._hand_of_stacks:
+            self._hand_stacks = {}
 
     def _want_clock(self, state: TableState, pts: int, out: dict[str, Wanted]) -> None:
         total = self.options.action_clock_s

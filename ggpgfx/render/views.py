@@ -22,8 +22,11 @@ def shown_seats(state: TableState) -> list[SeatState]:
 
 
 def player_view(seat: SeatState, state: TableState, reveal: str, stack: float | None = None,
-                equity: float | None = None) -> PlayerView:
-    """The player box content for a seat; hidden cards become backs and private numbers vanish."""
+                equity: float | None = None, won: int = 0) -> PlayerView:
+    """The player box content for a seat; hidden cards become backs and private numbers vanish.
+
+    `won` is what the seat's stack grew by since the last betting round (the scene remembers stacks).
+    """
     visible = can_see(seat, reveal)
     live_hand = state.street in IN_HAND_STREETS
     # after the hand ("complete") the cards still in stay up so the winning hand is seen
@@ -34,6 +37,8 @@ def player_view(seat: SeatState, state: TableState, reveal: str, stack: float | 
         action = "ALL IN"
     if not action and seat.status == "folded":
         action = "FOLD"
+    if won > 0 and state.street in ("showdown", "complete"):
+        action = f"Wins {won:,}"
     winner = bool(action and action.split()[0].lower() in ("wins", "win", "winner"))
     return PlayerView(
         seat=seat.seat,

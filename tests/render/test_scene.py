@@ -111,3 +111,18 @@ def test_delay_badge_follows_the_delay_nodes_countdown() -> None:
     assert scene.wanted(state, 0)["delay"].key == ("delay", "ON AIR IN 0:13")
     scene.countdown = (0.0, 30.0)
     assert scene.wanted(state, 0)["delay"].key == ("delay", "SECURE DELAY 0:30")
+
+
+def test_winner_is_marked_when_the_hand_completes() -> None:
+    scene = Scene(OverlayOptions(animate=False), 1920, 1080)
+    river = sample_state("allin")
+    river.street = "river"
+    scene.update(river, 0)
+    done = river.model_copy(deep=True)
+    done.street = "complete"
+    done.seats[1].stack += 3_720_000
+    scene.update(done, 100_000)
+    winner = scene.elements["seat:2"].key
+    loser = scene.elements["seat:1"].key
+    assert winner.winner and winner.action == "Wins 3,720,000"  # type: ignore[attr-defined]
+    assert not loser.winner  # type: ignore[attr-defined]
