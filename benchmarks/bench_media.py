@@ -128,14 +128,13 @@ def run_ffmpeg(clip: Path, preset: str, out: Path, layers: list[tuple[Path, int,
     return timed(command)
 
 
-def measure(side: str, run: Any, frames: int, repeat: int) -> dict[str, float]:
-    """Best-of-`repeat` wall and CPU time of a full run and of a 2-frame run (start-up: imports, setup).
+def summarize(side: str, full: list[tuple[float, float]], short: list[tuple[float, float]],
+              frames: int) -> dict[str, float]:
+    """Best wall and CPU time of full runs and of 2-frame runs (start-up: imports, setup, headers).
 
-    Steady fps leaves start-up out; CPU fps (frames per CPU-second) is what a shared, loaded machine
-    can compare fairly, since wall time there depends on the other users' load.
+    Steady fps leaves start-up out; fps per CPU-second is what a shared, loaded machine can compare
+    fairly, since wall time there depends on the other users' load.
     """
-    full = [run(None) for _ in range(repeat)]
-    short = [run(2) for _ in range(repeat)]
     wall, cpu = min(w for w, _ in full), min(c for _, c in full)
     short_wall, short_cpu = min(w for w, _ in short), min(c for _, c in short)
     return {f"{side}_wall_s": wall, f"{side}_cpu_s": cpu, f"{side}_startup_wall_s": short_wall,
@@ -172,10 +171,14 @@ def main() -> None:
     print(f"clip {args.width}x{args.height} {frames} frames; overlay layers {[(x, y) for _, x, y in layers]}")
     for preset in args.presets:
         ggp_out, ff_out = WORK / f"ggp_{preset}.mp4", WORK / f"ffmpeg_{preset}.mp4"
-        row: dict[str, float] = {}
-        row |= measure("ggp", lambda n, p=preset, o=ggp_out: run_ggp(clip, p, o, n), frames, args.repeat)
-        row |= measure("ffmpeg", lambda n, p=preset, o=ff_out: run_ffmpeg(clip, p, o, layers, n), frames,
-                       args.repeat)
+        runs: dict[str, list[tuple[float, float]]] = {"ggp": [], "ffmpeg": [], "ggp2": [], "ffmpeg2": []}
+        for _ in range(max(1, args.repeat)):  # interleaved, so drifting machine load hits both sides alike
+            runs["ggp"].append(run_ggp(clip, preset, ggp_out))
+            runs["ffmpeg"].append(run_ffmpeg(clip, preset, ff_out, layers))
+            runs["ggp2"].append(run_ggp(clip, preset, ggp_out, 2))
+            runs["ffmpeg2"].append(run_ffmpeg(clip, preset, ff_out, layers, 2))
+        row = summarize("ggp", runs["ggp"], runs["ggp2"], frames) | \
+            summarize("ffmpeg", runs["ffmpeg"], runs["ffmpeg2"], frames)
         row["ggp_frames"], row["ffmpeg_frames"] = count_frames(ggp_out), count_frames(ff_out)
         row["ggp_mb"], row["ffmpeg_mb"] = ggp_out.stat().st_size / 1e6, ff_out.stat().st_size / 1e6
         for name in ("fps", "steady_fps", "fps_per_cpu_s", "steady_fps_per_cpu_s"):
