@@ -124,5 +124,5 @@ def test_winner_is_marked_when_the_hand_completes() -> None:
     scene.update(done, 100_000)
     winner = scene.elements["seat:2"].key
     loser = scene.elements["seat:1"].key
-    assert winner.winner and winner.action == "Wins 3,720,000"  # type: ignore[attr-defined]
+    assert winner.winner and winner.action == "Wins 3,720,000"  # the pot  # type: ignore[attr-defined]
     assert not loser.winner  # type: ignore[attr-defined]
