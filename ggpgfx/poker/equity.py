@@ -16,6 +16,7 @@ import numpy as np
 from ggpgfx.errors import ConfigError
 from ggpgfx.poker import equity_kernels as ek
 from ggpgfx.poker.cards import deck_mask, format_cards, parse_cards
+from ggpgfx.poker.kernels import threads_for
 from ggpgfx.poker.tables import get_tables
 
 UNIT = ek.UNIT
@@ -104,22 +105,33 @@ def backends() -> list[str]:
     return list(_BACKENDS)
 
 
+#: Player-evaluations below which a job runs on one thread (see `kernels.serial_twin`).
+PARALLEL_MIN_EVALS = 8_000_000
+
+
 def _chunks() -> int:
     import numba
 
     return max(8, 4 * numba.get_num_threads())
 
 
+def _evals_per_board(request: EquityRequest) -> int:
+    hole_count = request.holes.shape[1]
+    combos = 1 if request.game_code == ek.GAME_HOLDEM else math.comb(hole_count, 2) * 10
+    return request.holes.shape[0] * combos
+
+
 def _numba_exact(request: EquityRequest) -> tuple[np.ndarray, int]:
     t = get_tables()
     ranks, flushes = (t.sd_rank_values, t.sd_flush_values) if request.short_deck else (t.rank_values,
                                                                                         t.flush_values)
-    if request.game_code == ek.GAME_HOLDEM and request.board.size == 0:
-        counts, total = ek.exact_preflop_holdem_kernel(request.holes, request.deck, t.card_keys, t.row_offsets,
-                                                       ranks, flushes, _chunks())
-    else:
-        counts, total = ek.exact_kernel(request.game_code, request.holes, request.board, request.deck, t.card_keys,
-                                        t.row_offsets, ranks, flushes, _chunks())
+    with threads_for(runout_count(request) * _evals_per_board(request), PARALLEL_MIN_EVALS):
+        if request.game_code == ek.GAME_HOLDEM and request.board.size == 0:
+            counts, total = ek.exact_preflop_holdem_kernel(request.holes, request.deck, t.card_keys, t.row_offsets,
+                                                           ranks, flushes, _chunks())
+        else:
+            counts, total = ek.exact_kernel(request.game_code, request.holes, request.board, request.deck,
+                                            t.card_keys, t.row_offsets, ranks, flushes, _chunks())
     return counts, int(total)
 
 
@@ -187,8 +199,10 @@ def monte_carlo_equity(hands: Sequence[str | Sequence[str]], board: str | Sequen
     t = get_tables()
     ranks, flushes = (t.sd_rank_values, t.sd_flush_values) if request.short_deck else (t.rank_values,
                                                                                         t.flush_values)
-    counts, total = ek.monte_carlo_kernel(request.game_code, request.holes, request.board, request.deck, trials,
-                                          abs(int(seed)), t.card_keys, t.row_offsets, ranks, flushes, _chunks())
+    # Eight fixed chunks, each with its own seeded stream: the same counts on one thread or many.
+    with threads_for(trials * _evals_per_board(request), PARALLEL_MIN_EVALS):
+        counts, total = ek.monte_carlo_kernel(request.game_code, request.holes, request.board, request.deck, trials,
+                                              abs(int(seed)), t.card_keys, t.row_offsets, ranks, flushes, 8)
     result = _result(request, "monte-carlo", counts, total, "numba", started)
     errors = []
     for p in range(len(result.hands)):
@@ -210,9 +224,7 @@ def equity(hands: Sequence[str | Sequence[str]], board: str | Sequence[str] = ()
     """Exact when the runouts are few (or `exact=True`), otherwise Monte Carlo with `trials`."""
     if exact is None:
         request = prepare(hands, board, dead, game)
-        hole_count = request.holes.shape[1]
-        combos = 1 if request.game_code == ek.GAME_HOLDEM else math.comb(hole_count, 2) * 10
-        exact = runout_count(request) * len(hands) * combos <= EXACT_BUDGET
+        exact = runout_count(request) * _evals_per_board(request) <= EXACT_BUDGET
     if exact:
         return exact_equity(hands, board, dead, game)
     return monte_carlo_equity(hands, board, dead, game, trials, seed)

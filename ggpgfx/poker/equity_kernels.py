@@ -11,7 +11,15 @@ import numba
 import numpy as np
 from numba import prange
 
-from ggpgfx.poker.kernels import FLUSH_BITS, NO_LOW, ROW_MASK, ROW_SHIFT, SUIT_START, omaha_low, omaha_value
+from ggpgfx.poker.kernels import (
+    FLUSH_BITS,
+    NO_LOW,
+    ROW_MASK,
+    ROW_SHIFT,
+    SUIT_START,
+    omaha_low,
+    omaha_value,
+)
 
 UNIT = 5040  # lcm(1..10) * 2: half a pot splits evenly among any number of players up to 10
 GAME_HOLDEM, GAME_OMAHA, GAME_OMAHA_HILO = 0, 1, 2
@@ -111,6 +119,8 @@ def exact_kernel(game, holes, board, deck, card_keys, row_offsets, rank_values, 
         share = np.empty(players, dtype=np.int64)
         idx = np.zeros(6, dtype=np.int64)
         partial = np.zeros(6, dtype=np.int64)
+        tally = np.zeros((3, players), dtype=np.int64)  # local: shared rows would bounce between cores
+        boards = 0
         if k == 0:
             if chunk == 0:
                 _score(game, base, full, holes, n_hole, hole_keys, values, lows, share, card_keys, row_offsets,
@@ -141,11 +151,11 @@ def exact_kernel(game, holes, board, deck, card_keys, row_offsets, rank_values, 
                         full[known + level] = deck[idx[level]]
                     _score(game, partial[level], full, holes, n_hole, hole_keys, values, lows, share, card_keys,
                            row_offsets, rank_values, flush_values)
-                    totals[chunk] += 1
+                    boards += 1
                     for p in range(players):
-                        acc[chunk, 0, p] += share[p] == UNIT
-                        acc[chunk, 1, p] += (share[p] > 0) and (share[p] < UNIT)
-                        acc[chunk, 2, p] += share[p]
+                        tally[0, p] += share[p] == UNIT
+                        tally[1, p] += (share[p] > 0) and (share[p] < UNIT)
+                        tally[2, p] += share[p]
                     if k == 1:
                         break
                 else:
@@ -159,6 +169,8 @@ def exact_kernel(game, holes, board, deck, card_keys, row_offsets, rank_values, 
                     full[known + level] = deck[idx[level]]
                     level += 1
                     idx[level] = idx[level - 1]
+        acc[chunk] += tally
+        totals[chunk] += boards
     return acc.sum(axis=0), totals.sum()
 
 
@@ -197,6 +209,7 @@ def monte_carlo_kernel(game, holes, board, deck, trials, seed, card_keys, row_of
         values = np.empty(players, dtype=np.int64)
         lows = np.full(players, NO_LOW, dtype=np.int64)
         share = np.empty(players, dtype=np.int64)
+        tally = np.zeros((4, players), dtype=np.int64)  # local: shared rows would bounce between cores
         begin = chunk * per_chunk
         end = min(trials, begin + per_chunk)
         for _ in range(begin, end):
@@ -212,10 +225,11 @@ def monte_carlo_kernel(game, holes, board, deck, trials, seed, card_keys, row_of
             _score(game, key, full, holes, n_hole, hole_keys, values, lows, share, card_keys, row_offsets,
                    rank_values, flush_values)
             for p in range(players):
-                acc[chunk, 0, p] += share[p] == UNIT
-                acc[chunk, 1, p] += (share[p] > 0) and (share[p] < UNIT)
-                acc[chunk, 2, p] += share[p]
-                acc[chunk, 3, p] += share[p] * share[p]
+                tally[0, p] += share[p] == UNIT
+                tally[1, p] += (share[p] > 0) and (share[p] < UNIT)
+                tally[2, p] += share[p]
+                tally[3, p] += share[p] * share[p]
+        acc[chunk] = tally
     return acc.sum(axis=0), trials
 
 

@@ -30,7 +30,8 @@ def evaluate_batch(hands: np.ndarray, short_deck: bool = False) -> np.ndarray:
     array = np.ascontiguousarray(hands)
     if array.ndim != 2 or not 5 <= array.shape[1] <= 7:
         raise ConfigError(f"evaluate_batch wants an (N, 5..7) card array, got shape {array.shape}")
-    return kernels.evaluate_batch_kernel(array, *_tables_for(short_deck))
+    with kernels.threads_for(len(array), 100_000):
+        return kernels.evaluate_batch_kernel(array, *_tables_for(short_deck))
 
 
 def evaluate(cards: CardsLike, short_deck: bool = False) -> int:
@@ -58,13 +59,14 @@ def evaluate_omaha(hole_cards: CardsLike, board: CardsLike) -> int:
     table = np.array(parse_cards(board), dtype=np.int8)
     if hole.size < 2 or table.size < 3:
         raise ConfigError("Omaha needs at least 2 hole cards and 3 board cards")
-    return int(kernels.omaha_batch_kernel(hole[None, :], table[None, :], *_tables_for(False))[0])
+    return int(evaluate_omaha_batch(hole[None, :], table[None, :])[0])
 
 
 def evaluate_omaha_batch(holes: np.ndarray, boards: np.ndarray) -> np.ndarray:
     """Omaha high values for paired rows of hole cards (N, 4..6) and boards (N, 3..5)."""
-    return kernels.omaha_batch_kernel(np.ascontiguousarray(holes), np.ascontiguousarray(boards),
-                                      *_tables_for(False))
+    with kernels.threads_for(len(holes), 20_000):
+        return kernels.omaha_batch_kernel(np.ascontiguousarray(holes), np.ascontiguousarray(boards),
+                                          *_tables_for(False))
 
 
 def evaluate_low(hole_cards: CardsLike, board: CardsLike, omaha: bool = True) -> int | None:
