@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from ggpgfx.operators_gpu.device import cuda_available
 
@@ -14,3 +16,14 @@ DEVICES = ["cpu", pytest.param("cuda", marks=[pytest.mark.gpu,
 def device(request: pytest.FixtureRequest) -> str:
     """The torch device a kernel test runs on."""
     return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread() -> Iterator[None]:
+    """Run these small tensors on one CPU thread: on a busy shared machine OpenMP workers stall 5-30x."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
