@@ -41,7 +41,7 @@ def build_patches(rng: np.random.Generator, scenes: int, styles: list[str],
     labels: list[int] = []
     for _ in range(scenes):
         cards = random_cards(rng, 3, back_rate=0.08)
-        scene = make_scene(rng, cards, styles, backgrounds)
+        scene = make_scene(rng, cards, styles, backgrounds, style_jitter=True, distractors=3)
         quads = find_cards(scene.image, min_area=300)
         used: set[int] = set()
         for card, corners in zip(scene.cards, scene.corners, strict=True):

@@ -59,6 +59,8 @@ TRAIN_STYLES: dict[str, DeckStyle] = {s.name: s for s in [
     DeckStyle("condensed", rank_font="DejaVuSansCondensed-Bold.ttf", index_layout="jumbo", four_colour=True,
               club=(0, 110, 0), diamond=(0, 80, 220), ten="T", centre="plain"),
     DeckStyle("light", rank_font="DejaVuSans.ttf", face=(255, 255, 255), border=(90, 90, 90), index_scale=0.9),
+    DeckStyle("bold", rank_font="DejaVuSans-Bold.ttf", suit_font="DejaVuSans-Bold.ttf", index_layout="side",
+              face=(248, 248, 244), ten="10", centre="big"),
 ]}
 
 #: Styles never seen in training: the accuracy test renders these.

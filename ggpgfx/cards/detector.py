@@ -85,8 +85,9 @@ class CardDetector:
     """Localise and classify cards inside zones; unchanged zones reuse the last result."""
 
     def __init__(self, classifier: CardClassifier, min_area: float = 300.0, reuse_unchanged: bool = True,
-                 change_threshold: float = 1.5) -> None:
+                 change_threshold: float = 1.5, min_confidence: float = 0.35) -> None:
         self.classifier = classifier
+        self.min_confidence = min_confidence  # below this a blob is not reported as a card at all
         self.min_area = min_area
         self.reuse_unchanged = reuse_unchanged
         self.change_threshold = change_threshold
@@ -125,7 +126,7 @@ class CardDetector:
                 for quad in quads:
                     card, confidence = labels[k]
                     k += 1
-                    if card is None:
+                    if card is None or confidence < self.min_confidence:
                         continue
                     bx0, by0, bx1, by1 = quad.box()
                     found.append(Detection(zone, card, confidence, (bx0 + ox, by0 + oy, bx1 + ox, by1 + oy)))

@@ -6,7 +6,7 @@ partial occlusion. Background families are split: training never sees the held-o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import cv2
@@ -21,10 +21,13 @@ HELD_OUT_BACKGROUNDS = ("tiles", "blobs", "cloth")
 RENDER_WIDTH = 160
 
 
-@lru_cache(maxsize=2048)
-def _card_luma(card: str, style_name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Luma and alpha (0..1) of a card (or "back") rendered RENDER_WIDTH wide."""
-    image = render_back(RENDER_WIDTH) if card == "back" else render_card(card, ALL_STYLES[style_name], RENDER_WIDTH)
+@lru_cache(maxsize=4096)
+def _card_luma(card: str, style_name: str, index_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Luma and alpha (0..1) of a card (or "back") rendered RENDER_WIDTH wide, index size scaled."""
+    style = ALL_STYLES[style_name]
+    if index_scale != 1.0:
+        style = replace(style, index_scale=style.index_scale * index_scale)
+    image = render_back(RENDER_WIDTH) if card == "back" else render_card(card, style, RENDER_WIDTH)
     arr = np.asarray(image)
     return rgb_to_yuv_pixels(arr[..., :3])[..., 0].astype(np.float32), arr[..., 3].astype(np.float32) / 255.0
 
@@ -79,9 +82,24 @@ class Scene:
 
 def make_scene(rng: np.random.Generator, cards: list[str], styles: list[str], backgrounds: tuple[str, ...],
                width: int = 320, height: int = 320, card_px: tuple[int, int] = (36, 110),
-               occlusion: float = 0.25, perspective: float = 0.08) -> Scene:
-    """Place cards (non-overlapping) on a background and apply the photometric augmentations."""
+               occlusion: float = 0.25, perspective: float = 0.08, style_jitter: bool = False,
+               distractors: int = 0) -> Scene:
+    """Place cards (non-overlapping) on a background and apply the photometric augmentations.
+
+    Training turns on `style_jitter` (index size and ink weight vary, so unseen fonts and bolder or
+    lighter glyphs look familiar) and `distractors` (bright non-card objects the classifier must call "none").
+    """
     img = background(rng, str(rng.choice(backgrounds)), width, height)
+    for _ in range(int(rng.integers(0, distractors + 1))):
+        centre = (float(rng.uniform(0, width)), float(rng.uniform(0, height)))
+        size = (float(rng.uniform(10, 90)), float(rng.uniform(10, 90)))
+        box = cv2.boxPoints((centre, size, float(rng.uniform(0, 180)))).astype(np.int32)
+        level = float(rng.uniform(140, 250))
+        if rng.random() < 0.5:
+            cv2.fillPoly(img, [box], level)
+        else:
+            cv2.ellipse(img, (int(centre[0]), int(centre[1])), (int(size[0] / 2), int(size[1] / 2)),
+                        float(rng.uniform(0, 180)), 0, 360, level, -1)
     occluder = np.zeros((height, width), np.float32)
     scene = Scene(image=np.empty(0, np.uint8), occluder=occluder)
     placed: list[tuple[float, float, float]] = []
@@ -101,7 +119,11 @@ def make_scene(rng: np.random.Generator, cards: list[str], styles: list[str], ba
         local = np.array([[-cw / 2, -ch / 2], [cw / 2, -ch / 2], [cw / 2, ch / 2], [-cw / 2, ch / 2]], np.float32)
         local += rng.normal(0, perspective * cw / 2, (4, 2)).astype(np.float32)
         corners = local @ rot.T + np.array([cx, cy], np.float32)
-        luma, alpha = _card_luma(card, str(rng.choice(styles)))
+        scale = float(rng.choice((0.85, 1.0, 1.12))) if style_jitter else 1.0
+        luma, alpha = _card_luma(card, str(rng.choice(styles)), scale)
+        if style_jitter and rng.random() < 0.5:  # bolder (erode: dark ink grows) or lighter glyphs
+            kernel = np.ones((3, 3), np.uint8)
+            luma = cv2.erode(luma, kernel) if rng.random() < 0.5 else cv2.dilate(luma, kernel)
         src = np.array([[0, 0], [luma.shape[1], 0], [luma.shape[1], luma.shape[0]], [0, luma.shape[0]]], np.float32)
         m = cv2.getPerspectiveTransform(src, corners)
         warped = cv2.warpPerspective(luma, m, (width, height), flags=cv2.INTER_AREA)
