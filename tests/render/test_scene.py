@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ggpgfx.errors import ConfigError
@@ -126,3 +128,21 @@ def test_winner_is_marked_when_the_hand_completes() -> None:
     loser = scene.elements["seat:1"].key
     assert winner.winner and winner.action == "Wins 3,720,000"  # the pot  # type: ignore[attr-defined]
     assert not loser.winner  # type: ignore[attr-defined]
+
+
+def test_player_photo_fills_the_slot(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from ggpgfx.render.elements.players import render_player
+    from ggpgfx.render.views import player_view
+
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (200, 200), (10, 200, 30)).save(photo)
+    state = sample_state("preflop")
+    state.seats[0].photo = str(photo)
+    scene = Scene(OverlayOptions(animate=False), 1920, 1080)
+    box = render_player(player_view(state.seats[0], state, "delayed"), scene.layout)
+    assert box.getpixel((40, 43))[:3] == (10, 200, 30)
+    state.seats[0].photo = str(tmp_path / "missing.png")  # unreadable: falls back to the flag slot
+    fallback = render_player(player_view(state.seats[0], state, "delayed"), scene.layout)
+    assert fallback.getpixel((40, 43))[:3] != (10, 200, 30)
