@@ -17,14 +17,15 @@ def _export(path: Path, classes: int = 52) -> Path:
     import torch
 
     torch.manual_seed(0)
+    norm = torch.nn.BatchNorm2d(8)
     model = torch.nn.Sequential(
-        torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(3, 8, 3, padding=1), norm, torch.nn.ReLU(), torch.nn.MaxPool2d(2),
         torch.nn.Conv2d(8, 16, 3, stride=2, padding=(0, 1)), torch.nn.LeakyReLU(0.1), torch.nn.AvgPool2d(2),
         torch.nn.Conv2d(16, 16, 1), torch.nn.Hardswish(), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(),
         torch.nn.Linear(16, 32), torch.nn.Sigmoid(), torch.nn.Dropout(0.2), torch.nn.Linear(32, classes))
     with torch.no_grad():
-        model[1].running_mean.uniform_(-0.5, 0.5)
-        model[1].running_var.uniform_(0.5, 1.5)
+        norm.running_mean.uniform_(-0.5, 0.5)  # type: ignore[union-attr]
+        norm.running_var.uniform_(0.5, 1.5)  # type: ignore[union-attr]
     model.eval()
     torch.onnx.export(model, (torch.zeros(1, 3, 40, 32),), str(path), dynamo=False, input_names=["input"],
                       output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
