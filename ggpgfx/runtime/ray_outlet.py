@@ -38,6 +38,7 @@ class RemoteOutlet:
         self.queue: deque[Message] = deque()
         self.retained: deque[Message] = deque()
         self.closed = False
+        self.sending = False  # a batch is between the queue and Ray: keep order, no direct send meanwhile
         self.finished = threading.Event()
         self.failed: str | None = None
         self.drops = 0
@@ -50,17 +51,46 @@ class RemoteOutlet:
 
     # -- Outlet protocol (called by the producing node's thread) -----------------------------------
     def put(self, msg: Message, stop: threading.Event) -> bool:
-        """Queue a message; blocks when full (block) or drops the oldest (drop_oldest)."""
+        """Queue a message; blocks when full (block) or drops the oldest (drop_oldest).
+
+        When nothing waits and the consumer has room, the message is sent right here from the producer's
+        thread: waking the sender thread would add a thread hand-off to every hop.
+        """
         with self.cond:
-            while len(self.queue) >= self.capacity:
-                if self.on_full == "drop_oldest" or self.failed:
-                    self.queue.popleft()
-                    self.drops += 1
-                    continue
-                if stop.is_set() or self.abort.is_set():
-                    return False
-                self.cond.wait(0.05)
-            self.queue.append(msg)
+            direct = not self.queue and not self.sending and self.incarnation is not None and not self.failed
+            if direct:
+                self.sending = True
+                if self.retain:
+                    self.retained.append(msg)
+            else:
+                while len(self.queue) >= self.capacity:
+                    if self.on_full == "drop_oldest" or self.failed:
+                        self.queue.popleft()
+                        self.drops += 1
+                        continue
+                    if stop.is_set() or self.abort.is_set():
+                        return False
+                    self.cond.wait(0.05)
+                self.queue.append(msg)
+                self.cond.notify_all()
+                return True
+        sent = False
+        try:
+            if self._lock.acquire(timeout=0.05):
+                try:
+                    if len(self.pending) < self.window and self.backlog + self._in_flight() < self.capacity:
+                        self._submit([msg])
+                        sent = True
+                finally:
+                    self._lock.release()
+        except Exception:  # the sender thread meets the same failure and recovers
+            sent = self.retain  # a retained message is replayed by the resync
+        with self.cond:
+            self.sending = False
+            if not sent:
+                if self.retain and self.retained and self.retained[-1] is msg:
+                    self.retained.pop()
+                self.queue.appendleft(msg)
             self.cond.notify_all()
         return True
 
@@ -79,16 +109,28 @@ class RemoteOutlet:
         try:
             self._resync()
             while not self.abort.is_set():
+                batch = None
                 with self.cond:
-                    while not self.queue and not self.closed and not self.abort.is_set():
-                        self.cond.wait(0.1)
-                    if self.abort.is_set() or (self.closed and not self.queue):
+                    if self.queue and not self.sending:
+                        batch = [self.queue.popleft() for _ in range(min(MAX_BATCH, len(self.queue)))]
+                        self.sending = True
+                        if self.retain:
+                            self.retained.extend(batch)
+                        self.cond.notify_all()
+                    elif self.closed and not self.queue and not self.sending:
                         break
-                    batch = [self.queue.popleft() for _ in range(min(MAX_BATCH, len(self.queue)))]
-                    if self.retain:
-                        self.retained.extend(batch)
-                    self.cond.notify_all()
-                self._send(batch)
+                    elif not self.pending or self.sending:
+                        self.cond.wait(0.1)
+                        continue
+                if batch is None:
+                    self._reap_acks()  # acknowledgements of messages the producer sent directly
+                    continue
+                try:
+                    self._send(batch)
+                finally:
+                    with self.cond:
+                        self.sending = False
+                        self.cond.notify_all()
             if not self.abort.is_set():
                 self._finish()
         except Exception as exc:  # the consumer is gone for good: the driver reports the fragment failure
@@ -100,6 +142,23 @@ class RemoteOutlet:
                 self.cond.notify_all()
         finally:
             self.finished.set()
+
+    def _reap_acks(self) -> None:
+        import ray
+        from ray.exceptions import ActorDiedError, RayActorError
+
+        with self._lock:
+            first = self.pending[0][0] if self.pending else None
+        if first is None:
+            return
+        ray.wait([first], timeout=0.02)
+        try:
+            with self._lock:
+                self._reap(block_all=False)
+        except ActorDiedError:
+            raise
+        except (RayActorError, _Resync):
+            self._resync()
 
     def _call(self, method: str, *args: Any) -> Any:
         return getattr(self.target, method).remote(self.edge_index, self.replica, *args)
@@ -159,7 +218,7 @@ class RemoteOutlet:
                 self._wait_for_room(len(batch))
                 with self._lock:
                     self._submit(batch)
-                self._reap(block_all=False)
+                    self._reap(block_all=False)
                 return
             except ActorDiedError:
                 raise

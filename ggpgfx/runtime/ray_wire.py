@@ -8,6 +8,8 @@ import pickle
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ggpgfx.graph.node import Message
 
 SHM_DIR = "/dev/shm"
@@ -134,15 +136,16 @@ class ShmReader:
             for old in [name for name in self.maps if name.rsplit("_g", 1)[0] == batch.segment.rsplit("_g", 1)[0]]:
                 self.maps.pop(old).close()  # the producer grew its ring: the old generation is gone
             self.maps[batch.segment] = mm
-        source = memoryview(mm)
+        source = np.frombuffer(mm, dtype=np.uint8)
         buffers = []
         pos = batch.offset
         for length in batch.lengths:
-            buf = bytearray(length)
-            buf[:] = source[pos: pos + length]
+            # np.empty, not bytearray: no zero-fill pass, and malloc hands back warm pages frame after frame
+            buf = np.empty(length, dtype=np.uint8)
+            np.copyto(buf, source[pos: pos + length])
             buffers.append(buf)
             pos += length
-        source.release()
+        del source
         return pickle.loads(batch.header, buffers=buffers)
 
     def close(self) -> None:

@@ -12,10 +12,24 @@ from ggpgfx.nodes.ingest.test_pattern import read_counter
 
 from ggpgfx.errors import ConfigError, NodeError
 from ggpgfx.graph.api import Graph
+from ggpgfx.graph.node import Message, Node, Port, register_node
+from ggpgfx.media.frames import VideoFrame
 from ggpgfx.runtime.local import RunOptions
 from ggpgfx.runtime.ray_executor import RayExecutor
 
 pytestmark = pytest.mark.ray
+
+
+@register_node
+class Writable(Node):
+    """Report whether the planes of each frame it receives may be written in place."""
+
+    type_name = "test.ray_writable"
+    inputs = {"inp": Port(VideoFrame)}
+    outputs = {"out": Port(bool)}
+
+    def process(self, port: str, msg: Message) -> None:
+        self.emit("out", all(p.flags.writeable for p in msg.payload.planes))
 
 
 def _run(g: Graph, **executor_options: Any) -> tuple[Any, RayExecutor]:
@@ -69,15 +83,22 @@ def test_error_in_another_fragment_names_node_and_pts(ray_session: Any) -> None:
 def test_frames_cross_fragments_intact(ray_session: Any, transport: str) -> None:
     g = Graph("frames", realtime=False)
     g.add("ingest.test_pattern", id="bars", width=640, height=360, frames=12)
-    g.add("util.passthrough", id="fwd")
+    g.add("util.passthrough", id="fwd", isolate=True)
     g.add("sink.collect", id="sink")
+    g.add("test.ray_writable", id="check", isolate=True)
+    g.add("sink.collect", id="flags")
     g.connect("bars.video", "fwd.inp")
     g.connect("fwd.out", "sink.inp")
-    result, _ = _run(g, transport=transport)
+    g.connect("bars.video", "check.inp")
+    g.connect("check.out", "flags.inp")
+    result, _ = _run(g, transport=transport, split="auto")
     frames = result.collected("sink")
     assert [read_counter(f.planes[0]) for f in frames] == list(range(12))
     assert [p.shape for p in frames[0].planes] == [(360, 640), (180, 320), (180, 320)]
     assert frames[0].planes[1].dtype == np.uint8
+    # Copied out of the ring, the consumer owns writable planes (as with the local executor); object-store
+    # reads are zero-copy views and read-only (nodes call frame.writable() before writing).
+    assert result.collected("flags") == [transport == "shm"] * 12
 
 
 def test_object_store_reads_are_zero_copy_and_read_only(ray_session: Any) -> None:
