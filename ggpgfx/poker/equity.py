@@ -106,7 +106,7 @@ def backends() -> list[str]:
 
 
 #: Player-evaluations below which a job runs on one thread (see `kernels.serial_twin`).
-PARALLEL_MIN_EVALS = 8_000_000
+PARALLEL_MIN_EVALS = 2_000_000
 
 
 def _chunks() -> int:

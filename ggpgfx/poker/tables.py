@@ -179,8 +179,8 @@ def build_tables() -> Tables:
 
 
 def cache_path() -> Path:
-    """Where the built tables are cached: `$GGP_HOME/cache/` (default `~/.ggpgfx`)."""
-    home = Path(os.environ.get("GGP_HOME", Path.home() / ".ggpgfx"))
+    """Where the built tables are cached: `$GGP_HOME/cache/` (default `~/.ggp`, like the runtime)."""
+    home = Path(os.environ.get("GGP_HOME") or Path.home() / ".ggp")
     return home / "cache" / f"poker_tables_v{TABLES_VERSION}.npz"
 
 
