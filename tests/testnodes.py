@@ -178,3 +178,17 @@ class Endless(Node):
         self.emit("out", self.i, pts=self.i * 1000)
         self.i += 1
         return True
+
+
+@register_node
+class Paint(Node):
+    """Draw into the frame (a writer that must respect copy-on-write)."""
+
+    type_name = "test.paint"
+    inputs = {"video": Port(VideoFrame)}
+    outputs = {"video": Port(VideoFrame)}
+
+    def process(self, port: str, msg: Message) -> None:
+        frame = msg.payload.writable()
+        frame.planes[0][:4, :4] = 0
+        self.emit("video", frame)

@@ -35,6 +35,13 @@ def plane_shapes(pixel_format: str, width: int, height: int) -> list[tuple[int, 
     return shapes
 
 
+def _copy_plane(plane: Any) -> Any:
+    """Deep copy of a numpy, CuPy or torch plane (torch tensors copy with clone())."""
+    if hasattr(plane, "clone") and not hasattr(plane, "copy"):
+        return plane.clone()
+    return plane.copy()
+
+
 @dataclass(slots=True)
 class VideoFrame:
     """A video frame: planes in host (numpy) or device (CuPy/torch) memory, format, size and pts (µs)."""
@@ -61,7 +68,7 @@ class VideoFrame:
 
     def copy(self) -> VideoFrame:
         """A deep copy with writable planes (frames read from Ray's object store are read-only)."""
-        return VideoFrame([p.copy() for p in self.planes], self.format, self.width, self.height, self.pts,
+        return VideoFrame([_copy_plane(p) for p in self.planes], self.format, self.width, self.height, self.pts,
                           self.device, dict(self.meta))
 
     def writable(self) -> VideoFrame:
@@ -69,6 +76,13 @@ class VideoFrame:
         if all(getattr(p, "flags", None) is None or p.flags.writeable for p in self.planes):
             return self
         return self.copy()
+
+    def share(self) -> VideoFrame:
+        """Mark host planes read-only: the frame goes to several consumers, and a writer must copy first."""
+        for plane in self.planes:
+            if isinstance(plane, np.ndarray):
+                plane.flags.writeable = False
+        return self
 
     def check(self) -> None:
         """Raise ValueError when the planes do not match the declared format and size."""

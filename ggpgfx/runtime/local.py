@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from ggpgfx.errors import GgpError, NodeError
 from ggpgfx.graph.node import Message, Node, NodeContext
 from ggpgfx.graph.validate import ResolvedEdge, ResolvedGraph, ResolvedNode
+from ggpgfx.media.frames import VideoFrame
 from ggpgfx.runtime.channel import EdgeQueue, Inbox
 from ggpgfx.runtime.metrics import NodeMetrics
 
@@ -145,6 +146,8 @@ class NodeRunner:
         self.seq[port] = seq + 1
         self.metrics.messages_out += 1
         if outlets:
+            if len(outlets) > 1 and isinstance(payload, VideoFrame):
+                payload.share()  # fan-out: consumers that draw into the frame get a copy via writable()
             msg = Message(payload, pts, seq, origin)
             for outlet in outlets:
                 outlet.put(msg, self.ex.abort)

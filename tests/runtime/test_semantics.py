@@ -124,3 +124,22 @@ def test_fused_scheduler_runs_chain_in_one_thread() -> None:
     result = ex.run()
     assert result.collected("n2") == [0, 1, 2]
     assert result.nodes["n2"]["state"] == "done"
+
+
+def test_fan_out_frames_are_copy_on_write(executor: str, scheduler: str) -> None:
+    """A frame sent to two consumers is read-only; a consumer that writes gets its own copy."""
+    import numpy as np
+
+    g = Graph("fanout", realtime=False, scheduler=scheduler)
+    g.add("ingest.test_pattern", id="bars", width=64, height=48, frames=3)
+    g.add("test.paint", id="paint")
+    g.add("sink.collect", id="painted")
+    g.add("sink.collect", id="clean")
+    g.connect("bars.video", "paint.video")
+    g.connect("bars.video", "clean.inp")
+    g.connect("paint.video", "painted.inp")
+    result = g.run(executor)
+    painted, clean = result.collected("painted"), result.collected("clean")
+    assert all(int(f.planes[0][0, 0]) == 0 for f in painted)
+    assert all(int(f.planes[0][0, 0]) != 0 for f in clean)
+    assert not np.shares_memory(painted[0].planes[0], clean[0].planes[0])
