@@ -15,6 +15,8 @@ def _packages() -> list[str]:
 
 EXTS = ["yaml", "yml", "json", "ttf", "otf", "png", "onnx", "phh", "phhs", "txt", "ini", "mako", "html", "js", "css", "npz", "md"]
 DATA = [f"**/*.{ext}" for ext in EXTS] + [f"*.{ext}" for ext in EXTS] + ["**/LICENSE*"]
+# Alembic migrations are Python files in folders that are not packages.
+DATA += ["migrations/*.py", "migrations/versions/*.py"]
 
 setup(
     packages=_packages(),
