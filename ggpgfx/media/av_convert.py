@@ -126,7 +126,10 @@ def video_to_av(frame: VideoFrame) -> av.VideoFrame:
 
 def av_to_audio(avf: av.AudioFrame, pts_us: int) -> AudioFrame:
     """An AudioFrame from a decoded av.AudioFrame (samples copied: audio is small)."""
-    return AudioFrame(avf.to_ndarray(), avf.sample_rate, avf.layout.name, avf.format.name, pts_us)
+    samples = avf.to_ndarray()
+    if not avf.format.is_planar:  # PyAV gives packed audio as one interleaved row: make it (n, channels)
+        samples = samples.reshape(-1, len(avf.layout.channels))
+    return AudioFrame(samples, avf.sample_rate, avf.layout.name, avf.format.name, pts_us)
 
 
 def audio_to_av(frame: AudioFrame) -> av.AudioFrame:

@@ -148,15 +148,11 @@ class StreamMuxer:
 
     def close(self) -> None:
         """Flush buffered packets, write the trailer and close (safe to call twice)."""
-        if self.container is None and self.pending:
-            self.expected_kinds = set(self.kinds_seen)
-            pending, self.pending = self.pending, []
-            self.container = None
-            self.pending = pending
+        if self.container is None and self.pending:  # a short stream: open with the streams seen so far
             self._start()
+            pending, self.pending = self.pending, []
             for item in sorted(pending, key=_dts_seconds):
                 self._mux(item)
-            self.pending = []
         container, self.container = self.container, None
         if container is not None:
             try:

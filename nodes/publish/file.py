@@ -100,9 +100,13 @@ class FilePublisher(Node):
         self._finish()
 
     def teardown(self) -> None:
-        """Close a file left open by an error."""
+        """After an error upstream, still finish the file so the recording so far stays playable."""
         if self.muxer is not None:
-            self.muxer.abort()
+            try:
+                self.muxer.close()
+            except Exception:
+                self.log.warning("could not finish %s after an error", self.muxer.target, exc_info=True)
+                self.muxer.abort()
 
     def snapshot(self) -> Any | None:
         """The finished files so far."""

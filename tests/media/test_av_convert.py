@@ -54,3 +54,16 @@ def test_writable_frame_copies_once_into_an_av_buffer_and_pickles() -> None:
     restored = pickle.loads(pickle.dumps(frame))  # crossing a process: pixels travel, the av handle does not
     assert restored.planes[0][0, 0] == 200 and restored.meta["av_frame"].frame is None
     assert video_to_av(restored).to_ndarray()[0, 0] == 200
+
+
+def test_packed_audio_is_samples_by_channels_and_round_trips() -> None:
+    from ggpgfx.media.av_convert import audio_to_av, av_to_audio
+
+    samples = np.arange(2 * 480, dtype=np.int16).reshape(1, -1)
+    avf = av.AudioFrame.from_ndarray(samples, format="s16", layout="stereo")
+    avf.sample_rate = 48_000
+    frame = av_to_audio(avf, 0)
+    assert frame.samples.shape == (480, 2) and frame.sample_count == 480
+    assert frame.samples[1].tolist() == [2, 3]
+    back = audio_to_av(frame)
+    assert back.samples == 480 and np.array_equal(back.to_ndarray(), samples)

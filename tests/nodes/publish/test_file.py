@@ -58,3 +58,20 @@ def test_segments_split_at_keyframes(clip: Path, tmp_path: Path) -> None:
     assert [f["frames"] for f in frames] == [30, 30, 30]
     assert all(f["first"] == pytest.approx(0.0, abs=0.001) for f in frames)
     assert sum((counters(f) for f in files), []) == list(range(90))
+
+
+def test_recording_stays_playable_when_the_source_breaks(clip: Path, tmp_path: Path) -> None:
+    data = clip.read_bytes()
+    broken = tmp_path / "cut.mp4"
+    broken.write_bytes(data[: len(data) * 2 // 3])
+    path = tmp_path / "partial.mp4"
+    g = Graph("t")
+    src = g.add("ingest.video", id="src", source=str(broken), audio=False)
+    venc = g.add("encode.h264", id="venc", preset="ultrafast", keyint=15)
+    out = g.add("publish.file", id="out", path=str(path))
+    src.video >> venc.video
+    venc.packets >> out.packets
+    result = g.run(realtime=False, raise_on_error=False)
+    assert result.error is not None and "cut.mp4" in str(result.error)
+    frames = counters(path)  # the trailer was written: the part before the break plays
+    assert frames and frames == list(range(len(frames)))
