@@ -95,7 +95,8 @@ class PokerRules(Node):
         self._lock = threading.Lock()  # one emitter at a time: the runner's emit is not thread-safe
         self._state: TableState | None = None
         self._answer: SpotAnswer | None = None
-        self._spot: EquitySpot | None = None
+        self._spot: EquitySpot | None = None  # the last spot handed to the worker
+        self._state_spot: EquitySpot | None = None  # the spot of the last published state
         self.worker = EquityWorker(self.params.trials, self._on_answer) if self.params.equity else None
 
     def process(self, port: str, msg: Message) -> None:
@@ -116,6 +117,7 @@ class PokerRules(Node):
         spot = spot_of(state, self.tracker.dead_cards())
         answer = self._answer if self._answer is not None and self._answer.spot == spot else None
         self._state = state.model_copy(update={"version": self._next_version()})
+        self._state_spot = spot
         self.emit("state", with_equity(self._state, answer), pts=pts)
         if spot is not None and answer is None and spot != self._spot and self.worker is not None:
             self._spot = spot
@@ -129,7 +131,7 @@ class PokerRules(Node):
         with self._lock:
             self._answer = answer
             state = self._state
-            if state is None or spot_of(state, self.tracker.dead_cards()) != answer.spot:
+            if state is None or self._state_spot != answer.spot:
                 return  # the table moved on; a newer spot is queued
             self._state = state.model_copy(update={"version": self._next_version()})
             self.emit("state", with_equity(self._state, answer), pts=state.pts)
