@@ -14,6 +14,7 @@ from ggpgfx.media.av_convert import av_to_packet, us_to_ticks, video_to_av
 from ggpgfx.media.frames import Packet, VideoFrame
 
 TIME_BASE = Fraction(1, 90_000)
+PICTURE_NONE, PICTURE_I = 0, 1  # AVPictureType values
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
            "placebo")
 TUNES = ("film", "animation", "grain", "stillimage", "psnr", "ssim", "fastdecode", "zerolatency")
@@ -148,6 +149,9 @@ class H264Encoder(Node):
         self.last_pts = pts
         avf.pts = pts
         avf.time_base = TIME_BASE
+        # a decoded frame still carries its source picture type: libx264 would obey an I there and
+        # copy the source's GOP; only an explicit request forces a keyframe
+        avf.pict_type = PICTURE_I if frame.meta.get("force_keyframe") else PICTURE_NONE
         self.frames_in += 1
         self._emit(self.ctx.encode(avf))
 

@@ -51,3 +51,17 @@ def test_unknown_option_is_a_clear_error() -> None:
 def test_bad_option_value_is_a_clear_error() -> None:
     with pytest.raises(GgpError, match="libx264 rejected the options .*profile=nonsense"):
         _encode(frames=2, options={"profile": "nonsense"})
+
+
+def test_keyframes_follow_keyint_not_the_decoded_source() -> None:
+    from ggpgfx.media.testclip import cached_clip
+
+    clip = cached_clip("h264-src-k7.mp4", seconds=2.0, width=160, height=120, audio=False, keyint=7)
+    g = Graph("t", fps=30)
+    src = g.add("ingest.video", id="src", source=str(clip))
+    enc = g.add("encode.h264", id="enc", preset="ultrafast", keyint=20)
+    sink = g.add("sink.collect", id="sink")
+    src.video >> enc.video
+    enc.packets >> sink.inp
+    packets = g.run(realtime=False).collected("sink")
+    assert [p.pts // 3000 for p in packets if p.keyframe] == [0, 20, 40]  # the source's 7-frame GOP is gone
