@@ -31,9 +31,7 @@ def serve_url(settings: Any, database_url: str) -> Iterator[str]:
 
     from ggpgfx.services.serve_app import deploy
 
-    started_ray = not ray.is_initialized()
-    if started_ray:
-        ray.init(include_dashboard=False, num_cpus=4, log_to_driver=False)
+    started_ray = not ray.is_initialized()  # deploy() starts a local cluster (free ports, no dashboard)
     port = free_port()
     deploy(settings, host="127.0.0.1", port=port)
     url = f"http://127.0.0.1:{port}"
