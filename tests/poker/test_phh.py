@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,11 +16,9 @@ from ggpgfx.poker import phh
 from ggpgfx.poker.phh_script import hand_script, session_script
 from ggpgfx.poker.tracker import TableTracker
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "phh"
-if not DATA.is_dir():
-    DATA = Path("/work/shared/data/phh")
-FILES = sorted(DATA.glob("*.phh*"))
-pytestmark = pytest.mark.skipif(not FILES, reason="shared PHH data not present")
+SHARED = Path(os.environ.get("GGP_PHH_DATA", "/work/shared/data/phh"))
+LOCAL = Path(__file__).parent / "data"  # the WSOP hand, shipped (PHH dataset, MIT: see LICENSE there)
+FILES = sorted(SHARED.glob("*.phh*")) or sorted(LOCAL.glob("*.phh*"))
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +33,7 @@ def test_every_hand_replays_and_matches_the_record(hands: dict[str, list[HandHis
             result = phh.replay(history, index)
             assert result.mismatches == [], f"{name} hand {index}: {result.mismatches}"
             total += 1
-    assert total == sum(len(h) for h in hands.values()) and total >= 2000
+    assert total == sum(len(h) for h in hands.values())
 
 
 def test_wsop_hand_finishing_stacks(hands: dict[str, list[HandHistory]]) -> None:
@@ -75,12 +74,12 @@ def _check(histories: list[HandHistory], step: int) -> int:
 
 
 def test_tracker_follows_scripted_hands(hands: dict[str, list[HandHistory]]) -> None:
-    assert sum(_check(h, 9) for h in hands.values()) > 200
+    assert sum(_check(h, 9) for h in hands.values()) >= min(200, sum(len(h) for h in hands.values()))
 
 
 @pytest.mark.slow
 def test_tracker_follows_every_scripted_hand(hands: dict[str, list[HandHistory]]) -> None:
-    assert sum(_check(h, 1) for h in hands.values()) >= 2000
+    assert sum(_check(h, 1) for h in hands.values()) == sum(len(h) for h in hands.values())
 
 
 def test_written_phh_reloads_to_the_same_result(hands: dict[str, list[HandHistory]]) -> None:
