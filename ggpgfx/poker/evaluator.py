@@ -133,10 +133,15 @@ def describe(hole_cards: Sequence[str], board: Sequence[str], game: str = "holde
     """Label of the best hand a player holds now (None when nothing is known)."""
     if not hole_cards:
         return None
-    if game in ("omaha", "omaha5", "omaha6") or game.startswith("plo"):
+    if game.startswith(("omaha", "plo")):
         if len(board) < 3:
             return None
-        return hand_label(evaluate_omaha(hole_cards, board))
+        label = hand_label(evaluate_omaha(hole_cards, board))
+        if game.endswith("8"):  # hi-lo: the low half too, when there is one
+            low = evaluate_low(hole_cards, board)
+            if low is not None:
+                label += f" / {low_label(low)}"
+        return label
     short = game == "shortdeck"
     cards = list(hole_cards) + list(board)
     if len(cards) >= 5:

@@ -121,3 +121,8 @@ def test_short_deck_flush_beats_full_house() -> None:
 
 def test_partial_label_preflop() -> None:
     assert ev.describe(["Ah", "Ad"], []) == "Pair of Aces"
+
+
+def test_hi_lo_label_names_the_low() -> None:
+    assert ev.describe(["Ah", "2h", "Kd", "Kc"], ["3s", "6d", "8c"], "omaha8") == "Pair of Kings / 8-6-3-2-A low"
+    assert ev.describe(["Ah", "2h", "Kd", "Kc"], ["Ts", "Jd", "Qc"], "omaha8") == "Straight, Ace high"
