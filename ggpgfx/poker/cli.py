@@ -100,7 +100,10 @@ def stats_command(
         if use_ray:
             from ggpgfx.poker.ray_stats import stats_on_ray
 
-            total, errors = stats_on_ray(files, address, on_file=lambda path, error: progress.advance(task))
+            def advance(done: int, count: int) -> None:
+                progress.update(task, total=count, completed=done, description="file segments")
+
+            total, errors = stats_on_ray(files, address, progress=advance)
         else:
             for f in files:
                 merge(total, from_dicts(file_stats(f)))

@@ -8,6 +8,7 @@ stacks show it was paid, so trimming is turned off for them.
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -41,6 +42,34 @@ def load_hands(path: str | Path) -> list[HandHistory]:
             return [_fix(HandHistory.load(handle))]
     except (ValueError, KeyError, TypeError) as error:
         raise ConfigError(f"{source}: not a valid PHH file: {error}") from None
+
+
+def loads_hands(text: str) -> list[HandHistory]:
+    """Every hand of PHHS text (a slice of a .phhs file that starts at a `[n]` header works too)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return [_fix(h) for h in HandHistory.loads_all(text)]
+    except (ValueError, KeyError, TypeError) as error:
+        raise ConfigError(f"not valid PHH text: {error}") from None
+
+
+def segments(path: str | Path, target_bytes: int = 8 << 20) -> list[tuple[int, int]]:
+    """Byte ranges of a .phhs file, each about `target_bytes` and starting at a hand header `[n]`."""
+    source = Path(path)
+    size = source.stat().st_size
+    if source.suffix != ".phhs" or size <= target_bytes:
+        return [(0, size)]
+    cuts = [0]
+    with source.open("rb") as handle:
+        while cuts[-1] + target_bytes < size:
+            handle.seek(cuts[-1] + target_bytes)
+            tail = handle.read(1 << 20)
+            found = re.search(rb"\n\[\d+\]\s*\n", tail)
+            if found is None:
+                break
+            cuts.append(cuts[-1] + target_bytes + found.start() + 1)
+    return list(zip(cuts, [*cuts[1:], size], strict=True))
 
 
 def final_state(history: HandHistory) -> State:

@@ -22,7 +22,7 @@ from pokerkit import (
     HandHistory,
 )
 
-from ggpgfx.poker.phh import final_state, load_hands
+from ggpgfx.poker.phh import final_state, load_hands, loads_hands
 
 
 @dataclass
@@ -120,9 +120,16 @@ def session_stats(histories: Iterable[HandHistory]) -> dict[str, PlayerStats]:
     return total
 
 
-def file_stats(path: str | Path) -> dict[str, dict[str, int]]:
-    """Counters per player of one file, as plain dicts (what a Ray worker returns)."""
-    return {name: asdict(s) for name, s in session_stats(load_hands(path)).items()}
+def file_stats(path: str | Path, start: int = 0, end: int | None = None) -> dict[str, dict[str, int]]:
+    """Counters per player of one file (or a byte range from `phh.segments`), as plain dicts."""
+    if start == 0 and end is None:
+        histories = load_hands(path)
+    else:
+        with Path(path).open("rb") as handle:
+            handle.seek(start)
+            text = handle.read(None if end is None else end - start).decode("utf-8")
+        histories = loads_hands(text)
+    return {name: asdict(s) for name, s in session_stats(histories).items()}
 
 
 def from_dicts(rows: dict[str, dict[str, Any]]) -> dict[str, PlayerStats]:

@@ -45,11 +45,26 @@ def test_ray_data_equals_local(ray_session: object) -> None:
     from ggpgfx.poker.ray_stats import stats_on_ray
 
     files = sorted(DATA.glob("*.phh*"))
-    seen: list[str] = []
-    on_ray, errors = stats_on_ray(files, on_file=lambda path, error: seen.append(path))
+    seen: list[tuple[int, int]] = []
+    on_ray, errors = stats_on_ray(files, progress=lambda done, total: seen.append((done, total)),
+                                  segment_bytes=300_000)  # the big files go out in pieces
     local: dict[str, PlayerStats] = {}
     for f in files:
         for name, stats in from_dicts(file_stats(f)).items():
             local.setdefault(name, PlayerStats()).add(stats)
-    assert errors == [] and len(seen) == len(files)
+    assert errors == [] and seen[-1][0] == seen[-1][1] > len(files)
     assert on_ray == local and sum(s.hands for s in local.values()) > 10_000
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason="shared PHH data not present")
+def test_segments_of_a_big_file_add_up_to_the_whole() -> None:
+    from ggpgfx.poker.phh import segments
+
+    path = DATA / "handhq-abs-100nlh-1.phhs"
+    pieces = segments(path, target_bytes=200_000)
+    assert len(pieces) >= 3 and pieces[0][0] == 0 and pieces[-1][1] == path.stat().st_size
+    parts: dict[str, PlayerStats] = {}
+    for start, end in pieces:
+        for name, stats in from_dicts(file_stats(path, start, end)).items():
+            parts.setdefault(name, PlayerStats()).add(stats)
+    assert parts == from_dicts(file_stats(path))
