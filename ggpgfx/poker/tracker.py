@@ -104,8 +104,10 @@ class TableTracker:
         if event.kind == "camera":
             return False
         if event.kind == "card_seen" and (self.hand is None or self.hand.complete):
-            # Between hands only seat reads matter: cards dealt before the operator starts the hand.
-            if event.data.get("zone") != "seat":
+            # Between hands only seat reads matter: cards dealt before the operator starts the hand. A card
+            # the finished hand already saw is that hand's card shown or collected late, not a new deal.
+            if event.data.get("zone") != "seat" or (self.hand is not None and event.cards
+                                                    and event.cards[0] in self.hand.book.where):
                 return False
             event.data["early"] = True
         if event.kind == "undo":

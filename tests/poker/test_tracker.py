@@ -120,6 +120,14 @@ def test_reads_before_the_hand_and_after_the_deal() -> None:
     assert [s.hole_cards for s in state.seats] == [["Ah", "Kh"], ["Qs", "Qd"], ["7c", "2d"]]
 
 
+def test_cards_shown_after_the_hand_do_not_leak_into_the_next() -> None:
+    tracker = _started()
+    _play(tracker, len(SCRIPT))
+    tracker.apply_reads(_reads(("seat", 6, "7c"), ("seat", 6, "2d")))  # Cid shows his folded hand afterwards
+    tracker.apply_action(OperatorAction(kind="start_hand", hand=_setup().model_copy(update={"hand_number": 4})))
+    assert [s.hole_cards for s in tracker.table_state().seats] == [[], [], []]
+
+
 def test_board_read_late_is_filled_in() -> None:
     tracker = _started()
     _play(tracker, 3)
