@@ -73,12 +73,43 @@ class RuntimeLauncher:
         return resolved
 
     def start(self, yaml_text: str, *, name: str, options: dict[str, Any]) -> tuple[RunControl, dict[str, float]]:
-        """Start the graph in the background."""
+        """Start the graph in the background; metrics arrive through the executor's `on_stats` callback."""
         from ggpgfx.runtime.run import start_run
 
         resolved = self.check(yaml_text, name)
-        handle = start_run(resolved, executor=self.executor, **options)
-        return handle, graph_demand(resolved)
+        control = _LiveRun()
+        control.handle = start_run(resolved, executor=self.executor, on_stats=control.update, **options)
+        return control, graph_demand(resolved)
+
+
+class _LiveRun:
+    """A RunHandle plus the newest metrics it pushed (the Ray executor only reports through `on_stats`)."""
+
+    def __init__(self) -> None:
+        self.handle: Any = None
+        self.latest: dict[str, Any] = {}
+
+    def update(self, stats: dict[str, Any]) -> None:
+        """on_stats callback."""
+        self.latest = dict(stats)
+
+    @property
+    def result(self) -> Any:
+        """The run's result once it ended."""
+        return getattr(self.handle, "result", None)
+
+    def status(self) -> str:
+        """Delegated."""
+        return str(self.handle.status())
+
+    def stats(self) -> dict[str, Any]:
+        """Pushed metrics, else whatever the executor holds."""
+        pulled: dict[str, Any] = self.handle.stats()
+        return pulled or self.latest
+
+    def stop(self, timeout: float = 5.0) -> Any:
+        """Delegated."""
+        return self.handle.stop(timeout)
 
 
 class StreamsService(Service):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import time
 from collections.abc import Iterator
@@ -33,7 +34,8 @@ def serve_url(settings: Any, database_url: str) -> Iterator[str]:
 
     started_ray = not ray.is_initialized()  # deploy() starts a local cluster (free ports, no dashboard)
     port = free_port()
-    deploy(settings, host="127.0.0.1", port=port)
+    # streams run on the Ray executor here: fragment actors on the same cluster as the services
+    deploy(dataclasses.replace(settings, stream_executor="ray"), host="127.0.0.1", port=port)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -70,9 +72,14 @@ def test_flow_through_serve(serve_url: str) -> None:
         assert http.post(f"/api/v1/projects/{project}/versions", json={"yaml": GRAPH_YAML}, headers=a).status_code == 201
         stream = http.post("/api/v1/streams/start", json={"project_id": project}, headers=a)
         assert stream.status_code == 201, stream.text
-        time.sleep(0.5)
-        status = http.get(f"/api/v1/streams/{stream.json()['id']}", headers=a).json()
-        assert status["status"] == "running" and status["stats"]
+        deadline = time.monotonic() + 30  # fragment actors start, then report metrics about once a second
+        while time.monotonic() < deadline:
+            status = http.get(f"/api/v1/streams/{stream.json()['id']}", headers=a).json()
+            if status["stats"].get("out", {}).get("messages_in", 0) > 0:
+                break
+            time.sleep(0.5)
+        assert status["status"] == "running", status
+        assert status["stats"]["out"]["messages_in"] > 0, status
         stopped = http.post("/api/v1/streams/stop", json={"stream_id": stream.json()["id"]}, headers=a).json()
         assert stopped["status"] == "stopped"
         refreshed = http.post("/api/v1/auth/refresh", json={"refresh_token": tokens["serve-a"]["refresh_token"]})
