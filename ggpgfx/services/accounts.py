@@ -105,7 +105,7 @@ class AccountsService(Service):
 
     def refresh(self, body: s.RefreshIn, user_agent: str = "", ip: str = "") -> s.TokenPair:
         """Rotate a refresh token; presenting a used one revokes its whole session (family)."""
-        from sqlalchemy import select
+        from sqlalchemy import select, update
 
         digest = sha256_hex(body.refresh_token)
         reused = False
@@ -132,7 +132,13 @@ class AccountsService(Service):
             if token.expires_at < utcnow():
                 raise ServiceError("refresh token expired", 401)
             membership = self._membership(session, auth_session.user_id, auth_session.organization_id)
-            token.used_at = utcnow()
+            # claim the token atomically: of two concurrent refreshes only one updates the row
+            claimed = session.execute(
+                update(RefreshToken).where(RefreshToken.id == token.id, RefreshToken.used_at.is_(None))
+                .values(used_at=utcnow()).execution_options(synchronize_session=False)
+            ).rowcount
+            if claimed != 1:
+                raise ServiceError("refresh token already used", 401)
             auth_session.last_used_at = utcnow()
             return self._issue(session, auth_session, membership)
 

@@ -163,3 +163,24 @@ def test_password_hash_defaults(monkeypatch: Any) -> None:
     assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert security.verify_password(hashed, "a long enough password")
     assert not security.verify_password(hashed, "a long enough passwore")
+
+
+def test_concurrent_refresh_gives_one_winner(client: Any, org_a: Org) -> None:
+    """Two simultaneous refreshes of the same token cannot both succeed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    refresh_token = login(client, org_a.emails["viewer"], org_a.id)["refresh_token"]
+    accounts = client.app.state.backend.services["accounts"]
+    from ggpgfx.errors import ServiceError
+    from ggpgfx.services.schemas import RefreshIn
+
+    def attempt(_: int) -> bool:
+        try:
+            accounts.refresh(RefreshIn(refresh_token=refresh_token))
+            return True
+        except ServiceError:
+            return False
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(attempt, range(4)))
+    assert outcomes.count(True) == 1
