@@ -133,11 +133,11 @@ class AccountsService(Service):
                 raise ServiceError("refresh token expired", 401)
             membership = self._membership(session, auth_session.user_id, auth_session.organization_id)
             # claim the token atomically: of two concurrent refreshes only one updates the row
-            claimed = session.execute(
+            result: Any = session.execute(
                 update(RefreshToken).where(RefreshToken.id == token.id, RefreshToken.used_at.is_(None))
                 .values(used_at=utcnow()).execution_options(synchronize_session=False)
-            ).rowcount
-            if claimed != 1:
+            )
+            if result.rowcount != 1:
                 raise ServiceError("refresh token already used", 401)
             auth_session.last_used_at = utcnow()
             return self._issue(session, auth_session, membership)
