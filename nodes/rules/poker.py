@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ggpgfx.graph.node import Message, Node, Port, Resources, register_node
 from ggpgfx.graph.ports import ArrowTable
 from ggpgfx.poker.messages import CARD_READS_SCHEMA, GameEvent, OperatorAction, TableState
+from ggpgfx.poker.phh import tracker_phh
 from ggpgfx.poker.table_equity import EquitySpot, SpotAnswer, solve, spot_of, with_equity
 from ggpgfx.poker.tracker import TableTracker
 
@@ -86,6 +88,7 @@ class PokerRules(Node):
         table: str = Field("table-1", description="table name carried in TableState and event keys")
         equity: bool = Field(True, description="compute equity and outs off the frame path")
         trials: int = Field(20_000, ge=100, description="Monte Carlo trials when a spot is too big to enumerate")
+        phh_path: str | None = Field(None, description="append every finished hand to this .phhs file")
 
     resources = Resources(cpu=1)
 
@@ -97,6 +100,7 @@ class PokerRules(Node):
         self._answer: SpotAnswer | None = None
         self._spot: EquitySpot | None = None  # the last spot handed to the worker
         self._state_spot: EquitySpot | None = None  # the spot of the last published state
+        self._recorded: set[int] = set()
         self.worker = EquityWorker(self.params.trials, self._on_answer) if self.params.equity else None
 
     def process(self, port: str, msg: Message) -> None:
@@ -110,6 +114,21 @@ class PokerRules(Node):
             for event in events:
                 self.emit("events", event, pts=msg.pts)
             self._publish(msg.pts)
+        self._record_hand()
+
+    def _record_hand(self) -> None:
+        """Append a hand to the PHH file once, when it finishes."""
+        hand = self.tracker.hand
+        if self.params.phh_path is None or hand is None or not hand.complete:
+            return
+        number = hand.setup.hand_number
+        if number in self._recorded:
+            return
+        self._recorded.add(number)
+        path = Path(self.params.phh_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(f"[{number}]\n{tracker_phh(self.tracker)}\n")
 
     def _publish(self, pts: int) -> None:
         """Emit the newest state, with the last equity answer when it is still about this spot."""

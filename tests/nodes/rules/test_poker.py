@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import BaseModel
+
 from ggpgfx.graph.api import Graph
-from ggpgfx.poker.messages import GameEvent, TableState
+from ggpgfx.graph.node import Node, Port, register_node
+from ggpgfx.graph.ports import ArrowTable
+from ggpgfx.poker.equity import exact_equity
+from ggpgfx.poker.messages import CARD_READS_SCHEMA, GameEvent, OperatorAction, TableState, card_reads_table
+from ggpgfx.poker.phh import final_state, load_hands
+from ggpgfx.poker.phh_script import hand_script
+
+WSOP = Path(__file__).parents[2] / "poker" / "data" / "wsop-2019-42-3-00-01-07.phh"
+CardReads = ArrowTable("CardReads", CARD_READS_SCHEMA)
 
 
-def _run(**sim: object) -> tuple[list[TableState], list[GameEvent]]:
+def _run(phh_path: Path | None = None, **sim: object) -> tuple[list[TableState], list[GameEvent]]:
     g = Graph("rules", fps=30)
     table = g.add("ingest.table_sim", id="sim", width=320, height=240, max_hands=1, action_interval_s=0.3,
                   deal_interval_s=0.05, **sim)
-    game = g.add("rules.poker", id="game", trials=2000)
+    game = g.add("rules.poker", id="game", trials=2000, phh_path=str(phh_path) if phh_path else None)
     states = g.add("sink.collect", id="states", limit=100_000)
     events = g.add("sink.collect", id="events", limit=100_000)
     table.reads >> game.reads
@@ -21,8 +33,8 @@ def _run(**sim: object) -> tuple[list[TableState], list[GameEvent]]:
     return result.collected("states"), result.collected("events")
 
 
-def test_wsop_hand_from_the_simulator() -> None:
-    states, events = _run()
+def test_wsop_hand_from_the_simulator(tmp_path: Path) -> None:
+    states, events = _run(tmp_path / "hands.phhs")
     assert states and all(isinstance(s, TableState) for s in states)
     assert [s.version for s in states] == sorted({s.version for s in states}), "versions grow, never repeat"
     final = states[-1]
@@ -30,13 +42,55 @@ def test_wsop_hand_from_the_simulator() -> None:
     assert not [f for f in final.flags if "ignored" in f or "rejected" in f or "conflict" in f], final.flags
     assert sum(s.stack for s in final.seats) == 72_075_000
     assert final.seat(1).stack == 18_100_000  # type: ignore[union-attr]  # Dan Matsuzuki's recorded finish
-    with_equity = [s for s in states if any(seat.equity_win is not None for seat in s.seats)]
-    assert with_equity, "equity is published as a later TableState version"
-    river = [s for s in with_equity if len(s.board) == 4 and sum(seat.status == "active" for seat in s.seats) == 2]
-    if river:
-        assert any(seat.outs for seat in river[-1].seats)  # heads-up on the turn: the trailing hand has outs
     assert {e.kind for e in events} >= {"hand_started", "card_seen", "action", "hand_ended"}
     assert len({e.key for e in events}) == len(events)
+    recorded = load_hands(tmp_path / "hands.phhs")
+    assert len(recorded) == 1 and list(final_state(recorded[0]).stacks)[0] == 18_100_000
+
+
+@register_node
+class ScriptSource(Node):
+    """Play the first `steps` steps of the shipped WSOP hand (phh_script) as reads and actions."""
+
+    type_name = "testpoker.script"
+    outputs = {"reads": Port(CardReads), "actions": Port(OperatorAction)}
+
+    class Params(BaseModel):
+        steps: int = 10_000
+
+    def setup(self) -> None:
+        self.steps = hand_script(WSOP)[: self.params.steps]
+
+    def tick(self) -> bool:
+        if not self.steps:
+            return False
+        step = self.steps.pop(0)
+        if step.action is not None:
+            self.emit("actions", step.action, pts=step.pts)
+        else:
+            self.emit("reads", card_reads_table([step.read or {}]), pts=step.pts)
+        return bool(self.steps)
+
+
+def test_equity_and_outs_arrive_as_a_later_version() -> None:
+    steps = hand_script(WSOP)
+    turn = next(i for i, s in enumerate(steps) if s.read and s.read["zone"] == "board" and s.read["card"] == "6c")
+    g = Graph("equity", realtime=False)
+    source = g.add("testpoker.script", id="src", steps=turn + 1)  # stop with the turn card on the table
+    game = g.add("rules.poker", id="game", trials=2000)
+    sink = g.add("sink.collect", id="states")
+    source.reads >> game.reads
+    source.actions >> game.actions
+    game.state >> sink.inp
+    states = g.run().collected("states")
+    last = states[-1]
+    assert last.board == ["Th", "Jc", "5h", "6c"] and last.equity_method == "exact"
+    live = [s for s in last.seats if s.status == "active"]
+    assert len(live) == 3 and abs(sum(s.equity_win + s.equity_tie for s in live) - 1) < 0.2  # type: ignore[operator]
+    exact = exact_equity(["".join(s.hole_cards) for s in live], "".join(last.board), dead="".join(
+        c for s in last.seats if s.status == "folded" for c in s.hole_cards))
+    assert [s.equity_win for s in live] == exact.win
+    assert [s.version for s in states] == sorted(s.version for s in states)
 
 
 def test_faulty_reads_do_not_break_the_hand() -> None:
