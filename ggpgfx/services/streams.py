@@ -195,9 +195,12 @@ class StreamsService(Service):
                 assert row is not None
                 row.status, row.stopped_at = "failed", utcnow()
                 row.error = str(exc)[:2000] if isinstance(exc, GgpError) else f"{type(exc).__name__}: {exc}"[:2000]
-            if isinstance(exc, GgpError) and not isinstance(exc, ServiceError):
+            if isinstance(exc, ServiceError) or not isinstance(exc, Exception):
+                raise
+            if isinstance(exc, GgpError):
                 raise ServiceError(f"graph could not start: {exc}", 422) from exc
-            raise
+            log.exception("stream %s failed to start", stream_id)
+            raise ServiceError(f"graph could not start: {type(exc).__name__}: {exc}", 503) from exc
         with self._lock:
             self.runs[stream_id] = control
         with self.context.session() as session:
