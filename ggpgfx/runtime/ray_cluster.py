@@ -97,6 +97,16 @@ def dashboard_url() -> str | None:
     return url if url.startswith("http") else f"http://{url}"
 
 
+def _enable_token_mode() -> None:
+    """Token mode for this process and its children, even when ray was imported already."""
+    try:
+        from ray._private.authentication.authentication_token_setup import _enable_token_auth
+
+        _enable_token_auth()  # sets RAY_AUTH_MODE and refreshes Ray's cached config
+    except ImportError:  # another Ray version: the variable alone works when set before ray starts up
+        os.environ["RAY_AUTH_MODE"] = "token"
+
+
 class RayConnection:
     """Connects on enter (starting an embedded cluster when needed) and shuts down only what it started."""
 
@@ -113,6 +123,11 @@ class RayConnection:
 
     def connect(self) -> None:
         """Use the connection already open in this process, or connect / start one."""
+        if self.address and "RAY_AUTH_MODE" not in os.environ and (
+                os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH")):
+            # Ray 2.60 clusters use token auth by default. A token in the environment means the user wants it
+            # used, but Ray only sends it in token mode, and caches the mode when it is imported.
+            _enable_token_mode()
         import ray
 
         if ray.is_initialized():
@@ -126,18 +141,16 @@ class RayConnection:
     def _connect_existing(self, address: str) -> None:
         import ray
 
+        hint = ("; if the cluster uses token authentication (Ray's default), set RAY_AUTH_TOKEN to its token "
+                "(`ray get-auth-token` on the head prints it)" if os.environ.get("RAY_AUTH_MODE") != "token"
+                else "; check that RAY_AUTH_TOKEN is the cluster's token")
         try:
             ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
         except ConnectionError as exc:
-            raise ConfigError(f"cannot reach the Ray cluster at '{address}': {exc}") from None
+            raise ConfigError(f"cannot reach the Ray cluster at '{address}': {exc}{hint}") from None
         except Exception as exc:
-            text = f"{type(exc).__name__}: {exc}"
-            if "auth" in text.lower() or "token" in text.lower():
-                raise ConfigError(
-                    f"the Ray cluster at '{address}' refused us ({text.splitlines()[0]}); it uses token "
-                    "authentication: set RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH) to its token, "
-                    "which `ray get-auth-token` prints on the head node") from None
-            raise ConfigError(f"cannot connect to the Ray cluster at '{address}': {text.splitlines()[0]}") from None
+            text = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            raise ConfigError(f"cannot connect to the Ray cluster at '{address}': {text}{hint}") from None
 
     def _start_embedded(self) -> None:
         import ray

@@ -73,11 +73,11 @@ class RayExecutor:
     # -- lifecycle ------------------------------------------------------------------------------------
     def start(self) -> None:
         """Connect, plan (refusing impossible requests before any actor exists), start every fragment."""
-        import ray
-
         self.started_at = time.monotonic()
         self._running = True
-        self.connection.connect()
+        self.connection.connect()  # before importing ray: it sets up token auth from the environment
+        import ray
+
         try:
             view = live_view()
             self.plan = make_plan(self.graph, view, self.split)

@@ -20,6 +20,7 @@ import pytest
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 RAY = str(Path(sys.executable).parent / "ray")
+TOKEN = os.urandom(16).hex()
 
 
 def _free_port() -> int:
@@ -66,15 +67,16 @@ def _using(fragment: str) -> list[psutil.Process]:
 
 @pytest.fixture
 def two_node_cluster() -> Iterator[str]:
-    """Head (1 CPU) plus a worker node offering `rfid_reader: 1`; explicit ports, auth off (throwaway)."""
-    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
+    """Head (1 CPU) plus a worker node offering `rfid_reader: 1`; explicit ports; token authentication on."""
+    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": TOKEN, "RAY_USAGE_STATS_ENABLED": "0"}
+    ports = ["--min-worker-port=20000", "--max-worker-port=20999"]  # not the 18000-19999 test-server range
     temp = tempfile.mkdtemp(prefix="ggprmn", dir="/tmp")
     port = _free_port()
     address = f"127.0.0.1:{port}"
     logs = Path(temp) / "start.log"
     with open(logs, "ab") as log:
         head = subprocess.Popen([RAY, "start", "--head", "--block", f"--port={port}", "--num-cpus=1",
-                                 "--include-dashboard=false", f"--temp-dir={temp}", "--node-ip-address=127.0.0.1"],
+                                 "--include-dashboard=false", f"--temp-dir={temp}", "--node-ip-address=127.0.0.1", *ports],
                                 env=env, stdout=log, stderr=log)
         worker = None
         try:
@@ -83,7 +85,7 @@ def two_node_cluster() -> Iterator[str]:
                 assert time.monotonic() < deadline and head.poll() is None, logs.read_text()[-2000:]
                 time.sleep(0.5)
             worker = subprocess.Popen([RAY, "start", "--block", f"--address={address}", "--num-cpus=1",
-                                       '--resources={"rfid_reader": 1}', "--node-ip-address=127.0.0.1"],
+                                       '--resources={"rfid_reader": 1}', "--node-ip-address=127.0.0.1", *ports],
                                       env=env, stdout=log, stderr=log)
             yield address
         finally:
@@ -126,7 +128,8 @@ DRIVER = textwrap.dedent("""
 
 
 def test_pinned_fragment_runs_on_the_raylet_with_the_resource(two_node_cluster: str) -> None:
-    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
+    # Only the token: RayConnection turns Ray's token mode on for it (Ray would not send it otherwise).
+    env = {k: v for k, v in os.environ.items() if k != "RAY_AUTH_MODE"} | {"RAY_AUTH_TOKEN": TOKEN}
     done = subprocess.run([sys.executable, "-c", DRIVER, two_node_cluster], capture_output=True, text=True,
                           timeout=180, env=env, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
