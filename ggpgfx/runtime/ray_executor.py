@@ -82,9 +82,7 @@ class RayExecutor:
             view = live_view()
             self.plan = make_plan(self.graph, view, self.split)
             self.plan.check()
-            if view.dashboard_url:
-                log.info("Ray dashboard: %s (actors ggp/%s/*, namespace %s)", view.dashboard_url,
-                         self.graph.name, self.namespace)
+            self._announce(view.dashboard_url)
             blob = _pickle_graph(self.graph)
             remote_cls = ray.remote(FragmentActor)
             for frag in self.plan.fragments:
@@ -98,6 +96,21 @@ class RayExecutor:
         except BaseException:
             self._teardown()
             raise
+
+    def _announce(self, dashboard: str | None) -> None:
+        """Say where to watch the run: the dashboard, or at least the Prometheus endpoint."""
+        if dashboard:
+            log.info("Ray dashboard: %s (actors ggp/%s/*, namespace %s)", dashboard, self.graph.name, self.namespace)
+            return
+        try:
+            import ray
+
+            node: Any = ray._private.worker.global_worker.node
+            metrics = f"http://{node.node_ip_address}:{node.metrics_export_port}/metrics"
+        except Exception:
+            metrics = "the Ray metrics agent"
+        log.info("Ray dashboard: off for this embedded cluster (GGP_RAY_DASHBOARD=1 turns it on); "
+                 "node metrics (ggp_node_*) at %s", metrics)
 
     def _setup_for(self, frag: Fragment, blob: bytes) -> FragmentSetup:
         assert self.plan is not None

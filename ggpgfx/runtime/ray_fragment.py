@@ -61,6 +61,7 @@ class FragmentActor:
         self.restartable = self.frag.max_restarts > 0
         self.store = StateStore(self.graph.name, setup.run_id, root=None)
         self.abort = threading.Event()
+        self.soon = threading.Event()
         self.executor = LocalExecutor(self.graph, RunOptions(**setup.options), node_ids=list(self.frag.node_ids),
                                       outlet_factory=self._outlet, node_factory=self._make_node)
         self.executor.abort = self.abort  # the outlets made during construction watch the same event
@@ -92,7 +93,11 @@ class FragmentActor:
         if self.frag.gpu:
             visible = os.environ.get("CUDA_VISIBLE_DEVICES", "")
             context.device = "cuda:0" if visible and visible != "-1" else "cpu"
-        return rnode.cls(rnode.id, rnode.params, context)
+        node = rnode.cls(rnode.id, rnode.params, context)
+        # Nodes may ask for a checkpoint at a point that matters to them (the end of a hand):
+        # `getattr(self, "checkpoint_now", None)` — it only wakes the checkpoint thread, so it is safe anywhere.
+        node.checkpoint_now = self.soon.set  # type: ignore[attr-defined]
+        return node
 
     def _outlet(self, edge: ResolvedEdge) -> Outlet:
         outlets = []
@@ -230,7 +235,8 @@ class FragmentActor:
     def _checkpoint_loop(self) -> None:
         interval = self.frag.snapshot_interval_s or 0.5
         while not self.executor.abort.is_set():
-            time.sleep(interval)
+            self.soon.wait(interval)
+            self.soon.clear()
             if not self.executor.alive():
                 return
             self.checkpoint()
