@@ -62,6 +62,8 @@ class SecureDelay(Node):
         self.live = False  # the delayed feed has begun
         self.dropped_before_keyframe = 0
         self.packets_out = 0
+        self.late_max_s = 0.0
+        self.late_total_s = 0.0
         self.media_now_us: int | None = None
         self.first_in: float | None = None
         self.next_countdown = 0.0
@@ -132,6 +134,9 @@ class SecureDelay(Node):
                 now = time.monotonic()
                 if due is not None and due <= now:
                     packet = self.queue.pop()[1]
+                    late = now - due  # how far past its due time the packet leaves (scheduling jitter)
+                    self.late_max_s = max(self.late_max_s, late)
+                    self.late_total_s += late
                 elif due is None and self.ending:
                     return
                 else:
@@ -145,11 +150,13 @@ class SecureDelay(Node):
                 self._countdown(time.monotonic())
 
     def stats(self) -> dict[str, Any]:
-        """Held packets, memory and disk use, spills, drops before the first keyframe."""
+        """Held packets, memory and disk use, spills, drops before the first keyframe, release lateness."""
         q = self.queue
         return {"held": len(q), "memory_bytes": q.memory_bytes, "peak_memory_bytes": q.peak_memory_bytes,
                 "disk_bytes": q.disk_bytes, "spilled": q.spilled_items, "out": self.packets_out,
-                "dropped_before_keyframe": self.dropped_before_keyframe}
+                "dropped_before_keyframe": self.dropped_before_keyframe,
+                "late_max_s": round(self.late_max_s, 6),
+                "late_mean_s": round(self.late_total_s / max(1, self.packets_out), 6)}
 
     def on_eos(self) -> None:
         """Release the rest at its due time (wall clock) or at once (media clock), then end the countdown."""
