@@ -194,7 +194,16 @@ class RayExecutor:
                     continue
                 if answer["error"] is not None:
                     node_id, message, pts = answer["error"]
-                    self._fail(NodeError(node_id or name, message, pts))
+                    error = NodeError(node_id or name, message, pts)
+                    if self._restartable(name):
+                        # A node raised: restart its fragment from the last checkpoint, as after a crash.
+                        log.warning("%s; restarting fragment %s from its last checkpoint", error, name)
+                        ray.kill(self.actors[name], no_restart=False)
+                        if self._recover(name, error):
+                            all_done = False
+                            continue
+                        return
+                    self._fail(error)
                     return
                 if answer["outlet_error"] and self.error is None and not self.abort.is_set():
                     self._fail(NodeError(self.plan.fragment(name).node_ids[0] if self.plan else name,
@@ -208,6 +217,11 @@ class RayExecutor:
                 self.options.on_stats(self.stats(refresh=True))
             time.sleep(POLL_S)
 
+    def _restartable(self, name: str) -> bool:
+        if self.plan is None or self.abort.is_set():
+            return False
+        return self.restarts.get(name, 0) < self.plan.fragment(name).max_restarts
+
     def _recover(self, name: str, exc: BaseException) -> bool:
         """A fragment actor died: wait out the backoff, restart its nodes from the checkpoint, resync peers."""
         import ray
@@ -219,15 +233,17 @@ class RayExecutor:
         if isinstance(exc, ActorDiedError) or count >= frag.max_restarts or self.abort.is_set():
             if self.abort.is_set():
                 return False
-            self._fail(NodeError(frag.node_ids[0], f"fragment actor ggp/{self.graph.name}/{name} died "
-                                 f"({type(exc).__name__}) after {count} restart(s)"))
+            self._fail(exc if isinstance(exc, NodeError) else NodeError(
+                frag.node_ids[0], f"fragment actor ggp/{self.graph.name}/{name} died ({type(exc).__name__}) "
+                f"after {count} restart(s)"))
             return False
         self.restarts[name] = count + 1
         log.warning("fragment %s died (%s); restart %d of %d after %.1fs", name, type(exc).__name__, count + 1,
                     frag.max_restarts, frag.backoff_s * (2 ** count))
+        old = self.placement.get(name, {}).get("incarnation")
         time.sleep(frag.backoff_s * (2 ** count))
         try:
-            self._await_restarted(name)
+            self._await_restarted(name, old)
             ray.get(self.actors[name].start.remote(), timeout=START_TIMEOUT_S)
         except Exception as again:
             self._fail(NodeError(frag.node_ids[0], f"fragment {name} could not restart: {again}"))
@@ -237,7 +253,7 @@ class RayExecutor:
                 actor.peer_restarted.remote(name)
         return True
 
-    def _await_restarted(self, name: str) -> None:
+    def _await_restarted(self, name: str, old: str | None) -> None:
         """Ray re-creates the actor by itself; calls fail with ActorUnavailableError until it is back."""
         import ray
         from ray.exceptions import ActorDiedError, ActorUnavailableError, GetTimeoutError
@@ -245,8 +261,11 @@ class RayExecutor:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             try:
-                self.placement[name] = ray.get(self.actors[name].ready.remote(), timeout=5)
-                return
+                answer = ray.get(self.actors[name].ready.remote(), timeout=5)
+                if answer["incarnation"] != old:  # not the instance that is still being killed
+                    self.placement[name] = answer
+                    return
+                time.sleep(0.05)
             except ActorDiedError:
                 raise
             except (ActorUnavailableError, GetTimeoutError):

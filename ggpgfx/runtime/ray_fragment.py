@@ -111,7 +111,7 @@ class FragmentActor:
             replica = self.frag.replica_index if self.frag.replica_of else 0
             outlet = RemoteOutlet(edge.index, edge.label, edge.capacity, edge.on_full, target, replica=replica,
                                   retain=self.setup.retain.get(edge.index, False), window=self.setup.window,
-                                  ring=ring, abort=self.abort)
+                                  ring=ring, abort=self.abort, node_id=self.node_ref)
             self.outlets.append(outlet)
             outlets.append(outlet)
         return outlets[0] if len(outlets) == 1 else FanOutlet(outlets)
@@ -203,13 +203,13 @@ class FragmentActor:
         inbound = self.inbound[edge]
         with self.delivery_lock:
             inbound.accept(replica, msgs)
-        hop_us = (time.perf_counter_ns() - sent_ns) / 1000
+        hop_us = (time.perf_counter_ns() - sent_ns) / 1000 if sent_ns else None
         return ("ok", inbound.backlog(), self._committed(inbound, replica), hop_us)
 
-    def resume(self, edge: int, replica: int) -> tuple[int, str, int]:
-        """A producer (re)connects: the last seq we hold for it, our incarnation, our backlog."""
+    def resume(self, edge: int, replica: int) -> tuple[int, str, int, str]:
+        """A producer (re)connects: the last seq we hold for it, our incarnation, backlog and Ray node."""
         inbound = self.inbound[edge]
-        return inbound.received(replica), self.incarnation, inbound.backlog()
+        return inbound.received(replica), self.incarnation, inbound.backlog(), self.node_ref
 
     def backlog(self, edge: int, replica: int, incarnation: str | None) -> tuple[Any, ...]:
         """How many messages wait on an inbound edge (credit polling under backpressure)."""

@@ -23,7 +23,7 @@ class RemoteOutlet:
 
     def __init__(self, edge_index: int, label: str, capacity: int, on_full: str, target: Any, *,
                  replica: int = 0, retain: bool = False, window: int = 4, ring: ShmRing | None = None,
-                 abort: threading.Event | None = None) -> None:
+                 abort: threading.Event | None = None, node_id: str = "") -> None:
         self.edge_index = edge_index
         self.label = label
         self.capacity = capacity
@@ -33,6 +33,9 @@ class RemoteOutlet:
         self.retain = retain
         self.window = window
         self.ring = ring
+        self.node_id = node_id
+        self.use_ring = False  # only once the consumer is known to run on this same Ray node
+        self.same_node = False  # hop latency is measured with the machine's monotonic clock: same node only
         self.abort = abort or threading.Event()
         self.cond = threading.Condition(threading.Lock())
         self.queue: deque[Message] = deque()
@@ -175,7 +178,7 @@ class RemoteOutlet:
                 if self.abort.is_set():
                     return
                 try:
-                    watermark, self.incarnation, self.backlog = ray.get(self._call("resume"), timeout=10)
+                    watermark, self.incarnation, self.backlog, peer = ray.get(self._call("resume"), timeout=10)
                     break
                 except ActorDiedError:
                     raise
@@ -183,6 +186,9 @@ class RemoteOutlet:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.1)
+            # Shared memory only reaches a consumer on this machine; a restarted consumer may have moved.
+            self.same_node = bool(self.node_id) and peer == self.node_id
+            self.use_ring = self.ring is not None and self.same_node
             if self.retain:
                 with self.cond:
                     replay = [m for m in self.retained if m.seq > watermark]
@@ -197,10 +203,11 @@ class RemoteOutlet:
         self.pending.clear()
 
     def _submit(self, batch: list[Message]) -> None:
-        sent_ns = time.perf_counter_ns()  # CLOCK_MONOTONIC: comparable across processes of one machine
+        # CLOCK_MONOTONIC is comparable across processes of one machine only; 0 = do not measure.
+        sent_ns = time.perf_counter_ns() if self.same_node else 0
         items = as_tuples(batch)
         slot = None
-        if self.ring is not None:
+        if self.ring is not None and self.use_ring:
             size_hint = sum(getattr(m.payload, "nbytes", 0) for m in batch)
             if self.ring.needs_regrow(size_hint) and self.pending:
                 self._reap(block_all=True)  # old ring slots must be read before the segment is replaced

@@ -112,3 +112,51 @@ def test_killed_stateful_fragment_restores_state_without_loss_or_duplicates(ray_
 def test_same_graph_without_fault_gives_the_same_result(ray_session: Any) -> None:
     result = _graph().run("ray")
     assert result.collected("sink") == _expected()
+
+
+@register_node
+class FailsOnce(Node):
+    """Raise on one value the first time only (a marker file remembers it across the restart)."""
+
+    type_name = "test.ray_fails_once"
+    inputs = {"inp": Port(int)}
+    outputs = {"out": Port(int)}
+
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        marker: str
+        at: int = 25
+
+    def process(self, port: str, msg: Message) -> None:
+        if msg.payload == self.params.at and not os.path.exists(self.params.marker):
+            open(self.params.marker, "w").close()
+            raise RuntimeError("transient failure")
+        self.emit("out", msg.payload)
+
+
+def test_node_error_restarts_its_fragment_and_replays(ray_session: Any, tmp_path: Any) -> None:
+    g = Graph("flaky", realtime=False)
+    g.add("test.ray_numbers", id="src", count=60, pause_s=0.002)
+    g.add("test.ray_fails_once", id="flaky", marker=str(tmp_path / "failed"), isolate=True,
+          restart={"max": 1, "backoff_s": 0.1, "snapshot_interval_s": 0.05})
+    g.add("sink.collect", id="sink")
+    g.connect("src.out", "flaky.inp", capacity=4)
+    g.connect("flaky.out", "sink.inp", capacity=4)
+    handle = start_run(g.validate(), executor="ray")
+    result = handle.wait(90)
+    assert result is not None and result.error is None, result and result.error
+    assert (tmp_path / "failed").exists() and handle.executor.restarts == {"flaky": 1}
+    assert result.collected("sink") == list(range(60))
+
+
+def test_node_error_beyond_restart_max_fails_the_graph(ray_session: Any) -> None:
+    g = Graph("always", realtime=False)
+    g.add("test.ray_numbers", id="src", count=30, pause_s=0.0)
+    g.add("test.fail", id="bad", at=5, isolate=True, restart={"max": 1, "backoff_s": 0.0})
+    g.add("sink.null", id="sink")
+    g.connect("src.out", "bad.inp")
+    g.connect("bad.out", "sink.inp")
+    handle = start_run(g.validate(), executor="ray")
+    result = handle.wait(90)
+    assert result is not None and handle.executor.restarts == {"bad": 1}
+    assert str(result.error) == "node 'bad' at pts=5000us: ValueError: value 5 is not allowed"
