@@ -158,6 +158,7 @@ class FragmentActor:
             hops = sorted(outlet.hop_us)
             stats.setdefault("_hops", {})[outlet.label + (f" #{outlet.replica}" if outlet.replica else "")] = {
                 "to": nid, "drops": outlet.drops, "p50_us": hops[len(hops) // 2] if hops else None,
+                "transport": "shm" if outlet.use_ring else "object_store",
                 "samples": len(hops)}
         for nid in self.frag.node_ids:
             if nid in stats:
