@@ -25,6 +25,7 @@ class Quad:
 
     corners: np.ndarray  # (4, 2) float32
     area: float
+    score: float = 1.0  # rectangularity minus aspect error: 1 is a perfect card outline
 
     def box(self) -> tuple[float, float, float, float]:
         """Axis-aligned bounds (x0, y0, x1, y1)."""
@@ -63,7 +64,7 @@ def find_cards(gray: np.ndarray, min_area: float = 400.0, max_area: float | None
         small = cv2.resize(gray, (gray.shape[1] // scale, gray.shape[0] // scale), interpolation=cv2.INTER_AREA)
         found = find_cards(small, min_area / scale**2, None if max_area is None else max_area / scale**2,
                            threshold, scale=1)
-        return [Quad((q.corners + 0.5) * scale - 0.5, q.area * scale**2) for q in found]
+        return [Quad((q.corners + 0.5) * scale - 0.5, q.area * scale**2, q.score) for q in found]
     if threshold is not None:
         levels = [float(threshold)]
     else:
@@ -77,20 +78,28 @@ def find_cards(gray: np.ndarray, min_area: float = 400.0, max_area: float | None
     for level in levels:
         _, mask = cv2.threshold(gray, level, 255, cv2.THRESH_BINARY)
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        rejected_large = False
+        doubtful = False
         for contour in contours:
             quad = _card_quad(contour, min_area, limit)
             if quad is None:
-                rejected_large |= cv2.contourArea(contour) >= min_area
+                doubtful |= cv2.contourArea(contour) >= min_area
                 continue
+            doubtful |= quad.score < CLEAN_SCORE
             cx, cy = quad.centre()
-            if any(q.box()[0] <= cx <= q.box()[2] and q.box()[1] <= cy <= q.box()[3]
-                   and 0.6 < quad.area / q.area < 1.6 for q in quads):
-                continue  # already found at a lower level
+            same = [q for q in quads if q.box()[0] <= cx <= q.box()[2] and q.box()[1] <= cy <= q.box()[3]]
+            if same:
+                # the same card seen at two levels: keep the cleaner rectangle (a card merged with a
+                # bright background at a low level separates from it at a higher one)
+                if quad.score > max(q.score for q in same):
+                    quads = [q for q in quads if all(q is not x for x in same)] + [quad]
+                continue
             quads.append(quad)
-        if not rejected_large:
-            break  # every bright blob was a card (or noise): higher levels would find nothing new
+        if not doubtful:
+            break  # every bright blob was a clean card (or noise): higher levels would find nothing better
     return quads
+
+
+CLEAN_SCORE = 0.9  # rectangularity of an unobstructed card minus its aspect error; lower means "look again"
 
 
 def _card_quad(contour: np.ndarray, min_area: float, max_area: float) -> Quad | None:
@@ -104,9 +113,10 @@ def _card_quad(contour: np.ndarray, min_area: float, max_area: float) -> Quad | 
     if min(w, h) < 1:
         return None
     ratio = max(w, h) / min(w, h)
-    if not (1.15 <= ratio <= 1.7) or area / (w * h) < 0.8 or cv2.contourArea(contour) / area < 0.65:
+    fill = cv2.contourArea(contour) / (w * h)
+    if not (1.15 <= ratio <= 1.7) or area / (w * h) < 0.8 or fill < 0.55:
         return None
-    return Quad(order_corners(cv2.boxPoints(rect)), float(area))
+    return Quad(order_corners(cv2.boxPoints(rect)), float(area), fill - 0.5 * abs(ratio - CARD_ASPECT))
 
 
 def _homography(corners: np.ndarray) -> np.ndarray:
