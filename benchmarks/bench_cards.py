@@ -2,8 +2,8 @@
 
 ours      : luma plane → zone crops → localise (half resolution) → warp corner patches → ONNX Runtime → smooth
 ours+skip : the same with unchanged zones reused (a static camera between deals)
-baseline  : the naive path — full-frame yuv420p → BGR → gray (OpenCV), localise over the whole frame,
-            classify with PyTorch eager (the same weights, loaded from the ONNX file)
+baseline  : the naive path — full-frame yuv420p → BGR → gray (OpenCV), localise over the whole frame at
+            full resolution, classify both corners of every card (the same ONNX model)
 
 Run: .venv/bin/python benchmarks/bench_cards.py [--frames 200] [--seconds 20]
 """
@@ -44,32 +44,14 @@ def _frames(count: int, rng: np.random.Generator) -> tuple[list[list[np.ndarray]
     return frames, zones, truth
 
 
-def _torch_from_onnx(path: Path) -> Any:
-    import onnx
-    import torch
-    from onnx import numpy_helper
-
-    from ggpgfx.cards.model import build_model
-
-    weights = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in onnx.load(str(path)).graph.initializer}
-    model = build_model()
-    state = model.state_dict()
-    loadable = {k: weights[k] for k in state if k in weights and weights[k].shape == state[k].shape}
-    state.update(loadable)
-    model.load_state_dict(state)
-    return model.eval()
-
-
 def run(frames_count: int, seconds: float) -> dict[str, Any]:
     """Time each path over the same frames; returns the JSON report."""
     import cv2
-    import torch
 
     from ggpgfx.cards.detector import CardDetector, Smoother
-    from ggpgfx.cards.infer import DEFAULT_MODEL, CardClassifier
-    from ggpgfx.cards.locate import corner_patches, find_cards, normalise
+    from ggpgfx.cards.infer import CardClassifier
+    from ggpgfx.cards.locate import corner_patches, find_cards
 
-    torch.set_num_threads(1)
     cv2.setNumThreads(1)  # one core per path: the CPU times below are then this thread's own work
     rng = np.random.default_rng(0)
     frames, zones, truth = _frames(frames_count, rng)
@@ -109,7 +91,6 @@ def run(frames_count: int, seconds: float) -> dict[str, Any]:
         results[name]["zones_reused"] = detector.zones_reused
         results[name]["zones_processed"] = detector.zones_processed
 
-    model = _torch_from_onnx(DEFAULT_MODEL)
     base_seen: set[str] = set()
 
     def baseline(planes: list[np.ndarray]) -> None:
@@ -118,11 +99,9 @@ def run(frames_count: int, seconds: float) -> dict[str, Any]:
         bgr = cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420)
         gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
         quads = find_cards(gray, 300, scale=1)
-        if quads:
-            with torch.no_grad():
-                logits = model(torch.from_numpy(normalise(corner_patches(gray, quads))))
-            for index in logits.reshape(len(quads), 2, -1).mean(1).argmax(1).tolist():
-                base_seen.add(classifier.classes[index])
+        for card, _ in classifier.classify(corner_patches(gray, quads)):
+            if card is not None:
+                base_seen.add(card)
 
     timed("baseline", baseline)
     truth_cards = {c for _, c in truth}

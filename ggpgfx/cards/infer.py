@@ -88,7 +88,8 @@ class CardClassifier:
         probs = self.probabilities(patches)
         return [self.combine(probs[i], probs[i + 1]) for i in range(0, len(probs) - 1, 2)]
 
-    def classify_quads(self, views: list[np.ndarray], quads: list[Any], sure: float = 0.97) -> list[tuple[str | None, float]]:
+    def classify_quads(self, views: list[np.ndarray], quads: list[Any],
+                       sure: float = 0.85) -> list[tuple[str | None, float]]:
         """Classify cards from the top-left index; only unsure ones pay for the bottom-right index too.
 
         `views[i]` is the image `quads[i]` is expressed in.

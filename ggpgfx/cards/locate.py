@@ -99,7 +99,7 @@ def find_cards(gray: np.ndarray, min_area: float = 400.0, max_area: float | None
     return quads
 
 
-CLEAN_SCORE = 0.9  # rectangularity of an unobstructed card minus its aspect error; lower means "look again"
+CLEAN_SCORE = 0.85  # rectangularity of an unobstructed card minus its aspect error; lower means "look again"
 
 
 def _card_quad(contour: np.ndarray, min_area: float, max_area: float) -> Quad | None:
