@@ -90,11 +90,15 @@ def train(epochs: Annotated[int, typer.Option(min=1, max=200)] = 8,
 @cards_app.command("synth")
 def synth(folder: Path, count: Annotated[int, typer.Option(min=1, max=100_000)] = 300,
           held_out: Annotated[bool, typer.Option(help="deck styles and backgrounds never used in training")] = True,
-          seed: int = 1234) -> None:
+          seed: int = 1234,
+          min_card_px: Annotated[int, typer.Option(min=20, max=200, help="smallest card width")] = 44,
+          max_card_px: Annotated[int, typer.Option(min=20, max=400, help="largest card width")] = 110) -> None:
     """Write a labelled synthetic evaluation set (PNG scenes + labels.json)."""
     from ggpgfx.cards.evaluate import write_eval_set
 
-    write_eval_set(folder, count, held_out, seed)
+    if min_card_px > max_card_px:
+        raise ConfigError(f"--min-card-px {min_card_px} is above --max-card-px {max_card_px}")
+    write_eval_set(folder, count, held_out, seed, card_px=(min_card_px, max_card_px))
     typer.echo(f"wrote {count} scenes to {folder}")
 
 

@@ -22,7 +22,7 @@ LABELS_FILE = "labels.json"
 
 
 def write_eval_set(folder: str | Path, count: int = 300, held_out: bool = True, seed: int = 1234,
-                   width: int = 480, height: int = 360) -> Path:
+                   width: int = 480, height: int = 360, card_px: tuple[int, int] = (44, 110)) -> Path:
     """Render `count` labelled scenes (1-6 cards, some face down) as PNG files plus labels.json."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -32,12 +32,12 @@ def write_eval_set(folder: str | Path, count: int = 300, held_out: bool = True, 
     images = []
     for index in range(count):
         scene = make_scene(rng, random_cards(rng, int(rng.integers(1, 7)), back_rate=0.05), styles, backgrounds,
-                           width, height, card_px=(44, 110), occlusion=0.15)
+                           width, height, card_px=card_px, occlusion=0.15)
         name = f"scene-{index:04d}.png"
         Image.fromarray(scene.image).save(out / name)
         images.append({"file": name, "cards": [{"card": c, "corners": k.round(1).tolist()}
                                                for c, k in zip(scene.cards, scene.corners, strict=True)]})
-    (out / LABELS_FILE).write_text(json.dumps({"held_out": held_out, "styles": styles,
+    (out / LABELS_FILE).write_text(json.dumps({"held_out": held_out, "styles": styles, "card_px": list(card_px),
                                                "backgrounds": list(backgrounds), "images": images}, indent=0))
     return out
 
