@@ -7,10 +7,9 @@ from typing import Any
 
 from ggpgfx.errors import ServiceError
 from ggpgfx.services import schemas as s
-from ggpgfx.services.base import Service, scoped_get
+from ggpgfx.services.base import scoped_get
 from ggpgfx.services.models import (
     ApiKey,
-    AuditEvent,
     AuthSession,
     Membership,
     Organization,
@@ -19,6 +18,7 @@ from ggpgfx.services.models import (
     User,
     utcnow,
 )
+from ggpgfx.services.org_admin import OrganizationAdmin
 from ggpgfx.services.security import (
     MFA_AUDIENCE,
     ROLE_RANK,
@@ -27,7 +27,6 @@ from ggpgfx.services.security import (
     api_key_prefix,
     burn_password_time,
     hash_password,
-    new_api_key,
     new_refresh_token,
     new_totp_secret,
     principal_from_access_token,
@@ -37,7 +36,7 @@ from ggpgfx.services.security import (
 )
 
 
-class AccountsService(Service):
+class AccountsService(OrganizationAdmin):
     """Users, organisations, memberships, sessions, tokens and API keys."""
 
     def __init__(self, context: Any) -> None:
@@ -315,137 +314,3 @@ class AccountsService(Service):
                 row.revoked_at = utcnow()
                 row.revoked_reason = "revoked"
             self.audit(session, principal, principal.organization_id, "session.revoked", f"session:{session_id}")
-
-    # ---- API keys ----------------------------------------------------------------------
-    def create_api_key(self, principal: Principal, body: s.ApiKeyIn) -> s.ApiKeyCreated:
-        """Create a key with at most the caller's role; the secret is returned once."""
-        principal.require("admin")
-        if ROLE_RANK[body.role] > ROLE_RANK[principal.role]:
-            raise ServiceError("an API key cannot have a higher role than its creator", 403)
-        prefix, key = new_api_key()
-        with self.context.session() as session:
-            row = ApiKey(
-                organization_id=principal.organization_id, name=body.name, prefix=prefix, key_hash=sha256_hex(key),
-                role=body.role, created_by=principal.user_id,
-            )
-            session.add(row)
-            session.flush()
-            self.audit(session, principal, principal.organization_id, "api_key.created", f"key:{row.id}", role=body.role)
-            return s.ApiKeyCreated(**s.ApiKeyOut.model_validate(row).model_dump(), key=key)
-
-    def list_api_keys(self, principal: Principal) -> list[s.ApiKeyOut]:
-        """Keys of the organisation (never their secrets)."""
-        from sqlalchemy import select
-
-        principal.require("admin")
-        with self.context.session() as session:
-            rows = session.scalars(
-                select(ApiKey).where(ApiKey.organization_id == principal.organization_id).order_by(ApiKey.created_at)
-            ).all()
-            return [s.ApiKeyOut.model_validate(r) for r in rows]
-
-    def revoke_api_key(self, principal: Principal, key_id: str) -> None:
-        """Revoke a key; it fails authentication from then on."""
-        principal.require("admin")
-        with self.context.session() as session:
-            row = scoped_get(session, ApiKey, key_id, principal, "API key")
-            row.revoked_at = row.revoked_at or utcnow()
-            self.audit(session, principal, principal.organization_id, "api_key.revoked", f"key:{key_id}")
-
-    # ---- members and audit ---------------------------------------------------------------
-    def list_members(self, principal: Principal) -> list[s.MemberOut]:
-        """Members of the caller's organisation."""
-        from sqlalchemy import select
-
-        principal.require("viewer")
-        with self.context.session() as session:
-            rows = session.execute(
-                select(Membership, User).join(User, User.id == Membership.user_id)
-                .where(Membership.organization_id == principal.organization_id).order_by(Membership.created_at)
-            ).all()
-            return [
-                s.MemberOut(user_id=u.id, email=u.email, display_name=u.display_name, role=m.role, created_at=m.created_at)
-                for m, u in rows
-            ]
-
-    def add_member(self, principal: Principal, body: s.MemberIn) -> s.MemberOut:
-        """Add an existing user by email; only owners grant admin or owner."""
-        from sqlalchemy import select
-
-        principal.require("admin")
-        self._check_grant(principal, body.role)
-        with self.context.session() as session:
-            user = session.scalars(select(User).where(User.email == body.email.strip().lower())).first()
-            if user is None:
-                raise ServiceError("no user with that email; ask them to sign up first", 404)
-            exists = session.scalars(
-                select(Membership).where(Membership.organization_id == principal.organization_id, Membership.user_id == user.id)
-            ).first()
-            if exists:
-                raise ServiceError("already a member", 409)
-            row = Membership(organization_id=principal.organization_id, user_id=user.id, role=body.role)
-            session.add(row)
-            session.flush()
-            self.audit(session, principal, principal.organization_id, "member.added", f"user:{user.id}", role=body.role)
-            return s.MemberOut(user_id=user.id, email=user.email, display_name=user.display_name, role=row.role,
-                               created_at=row.created_at)
-
-    def _check_grant(self, principal: Principal, role: str) -> None:
-        if ROLE_RANK[role] >= ROLE_RANK["admin"] and principal.role != "owner":
-            raise ServiceError("only an owner can grant the admin or owner role", 403)
-
-    def _member_row(self, session: Any, principal: Principal, user_id: str) -> Membership:
-        from sqlalchemy import select
-
-        row = session.scalars(
-            select(Membership).where(Membership.organization_id == principal.organization_id, Membership.user_id == user_id)
-        ).first()
-        if row is None:
-            raise ServiceError(f"member '{user_id}' not found", 404)
-        return row
-
-    def set_member_role(self, principal: Principal, user_id: str, body: s.RoleIn) -> None:
-        """Change a member's role (takes effect at their next token refresh)."""
-        principal.require("admin")
-        with self.context.session() as session:
-            row = self._member_row(session, principal, user_id)
-            self._check_grant(principal, body.role)
-            self._check_grant(principal, row.role)
-            self._keep_an_owner(session, principal, row, body.role)
-            row.role = body.role
-            self.audit(session, principal, principal.organization_id, "member.role_changed", f"user:{user_id}", role=body.role)
-
-    def remove_member(self, principal: Principal, user_id: str) -> None:
-        """Remove a member (the last owner cannot be removed)."""
-        principal.require("admin")
-        with self.context.session() as session:
-            row = self._member_row(session, principal, user_id)
-            self._check_grant(principal, row.role)
-            self._keep_an_owner(session, principal, row, None)
-            session.delete(row)
-            self.audit(session, principal, principal.organization_id, "member.removed", f"user:{user_id}")
-
-    def _keep_an_owner(self, session: Any, principal: Principal, row: Membership, new_role: str | None) -> None:
-        from sqlalchemy import func, select
-
-        if row.role != "owner" or new_role == "owner":
-            return
-        owners = session.scalar(
-            select(func.count()).select_from(Membership).where(
-                Membership.organization_id == principal.organization_id, Membership.role == "owner"
-            )
-        )
-        if owners <= 1:
-            raise ServiceError("an organisation needs at least one owner", 409)
-
-    def audit_log(self, principal: Principal, limit: int = 100) -> list[s.AuditOut]:
-        """Newest audit entries of the organisation."""
-        from sqlalchemy import select
-
-        principal.require("admin")
-        with self.context.session() as session:
-            rows = session.scalars(
-                select(AuditEvent).where(AuditEvent.organization_id == principal.organization_id)
-                .order_by(AuditEvent.created_at.desc()).limit(max(1, min(limit, 1000)))
-            ).all()
-            return [s.AuditOut.model_validate(r) for r in rows]

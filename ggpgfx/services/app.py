@@ -30,6 +30,7 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
+        """Release the backend when the server stops."""
         yield
         backend.close()
 
@@ -43,6 +44,7 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        """ServiceError -> its status with a JSON `detail`."""
         diagnostics = getattr(exc, "diagnostics", None)
         if exc.status_code == 422:  # keep 422 bodies in FastAPI's validation-error shape
             items = diagnostics or [{"line": 0, "col": 0, "text": str(exc)}]
@@ -55,6 +57,7 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """Validation errors without echoing the input back (it may hold secrets)."""
         from fastapi.encoders import jsonable_encoder
 
         errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]

@@ -55,6 +55,7 @@ class BodySizeLimit:
         started = False
 
         async def counting_receive() -> Any:
+            """Count body bytes as they arrive."""
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
@@ -64,6 +65,7 @@ class BodySizeLimit:
             return message
 
         async def tracking_send(message: Any) -> None:
+            """Remember whether a response has started."""
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True

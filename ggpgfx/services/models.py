@@ -41,11 +41,13 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Naive values are taken as UTC."""
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Attach UTC where the backend dropped it."""
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value

@@ -155,6 +155,7 @@ class StreamsService(Service):
             rows[row.name] = row
 
         def replace(match: re.Match[str]) -> str:
+            """One placeholder -> its decrypted value."""
             name, part = match.group(1), match.group(2)
             if name not in rows:
                 raise ServiceError(f"graph refers to destination '{name}' which was not selected for this stream", 422)
