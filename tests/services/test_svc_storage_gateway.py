@@ -128,3 +128,35 @@ def test_render_progress_subscription(client: Any, org_a: Any) -> None:
             "query": "subscription($j: ID!) { renderProgress(jobId: $j) { status progress } }", "variables": {"j": job}}})
         assert ws.receive_json()["payload"]["data"]["renderProgress"] == {"status": "done", "progress": 1.0}
         assert ws.receive_json()["type"] == "complete"
+
+
+def test_ggp_serve_plain_cli(tmp_path: Path) -> None:
+    """`ggp serve --plain` answers on 127.0.0.1 and the docs page is served."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "GGP_HOME": str(tmp_path)}
+    env.pop("GGP_DATABASE_URL", None)
+    command = [sys.executable, "-c", "from ggpgfx.cli import main; main()", "serve", "--plain", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+        assert httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5).status_code == 200
+        assert (tmp_path / "ggp.db").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
