@@ -18,6 +18,8 @@ from ggpgfx.media.frames import AudioFrame, Packet, VideoFrame
 
 #: Key in `VideoFrame.meta` holding the av.VideoFrame that owns the planes' memory.
 AV_FRAME_KEY = "av_frame"
+#: Key in `VideoFrame.meta` of the copy-on-write owner that `VideoFrame.writable()` asks first.
+COW_KEY = "cow"
 MICROSECONDS = Fraction(1, 1_000_000)
 #: The 90 kHz clock of video packets and RTP.
 VIDEO_TIME_BASE = Fraction(1, 90_000)
@@ -33,6 +35,19 @@ class AvHandle:
 
     def __reduce__(self) -> tuple[Any, tuple[None]]:
         return (AvHandle, (None,))
+
+    def writable(self, frame: VideoFrame) -> VideoFrame | None:
+        """Copy-on-write for `VideoFrame.writable()`: make the av frame writable (FFmpeg copies only while
+        the decoder still references the buffer) and return writable views; None when not backed by it."""
+        avf = _backing(frame)
+        if avf is None or avf is not self.frame:
+            return None
+        avf.make_writable()
+        result = VideoFrame(_plane_views(avf, _yuv_shapes(avf.width, avf.height)), "yuv420p",  # type: ignore[arg-type]
+                            frame.width, frame.height, frame.pts, frame.device,
+                            {k: v for k, v in frame.meta.items() if k not in (AV_FRAME_KEY, COW_KEY)})
+        result.meta[AV_FRAME_KEY] = AvHandle(avf)
+        return result
 
     def __repr__(self) -> str:
         return "AvHandle(...)" if self.frame is not None else "AvHandle(None)"
@@ -54,9 +69,11 @@ def _yuv_shapes(width: int, height: int) -> list[tuple[int, int]]:
 def av_to_video(avf: av.VideoFrame, pts_us: int, *, writable: bool = False) -> VideoFrame:
     """A yuv420p VideoFrame viewing the av frame's planes (converted first if it is another format).
 
-    writable=False: zero-copy read-only views (the decoder may still use the buffers as references).
-    writable=True: `make_writable` first, which copies only while the decoder still holds the buffer;
-    overlays then draw in place and the encoder takes the same buffer back without a copy.
+    writable=False: zero-copy read-only views (the decoder may still use the buffers as references);
+    `frame.writable()` later calls `make_writable`, which copies only if the decoder still holds the
+    buffer (by the time an overlay runs a few frames behind the decoder, it usually does not).
+    writable=True: `make_writable` now (a copy while the decoder holds the buffer).
+    Either way, overlays draw in place and the encoder takes the same buffer back without a copy.
     """
     if avf.format.name != "yuv420p":
         # rare path (yuvj420p, 10-bit, nv12 from hardware decoders): one conversion, then views
@@ -64,11 +81,13 @@ def av_to_video(avf: av.VideoFrame, pts_us: int, *, writable: bool = False) -> V
     elif writable:
         avf.make_writable()
     planes = _plane_views(avf, _yuv_shapes(avf.width, avf.height))
+    handle = AvHandle(avf)
+    frame = VideoFrame(planes, "yuv420p", avf.width, avf.height, pts_us)  # type: ignore[arg-type]
+    frame.meta[AV_FRAME_KEY] = handle
     if not writable:
         for plane in planes:
             plane.flags.writeable = False
-    frame = VideoFrame(planes, "yuv420p", avf.width, avf.height, pts_us)  # type: ignore[arg-type]
-    frame.meta[AV_FRAME_KEY] = AvHandle(avf)
+        frame.meta[COW_KEY] = handle  # frame.writable() makes it writable in place when the decoder let go
     return frame
 
 
@@ -100,7 +119,7 @@ def writable_frame(frame: VideoFrame) -> VideoFrame:
     for dst, src in zip(views, frame.planes, strict=True):
         np.copyto(dst, np.asarray(src))
     result = VideoFrame(views, "yuv420p", frame.width, frame.height, frame.pts,  # type: ignore[arg-type]
-                        frame.device, {k: v for k, v in frame.meta.items() if k != AV_FRAME_KEY})
+                        frame.device, {k: v for k, v in frame.meta.items() if k not in (AV_FRAME_KEY, COW_KEY)})
     result.meta[AV_FRAME_KEY] = AvHandle(avf)
     return result
 

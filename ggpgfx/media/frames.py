@@ -72,9 +72,15 @@ class VideoFrame:
                           self.device, dict(self.meta))
 
     def writable(self) -> VideoFrame:
-        """This frame if every plane is writable, else a copy."""
+        """This frame if every plane is writable, else a writable one: from its copy-on-write owner
+        (`meta["cow"]`, e.g. a decoder buffer the decoder has let go of: no copy), else a copy."""
         if all(getattr(p, "flags", None) is None or p.flags.writeable for p in self.planes):
             return self
+        owner = self.meta.get("cow")
+        if owner is not None:
+            made = owner.writable(self)
+            if made is not None:
+                return made  # type: ignore[no-any-return]
         return self.copy()
 
     def share(self) -> VideoFrame:
@@ -82,6 +88,7 @@ class VideoFrame:
         for plane in self.planes:
             if isinstance(plane, np.ndarray):
                 plane.flags.writeable = False
+        self.meta.pop("cow", None)  # a shared buffer must never be handed to one writer in place
         return self
 
     def check(self) -> None:

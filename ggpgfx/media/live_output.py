@@ -111,15 +111,27 @@ class LiveOutput:
     def _run(self) -> None:
         muxer: StreamMuxer | None = None
         waiting_keyframe = True
+        held: list[Packet] = []  # audio seen while waiting for a keyframe: audio encoders run ahead of video
         attempt = 0
         while not self._stop.is_set():
             packet = self._next()
             if packet is None:
                 break
+            batch = [packet]
             if waiting_keyframe and "video" in self._kinds:
                 if not (packet.kind == "video" and packet.keyframe):
-                    self.stats.packets_dropped += 1
+                    if packet.kind == "video":
+                        self.stats.packets_dropped += 1
+                    else:
+                        held.append(packet)
+                        if len(held) > 1000:
+                            del held[0]
+                            self.stats.packets_dropped += 1
                     continue
+                keep = [p for p in held if p.pts_us >= packet.pts_us - 500_000]
+                self.stats.packets_dropped += len(held) - len(keep)
+                batch += keep
+                held = []
             waiting_keyframe = False
             if muxer is None:
                 muxer = StreamMuxer(self.url, self.format, self.options, secrets=self.secrets, stream_wait_s=0.5)
@@ -127,7 +139,8 @@ class LiveOutput:
                     muxer.expected_kinds = set(self._kinds)
                 self.stats.state = "connecting"
             try:
-                muxer.write(packet)
+                for item in batch:
+                    muxer.write(item)
             except MediaError as exc:
                 muxer.abort()
                 muxer = None
@@ -148,8 +161,8 @@ class LiveOutput:
                     self.stats.reconnects += 1
                     log.warning("%s: reconnected (reconnect #%d)", self.label, self.stats.reconnects)
                 attempt = 0
-            self.stats.packets_sent += 1
-            self.stats.bytes_sent += len(packet.data)
+            self.stats.packets_sent += len(batch)
+            self.stats.bytes_sent += sum(len(item.data) for item in batch)
         if muxer is not None:
             try:
                 muxer.close()

@@ -40,14 +40,14 @@ class VideoParams(BaseModel):
     timeout_s: float = Field(10.0, gt=0, description="network: open and read timeout")
     reconnect_attempts: int = Field(10, ge=0, description="network: reopen this many times before failing")
     reconnect_backoff_s: float = Field(0.5, gt=0, description="network: first wait, doubled up to 10 s")
-    writable: bool = Field(True, description="writable frames (at most one copy, for overlays drawn in place);"
-                           " false: zero-copy read-only views (transcoding)")
+    writable: bool = Field(False, description="false: zero-copy read-only views, made writable on demand by "
+                           "frame.writable() (usually without a copy); true: writable now (a copy per frame)")
     threads: int = Field(0, ge=0, le=64, description="decoder threads (0: auto)")
 
 
 @register_node
 class VideoSource(Node):
-    """Decode a file or URL to yuv420p frames (decoder buffers, at most one copy) and audio; loops, seeks, reconnects."""
+    """Decode a file or URL to yuv420p frames (decoder buffers, copy-on-write) and audio; loops, seeks, reconnects."""
 
     type_name = "ingest.video"
     outputs = {"video": Port(VideoFrame, caps=VideoCaps(format="yuv420p"), doc="decoded frames, yuv420p"),

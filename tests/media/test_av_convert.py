@@ -67,3 +67,15 @@ def test_packed_audio_is_samples_by_channels_and_round_trips() -> None:
     assert frame.samples[1].tolist() == [2, 3]
     back = audio_to_av(frame)
     assert back.samples == 480 and np.array_equal(back.to_ndarray(), samples)
+
+
+def test_writable_on_demand_reuses_the_buffer_the_decoder_let_go() -> None:
+    frames = _decode(False)  # all decoded: the decoder holds none of the early buffers any more
+    frame = frames[5]
+    made = frame.writable()
+    assert made is not frame and made.planes[0].flags.writeable
+    assert made.planes[0].__array_interface__["data"][0] == frame.planes[0].__array_interface__["data"][0]
+    assert video_to_av(made).planes[0].buffer_ptr == made.planes[0].__array_interface__["data"][0]
+    shared = frames[6].share()  # fan-out: a writer must get its own copy, never the shared buffer
+    copied = shared.writable()
+    assert copied.planes[0].__array_interface__["data"][0] != shared.planes[0].__array_interface__["data"][0]
