@@ -36,7 +36,7 @@ class VideoParams(BaseModel):
     audio: bool = Field(True, description="decode the first audio stream to the `audio` port")
     hwaccel: str | None = Field(None, description="hardware decoder hint, e.g. cuda or vaapi (falls back to CPU)")
     options: dict[str, str] = Field(default_factory=dict, description="FFmpeg demuxer/protocol options")
-    live: bool | None = Field(None, description="reconnect at end of stream (default: rtmp/rtsp/srt/udp/HLS URLs)")
+    live: bool | None = Field(None, description="reconnect at end of stream (default: rtmp/rtsp/srt/udp URLs)")
     timeout_s: float = Field(10.0, gt=0, description="network: open and read timeout")
     reconnect_attempts: int = Field(10, ge=0, description="network: reopen this many times before failing")
     reconnect_backoff_s: float = Field(0.5, gt=0, description="network: first wait, doubled up to 10 s")
@@ -59,8 +59,9 @@ class VideoSource(Node):
         """Open the source (a missing or broken file fails here with a clear message)."""
         p = self.params
         self.network = is_url(p.source)
+        # FFmpeg's HLS demuxer follows live playlists by itself and ends at #EXT-X-ENDLIST: not "live" here
         self.live = p.live if p.live is not None else (
-            self.network and (p.source.split(":", 1)[0].lower() in LIVE_SCHEMES or ".m3u8" in p.source))
+            self.network and p.source.split(":", 1)[0].lower() in LIVE_SCHEMES)
         if not self.network and not Path(p.source).exists():
             raise media_error("cannot open", p.source, FileNotFoundError(2, "no such file"))
         self.reconnects = 0

@@ -148,3 +148,31 @@ def test_live_rtmp_source_reconnects_after_a_server_restart(tmp_path: Path) -> N
     assert all("cam" not in s["source"] for s in result.collected("status"))
     pts = [m.pts for m in result.collected("frames")]
     assert len(pts) == 100 and pts == sorted(pts)  # one timeline across the reconnect
+
+
+@pytest.mark.network
+def test_reads_an_hls_playlist_over_http(tmp_path: Path) -> None:
+    import functools
+    import http.server
+    import threading
+
+    clip = cached_clip("hls-src-320x240-3s.mp4", seconds=3.0, width=320, height=240)
+    g = Graph("hls")
+    src = g.add("ingest.video", id="src", source=str(clip))
+    enc = g.add("encode.h264", id="enc", preset="ultrafast", keyint=30)
+    aenc = g.add("encode.aac", id="aenc")
+    out = g.add("publish.hls", id="out", folder=str(tmp_path / "hls"), kind="vod", segment_s=1.0)
+    src.video >> enc.video
+    src.audio >> aenc.audio
+    enc.packets >> out.packets
+    aenc.packets >> out.packets
+    g.run(realtime=False)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "hls"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        frames, audio = _run(f"http://127.0.0.1:{server.server_address[1]}/index.m3u8", timeout_s=5)
+    finally:
+        server.shutdown()
+    assert [read_counter(f.planes[0]) for f in frames] == list(range(90))
+    assert audio and audio[0].payload.sample_rate == 48_000
