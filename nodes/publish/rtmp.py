@@ -39,6 +39,7 @@ class RtmpPublisher(Node):
 
     type_name = "publish.rtmp"
     inputs = {"packets": Port(Packet, doc="H.264 video and AAC audio packets")}
+    outputs = {"status": Port(dict, doc="connection state changes: {state, connects, reconnects, ...}")}
     Params = RtmpParams
 
     def setup(self) -> None:
@@ -49,12 +50,21 @@ class RtmpPublisher(Node):
         self.output = LiveOutput(self.target, "flv", p.options, buffer_s=p.buffer_s, backoff_s=p.backoff_s,
                                  max_backoff_s=p.max_backoff_s, max_reconnects=p.max_reconnects,
                                  secrets=(key,) if key else (), name=f"{self.id} {redact_url(self.target)}")
+        self.reported = ""
 
     def process(self, port: str, msg: Message) -> None:
         """Hand the packet to the sender (never blocks the graph)."""
         if self.output.error is not None:
             raise self.output.error
         self.output.put(msg.payload)
+        self._report()
+
+    def _report(self) -> None:
+        """Emit the sender's state when it changed (from the graph thread: emitting is not thread-safe)."""
+        state = self.output.stats.state
+        if state != self.reported:
+            self.reported = state
+            self.emit("status", {"target": redact_url(self.target), **self.stats()})
 
     @property
     def reconnects(self) -> int:
@@ -70,6 +80,7 @@ class RtmpPublisher(Node):
     def on_eos(self) -> None:
         """Send what is buffered (bounded), then close the connection."""
         self.output.close(self.params.drain_timeout_s)
+        self._report()
         self.log.info("%s: %s", redact_url(self.target), self.stats())
         if self.output.error is not None:
             raise self.output.error

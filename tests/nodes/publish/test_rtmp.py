@@ -53,6 +53,8 @@ def test_reconnects_after_nginx_restart_and_the_graph_finishes(nginx: NginxRtmp,
     clip = cached_clip("rtmp-320x240-6s.mp4", seconds=6.0, width=320, height=240)
     caplog.set_level(logging.INFO)
     graph = _graph(str(clip), f"rtmp://127.0.0.1:{nginx.port}/live", backoff_s=0.2, max_backoff_s=0.5)
+    graph.add("sink.collect", id="status")
+    graph.connect("out.status", "status.inp")
 
     def restart() -> None:
         time.sleep(2.0)
@@ -75,6 +77,9 @@ def test_reconnects_after_nginx_restart_and_the_graph_finishes(nginx: NginxRtmp,
     assert after[-1] == 179 and after == list(range(after[0], 180))  # resumed at a keyframe, ran to the end
     assert after[0] % 30 == 0
     assert "reconnected" in caplog.text and KEY not in caplog.text
+    states = [s["state"] for s in result.collected("status")]
+    assert "reconnecting" in states and states[-1] == "closed" and states.count("connected") >= 2
+    assert all(KEY not in s["target"] for s in result.collected("status"))
 
 
 def test_unreachable_server_fails_after_max_reconnects_with_masked_url() -> None:
