@@ -13,7 +13,7 @@ from ggpgfx.graph.api import Graph
 from ggpgfx.media.rtmp_server import free_port
 
 
-async def _watch(url: str, want: int, timeout_s: float) -> list:
+async def _watch(url: str, want: int, timeout_s: float) -> tuple[list, str]:
     from aiortc import RTCPeerConnection, RTCSessionDescription
 
     pc = RTCPeerConnection()
@@ -46,24 +46,27 @@ async def _watch(url: str, want: int, timeout_s: float) -> list:
         finally:
             await client.delete(url + reply.headers["Location"].lstrip("/"))
             await pc.close()
-    return received
+    return received, reply.text
 
 
 @pytest.mark.network
-def test_aiortc_peer_receives_preview_frames() -> None:
+@pytest.mark.parametrize("codec", ["vp8", "h264"])
+def test_aiortc_peer_receives_preview_frames(codec: str) -> None:
     port = free_port()
     g = Graph("webrtc", fps=30)
     src = g.add("ingest.test_pattern", width=640, height=360, frames=150)
-    rtc = g.add("publish.webrtc", id="rtc", port=port, width=320, loopback_only=True, codec="vp8")
+    rtc = g.add("publish.webrtc", id="rtc", port=port, width=320, loopback_only=True, codec=codec)
     src.video >> rtc.video
     outcome: dict = {}
     runner = threading.Thread(target=lambda: outcome.setdefault("result", g.run(realtime=True)))
     runner.start()
     try:
-        frames = asyncio.run(_watch(f"http://127.0.0.1:{port}/", want=20, timeout_s=15))
+        frames, answer = asyncio.run(_watch(f"http://127.0.0.1:{port}/", want=20, timeout_s=15))
     finally:
         runner.join(30)
     assert not runner.is_alive() and outcome["result"].error is None
+    rtpmap = [line for line in answer.splitlines() if line.startswith("a=rtpmap:")]
+    assert rtpmap and codec.upper() in rtpmap[0].upper()  # the preferred codec was negotiated first
     assert len(frames) == 20 and (frames[-1].width, frames[-1].height) == (320, 180)
     counts = [read_counter(f.to_ndarray(format="gray")) for f in frames[-5:]]
     assert counts == sorted(counts) and counts[-1] > 0  # live, advancing frames
