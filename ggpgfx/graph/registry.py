@@ -61,23 +61,61 @@ def _load_entry_points() -> None:
             _broken[f"entry point {ep.name} ({ep.value})"] = f"{type(exc).__name__}: {exc}"
 
 
+_TYPE_LINE = re.compile(r"""^\s*type_name\s*=\s*["']([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)["']""", re.MULTILINE)
+_index: dict[str, str] | None = None  # built-in type name -> module, read from the sources without importing
+
+
+def builtin_index() -> dict[str, str]:
+    """Type name -> module of the built-in pack, found by reading the module sources (no imports)."""
+    global _index
+    if _index is None:
+        from pathlib import Path
+
+        import ggpgfx.nodes as pack
+
+        index: dict[str, str] = {}
+        for folder in pack.__path__:
+            root = Path(folder)
+            for path in sorted(root.rglob("*.py")):
+                if path.name == "__init__.py":
+                    continue
+                module = pack.__name__ + "." + ".".join(path.relative_to(root).with_suffix("").parts)
+                for name in _TYPE_LINE.findall(path.read_text(encoding="utf-8")):
+                    index.setdefault(name, module)
+        _index = index
+    return _index
+
+
+def get_node_type(name: str) -> type[Node] | None:
+    """The node class registered as `name`, or None; imports only the module that defines it when it can."""
+    with _lock:
+        if name in _types:
+            return _types[name]
+        module = builtin_index().get(name)
+        if module is not None and module not in _broken:
+            try:
+                importlib.import_module(module)
+            except Exception as exc:
+                _broken[module] = f"{type(exc).__name__}: {exc}"
+            if name in _types:
+                return _types[name]
+    return load_all().get(name)
+
+
 def load_all(refresh: bool = False) -> dict[str, type[Node]]:
     """Every registered node type by name, loading the built-in pack and entry points once."""
-    global _loaded
+    global _loaded, _index
     with _lock:
         if refresh or not _loaded:
             _loaded = True
+            _index = None if refresh else _index
             _load_builtin()
             _load_entry_points()
         return dict(_types)
 
 
-def get_node_type(name: str) -> type[Node] | None:
-    """The node class registered as `name`, or None."""
-    return load_all().get(name)
-
-
-def broken_modules() -> dict[str, str]:
+def broken_modules(load: bool = True) -> dict[str, str]:
     """Node modules that failed to import, with the reason (shown by `ggp nodes` and validation hints)."""
-    load_all()
+    if load:
+        load_all()
     return dict(_broken)

@@ -12,7 +12,7 @@ from ggpgfx.graph.load import Diagnostic, PathKey, SourceMap, parse_yaml
 from ggpgfx.graph.model import NODE_ID, EdgeSpec, GraphSpec, InputOptions, NodeSpec, Settings
 from ggpgfx.graph.node import Node, Port
 from ggpgfx.graph.ports import VideoCaps, compatible, type_label
-from ggpgfx.graph.registry import broken_modules, load_all
+from ggpgfx.graph.registry import broken_modules, builtin_index, get_node_type, load_all
 from ggpgfx.media.frames import VideoFrame
 
 TOP_KEYS = ("name", "description", "settings", "nodes", "edges")
@@ -196,11 +196,11 @@ class _Validator:
                 else:
                     self.error(path, f"node '{node_id}': {'.'.join(map(str, loc))}: {msg}", node=node_id)
             return None
-        types = load_all()
-        cls = types.get(spec.type)
+        cls = get_node_type(spec.type)
         if cls is None:
-            module = "ggpgfx.nodes." + spec.type
-            broken = broken_modules().get(module)
+            types = load_all()
+            module = builtin_index().get(spec.type, "ggpgfx.nodes." + spec.type)
+            broken = broken_modules(load=False).get(module)
             if broken:
                 self.error((*base, "type"), f"node '{node_id}': node type '{spec.type}' could not be loaded ({broken})",
                            hint="install the extra it needs, e.g. pip install 'ggpgfx[all]'", node=node_id)

@@ -93,3 +93,14 @@ def test_builtin_pack_contract() -> None:
     docs += "\n".join(p.read_text() for p in (REPO / "docs" / "nodes").glob("*.md"))
     missing = [name for name in builtin if f"`{name}`" not in docs]
     assert not missing, f"node types without a row in docs/nodes.md: {missing}"
+
+
+def test_running_a_graph_imports_only_the_node_modules_it_uses(tmp_path: Path) -> None:
+    """Start-up stays fast: validating a test-pattern graph does not import the poker or media packs."""
+    code = ("import sys\nfrom ggpgfx.graph.load import load_graph\n"
+            f"load_graph({str(REPO / 'graphs' / 'test_pattern.yaml')!r})\n"
+            "print(sorted(m for m in sys.modules if m.startswith('ggpgfx.nodes.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    loaded = eval(out.stdout.strip())
+    assert set(loaded) <= {"ggpgfx.nodes.ingest", "ggpgfx.nodes.ingest.test_pattern", "ggpgfx.nodes.util",
+                           "ggpgfx.nodes.util.passthrough", "ggpgfx.nodes.sink", "ggpgfx.nodes.sink.stats"}
