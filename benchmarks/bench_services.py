@@ -101,6 +101,7 @@ async def fixed_rate(url: str, token: str, rate: float, seconds: float, warmup_s
     latencies: list[float] = []
     lateness: list[float] = []
     errors: dict[str, int] = {}
+    finished: set[int] = set()
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
     async with httpx.AsyncClient(base_url=url, timeout=5.0, limits=limits) as http:
 
@@ -112,6 +113,7 @@ async def fixed_rate(url: str, token: str, rate: float, seconds: float, warmup_s
                 key = "" if ok else f"HTTP {response.status_code}"
             except httpx.HTTPError as exc:
                 ok, key = False, type(exc).__name__
+            finished.add(index)
             if index >= warm:
                 if ok:
                     latencies.append((time.perf_counter() - started) * 1000)
@@ -130,8 +132,9 @@ async def fixed_rate(url: str, token: str, rate: float, seconds: float, warmup_s
         _done, pending = await asyncio.wait(tasks, timeout=seconds + warmup_s + 30)
         for task in pending:  # bounded in time: whatever has not answered by now counts as an error
             task.cancel()
-        if pending:
-            errors["unfinished"] = errors.get("unfinished", 0) + sum(1 for _ in pending)
+        unfinished = sum(1 for index in range(warm, total) if index not in finished)
+        if unfinished:
+            errors["unfinished"] = unfinished
         elapsed = time.perf_counter() - t0
     measured = total - warm
     quantiles = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else [float("nan")] * 99

@@ -119,11 +119,15 @@ def deploy(settings: Settings, host: str = "127.0.0.1", port: int = 8000, config
 
     db.upgrade(settings.database_url)
     if not ray.is_initialized():
-        # Replicas run user code on their main event loop and route in the same loop: one thread hop
-        # less per request each way (measured: about twice the throughput on 2 cores). Our replicas
-        # never block their loop (service calls go to worker threads), which this mode requires.
-        for flag in ("RAY_SERVE_RUN_USER_CODE_IN_SEPARATE_THREAD", "RAY_SERVE_RUN_ROUTER_IN_SEPARATE_LOOP"):
-            os.environ.setdefault(flag, "0")
+        # Part of Serve's "throughput optimized" mode (RAY_SERVE_THROUGHPUT_OPTIMIZED, minus direct
+        # ingress): replicas run user code and the router on their main event loop (one thread hop
+        # less each way; about twice the sustained rate here) and deployments talk over gRPC
+        # (about 30% less CPU per request here). Our replicas never block their loop (service calls
+        # go to worker threads), which this mode requires. Set any flag yourself to override.
+        for flag, value in (("RAY_SERVE_RUN_USER_CODE_IN_SEPARATE_THREAD", "0"),
+                            ("RAY_SERVE_RUN_ROUTER_IN_SEPARATE_LOOP", "0"),
+                            ("RAY_SERVE_USE_GRPC_BY_DEFAULT", "1")):
+            os.environ.setdefault(flag, value)
         # a local throwaway cluster unless RAY_ADDRESS points at one; ray.init picks free ports (never 6379)
         ray.init(include_dashboard=False, ignore_reinit_error=True)
     serve.start(http_options={"host": host, "port": port})
