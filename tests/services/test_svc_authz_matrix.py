@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from svc_helpers import GRAPH_YAML, Org, Resources
+from svc_helpers import GRAPH_YAML, Org, Resources, bearer, login
 
 ROLES = ("viewer", "producer", "admin", "owner")
 RANK = {role: i for i, role in enumerate(ROLES)}
@@ -27,6 +27,7 @@ class Case:
     files: bool = False
     after: Callable[[Any, Resources, Any], None] | None = None
     scoped: bool = True  # path or body names another tenant's object when built from its resources
+    fresh_login: bool = False  # the call ends the caller's session, so use a new one
 
 
 def _stop(client: Any, res: Resources, response: Any) -> None:
@@ -39,6 +40,7 @@ def _project(r: Resources) -> str:
 
 
 CASES = [
+    Case("logout", "POST", lambda r: f"{P}/auth/logout", "viewer", (204,), scoped=False, fresh_login=True),
     Case("me", "GET", lambda r: f"{P}/auth/me", "viewer", (200,), scoped=False),
     Case("totp setup", "POST", lambda r: f"{P}/auth/totp/setup", "viewer", (200,), scoped=False),
     Case("totp enable", "POST", lambda r: f"{P}/auth/totp/enable", "viewer", (400,), lambda r: {"code": "000000"}, scoped=False),
@@ -140,7 +142,10 @@ def test_endpoint_matrix(client: Any, tenants: tuple[Resources, Resources], case
     response = _send(client, case, own, None)
     assert response.status_code == 401, f"{case.name}: anonymous got {response.status_code}"
     for role in ROLES:
-        response = _send(client, case, own, own.org.headers[role])
+        headers = own.org.headers[role]
+        if case.fresh_login:
+            headers = bearer(login(client, own.org.emails[role], own.org.id)["access_token"])
+        response = _send(client, case, own, headers)
         if RANK[role] >= RANK[case.min_role]:
             assert response.status_code in case.ok, f"{case.name} as {role}: {response.status_code} {response.text}"
             if case.after:
