@@ -152,6 +152,7 @@ def test_cli_run_with_ray_and_no_cluster_leaves_no_ray_processes(tmp_path: Path)
                            "ray", "--no-realtime", "--stats-json", str(stats)], capture_output=True, text=True,
                           timeout=180, env=env, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "Ray dashboard: off for this embedded cluster" in done.stderr and "/metrics" in done.stderr
     nodes = json.loads(stats.read_text())["nodes"]
     assert nodes["stats"]["messages_in"] == 90 and nodes["fwd"]["fragment"] == "main"
     deadline = time.monotonic() + 10
