@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import sys
 import threading
 import time
 import uuid
@@ -14,10 +13,11 @@ from typing import Any
 
 from ggpgfx.errors import ConfigError, GgpError, NodeError
 from ggpgfx.graph.validate import ResolvedGraph
-from ggpgfx.runtime.local import RunOptions, RunResult, ggp_home
-from ggpgfx.runtime.planner import Fragment, Plan, Split, make_plan
+from ggpgfx.runtime.local import RunOptions, RunResult
+from ggpgfx.runtime.planner import Plan, Split, make_plan
 from ggpgfx.runtime.ray_cluster import RayConnection, live_view
-from ggpgfx.runtime.ray_fragment import FragmentActor, FragmentSetup
+from ggpgfx.runtime.ray_fragment import FragmentActor
+from ggpgfx.runtime.ray_launch import announce, fragment_setup, merge_stats, pickle_graph
 from ggpgfx.runtime.ray_wire import remove_run_segments
 from ggpgfx.runtime.state_store import StateStore
 
@@ -25,17 +25,6 @@ log = logging.getLogger("ggpgfx.run")
 
 POLL_S = 0.05
 START_TIMEOUT_S = 60.0
-
-
-def _pickle_graph(graph: ResolvedGraph) -> bytes:
-    """The resolved graph for the actors; node classes from modules workers cannot import travel by value."""
-    from ray import cloudpickle
-
-    for node in graph.nodes.values():
-        module = sys.modules.get(node.cls.__module__)
-        if module is not None and not node.cls.__module__.startswith("ggpgfx."):
-            cloudpickle.register_pickle_by_value(module)
-    return bytes(cloudpickle.dumps(graph))
 
 
 class RayExecutor:
@@ -82,53 +71,21 @@ class RayExecutor:
             view = live_view()
             self.plan = make_plan(self.graph, view, self.split)
             self.plan.check()
-            self._announce(view.dashboard_url)
-            blob = _pickle_graph(self.graph)
+            announce(self.graph.name, self.namespace, view.dashboard_url)
+            blob = pickle_graph(self.graph)
             remote_cls = ray.remote(FragmentActor)
             for frag in self.plan.fragments:
                 self.actors[frag.name] = remote_cls.options(
                     name=f"ggp/{self.graph.name}/{frag.name}", namespace=self.namespace,
                     num_cpus=frag.cpu, num_gpus=frag.gpu or None, resources=frag.custom or None,
                     max_restarts=frag.max_restarts, max_task_retries=0, max_concurrency=1,
-                ).remote(self._setup_for(frag, blob))
+                ).remote(fragment_setup(self.graph, self.plan, frag, blob, self.options, self.run_id,
+                                          self.namespace, self.transport, self.window))
             self._await_ready(list(self.actors))
             ray.get([actor.start.remote() for actor in self.actors.values()], timeout=START_TIMEOUT_S)
         except BaseException:
             self._teardown()
             raise
-
-    def _announce(self, dashboard: str | None) -> None:
-        """Say where to watch the run: the dashboard, or at least the Prometheus endpoint."""
-        if dashboard:
-            log.info("Ray dashboard: %s (actors ggp/%s/*, namespace %s)", dashboard, self.graph.name, self.namespace)
-            return
-        try:
-            import ray
-
-            node: Any = ray._private.worker.global_worker.node
-            metrics = f"http://{node.node_ip_address}:{node.metrics_export_port}/metrics"
-        except Exception:
-            metrics = "the Ray metrics agent"
-        log.info("Ray dashboard: off for this embedded cluster (GGP_RAY_DASHBOARD=1 turns it on); "
-                 "node metrics (ggp_node_*) at %s", metrics)
-
-    def _setup_for(self, frag: Fragment, blob: bytes) -> FragmentSetup:
-        assert self.plan is not None
-        plan = self.plan
-        routes: dict[int, list[str]] = {}
-        retain: dict[int, bool] = {}
-        producers: dict[int, int] = {}
-        for edge in self.graph.edges:
-            consumers = plan.fragments_of(edge.dst)
-            sources = plan.fragments_of(edge.src)
-            if edge.src in frag.node_ids and frag.name not in {c.name for c in consumers}:
-                routes[edge.index] = [c.name for c in consumers]
-                retain[edge.index] = edge.on_full == "block" and any(c.max_restarts > 0 for c in consumers)
-            if edge.dst in frag.node_ids and frag.name not in {s.name for s in sources}:
-                producers[edge.index] = len(sources)
-        options = {k: getattr(self.options, k) for k in ("realtime", "max_frames", "duration_s")}
-        return FragmentSetup(blob, frag, routes, retain, producers, self.run_id, self.namespace, options,
-                             str(ggp_home()), self.transport, self.window, f"ggp_{self.run_id}")
 
     def _await_ready(self, names: list[str]) -> None:
         import ray
@@ -334,26 +291,13 @@ class RayExecutor:
             import ray
 
             refs = {name: actor.stats.remote() for name, actor in self.actors.items()}
-            merged: dict[str, dict[str, Any]] = {}
+            parts: dict[str, dict[str, Any]] = {}
             for name, ref in refs.items():
                 try:
-                    part = ray.get(ref, timeout=10)
-                except Exception:
-                    part = {nid: s for nid, s in self._stats.items() if s.get("fragment") == name}
-                for key, value in part.get("_hops", {}).items():
-                    self.hops[key] = value
-                for nid, s in part.items():
-                    if nid == "_hops":
-                        continue
-                    if nid in merged:
-                        for key in ("messages_in", "messages_out", "drops", "errors", "fps_out"):
-                            merged[nid][key] += s[key]
-                    else:
-                        merged[nid] = dict(s)
-            for nid in merged:
-                frags = self.plan.fragments_of(nid) if self.plan else []
-                merged[nid]["restarts"] = sum(self.restarts.get(f.name, 0) for f in frags)
-            self._stats = {nid: merged[nid] for nid in self.graph.nodes if nid in merged}
+                    parts[name] = ray.get(ref, timeout=10)
+                except Exception:  # keep what we knew of a fragment that is restarting
+                    parts[name] = {nid: s for nid, s in self._stats.items() if s.get("fragment") == name}
+            self._stats = merge_stats(parts, self.graph, self.plan, self.restarts, self.hops)
         return self._stats
 
     def describe(self) -> dict[str, Any]:
