@@ -43,3 +43,43 @@ def test_reads_over_tcp_with_faults(tmp_path) -> None:  # type: ignore[no-untype
     assert last.counters["unregistered"] == sim.sent["unregistered"] > 0
     assert last.counters["repeats"] >= sim.sent["duplicates"] > 0
     assert last.reader_id == "ggp-sim" and last.read_rate > 0
+
+
+@pytest.mark.network
+def test_reads_pushed_over_http_by_the_simulator() -> None:
+    import socket
+    import threading
+    import time
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    config = SimulatorConfig(max_hands=1, speed=10, timing=Timing(action=0.3, deal=0.05), garbage_rate=0.1, seed=4)
+    g = Graph("push")
+    reader = g.add("ingest.rfid", id="rfid", source=f"http://127.0.0.1:{port}", idle_timeout_s=1.5,
+                   deck_seed=4)
+    reads = g.add("sink.collect", id="reads")
+    reader.reads >> reads.inp
+    sims: list[ReaderSimulator] = []
+
+    def push_when_listening() -> None:
+        for _ in range(200):  # the node binds its port in setup
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.02)
+        sims.append(ReaderSimulator(config, push_url=f"http://127.0.0.1:{port}/reads").start())
+        sims[0].finished.wait(30)
+
+    thread = threading.Thread(target=push_when_listening, daemon=True)
+    thread.start()
+    result = g.run(realtime=False)
+    thread.join(35)
+    sims[0].stop()
+    rows = pa.concat_tables(result.collected("reads")).to_pylist()
+    placements = [(a, u) for _, kind, a, u in timeline(config, sims[0].deck, AntennaMap()) if kind == "in"]
+    assert len(rows) == len(placements)
+    counters = result.instances["rfid"].processor.counters
+    assert counters["garbage"] + counters["bad_checksum"] == sims[0].sent["garbage"] > 0
