@@ -104,6 +104,9 @@ class RayExecutor:
                               "(see `ggp plan`)") from None
         for name, answer in zip(refs, answers, strict=True):
             self.placement[name] = answer
+            nodes = ", ".join(self.plan.fragment(name).node_ids) if self.plan else "?"
+            log.info("fragment %s (%s): actor ggp/%s/%s, pid %s on Ray node %s", name, nodes, self.graph.name,
+                     name, answer["pid"], str(answer["node_id"])[:8])
 
     def run(self) -> RunResult:
         """Run to the end (sources exhausted, Ctrl-C or the first error) and report."""
