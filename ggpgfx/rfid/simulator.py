@@ -104,6 +104,8 @@ class ReaderSimulator:
 
     def start(self) -> ReaderSimulator:
         """Start serving; playback begins when the first client connects (or at once when pushing)."""
+        # the script is built before anyone connects, so playback starts the moment a client does
+        self.events = timeline(self.config, self.deck, self.antennas) if self.config.mode == "play" else []
         if self.push_url is not None:
             self.first_client.set()
         for thread in self._threads:
@@ -181,7 +183,7 @@ class ReaderSimulator:
         if c.mode == "register":
             self._play_register()
             return
-        events = timeline(c, self.deck, self.antennas)
+        events = self.events
         present: dict[str, int] = {}
         start = time.monotonic()
         index, next_inventory, next_heartbeat, beat = 0, c.inventory_s, c.heartbeat_s, 0

@@ -39,7 +39,8 @@ class RfidIngest(Node):
         emit_unregistered: bool = Field(False, description="emit unknown tags with a null card")
         health_interval_s: float = Field(1.0, gt=0)
         duration_s: float | None = Field(None, gt=0, description="stop after this long; default: run until stopped")
-        idle_timeout_s: float | None = Field(None, gt=0, description="stop after this long without a tag frame")
+        idle_timeout_s: float | None = Field(None, gt=0, description="stop after this long without a tag frame "
+                                                                     "(counted from the first connection)")
 
     def setup(self) -> None:
         """Load the deck and calibration, then start the transport thread."""
@@ -72,8 +73,8 @@ class RfidIngest(Node):
             pts = self._pts(now)
             self.emit("reads", card_reads_table([{**row, "pts": pts} for row in rows]), pts=pts)
         tags = self.processor.counters["tags"]
-        if tags != self.last_tags:
-            self.last_tags, self.last_activity = tags, now
+        if tags != self.last_tags or not self.processor.counters["connects"]:
+            self.last_tags, self.last_activity = tags, now  # idle time counts once a reader has connected
         if now >= self.next_health:
             self.next_health = now + p.health_interval_s
             self.emit("health", self.processor.health(now), pts=self._pts(now))

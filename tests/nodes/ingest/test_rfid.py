@@ -21,7 +21,7 @@ def test_reads_over_tcp_with_faults(tmp_path) -> None:  # type: ignore[no-untype
     sim.deck.save(deck_file)
     g = Graph("rfid")
     reader = g.add("ingest.rfid", id="rfid", source=f"tcp://127.0.0.1:{sim.port}", deck=str(deck_file),
-                   idle_timeout_s=1.0, health_interval_s=0.2)
+                   idle_timeout_s=1.5, health_interval_s=0.2)
     reads, health = g.add("sink.collect", id="reads"), g.add("sink.collect", id="health")
     reader.reads >> reads.inp
     reader.health >> health.inp
