@@ -18,6 +18,7 @@ from ggpgfx.runtime.planner import Plan, Split, make_plan
 from ggpgfx.runtime.ray_cluster import RayConnection, live_view
 from ggpgfx.runtime.ray_fragment import FragmentActor
 from ggpgfx.runtime.ray_launch import announce, fragment_setup, merge_stats, pickle_graph
+from ggpgfx.runtime.ray_socket import remove_run_sockets
 from ggpgfx.runtime.ray_wire import remove_run_segments
 from ggpgfx.runtime.state_store import StateStore
 
@@ -263,6 +264,7 @@ class RayExecutor:
                 pass
         self.actors.clear()
         remove_run_segments(f"ggp_{self.run_id}")
+        remove_run_sockets(self.run_id)
         self.store.clear()
         self.connection.close()
         self._running = False

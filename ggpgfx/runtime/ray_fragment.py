@@ -19,6 +19,7 @@ from ggpgfx.runtime.planner import Fragment
 from ggpgfx.runtime.ray_merge import InboundEdge
 from ggpgfx.runtime.ray_metrics import MetricsExporter
 from ggpgfx.runtime.ray_outlet import FanOutlet, RemoteOutlet
+from ggpgfx.runtime.ray_socket import SocketServer
 from ggpgfx.runtime.ray_wire import ShmReader, ShmRing, decode
 from ggpgfx.runtime.state_store import StateStore
 
@@ -58,6 +59,7 @@ class FragmentActor:
         self.node_ref = _node_id()
         self.outlets: list[RemoteOutlet] = []
         self.reader = ShmReader()
+        self._readers: dict[int, ShmReader] = {}
         self.restartable = self.frag.max_restarts > 0
         self.store = StateStore(self.graph.name, setup.run_id, root=None)
         self.abort = threading.Event()
@@ -86,6 +88,12 @@ class FragmentActor:
                 self.restored = True
         self.checkpoints = 0
         self.started = False
+        self.server: SocketServer | None = None
+        if self.inbound and setup.transport != "object_store" and ShmRing.available():
+            try:
+                self.server = SocketServer(f"{setup.run_id}-{self.incarnation}", self._socket_record)
+            except OSError:  # no Unix sockets here: producers use actor calls
+                self.server = None
         self.metrics = MetricsExporter(self.graph.name, self.frag.name)
 
     # -- construction hooks --------------------------------------------------------------------------
@@ -193,24 +201,28 @@ class FragmentActor:
             self.metrics.export(self.executor)  # the last numbers, so short runs show up too
         for outlet in self.outlets:
             outlet.shutdown()
+        if self.server is not None:
+            self.server.close()
         self.reader.close()
 
     # -- data, called by producer fragments ----------------------------------------------------------
-    def deliver(self, edge: int, replica: int, wire: Any, incarnation: str | None, sent_ns: int) -> tuple[Any, ...]:
+    def deliver(self, edge: int, replica: int, wire: Any, incarnation: str | None, sent_ns: int,
+                reader: ShmReader | None = None) -> tuple[Any, ...]:
         """Accept a batch (never blocks: the producer's credit keeps the backlog bounded)."""
         if incarnation != self.incarnation:
             return ("resync",)
-        msgs: list[Message] = decode(wire, self.reader)
+        msgs: list[Message] = decode(wire, reader or self.reader)
         inbound = self.inbound[edge]
         with self.delivery_lock:
             inbound.accept(replica, msgs)
         hop_us = (time.perf_counter_ns() - sent_ns) / 1000 if sent_ns else None
         return ("ok", inbound.backlog(), self._committed(inbound, replica), hop_us)
 
-    def resume(self, edge: int, replica: int) -> tuple[int, str, int, str]:
-        """A producer (re)connects: the last seq we hold for it, our incarnation, backlog and Ray node."""
+    def resume(self, edge: int, replica: int) -> tuple[int, str, int, str, str | None]:
+        """A producer (re)connects: last seq we hold for it, incarnation, backlog, Ray node, socket path."""
         inbound = self.inbound[edge]
-        return inbound.received(replica), self.incarnation, inbound.backlog(), self.node_ref
+        path = self.server.path if self.server is not None else None
+        return inbound.received(replica), self.incarnation, inbound.backlog(), self.node_ref, path
 
     def backlog(self, edge: int, replica: int, incarnation: str | None) -> tuple[Any, ...]:
         """How many messages wait on an inbound edge (credit polling under backpressure)."""
@@ -227,6 +239,12 @@ class FragmentActor:
         with self.delivery_lock:
             inbound.close(replica)
         return ("ok", inbound.backlog(), self._committed(inbound, replica), None)
+
+    def _socket_record(self, edge: int, replica: int, record: Any) -> tuple[Any, ...]:
+        """One batch that came over a producer's socket (each connection thread has its own ring reader)."""
+        reader = self._readers.setdefault(threading.get_ident(), ShmReader())
+        wire, incarnation, sent_ns = record
+        return self.deliver(edge, replica, wire, incarnation, sent_ns, reader)
 
     def _committed(self, inbound: InboundEdge, replica: int) -> int | None:
         # Without restarts nothing is replayed, so everything received counts as committed.

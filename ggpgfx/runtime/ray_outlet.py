@@ -9,6 +9,7 @@ from collections import deque
 from typing import Any
 
 from ggpgfx.graph.node import Message
+from ggpgfx.runtime.ray_socket import LinkBroken, SocketLink
 from ggpgfx.runtime.ray_wire import ShmRing, as_tuples, encode
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ class RemoteOutlet:
 
     def __init__(self, edge_index: int, label: str, capacity: int, on_full: str, target: Any, *,
                  replica: int = 0, retain: bool = False, window: int = 4, ring: ShmRing | None = None,
-                 abort: threading.Event | None = None, node_id: str = "") -> None:
+                 abort: threading.Event | None = None, node_id: str = "", sockets: bool = True) -> None:
         self.edge_index = edge_index
         self.label = label
         self.capacity = capacity
@@ -34,8 +35,10 @@ class RemoteOutlet:
         self.window = window
         self.ring = ring
         self.node_id = node_id
+        self.sockets = sockets
         self.use_ring = False  # only once the consumer is known to run on this same Ray node
         self.same_node = False  # hop latency is measured with the machine's monotonic clock: same node only
+        self.link: SocketLink | None = None  # the consumer's Unix socket, when it runs on this node
         self.abort = abort or threading.Event()
         self.cond = threading.Condition(threading.Lock())
         self.queue: deque[Message] = deque()
@@ -151,10 +154,16 @@ class RemoteOutlet:
         from ray.exceptions import ActorDiedError, RayActorError
 
         with self._lock:
-            first = self.pending[0][0] if self.pending else None
-        if first is None:
-            return
-        ray.wait([first], timeout=0.02)
+            if not self.pending:
+                return
+            first, link = self.pending[0][0], self.link
+        if first is not None:
+            ray.wait([first], timeout=0.02)
+        elif link is not None:
+            try:
+                link.ready(0.02)
+            except (OSError, ValueError):
+                pass
         try:
             with self._lock:
                 self._reap(block_all=False)
@@ -178,7 +187,8 @@ class RemoteOutlet:
                 if self.abort.is_set():
                     return
                 try:
-                    watermark, self.incarnation, self.backlog, peer = ray.get(self._call("resume"), timeout=10)
+                    watermark, self.incarnation, self.backlog, peer, path = ray.get(self._call("resume"),
+                                                                                    timeout=10)
                     break
                 except ActorDiedError:
                     raise
@@ -189,6 +199,14 @@ class RemoteOutlet:
             # Shared memory only reaches a consumer on this machine; a restarted consumer may have moved.
             self.same_node = bool(self.node_id) and peer == self.node_id
             self.use_ring = self.ring is not None and self.same_node
+            if self.link is not None:
+                self.link.close()
+                self.link = None
+            if self.use_ring and path and self.sockets:
+                try:
+                    self.link = SocketLink(path, self.edge_index, self.replica)
+                except OSError:  # fall back to actor calls
+                    self.link = None
             if self.retain:
                 with self.cond:
                     replay = [m for m in self.retained if m.seq > watermark]
@@ -214,7 +232,11 @@ class RemoteOutlet:
             wire, slot = encode(items, self.ring)
         else:
             wire = items
-        ref = self._call("deliver", wire, self.incarnation, sent_ns)
+        if self.link is not None:
+            self.link.send((wire, self.incarnation, sent_ns))
+            ref = None  # acknowledgements come back on the socket, in order
+        else:
+            ref = self._call("deliver", wire, self.incarnation, sent_ns)
         self.pending.append((ref, slot, len(batch)))
 
     def _send(self, batch: list[Message]) -> None:
@@ -275,17 +297,34 @@ class RemoteOutlet:
 
         while self.pending:
             ref, slot, _ = self.pending[0]
-            if not (block_all or block_one):
-                ready, _ = ray.wait([ref], timeout=0)
-                if not ready:
+            if ref is None:
+                answer = self._socket_answer(block_all or block_one)
+                if answer is None:
                     return
-            answer = ray.get(ref)
+            else:
+                if not (block_all or block_one):
+                    ready, _ = ray.wait([ref], timeout=0)
+                    if not ready:
+                        return
+                answer = ray.get(ref)
             self.pending.popleft()
             if slot is not None and self.ring is not None:
                 self.ring.release(slot)
             self._ack(answer)
             if block_one and not block_all:
                 return
+
+    def _socket_answer(self, block: bool) -> Any:
+        link = self.link
+        if link is None:
+            raise _Resync()
+        try:
+            while not link.ready(0.2 if block else 0):
+                if not block or self.abort.is_set():
+                    return None
+            return link.recv()
+        except LinkBroken:
+            raise _Resync() from None
 
     def _finish(self) -> None:
         import ray
@@ -313,7 +352,9 @@ class RemoteOutlet:
             self.failed = f"{type(exc).__name__}: {exc}"
 
     def shutdown(self) -> None:
-        """Release the shared-memory ring."""
+        """Release the shared-memory ring and the socket."""
+        if self.link is not None:
+            self.link.close()
         if self.ring is not None:
             self.ring.close()
 
