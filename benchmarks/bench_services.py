@@ -2,7 +2,9 @@
 
 Run: .venv/bin/python benchmarks/bench_services.py [--rate 200] [--seconds 10]
 Everything listens on 127.0.0.1; both servers share one SQLite database and one key set under a
-temporary GGP_HOME. The rate limiter is raised for the run (one client sends everything).
+temporary GGP_HOME. The rate limiter is raised for the run (one client sends everything). The
+load generator runs in its own process. `--direct-ingress` measures Serve's experimental mode in
+which the gateway replica serves HTTP itself (writes services_direct_ingress.json).
 Writes benchmarks/results/services.json.
 """
 
@@ -129,6 +131,7 @@ async def fixed_rate(url: str, token: str, rate: float, seconds: float, warmup_s
             if delay > 0:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one(index, scheduled)))
+        sending = time.perf_counter() - t0
         _done, pending = await asyncio.wait(tasks, timeout=seconds + warmup_s + 30)
         for task in pending:  # bounded in time: whatever has not answered by now counts as an error
             task.cancel()
@@ -140,11 +143,52 @@ async def fixed_rate(url: str, token: str, rate: float, seconds: float, warmup_s
     quantiles = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else [float("nan")] * 99
     return {
         "requests": measured, "ok": len(latencies), "errors": sum(errors.values()), "error_kinds": errors,
-        "achieved_rps": round(total / elapsed, 1),
+        "offered_rps": round(total / sending, 1), "completed_rps": round(total / elapsed, 1),
         "p50_ms": round(quantiles[49], 2), "p90_ms": round(quantiles[89], 2), "p99_ms": round(quantiles[98], 2),
         "max_ms": round(max(latencies), 2) if latencies else None,
         "send_lateness_p99_ms": round(statistics.quantiles(lateness, n=100)[98], 2) if len(lateness) >= 2 else None,
     }
+
+
+async def capacity(url: str, token: str, concurrency: int, seconds: float) -> dict[str, Any]:
+    """Closed loop: `concurrency` clients back to back for `seconds`; the most this target serves here."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"}
+    codes: list[int] = []
+    async with httpx.AsyncClient(base_url=url, timeout=30.0) as http:
+        stop = time.perf_counter() + seconds
+
+        async def loop() -> None:
+            while time.perf_counter() < stop:
+                try:
+                    codes.append((await http.get("/api/v1/projects", headers=headers)).status_code)
+                except httpx.HTTPError:
+                    codes.append(0)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(loop() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {"concurrency": concurrency, "requests": len(codes), "errors": sum(1 for c in codes if c != 200),
+            "throughput_rps": round(len(codes) / elapsed, 1)}
+
+
+def run_client(url: str, token: str, args: Any) -> dict[str, Any]:
+    """The load generator in its own process, so it never shares an interpreter with Ray's driver."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--client", url, "--rate", str(args.rate),
+               "--seconds", str(args.seconds), "--warmup", str(args.warmup)]
+    done = subprocess.run(command, input=token, capture_output=True, text=True,
+                          timeout=args.seconds + args.warmup + 180, check=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def capacity_probe(url: str, token: str) -> dict[str, Any]:
+    """Closed-loop capacity (8 clients, 5 s) in a separate process, after the fixed-rate run."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--client", url, "--capacity"]
+    done = subprocess.run(command, input=token, capture_output=True, text=True, timeout=120, check=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main() -> None:
@@ -156,13 +200,29 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=20)
     parser.add_argument("--only", choices=("both", "uvicorn", "serve"), default="both",
                         help="run one side only (no ratios); for quick experiments")
+    parser.add_argument("--direct-ingress", action="store_true",
+                        help="Serve's experimental direct ingress: the gateway replica serves HTTP itself (no proxy)")
+    parser.add_argument("--client", help=argparse.SUPPRESS)  # internal: run only the load generator
+    parser.add_argument("--capacity", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.client:
+        token_in = sys.stdin.read().strip()
+        if args.capacity:
+            print(json.dumps(asyncio.run(capacity(args.client, token_in, 8, 5.0))))
+        else:
+            print(json.dumps(asyncio.run(fixed_rate(args.client, token_in, args.rate, args.seconds, args.warmup))))
+        return
+    direct_port = free_port() if args.direct_ingress else None
+    if direct_port is not None:  # read by Serve at import time, so set before anything imports ray
+        os.environ.update({"RAY_SERVE_ENABLE_DIRECT_INGRESS": "1",
+                           "RAY_SERVE_DIRECT_INGRESS_MIN_HTTP_PORT": str(direct_port),
+                           "RAY_SERVE_DIRECT_INGRESS_MAX_HTTP_PORT": str(direct_port + 1)})
     home = Path(tempfile.mkdtemp(prefix="ggp-bench-services-"))
     env = {**os.environ, "GGP_HOME": str(home), "GGP_RATE_LIMIT_PER_S": "100000", "GGP_RATE_LIMIT_BURST": "100000"}
     env.pop("GGP_DATABASE_URL", None)
     os.environ.update({k: env[k] for k in ("GGP_HOME", "GGP_RATE_LIMIT_PER_S", "GGP_RATE_LIMIT_BURST")})
     os.environ.pop("GGP_DATABASE_URL", None)
-    results: dict[str, Any] = {"load_average_at_start": os.getloadavg(), "cpus": os.cpu_count(), "rate_rps": args.rate, "seconds": args.seconds, "endpoint": "GET /api/v1/projects",
+    results: dict[str, Any] = {"direct_ingress": args.direct_ingress, "load_average_at_start": os.getloadavg(), "cpus": os.cpu_count(), "rate_rps": args.rate, "seconds": args.seconds, "endpoint": "GET /api/v1/projects",
                                "projects_listed": args.projects}
 
     # --- baseline: the same FastAPI app under plain uvicorn (one worker process) ---
@@ -179,9 +239,10 @@ def main() -> None:
         if args.only != "serve":
             processes = serving_processes(server.pid)
             before = cpu_seconds(processes)
-            results["uvicorn"] = asyncio.run(fixed_rate(uvicorn_url, token, args.rate, args.seconds, args.warmup))
+            results["uvicorn"] = run_client(uvicorn_url, token, args)
             results["uvicorn"]["server_cpu_ms_per_request"] = round(
                 (cpu_seconds(processes) - before) * 1000 / ((args.seconds + args.warmup) * args.rate), 2)
+            results["uvicorn"]["closed_loop"] = capacity_probe(uvicorn_url, token)
             print("uvicorn:", json.dumps(results["uvicorn"]))
     finally:
         server.terminate()
@@ -201,13 +262,17 @@ def main() -> None:
         port = free_port()
         serve_url = f"http://127.0.0.1:{port}"
         deploy(load_settings(), host="127.0.0.1", port=port)
+        if direct_port is not None:
+            serve_url = f"http://127.0.0.1:{direct_port}"
         wait_ready(serve_url)
         processes = serving_processes(None)
         before = cpu_seconds(processes)
-        results["serve"] = asyncio.run(fixed_rate(serve_url, token, args.rate, args.seconds, args.warmup))
+        results["serve"] = run_client(serve_url, token, args)
         results["serve"]["server_cpu_ms_per_request"] = round(
             (cpu_seconds(processes) - before) * 1000 / ((args.seconds + args.warmup) * args.rate), 2)
         results["serve"]["serving_processes"] = len(processes)
+        time.sleep(5)  # let the queue from an overloaded fixed-rate run drain first
+        results["serve"]["closed_loop"] = capacity_probe(serve_url, token)
         print("serve:  ", json.dumps(results["serve"]))
     finally:
         serve.shutdown()
@@ -222,13 +287,17 @@ def main() -> None:
         "server_cpu_per_request": round(ours["server_cpu_ms_per_request"] / base["server_cpu_ms_per_request"], 2)}
     results["target"] = {"p99_ms_max": 50, "errors": 0,
                          "met": bool(ours["p99_ms"] <= 50 and ours["errors"] == 0)}
+    results["ratios_serve_over_uvicorn"]["closed_loop_throughput"] = round(
+        ours["closed_loop"]["throughput_rps"] / base["closed_loop"]["throughput_rps"], 2)
+    print(f"closed-loop capacity (8 clients): serve {ours['closed_loop']['throughput_rps']} req/s, "
+          f"uvicorn {base['closed_loop']['throughput_rps']} req/s")
     print(f"p50 serve/uvicorn = {results['ratios_serve_over_uvicorn']['p50']}x "
           f"({ours['p50_ms']} ms vs {base['p50_ms']} ms); p99 = {results['ratios_serve_over_uvicorn']['p99']}x "
           f"({ours['p99_ms']} ms vs {base['p99_ms']} ms); server CPU/request = "
           f"{results['ratios_serve_over_uvicorn']['server_cpu_per_request']}x ({ours['server_cpu_ms_per_request']} ms vs "
           f"{base['server_cpu_ms_per_request']} ms); errors serve={ours['errors']} uvicorn={base['errors']}; "
           f"target p99<=50ms & 0 errors: {'met' if results['target']['met'] else 'NOT met'}")
-    out = ROOT / "benchmarks" / "results" / "services.json"
+    out = ROOT / "benchmarks" / "results" / ("services_direct_ingress.json" if args.direct_ingress else "services.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     print(f"wrote {out}")

@@ -18,6 +18,7 @@ def serve(
     port: int = typer.Option(8000, help="HTTP port."),
     plain: bool = typer.Option(False, "--plain", help="Run under plain uvicorn (one process) instead of Ray Serve."),
     config: str | None = typer.Option(None, help="Serve deployment options (JSON/YAML), or GGP_SERVE_CONFIG."),
+    access_log: bool = typer.Option(False, "--access-log", help="Log every request (costs CPU per request)."),
 ) -> None:
     """Run the platform API (accounts, projects, streams, billing, graphics, GraphQL) on Ray Serve."""
     from ggpgfx.services.config import load_settings
@@ -28,12 +29,12 @@ def serve(
 
         from ggpgfx.services.app import create_local_app
 
-        uvicorn.run(create_local_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_local_app(settings), host=host, port=port, log_level="info", access_log=access_log)
         return
     from ggpgfx.services.serve_app import ServeConfig, deploy
 
     typer.echo(f"ggp serve: API on http://{host}:{port}/api/v1 (docs at /docs), database {_safe_url(settings.database_url)}")
-    deploy(settings, host=host, port=port, config=ServeConfig.load(config), blocking=True)
+    deploy(settings, host=host, port=port, config=ServeConfig.load(config), blocking=True, access_log=access_log)
 
 
 @db_app.command("upgrade")

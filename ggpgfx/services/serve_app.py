@@ -110,8 +110,12 @@ def build_application(settings: Settings, config: ServeConfig | None = None) -> 
 
 
 def deploy(settings: Settings, host: str = "127.0.0.1", port: int = 8000, config: ServeConfig | None = None,
-           blocking: bool = False) -> Any:
-    """Migrate the database, start Ray (if needed) and Serve on host:port, and deploy the app."""
+           blocking: bool = False, access_log: bool = False) -> Any:
+    """Migrate the database, start Ray (if needed) and Serve on host:port, and deploy the app.
+
+    Serve's per-request access log is off unless asked for: writing (and streaming to the driver)
+    one line per request cost more CPU here than the request itself.
+    """
     import ray
     from ray import serve
 
@@ -131,4 +135,6 @@ def deploy(settings: Settings, host: str = "127.0.0.1", port: int = 8000, config
         # a local throwaway cluster unless RAY_ADDRESS points at one; ray.init picks free ports (never 6379)
         ray.init(include_dashboard=False, ignore_reinit_error=True)
     serve.start(http_options={"host": host, "port": port})
-    return serve.run(build_application(settings, config), name=APP_NAME, route_prefix="/", blocking=blocking)
+    logging_config = {"enable_access_log": access_log, "log_level": "INFO" if access_log else "WARNING"}
+    return serve.run(build_application(settings, config), name=APP_NAME, route_prefix="/", blocking=blocking,
+                     logging_config=logging_config)
