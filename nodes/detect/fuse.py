@@ -147,3 +147,21 @@ class FuseReads(Node):
     def on_eos(self) -> None:
         """Emit vision reads still waiting for RFID."""
         self._flush(None)
+
+    def snapshot(self) -> Any | None:
+        """The hand's fused table: where each card is, what waits for RFID, counters."""
+        return {"hand_number": self.hand_number, "events_sent": self.events_sent, "stats": dict(self.stats),
+                "where": {card: list(key) for card, key in self.where.items()},
+                "confidence": dict(self.confidence), "pending": [[due, dict(row)] for due, row in self.pending]}
+
+    def restore(self, state: Any) -> None:
+        """Continue from a snapshot (after a restart) without re-emitting cards already sent."""
+        self._reset()
+        self.hand_number = int(state["hand_number"])
+        self.events_sent = int(state["events_sent"])
+        self.stats.update(state["stats"])
+        for card, (zone, seat) in state["where"].items():
+            self.where[card] = (zone, int(seat))
+            self.held.setdefault((zone, int(seat)), []).append(card)
+        self.confidence = dict(state["confidence"])
+        self.pending = [(int(due), dict(row)) for due, row in state["pending"]]

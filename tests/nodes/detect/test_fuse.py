@@ -79,3 +79,22 @@ def test_conflicts_become_events_and_rfid_wins() -> None:
     node.process("vision", _msg(card_reads_table([{"zone": "board", "card": "As", "source": "vision",
                                                     "confidence": 0.95}]), 400_000))
     assert [e for p, e in capture.out if p == "events"][-1].data["other_zone"] == "seat"
+
+
+def test_snapshot_and_restore_keep_the_hand() -> None:
+    first = FuseReads("fuse", FuseReads.Params(grace_s=0.5))
+    first._emit_hook = _Capture()
+    first.setup()
+    first.process("rfid", _msg(card_reads_table([{"zone": "seat", "seat": 3, "card": "Ah"}]), 0))
+    first.process("vision", _msg(card_reads_table([{"zone": "board", "card": "Kd", "source": "vision",
+                                                     "confidence": 0.9}]), 10))
+    saved = first.snapshot()
+    second = FuseReads("fuse", FuseReads.Params(grace_s=0.5))
+    capture = _Capture()
+    second._emit_hook = capture
+    second.setup()
+    second.restore(saved)
+    second.process("rfid", _msg(card_reads_table([{"zone": "seat", "seat": 3, "card": "Ah"}]), 20))  # known
+    second.on_eos()  # the pending vision Kd is flushed after the restart
+    reads = [r["card"] for port, t in capture.out if port == "reads" for r in t.to_pylist()]
+    assert reads == ["Kd"] and second.stats["agreements"] == 1 and second.stats["recovered"] == 1
