@@ -73,10 +73,10 @@ class BenchSink(Node):
         s["last"] = now
 
 
-def graph(frames: int, realtime: bool, scheduler: str = "threads") -> Graph:
+def graph(frames: int, realtime: bool, scheduler: str = "threads", size: tuple[int, int] = (1920, 1080)) -> Graph:
     """test_pattern 1920x1080 yuv420p -> work -> sink."""
     g = Graph("bench-ray", realtime=realtime, fps=30, scheduler=scheduler)
-    src = g.add("ingest.test_pattern", id="bars", width=1920, height=1080, frames=frames)
+    src = g.add("ingest.test_pattern", id="bars", width=size[0], height=size[1], frames=frames)
     work = g.add("benchray.work", id="work")
     sink = g.add("benchray.sink", id="sink")
     src.video >> work.video
@@ -107,10 +107,10 @@ def run_loop(frames: int) -> float:
 
 
 def run_executor(frames: int, executor: str, realtime: bool = False, scheduler: str = "threads",
-                 **kwargs: Any) -> dict[str, Any]:
+                 size: tuple[int, int] = (1920, 1080), **kwargs: Any) -> dict[str, Any]:
     """One run; throughput from the sink's window, latency from the sink's stats."""
     began = time.perf_counter()
-    ex = make_executor(graph(frames, realtime, scheduler).validate(), executor, RunOptions(), **kwargs)
+    ex = make_executor(graph(frames, realtime, scheduler, size).validate(), executor, RunOptions(), **kwargs)
     result = ex.run()
     if result.error:
         raise result.error
@@ -196,6 +196,9 @@ def main() -> None:
                                                transport="shm"),
             "d_ray_per_node_object_store": run_executor(args.latency_frames, "ray", realtime=True, split="node",
                                                         transport="object_store"),
+            "b_local_small": run_executor(args.latency_frames, "local", realtime=True, size=(64, 48)),
+            "d_ray_per_node_shm_small": run_executor(args.latency_frames, "ray", realtime=True, split="node",
+                                                     transport="shm", size=(64, 48)),
         }
         baseline = ray_baseline()
     finally:
@@ -211,14 +214,16 @@ def main() -> None:
     for name, value in fps.items():
         print(f"  {name:30s} {value:7.1f} fps   ratio to (a) {value / base:5.2f}   wall {wall[name]:5.2f} s")
     local_p50 = latency["b_local"]["latency_p50_us"]
-    for name in ("d_ray_per_node_shm", "d_ray_per_node_object_store"):
+    for name in ("d_ray_per_node_shm", "d_ray_per_node_object_store", "d_ray_per_node_shm_small"):
         entry = latency[name]
-        added = (entry["latency_p50_us"] - local_p50) / 2 / 1000
+        base_p50 = latency["b_local_small"]["latency_p50_us"] if name.endswith("_small") else local_p50
+        added = (entry["latency_p50_us"] - base_p50) / 2 / 1000
         hops = entry.get("hop_p50_us") or []
-        report["latency_30fps"][name] = {"e2e_p50_ms": entry["latency_p50_us"] / 1000, "local_e2e_p50_ms": local_p50 / 1000,
+        report["latency_30fps"][name] = {"e2e_p50_ms": entry["latency_p50_us"] / 1000, "local_e2e_p50_ms": base_p50 / 1000,
                                          "per_hop_added_p50_ms": added,
                                          "outlet_hop_p50_ms": [h / 1000 for h in hops]}
-        print(f"  per-hop added latency p50 at 30 fps, {name[2:]}: {added:.2f} ms (target <= 1 ms); "
+        what = "64x48 frames" if name.endswith("_small") else "1080p"
+        print(f"  per-hop added latency p50 at 30 fps, {name[2:]} ({what}): {added:.2f} ms (target <= 1 ms); "
               f"outlet hop p50 {', '.join(f'{h / 1000:.2f}' for h in hops)} ms")
     print(f"  Ray's own actor call at 30 fps (same moment): tiny one-way {baseline['tiny_one_way_p50_ms']:.2f} ms, "
           f"1080p frame one-way {baseline['frame_1080p_one_way_p50_ms']:.2f} ms; load average "
