@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.cards.deck import get_style
 from ggpgfx.cards.hands import RawHand, plan_hands
+from ggpgfx.cards.holecams import HoleCamWall
 from ggpgfx.cards.scene import SceneRenderer, TableLayout
 from ggpgfx.cards.script import HAND_GAP_S, Step, Timing, build_script
 from ggpgfx.graph.node import Node, Port, VideoCaps, register_node
@@ -29,6 +30,7 @@ class TableSim(Node):
         "video": Port(VideoFrame, caps=VideoCaps("yuv420p"), doc="overhead table camera"),
         "reads": Port(CardReads, doc="card reads as an RFID table reports them (with injected faults)"),
         "actions": Port(OperatorAction, doc="operator actions (start_hand, bets, end_hand)"),
+        "cameras": Port(VideoFrame, caps=VideoCaps("yuv420p"), doc="hole-card camera wall (when `hole_cams`)"),
     }
 
     class Params(BaseModel):
@@ -51,11 +53,16 @@ class TableSim(Node):
         duplicate_rate: float = Field(0.0, ge=0, le=1, description="fraction of reads sent twice")
         late_rate: float = Field(0.0, ge=0, le=1, description="fraction of reads delivered late")
         late_s: float = Field(0.5, ge=0, description="how late a late read arrives")
+        hole_cams: bool = Field(False, description="also draw the hole-card camera wall on `cameras`")
+        cams_width: int = Field(1280, ge=320, le=3840, description="size of the hole-card camera wall")
+        cams_height: int = Field(720, ge=180, le=2160)
 
     @classmethod
     def negotiate(cls, params: BaseModel, input_caps: dict[str, VideoCaps]) -> dict[str, VideoCaps]:
         """Caps come straight from the params."""
-        return {"video": VideoCaps("yuv420p", params.width, params.height)}  # type: ignore[attr-defined]
+        p: Any = params
+        return {"video": VideoCaps("yuv420p", p.width, p.height),
+                "cameras": VideoCaps("yuv420p", p.cams_width, p.cams_height)}
 
     def setup(self) -> None:
         """Load hands, lay out the table and draw the static scene once."""
@@ -67,6 +74,12 @@ class TableSim(Node):
         self.layout = TableLayout(p.width, p.height, p.card_scale)
         self.zones = [z.to_dict() for z in self.layout.zones()]
         self.scene = SceneRenderer(self.layout, get_style(p.style), seed=p.seed)
+        self.wall: HoleCamWall | None = None
+        if p.hole_cams:
+            if p.cams_width % 2 or p.cams_height % 2:
+                raise ValueError(f"yuv420p needs an even size, got cameras {p.cams_width}x{p.cams_height}")
+            self.wall = HoleCamWall(p.cams_width, p.cams_height, get_style(p.style))
+            self.wall_zones = [z.to_dict() for z in self.wall.zones()]
         self.timing = Timing(deal=p.deal_interval_s, action=p.action_interval_s, end_pause=p.end_pause_s)
         self.hands: list[RawHand]
         self.hands, self.rng = plan_hands(p.source, p.hands, p.max_hands, p.players, p.seed)
@@ -118,6 +131,8 @@ class TableSim(Node):
                 self.emit("actions", action, pts=pts)
             self._schedule_reads(step.reads, now, pts)
             self.scene.update(step.view)
+            if self.wall is not None:
+                self.wall.update(step.view)
             changed = True
             if self.step_index >= len(self.steps):
                 self._next_hand(now + HAND_GAP_S)
@@ -130,6 +145,10 @@ class TableSim(Node):
         frame.meta.update(frame_index=self.frame_index, zones=self.zones, camera="overhead",
                           visible_cards=list(self.scene.visible), changed=changed)
         self.emit("video", frame, pts=pts)
+        if self.wall is not None:
+            cams = VideoFrame(self.wall.frame_planes(), "yuv420p", self.params.cams_width, self.params.cams_height, pts)
+            cams.meta.update(frame_index=self.frame_index, zones=self.wall_zones, camera="holecams", changed=changed)
+            self.emit("cameras", cams, pts=pts)
         self.frame_index += 1
         finished = self.step_index >= len(self.steps) and self.hand_index >= len(self.hands)
         return not (finished and not self.pending_reads)

@@ -70,3 +70,24 @@ def test_frames_are_fresh_buffers() -> None:
     _, video, _, _ = _run(5, max_hands=1)
     video[0].planes[0][:] = 0
     assert video[1].planes[0].max() > 0
+
+
+def test_hole_card_camera_wall_is_read_by_a_second_detector() -> None:
+    from collections import Counter
+
+    g = Graph("holecams", fps=30)
+    sim = g.add("ingest.table_sim", id="sim", width=640, height=360, max_hands=1, action_interval_s=0.3,
+                hole_cams=True, cams_width=960, cams_height=540)
+    cams = g.add("detect.cards", id="cams")
+    frames, reads = g.add("sink.collect", id="frames", limit=5), g.add("sink.collect", id="reads")
+    sim.cameras >> cams.video
+    sim.cameras >> frames.inp
+    cams.reads >> reads.inp
+    result = g.run(realtime=False)
+    wall = result.collected("frames")[-1]
+    assert (wall.width, wall.height, wall.meta["camera"]) == (960, 540, "holecams")
+    wall.check()
+    truth = [(r["seat"], r["card"]) for r in result.instances["sim"].truth_reads if r["zone"] == "seat"]
+    tables = result.collected("reads")
+    got = [(r["seat"], r["card"]) for r in pa.concat_tables(tables).to_pylist()] if tables else []
+    assert Counter(got) == Counter(truth)
