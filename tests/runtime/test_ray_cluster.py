@@ -122,7 +122,7 @@ DRIVER = textwrap.dedent("""
     nodes = {n["NodeID"]: n["Resources"] for n in ray.nodes() if n["Alive"]}
     result = ex.run()
     print(json.dumps({"error": str(result.error) if result.error else None, "nodes": nodes,
-                      "placement": ex.placement, "frames": len(result.collected("sink")),
+                      "placement": ex.placement, "frames": len(result.collected("sink")), "hops": ex.hops,
                       "plan": ex.plan.to_json() if ex.plan else None}))
 """)
 
@@ -139,6 +139,9 @@ def test_pinned_fragment_runs_on_the_raylet_with_the_resource(two_node_cluster: 
     assert len(report["nodes"]) == 2 and len(reader_nodes) == 1
     assert report["placement"]["rfid_reader"]["node_id"] == reader_nodes[0]
     assert report["placement"]["main"]["node_id"] in report["nodes"]
+    # Two raylets (on one machine here): their fragments talk through the object store, not /dev/shm.
+    if report["placement"]["main"]["node_id"] != reader_nodes[0]:
+        assert {h["transport"] for h in report["hops"].values()} == {"object_store"}
     target = next(f["target"] for f in report["plan"]["fragments"] if f["name"] == "rfid_reader")
     assert reader_nodes[0][:8] in target  # `ggp plan` predicted the same raylet
 

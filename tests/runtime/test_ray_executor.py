@@ -52,6 +52,7 @@ def test_order_eos_and_backpressure_across_fragments(ray_session: Any) -> None:
     assert result.nodes["slow"]["drops"] == 0 and result.nodes["slow"]["fragment"] == "slow"
     assert len(ex.plan.fragments) == 4 if ex.plan else False
     assert any(h["samples"] for h in ex.hops.values())  # per-hop latency was measured
+    assert {h["transport"] for h in ex.hops.values()} == {"shm"}  # one machine: ring + socket doorbell
 
 
 def test_drop_oldest_counts_drops_across_fragments(ray_session: Any) -> None:
