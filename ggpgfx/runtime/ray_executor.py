@@ -53,6 +53,7 @@ class RayExecutor:
         self.actors: dict[str, Any] = {}
         self.placement: dict[str, dict[str, Any]] = {}
         self.restarts: dict[str, int] = {}
+        self.checkpoints: dict[str, int] = {}  # checkpoints written by the current incarnation of each fragment
         self.started_at = 0.0
         self._stats: dict[str, dict[str, Any]] = {}
         self.hops: dict[str, Any] = {}
@@ -170,6 +171,7 @@ class RayExecutor:
                     self._fail(NodeError(self.plan.fragment(name).node_ids[0] if self.plan else name,
                                          f"cannot deliver to the next fragment: {answer['outlet_error']}"))
                     return
+                self.checkpoints[name] = answer["checkpoints"]
                 all_done = all_done and answer["done"]
             if all_done:
                 return

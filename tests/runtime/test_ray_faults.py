@@ -56,6 +56,10 @@ class RunningSum(Node):
     inputs = {"inp": Port(int)}
     outputs = {"out": Port(tuple)}
 
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        checkpoint_every: int = 0  # ask for a checkpoint at these points (like "after each hand")
+
     def setup(self) -> None:
         self.total = 0
         self.seen = 0
@@ -64,6 +68,10 @@ class RunningSum(Node):
         self.total += msg.payload
         self.seen += 1
         self.emit("out", (msg.payload, self.total, self.seen))
+        every = self.params.checkpoint_every
+        checkpoint_now = getattr(self, "checkpoint_now", None)
+        if every and self.seen % every == 0 and checkpoint_now is not None:
+            checkpoint_now()
 
     def snapshot(self) -> Any:
         return {"total": self.total, "seen": self.seen}
@@ -72,10 +80,13 @@ class RunningSum(Node):
         self.total, self.seen = state["total"], state["seen"]
 
 
-def _graph() -> Graph:
+def _graph(node_points: bool = False) -> Graph:
     g = Graph("faults", realtime=False)
     g.add("test.ray_numbers", id="src")
-    g.add("test.ray_sum", id="acc", isolate=True, restart={"max": 2, "backoff_s": 0.2, "snapshot_interval_s": 0.1})
+    # Periodic snapshots every 0.1 s, or (node_points) only where the node asks, every 40 messages.
+    interval = 1000.0 if node_points else 0.1
+    g.add("test.ray_sum", id="acc", isolate=True, checkpoint_every=40 if node_points else 0,
+          restart={"max": 2, "backoff_s": 0.2, "snapshot_interval_s": interval})
     g.add("sink.collect", id="sink")
     g.connect("src.out", "acc.inp", capacity=4)
     g.connect("acc.out", "sink.inp", capacity=4)
@@ -86,8 +97,10 @@ def _expected() -> list[tuple[int, int, int]]:
     return [(i, i * (i + 1) // 2, i + 1) for i in range(COUNT)]
 
 
-def test_killed_stateful_fragment_restores_state_without_loss_or_duplicates(ray_session: Any) -> None:
-    handle = start_run(_graph().validate(), executor="ray")
+@pytest.mark.parametrize("node_points", [False, True], ids=["periodic", "node-chosen"])
+def test_killed_stateful_fragment_restores_state_without_loss_or_duplicates(ray_session: Any,
+                                                                            node_points: bool) -> None:
+    handle = start_run(_graph(node_points).validate(), executor="ray")
     ex = handle.executor
     deadline = time.monotonic() + 60
     while "acc" not in ex.placement and time.monotonic() < deadline:
@@ -104,6 +117,7 @@ def test_killed_stateful_fragment_restores_state_without_loss_or_duplicates(ray_
     assert result is not None and result.error is None, result and result.error
     assert ex.restarts == {"acc": 1}
     assert ex.placement["acc"]["pid"] != pid and ex.placement["acc"]["restored"] is True
+    assert ex.checkpoints.get("acc", 0) >= 1
     got = result.collected("sink")
     assert len(got) == COUNT  # nothing lost, nothing duplicated
     assert got == _expected()  # in order, and the restored running sum equals a run without the fault
