@@ -134,8 +134,11 @@ def _static_scene(layout: TableLayout, seed: int) -> Image.Image:
 class SceneRenderer:
     """Keeps the current table image in yuv420p; `update(view)` redraws only when the view changed."""
 
-    def __init__(self, layout: TableLayout, style: DeckStyle, seed: int = 0, tilt_degrees: float = 4.0) -> None:
+    def __init__(self, layout: TableLayout, style: DeckStyle, seed: int = 0, tilt_degrees: float = 4.0,
+                 name_plates: bool = True, hole_cards: str = "up") -> None:
         self.layout = layout
+        self.name_plates = name_plates
+        self.hole_cards = hole_cards  # "up" (readable by an overhead camera), "down" (backs) or "hidden"
         self.style = style
         self.rng = random.Random(seed)
         self.tilt = tilt_degrees
@@ -207,16 +210,18 @@ class SceneRenderer:
         if view is not None:
             any_folded = False
             for seat, sv in view.seats.items():
-                px, py = lay.plate_origin(seat)
-                blit(planes, self._plate_patch(sv), px, py)
+                if self.name_plates:
+                    px, py = lay.plate_origin(seat)
+                    blit(planes, self._plate_patch(sv), px, py)
                 any_folded |= sv.folded
-                if not sv.folded:
+                if not sv.folded and self.hole_cards != "hidden":
                     x, y = lay.seat_cards_origin(seat)
                     for i, card in enumerate(sv.hole_cards):
-                        patch = self._card_patch(card)
+                        patch = self._card_patch(card) if self.hole_cards == "up" else self._back_patch()
                         cx = x + i * (lay.card_w + lay.gap) - (patch.width - lay.card_w) // 2
                         blit(planes, patch, cx, y - (patch.height - lay.card_h) // 2)
-                        visible.append(("seat", seat, card))
+                        if self.hole_cards == "up":
+                            visible.append(("seat", seat, card))
                 if sv.bet:
                     c, s, _ = lay.seat_points[seat]
                     blit(planes, self._chips_patch(sv.bet), int(lay.cx + c * lay.rx * 0.45 - lay.card_w),

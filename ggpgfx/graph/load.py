@@ -85,7 +85,10 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: PathKey, smap: Sour
 def parse_yaml(text: str, file: str = "<graph>") -> tuple[Any, SourceMap, list[Diagnostic]]:
     """Parse YAML into plain data plus a SourceMap; syntax errors come back as diagnostics."""
     smap = SourceMap(file)
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # control characters and bad encodings fail in the reader
+        return None, smap, [Diagnostic(f"invalid YAML: {exc}".replace("\n", " "), file)]
     try:
         root = loader.get_single_node()
         data = None if root is None else _convert(loader, root, (), smap)
@@ -95,7 +98,7 @@ def parse_yaml(text: str, file: str = "<graph>") -> tuple[Any, SourceMap, list[D
         problem = exc.problem or exc.context or "malformed YAML"
         return None, smap, [Diagnostic(f"invalid YAML: {problem}", file, line, col)]
     except yaml.YAMLError as exc:
-        return None, smap, [Diagnostic(f"invalid YAML: {exc}", file)]
+        return None, smap, [Diagnostic(f"invalid YAML: {exc}".replace("\n", " "), file)]
     finally:
         loader.dispose()
     return data, smap, []

@@ -54,6 +54,9 @@ class TableSim(Node):
         late_rate: float = Field(0.0, ge=0, le=1, description="fraction of reads delivered late")
         late_s: float = Field(0.5, ge=0, description="how late a late read arrives")
         hole_cams: bool = Field(False, description="also draw the hole-card camera wall on `cameras`")
+        name_plates: bool = Field(True, description="draw name plates on the rail (off when an overlay shows names)")
+        hole_cards: Literal["up", "down", "hidden"] = Field(
+            "up", description="hole cards on the overhead view: face up (for vision tests), face down, or not drawn")
         cams_width: int = Field(1280, ge=320, le=3840, description="size of the hole-card camera wall")
         cams_height: int = Field(720, ge=180, le=2160)
 
@@ -73,7 +76,8 @@ class TableSim(Node):
         self.fault_rng = random.Random(p.seed + 7919)
         self.layout = TableLayout(p.width, p.height, p.card_scale)
         self.zones = [z.to_dict() for z in self.layout.zones()]
-        self.scene = SceneRenderer(self.layout, get_style(p.style), seed=p.seed)
+        self.scene = SceneRenderer(self.layout, get_style(p.style), seed=p.seed, name_plates=p.name_plates,
+                                   hole_cards=p.hole_cards)
         self.wall: HoleCamWall | None = None
         if p.hole_cams:
             if p.cams_width % 2 or p.cams_height % 2:

@@ -73,3 +73,8 @@ def test_caps_negotiated_from_params() -> None:
     resolved = load_graph(FIXTURES / "valid" / "test_pattern.yaml")
     caps = resolved.caps[("bars", "video")]
     assert (caps.format, caps.width, caps.height) == ("yuv420p", 320, 180)
+
+
+def test_control_characters_are_a_yaml_error_not_a_crash() -> None:
+    _, diags = resolve_text("name: a\x07b\nnodes: {}\n", "g.yaml")
+    assert len(diags) == 1 and diags[0].format().startswith("g.yaml:1:1: error: invalid YAML: unacceptable character")

@@ -91,3 +91,14 @@ def test_hole_card_camera_wall_is_read_by_a_second_detector() -> None:
     tables = result.collected("reads")
     got = [(r["seat"], r["card"]) for r in pa.concat_tables(tables).to_pylist()] if tables else []
     assert Counter(got) == Counter(truth)
+
+
+def test_broadcast_view_hides_plates_and_hole_cards() -> None:
+    """With plates off and cards face down, the overhead view shows no hole-card faces (nothing to leak)."""
+    _, up, _, _ = _run(400, max_hands=1, action_interval_s=0.2)
+    _, down, _, _ = _run(400, max_hands=1, action_interval_s=0.2, name_plates=False, hole_cards="down")
+    assert any(zone == "seat" for f in up for zone, _, _ in f.meta["visible_cards"])
+    assert not any(zone == "seat" for f in down for zone, _, _ in f.meta["visible_cards"])
+    assert any(zone == "board" for f in down for zone, _, _ in f.meta["visible_cards"])
+    shown = next(i for i, f in enumerate(up) if any(zone == "seat" for zone, _, _ in f.meta["visible_cards"]))
+    assert abs(up[shown].planes[0].astype(int) - down[shown].planes[0].astype(int)).sum() > 0
