@@ -116,6 +116,7 @@ class NodeRunner:
         tolerances = [o.sync_tolerance_us for p, o in rnode.input_options.items() if p in self.sync_ports]
         self.sync_tolerance = max(tolerances, default=0)
         self.sync_drops = 0
+        self._live_edges: list[EdgeQueue] = []
         self._pace_origin: tuple[int, float] | None = None
         self._paced_ns = 0
         self.first_pts: int | None = None
@@ -266,7 +267,7 @@ class NodeRunner:
 
     def _next(self) -> tuple[EdgeQueue, Message, int] | None:
         cond, edges = self.inbox.cond, self.inbox.edges
-        live = [e for e in edges if not e.delay]
+        live = self._live_edges
         with cond:
             while True:
                 if self.ex.abort.is_set():
@@ -287,6 +288,7 @@ class NodeRunner:
 
     def _consumer_loop(self) -> None:
         node, m = self.node, self.metrics
+        self._live_edges = [e for e in self.inbox.edges if not e.delay]  # edges whose end means EOS
         while True:
             item = self._next()
             if item is None:
