@@ -426,8 +426,8 @@ class LocalExecutor:
             runner.thread.join(remaining)
         return not self.alive()
 
-    def stats(self) -> dict[str, dict[str, Any]]:
-        """Metrics snapshot of every node."""
+    def stats(self, refresh: bool = True) -> dict[str, dict[str, Any]]:
+        """Metrics snapshot of every node (always live here; `refresh` matters to the Ray executor)."""
         result = {}
         for nid, runner in self.runners.items():
             runner.metrics.drops = runner.drops()

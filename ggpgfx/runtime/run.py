@@ -70,8 +70,8 @@ class RunHandle:
         return "stopped" if self.result.interrupted or self.executor.sources_stop.is_set() else "finished"
 
     def stats(self) -> dict[str, Any]:
-        """Live per-node metrics."""
-        stats: dict[str, Any] = self.executor.stats()
+        """Live per-node metrics (asks Ray fragments for fresh numbers while the run is alive)."""
+        stats: dict[str, Any] = self.executor.stats(refresh=self._thread.is_alive())
         return stats
 
     def stop(self, timeout: float = 5.0) -> RunResult | None:

@@ -65,3 +65,19 @@ def test_ctrl_c_stops_cleanly_within_two_seconds(tmp_path: Path) -> None:
     assert proc.returncode == 130
     assert stats.exists()  # the run still reported its metrics
     assert "Traceback" not in proc.stderr.read().decode()
+
+
+def test_run_handle_reports_live_stats_and_stops() -> None:
+    from ggpgfx.runtime.run import start_run
+
+    g = Graph("bg", realtime=True)
+    g.add("test.endless", id="src")
+    g.add("sink.null", id="sink")
+    g.connect("src.out", "sink.inp")
+    handle = start_run(g.spec)
+    deadline = time.monotonic() + 10
+    while handle.stats()["sink"]["messages_in"] < 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert handle.status() == "running" and handle.stats()["sink"]["messages_in"] >= 20
+    result = handle.stop()
+    assert result is not None and handle.status() == "stopped"
