@@ -16,7 +16,8 @@ from ggpgfx.poker import phh
 from ggpgfx.poker.phh_script import hand_script, session_script
 from ggpgfx.poker.tracker import TableTracker
 
-SHARED = Path(os.environ.get("GGP_PHH_DATA", "/work/shared/data/phh"))
+_BESIDE = Path(__file__).resolve().parents[3] / "shared" / "data" / "phh"  # ../shared next to the repository
+SHARED = Path(os.environ.get("GGP_PHH_DATA") or (_BESIDE if _BESIDE.exists() else "/work/shared/data/phh"))
 LOCAL = Path(__file__).parent / "data"  # the WSOP hand, shipped (PHH dataset, MIT: see LICENSE there)
 FILES = sorted(SHARED.glob("*.phh*")) or sorted(LOCAL.glob("*.phh*"))
 
