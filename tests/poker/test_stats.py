@@ -19,7 +19,8 @@ starting_stacks = [200, 200, 200]
 actions = ['d dh p1 AcAd', 'd dh p2 KcKd', 'd dh p3 7h2s', 'p3 cbr 6', 'p1 cbr 18', 'p2 f', 'p3 cc', 'd db 2c3c4c', 'p1 cbr 20', 'p3 cc', 'd db 5h', 'p1 cc', 'p3 cbr 40', 'p1 cc', 'd db 9s', 'p1 cc', 'p3 cc', 'p3 sm 7h2s', 'p1 sm AcAd']
 players = ['A', 'B', 'C']
 """
-DATA = Path("/work/shared/data/phh")
+_BESIDE = Path(__file__).resolve().parents[3] / "shared" / "data" / "phh"  # ../shared next to the repository
+DATA = _BESIDE if _BESIDE.exists() else Path("/work/shared/data/phh")
 
 
 def test_known_hand() -> None:
