@@ -89,6 +89,8 @@ class PokerRules(Node):
         equity: bool = Field(True, description="compute equity and outs off the frame path")
         trials: int = Field(20_000, ge=100, description="Monte Carlo trials when a spot is too big to enumerate")
         phh_path: str | None = Field(None, description="append every finished hand to this .phhs file")
+        drain_s: float = Field(120.0, ge=0, description="at end of stream, wait this long for the last equity answer "
+                               "(the first answer after install includes compiling the kernels)")
 
     resources = Resources(cpu=1)
 
@@ -158,7 +160,7 @@ class PokerRules(Node):
     def on_eos(self) -> None:
         """Let the last equity answer out before the outputs close."""
         if self.worker is not None:
-            self.worker.drain(timeout_s=10)
+            self.worker.drain(timeout_s=self.params.drain_s)
 
     def teardown(self) -> None:
         """Stop the equity worker."""
