@@ -267,6 +267,11 @@ class _Validator:
         opts = dst_node.input_options.get(spec.dst_port) if dst_node else None
         capacity = spec.capacity or (opts.capacity if opts and opts.capacity else None) or settings.queue_capacity
         on_full = spec.on_full or (opts.on_full if opts and opts.on_full else None) or settings.on_full
+        dst_cls = self.classes.get(spec.dst_node)
+        if dst_cls is not None and spec.dst_port in dst_cls.inputs:
+            policy = (opts.policy if opts and opts.policy else None) or dst_cls.inputs[spec.dst_port].policy
+            if policy == "latest":
+                on_full = "drop_oldest"  # only the newest value of a `latest` input matters: never block for it
         self.edges.append(ResolvedEdge(index, spec, capacity, on_full))
         return spec
 

@@ -366,8 +366,6 @@ class LocalExecutor:
             if consumer is not None:
                 queue = EdgeQueue(consumer.inbox, edge.spec.dst_port, edge.capacity, edge.on_full, edge.label,
                                   delay=edge.spec.delay)
-                if consumer.policies[edge.spec.dst_port] == "latest":
-                    queue.on_full = "drop_oldest"
                 if producer is not None:
                     producer.outputs[edge.spec.src_port].append(queue)
                 else:

@@ -78,3 +78,11 @@ def test_caps_negotiated_from_params() -> None:
 def test_control_characters_are_a_yaml_error_not_a_crash() -> None:
     _, diags = resolve_text("name: a\x07b\nnodes: {}\n", "g.yaml")
     assert len(diags) == 1 and diags[0].format().startswith("g.yaml:1:1: error: invalid YAML: unacceptable character")
+
+
+def test_latest_inputs_never_block_their_producer() -> None:
+    text = ("name: l\nnodes:\n  a: {type: test.counter}\n  b: {type: test.counter}\n  j: {type: test.latest}\n"
+            "edges:\n  - a.out -> j.inp\n  - {from: b.out, to: j.state, on_full: block}\n")
+    resolved, diags = resolve_text(text, "l.yaml")
+    assert not diags and resolved is not None
+    assert [(e.spec.dst_port, e.on_full) for e in resolved.edges] == [("inp", "block"), ("state", "drop_oldest")]
