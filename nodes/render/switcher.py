@@ -62,6 +62,8 @@ class Switcher(Node):
         self.override: str | None = None
         self.last: dict[str, VideoFrame] = {}
         self.cuts: list[tuple[int, str]] = []
+        self.emitted_pts: int | None = None
+        self.late_frames = 0  # frames not newer than the program's last one (cameras are not in lockstep)
 
     def choose(self, state: TableState | None) -> str:
         """The camera the rules want now: manual override, board on an all-in, the actor's camera, default."""
@@ -105,9 +107,17 @@ class Switcher(Node):
         self._switch(self.choose(self.latest("state")), msg.pts, forced=self.override is not None)
         if port != self.current:
             if self.current not in self.last and port == self.params.default:
-                self.emit("video", self._tagged(frame))  # chosen camera silent so far: stay on the wide shot
+                self._program(self._tagged(frame), msg.pts)  # chosen camera silent so far: stay on the wide shot
             return
-        self.emit("video", self._tagged(self._mix(frame, msg.pts)))
+        self._program(self._tagged(self._mix(frame, msg.pts)), msg.pts)
+
+    def _program(self, frame: VideoFrame, pts: int) -> None:
+        """Emit on the program output only when newer than its last frame: encoders need rising pts."""
+        if self.emitted_pts is not None and pts <= self.emitted_pts:
+            self.late_frames += 1
+            return
+        self.emitted_pts = pts
+        self.emit("video", frame)
 
     def _tagged(self, frame: VideoFrame) -> VideoFrame:
         """The frame with meta['camera'] set, sharing planes (the input frame may be shared by other nodes)."""

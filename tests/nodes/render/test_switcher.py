@@ -91,3 +91,12 @@ def test_dissolve_mixes_over_its_duration() -> None:
 def test_unknown_camera_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="unknown camera 'cam9'"):
         _node(seat_cameras={1: "cam9"})
+
+
+def test_program_pts_never_go_backwards_across_a_cut() -> None:
+    node, out = _node()
+    program = node.current
+    for pts in (100_000, 50_000, 150_000, 150_000):  # a late frame, then a repeat of the same pts
+        node.process(program, _frame(70, pts))
+    assert [f.pts for f in out] == [100_000, 150_000]
+    assert node.late_frames == 2
