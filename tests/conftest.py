@@ -44,6 +44,22 @@ def scheduler(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+def nginx(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A private nginx with libnginx-mod-rtmp on 127.0.0.1 and a free port, recording under tmp_path (stopped after)."""
+    from ggpgfx.media.rtmp_server import NginxRtmp, nginx_available
+
+    missing = nginx_available()
+    if missing:
+        pytest.fail(f"{missing}; the CI installs it from scripts/apt-packages.txt")
+    server = NginxRtmp(tmp_path / "nginx")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def fixtures_dir() -> Path:
     """tests/fixtures."""
     return Path(__file__).parent / "fixtures"

