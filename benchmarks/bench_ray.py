@@ -1,7 +1,9 @@
 """Ray executor benchmark: one 1080p yuv420p 3-stage graph four ways, side by side in one run.
 
 (a) a hand-written single-process loop, (b) the local executor, (c) the Ray executor with all nodes fused in
-one fragment, (d) the Ray executor with one fragment per node (over shared memory and over the object store).
+one fragment, (d) the Ray executor with one fragment per node: over shared memory with zero-copy reads (the
+default), over shared memory copying every batch out (`shm_copy`, the previous design), and over Ray's object
+store.
 Throughput is measured at the sink between its first and last frame (actor start-up is reported apart).
 Per-hop latency: the same graph paced at 30 fps, end-to-end p50 at the sink minus the local executor's,
 divided by the two cross-fragment hops; the outlets' own hop p50 is printed next to it.
@@ -182,6 +184,7 @@ def main() -> None:
         "c_ray_fused": lambda: run_executor(args.frames, "ray", split="auto"),
         "c_ray_fused_scheduler": lambda: run_executor(args.frames, "ray", split="auto", scheduler="fused"),
         "d_ray_per_node_shm": lambda: run_executor(args.frames, "ray", split="node", transport="shm"),
+        "d_ray_per_node_shm_copy": lambda: run_executor(args.frames, "ray", split="node", transport="shm_copy"),
         "d_ray_per_node_object_store": lambda: run_executor(args.frames, "ray", split="node",
                                                             transport="object_store"),
     }
@@ -194,6 +197,8 @@ def main() -> None:
             "b_local": run_executor(args.latency_frames, "local", realtime=True),
             "d_ray_per_node_shm": run_executor(args.latency_frames, "ray", realtime=True, split="node",
                                                transport="shm"),
+            "d_ray_per_node_shm_copy": run_executor(args.latency_frames, "ray", realtime=True, split="node",
+                                                    transport="shm_copy"),
             "d_ray_per_node_object_store": run_executor(args.latency_frames, "ray", realtime=True, split="node",
                                                         transport="object_store"),
             "b_local_small": run_executor(args.latency_frames, "local", realtime=True, size=(64, 48)),
@@ -214,7 +219,8 @@ def main() -> None:
     for name, value in fps.items():
         print(f"  {name:30s} {value:7.1f} fps   ratio to (a) {value / base:5.2f}   wall {wall[name]:5.2f} s")
     local_p50 = latency["b_local"]["latency_p50_us"]
-    for name in ("d_ray_per_node_shm", "d_ray_per_node_object_store", "d_ray_per_node_shm_small"):
+    for name in ("d_ray_per_node_shm", "d_ray_per_node_shm_copy", "d_ray_per_node_object_store",
+                 "d_ray_per_node_shm_small"):
         entry = latency[name]
         base_p50 = latency["b_local_small"]["latency_p50_us"] if name.endswith("_small") else local_p50
         added = (entry["latency_p50_us"] - base_p50) / 2 / 1000

@@ -35,8 +35,8 @@ class RayExecutor:
                  split: Split = "auto", transport: str = "auto", window: int = 4,
                  include_dashboard: bool | None = None, num_cpus: int | None = None, num_gpus: int | None = None,
                  resources: dict[str, float] | None = None) -> None:
-        if transport not in ("auto", "shm", "object_store"):
-            raise ConfigError(f"unknown transport '{transport}'; choose auto, shm or object_store")
+        if transport not in ("auto", "shm", "shm_copy", "object_store"):
+            raise ConfigError(f"unknown transport '{transport}'; choose auto, shm, shm_copy or object_store")
         self.graph = graph
         self.options = options or RunOptions()
         self.split = split

@@ -20,7 +20,7 @@ from ggpgfx.runtime.ray_merge import InboundEdge
 from ggpgfx.runtime.ray_metrics import MetricsExporter
 from ggpgfx.runtime.ray_outlet import FanOutlet, RemoteOutlet
 from ggpgfx.runtime.ray_socket import SocketServer
-from ggpgfx.runtime.ray_wire import ShmReader, ShmRing, decode
+from ggpgfx.runtime.ray_wire import PIN_SLOTS, ShmReader, ShmRing, decode
 from ggpgfx.runtime.state_store import StateStore
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,8 @@ class FragmentActor:
             ring = None
             if self.setup.transport != "object_store" and ShmRing.available():
                 ring = ShmRing(f"{self.setup.shm_prefix}_{self.frag.name}_{edge.index}_{replica_index}"
-                               f"_{self.incarnation}", self.setup.window)
+                               f"_{self.incarnation}", self.setup.window,
+                               pins=0 if self.setup.transport == "shm_copy" else PIN_SLOTS)
             # A replicated producer is "replica k" of the consumer's merge; a replicated consumer gets one outlet each.
             replica = self.frag.replica_index if self.frag.replica_of else 0
             outlet = RemoteOutlet(edge.index, edge.label, edge.capacity, edge.on_full, target, replica=replica,

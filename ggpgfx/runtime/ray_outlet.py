@@ -50,7 +50,7 @@ class RemoteOutlet:
         self.drops = 0
         self.incarnation: str | None = None
         self.backlog = 0
-        self.pending: deque[tuple[Any, int | None, int]] = deque()  # (ref, shm slot, message count)
+        self.pending: deque[tuple[Any, int]] = deque()  # (ref or None for the socket, message count)
         self.hop_us: deque[float] = deque(maxlen=2048)
         self._lock = threading.Lock()  # one recovery or send at a time
         self.thread = threading.Thread(target=self._run, name=f"ggp-out-{edge_index}-{replica}", daemon=True)
@@ -181,7 +181,8 @@ class RemoteOutlet:
         from ray.exceptions import ActorDiedError, GetTimeoutError, RayActorError
 
         with self._lock:
-            self._drop_pending()
+            self.pending.clear()
+            previous = self.incarnation
             deadline = time.monotonic() + 120.0
             while True:
                 if self.abort.is_set():
@@ -196,6 +197,8 @@ class RemoteOutlet:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.1)
+            if previous is not None and previous != self.incarnation and self.ring is not None:
+                self.ring.renew()  # the old consumer is gone: marks of batches it never let go of stay set
             # Shared memory only reaches a consumer on this machine; a restarted consumer may have moved.
             self.same_node = bool(self.node_id) and peer == self.node_id
             self.use_ring = self.ring is not None and self.same_node
@@ -213,23 +216,15 @@ class RemoteOutlet:
                 for start in range(0, len(replay), MAX_BATCH):
                     self._submit(replay[start: start + MAX_BATCH])
 
-    def _drop_pending(self) -> None:
-        if self.ring is not None:
-            for _, slot, _ in self.pending:
-                if slot is not None:
-                    self.ring.release(slot)
-        self.pending.clear()
-
     def _submit(self, batch: list[Message]) -> None:
         # CLOCK_MONOTONIC is comparable across processes of one machine only; 0 = do not measure.
         sent_ns = time.perf_counter_ns() if self.same_node else 0
         items = as_tuples(batch)
-        slot = None
         if self.ring is not None and self.use_ring:
             size_hint = sum(getattr(m.payload, "nbytes", 0) for m in batch)
             if self.ring.needs_regrow(size_hint) and self.pending:
                 self._reap(block_all=True)  # old ring slots must be read before the segment is replaced
-            wire, slot = encode(items, self.ring)
+            wire = encode(items, self.ring)
         else:
             wire = items
         if self.link is not None:
@@ -237,7 +232,7 @@ class RemoteOutlet:
             ref = None  # acknowledgements come back on the socket, in order
         else:
             ref = self._call("deliver", wire, self.incarnation, sent_ns)
-        self.pending.append((ref, slot, len(batch)))
+        self.pending.append((ref, len(batch)))
 
     def _send(self, batch: list[Message]) -> None:
         from ray.exceptions import ActorDiedError, RayActorError
@@ -257,7 +252,7 @@ class RemoteOutlet:
                     return  # the batch was retained, so the resync replayed it
 
     def _in_flight(self) -> int:
-        return sum(count for _, _, count in self.pending)
+        return sum(count for _, count in self.pending)
 
     def _wait_for_room(self, count: int) -> None:
         """Window of batches in flight, and credit: the consumer's backlog plus what we sent stays bounded."""
@@ -296,7 +291,7 @@ class RemoteOutlet:
         import ray
 
         while self.pending:
-            ref, slot, _ = self.pending[0]
+            ref, _ = self.pending[0]
             if ref is None:
                 answer = self._socket_answer(block_all or block_one)
                 if answer is None:
@@ -308,8 +303,6 @@ class RemoteOutlet:
                         return
                 answer = ray.get(ref)
             self.pending.popleft()
-            if slot is not None and self.ring is not None:
-                self.ring.release(slot)
             self._ack(answer)
             if block_one and not block_all:
                 return

@@ -5,6 +5,8 @@ from __future__ import annotations
 import mmap
 import os
 import pickle
+import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,21 +45,35 @@ class ShmBatch:
 
     header: bytes
     segment: str
+    slot: int
     offset: int
     lengths: list[int]
+    pins: int  # how many of this ring's slots a consumer may keep viewed at once
+
+
+#: Bytes at the start of a segment holding one state byte per slot (1 = written, not yet let go of).
+STATE_BYTES = 4096
+#: Slots a consumer may keep viewed (zero-copy) beyond the producer's in-flight window; past that it copies.
+PIN_SLOTS = 4
 
 
 class ShmRing:
-    """Producer side: a /dev/shm file of `slots` equal slots, reused as deliveries are acknowledged."""
+    """Producer side: a /dev/shm file of equal slots plus a state byte per slot.
 
-    def __init__(self, prefix: str, slots: int) -> None:
+    The producer marks a slot busy when it writes a batch there; the consumer clears the mark when the
+    last array viewing the slot is garbage-collected (or right after copying the batch out). So slots
+    are reused only when nothing reads them any more, and a slow or frame-keeping consumer costs copies,
+    never corrupt frames.
+    """
+
+    def __init__(self, prefix: str, window: int, pins: int = PIN_SLOTS) -> None:
         self.prefix = prefix
-        self.slots = slots
+        self.pins = pins
+        self.slots = min(window + pins, STATE_BYTES)
         self.slot_size = 0
         self.generation = 0
         self.name = ""
         self.map: mmap.mmap | None = None
-        self.free: list[int] = []
 
     @staticmethod
     def available() -> bool:
@@ -68,43 +84,55 @@ class ShmRing:
         self.close()
         self.generation += 1
         self.slot_size = max(needed, 2 * self.slot_size, 1 << 20)
+        self.slot_size = (self.slot_size + 4095) // 4096 * 4096  # page-aligned slots
         self.name = f"{self.prefix}_g{self.generation}"
         path = os.path.join(SHM_DIR, self.name)
+        size = STATE_BYTES + self.slot_size * self.slots
         fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_TRUNC, 0o600)
         try:
-            os.ftruncate(fd, self.slot_size * self.slots)
-            self.map = mmap.mmap(fd, self.slot_size * self.slots)
+            os.ftruncate(fd, size)
+            self.map = mmap.mmap(fd, size)
         finally:
             os.close(fd)
-        self.free = list(range(self.slots))
+
+    def renew(self) -> None:
+        """A fresh segment (after the consumer restarted: marks of batches it never read would stay set)."""
+        if self.map is not None:
+            self.slot_size //= 2  # _grow doubles; keep the size
+            self._grow(self.slot_size * 2)
 
     def needs_regrow(self, size: int) -> bool:
         """True when a batch of `size` bytes does not fit a slot (the caller drains in-flight batches first)."""
         return size > self.slot_size
 
-    def write(self, header: bytes, buffers: list[pickle.PickleBuffer]) -> tuple[ShmBatch, int]:
-        """Copy the buffers into a free slot; returns the batch and the slot to release on acknowledgement."""
+    def busy(self) -> int:
+        """Slots written and not yet let go of by the consumer."""
+        if self.map is None:
+            return 0
+        return sum(self.map[: self.slots])
+
+    def write(self, header: bytes, buffers: list[pickle.PickleBuffer]) -> ShmBatch | None:
+        """Copy the buffers into a free slot; None when every slot is still in use (send inline instead)."""
         views = [b.raw() for b in buffers]
         size = sum(v.nbytes for v in views)
         if self.map is None or size > self.slot_size:
             self._grow(size)
         assert self.map is not None
-        slot = self.free.pop()
-        offset = slot * self.slot_size
+        slot = self.map.find(b"\x00", 0, self.slots)
+        if slot < 0:
+            return None
+        self.map[slot] = 1
+        offset = STATE_BYTES + slot * self.slot_size
         target = memoryview(self.map)
         pos = offset
         for view in views:
             target[pos: pos + view.nbytes] = view.cast("B")
             pos += view.nbytes
         target.release()
-        return ShmBatch(header, self.name, offset, [v.nbytes for v in views]), slot
-
-    def release(self, slot: int) -> None:
-        """A slot's batch was copied out by the consumer."""
-        self.free.append(slot)
+        return ShmBatch(header, self.name, slot, offset, [v.nbytes for v in views], self.pins)
 
     def close(self) -> None:
-        """Unmap and unlink the current segment."""
+        """Unmap and unlink the current segment (consumers keep their mappings while they view it)."""
         if self.map is not None:
             try:
                 self.map.close()
@@ -118,53 +146,98 @@ class ShmRing:
                 pass
 
 
+def _let_go(mm: mmap.mmap, slot: int, pinned: set[tuple[str, int]], key: tuple[str, int],
+            lock: threading.Lock) -> None:
+    """Finaliser of a viewed slot: clear its state byte so the producer may reuse it."""
+    with lock:
+        pinned.discard(key)
+    try:
+        mm[slot] = 0
+    except (ValueError, IndexError):  # unmapped at shutdown
+        pass
+
+
 class ShmReader:
-    """Consumer side: maps producers' segments and copies batches out into writable buffers."""
+    """Consumer side: maps producers' segments and reads batches as views into them (zero-copy).
+
+    The arrays a batch unpickles to view the producer's slot directly and are writable: the slot is this
+    consumer's until the last of them is garbage-collected, which clears the slot's state byte. A consumer
+    that keeps many frames (a delay line, a slow node with a long queue) would hold the producer's ring,
+    so once `pins` slots of a ring are viewed, further batches are copied out and let go of at once.
+    """
 
     def __init__(self) -> None:
         self.maps: dict[str, mmap.mmap] = {}
+        self.pinned: set[tuple[str, int]] = set()
+        self.lock = threading.Lock()
+        self.copied = 0
+        self.viewed = 0
 
-    def read(self, batch: ShmBatch) -> Any:
-        """Unpickle a batch; frame planes come back as writable arrays the consumer owns."""
-        mm = self.maps.get(batch.segment)
+    def _map(self, segment: str) -> mmap.mmap:
+        mm = self.maps.get(segment)
         if mm is None:
-            fd = os.open(os.path.join(SHM_DIR, batch.segment), os.O_RDONLY)
+            fd = os.open(os.path.join(SHM_DIR, segment), os.O_RDWR)
             try:
-                mm = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
+                mm = mmap.mmap(fd, 0)
             finally:
                 os.close(fd)
-            for old in [name for name in self.maps if name.rsplit("_g", 1)[0] == batch.segment.rsplit("_g", 1)[0]]:
-                self.maps.pop(old).close()  # the producer grew its ring: the old generation is gone
-            self.maps[batch.segment] = mm
-        source = np.frombuffer(mm, dtype=np.uint8)
-        buffers = []
-        pos = batch.offset
+            ring = segment.rsplit("_g", 1)[0]
+            for old in [name for name in self.maps if name.rsplit("_g", 1)[0] == ring]:
+                # the producer grew or renewed its ring: views of the old generation keep it mapped
+                self.maps.pop(old)
+            self.maps[segment] = mm
+        return mm
+
+    def read(self, batch: ShmBatch) -> Any:
+        """Unpickle a batch; its arrays view the slot (or are copies once the pin budget is spent)."""
+        with self.lock:
+            mm = self._map(batch.segment)
+            held = sum(1 for segment, _ in self.pinned if segment == batch.segment)
+            view = held < batch.pins
+            if view:
+                self.pinned.add((batch.segment, batch.slot))
+        total = sum(batch.lengths)
+        region = np.frombuffer(mm, dtype=np.uint8, count=total, offset=batch.offset)
+        buffers: list[np.ndarray] = []
+        pos = 0
         for length in batch.lengths:
-            # np.empty, not bytearray: no zero-fill pass, and malloc hands back warm pages frame after frame
-            buf = np.empty(length, dtype=np.uint8)
-            np.copyto(buf, source[pos: pos + length])
-            buffers.append(buf)
+            part = region[pos: pos + length]
+            if not view:
+                # np.empty, not bytearray: no zero-fill pass, and malloc hands back warm pages frame after frame
+                own = np.empty(length, dtype=np.uint8)
+                np.copyto(own, part)
+                part = own
+            buffers.append(part)
             pos += length
-        del source
+        if view:
+            self.viewed += 1
+            weakref.finalize(region, _let_go, mm, batch.slot, self.pinned, (batch.segment, batch.slot), self.lock)
+        else:
+            self.copied += 1
+            del region
+            mm[batch.slot] = 0
         return pickle.loads(batch.header, buffers=buffers)
 
     def close(self) -> None:
-        """Unmap every segment."""
+        """Unmap every segment that nothing views any more."""
         for mm in self.maps.values():
-            mm.close()
+            try:
+                mm.close()
+            except BufferError:  # frames still view it: unmapped when they are collected
+                pass
         self.maps.clear()
 
 
-def encode(items: list[tuple[Any, int, int, int]], ring: ShmRing | None) -> tuple[Any, int | None]:
-    """What to pass to the consumer's `deliver`: the items themselves (object store) or an ShmBatch."""
+def encode(items: list[tuple[Any, int, int, int]], ring: ShmRing | None) -> Any:
+    """What to pass to the consumer's `deliver`: the items themselves (inline) or an ShmBatch."""
     if ring is None:
-        return items, None
+        return items
     buffers: list[pickle.PickleBuffer] = []
     header = _dumps(items, buffers)
     if sum(b.raw().nbytes for b in buffers) < SHM_THRESHOLD:
-        return items, None
-    batch, slot = ring.write(header, buffers)
-    return batch, slot
+        return items
+    batch = ring.write(header, buffers)
+    return items if batch is None else batch
 
 
 def decode(wire: Any, reader: ShmReader) -> list[Message]:

@@ -1,0 +1,100 @@
+"""The shared-memory ring of cross-fragment edges: zero-copy reads, slot reuse, the pin budget."""
+
+from __future__ import annotations
+
+import gc
+import os
+
+import numpy as np
+import pytest
+
+from ggpgfx.graph.node import Message
+from ggpgfx.media.frames import VideoFrame
+from ggpgfx.runtime.ray_wire import SHM_DIR, ShmBatch, ShmReader, ShmRing, as_tuples, decode, encode
+
+pytestmark = pytest.mark.skipif(not ShmRing.available(), reason="needs /dev/shm")
+
+
+@pytest.fixture
+def ring_and_reader():
+    ring = ShmRing(f"ggptest_{os.getpid()}", window=2, pins=2)
+    reader = ShmReader()
+    yield ring, reader
+    reader.close()
+    ring.close()
+
+
+def _frame(value: int) -> VideoFrame:
+    frame = VideoFrame.blank(320, 240)
+    frame.planes[0][:] = value
+    return frame
+
+
+def _send(ring: ShmRing, reader: ShmReader, frame: VideoFrame, seq: int) -> tuple[object, VideoFrame]:
+    wire = encode(as_tuples([Message(frame, seq, seq, 0)]), ring)
+    return wire, decode(wire, reader)[0].payload
+
+
+def test_reads_view_the_slot_and_are_writable(ring_and_reader):
+    ring, reader = ring_and_reader
+    wire, got = _send(ring, reader, _frame(9), 0)
+    assert isinstance(wire, ShmBatch)
+    assert int(got.planes[0][10, 10]) == 9
+    assert got.planes[0].flags.writeable
+    assert np.shares_memory(got.planes[0], np.frombuffer(reader.maps[wire.segment], dtype=np.uint8))
+    got.planes[0][0, 0] = 200  # the slot is the consumer's own while it views it
+    assert reader.viewed == 1 and reader.copied == 0
+
+
+def test_slot_is_reused_only_after_the_frame_is_collected(ring_and_reader):
+    ring, reader = ring_and_reader
+    _, first = _send(ring, reader, _frame(1), 0)
+    assert ring.busy() == 1
+    _, second = _send(ring, reader, _frame(2), 1)
+    assert ring.busy() == 2
+    # both frames still hold their own bytes: nothing overwrote a viewed slot
+    assert int(first.planes[0][0, 0]) == 1 and int(second.planes[0][0, 0]) == 2
+    del first
+    gc.collect()
+    assert ring.busy() == 1
+    _, third = _send(ring, reader, _frame(3), 2)
+    assert int(second.planes[0][0, 0]) == 2 and int(third.planes[0][0, 0]) == 3
+
+
+def test_past_the_pin_budget_batches_are_copied(ring_and_reader):
+    ring, reader = ring_and_reader
+    kept = [_send(ring, reader, _frame(i), i)[1] for i in range(6)]
+    assert reader.viewed == 2 and reader.copied == 4
+    assert ring.busy() == 2  # copied batches let go of their slot at once
+    assert [int(f.planes[0][0, 0]) for f in kept] == list(range(6))
+    kept.clear()
+    gc.collect()
+    assert ring.busy() == 0
+
+
+def test_full_ring_sends_inline(ring_and_reader):
+    ring, _ = ring_and_reader
+    frame = _frame(5)
+    items = as_tuples([Message(frame, 0, 0, 0)])
+    wires = [encode(items, ring) for _ in range(ring.slots)]  # never read: every slot stays busy
+    assert all(isinstance(w, ShmBatch) for w in wires)
+    assert encode(items, ring) is items
+
+
+def test_renew_starts_a_fresh_segment(ring_and_reader):
+    ring, reader = ring_and_reader
+    wire, kept = _send(ring, reader, _frame(4), 0)
+    old = ring.name
+    ring.renew()
+    assert ring.name != old and ring.busy() == 0
+    assert not os.path.exists(os.path.join(SHM_DIR, old))
+    assert int(kept.planes[0][0, 0]) == 4  # the consumer's mapping outlives the unlink
+    wire2, got = _send(ring, reader, _frame(6), 1)
+    assert wire2.segment == ring.name and int(got.planes[0][0, 0]) == 6
+
+
+def test_small_batches_travel_inline():
+    ring = ShmRing(f"ggptest_small_{os.getpid()}", window=2)
+    items = as_tuples([Message(np.zeros(16, np.uint8), 0, 0, 0)])
+    assert encode(items, ring) is items
+    ring.close()
