@@ -1,8 +1,14 @@
-"""publish.file: mux encoded packets into mp4 (faststart), mkv, mov or ts files, optionally in segments."""
+"""publish.file: mux encoded packets into mp4 (faststart), mkv, mov or ts files, optionally in segments.
+
+Each file is written under a hidden temporary name in the same folder and renamed into place when it is
+finished, so a reader never sees a half-written file and two runs recording to the same path cannot
+interleave into one corrupt file (the last to finish wins, whole).
+"""
 
 from __future__ import annotations
 
 import os
+import uuid
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -33,6 +39,17 @@ def segment_path(template: str, index: int) -> str:
     return f"{root}_{index:04d}{ext}"
 
 
+def temporary_path(path: str) -> str:
+    """A hidden name next to `path`, unique to this writer (same folder, so the final rename is atomic)."""
+    folder, name = os.path.split(path)
+    return os.path.join(folder, f".{name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
+
+
+def _move_into_place(temporary: str, path: str) -> None:
+    if os.path.exists(temporary):
+        os.replace(temporary, path)
+
+
 @register_node
 class FilePublisher(Node):
     """Record packets (video and audio) to a file; mp4 with faststart by default; segments for long runs."""
@@ -56,12 +73,14 @@ class FilePublisher(Node):
         self.segment_clock_s = 0.0
         self.offsets: dict[str, int] = {}
         self.files: list[str] = []
+        self.final_path = p.path
 
     def _new_muxer(self) -> StreamMuxer:
         p = self.params
         path = segment_path(p.path, self.index) if p.segment_s else p.path
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return StreamMuxer(path, self.format, self.options)
+        self.final_path = path
+        return StreamMuxer(temporary_path(path), self.format, self.options)
 
     def process(self, port: str, msg: Message) -> None:
         """Mux one packet, rolling over to a new segment at a keyframe when due."""
@@ -92,8 +111,9 @@ class FilePublisher(Node):
         if self.muxer is not None:
             muxer, self.muxer = self.muxer, None
             muxer.close()
-            self.files.append(muxer.target)
-            self.emit("files", muxer.target)
+            _move_into_place(muxer.target, self.final_path)
+            self.files.append(self.final_path)
+            self.emit("files", self.final_path)
 
     def on_eos(self) -> None:
         """Write the trailer (and the faststart index)."""
@@ -105,8 +125,9 @@ class FilePublisher(Node):
             try:
                 self.muxer.close()
             except Exception:
-                self.log.warning("could not finish %s after an error", self.muxer.target, exc_info=True)
+                self.log.warning("could not finish %s after an error", self.final_path, exc_info=True)
                 self.muxer.abort()
+            _move_into_place(self.muxer.target, self.final_path)
 
     def snapshot(self) -> Any | None:
         """The finished files so far."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,8 @@ def clip() -> Path:
     return cached_clip("file-320x240-3s-k15.mp4", seconds=3.0, width=320, height=240, keyint=15)
 
 
-def _record(clip: Path, path: Path, executor: str = "local", **params: object) -> list[str]:
+def _record(clip: Path, path: Path, executor: str = "local", realtime: bool = False,
+            **params: object) -> list[str]:
     g = Graph("t")
     src = g.add("ingest.video", id="src", source=str(clip))
     venc = g.add("encode.h264", id="venc", preset="ultrafast", keyint=15)
@@ -28,7 +30,7 @@ def _record(clip: Path, path: Path, executor: str = "local", **params: object) -
     venc.packets >> out.packets
     aenc.packets >> out.packets
     out.files >> files.inp
-    return g.run(executor, realtime=False).collected("files")
+    return g.run(executor, realtime=realtime).collected("files")
 
 
 def test_mp4_has_faststart_duration_and_audio(clip: Path, tmp_path: Path, executor: str) -> None:
@@ -75,3 +77,25 @@ def test_recording_stays_playable_when_the_source_breaks(clip: Path, tmp_path: P
     assert result.error is not None and "cut.mp4" in str(result.error)
     frames = counters(path)  # the trailer was written: the part before the break plays
     assert frames and frames == list(range(len(frames)))
+
+
+def test_concurrent_recordings_to_one_path_leave_one_whole_file(clip: Path, tmp_path: Path) -> None:
+    import threading
+
+    short = cached_clip("file-320x240-2s-k15.mp4", seconds=2.0, width=320, height=240, keyint=15)
+    path = tmp_path / "same.mp4"
+    results: list[list[str]] = []
+    # a 2 s recording in real time; a 3 s one flat out that starts and finishes while the first writes
+    slow = threading.Thread(target=lambda: results.append(_record(short, path, realtime=True)))
+    slow.start()
+    time.sleep(0.7)
+    results.append(_record(clip, path))
+    slow.join(timeout=120)
+    assert results == [[str(path)], [str(path)]]
+    # the last to finish (the 2 s one) wins, whole: not two recordings interleaved into one file
+    assert counters(path) == list(range(60))
+    assert stream_summary(path)["video"]["frames"] == 60
+    alone = tmp_path / "alone" / "short.mp4"
+    _record(short, alone)
+    assert path.stat().st_size == alone.stat().st_size  # no bytes of the other recording left in it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alone", "same.mp4"]  # no temporary files left behind
