@@ -90,13 +90,40 @@ DEPLOYMENT_OF = {"accounts": "accounts", "notifications": "accounts", "projects"
                  "billing": "billing", "streams": "streams"}
 
 
-class ServeBackend(Backend):
-    """Services behind Ray Serve deployment handles."""
+# Read-only service methods the Serve gateway answers in its own process, from the same database
+# (no cache: every call runs its query), so the hottest reads cost one Serve hop instead of two.
+# Everything else, and every write, goes to the owning deployment through its handle.
+GATEWAY_READS = frozenset({
+    ("projects", "list_projects"), ("projects", "get_project"), ("projects", "list_versions"),
+    ("accounts", "session_active"),
+})
 
-    def __init__(self, handles: dict[str, Any]) -> None:
+
+def build_gateway_readers(settings: Settings) -> dict[str, Any]:
+    """The service objects behind GATEWAY_READS, for the gateway process (no migrations, no webhooks)."""
+    from ggpgfx.services.accounts import AccountsService
+    from ggpgfx.services.base import ServiceContext
+    from ggpgfx.services.projects import ProjectsService
+
+    context = ServiceContext(settings, migrate=False)
+    return {"context": context, "projects": ProjectsService(context), "accounts": AccountsService(context)}
+
+
+class ServeBackend(Backend):
+    """Services behind Ray Serve deployment handles; GATEWAY_READS answered in-process when `readers` is given."""
+
+    def __init__(self, handles: dict[str, Any], readers: dict[str, Any] | None = None) -> None:
         self.handles = handles
+        self.readers = readers
 
     async def call(self, service: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        """Call the hosting deployment's `call` method through its handle."""
+        """Run a gateway read here (in a worker thread), else call the hosting deployment through its handle."""
+        if self.readers is not None and (service, method) in GATEWAY_READS:
+            return unwrap(await asyncio.to_thread(invoke, self.readers, service, method, args, kwargs))
         handle = self.handles[DEPLOYMENT_OF[service]]
         return unwrap(await handle.call.remote(service, method, args, kwargs))
+
+    def close(self) -> None:
+        """Close the gateway's own database connections."""
+        if self.readers is not None:
+            self.readers["context"].close()

@@ -19,6 +19,9 @@ def serve(
     plain: bool = typer.Option(False, "--plain", help="Run under plain uvicorn (one process) instead of Ray Serve."),
     config: str | None = typer.Option(None, help="Serve deployment options (JSON/YAML), or GGP_SERVE_CONFIG."),
     access_log: bool = typer.Option(False, "--access-log", help="Log every request (costs CPU per request)."),
+    direct_ingress_port: int | None = typer.Option(
+        None, "--direct-ingress-port",
+        help="Also serve the API straight from the gateway replica on this port (Serve's direct ingress, no proxy hop)."),
 ) -> None:
     """Run the platform API (accounts, projects, streams, billing, graphics, GraphQL) on Ray Serve."""
     from ggpgfx.services.config import load_settings
@@ -34,7 +37,10 @@ def serve(
     from ggpgfx.services.serve_app import ServeConfig, deploy
 
     typer.echo(f"ggp serve: API on http://{host}:{port}/api/v1 (docs at /docs), database {_safe_url(settings.database_url)}")
-    deploy(settings, host=host, port=port, config=ServeConfig.load(config), blocking=True, access_log=access_log)
+    if direct_ingress_port is not None:
+        typer.echo(f"ggp serve: direct ingress on http://{host}:{direct_ingress_port}/api/v1")
+    deploy(settings, host=host, port=port, config=ServeConfig.load(config), blocking=True, access_log=access_log,
+           direct_ingress_port=direct_ingress_port)
 
 
 @db_app.command("upgrade")

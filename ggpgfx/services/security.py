@@ -178,7 +178,11 @@ def new_totp_secret() -> str:
 
 def principal_from_access_token(signer: TokenSigner, token: str, ip: str = "") -> Principal:
     """Check a JWT access token (signature, expiry, issuer, audience, claims) without the database."""
-    claims = signer.verify(token)
+    return principal_from_claims(signer.verify(token), ip)
+
+
+def principal_from_claims(claims: dict[str, Any], ip: str = "") -> Principal:
+    """The caller named by verified access-token claims (401 when they lack a known role or an organisation)."""
     role = claims.get("role")
     if role not in ROLE_RANK or not claims.get("org"):
         raise ServiceError("invalid token", 401)

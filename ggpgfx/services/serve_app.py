@@ -90,9 +90,9 @@ class Gateway:
     def __serve_build_asgi_app__(self) -> Any:
         """Called by Serve after __init__: the ASGI app this replica serves."""
         from ggpgfx.services.app import create_app
-        from ggpgfx.services.backend import ServeBackend
+        from ggpgfx.services.backend import ServeBackend, build_gateway_readers
 
-        return create_app(ServeBackend(self.handles), self.settings)
+        return create_app(ServeBackend(self.handles, build_gateway_readers(self.settings)), self.settings)
 
 
 def build_application(settings: Settings, config: ServeConfig | None = None) -> Any:
@@ -109,19 +109,40 @@ def build_application(settings: Settings, config: ServeConfig | None = None) -> 
     return ingress.bind(settings, *parts)  # type: ignore[attr-defined]
 
 
+def direct_ingress_env(port: int) -> dict[str, str]:
+    """The Serve flags that make the gateway replica serve HTTP itself on `port` (direct ingress)."""
+    return {"RAY_SERVE_ENABLE_DIRECT_INGRESS": "1", "RAY_SERVE_DIRECT_INGRESS_MIN_HTTP_PORT": str(port),
+            "RAY_SERVE_DIRECT_INGRESS_MAX_HTTP_PORT": str(port + 1)}
+
+
+# How long a stopping gateway replica keeps answering on its direct-ingress port so an external
+# load balancer can notice (Serve's default, 30 s, made every shutdown take 30 s); set the
+# variable yourself when a load balancer sits in front.
+DIRECT_INGRESS_DRAINING_S = "5"
+
+
 def deploy(settings: Settings, host: str = "127.0.0.1", port: int = 8000, config: ServeConfig | None = None,
-           blocking: bool = False, access_log: bool = False) -> Any:
+           blocking: bool = False, access_log: bool = False, direct_ingress_port: int | None = None) -> Any:
     """Migrate the database, start Ray (if needed) and Serve on host:port, and deploy the app.
 
     Serve's per-request access log is off unless asked for: writing (and streaming to the driver)
-    one line per request cost more CPU here than the request itself.
+    one line per request cost more CPU here than the request itself. `direct_ingress_port` turns on
+    Serve's direct ingress: the gateway replica also serves HTTP itself on that port, without the
+    proxy hop (the proxy keeps serving `port`). It must be set before this call starts Ray.
     """
     import ray
-    from ray import serve
 
     from ggpgfx.services import db
 
     db.upgrade(settings.database_url)
+    if direct_ingress_port is not None:
+        if ray.is_initialized():
+            raise ConfigError("direct ingress must be chosen before Ray starts; "
+                              "set RAY_SERVE_ENABLE_DIRECT_INGRESS=1 before starting the cluster instead")
+        os.environ.update(direct_ingress_env(direct_ingress_port))
+        os.environ.setdefault("RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S", DIRECT_INGRESS_DRAINING_S)
+    from ray import serve
+
     if not ray.is_initialized():
         # Part of Serve's "throughput optimized" mode (RAY_SERVE_THROUGHPUT_OPTIMIZED, minus direct
         # ingress): replicas run user code and the router on their main event loop (one thread hop

@@ -65,6 +65,11 @@ def test_flow_through_serve(serve_url: str) -> None:
         b = {"Authorization": f"Bearer {tokens['serve-b']['access_token']}"}
         project = http.post("/api/v1/projects", json={"name": "via serve"}, headers=a).json()["id"]
         assert [p["id"] for p in http.get("/api/v1/projects", headers=a).json()] == [project]
+        # reads answered in the gateway see writes made in the projects replica at once
+        assert http.put(f"/api/v1/projects/{project}", json={"name": "renamed"}, headers=a).status_code == 200
+        assert http.get(f"/api/v1/projects/{project}", headers=a).json()["name"] == "renamed"
+        assert [p["name"] for p in http.get("/api/v1/projects", headers=a).json()] == ["renamed"]
+        assert http.get("/api/v1/projects", headers=b).json() == []
         assert http.get(f"/api/v1/projects/{project}", headers=b).status_code == 404
         assert http.get("/api/v1/projects").status_code == 401
         invalid = http.post(f"/api/v1/projects/{project}/versions", json={"yaml": "nodes: {x: {type: no.such}}"}, headers=a)

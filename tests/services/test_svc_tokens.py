@@ -184,3 +184,25 @@ def test_concurrent_refresh_gives_one_winner(client: Any, org_a: Org) -> None:
     with ThreadPoolExecutor(4) as pool:
         outcomes = list(pool.map(attempt, range(4)))
     assert outcomes.count(True) == 1
+
+
+def test_cached_token_still_expires(settings: Any) -> None:
+    """A verified token is cached by hash only until its own expiry; each request keeps its own address."""
+    import asyncio
+
+    import pytest
+
+    from ggpgfx.errors import ServiceError
+    from ggpgfx.services.auth import Authenticator
+    from ggpgfx.services.security import TokenSigner
+
+    signer = TokenSigner(settings.jwt_key, settings.jwt_issuer, settings.jwt_audience, access_ttl_s=1)
+    authenticator = Authenticator(signer, backend=None)
+    token = signer.issue({"sub": "user-1", "org": "org-1", "role": "viewer"})  # no session: no revocation lookup
+    assert asyncio.run(authenticator.principal(token, None, "10.0.0.1")).ip == "10.0.0.1"
+    again = asyncio.run(authenticator.principal(token, None, "10.0.0.2"))  # answered from the cache
+    assert (again.ip, again.organization_id, again.role) == ("10.0.0.2", "org-1", "viewer")
+    time.sleep(max(0.0, _claims(token)["exp"] - time.time()) + 0.05)
+    with pytest.raises(ServiceError) as raised:
+        asyncio.run(authenticator.principal(token, None, "10.0.0.1"))
+    assert raised.value.status_code == 401 and "expired" in str(raised.value)
