@@ -32,3 +32,17 @@ if [[ "$extras" == "dev" || "$extras" == "all" || "$extras" == "ml" ]]; then
 fi
 echo "==> pip install -e .[$extras]"
 .venv/bin/python -m pip install -q -e ".[$extras]"
+# Compile the Numba kernels (equity, hand values, overlay colour conversion) once: Numba caches them
+# next to the code, and otherwise the first `ggp run` after an install spends 30-60 s compiling while
+# the graph waits for its first equity answers.
+if .venv/bin/python -c "import numba, pokerkit" 2>/dev/null; then
+  echo "==> compiling the Numba kernels (once per install)"
+  .venv/bin/python -c "
+import time
+from ggpgfx.poker.equity import warm_up
+from ggpgfx.render import layers
+started = time.perf_counter()
+warm_up()
+layers.warm_up()
+print(f'    {time.perf_counter() - started:.1f} s')"
+fi

@@ -239,4 +239,9 @@ def warm_up(game: str = "holdem") -> float:
     board = ["Ad", "Kd", "Qd", "Jd"]
     exact_equity(hands, board, game=game)
     monte_carlo_equity(hands, board, game=game, trials=1)
+    if not short and hole_count == 2:
+        exact_equity(hands, [], game=game)  # heads-up preflop has a kernel of its own
+    from ggpgfx.poker.evaluator import evaluate_batch
+
+    evaluate_batch(np.arange(0, 28, 4, dtype=np.int8).reshape(1, 7), short_deck=short)  # outs, hand values
     return time.perf_counter() - started

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
@@ -38,12 +39,19 @@ class EquityWorker:
             self._wanted = spot
             self._cond.notify_all()
 
-    def drain(self, timeout_s: float) -> None:
-        """Wait until nothing is pending or running (bounded)."""
-        deadline = time.monotonic() + timeout_s
+    def drain(self, timeout_s: float, log: logging.Logger | None = None) -> None:
+        """Wait until nothing is pending or running (bounded); says so when that takes more than 2 s."""
+        started = time.monotonic()
+        deadline = started + timeout_s
+        told = False
         with self._cond:
             while (self._wanted is not None or self._busy) and time.monotonic() < deadline:
                 self._cond.wait(0.05)
+                if not told and log is not None and time.monotonic() - started > 2.0:
+                    told = True
+                    log.info("waiting up to %.0f s for the last equity answer (on the first run after install "
+                             "this includes compiling the equity kernels once; `scripts/install.sh` does that "
+                             "ahead of time)", timeout_s)
 
     def stop(self) -> None:
         """End the thread (waits for a solve in progress, bounded)."""
@@ -160,7 +168,7 @@ class PokerRules(Node):
     def on_eos(self) -> None:
         """Let the last equity answer out before the outputs close."""
         if self.worker is not None:
-            self.worker.drain(timeout_s=self.params.drain_s)
+            self.worker.drain(timeout_s=self.params.drain_s, log=self.log)
 
     def teardown(self) -> None:
         """Stop the equity worker."""
