@@ -57,6 +57,8 @@ class NodeContext:
     home: Path = field(default_factory=lambda: Path.home() / ".ggp")
     settings: dict[str, Any] = field(default_factory=dict)
     device: str = "cpu"
+    #: Input ports with at least one edge (so a node can tell whether an optional input is in use).
+    connected_inputs: frozenset[str] = frozenset()
 
 
 class Node:

@@ -2,7 +2,9 @@
 
 `POST /whep` with an SDP offer (application/sdp) answers 201 with the SDP answer and a Location to
 `DELETE` when done; `GET /` serves a small page that does the same from a browser. Every viewer gets
-the newest frame (a preview never queues old frames). aiortc and aiohttp are imported lazily.
+the newest frame (a preview never queues old frames). With audio on, a viewer that offers an audio
+section also gets an Opus track: pushed audio blocks queue per viewer up to one second, then the oldest
+are dropped (the viewer skips ahead instead of drifting behind). aiortc and aiohttp are imported lazily.
 """
 
 from __future__ import annotations
@@ -19,13 +21,18 @@ import av
 log = logging.getLogger(__name__)
 
 VIDEO_CLOCK = Fraction(1, 90_000)
+#: Audio blocks queued per viewer (~1 s of 20 ms blocks) before the oldest are dropped.
+AUDIO_QUEUE = 50
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>ggpgfx preview</title></head>
-<body style="margin:0;background:#111"><video id="v" autoplay playsinline muted style="width:100%"></video>
+<body style="margin:0;background:#111">
+<video id="v" autoplay playsinline muted controls style="width:100%"></video>
 <script>
 const pc = new RTCPeerConnection();
+const media = new MediaStream();
 pc.addTransceiver("video", {direction: "recvonly"});
-pc.ontrack = (e) => { document.getElementById("v").srcObject = e.streams[0] || new MediaStream([e.track]); };
+pc.addTransceiver("audio", {direction: "recvonly"});
+pc.ontrack = (e) => { media.addTrack(e.track); document.getElementById("v").srcObject = media; };
 (async () => {
   await pc.setLocalDescription(await pc.createOffer());
   await new Promise((ok) => { if (pc.iceGatheringState === "complete") ok();
@@ -48,10 +55,14 @@ def loopback_ice_only() -> None:
 class PreviewServer:
     """HTTP signalling + one aiortc peer per viewer, fed the newest pushed frame."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, codec: str | None = None) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, codec: str | None = None, *,
+                 audio: bool = False) -> None:
         self.host = host
         self.port = port
         self.codec = codec
+        self.audio = audio
+        self.audio_queues: dict[str, asyncio.Queue[av.AudioFrame]] = {}
+        self.audio_dropped = 0
         self.loop = asyncio.new_event_loop()
         self.peers: dict[str, Any] = {}
         self.frame: av.VideoFrame | None = None
@@ -119,6 +130,10 @@ class PreviewServer:
         sender = pc.addTrack(track)
         if self.codec:
             self._prefer_codec(pc, sender)
+        if self.audio and "m=audio" in offer.sdp:
+            queue: asyncio.Queue[av.AudioFrame] = asyncio.Queue(maxsize=AUDIO_QUEUE)
+            self.audio_queues[peer_id] = queue
+            pc.addTrack(_QueuedAudioTrack(queue))
 
         @pc.on("connectionstatechange")
         async def _state() -> None:
@@ -147,6 +162,7 @@ class PreviewServer:
         return web.Response(status=200)
 
     async def _close_peer(self, peer_id: str) -> None:
+        self.audio_queues.pop(peer_id, None)
         pc = self.peers.pop(peer_id, None)
         if pc is not None:
             await pc.close()
@@ -156,6 +172,18 @@ class PreviewServer:
         """Offer a new frame to every viewer (thread-safe; older frames are simply replaced)."""
         if self.loop.is_running():
             self.loop.call_soon_threadsafe(self._set_frame, frame)
+
+    def push_audio(self, frame: av.AudioFrame) -> None:
+        """Queue a block of audio for every viewer with an audio track (thread-safe)."""
+        if self.loop.is_running() and self.audio_queues:
+            self.loop.call_soon_threadsafe(self._fan_audio, frame)
+
+    def _fan_audio(self, frame: av.AudioFrame) -> None:
+        for queue in self.audio_queues.values():
+            if queue.full():
+                queue.get_nowait()  # a second behind: drop the oldest block, stay live
+                self.audio_dropped += 1
+            queue.put_nowait(frame)
 
     def _set_frame(self, frame: av.VideoFrame) -> None:
         self.frame = frame
@@ -211,3 +239,17 @@ def _LatestFrameTrack(server: PreviewServer) -> Any:  # noqa: N802 - a class bui
             return frame
 
     return LatestFrameTrack()
+
+
+def _QueuedAudioTrack(queue: asyncio.Queue[av.AudioFrame]) -> Any:  # noqa: N802 - built lazily (aiortc import)
+    from aiortc import MediaStreamTrack
+
+    class QueuedAudioTrack(MediaStreamTrack):  # type: ignore[misc]
+        """An audio track that sends the pushed blocks in order (Opus, resampled by aiortc)."""
+
+        kind = "audio"
+
+        async def recv(self) -> av.AudioFrame:
+            return await queue.get()
+
+    return QueuedAudioTrack()

@@ -352,7 +352,8 @@ class LocalExecutor:
         for nid in ids:
             rnode = graph.nodes[nid]
             context = NodeContext(graph_name=graph.name, node_id=nid, fps=settings.fps, realtime=self.realtime,
-                                  home=home, settings=settings.model_dump())
+                                  home=home, settings=settings.model_dump(),
+                                  connected_inputs=frozenset(e.spec.dst_port for e in graph.edges_into(nid)))
             node = node_factory(rnode, context) if node_factory else rnode.cls(nid, rnode.params, context)
             self.runners[nid] = NodeRunner(self, rnode, node, Inbox())
         fused = settings.scheduler == "fused"

@@ -1,15 +1,20 @@
-"""publish.webrtc: a low-latency browser preview over WebRTC (aiortc), signalled WHEP-style over HTTP."""
+"""publish.webrtc: a low-latency browser preview (video, and audio when connected) over WebRTC (aiortc),
+signalled WHEP-style over HTTP."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any, Literal
 
 import av
 from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.graph.node import Message, Node, Port, register_node
-from ggpgfx.media.av_convert import VIDEO_TIME_BASE, us_to_ticks, video_to_av
-from ggpgfx.media.frames import VideoFrame
+from ggpgfx.media.av_convert import VIDEO_TIME_BASE, audio_to_av, us_to_ticks, video_to_av
+from ggpgfx.media.frames import AudioFrame, VideoFrame
+
+#: Opus runs at 48 kHz; aiortc's encoder takes s16 mono or stereo.
+OPUS_RATE = 48_000
 
 
 class WebRtcParams(BaseModel):
@@ -29,7 +34,9 @@ class WebRtcPreview(Node):
     """Serve the video to browsers over WebRTC: GET / is a player page, POST /whep takes an SDP offer."""
 
     type_name = "publish.webrtc"
-    inputs = {"video": Port(VideoFrame, policy="latest", doc="video to preview (the newest frame wins)")}
+    inputs = {"video": Port(VideoFrame, policy="latest", doc="video to preview (the newest frame wins)"),
+              "audio": Port(AudioFrame, required=False,
+                            doc="optional sound (Opus to the viewers; a viewer more than 1 s behind skips ahead)")}
     Params = WebRtcParams
 
     def setup(self) -> None:
@@ -39,11 +46,27 @@ class WebRtcPreview(Node):
         p = self.params
         if p.loopback_only:
             loopback_ice_only()
-        self.server = PreviewServer(p.host, p.port, p.codec)
+        self.server = PreviewServer(p.host, p.port, p.codec, audio="audio" in self.context.connected_inputs)
         self.server.start()
         self.log.info("WebRTC preview at %s (WHEP: %swhep)", self.server.url, self.server.url)
         self.last_push_us: int | None = None
         self.frames_pushed = 0
+        self.audio_pushed = 0
+        self.resampler: av.AudioResampler | None = None
+        self.audio_next = 0
+
+    def process(self, port: str, msg: Message) -> None:
+        """Hand a block of audio to the viewers as 48 kHz s16 stereo (what aiortc's Opus encoder takes)."""
+        frame: AudioFrame = msg.payload
+        if self.resampler is None:
+            self.resampler = av.AudioResampler(format="s16", layout="stereo", rate=OPUS_RATE)
+            self.audio_next = msg.pts * OPUS_RATE // 1_000_000
+        for block in self.resampler.resample(audio_to_av(frame)):
+            block.time_base = Fraction(1, OPUS_RATE)
+            block.pts = self.audio_next
+            self.audio_next += block.samples
+            self.server.push_audio(block)
+            self.audio_pushed += 1
 
     def on_latest(self, port: str, msg: Message) -> None:
         """Scale the newest frame to the preview size and hand it to the viewers."""

@@ -71,3 +71,74 @@ def test_aiortc_peer_receives_preview_frames(codec: str) -> None:
     counts = [read_counter(f.to_ndarray(format="gray")) for f in frames[-5:]]
     assert counts == sorted(counts) and counts[-1] > 0  # live, advancing frames
     assert outcome["result"].instances["rtc"].server.viewers_total == 1
+
+
+async def _listen(url: str, want_audio: int, timeout_s: float) -> tuple[list, list, str]:
+    """A viewer offering video and audio: collects a few video frames and `want_audio` audio blocks."""
+    from aiortc import RTCPeerConnection, RTCSessionDescription
+
+    pc = RTCPeerConnection()
+    pc.addTransceiver("video", direction="recvonly")
+    pc.addTransceiver("audio", direction="recvonly")
+    video: list = []
+    audio: list = []
+    done = asyncio.Event()
+
+    @pc.on("track")
+    def on_track(track) -> None:  # type: ignore[no-untyped-def]
+        async def pull() -> None:
+            while len(audio) < want_audio:
+                frame = await track.recv()
+                (audio if track.kind == "audio" else video).append(frame)
+            done.set()
+
+        asyncio.ensure_future(pull())
+
+    await pc.setLocalDescription(await pc.createOffer())
+    async with httpx.AsyncClient(timeout=10) as client:
+        for _ in range(100):
+            try:
+                reply = await client.post(url + "whep", content=pc.localDescription.sdp,
+                                          headers={"Content-Type": "application/sdp"})
+                break
+            except httpx.ConnectError:
+                await asyncio.sleep(0.1)
+        assert reply.status_code == 201
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=reply.text, type="answer"))
+        try:
+            await asyncio.wait_for(done.wait(), timeout_s)
+        finally:
+            await client.delete(url + reply.headers["Location"].lstrip("/"))
+            await pc.close()
+    return video, audio, reply.text
+
+
+@pytest.mark.network
+def test_audio_reaches_the_viewer_as_opus() -> None:
+    import numpy as np
+
+    from ggpgfx.media.testclip import cached_clip
+
+    clip = cached_clip("webrtc-320x240-6s.mp4", seconds=6.0, width=320, height=240)
+    port = free_port()
+    g = Graph("webrtc-audio", fps=30)
+    src = g.add("ingest.video", id="src", source=str(clip))
+    rtc = g.add("publish.webrtc", id="rtc", port=port, width=320, loopback_only=True)
+    src.video >> rtc.video
+    src.audio >> rtc.audio
+    outcome: dict = {}
+    runner = threading.Thread(target=lambda: outcome.setdefault("result", g.run(realtime=True)))
+    runner.start()
+    try:
+        video, audio, answer = asyncio.run(_listen(f"http://127.0.0.1:{port}/", want_audio=60, timeout_s=20))
+    finally:
+        runner.join(30)
+    assert not runner.is_alive() and outcome["result"].error is None
+    assert "opus" in answer.lower() and video
+    samples = np.concatenate([f.to_ndarray().reshape(-1, len(f.layout.channels))[:, 0] for f in audio[-40:]])
+    samples = samples.astype(np.float64) / 32768.0
+    assert np.sqrt(np.mean(samples ** 2)) > 0.05  # sound, not silence
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
+    peak_hz = np.argmax(spectrum) * audio[-1].sample_rate / len(samples)
+    assert abs(peak_hz - 440) < 10  # the clip's 440 Hz tone came through the Opus round trip
+    assert outcome["result"].instances["rtc"].audio_pushed > 0
