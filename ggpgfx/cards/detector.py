@@ -85,8 +85,9 @@ class CardDetector:
     """Localise and classify cards inside zones; unchanged zones reuse the last result."""
 
     def __init__(self, classifier: CardClassifier, min_area: float = 300.0, reuse_unchanged: bool = True,
-                 change_threshold: float = 1.5, min_confidence: float = 0.35) -> None:
+                 change_threshold: float = 1.5, min_confidence: float = 0.35, refine: bool = True) -> None:
         self.classifier = classifier
+        self.refine = refine  # unsure cards get their outline fitted at full resolution and both indices read
         self.min_confidence = min_confidence  # below this a blob is not reported as a card at all
         self.min_area = min_area
         self.reuse_unchanged = reuse_unchanged
@@ -119,7 +120,8 @@ class CardDetector:
             self._last[zone.name] = (signature.copy(), [])
         if pending:
             views = [luma[oy:, ox:] for _, quads, (ox, oy) in pending for _ in quads]
-            labels = self.classifier.classify_quads(views, [q for _, quads, _ in pending for q in quads])
+            labels = self.classifier.classify_quads(views, [q for _, quads, _ in pending for q in quads],
+                                                    refine=self.refine)
             k = 0
             for zone, quads, (ox, oy) in pending:
                 found = []

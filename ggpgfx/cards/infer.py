@@ -57,6 +57,7 @@ class CardClassifier:
         self.classes: list[str] = meta["classes"].split(",")
         self.none_index = self.classes.index("none")
         self.input_name = self.session.get_inputs()[0].name
+        self.refined = 0  # cards whose first patch was unsure, so their outline was refit (classify_quads)
 
     def probabilities(self, patches: np.ndarray) -> np.ndarray:
         """Softmax over classes for uint8 patches (N, H, W)."""
@@ -88,13 +89,15 @@ class CardClassifier:
         probs = self.probabilities(patches)
         return [self.combine(probs[i], probs[i + 1]) for i in range(0, len(probs) - 1, 2)]
 
-    def classify_quads(self, views: list[np.ndarray], quads: list[Any],
-                       sure: float = 0.85) -> list[tuple[str | None, float]]:
-        """Classify cards from the top-left index; only unsure ones pay for the bottom-right index too.
+    def classify_quads(self, views: list[np.ndarray], quads: list[Any], sure: float = 0.85,
+                       refine: bool = True) -> list[tuple[str | None, float]]:
+        """Classify cards from the top-left index; only unsure ones pay for more.
 
-        `views[i]` is the image `quads[i]` is expressed in.
+        `views[i]` is the image `quads[i]` is expressed in. A card whose top-left patch is not sure gets
+        its outline fitted at full resolution (`refine_quad`, when `refine`) and both of its indices
+        classified and combined, so an occluded corner or a rough outline costs nothing.
         """
-        from ggpgfx.cards.locate import corner_patches
+        from ggpgfx.cards.locate import corner_patches, refine_quad
 
         if not quads:
             return []
@@ -103,7 +106,15 @@ class CardClassifier:
         unsure = [i for i, p in enumerate(first) if p.max() < sure or int(p.argmax()) == self.none_index]
         results: list[tuple[str | None, float]] = [(self.classes[int(p.argmax())], float(p.max())) for p in first]
         if unsure:
-            second = self.probabilities(np.concatenate([corner_patches(views[i], [quads[i]], (1,)) for i in unsure]))
-            for k, i in enumerate(unsure):
-                results[i] = self.combine(first[i], second[k])
+            if refine:
+                self.refined += len(unsure)
+                second = self.probabilities(np.concatenate(
+                    [corner_patches(views[i], [refine_quad(views[i], quads[i])]) for i in unsure]))
+                for k, i in enumerate(unsure):
+                    results[i] = self.combine(second[2 * k], second[2 * k + 1])
+            else:
+                second = self.probabilities(np.concatenate([corner_patches(views[i], [quads[i]], (1,))
+                                                            for i in unsure]))
+                for k, i in enumerate(unsure):
+                    results[i] = self.combine(first[i], second[k])
         return results

@@ -26,6 +26,7 @@ class Quad:
     corners: np.ndarray  # (4, 2) float32
     area: float
     score: float = 1.0  # rectangularity minus aspect error: 1 is a perfect card outline
+    level: float = 0.0  # the luma threshold the card's outline was found at
 
     def box(self) -> tuple[float, float, float, float]:
         """Axis-aligned bounds (x0, y0, x1, y1)."""
@@ -52,19 +53,21 @@ def order_corners(points: np.ndarray) -> np.ndarray:
 
 
 def find_cards(gray: np.ndarray, min_area: float = 400.0, max_area: float | None = None,
-               threshold: int | None = None, scale: int = 2) -> list[Quad]:
+               threshold: int | None = None, scale: int = 2, refine: bool = False) -> list[Quad]:
     """Bright, card-shaped blobs in a luma image (uint8), as ordered quads in that image's pixels.
 
     Blobs are searched at 1/`scale` resolution: a quarter of the pixels, and the area filter doubles as
     a denoiser so noisy felt yields far fewer contours; patches are still cut at full resolution.
+    With `refine`, each quad's four edges are then fitted at full resolution (`refine_quad`).
     """
     if gray.size == 0:
         return []
     if scale > 1 and min(gray.shape) >= 8 * scale:
         small = cv2.resize(gray, (gray.shape[1] // scale, gray.shape[0] // scale), interpolation=cv2.INTER_AREA)
         found = find_cards(small, min_area / scale**2, None if max_area is None else max_area / scale**2,
-                           threshold, scale=1)
-        return [Quad((q.corners + 0.5) * scale - 0.5, q.area * scale**2, q.score) for q in found]
+                           threshold, scale=1, refine=False)
+        full = [Quad((q.corners + 0.5) * scale - 0.5, q.area * scale**2, q.score, q.level) for q in found]
+        return [refine_quad(gray, q) for q in full] if refine else full
     if threshold is not None:
         levels = [float(threshold)]
     else:
@@ -75,34 +78,48 @@ def find_cards(gray: np.ndarray, min_area: float = 400.0, max_area: float | None
         levels = [base] + [base + f * (white - base) for f in (0.35, 0.6)] if white - base > 30 else [base]
     limit = max_area if max_area is not None else 0.6 * float(gray.size)
     quads: list[Quad] = []
+    extent: dict[int, tuple[float, ...]] = {}  # id(quad) -> box and centre, computed once per quad
     for level in levels:
         _, mask = cv2.threshold(gray, level, 255, cv2.THRESH_BINARY)
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         doubtful = False
         for contour in contours:
-            quad = _card_quad(contour, min_area, limit)
+            quad = _card_quad(contour, min_area, limit, level)
             if quad is None:
                 doubtful |= cv2.contourArea(contour) >= min_area
                 continue
             doubtful |= quad.score < CLEAN_SCORE
-            cx, cy = quad.centre()
-            same = [q for q in quads if q.box()[0] <= cx <= q.box()[2] and q.box()[1] <= cy <= q.box()[3]]
+            extent[id(quad)] = mine = (*quad.box(), *quad.centre())
+            same = [q for q in quads if _overlaps(mine, extent[id(q)])]
             if same:
+                if any(quad.area < PIECE * q.area for q in same):
+                    continue  # a bright piece inside a card (a face card's panel) is no card of its own
+                pieces = [q for q in same if q.area < PIECE * quad.area]
+                rivals = [q for q in same if q.area >= PIECE * quad.area]
                 # the same card seen at two levels: keep the cleaner rectangle (a card merged with a
                 # bright background at a low level separates from it at a higher one)
-                if quad.score > max(q.score for q in same):
-                    quads = [q for q in quads if all(q is not x for x in same)] + [quad]
-                continue
+                if rivals and quad.score <= max(q.score for q in rivals):
+                    continue
+                quads = [q for q in quads if all(q is not x for x in pieces + rivals)]
             quads.append(quad)
         if not doubtful:
             break  # every bright blob was a clean card (or noise): higher levels would find nothing better
-    return quads
+    return [refine_quad(gray, q) for q in quads] if refine else quads
+
+
+PIECE = 0.25  # a blob under a quarter of a card's area inside it is a piece of that card
+
+
+def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Whether either of two (x0, y0, x1, y1, cx, cy) extents has its centre inside the other's box."""
+    return (b[0] <= a[4] <= b[2] and b[1] <= a[5] <= b[3]) or (a[0] <= b[4] <= a[2] and a[1] <= b[5] <= a[3])
 
 
 CLEAN_SCORE = 0.85  # rectangularity of an unobstructed card minus its aspect error; lower means "look again"
+MAX_RATIO = 1.8  # card aspect 1.40; perspective and blur at half resolution stretch a card to ~1.75
 
 
-def _card_quad(contour: np.ndarray, min_area: float, max_area: float) -> Quad | None:
+def _card_quad(contour: np.ndarray, min_area: float, max_area: float, level: float = 0.0) -> Quad | None:
     """The quad of a contour when it is card-shaped; the convex hull forgives fingers over an edge."""
     hull = cv2.convexHull(contour)
     area = cv2.contourArea(hull)
@@ -114,9 +131,89 @@ def _card_quad(contour: np.ndarray, min_area: float, max_area: float) -> Quad | 
         return None
     ratio = max(w, h) / min(w, h)
     fill = cv2.contourArea(contour) / (w * h)
-    if not (1.15 <= ratio <= 1.7) or area / (w * h) < 0.8 or fill < 0.55:
+    if not (1.15 <= ratio <= MAX_RATIO) or area / (w * h) < 0.8 or fill < 0.55:
         return None
-    return Quad(order_corners(cv2.boxPoints(rect)), float(area), fill - 0.5 * abs(ratio - CARD_ASPECT))
+    return Quad(order_corners(cv2.boxPoints(rect)), float(area), fill - 0.5 * abs(ratio - CARD_ASPECT), level)
+
+
+def _fit_sides(points: np.ndarray, starts: np.ndarray, u: np.ndarray, normals: np.ndarray, lengths: np.ndarray,
+               tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Least-squares lines (centroids, unit directions, point counts) through the points near each side."""
+    proj = points @ np.concatenate([u, normals]).T - np.concatenate([(starts * u).sum(1), (starts * normals).sum(1)])
+    along = proj[:, :4] / lengths
+    weight = ((along > 0.18) & (along < 0.82) & (np.abs(proj[:, 4:]) < tol)).astype(np.float64)
+    x, y = points[:, 0], points[:, 1]
+    moments = weight.T @ np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], axis=1)  # (4, 6)
+    count = np.maximum(moments[:, 0], 1.0)
+    mx, my = moments[:, 1] / count, moments[:, 2] / count
+    sxx = moments[:, 3] / count - mx * mx
+    syy = moments[:, 4] / count - my * my
+    sxy = moments[:, 5] / count - mx * my
+    angle = 0.5 * np.arctan2(2 * sxy, sxx - syy)  # principal direction of each side's points
+    return np.stack([mx, my], axis=1), np.stack([np.cos(angle), np.sin(angle)], axis=1), moments[:, 0]
+
+
+def _edge_lines(points: np.ndarray, corners: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """Lines (points (4, 2), unit directions (4, 2)) fitted to the outline along the middle of each side.
+
+    Only the middle of each side counts (cards have rounded corners) and only points within `tol` of the
+    coarse side (a finger's bite lies far inside); a second pass keeps the points within 1.5 px of the
+    first fit. Lines are pushed half a pixel outwards: outline points are the outermost card pixels' centres.
+    """
+    sides = np.roll(corners, -1, axis=0) - corners
+    lengths = np.hypot(sides[:, 0], sides[:, 1])
+    if float(lengths.min()) < 4:
+        return None
+    u = sides / lengths[:, None]
+    normals = np.stack([u[:, 1], -u[:, 0]], axis=1)  # outwards for a clockwise (y down) quad
+    centres, directions, count = _fit_sides(points, corners, u, normals, lengths, tol)
+    if float(count.min()) < 6:
+        return None
+    # second pass: the fitted lines, measured from their own centroids, with a tight band
+    flip = np.where((directions * u).sum(1, keepdims=True) < 0, -1.0, 1.0)
+    u2 = directions * flip
+    normals2 = np.stack([u2[:, 1], -u2[:, 0]], axis=1)
+    starts2 = centres - 0.5 * lengths[:, None] * u2
+    centres2, directions2, count2 = _fit_sides(points, starts2, u2, normals2, lengths, 1.5)
+    if float(count2.min()) >= 6:
+        centres, directions = centres2, directions2
+    return centres + 0.5 * normals, directions
+
+
+def refine_quad(gray: np.ndarray, quad: Quad) -> Quad:
+    """The quad's corners fitted at full resolution: four edge lines through the outline, intersected.
+
+    The coarse quad is a rotated rectangle from a half-resolution outline; a card seen in perspective is
+    no rectangle, and its index patch is cut from the corners, so the corners matter (the median corner
+    error falls from ~5 % to ~2 % of the card width on the held-out sets). The quad is kept as it was
+    when an edge has too few outline points or the fit moves a corner implausibly far.
+    """
+    c = quad.corners
+    width = float(np.linalg.norm(c[1] - c[0]))
+    pad = int(max(4.0, 0.12 * width))
+    x0, y0 = max(0, int(c[:, 0].min()) - pad), max(0, int(c[:, 1].min()) - pad)
+    x1, y1 = min(gray.shape[1], int(c[:, 0].max()) + pad + 1), min(gray.shape[0], int(c[:, 1].max()) + pad + 1)
+    if quad.level <= 0 or x1 - x0 < 8 or y1 - y0 < 8:
+        return quad
+    _, mask = cv2.threshold(gray[y0:y1, x0:x1], quad.level, 255, cv2.THRESH_BINARY)
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return quad
+    points = max(contours, key=cv2.contourArea).reshape(-1, 2).astype(np.float64)
+    lines = _edge_lines(points, c.astype(np.float64) - (x0, y0), max(2.0, 0.06 * width))
+    if lines is None:
+        return quad
+    corners = np.empty((4, 2), np.float32)
+    for i in range(4):
+        p, r, q, s = lines[0][i - 1], lines[1][i - 1], lines[0][i], lines[1][i]
+        det = float(r[0] * s[1] - r[1] * s[0])
+        if abs(det) < 1e-3:
+            return quad
+        t = float((q - p)[0] * s[1] - (q - p)[1] * s[0]) / det
+        corners[i] = p + t * r + (x0, y0)
+    if float(np.abs(corners - c).max()) > 0.2 * width:
+        return quad
+    return Quad(corners, quad.area, quad.score, quad.level)
 
 
 def _homography(corners: np.ndarray) -> np.ndarray:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ggpgfx.cards.locate import PATCH_H, PATCH_W, corner_patches, find_cards, normalise, order_corners
+from ggpgfx.cards.locate import (
+    PATCH_H,
+    PATCH_W,
+    corner_patches,
+    find_cards,
+    normalise,
+    order_corners,
+    refine_quad,
+)
 from ggpgfx.cards.synth import make_scene, style_names
 
 
@@ -53,3 +61,45 @@ def test_patches_and_normalisation() -> None:
     assert x.shape == (2, 1, PATCH_H, PATCH_W) and abs(float(x.mean())) < 1e-3
     assert find_cards(np.zeros((0, 0), np.uint8)) == []
     assert find_cards(np.full((100, 100), 60, np.uint8)) == []  # bare felt: nothing
+
+
+def test_refined_quads_fit_cards_seen_in_perspective() -> None:
+    # the coarse quad is a rotated rectangle at half resolution; the refined one fits four edge lines at
+    # full resolution, so a card in perspective (no rectangle) gets its own corners
+    rng = np.random.default_rng(11)
+    coarse_err, fine_err = [], []
+    for _ in range(20):
+        scene = make_scene(rng, ["Ah", "7c", "Td"], style_names(True), ("tiles", "cloth"), card_px=(44, 90),
+                           occlusion=0.0, perspective=0.08)
+        coarse, fine = find_cards(scene.image, 300), find_cards(scene.image, 300, refine=True)
+        assert len(coarse) == len(fine)
+        for corners in scene.corners:
+            width = float(np.linalg.norm(corners[1] - corners[0]))
+            centre = corners.mean(axis=0)
+            for quads, errors in ((coarse, coarse_err), (fine, fine_err)):
+                near = [q for q in quads if np.linalg.norm(np.array(q.centre()) - centre) < 0.25 * width]
+                if near:
+                    errors.append(_corner_error(near[0].corners, order_corners(corners)) / width)
+    assert len(fine_err) >= 50
+    assert float(np.median(fine_err)) < 0.03 < float(np.median(coarse_err))
+    assert refine_quad(np.zeros((50, 50), np.uint8), find_cards(scene.image, 300)[0]) is not None
+
+
+def test_a_bright_piece_inside_a_card_does_not_replace_the_card() -> None:
+    # a face card whose outline a finger bites (a rough outline, so higher levels are tried) with a dark
+    # frame and a brighter panel inside: the panel is card-shaped and cleaner, but it is part of the card
+    import cv2
+
+    for bite in ((30, 26), (34, 28), (26, 22)):
+        img = np.full((200, 200), 40, np.uint8)
+        card = cv2.boxPoints(((100.0, 100.0), (70.0, 98.0), 20.0)).astype(np.int32)
+        cv2.fillPoly(img, [card], 190)
+        cv2.ellipse(img, (int(card[0][0]), int(card[0][1])), bite, 0, 0, 360, 60, -1)
+        frame = cv2.boxPoints(((100.0, 104.0), (34.0, 48.0), 20.0)).astype(np.int32)
+        cv2.fillPoly(img, [frame], 70)
+        panel = cv2.boxPoints(((100.0, 104.0), (22.0, 31.0), 20.0)).astype(np.int32)
+        cv2.fillPoly(img, [panel], 250)
+        quads = find_cards(img, 300)
+        assert len(quads) == 1
+        x0, y0, x1, y1 = quads[0].box()
+        assert x1 - x0 > 90 and y1 - y0 > 110, bite  # the card, not the panel

@@ -1,0 +1,35 @@
+"""CardDetector: a card whose first index is unsure gets its outline refined and both indices read."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+import ggpgfx.cards.locate as locate
+from ggpgfx.cards.detector import CardDetector, ZoneSpec
+from ggpgfx.cards.infer import CardClassifier
+from ggpgfx.cards.synth import make_scene, style_names
+
+
+def test_unsure_cards_are_refined_and_read_from_both_indices(monkeypatch: pytest.MonkeyPatch) -> None:
+    refined = []
+    real = locate.refine_quad
+    monkeypatch.setattr(locate, "refine_quad", lambda gray, quad: refined.append(quad) or real(gray, quad))
+    classifier = CardClassifier()
+    zone = ZoneSpec.from_dict({"name": "all", "zone": "board", "polygon": [[0, 0], [240, 0], [240, 240], [0, 240]]})
+    rng = np.random.default_rng(3)
+    for card in ("Ks", "7d", "Th", "2c", "Qh", "9s"):
+        scene = make_scene(rng, [card], style_names(True), ("cloth",), 240, 240, card_px=(70, 80), occlusion=0.0)
+        c = scene.corners[0]
+        # a thumb over the top-left index: only the bottom-right one can be read
+        centre = c[0] + 0.2 * (c[1] - c[0]) + 0.25 * (c[3] - c[0])
+        cv2.circle(scene.image, (int(centre[0]), int(centre[1])), int(0.2 * np.linalg.norm(c[1] - c[0])), 90, -1)
+        found = CardDetector(classifier, reuse_unchanged=False).detect(scene.image, [zone])
+        assert [d.card for d in found] == [card]
+    assert refined  # some cards showed the covered index first: those took the refined, two-index path
+    assert classifier.refined == len(refined)
+    before = len(refined)
+    scene = make_scene(rng, ["Ad"], style_names(True), ("cloth",), 240, 240, card_px=(70, 80), occlusion=0.0)
+    CardDetector(classifier, reuse_unchanged=False, refine=False).detect(scene.image, [zone])
+    assert len(refined) == before
