@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -85,6 +85,14 @@ class TestPattern(Node):
         self.emit("video", frame, pts=pts)
         self.index += 1
         return True
+
+    def snapshot(self) -> Any | None:
+        """The next frame's index: a restarted source continues where it was, not from frame 0."""
+        return {"index": self.index}
+
+    def restore(self, state: Any) -> None:
+        """Continue from the snapshot's frame."""
+        self.index = int(state["index"])
 
     def _draw_moving(self, luma: np.ndarray) -> None:
         h, w = luma.shape[:2]

@@ -68,6 +68,8 @@ class VideoSource(Node):
         self.state = "opening"
         self.offset_us = 0  # added to every pts: loops and reconnects continue the timeline
         self.last_pts_us: int | None = None
+        self.last_audio_pts_us: int | None = None
+        self.resume_after: dict[str, int] = {}  # after a restore: frames up to these pts were already sent
         self.frames_out = 0
         self.container: Any = None
         self._open()
@@ -165,6 +167,11 @@ class VideoSource(Node):
             pts = (self.last_pts_us or 0) + (round(1e6 / self.context.fps) if kind == "video" else 0)
         if self.params.start_s and pts - self.offset_us < self.params.start_s * 1e6 - 1:
             return False  # decoded from the keyframe before the seek point: not shown
+        done = self.resume_after.get(kind)
+        if done is not None:
+            if pts <= done:
+                return False  # decoded from the keyframe before the restored position: already sent
+            del self.resume_after[kind]
         if kind == "video":
             out = av_to_video(frame, pts, writable=self.params.writable)
             out.meta["frame_index"] = self.frames_out
@@ -172,8 +179,34 @@ class VideoSource(Node):
             self.last_pts_us = max(pts, self.last_pts_us or pts)
             self.emit("video", out, pts=pts)
         else:
+            self.last_audio_pts_us = pts
             self.emit("audio", av_to_audio(frame, pts), pts=pts)
         return True
+
+    # -- restarts (Ray executor) ---------------------------------------------------------------------
+    def snapshot(self) -> Any | None:
+        """Where the source is: a restarted file source seeks back here instead of starting over."""
+        return {"offset_us": self.offset_us, "last_pts_us": self.last_pts_us,
+                "last_audio_pts_us": self.last_audio_pts_us, "frames_out": self.frames_out}
+
+    def restore(self, state: Any) -> None:
+        """Continue after the last frame sent: files seek to it; live streams keep the timeline going."""
+        self.frames_out = int(state["frames_out"])
+        last, last_audio = state["last_pts_us"], state["last_audio_pts_us"]
+        self.last_pts_us, self.last_audio_pts_us = last, last_audio
+        if last is None and last_audio is None:
+            return  # nothing was sent yet: start from the beginning
+        if self.network:
+            frame_us = round(1e6 / self.context.fps)
+            self.offset_us = max(v for v in (last, last_audio) if v is not None) + frame_us
+            return
+        self.offset_us = int(state["offset_us"])
+        self.resume_after = {kind: value for kind, value in (("video", last), ("audio", last_audio))
+                             if value is not None}
+        position = min(self.resume_after.values()) - self.offset_us
+        self.container.seek(self.start_us + max(0, position), any_frame=False, backward=True)
+        self._it = self._decode()
+        log.info("%s: resuming after %.3f s", describe_target(self.params.source), position / 1e6)
 
     def _at_end(self) -> bool:
         p = self.params
