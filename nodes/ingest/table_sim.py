@@ -123,6 +123,19 @@ class TableSim(Node):
 
     def tick(self) -> bool:
         """Advance one frame: apply due steps, emit due reads and actions, then the frame."""
+        return self._advance(emit=True)
+
+    def snapshot(self) -> Any | None:
+        """The frame reached: the simulation is deterministic (seeded), so that is all it takes to resume."""
+        return {"frame_index": self.frame_index}
+
+    def restore(self, state: Any) -> None:
+        """Replay the simulation silently up to the snapshot's frame, then go on from there."""
+        target = int(state["frame_index"])
+        while self.frame_index < target and self._advance(emit=False):
+            pass
+
+    def _advance(self, *, emit: bool) -> bool:
         now = self.frame_index / self.fps
         pts = round(now * 1_000_000)
         changed = False
@@ -132,7 +145,8 @@ class TableSim(Node):
             for action in step.actions:
                 action = action.model_copy(update={"pts": pts})
                 self.truth_actions.append(action)
-                self.emit("actions", action, pts=pts)
+                if emit:
+                    self.emit("actions", action, pts=pts)
             self._schedule_reads(step.reads, now, pts)
             self.scene.update(step.view)
             if self.wall is not None:
@@ -143,8 +157,15 @@ class TableSim(Node):
         due_rows = []
         while self.pending_reads and self.pending_reads[0][0] <= now:
             due_rows.append(heapq.heappop(self.pending_reads)[2])
-        if due_rows:
+        if due_rows and emit:
             self.emit("reads", card_reads_table([{**row, "pts": pts} for row in due_rows]), pts=pts)
+        if emit:
+            self._emit_frames(pts, changed)
+        self.frame_index += 1
+        finished = self.step_index >= len(self.steps) and self.hand_index >= len(self.hands)
+        return not (finished and not self.pending_reads)
+
+    def _emit_frames(self, pts: int, changed: bool) -> None:
         frame = VideoFrame(self.scene.frame_planes(), "yuv420p", self.params.width, self.params.height, pts)
         frame.meta.update(frame_index=self.frame_index, zones=self.zones, camera="overhead",
                           visible_cards=list(self.scene.visible), changed=changed)
@@ -153,6 +174,3 @@ class TableSim(Node):
             cams = VideoFrame(self.wall.frame_planes(), "yuv420p", self.params.cams_width, self.params.cams_height, pts)
             cams.meta.update(frame_index=self.frame_index, zones=self.wall_zones, camera="holecams", changed=changed)
             self.emit("cameras", cams, pts=pts)
-        self.frame_index += 1
-        finished = self.step_index >= len(self.steps) and self.hand_index >= len(self.hands)
-        return not (finished and not self.pending_reads)
