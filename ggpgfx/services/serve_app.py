@@ -134,6 +134,11 @@ def deploy(settings: Settings, host: str = "127.0.0.1", port: int = 8000, config
 
     from ggpgfx.services import db
 
+    config = config or ServeConfig.load()
+    gateway = config.deployments["gateway"]
+    if direct_ingress_port is not None and ("autoscaling_config" in gateway or gateway.get("num_replicas", 1) != 1):
+        raise ConfigError("direct ingress gives the gateway one port, so it needs exactly one gateway replica "
+                          "(num_replicas: 1, no autoscaling_config)")
     db.upgrade(settings.database_url)
     if direct_ingress_port is not None:
         if ray.is_initialized():
@@ -155,7 +160,8 @@ def deploy(settings: Settings, host: str = "127.0.0.1", port: int = 8000, config
             os.environ.setdefault(flag, value)
         # a local throwaway cluster unless RAY_ADDRESS points at one; ray.init picks free ports (never 6379)
         ray.init(include_dashboard=False, ignore_reinit_error=True)
-    serve.start(http_options={"host": host, "port": port})
+    # the same logging for Serve's own actors (the HTTP proxy logged a line per request) and for the app's replicas
     logging_config = {"enable_access_log": access_log, "log_level": "INFO" if access_log else "WARNING"}
+    serve.start(http_options={"host": host, "port": port}, logging_config=logging_config)
     return serve.run(build_application(settings, config), name=APP_NAME, route_prefix="/", blocking=blocking,
                      logging_config=logging_config)

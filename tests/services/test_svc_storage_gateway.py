@@ -99,6 +99,18 @@ def test_serve_config_file(tmp_path: Path) -> None:
         ServeConfig.load(path)
 
 
+def test_direct_ingress_needs_one_gateway(tmp_path: Path) -> None:
+    """Direct ingress gives the gateway one port: an autoscaled gateway is refused before anything starts."""
+    from ggpgfx.errors import ConfigError
+    from ggpgfx.services.config import load_settings
+    from ggpgfx.services.serve_app import ServeConfig, deploy
+
+    path = tmp_path / "serve.json"
+    path.write_text(json.dumps({"gateway": {"autoscaling_config": {"min_replicas": 1, "max_replicas": 4}}}))
+    with pytest.raises(ConfigError, match="exactly one gateway replica"):
+        deploy(load_settings(home=tmp_path), config=ServeConfig.load(path), direct_ingress_port=1)
+
+
 def test_webhook_signature_scheme() -> None:
     """Signatures verify, and fail for a changed body, a wrong secret or an old timestamp."""
     from ggpgfx.services.notifications import sign, verify_signature
