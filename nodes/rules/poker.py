@@ -6,16 +6,16 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.graph.node import Message, Node, Port, Resources, register_node
 from ggpgfx.graph.ports import ArrowTable
 from ggpgfx.poker.messages import CARD_READS_SCHEMA, GameEvent, OperatorAction, TableState
-from ggpgfx.poker.phh import tracker_phh
-from ggpgfx.poker.table_equity import EquitySpot, SpotAnswer, solve, spot_of, with_equity
-from ggpgfx.poker.tracker import TableTracker
+
+if TYPE_CHECKING:  # the engine (pokerkit, Numba kernels) loads in setup: `ggp validate` stays fast
+    from ggpgfx.poker.table_equity import EquitySpot, SpotAnswer
 
 CardReads = ArrowTable("CardReads", CARD_READS_SCHEMA)
 
@@ -61,6 +61,8 @@ class EquityWorker:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        from ggpgfx.poker.table_equity import solve
+
         while True:
             with self._cond:
                 while self._wanted is None and not self._stop:
@@ -104,6 +106,8 @@ class PokerRules(Node):
 
     def setup(self) -> None:
         """Start an empty tracker and the equity worker."""
+        from ggpgfx.poker.tracker import TableTracker
+
         self.tracker = TableTracker(self.params.table)
         self._lock = threading.Lock()  # one emitter at a time: the runner's emit is not thread-safe
         self._state: TableState | None = None
@@ -137,11 +141,15 @@ class PokerRules(Node):
         self._recorded.add(number)
         path = Path(self.params.phh_path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        from ggpgfx.poker.phh import tracker_phh
+
         with path.open("a", encoding="utf-8") as handle:
             handle.write(f"[{number}]\n{tracker_phh(self.tracker)}\n")
 
     def _publish(self, pts: int) -> None:
         """Emit the newest state, with the last equity answer when it is still about this spot."""
+        from ggpgfx.poker.table_equity import spot_of, with_equity
+
         state = self.tracker.table_state().model_copy(update={"pts": pts})
         spot = spot_of(state, self.tracker.dead_cards())
         answer = self._answer if self._answer is not None and self._answer.spot == spot else None
@@ -157,6 +165,8 @@ class PokerRules(Node):
         return self._version
 
     def _on_answer(self, answer: SpotAnswer) -> None:
+        from ggpgfx.poker.table_equity import with_equity
+
         with self._lock:
             self._answer = answer
             state = self._state
@@ -181,4 +191,6 @@ class PokerRules(Node):
 
     def restore(self, state: Any) -> None:
         """Rebuild the table from a snapshot's event log."""
+        from ggpgfx.poker.tracker import TableTracker
+
         self.tracker = TableTracker.restore(state, self.params.table)
