@@ -154,9 +154,13 @@ def deploy(settings: Settings, host: str = "127.0.0.1", port: int = 8000, config
         # less each way; about twice the sustained rate here) and deployments talk over gRPC
         # (about 30% less CPU per request here). Our replicas never block their loop (service calls
         # go to worker threads), which this mode requires. Set any flag yourself to override.
+        # Ray also lowers its worker processes to niceness 15 (Serve's proxy and replicas included),
+        # so any niced batch job on the machine took the CPU from the API; RAY_worker_niceness=0
+        # runs them at the priority a plain uvicorn server has.
         for flag, value in (("RAY_SERVE_RUN_USER_CODE_IN_SEPARATE_THREAD", "0"),
                             ("RAY_SERVE_RUN_ROUTER_IN_SEPARATE_LOOP", "0"),
-                            ("RAY_SERVE_USE_GRPC_BY_DEFAULT", "1")):
+                            ("RAY_SERVE_USE_GRPC_BY_DEFAULT", "1"),
+                            ("RAY_worker_niceness", "0")):
             os.environ.setdefault(flag, value)
         # a local throwaway cluster unless RAY_ADDRESS points at one; ray.init picks free ports (never 6379)
         ray.init(include_dashboard=False, ignore_reinit_error=True)
