@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -23,39 +25,44 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def urls(settings: Any, database_url: str) -> Iterator[tuple[str, str]]:
-    """(proxy URL, direct-ingress URL) of one deployment on a fresh throwaway cluster (SQLite only)."""
+def urls(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(proxy URL, direct-ingress URL) of `ggp serve --direct-ingress-port` run as its own process.
+
+    Direct ingress is chosen when a Ray cluster starts, and this test session already runs one, so the
+    server gets a process (and a throwaway cluster) of its own: the real command a user runs.
+    """
     if not database_url.startswith("sqlite"):
         pytest.skip("the Serve path runs once, on SQLite")
-    ray = pytest.importorskip("ray")
-    if ray.is_initialized():
-        pytest.skip("direct ingress is chosen when the cluster starts; one is already running")
-    from ray import serve
-
-    from ggpgfx.services.serve_app import deploy, direct_ingress_env
-
-    flags = (*direct_ingress_env(0), "RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S")
-    saved = {flag: os.environ.get(flag) for flag in flags}
+    home = tmp_path_factory.mktemp("direct-ingress-home")
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("RAY_", "GGP_DATABASE_URL"))}
+    env.update(GGP_HOME=str(home), RAY_AUTH_MODE="disabled")
     port, direct = free_port(), free_port()
+    log_path = home / "serve.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen([sys.executable, "-m", "ggpgfx.cli", "serve", "--port", str(port),
+                                   "--direct-ingress-port", str(direct)],
+                                  env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proxy_url, direct_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{direct}"
     try:
-        deploy(settings, host="127.0.0.1", port=port, direct_ingress_port=direct)
-        proxy_url, direct_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{direct}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 180
+        while True:
+            assert server.poll() is None, f"ggp serve exited early:\n{log_path.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, f"ggp serve not ready:\n{log_path.read_text()[-3000:]}"
             try:
                 if httpx.get(f"{direct_url}/api/v1/health", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
-                time.sleep(0.3)
+                pass
+            time.sleep(0.5)
         yield proxy_url, direct_url
     finally:
-        serve.shutdown()
-        ray.shutdown()
-        for flag, value in saved.items():  # later clusters in this session start without direct ingress
-            if value is None:
-                os.environ.pop(flag, None)
-            else:
-                os.environ[flag] = value
+        server.send_signal(signal.SIGINT)  # Ctrl-C: Serve and the throwaway cluster shut down
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
 
 
 def test_direct_ingress_is_authenticated_and_scoped(urls: tuple[str, str]) -> None:
