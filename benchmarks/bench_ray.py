@@ -180,7 +180,7 @@ def ray_baseline(count: int = 45) -> dict[str, float]:
 def main() -> None:
     """Run every variant, print ratios, write JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--frames", type=int, default=240)
+    parser.add_argument("--frames", type=int, default=1200)  # flat out at ~5,000 fps: 240 frames were 50 ms
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--latency-frames", type=int, default=90)
     parser.add_argument("--latency-rounds", type=int, default=3)
@@ -205,6 +205,7 @@ def main() -> None:
         for _ in range(args.rounds):  # interleaved rounds, medians: the machine is shared and noisy
             for name, fn in variants.items():
                 samples[name].append(fn())
+                time.sleep(1.0)  # let the previous run's actors finish exiting before the next one is timed
         lat_variants: dict[str, Any] = {
             "b_local": lambda: run_executor(args.latency_frames, "local", realtime=True),
             "d_ray_per_node_shm": lambda: run_executor(args.latency_frames, "ray", realtime=True, split="node",
