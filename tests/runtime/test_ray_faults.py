@@ -177,6 +177,25 @@ def test_node_error_beyond_restart_max_fails_the_graph(ray_session: Any) -> None
     assert str(result.error) == "node 'bad' at pts=5000us: ValueError: value 5 is not allowed"
 
 
+def _source_graph_killed_mid_stream(g: Graph, after: int) -> tuple[Any, Any]:
+    """Run `g` on Ray, SIGKILL the fragment of its node `src` once `sink` has `after` messages; wait."""
+    handle = start_run(g.validate(), executor="ray")
+    ex = handle.executor
+    deadline = time.monotonic() + 60
+    while "src" not in ex.placement and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid = ex.placement["src"]["pid"]
+    while time.monotonic() < deadline:
+        if ex.stats(refresh=True).get("sink", {}).get("messages_in", 0) >= after:
+            break
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    result = handle.wait(90)
+    assert result is not None and result.error is None, result and result.error
+    assert ex.restarts == {"src": 1} and ex.placement["src"]["restored"] is True
+    return ex, result
+
+
 def test_killed_source_fragment_continues_where_it_was(ray_session: Any) -> None:
     """A source restarts from its snapshot (frame index), so the sink sees every frame exactly once."""
     from ggpgfx.nodes.ingest.test_pattern import read_counter
@@ -187,20 +206,7 @@ def test_killed_source_fragment_continues_where_it_was(ray_session: Any) -> None
           restart={"max": 2, "backoff_s": 0.1, "snapshot_interval_s": 0.1})
     g.add("sink.collect", id="sink")
     g.connect("src.video", "sink.inp", capacity=8)
-    handle = start_run(g.validate(), executor="ray")
-    ex = handle.executor
-    deadline = time.monotonic() + 60
-    while "src" not in ex.placement and time.monotonic() < deadline:
-        time.sleep(0.05)
-    pid = ex.placement["src"]["pid"]
-    while time.monotonic() < deadline:
-        if ex.stats(refresh=True).get("sink", {}).get("messages_in", 0) >= frames // 3:
-            break
-        time.sleep(0.05)
-    os.kill(pid, signal.SIGKILL)
-    result = handle.wait(90)
-    assert result is not None and result.error is None, result and result.error
-    assert ex.restarts == {"src": 1} and ex.placement["src"]["restored"] is True
+    _, result = _source_graph_killed_mid_stream(g, after=frames // 3)
     counters = [read_counter(frame.planes[0]) for frame in result.collected("sink")]
     assert counters == list(range(frames))  # not restarted from frame 0, nothing lost or repeated
 
@@ -217,20 +223,7 @@ def test_killed_file_source_seeks_back_to_where_it_was(ray_session: Any) -> None
           restart={"max": 2, "backoff_s": 0.1, "snapshot_interval_s": 0.1})
     g.add("sink.collect", id="sink")
     g.connect("src.video", "sink.inp", capacity=8)
-    handle = start_run(g.validate(), executor="ray")
-    ex = handle.executor
-    deadline = time.monotonic() + 60
-    while "src" not in ex.placement and time.monotonic() < deadline:
-        time.sleep(0.05)
-    pid = ex.placement["src"]["pid"]
-    while time.monotonic() < deadline:
-        if ex.stats(refresh=True).get("sink", {}).get("messages_in", 0) >= 40:
-            break
-        time.sleep(0.05)
-    os.kill(pid, signal.SIGKILL)
-    result = handle.wait(90)
-    assert result is not None and result.error is None, result and result.error
-    assert ex.restarts == {"src": 1} and ex.placement["src"]["restored"] is True
+    _, result = _source_graph_killed_mid_stream(g, after=40)
     frames = result.collected("sink")
     assert [read_counter(np.asarray(f.planes[0])) for f in frames] == list(range(120))
     assert [f.meta["frame_index"] for f in frames] == list(range(120))

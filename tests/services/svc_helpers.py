@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 import secrets
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 PASSWORD = "correct horse battery staple"
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def healthy(url: str) -> bool:
+    """True when the API at `url` answers its health check."""
+    try:
+        return httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
 GRAPH_YAML = """name: svc-test
 settings: {fps: 50}
 nodes:

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from svc_helpers import GRAPH_YAML, PASSWORD
+from svc_helpers import GRAPH_YAML, PASSWORD, free_port, healthy
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +30,8 @@ def serve_url(settings: Any, database_url: str) -> Iterator[str]:
     deploy(dataclasses.replace(settings, stream_executor="ray"), host="127.0.0.1", port=port)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
+    while time.monotonic() < deadline and not healthy(url):
+        time.sleep(0.3)
     try:
         yield url
     finally:

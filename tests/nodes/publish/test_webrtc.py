@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -13,20 +14,24 @@ from ggpgfx.graph.api import Graph
 from ggpgfx.media.rtmp_server import free_port
 
 
-async def _watch(url: str, want: int, timeout_s: float) -> tuple[list, str]:
+async def _view(url: str, kinds: tuple[str, ...], enough: Callable[[dict[str, list]], bool],
+                timeout_s: float) -> tuple[dict[str, list], str]:
+    """A WHEP viewer (aiortc) receiving `kinds` until `enough(received)`; returns the frames and the answer."""
     from aiortc import RTCPeerConnection, RTCSessionDescription
 
     pc = RTCPeerConnection()
-    pc.addTransceiver("video", direction="recvonly")
-    received: list = []
+    for kind in kinds:
+        pc.addTransceiver(kind, direction="recvonly")
+    received: dict[str, list] = {kind: [] for kind in kinds}
     done = asyncio.Event()
 
     @pc.on("track")
     def on_track(track) -> None:  # type: ignore[no-untyped-def]
         async def pull() -> None:
-            while len(received) < want:
-                received.append(await track.recv())
-            done.set()
+            while not done.is_set():
+                received[track.kind].append(await track.recv())
+                if enough(received):
+                    done.set()
 
         asyncio.ensure_future(pull())
 
@@ -47,6 +52,11 @@ async def _watch(url: str, want: int, timeout_s: float) -> tuple[list, str]:
             await client.delete(url + reply.headers["Location"].lstrip("/"))
             await pc.close()
     return received, reply.text
+
+
+async def _watch(url: str, want: int, timeout_s: float) -> tuple[list, str]:
+    received, answer = await _view(url, ("video",), lambda got: len(got["video"]) >= want, timeout_s)
+    return received["video"][:want], answer
 
 
 @pytest.mark.network
@@ -73,64 +83,19 @@ def test_aiortc_peer_receives_preview_frames(codec: str) -> None:
     assert outcome["result"].instances["rtc"].server.viewers_total == 1
 
 
-async def _listen(url: str, want_audio: int, timeout_s: float) -> tuple[list, list, str]:
-    """A viewer offering video and audio: collects a few video frames and `want_audio` audio blocks."""
-    from aiortc import RTCPeerConnection, RTCSessionDescription
-
-    pc = RTCPeerConnection()
-    pc.addTransceiver("video", direction="recvonly")
-    pc.addTransceiver("audio", direction="recvonly")
-    video: list = []
-    audio: list = []
-    done = asyncio.Event()
-
-    @pc.on("track")
-    def on_track(track) -> None:  # type: ignore[no-untyped-def]
-        async def pull() -> None:
-            while len(audio) < want_audio:
-                frame = await track.recv()
-                (audio if track.kind == "audio" else video).append(frame)
-            done.set()
-
-        asyncio.ensure_future(pull())
-
-    await pc.setLocalDescription(await pc.createOffer())
-    async with httpx.AsyncClient(timeout=10) as client:
-        for _ in range(100):
-            try:
-                reply = await client.post(url + "whep", content=pc.localDescription.sdp,
-                                          headers={"Content-Type": "application/sdp"})
-                break
-            except httpx.ConnectError:
-                await asyncio.sleep(0.1)
-        assert reply.status_code == 201
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=reply.text, type="answer"))
-        try:
-            await asyncio.wait_for(done.wait(), timeout_s)
-        finally:
-            await client.delete(url + reply.headers["Location"].lstrip("/"))
-            await pc.close()
-    return video, audio, reply.text
-
-
 @pytest.mark.network
-def test_audio_reaches_the_viewer_as_opus() -> None:
+def test_audio_reaches_the_viewer_as_opus(audio_preview_graph: Callable[[int], Graph]) -> None:
     import numpy as np
 
-    from ggpgfx.media.testclip import cached_clip
-
-    clip = cached_clip("webrtc-320x240-6s.mp4", seconds=6.0, width=320, height=240)
     port = free_port()
-    g = Graph("webrtc-audio", fps=30)
-    src = g.add("ingest.video", id="src", source=str(clip))
-    rtc = g.add("publish.webrtc", id="rtc", port=port, width=320, loopback_only=True)
-    src.video >> rtc.video
-    src.audio >> rtc.audio
+    g = audio_preview_graph(port)
     outcome: dict = {}
     runner = threading.Thread(target=lambda: outcome.setdefault("result", g.run(realtime=True)))
     runner.start()
     try:
-        video, audio, answer = asyncio.run(_listen(f"http://127.0.0.1:{port}/", want_audio=60, timeout_s=20))
+        received, answer = asyncio.run(_view(f"http://127.0.0.1:{port}/", ("video", "audio"),
+                                             lambda got: len(got["audio"]) >= 60, timeout_s=20))
+        video, audio = received["video"], received["audio"]
     finally:
         runner.join(30)
     assert not runner.is_alive() and outcome["result"].error is None
@@ -142,3 +107,4 @@ def test_audio_reaches_the_viewer_as_opus() -> None:
     peak_hz = np.argmax(spectrum) * audio[-1].sample_rate / len(samples)
     assert abs(peak_hz - 440) < 10  # the clip's 440 Hz tone came through the Opus round trip
     assert outcome["result"].instances["rtc"].audio_pushed > 0
+

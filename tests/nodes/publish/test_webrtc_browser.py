@@ -6,12 +6,12 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
 from ggpgfx.graph.api import Graph
 from ggpgfx.media.rtmp_server import free_port
-from ggpgfx.media.testclip import cached_clip
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [pytest.mark.network,
@@ -31,16 +31,11 @@ AUDIO_STATS = """async () => { let level = 0, samples = 0;
   return {level, samples}; }"""
 
 
-def test_chromium_plays_the_preview_with_sound() -> None:
+def test_chromium_plays_the_preview_with_sound(audio_preview_graph: Callable[[int], Graph]) -> None:
     from playwright.sync_api import sync_playwright
 
-    clip = cached_clip("webrtc-320x240-6s.mp4", seconds=6.0, width=320, height=240)
     port = free_port()
-    g = Graph("webrtc-browser", fps=30)
-    src = g.add("ingest.video", id="src", source=str(clip))
-    rtc = g.add("publish.webrtc", id="rtc", port=port, width=320, loopback_only=True)
-    src.video >> rtc.video
-    src.audio >> rtc.audio
+    g = audio_preview_graph(port)
     outcome: dict = {}
     runner = threading.Thread(target=lambda: outcome.setdefault("result", g.run(realtime=True)))
     runner.start()
