@@ -21,9 +21,20 @@ def serve(
     access_log: bool = typer.Option(False, "--access-log", help="Log every request (costs CPU per request)."),
     direct_ingress_port: int | None = typer.Option(
         None, "--direct-ingress-port",
-        help="Also serve the API straight from the gateway replica on this port (Serve's direct ingress, no proxy hop)."),
+        help="Serve's proxy on --port and, on this port, the API straight from the gateway replica."),
+    proxy: bool = typer.Option(
+        False, "--proxy", help="Serve --port through Serve's HTTP proxy instead of direct ingress (3x the CPU "
+                               "per request; needed for several gateway replicas behind one port)."),
+    proxy_port: int | None = typer.Option(
+        None, "--proxy-port", help="With direct ingress on --port: where Serve's own HTTP proxy listens "
+                                   "(default: a free port)."),
 ) -> None:
-    """Run the platform API (accounts, projects, streams, billing, graphics, GraphQL) on Ray Serve."""
+    """Run the platform API (accounts, projects, streams, billing, graphics, GraphQL) on Ray Serve.
+
+    By default the gateway replica answers --port itself (Serve's direct ingress): a request skips
+    Serve's HTTP proxy. Where that cannot work (an autoscaled or multi-replica gateway, an existing
+    cluster in RAY_ADDRESS) or with --proxy, Serve's proxy serves --port.
+    """
     from ggpgfx.services.config import load_settings
 
     settings = load_settings()
@@ -34,13 +45,31 @@ def serve(
 
         uvicorn.run(create_local_app(settings), host=host, port=port, log_level="info", access_log=access_log)
         return
-    from ggpgfx.services.serve_app import ServeConfig, deploy
+    from ggpgfx.services.serve_app import ServeConfig, deploy, direct_ingress_blocker
 
-    typer.echo(f"ggp serve: API on http://{host}:{port}/api/v1 (docs at /docs), database {_safe_url(settings.database_url)}")
+    serve_config = ServeConfig.load(config)
+    if direct_ingress_port is None and not proxy:
+        blocker = direct_ingress_blocker(serve_config)
+        if blocker is None:
+            direct_ingress_port, port = port, proxy_port or _free_port(host)
+        else:
+            typer.echo(f"ggp serve: {blocker}: serving through Serve's HTTP proxy")
+    api_port = direct_ingress_port if direct_ingress_port is not None and not proxy else port
+    typer.echo(f"ggp serve: API on http://{host}:{api_port}/api/v1 (docs at /docs), "
+               f"database {_safe_url(settings.database_url)}")
     if direct_ingress_port is not None:
-        typer.echo(f"ggp serve: direct ingress on http://{host}:{direct_ingress_port}/api/v1")
-    deploy(settings, host=host, port=port, config=ServeConfig.load(config), blocking=True, access_log=access_log,
+        typer.echo(f"ggp serve: served by the gateway replica on {direct_ingress_port} (Serve's direct ingress); "
+                   f"Serve's HTTP proxy on {port}")
+    deploy(settings, host=host, port=port, config=serve_config, blocking=True, access_log=access_log,
            direct_ingress_port=direct_ingress_port)
+
+
+def _free_port(host: str) -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
 
 
 @db_app.command("upgrade")

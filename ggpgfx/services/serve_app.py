@@ -109,6 +109,18 @@ def build_application(settings: Settings, config: ServeConfig | None = None) -> 
     return ingress.bind(settings, *parts)  # type: ignore[attr-defined]
 
 
+def direct_ingress_blocker(config: ServeConfig) -> str | None:
+    """Why direct ingress cannot serve this deployment (None when it can)."""
+    import ray
+
+    gateway = config.deployments["gateway"]
+    if "autoscaling_config" in gateway or gateway.get("num_replicas", 1) != 1:
+        return "the gateway runs several replicas (direct ingress gives one replica one port)"
+    if os.environ.get("RAY_ADDRESS") or ray.is_initialized():
+        return "a Ray cluster is already running (direct ingress is chosen when the cluster starts)"
+    return None
+
+
 def direct_ingress_env(port: int) -> dict[str, str]:
     """The Serve flags that make the gateway replica serve HTTP itself on `port` (direct ingress)."""
     return {"RAY_SERVE_ENABLE_DIRECT_INGRESS": "1", "RAY_SERVE_DIRECT_INGRESS_MIN_HTTP_PORT": str(port),

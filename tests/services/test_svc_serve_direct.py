@@ -1,4 +1,4 @@
-"""Serve's direct ingress (`ggp serve --direct-ingress-port`): the gateway replica answers HTTP itself."""
+"""`ggp serve` in its default mode, Serve's direct ingress: the gateway replica answers HTTP itself."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def urls(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """(proxy URL, direct-ingress URL) of `ggp serve --direct-ingress-port` run as its own process.
+    """(proxy URL, direct-ingress URL) of `ggp serve --port D --proxy-port P` run as its own process.
 
     Direct ingress is chosen when a Ray cluster starts, and this test session already runs one, so the
     server gets a process (and a throwaway cluster) of its own: the real command a user runs.
@@ -32,8 +32,9 @@ def urls(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     port, direct = free_port(), free_port()
     log_path = home / "serve.log"
     with log_path.open("wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "ggpgfx.cli", "serve", "--port", str(port),
-                                   "--direct-ingress-port", str(direct)],
+        # the default mode: the gateway replica answers --port itself, Serve's proxy sits on --proxy-port
+        server = subprocess.Popen([sys.executable, "-m", "ggpgfx.cli", "serve", "--port", str(direct),
+                                   "--proxy-port", str(port)],
                                   env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     proxy_url, direct_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{direct}"
     try:
