@@ -3,10 +3,10 @@
 Run: .venv/bin/python benchmarks/bench_services.py [--rate 200] [--seconds 10] [--only ...]
 Everything listens on 127.0.0.1; all targets share one SQLite database and one key set under a
 temporary GGP_HOME. The rate limiter is raised for the run (one client sends everything). The
-load generator (a lean keep-alive HTTP/1.1 client, the same for every target) runs in its own
+load generator (aiohttp's keep-alive client, the same for every target) runs in its own
 process. Targets, one after the other: the app under plain uvicorn; Serve through its HTTP proxy
-(`ggp serve`); Serve with direct ingress, the gateway replica serving HTTP itself
-(`ggp serve --direct-ingress-port`). Writes benchmarks/results/services.json."""
+(`ggp serve --proxy`); Serve with direct ingress, the gateway replica serving HTTP itself (what
+`ggp serve` does by default). Writes benchmarks/results/services.json."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery staple"
@@ -93,118 +95,34 @@ def seed(url: str, projects: int) -> str:
     return str(token)
 
 
-class StaleConnection(ConnectionError):
-    """A kept-alive connection was closed by the server before this request got any answer."""
-
-
 class HTTPClient:
-    """A lean HTTP/1.1 client: a pool of keep-alive connections over asyncio streams, GET only.
+    """The load generator's client: aiohttp's keep-alive connection pool (C-accelerated HTTP parser), GET only.
 
     The load generator shares the 2 cores with the server, so it must cost little per request
-    (httpx cost about as much CPU per request as uvicorn's whole request). Both targets get this
-    same client. A response is read by Content-Length or chunked encoding; a connection is reused
-    unless the server closes it. Like any keep-alive client, it retires connections idle longer than
-    the servers' keep-alive timeout (uvicorn's 5 s) and resends once on a new connection when a
-    reused one turns out to be closed before any byte of the response came back.
+    (httpx cost about as much CPU per request as uvicorn's whole request). Every target gets this
+    same client; `open` counts the connections it made.
     """
 
-    idle_limit_s = 4.0
-
     def __init__(self, url: str, headers: dict[str, str], timeout_s: float, max_connections: int = 256) -> None:
-        host_port = url.split("://", 1)[1].rstrip("/")
-        self.host, _, port = host_port.partition(":")
-        self.port = int(port or 80)
-        self.timeout_s = timeout_s
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
-        self.retried = 0
         self.open = 0
-        self.max_connections = max_connections
-        self.headers = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-        self.slots = asyncio.Semaphore(max_connections)
+        trace = aiohttp.TraceConfig()
+        trace.on_connection_create_end.append(self._opened)
+        self.session = aiohttp.ClientSession(
+            base_url=url, headers={"Accept": "application/json", **headers}, trace_configs=[trace],
+            connector=aiohttp.TCPConnector(limit=max_connections, keepalive_timeout=4.0),
+            timeout=aiohttp.ClientTimeout(total=timeout_s))
 
-    def request_bytes(self, path: str) -> bytes:
-        """The bytes of one GET request."""
-        return (f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: application/json\r\n"
-                f"{self.headers}\r\n").encode()
-
-    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                        request: bytes) -> tuple[int, bytes, bool]:
-        try:
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-        except asyncio.IncompleteReadError as exc:
-            if not exc.partial:
-                raise StaleConnection() from exc
-            raise
-        except (ConnectionResetError, BrokenPipeError) as exc:
-            raise StaleConnection() from exc
-        lines = head.split(b"\r\n")
-        status = int(lines[0].split(b" ", 2)[1])
-        length, chunked, close = -1, False, False
-        for line in lines[1:]:
-            name, _, value = line.partition(b":")
-            name = name.strip().lower()
-            if name == b"content-length":
-                length = int(value)
-            elif name == b"transfer-encoding" and b"chunked" in value.lower():
-                chunked = True
-            elif name == b"connection" and b"close" in value.lower():
-                close = True
-        if chunked:
-            parts = []
-            while True:
-                size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-                if size == 0:
-                    await reader.readuntil(b"\r\n")
-                    break
-                parts.append(await reader.readexactly(size + 2))
-            body = b"".join(part[:-2] for part in parts)
-        elif length >= 0:
-            body = await reader.readexactly(length)
-        else:
-            body, close = await reader.read(), True
-        return status, body, close
-
-    async def get(self, request: bytes) -> tuple[int, bytes]:
-        """Send one request on an idle (or new) connection; errors raise (OSError, TimeoutError, ...)."""
-        async with self.slots, asyncio.timeout(self.timeout_s):
-            now = time.monotonic()
-            while self.idle and now - self.idle[0][2] > self.idle_limit_s:  # oldest first
-                self.idle.pop(0)[1].close()
-            if self.idle:
-                reader, writer, _used = self.idle.pop()  # most recently used: the warmest connection
-                reused = True
-            else:
-                reader, writer = await self._connect()
-                reused = False
-            try:
-                try:
-                    status, body, close = await self._exchange(reader, writer, request)
-                except StaleConnection:
-                    writer.close()
-                    if not reused:
-                        raise
-                    self.retried += 1
-                    reader, writer = await self._connect()
-                    status, body, close = await self._exchange(reader, writer, request)
-            except BaseException:
-                writer.close()
-                raise
-            if close:
-                writer.close()
-            else:
-                self.idle.append((reader, writer, time.monotonic()))
-            return status, body
-
-    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    async def _opened(self, *_: Any) -> None:
         self.open += 1
-        return await asyncio.open_connection(self.host, self.port)
 
-    def close(self) -> None:
-        """Close every idle connection."""
-        for _reader, writer, _used in self.idle:
-            writer.close()
-        self.idle.clear()
+    async def get(self, path: str) -> tuple[int, bytes]:
+        """One GET; errors raise (aiohttp.ClientError, TimeoutError, ...)."""
+        async with self.session.get(path) as response:
+            return response.status, await response.read()
+
+    async def close(self) -> None:
+        """Close the pool."""
+        await self.session.close()
 
 
 async def fixed_rate(url: str, token: str, rate: float, seconds: float, warmup_s: float) -> dict[str, Any]:
@@ -216,7 +134,7 @@ async def fixed_rate(url: str, token: str, rate: float, seconds: float, warmup_s
     errors: dict[str, int] = {}
     finished: set[int] = set()
     http = HTTPClient(url, {"Authorization": f"Bearer {token}"}, timeout_s=5.0)
-    request = http.request_bytes("/api/v1/projects")
+    request = "/api/v1/projects"
     cpu0 = time.process_time()
 
     async def one(index: int, scheduled: float) -> None:
@@ -225,7 +143,7 @@ async def fixed_rate(url: str, token: str, rate: float, seconds: float, warmup_s
             status, body = await http.get(request)
             ok = status == 200 and body.startswith(b"[{")  # the organisation's project list, not an error body
             key = "" if ok else f"HTTP {status}"
-        except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
+        except (OSError, TimeoutError, aiohttp.ClientError) as exc:
             ok, key = False, type(exc).__name__
         finished.add(index)
         if index >= warm:
@@ -252,7 +170,7 @@ async def fixed_rate(url: str, token: str, rate: float, seconds: float, warmup_s
         errors["unfinished"] = unfinished
     elapsed = time.perf_counter() - t0
     client_cpu_ms = (time.process_time() - cpu0) * 1000 / total
-    http.close()
+    await http.close()
     measured = total - warm
     quantiles = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else [float("nan")] * 99
     return {
@@ -262,7 +180,6 @@ async def fixed_rate(url: str, token: str, rate: float, seconds: float, warmup_s
         "max_ms": round(max(latencies), 2) if latencies else None,
         "send_lateness_p99_ms": round(statistics.quantiles(lateness, n=100)[98], 2) if len(lateness) >= 2 else None,
         "client_cpu_ms_per_request": round(client_cpu_ms, 3), "connections_opened": http.open,
-        "stale_connection_resends": http.retried,
     }
 
 
@@ -270,20 +187,20 @@ async def capacity(url: str, token: str, concurrency: int, seconds: float) -> di
     """Closed loop: `concurrency` clients back to back for `seconds`; the most this target serves here."""
     codes: list[int] = []
     http = HTTPClient(url, {"Authorization": f"Bearer {token}"}, timeout_s=30.0)
-    request = http.request_bytes("/api/v1/projects")
+    request = "/api/v1/projects"
     stop = time.perf_counter() + seconds
 
     async def loop() -> None:
         while time.perf_counter() < stop:
             try:
                 codes.append((await http.get(request))[0])
-            except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            except (OSError, TimeoutError, aiohttp.ClientError):
                 codes.append(0)
 
     started = time.perf_counter()
     await asyncio.gather(*(loop() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
-    http.close()
+    await http.close()
     return {"concurrency": concurrency, "requests": len(codes), "errors": sum(1 for c in codes if c != 200),
             "throughput_rps": round(len(codes) / elapsed, 1)}
 
@@ -312,7 +229,7 @@ def measure_serve(token: str, args: Any, direct: bool) -> dict[str, Any]:
     from ray import serve
 
     from ggpgfx.services.config import load_settings
-    from ggpgfx.services.serve_app import deploy
+    from ggpgfx.services.serve_app import deploy, direct_ingress_env
 
     # deploy() starts Ray itself so it can set the Serve flags it wants before the cluster exists
     direct_port = free_port() if direct else None
@@ -335,8 +252,7 @@ def measure_serve(token: str, args: Any, direct: bool) -> dict[str, Any]:
     finally:
         serve.shutdown()
         ray.shutdown()
-        for flag in ("RAY_SERVE_ENABLE_DIRECT_INGRESS", "RAY_SERVE_DIRECT_INGRESS_MIN_HTTP_PORT",
-                     "RAY_SERVE_DIRECT_INGRESS_MAX_HTTP_PORT"):
+        for flag in direct_ingress_env(0):
             os.environ.pop(flag, None)  # the next cluster in this process starts without direct ingress
 
 

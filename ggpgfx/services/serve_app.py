@@ -147,15 +147,14 @@ def deploy(settings: Settings, host: str = "127.0.0.1", port: int = 8000, config
     from ggpgfx.services import db
 
     config = config or ServeConfig.load()
-    gateway = config.deployments["gateway"]
-    if direct_ingress_port is not None and ("autoscaling_config" in gateway or gateway.get("num_replicas", 1) != 1):
-        raise ConfigError("direct ingress gives the gateway one port, so it needs exactly one gateway replica "
-                          "(num_replicas: 1, no autoscaling_config)")
+    if direct_ingress_port is not None:
+        blocker = direct_ingress_blocker(config)
+        if blocker is not None:
+            raise ConfigError(f"direct ingress is not possible: {blocker} (num_replicas: 1 and no "
+                              "autoscaling_config for the gateway; or set RAY_SERVE_ENABLE_DIRECT_INGRESS=1 "
+                              "before starting the cluster yourself)")
     db.upgrade(settings.database_url)
     if direct_ingress_port is not None:
-        if ray.is_initialized():
-            raise ConfigError("direct ingress must be chosen before Ray starts; "
-                              "set RAY_SERVE_ENABLE_DIRECT_INGRESS=1 before starting the cluster instead")
         os.environ.update(direct_ingress_env(direct_ingress_port))
         os.environ.setdefault("RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S", DIRECT_INGRESS_DRAINING_S)
     from ray import serve
