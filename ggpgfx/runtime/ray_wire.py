@@ -81,10 +81,14 @@ class ShmRing:
         return os.path.isdir(SHM_DIR) and os.access(SHM_DIR, os.W_OK)
 
     def _grow(self, needed: int) -> None:
+        slot_size = max(needed, 2 * self.slot_size, 1 << 20)
+        self._open_segment((slot_size + 4095) // 4096 * 4096)  # page-aligned slots
+
+    def _open_segment(self, slot_size: int) -> None:
+        """Replace the segment by a new generation with every slot free."""
         self.close()
         self.generation += 1
-        self.slot_size = max(needed, 2 * self.slot_size, 1 << 20)
-        self.slot_size = (self.slot_size + 4095) // 4096 * 4096  # page-aligned slots
+        self.slot_size = slot_size
         self.name = f"{self.prefix}_g{self.generation}"
         path = os.path.join(SHM_DIR, self.name)
         size = STATE_BYTES + self.slot_size * self.slots
@@ -96,10 +100,10 @@ class ShmRing:
             os.close(fd)
 
     def renew(self) -> None:
-        """A fresh segment (after the consumer restarted: marks of batches it never read would stay set)."""
+        """A fresh segment of the same size (after the consumer restarted: marks of batches it never
+        read would stay set)."""
         if self.map is not None:
-            self.slot_size //= 2  # _grow doubles; keep the size
-            self._grow(self.slot_size * 2)
+            self._open_segment(self.slot_size)
 
     def needs_regrow(self, size: int) -> bool:
         """True when a batch of `size` bytes does not fit a slot (the caller drains in-flight batches first)."""

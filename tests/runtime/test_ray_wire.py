@@ -84,9 +84,9 @@ def test_full_ring_sends_inline(ring_and_reader):
 def test_renew_starts_a_fresh_segment(ring_and_reader):
     ring, reader = ring_and_reader
     wire, kept = _send(ring, reader, _frame(4), 0)
-    old = ring.name
+    old, size = ring.name, ring.slot_size
     ring.renew()
-    assert ring.name != old and ring.busy() == 0
+    assert ring.name != old and ring.busy() == 0 and ring.slot_size == size
     assert not os.path.exists(os.path.join(SHM_DIR, old))
     assert int(kept.planes[0][0, 0]) == 4  # the consumer's mapping outlives the unlink
     wire2, got = _send(ring, reader, _frame(6), 1)
