@@ -73,13 +73,16 @@ class FilePublisher(Node):
         self.segment_clock_s = 0.0
         self.offsets: dict[str, int] = {}
         self.files: list[str] = []
-        self.final_path = p.path
+
+    @property
+    def final_path(self) -> str:
+        """Where the file being written ends up (this segment's name when segmenting)."""
+        p = self.params
+        return segment_path(p.path, self.index) if p.segment_s else p.path
 
     def _new_muxer(self) -> StreamMuxer:
-        p = self.params
-        path = segment_path(p.path, self.index) if p.segment_s else p.path
+        path = self.final_path
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.final_path = path
         return StreamMuxer(temporary_path(path), self.format, self.options)
 
     def process(self, port: str, msg: Message) -> None:
@@ -111,9 +114,10 @@ class FilePublisher(Node):
         if self.muxer is not None:
             muxer, self.muxer = self.muxer, None
             muxer.close()
-            _move_into_place(muxer.target, self.final_path)
-            self.files.append(self.final_path)
-            self.emit("files", self.final_path)
+            path = self.final_path
+            _move_into_place(muxer.target, path)
+            self.files.append(path)
+            self.emit("files", path)
 
     def on_eos(self) -> None:
         """Write the trailer (and the faststart index)."""
