@@ -76,3 +76,33 @@ def test_direct_ingress_is_authenticated_and_scoped(urls: tuple[str, str]) -> No
         assert http.get("/api/v1/projects", headers=headers["direct-a"]).status_code == 401
     through_proxy = httpx.get(f"{proxy_url}/api/v1/projects", headers=headers["direct-b"], timeout=30)
     assert through_proxy.status_code == 200 and through_proxy.json() == []
+
+
+def test_graphql_subscription_over_websocket_on_both_ports(urls: tuple[str, str]) -> None:
+    """A GraphQL subscription (graphql-transport-ws) answers through direct ingress and through the proxy."""
+    import asyncio
+
+    import aiohttp
+
+    proxy_url, direct_url = urls
+    with httpx.Client(base_url=direct_url, timeout=30) as http:
+        email = f"ws-{time.time_ns()}@x.test"
+        assert http.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD,
+                                                       "organization_name": "ws"}).status_code == 201
+        token = http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()["access_token"]
+        project = http.post("/api/v1/projects", json={"name": "watched"},
+                            headers={"Authorization": f"Bearer {token}"}).json()["id"]
+
+    async def first_update(base: str) -> dict:
+        async with aiohttp.ClientSession() as session, session.ws_connect(
+                f"{base}/graphql", protocols=["graphql-transport-ws"], timeout=30) as ws:
+            await ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+            assert (await ws.receive_json(timeout=30))["type"] == "connection_ack"
+            await ws.send_json({"id": "1", "type": "subscribe", "payload": {
+                "query": "subscription($p: ID!) { projectUpdated(projectId: $p) { name } }",
+                "variables": {"p": project}}})
+            return await ws.receive_json(timeout=30)
+
+    for base in (direct_url, proxy_url):
+        message = asyncio.run(first_update(base))
+        assert message["type"] == "next" and message["payload"]["data"]["projectUpdated"]["name"] == "watched"
