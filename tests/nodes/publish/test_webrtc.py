@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable
 
 import httpx
@@ -12,6 +11,7 @@ from ggpgfx.nodes.ingest.test_pattern import read_counter
 
 from ggpgfx.graph.api import Graph
 from ggpgfx.media.rtmp_server import free_port
+from ggpgfx.runtime.run import start_run
 
 
 async def _view(url: str, kinds: tuple[str, ...], enough: Callable[[dict[str, list]], bool],
@@ -67,20 +67,18 @@ def test_aiortc_peer_receives_preview_frames(codec: str) -> None:
     src = g.add("ingest.test_pattern", width=640, height=360, frames=150)
     rtc = g.add("publish.webrtc", id="rtc", port=port, width=320, loopback_only=True, codec=codec)
     src.video >> rtc.video
-    outcome: dict = {}
-    runner = threading.Thread(target=lambda: outcome.setdefault("result", g.run(realtime=True)))
-    runner.start()
+    handle = start_run(g.validate(), realtime=True)
     try:
         frames, answer = asyncio.run(_watch(f"http://127.0.0.1:{port}/", want=20, timeout_s=15))
     finally:
-        runner.join(30)
-    assert not runner.is_alive() and outcome["result"].error is None
+        result = handle.wait(30)
+    assert result is not None and result.error is None
     rtpmap = [line for line in answer.splitlines() if line.startswith("a=rtpmap:")]
     assert rtpmap and codec.upper() in rtpmap[0].upper()  # the preferred codec was negotiated first
     assert len(frames) == 20 and (frames[-1].width, frames[-1].height) == (320, 180)
     counts = [read_counter(f.to_ndarray(format="gray")) for f in frames[-5:]]
     assert counts == sorted(counts) and counts[-1] > 0  # live, advancing frames
-    assert outcome["result"].instances["rtc"].server.viewers_total == 1
+    assert result.instances["rtc"].server.viewers_total == 1
 
 
 @pytest.mark.network
@@ -89,16 +87,14 @@ def test_audio_reaches_the_viewer_as_opus(audio_preview_graph: Callable[[int], G
 
     port = free_port()
     g = audio_preview_graph(port)
-    outcome: dict = {}
-    runner = threading.Thread(target=lambda: outcome.setdefault("result", g.run(realtime=True)))
-    runner.start()
+    handle = start_run(g.validate(), realtime=True)
     try:
         received, answer = asyncio.run(_view(f"http://127.0.0.1:{port}/", ("video", "audio"),
                                              lambda got: len(got["audio"]) >= 60, timeout_s=20))
         video, audio = received["video"], received["audio"]
     finally:
-        runner.join(30)
-    assert not runner.is_alive() and outcome["result"].error is None
+        result = handle.wait(30)
+    assert result is not None and result.error is None
     assert "opus" in answer.lower() and video
     samples = np.concatenate([f.to_ndarray().reshape(-1, len(f.layout.channels))[:, 0] for f in audio[-40:]])
     samples = samples.astype(np.float64) / 32768.0
@@ -106,5 +102,5 @@ def test_audio_reaches_the_viewer_as_opus(audio_preview_graph: Callable[[int], G
     spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
     peak_hz = np.argmax(spectrum) * audio[-1].sample_rate / len(samples)
     assert abs(peak_hz - 440) < 10  # the clip's 440 Hz tone came through the Opus round trip
-    assert outcome["result"].instances["rtc"].audio_pushed > 0
+    assert result.instances["rtc"].audio_pushed > 0
 

@@ -4,7 +4,6 @@ page over 127.0.0.1, negotiates over WHEP, decodes the video and plays the clip'
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from collections.abc import Callable
 
@@ -12,6 +11,7 @@ import pytest
 
 from ggpgfx.graph.api import Graph
 from ggpgfx.media.rtmp_server import free_port
+from ggpgfx.runtime.run import start_run
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [pytest.mark.network,
@@ -36,9 +36,7 @@ def test_chromium_plays_the_preview_with_sound(audio_preview_graph: Callable[[in
 
     port = free_port()
     g = audio_preview_graph(port)
-    outcome: dict = {}
-    runner = threading.Thread(target=lambda: outcome.setdefault("result", g.run(realtime=True)))
-    runner.start()
+    handle = start_run(g.validate(), realtime=True)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -62,8 +60,8 @@ def test_chromium_plays_the_preview_with_sound(audio_preview_graph: Callable[[in
             finally:
                 browser.close()
     finally:
-        runner.join(30)
-    assert not runner.is_alive() and outcome["result"].error is None
+        result = handle.wait(30)
+    assert result is not None and result.error is None
     assert (video["width"], video["height"]) == (320, 240) and video["frames"] > 10
     assert video["audioTracks"] == 1
     assert audio["samples"] > 48_000 // 2  # over half a second of sound decoded
