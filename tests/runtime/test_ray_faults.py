@@ -98,26 +98,34 @@ def _expected() -> list[tuple[int, int, int]]:
     return [(i, i * (i + 1) // 2, i + 1) for i in range(COUNT)]
 
 
-@pytest.mark.parametrize("node_points", [False, True], ids=["periodic", "node-chosen"])
-def test_killed_stateful_fragment_restores_state_without_loss_or_duplicates(ray_session: Any,
-                                                                            node_points: bool) -> None:
-    handle = start_run(_graph(node_points).validate(), executor="ray")
+def _kill_mid_stream(g: Graph, victim: str, watched: str, after: int, total: int) -> tuple[Any, Any]:
+    """Run `g` on Ray; SIGKILL the fragment of `victim` once `watched` has taken `after` messages (of
+    `total`); wait for the end. The run must finish without error after exactly one restart of `victim`,
+    in a new process that restored its snapshot."""
+    handle = start_run(g.validate(), executor="ray")
     ex = handle.executor
     deadline = time.monotonic() + 60
-    while "acc" not in ex.placement and time.monotonic() < deadline:
+    while victim not in ex.placement and time.monotonic() < deadline:
         time.sleep(0.05)
-    pid = ex.placement["acc"]["pid"]
+    pid = ex.placement[victim]["pid"]
     while time.monotonic() < deadline:
-        seen = ex.stats(refresh=True).get("acc", {}).get("messages_in", 0)
-        if seen >= COUNT // 3:
+        seen = ex.stats(refresh=True).get(watched, {}).get("messages_in", 0)
+        if seen >= after:
             break
         time.sleep(0.05)
-    assert seen < COUNT, "the stream ended before the kill: make the source slower"
+    assert seen < total, "the stream ended before the kill: make the source slower"
     os.kill(pid, signal.SIGKILL)
     result = handle.wait(90)
     assert result is not None and result.error is None, result and result.error
-    assert ex.restarts == {"acc": 1}
-    assert ex.placement["acc"]["pid"] != pid and ex.placement["acc"]["restored"] is True
+    assert ex.restarts == {victim: 1}
+    assert ex.placement[victim]["pid"] != pid and ex.placement[victim]["restored"] is True
+    return ex, result
+
+
+@pytest.mark.parametrize("node_points", [False, True], ids=["periodic", "node-chosen"])
+def test_killed_stateful_fragment_restores_state_without_loss_or_duplicates(ray_session: Any,
+                                                                            node_points: bool) -> None:
+    ex, result = _kill_mid_stream(_graph(node_points), "acc", "acc", after=COUNT // 3, total=COUNT)
     assert ex.checkpoints.get("acc", 0) >= 1
     got = result.collected("sink")
     assert len(got) == COUNT  # nothing lost, nothing duplicated
@@ -177,25 +185,6 @@ def test_node_error_beyond_restart_max_fails_the_graph(ray_session: Any) -> None
     assert str(result.error) == "node 'bad' at pts=5000us: ValueError: value 5 is not allowed"
 
 
-def _source_graph_killed_mid_stream(g: Graph, after: int) -> tuple[Any, Any]:
-    """Run `g` on Ray, SIGKILL the fragment of its node `src` once `sink` has `after` messages; wait."""
-    handle = start_run(g.validate(), executor="ray")
-    ex = handle.executor
-    deadline = time.monotonic() + 60
-    while "src" not in ex.placement and time.monotonic() < deadline:
-        time.sleep(0.05)
-    pid = ex.placement["src"]["pid"]
-    while time.monotonic() < deadline:
-        if ex.stats(refresh=True).get("sink", {}).get("messages_in", 0) >= after:
-            break
-        time.sleep(0.05)
-    os.kill(pid, signal.SIGKILL)
-    result = handle.wait(90)
-    assert result is not None and result.error is None, result and result.error
-    assert ex.restarts == {"src": 1} and ex.placement["src"]["restored"] is True
-    return ex, result
-
-
 def test_killed_source_fragment_continues_where_it_was(ray_session: Any) -> None:
     """A source restarts from its snapshot (frame index), so the sink sees every frame exactly once."""
     from ggpgfx.nodes.ingest.test_pattern import read_counter
@@ -206,7 +195,7 @@ def test_killed_source_fragment_continues_where_it_was(ray_session: Any) -> None
           restart={"max": 2, "backoff_s": 0.1, "snapshot_interval_s": 0.1})
     g.add("sink.collect", id="sink")
     g.connect("src.video", "sink.inp", capacity=8)
-    _, result = _source_graph_killed_mid_stream(g, after=frames // 3)
+    _, result = _kill_mid_stream(g, "src", "sink", after=frames // 3, total=frames)
     counters = [read_counter(frame.planes[0]) for frame in result.collected("sink")]
     assert counters == list(range(frames))  # not restarted from frame 0, nothing lost or repeated
 
@@ -223,7 +212,7 @@ def test_killed_file_source_seeks_back_to_where_it_was(ray_session: Any) -> None
           restart={"max": 2, "backoff_s": 0.1, "snapshot_interval_s": 0.1})
     g.add("sink.collect", id="sink")
     g.connect("src.video", "sink.inp", capacity=8)
-    _, result = _source_graph_killed_mid_stream(g, after=40)
+    _, result = _kill_mid_stream(g, "src", "sink", after=40, total=120)
     frames = result.collected("sink")
     assert [read_counter(np.asarray(f.planes[0])) for f in frames] == list(range(120))
     assert [f.meta["frame_index"] for f in frames] == list(range(120))
