@@ -10,7 +10,7 @@ import av
 from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.graph.node import Message, Node, Port, register_node
-from ggpgfx.media.av_convert import VIDEO_TIME_BASE, audio_to_av, us_to_ticks, video_to_av
+from ggpgfx.media.av_convert import AV_FRAME_KEY, VIDEO_TIME_BASE, audio_to_av, us_to_ticks, video_to_av
 from ggpgfx.media.frames import AudioFrame, VideoFrame
 
 #: Opus runs at 48 kHz; aiortc's encoder takes s16 mono or stereo.
@@ -75,11 +75,13 @@ class WebRtcPreview(Node):
             return
         frame: VideoFrame = msg.payload
         height = max(2, round(frame.height * p.width / frame.width) // 2 * 2)
-        source = video_to_av(frame)
+        source = video_to_av(frame)  # the decoder's own frame when the planes still view it, else a fresh copy
         avf: Any = source if (frame.width, frame.height) == (p.width, height) else \
             source.reformat(width=p.width, height=height, format="yuv420p")
-        if avf is source:
-            avf = av.VideoFrame.from_ndarray(source.to_ndarray(), format="yuv420p")  # viewers keep it: own copy
+        handle = frame.meta.get(AV_FRAME_KEY)
+        if avf is source and handle is not None and handle.frame is source:
+            # the decoder's buffer, which overlays may still draw into: viewers keep their own copy
+            avf = av.VideoFrame.from_ndarray(source.to_ndarray(), format="yuv420p")
         avf.pts = us_to_ticks(msg.pts, VIDEO_TIME_BASE)
         avf.time_base = VIDEO_TIME_BASE
         self.server.push(avf)
