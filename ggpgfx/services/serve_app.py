@@ -115,9 +115,11 @@ def direct_ingress_blocker(config: ServeConfig) -> str | None:
 
     gateway = config.deployments["gateway"]
     if "autoscaling_config" in gateway or gateway.get("num_replicas", 1) != 1:
-        return "the gateway runs several replicas (direct ingress gives one replica one port)"
+        return ("the gateway runs several replicas, and direct ingress needs exactly one gateway replica "
+                "(one port; num_replicas: 1, no autoscaling_config)")
     if os.environ.get("RAY_ADDRESS") or ray.is_initialized():
-        return "a Ray cluster is already running (direct ingress is chosen when the cluster starts)"
+        return ("a Ray cluster is already running (direct ingress is chosen when the cluster starts: set "
+                "RAY_SERVE_ENABLE_DIRECT_INGRESS=1 before starting it yourself)")
     return None
 
 
@@ -150,9 +152,7 @@ def deploy(settings: Settings, host: str = "127.0.0.1", port: int = 8000, config
     if direct_ingress_port is not None:
         blocker = direct_ingress_blocker(config)
         if blocker is not None:
-            raise ConfigError(f"direct ingress is not possible: {blocker} (num_replicas: 1 and no "
-                              "autoscaling_config for the gateway; or set RAY_SERVE_ENABLE_DIRECT_INGRESS=1 "
-                              "before starting the cluster yourself)")
+            raise ConfigError(f"direct ingress is not possible: {blocker}")
     db.upgrade(settings.database_url)
     if direct_ingress_port is not None:
         os.environ.update(direct_ingress_env(direct_ingress_port))
