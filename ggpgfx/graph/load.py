@@ -58,35 +58,104 @@ class SourceMap:
         return Diagnostic(message, self.file, line, col, hint, node, port)
 
 
+#: Limits that keep a hostile graph file cheap to read (alias bombs, deep nesting): a real graph uses a few
+#: aliases, fewer than 20 levels and a few thousand values.
+MAX_ALIASES = 100
+MAX_DEPTH = 64
+MAX_VALUES = 100_000
+
+
+class YamlLimitError(yaml.MarkedYAMLError):
+    """A graph file beyond the reader's limits (reported as a diagnostic, never raised to users)."""
+
+
 def _pos(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: PathKey, smap: SourceMap) -> Any:
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses too many aliases and too deep nesting while composing (before any recursion)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.aliases = 0
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """Count aliases and depth, then compose as PyYAML does."""
+        event = self.peek_event()
+        mark: Any = event.start_mark
+        if isinstance(event, yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise YamlLimitError(problem=f"more than {MAX_ALIASES} aliases (*name)",
+                                     problem_mark=mark)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise YamlLimitError(problem=f"nesting deeper than {MAX_DEPTH} levels", problem_mark=mark)
+            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+        finally:
+            self.depth -= 1
+
+
+class _Budget:
+    """Values produced so far while expanding aliases, and the nodes being expanded (to catch self-reference)."""
+
+    def __init__(self) -> None:
+        self.values = 0
+        self.open: set[int] = set()
+
+
+def _limit(node: yaml.Node, problem: str) -> YamlLimitError:
+    return YamlLimitError(problem=problem, problem_mark=node.start_mark)
+
+
+def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: PathKey, smap: SourceMap,
+             budget: _Budget | None = None) -> Any:
+    budget = budget or _Budget()
+    budget.values += 1
+    if budget.values > MAX_VALUES:
+        raise _limit(node, f"more than {MAX_VALUES} values once aliases are expanded")
+    if len(path) > MAX_DEPTH:
+        raise _limit(node, f"nesting deeper than {MAX_DEPTH} levels once aliases are expanded")
     smap.values[path] = _pos(node)
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        first_seen: dict[Any, tuple[int, int]] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            child = (*path, key)
-            if key in result:
-                smap.duplicates.append((child, _pos(key_node), first_seen[key]))
-                continue
-            first_seen[key] = _pos(key_node)
-            smap.keys[child] = _pos(key_node)
-            result[key] = _convert(loader, value_node, child, smap)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_convert(loader, item, (*path, i), smap) for i, item in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        if id(node) in budget.open:
+            raise _limit(node, "an alias refers to a mapping or list that contains it")
+        budget.open.add(id(node))
+        try:
+            return _convert_collection(loader, node, path, smap, budget)
+        finally:
+            budget.open.discard(id(node))
     return loader.construct_object(node, deep=True)
 
 
+def _convert_collection(loader: yaml.SafeLoader, node: yaml.Node, path: PathKey, smap: SourceMap,
+                        budget: _Budget) -> Any:
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(loader, item, (*path, i), smap, budget) for i, item in enumerate(node.value)]
+    result: dict[Any, Any] = {}
+    first_seen: dict[Any, tuple[int, int]] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise _limit(key_node, "a key must be a plain value, not a mapping or a list")
+        key = loader.construct_object(key_node, deep=True)
+        child = (*path, key)
+        if key in result:
+            smap.duplicates.append((child, _pos(key_node), first_seen[key]))
+            continue
+        first_seen[key] = _pos(key_node)
+        smap.keys[child] = _pos(key_node)
+        result[key] = _convert(loader, value_node, child, smap, budget)
+    return result
+
+
 def parse_yaml(text: str, file: str = "<graph>") -> tuple[Any, SourceMap, list[Diagnostic]]:
-    """Parse YAML into plain data plus a SourceMap; syntax errors come back as diagnostics."""
+    """Parse YAML into plain data plus a SourceMap; syntax errors and limits come back as diagnostics."""
     smap = SourceMap(file)
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _BoundedLoader(text)
     except yaml.YAMLError as exc:  # control characters and bad encodings fail in the reader
         return None, smap, [Diagnostic(f"invalid YAML: {exc}".replace("\n", " "), file)]
     try:
@@ -99,6 +168,8 @@ def parse_yaml(text: str, file: str = "<graph>") -> tuple[Any, SourceMap, list[D
         return None, smap, [Diagnostic(f"invalid YAML: {problem}", file, line, col)]
     except yaml.YAMLError as exc:
         return None, smap, [Diagnostic(f"invalid YAML: {exc}".replace("\n", " "), file)]
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. a timestamp such as 2001-02-30
+        return None, smap, [Diagnostic(f"invalid YAML: {exc}", file)]
     finally:
         loader.dispose()
     return data, smap, []
