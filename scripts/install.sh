@@ -30,6 +30,8 @@ if [[ "$extras" == "dev" || "$extras" == "all" || "$extras" == "ml" ]]; then
   # The CPU build of torch lies on disk; pin it first so nothing pulls a multi-GB CUDA build.
   .venv/bin/python -m pip install -q "torch==2.13.0"
 fi
+# The operator console (React) ships inside the package: build it before pip copies package data.
+scripts/build-console.sh
 echo "==> pip install -e .[$extras]"
 .venv/bin/python -m pip install -q -e ".[$extras]"
 # Compile the Numba kernels (equity, hand values, overlay colour conversion) once: Numba caches them

@@ -8,6 +8,8 @@ echo "==> ruff"
 .venv/bin/ruff check ggpgfx nodes operators_gpu tests benchmarks
 echo "==> mypy ggpgfx"
 .venv/bin/mypy ggpgfx
+echo "==> console unit tests (vitest)"
+(cd console && npm test --silent)
 echo "==> pytest"
 set +e
 .venv/bin/python -m pytest -q -ra "$@"
