@@ -25,14 +25,25 @@ def format_chips(amount: int | float, mode: ChipFormat = "exact", big_blind: int
     raise ConfigError(f"unknown chip format {mode!r}; use exact, short or bb")
 
 
+#: Short-format units, smallest first: an amount takes the first unit in which it rounds below 1000.
+SHORT_UNITS = ((1, ""), (1_000, "k"), (1_000_000, "M"), (1_000_000_000, "B"))
+
+
 def _short(amount: float) -> str:
-    for divisor, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
-        if abs(amount) >= divisor:
-            value = amount / divisor
-            digits = 2 if abs(value) < 10 else 1 if abs(value) < 100 else 0
-            text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-            return text + suffix
-    return f"{int(round(amount))}"
+    """Three significant digits at most; zeros are dropped only after a decimal point (250k, not 25k)."""
+    sign = "-" if amount < 0 else ""
+    magnitude = abs(amount)
+    for index, (divisor, suffix) in enumerate(SHORT_UNITS):
+        value = magnitude / divisor
+        digits = 0 if divisor == 1 else 2 if value < 10 else 1 if value < 100 else 0
+        text = f"{value:.{digits}f}"
+        # 999,999 rounds to "1000k": say it in the next unit ("1M") rather than with four digits
+        if float(text) >= 1000 and index + 1 < len(SHORT_UNITS):
+            continue
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return sign + text + suffix
+    raise AssertionError("unreachable: the last unit always returns")  # pragma: no cover
 
 
 def format_percent(fraction: float | None) -> str:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ggpgfx.errors import ConfigError
-from ggpgfx.render.formats import ease, format_chips, format_percent
+from ggpgfx.render.formats import SHORT_UNITS, ease, format_chips, format_percent
 from ggpgfx.render.skins import list_skins, load_skin
 
 
@@ -24,6 +28,36 @@ from ggpgfx.render.skins import list_skins, load_skin
 ])
 def test_chip_formats(amount: int, mode: str, bb: int, text: str) -> None:
     assert format_chips(amount, mode, bb) == text  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("amount", "text"), [
+    # issue #22: whole numbers lost their trailing zeros (250,000 read as "25k")
+    (250_000, "250k"), (120_000, "120k"), (500_000, "500k"), (100_000_000, "100M"), (999_999, "1M"),
+    (1_000_000_000_000, "1000B"), (0, "0"), (999, "999"), (1_000, "1k"), (10_000, "10k"), (-250_000, "-250k"),
+])
+def test_short_keeps_the_zeros_of_whole_numbers(amount: int, text: str) -> None:
+    assert format_chips(amount, "short") == text
+
+
+def parse_short(text: str) -> tuple[float, float, float]:
+    """A short text's amount, half a unit of its last shown digit (its rounding), and its number before the unit."""
+    match = re.fullmatch(r"(-?)(\d+)(?:\.(\d+))?([kMB]?)", text)
+    assert match, f"not a short amount: {text!r}"
+    sign, whole, decimals, suffix = match.groups()
+    unit = {name: size for size, name in SHORT_UNITS}[suffix]
+    number = float(f"{whole}.{decimals or 0}")
+    return number * unit * (-1 if sign else 1), 0.5 * unit / 10 ** len(decimals or ""), number
+
+
+@settings(max_examples=3000, deadline=None, derandomize=True)
+@given(st.one_of(st.integers(0, 10**12), st.integers(0, 10**7),
+                 st.integers(0, 12).map(lambda e: 10**e), st.integers(1, 12).map(lambda e: 10**e - 1),
+                 st.integers(1, 999).flatmap(lambda m: st.integers(0, 9).map(lambda e: m * 10**e))))
+def test_short_text_parses_back_within_its_rounding(amount: int) -> None:
+    text = format_chips(amount, "short")
+    value, rounding, number = parse_short(text)
+    assert abs(value - amount) <= rounding * (1 + 1e-9), f"{amount:,} shown as {text!r}"
+    assert number < 1000 or text.endswith("B"), f"{amount:,} shown as {text!r}: use the next unit"
 
 
 def test_percent_and_easing() -> None:
