@@ -101,6 +101,9 @@ class Scene:
         anim = self.skin.animation.count_up
         if target is None or not self.options.animate or anim.type == "none" or anim.duration_ms <= 0:
             return target
+        if what == "equity" and self.skin.animation.equity == "jump":
+            self._counts.pop((seat, what), None)
+            return target
         if (seat, what) not in self._counts:
             self._counts[(seat, what)] = (target, target, pts)
         start, end, since = self._counts[(seat, what)]

@@ -146,3 +146,34 @@ def test_player_photo_fills_the_slot(tmp_path: Path) -> None:
     state.seats[0].photo = str(tmp_path / "missing.png")  # unreadable: falls back to the flag slot
     fallback = render_player(player_view(state.seats[0], state, "delayed"), scene.layout)
     assert fallback.getpixel((40, 43))[:3] != (10, 200, 30)
+
+
+@pytest.mark.parametrize("skin", ["broadcast", "minimal"])
+def test_equity_jumps_to_the_new_street_value(skin: str) -> None:
+    # issue #22: equity counted up from the old street's value, showing percentages that were never true
+    scene = Scene(OverlayOptions(skin=skin), 1920, 1080)
+    state = sample_state("preflop")
+    scene.update(state, 0)
+    flop = state.model_copy(deep=True)
+    flop.street, flop.board = "flop", ["2c", "7h", "Kd"]
+    flop.seats[0].equity_win, flop.seats[0].stack = 0.83, 2_785_000
+    for pts in (1_000_000, 1_100_000, 1_250_000, 2_000_000):
+        scene.update(flop, pts)
+        view = scene.elements["seat:1"].key
+        assert view.equity == 0.83, f"{skin} at {pts} us: equity {view.equity}"  # type: ignore[attr-defined]
+    assert scene.skin.animation.equity == "jump"
+
+
+def test_a_skin_may_count_equity_up(tmp_path: Path) -> None:
+    custom = tmp_path / "counting"
+    custom.mkdir()
+    (custom / "skin.yaml").write_text("name: counting\ntitle: Counting\nextends: broadcast\n"
+                                      "animation: {equity: count}\n")
+    scene = Scene(OverlayOptions(skin=str(custom)), 1920, 1080)
+    state = sample_state("preflop")
+    scene.update(state, 0)
+    flop = state.model_copy(deep=True)
+    flop.seats[0].equity_win = 0.83
+    scene.update(flop, 1_000_000)
+    scene.update(flop, 1_150_000)
+    assert 0.31 < scene.elements["seat:1"].key.equity < 0.83  # type: ignore[attr-defined]

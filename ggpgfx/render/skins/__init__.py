@@ -31,6 +31,9 @@ class Animations(BaseModel):
     enter: Animation = Animation(type="slide")
     exit: Animation = Animation(type="fade", duration_ms=200, easing="linear")
     count_up: Animation = Animation(type="none", duration_ms=600)
+    #: jump: equity shows each new value at once (a percentage counting up from the last street's
+    #: value was never true); count: it counts up like stacks. Broadcast skins jump.
+    equity: Literal["jump", "count"] = "jump"
 
 
 class Box(BaseModel):
