@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from pydantic import Field, model_validator
+
 from ggpgfx.graph.node import Message, Node, Port, Resources, VideoCaps, register_node
 from ggpgfx.media.frames import VideoFrame
 from ggpgfx.poker.messages import TableState
@@ -12,6 +14,7 @@ from ggpgfx.render.composite import composite_layers, warm_up
 from ggpgfx.render.options import OverlayOptions
 from ggpgfx.render.scene import Scene
 from ggpgfx.render.skins import load_skin
+from ggpgfx.render.venue import cover_seat_zones
 
 try:  # the secure-delay node's countdown message; any pydantic model if that node pack is absent
     from ggpgfx.nodes.delay.secure import DelayCountdown as CountdownType
@@ -34,9 +37,19 @@ class Overlay(Node):
     resources = Resources(cpu=1)
 
     class Params(OverlayOptions):
-        """The overlay options plus `in_place` (set it false when the same video also feeds another branch)."""
+        """The overlay options plus `in_place` (set it false when the same video also feeds another branch)
+        and `venue_safe` (an in-room output: no hole card in any layer, whatever the camera shows)."""
 
         in_place: bool = True
+        venue_safe: bool = Field(False, description="no hole card in any layer: needs reveal: live, and covers "
+                                                    "the seat zones the camera frames declare")
+
+        @model_validator(mode="after")
+        def _venue_needs_live(self) -> Overlay.Params:
+            if self.venue_safe and self.reveal != "live":
+                raise ValueError(f"venue_safe: true needs reveal: live (got reveal: {self.reveal}); "
+                                 "a venue output may only show cards tabled for everyone")
+            return self
 
     def setup(self) -> None:
         """Load the skin now so a bad skin name fails before the first frame."""
@@ -47,6 +60,7 @@ class Overlay(Node):
         self.frames = 0
         self.render_ns = 0
         self.composite_ns = 0
+        self.warned_zones = False
 
     def _scene_for(self, frame: VideoFrame) -> Scene:
         scene = self.scene
@@ -64,6 +78,9 @@ class Overlay(Node):
     def process(self, port: str, msg: Message) -> None:
         """Blend this frame's layers into the frame's planes and pass it on."""
         frame: VideoFrame = msg.payload.writable() if self.params.in_place else msg.payload.copy()
+        if self.params.venue_safe and not cover_seat_zones(frame) and not self.warned_zones:
+            self.warned_zones = True
+            self.log.warning("venue_safe: the camera frames declare no seat zones; only the overlay is venue-safe")
         scene = self._scene_for(frame)
         countdown = self.latest("countdown")
         if countdown is not None:

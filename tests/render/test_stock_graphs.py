@@ -8,6 +8,7 @@ from pathlib import Path
 
 import av
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 GGP = str(Path(sys.executable).parent / "ggp")
@@ -19,6 +20,39 @@ def test_stock_graph_validates(name: str) -> None:
     done = subprocess.run([GGP, "validate", str(REPO / "graphs" / name)], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _video_reaches(graph: dict, start: str) -> set[str]:
+    """Ids of the nodes a node's video reaches, following video edges downstream."""
+    edges = [tuple(part.strip() for part in edge.split("->")) for edge in graph["edges"]]
+    reached, todo = set(), [start]
+    while todo:
+        node = todo.pop()
+        for src, dst in edges:
+            if src.split(".")[0] == node and src.split(".")[1] in ("video", "out") and dst.split(".")[0] not in reached:
+                reached.add(dst.split(".")[0])
+                todo.append(dst.split(".")[0])
+    return reached
+
+
+@pytest.mark.parametrize("name", GRAPHS)
+def test_stock_graphs_keep_the_table_camera_clean(name: str) -> None:
+    # issue #22: the simulator's name plates ran under the overlay's players and its hole cards
+    # showed on the venue feed
+    graph = yaml.safe_load((REPO / "graphs" / name).read_text())
+    for node_id, node in graph["nodes"].items():
+        if node["type"] != "ingest.table_sim":
+            continue
+        params = node.get("params") or {}
+        overlays = [graph["nodes"][n] for n in _video_reaches(graph, node_id)
+                    if graph["nodes"][n]["type"] == "render.overlay"]
+        if any((o.get("params") or {}).get("players", "auto") != "off" for o in overlays):
+            assert params.get("name_plates") is False, f"{name}: {node_id} draws name plates under the overlay"
+        for overlay in overlays:
+            opts = overlay.get("params") or {}
+            if opts.get("reveal") == "live":
+                assert opts.get("venue_safe") is True, f"{name}: a reveal: live output is a venue output"
+                assert params.get("hole_cards") in ("down", "hidden"), f"{name}: {node_id} shows hole cards"
 
 
 def test_live_and_delayed_writes_both_feeds(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ggpgfx.graph.api import Graph
 from ggpgfx.media.frames import VideoFrame
@@ -79,3 +80,43 @@ def test_in_place_false_keeps_the_shared_input_clean() -> None:
     assert not np.array_equal(result.collected("out")[-1].planes[0], bars)
     stats = result.instances["gfx"].stats()  # type: ignore[attr-defined]
     assert stats["frames"] == 6 and stats["redraws"] >= 3
+
+
+def _table_frames(hole_cards: str, **overlay: object) -> list[VideoFrame]:
+    g = Graph("venue", fps=30)
+    g.add("ingest.table_sim", id="table", width=W, height=H, max_hands=1, action_interval_s=0.2,
+          hole_cards=hole_cards, name_plates=False)
+    g.add("render.overlay", id="gfx", reveal="live", animate=False, **overlay)
+    g.add("sink.collect", id="out")
+    g.connect("table.video", "gfx.video")
+    g.connect("gfx.video", "out.inp")
+    result = g.run(realtime=False, max_frames=40)
+    assert result.error is None
+    return result.collected("out")
+
+
+def test_venue_safe_covers_hole_cards_whatever_the_camera_draws() -> None:
+    from ggpgfx.render.venue import seat_zone_boxes
+
+    # issue #22: the venue feed showed the hole cards the overhead camera saw face up
+    plain_up, plain_hidden = _table_frames("up"), _table_frames("hidden")
+    safe_up, safe_hidden = _table_frames("up", venue_safe=True), _table_frames("hidden", venue_safe=True)
+    last = len(plain_up) - 1
+    boxes = seat_zone_boxes(plain_up[last].meta, W, H)
+    assert boxes and any(zone == "seat" for zone, _, _ in plain_up[last].meta["visible_cards"])
+
+    def seats_differ(a: VideoFrame, b: VideoFrame) -> bool:
+        return any(not np.array_equal(a.planes[0][y0:y1, x0:x1], b.planes[0][y0:y1, x0:x1])
+                   for x0, y0, x1, y1 in boxes)
+
+    assert seats_differ(plain_up[last], plain_hidden[last])  # the camera shows the cards...
+    for up, hidden in zip(safe_up, safe_hidden, strict=True):
+        assert not seats_differ(up, hidden), f"hole cards visible at pts {up.pts}"  # ...the venue output never
+        assert all(zone != "seat" for zone, _, _ in up.meta.get("visible_cards", []))
+
+
+def test_venue_safe_needs_reveal_live() -> None:
+    from ggpgfx.nodes.render.overlay import Overlay
+
+    with pytest.raises(ValueError, match="venue_safe: true needs reveal: live"):
+        Overlay.Params(venue_safe=True, reveal="delayed")

@@ -1,0 +1,39 @@
+"""Venue safety: seat zones of a camera frame are covered with the felt around them, whatever they held."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ggpgfx.media.frames import VideoFrame
+from ggpgfx.render.venue import cover_seat_zones, seat_zone_boxes
+
+ZONES = [{"name": "seat1", "zone": "seat", "seat": 1, "polygon": [[41, 21], [101, 21], [101, 61], [41, 61]]},
+         {"name": "board", "zone": "board", "seat": -1, "polygon": [[120, 20], [200, 20], [200, 60], [120, 60]]}]
+
+
+def _frame(seed: int) -> VideoFrame:
+    frame = VideoFrame.blank(256, 128)
+    frame.planes[0][:] = 60  # the felt
+    rng = np.random.default_rng(seed)
+    frame.planes[0][22:60, 42:100] = rng.integers(0, 255, (38, 58), dtype=np.uint8)  # cards in the seat zone
+    frame.planes[0][22:60, 122:198] = 200  # board cards stay
+    frame.meta.update(zones=ZONES, visible_cards=[("seat", 1, "As"), ("board", -1, "Kd")])
+    return frame
+
+
+def test_seat_zones_cover_to_the_same_pixels_whatever_they_held() -> None:
+    assert seat_zone_boxes({"zones": ZONES}, 256, 128) == [(40, 20, 102, 62)]
+    one, two = _frame(1), _frame(2)
+    assert not np.array_equal(one.planes[0], two.planes[0])
+    assert cover_seat_zones(one) == cover_seat_zones(two) == 1
+    for a, b in zip(one.planes, two.planes, strict=True):
+        assert np.array_equal(a, b)
+    assert (one.planes[0][20:62, 40:102] == 60).all() and (one.planes[0][30, 150] == 200)
+    assert one.meta["visible_cards"] == [("board", -1, "Kd")]
+
+
+def test_frames_without_zones_are_left_alone() -> None:
+    frame = _frame(3)
+    frame.meta.pop("zones")
+    before = frame.planes[0].copy()
+    assert cover_seat_zones(frame) == 0 and np.array_equal(frame.planes[0], before)
