@@ -15,6 +15,7 @@ from ggpgfx.services.models import (
     Organization,
     RefreshToken,
     Subscription,
+    UsedToken,
     User,
     utcnow,
 )
@@ -31,8 +32,14 @@ from ggpgfx.services.security import (
     new_totp_secret,
     principal_from_access_token,
     sha256_hex,
+    totp_match,
     totp_verify,
     verify_password,
+)
+from ggpgfx.services.throttle import (
+    FailureTracker,
+    lock_seconds,
+    retry_message,
 )
 
 
@@ -42,6 +49,8 @@ class AccountsService(OrganizationAdmin):
     def __init__(self, context: Any) -> None:
         super().__init__(context)
         cfg = self.settings
+        self.address_throttle = FailureTracker(cfg.login_address_free_failures)
+        self.unknown_throttle = FailureTracker(cfg.login_account_free_failures)
         self.signer = TokenSigner(cfg.jwt_key, cfg.jwt_issuer, cfg.jwt_audience, cfg.access_ttl_s)
 
     # ---- sign-up and login -------------------------------------------------------------
@@ -69,16 +78,28 @@ class AccountsService(OrganizationAdmin):
             return s.SignupOut(user=s.UserOut.model_validate(user), organization=s.OrganizationOut.model_validate(org))
 
     def login(self, body: s.LoginIn, user_agent: str = "", ip: str = "") -> s.TokenPair:
-        """Check the password; return tokens, or an MFA challenge when TOTP is on."""
+        """Check the password; return tokens, or an MFA challenge when TOTP is on.
+
+        Failures are counted per account and per client address (never per credential header): past
+        a few, logins are refused with 429 for a growing while, even with the right password.
+        """
         from sqlalchemy import select
 
+        email = body.email.strip().lower()
+        self._check_address(ip)
         with self.context.session() as session:
-            user = session.scalars(select(User).where(User.email == body.email.strip().lower())).first()
+            user = session.scalars(select(User).where(User.email == email)).first()
             if user is None:
+                wait = self.unknown_throttle.retry_after(email)
+                if wait > 0:
+                    raise ServiceError(retry_message("for this account", wait), 429)
                 burn_password_time(body.password)
+                self.unknown_throttle.failed(email)
+                self._address_failed(ip)
                 raise ServiceError("wrong email or password", 401)
+            self._check_account(user)
             if not verify_password(user.password_hash, body.password):
-                self._audit_now(user.organization_id, "login.failed", f"user:{user.id}", ip)
+                self._login_failed(user.id, user.organization_id, "login.failed", ip)
                 raise ServiceError("wrong email or password", 401)
             membership = self._membership(session, user.id, body.organization_id)
             if user.totp_enabled:
@@ -89,18 +110,82 @@ class AccountsService(OrganizationAdmin):
             return self._open_session(session, user, membership, user_agent, ip)
 
     def verify_mfa(self, body: s.MfaIn, user_agent: str = "", ip: str = "") -> s.TokenPair:
-        """Second login step: a valid MFA token plus the current TOTP code gives tokens."""
+        """Second login step: a valid, unused MFA token plus a TOTP code newer than the last one accepted.
+
+        The token is spent by the login it completes, and the code's time step is recorded, so
+        neither works twice; wrong codes count as failed logins.
+        """
+        from datetime import UTC, datetime
+
+        from sqlalchemy import delete, update
+        from sqlalchemy.exc import IntegrityError
+
         claims = self.signer.verify(body.mfa_token, audience=MFA_AUDIENCE)
+        self._check_address(ip)
+        jti = str(claims.get("jti") or "")
         with self.context.session() as session:
             user = session.get(User, claims["sub"])
-            if user is None or not user.totp_enabled or user.totp_secret is None:
+            if user is None or not user.totp_enabled or user.totp_secret is None or not jti:
                 raise ServiceError("invalid MFA token", 401)
+            if session.get(UsedToken, jti) is not None:
+                raise ServiceError("MFA token already used; log in again", 401)
+            self._check_account(user)
             secret = self.context.box.decrypt(user.totp_secret, f"totp:{user.id}")
-            if not totp_verify(secret, body.code):
-                self._audit_now(claims["org"], "login.mfa_failed", f"user:{user.id}", ip)
-                raise ServiceError("wrong one-time code", 401)
+            step = totp_match(secret, body.code, user.totp_last_step)
+            if step is None:
+                self._login_failed(user.id, claims["org"], "login.mfa_failed", ip)
+                raise ServiceError("wrong or already used one-time code", 401)
+            claimed: Any = session.execute(
+                update(User).where(User.id == user.id, (User.totp_last_step.is_(None)) | (User.totp_last_step < step))
+                .values(totp_last_step=step).execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:
+                raise ServiceError("wrong or already used one-time code", 401)
+            now = utcnow()
+            session.execute(delete(UsedToken).where(UsedToken.expires_at < now))
+            session.add(UsedToken(jti=jti, expires_at=datetime.fromtimestamp(float(claims["exp"]), UTC)))
+            try:
+                session.flush()
+            except IntegrityError as exc:
+                raise ServiceError("MFA token already used; log in again", 401) from exc
             membership = self._membership(session, user.id, claims["org"])
             return self._open_session(session, user, membership, user_agent, ip)
+
+    # ---- failed-login throttling -------------------------------------------------------
+    def _check_address(self, ip: str) -> None:
+        wait = self.address_throttle.retry_after(ip)
+        if wait > 0:
+            raise ServiceError(retry_message("from your address", wait), 429)
+
+    def _address_failed(self, ip: str) -> None:
+        if self.address_throttle.failed(ip) > 0:
+            import logging
+
+            logging.getLogger("ggpgfx.services").warning("login: address %s locked after repeated failures", ip)
+
+    def _check_account(self, user: User) -> None:
+        if user.locked_until is not None:
+            wait = (user.locked_until - utcnow()).total_seconds()
+            if wait > 0:
+                raise ServiceError(retry_message("for this account", wait), 429)
+
+    def _login_failed(self, user_id: str, organization_id: str, action: str, ip: str) -> None:
+        """Count a wrong password or code (own transaction: the caller's rolls back); lock past the free ones."""
+        from sqlalchemy import update
+
+        self._address_failed(ip)
+        with self.context.session() as session:
+            session.execute(update(User).where(User.id == user_id).values(failed_logins=User.failed_logins + 1)
+                            .execution_options(synchronize_session=False))
+            user = session.get(User, user_id)
+            assert user is not None
+            session.refresh(user)
+            self.audit(session, None, organization_id, action, f"user:{user_id}", ip=ip)
+            seconds = lock_seconds(user.failed_logins, self.settings.login_account_free_failures)
+            if seconds > 0:
+                user.locked_until = utcnow() + timedelta(seconds=seconds)
+                self.audit(session, None, organization_id, "login.locked", f"user:{user_id}", ip=ip,
+                           failures=user.failed_logins, seconds=seconds)
 
     def refresh(self, body: s.RefreshIn, user_agent: str = "", ip: str = "") -> s.TokenPair:
         """Rotate a refresh token; presenting a used one revokes its whole session (family)."""
@@ -141,11 +226,6 @@ class AccountsService(OrganizationAdmin):
             auth_session.last_used_at = utcnow()
             return self._issue(session, auth_session, membership)
 
-    def _audit_now(self, organization_id: str, action: str, target: str, ip: str) -> None:
-        """Audit in its own transaction (the caller's is about to roll back with an error)."""
-        with self.context.session() as session:
-            self.audit(session, None, organization_id, action, target, ip=ip)
-
     def _membership(self, session: Any, user_id: str, organization_id: str | None) -> Membership:
         from sqlalchemy import select
 
@@ -162,6 +242,8 @@ class AccountsService(OrganizationAdmin):
             organization_id=membership.organization_id, user_id=user.id, user_agent=user_agent[:300], ip=ip[:64]
         )
         session.add(auth_session)
+        if user.failed_logins or user.locked_until is not None:
+            user.failed_logins, user.locked_until = 0, None
         session.flush()
         principal = Principal(organization_id=membership.organization_id, role=membership.role, user_id=user.id, ip=ip)
         self.audit(session, principal, membership.organization_id, "login.success", f"session:{auth_session.id}")
@@ -192,6 +274,22 @@ class AccountsService(OrganizationAdmin):
             row = session.get(AuthSession, session_id)
             return row is not None and row.revoked_at is None
 
+    def session_role(self, session_id: str) -> str | None:
+        """The role the session's user holds now in the session's organisation; None once the session is
+        revoked or the membership is gone (checked on every request, not taken from the token)."""
+        from sqlalchemy import select
+
+        with self.context.sessions() as session:
+            row = session.execute(
+                select(AuthSession.revoked_at, Membership.role).join(
+                    Membership, (Membership.user_id == AuthSession.user_id)
+                    & (Membership.organization_id == AuthSession.organization_id), isouter=True,
+                ).where(AuthSession.id == session_id)
+            ).first()
+            if row is None or row[0] is not None or row[1] is None:
+                return None
+            return str(row[1])
+
     def authenticate_api_key(self, key: str, ip: str = "") -> Principal:
         """Look an API key up by prefix and compare hashes; revoked keys fail."""
         import hmac
@@ -207,6 +305,12 @@ class AccountsService(OrganizationAdmin):
                 raise ServiceError("invalid API key", 401)
             if row.revoked_at is not None:
                 raise ServiceError("API key revoked", 401)
+            if row.created_by is not None:
+                # a key never outlives its creator's membership or outranks their current role
+                creator = session.scalars(select(Membership.role).where(
+                    Membership.user_id == row.created_by, Membership.organization_id == row.organization_id)).first()
+                if creator is None or ROLE_RANK[creator] < ROLE_RANK[row.role]:
+                    raise ServiceError("API key revoked (its creator no longer holds its role)", 401)
             now = utcnow()
             if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
                 row.last_used_at = now
@@ -265,6 +369,7 @@ class AccountsService(OrganizationAdmin):
             if user.totp_enabled:
                 raise ServiceError("TOTP is already enabled; disable it first", 409)
             user.totp_secret = self.context.box.encrypt(secret, f"totp:{user.id}")
+            user.totp_last_step = None  # steps of the old seed say nothing about the new one
             uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="ggpgfx")
             return s.TotpSetupOut(secret=secret, otpauth_uri=uri)
 
@@ -283,8 +388,15 @@ class AccountsService(OrganizationAdmin):
             assert user is not None
             if user.totp_secret is None:
                 raise ServiceError("start TOTP setup first", 409)
-            if not totp_verify(self.context.box.decrypt(user.totp_secret, f"totp:{user.id}"), code):
-                raise ServiceError("wrong one-time code", 400)
+            secret = self.context.box.decrypt(user.totp_secret, f"totp:{user.id}")
+            if enabled:  # enrolment proves the seed works; the code may still complete the first login
+                if not totp_verify(secret, code):
+                    raise ServiceError("wrong one-time code", 400)
+            else:
+                step = totp_match(secret, code, user.totp_last_step)
+                if step is None:
+                    raise ServiceError("wrong or already used one-time code", 400)
+                user.totp_last_step = step
             user.totp_enabled = enabled
             if not enabled:
                 user.totp_secret = None

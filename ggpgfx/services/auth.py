@@ -21,8 +21,9 @@ class Authenticator:
     """Checks JWTs locally; asks accounts about API keys and (cached briefly) session revocation.
 
     A verified access token is remembered by its SHA-256 until its own expiry, so a client that
-    sends the same token again skips the signature check; the session revocation check still runs
-    for every request (its answer cached for `session_cache_s`, as before).
+    sends the same token again skips the signature check; the session and membership check still
+    runs for every request (its answer cached for `session_cache_s`, and dropped at once when this
+    gateway handles the logout, revocation or membership change).
     """
 
     session_cache_s = 2.0
@@ -31,7 +32,7 @@ class Authenticator:
     def __init__(self, signer: TokenSigner, backend: Any) -> None:
         self.signer = signer
         self.backend = backend
-        self._sessions: dict[str, float] = {}
+        self._sessions: dict[str, tuple[float, str]] = {}
         self._tokens: dict[bytes, tuple[float, Principal]] = {}
 
     def _verified(self, token: str, ip: str) -> Principal:
@@ -50,12 +51,20 @@ class Authenticator:
         return principal
 
     def forget_session(self, session_id: str | None) -> None:
-        """Drop a cached 'active' answer (after logout or revoke through this gateway)."""
+        """Drop a cached answer (after logout or revoke through this gateway)."""
         if session_id:
             self._sessions.pop(session_id, None)
 
+    def forget_all(self) -> None:
+        """Drop every cached answer (after a membership change through this gateway)."""
+        self._sessions.clear()
+
     async def principal(self, token: str | None, api_key: str | None, ip: str) -> Principal:
-        """Authenticate one request or raise 401."""
+        """Authenticate one request or raise 401.
+
+        A session's role is the member's role now (looked up, cached for `session_cache_s`), not the
+        token's claim: a removed member gets 401, a demoted one acts with the lower role.
+        """
         if api_key or (token and token.startswith(API_KEY_PREFIX)):
             key = api_key or token or ""
             principal: Principal = await self.backend.call("accounts", "authenticate_api_key", key, ip)
@@ -65,12 +74,19 @@ class Authenticator:
         principal = self._verified(token, ip)
         if principal.session_id:
             now = time.monotonic()
-            if self._sessions.get(principal.session_id, 0.0) < now:
-                if not await self.backend.call("accounts", "session_active", principal.session_id):
+            cached = self._sessions.get(principal.session_id)
+            if cached is not None and cached[0] >= now:
+                role = cached[1]
+            else:
+                role = await self.backend.call("accounts", "session_role", principal.session_id)
+                if role is None:
+                    self._sessions.pop(principal.session_id, None)
                     raise ServiceError("session revoked; log in again", 401)
                 if len(self._sessions) > 50_000:
                     self._sessions.clear()
-                self._sessions[principal.session_id] = now + self.session_cache_s
+                self._sessions[principal.session_id] = (now + self.session_cache_s, role)
+            if role != principal.role:
+                principal = dataclasses.replace(principal, role=role)
         return principal
 
 

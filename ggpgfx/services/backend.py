@@ -95,7 +95,7 @@ DEPLOYMENT_OF = {"accounts": "accounts", "notifications": "accounts", "projects"
 # Everything else, and every write, goes to the owning deployment through its handle.
 GATEWAY_READS = frozenset({
     ("projects", "list_projects"), ("projects", "get_project"), ("projects", "list_versions"),
-    ("accounts", "session_active"),
+    ("accounts", "session_active"), ("accounts", "session_role"),
 })
 
 

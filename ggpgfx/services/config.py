@@ -71,6 +71,8 @@ class Settings:
     s3_endpoint: str | None = None
     stripe_webhook_secret: str | None = None
     stream_executor: str = "ray"
+    login_account_free_failures: int = 5  # wrong passwords/codes before an account is locked (growing lock)
+    login_address_free_failures: int = 20  # failed logins from one client address before it is locked
 
     @property
     def assets_dir(self) -> Path:
@@ -100,6 +102,8 @@ def load_settings(**overrides: object) -> Settings:
         s3_endpoint=os.environ.get("GGP_S3_ENDPOINT"),
         stripe_webhook_secret=os.environ.get("GGP_STRIPE_WEBHOOK_SECRET"),
         stream_executor=os.environ.get("GGP_STREAM_EXECUTOR", "ray"),
+        login_account_free_failures=int(os.environ.get("GGP_LOGIN_ACCOUNT_FREE_FAILURES", "5")),
+        login_address_free_failures=int(os.environ.get("GGP_LOGIN_ADDRESS_FREE_FAILURES", "20")),
     )
     origins = os.environ.get("GGP_CORS_ORIGINS")
     if origins:

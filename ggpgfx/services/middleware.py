@@ -78,8 +78,14 @@ class BodySizeLimit:
                 await _reply(send, 413, f"request body is larger than {limit} bytes")
 
 
+# Endpoints that take no credential: always limited per client address, whatever headers come along.
+UNAUTHENTICATED_PATHS = ("/api/v1/auth/signup", "/api/v1/auth/login", "/api/v1/auth/mfa", "/api/v1/auth/refresh",
+                         "/api/v1/billing/webhooks/", "/api/v1/health")
+
+
 class RateLimit:
-    """Token bucket per credential (or client address when anonymous); 429 with Retry-After."""
+    """Token bucket per credential (per client address when anonymous, and always on the unauthenticated
+    endpoints); 429 with Retry-After."""
 
     def __init__(self, app: Any, rate_per_s: float, burst: int, max_clients: int = 100_000) -> None:
         self.app = app
@@ -90,10 +96,13 @@ class RateLimit:
         self.lock = threading.Lock()
 
     def _key(self, scope: Scope) -> str:
+        client = scope.get("client") or ("?", 0)
+        if scope.get("path", "").startswith(UNAUTHENTICATED_PATHS):
+            # no credential is checked here, so a header the caller makes up must not buy a fresh bucket
+            return f"a:{client[0]}"
         for name, value in scope.get("headers", []):
             if name in (b"authorization", b"x-api-key"):
                 return "c:" + hashlib.sha256(value).hexdigest()[:32]
-        client = scope.get("client") or ("?", 0)
         return f"a:{client[0]}"
 
     def allow(self, key: str, now: float | None = None) -> float:

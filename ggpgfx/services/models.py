@@ -89,6 +89,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # AES-GCM ciphertext
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # newest accepted TOTP step
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)  # consecutive wrong passwords or codes
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = _created()
 
 
@@ -249,6 +252,7 @@ class Stream(Base):
     started_at: Mapped[datetime] = _created()
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     metered_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    final_stats: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # per-node stats at the end
 
 
 class Subscription(Base):
@@ -261,6 +265,8 @@ class Subscription(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     provider: Mapped[str] = mapped_column(String(20), default="manual")
     provider_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    pending_plan_code: Mapped[str | None] = mapped_column(String(40), nullable=True)  # checkout or downgrade
+    pending_effective_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _created()
 
@@ -351,4 +357,35 @@ class WebhookDelivery(Base):
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = _created()
+
+
+class UsedToken(Base):
+    """The id (`jti`) of a single-use token that has been spent (MFA tokens); kept until it expires."""
+
+    __tablename__ = "used_tokens"
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PlatformStaff(Base):
+    """A platform operator: staff of the business running the platform, outside every tenant role."""
+
+    __tablename__ = "platform_staff"
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), default="operator")
+    created_at: Mapped[datetime] = _created()
+
+
+class StaffAuditEvent(Base):
+    """What a platform operator did (their own trail, apart from the tenants' audit logs)."""
+
+    __tablename__ = "staff_audit_log"
+    id: Mapped[str] = _id()
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(80))
+    organization_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    target: Mapped[str] = mapped_column(String(120), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ip: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = _created()

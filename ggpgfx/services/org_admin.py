@@ -7,7 +7,7 @@ from typing import Any
 from ggpgfx.errors import ServiceError
 from ggpgfx.services import schemas as s
 from ggpgfx.services.base import Service, scoped_get
-from ggpgfx.services.models import ApiKey, AuditEvent, Membership, User, utcnow
+from ggpgfx.services.models import ApiKey, AuditEvent, AuthSession, Membership, User, utcnow
 from ggpgfx.services.security import ROLE_RANK, Principal, new_api_key, sha256_hex
 
 
@@ -103,25 +103,54 @@ class OrganizationAdmin(Service):
         return row
 
     def set_member_role(self, principal: Principal, user_id: str, body: s.RoleIn) -> None:
-        """Change a member's role (takes effect at their next token refresh)."""
+        """Change a member's role; every request checks the current role, and a demotion also revokes the
+        member's sessions (with their refresh tokens) and their API keys above the new role at once."""
         principal.require("admin")
         with self.context.session() as session:
             row = self._member_row(session, principal, user_id)
             self._check_grant(principal, body.role)
             self._check_grant(principal, row.role)
             self._keep_an_owner(session, principal, row, body.role)
+            demoted = ROLE_RANK[body.role] < ROLE_RANK[row.role]
             row.role = body.role
-            self.audit(session, principal, principal.organization_id, "member.role_changed", f"user:{user_id}", role=body.role)
+            revoked: dict[str, int] = {}
+            if demoted:
+                revoked = self._revoke_access(session, principal.organization_id, user_id, body.role, "demoted")
+            self.audit(session, principal, principal.organization_id, "member.role_changed", f"user:{user_id}",
+                       role=body.role, **revoked)
 
     def remove_member(self, principal: Principal, user_id: str) -> None:
-        """Remove a member (the last owner cannot be removed)."""
+        """Remove a member (the last owner cannot be removed); their sessions, refresh tokens and API keys
+        in this organisation are revoked in the same transaction."""
         principal.require("admin")
         with self.context.session() as session:
             row = self._member_row(session, principal, user_id)
             self._check_grant(principal, row.role)
             self._keep_an_owner(session, principal, row, None)
             session.delete(row)
-            self.audit(session, principal, principal.organization_id, "member.removed", f"user:{user_id}")
+            revoked = self._revoke_access(session, principal.organization_id, user_id, None, "membership removed")
+            self.audit(session, principal, principal.organization_id, "member.removed", f"user:{user_id}", **revoked)
+
+    def _revoke_access(self, session: Any, organization_id: str, user_id: str, keep_role: str | None,
+                       reason: str) -> dict[str, int]:
+        """Revoke the user's sessions in the organisation and the API keys they made above `keep_role`
+        (all of them when None); refresh tokens die with their session. Returns the counts revoked."""
+        from sqlalchemy import select
+
+        now = utcnow()
+        sessions = session.scalars(select(AuthSession).where(
+            AuthSession.organization_id == organization_id, AuthSession.user_id == user_id,
+            AuthSession.revoked_at.is_(None))).all()
+        for auth_session in sessions:
+            auth_session.revoked_at, auth_session.revoked_reason = now, reason
+        keys = session.scalars(select(ApiKey).where(
+            ApiKey.organization_id == organization_id, ApiKey.created_by == user_id, ApiKey.revoked_at.is_(None))).all()
+        revoked_keys = 0
+        for key in keys:
+            if keep_role is None or ROLE_RANK[key.role] > ROLE_RANK[keep_role]:
+                key.revoked_at = now
+                revoked_keys += 1
+        return {"sessions_revoked": len(sessions), "api_keys_revoked": revoked_keys}
 
     def _keep_an_owner(self, session: Any, principal: Principal, row: Membership, new_role: str | None) -> None:
         from sqlalchemy import func, select

@@ -133,6 +133,7 @@ async def add_member(body: s.MemberIn, principal: CurrentPrincipal, request: Req
 async def set_member_role(user_id: str, body: s.RoleIn, principal: CurrentPrincipal, request: Request) -> Response:
     """Change a member's role."""
     await backend(request).call("accounts", "set_member_role", principal, user_id, body)
+    request.app.state.authenticator.forget_all()
     return Response(status_code=204)
 
 
@@ -140,6 +141,7 @@ async def set_member_role(user_id: str, body: s.RoleIn, principal: CurrentPrinci
 async def remove_member(user_id: str, principal: CurrentPrincipal, request: Request) -> Response:
     """Remove a member."""
     await backend(request).call("accounts", "remove_member", principal, user_id)
+    request.app.state.authenticator.forget_all()
     return Response(status_code=204)
 
 

@@ -169,6 +169,24 @@ def totp_verify(secret: str, code: str) -> bool:
     return bool(pyotp.TOTP(secret).verify(code.strip(), valid_window=1))
 
 
+def totp_match(secret: str, code: str, last_step: int | None, now: float | None = None) -> int | None:
+    """The time step (current or one either side, for clock skew) whose code is `code`, newer than
+    `last_step`; None when there is none. Recording the step returned makes every code single-use."""
+    import hmac
+
+    import pyotp
+
+    totp = pyotp.TOTP(secret)
+    code = code.strip()
+    current = int(time.time() if now is None else now) // totp.interval
+    for step in (current - 1, current, current + 1):
+        if last_step is not None and step <= last_step:
+            continue
+        if hmac.compare_digest(str(totp.generate_otp(step)), code):
+            return step
+    return None
+
+
 def new_totp_secret() -> str:
     """A fresh base32 TOTP seed."""
     import pyotp

@@ -59,7 +59,9 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Any
 
     home = tmp_path_factory.mktemp("ggp-home")
     return load_settings(home=home, database_url=database_url, rate_limit_per_s=10_000.0, rate_limit_burst=10_000,
-                         stream_executor="local", stripe_webhook_secret="whsec_test_secret")
+                         stream_executor="local", stripe_webhook_secret="whsec_test_secret",
+                         # every test client shares one address; test_svc_login_abuse checks the default
+                         login_address_free_failures=1_000_000)
 
 
 @pytest.fixture(scope="session")
