@@ -190,7 +190,7 @@ export function HandSetup({
           <button type="button" onClick={onClose} data-testid="setup-cancel">
             Cancel
           </button>
-          <button type="submit" className="primary" data-testid="setup-start">
+          <button type="submit" className="primary" autoFocus={defaults.button !== ""} data-testid="setup-start">
             Start hand
           </button>
         </div>

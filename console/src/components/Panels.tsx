@@ -199,7 +199,7 @@ export function Notices({ notices, onDismiss }: { notices: Notice[]; onDismiss: 
     <div className="notices" aria-live="assertive" data-testid="notices">
       {notices.map((n) => (
         <div key={n.id} className={`notice ${n.kind}`} role="alert" data-testid={`notice-${n.kind}`}>
-          <span>{n.text}</span>
+          <span className="notice-text">{n.text}</span>
           <button type="button" onClick={() => onDismiss(n.id)} aria-label="dismiss">
             ×
           </button>

@@ -2,10 +2,10 @@ import { formatChips } from "../lib/amounts";
 import { cardLabel, isRed } from "../lib/cards";
 import type { SeatState, TableState } from "../lib/protocol";
 
-/** Where seat `index` of `count` sits on the oval, in percent of the ring box (seat 1 bottom-left, clockwise). */
+/** Where seat `index` of `count` sits on the oval, in percent of the seat layer (seat 1 bottom-left, clockwise). */
 export function seatPosition(index: number, count: number): { left: number; top: number } {
   const angle = Math.PI / 2 + ((index + 0.5) / count) * 2 * Math.PI;
-  return { left: 50 + 42 * Math.cos(angle), top: 50 + 38 * Math.sin(angle) };
+  return { left: 50 + 50 * Math.cos(angle), top: 50 + 50 * Math.sin(angle) };
 }
 
 export function Card({ card, small }: { card: string; small?: boolean }) {
@@ -84,18 +84,20 @@ export function SeatRing({
           {state ? `Hand ${state.hand_number} · ${state.street}` : "waiting for the table…"}
         </div>
       </div>
-      {seats.map((seat, i) => {
-        const p = seatPosition(i, count);
-        return (
-          <Seat
-            key={seat.seat}
-            seat={seat}
-            selected={seat.seat === selectedSeat}
-            onSelect={() => onSelect(seat.seat)}
-            style={{ left: `${p.left}%`, top: `${p.top}%` }}
-          />
-        );
-      })}
+      <div className="seat-layer">
+        {seats.map((seat, i) => {
+          const p = seatPosition(i, count);
+          return (
+            <Seat
+              key={seat.seat}
+              seat={seat}
+              selected={seat.seat === selectedSeat}
+              onSelect={() => onSelect(seat.seat)}
+              style={{ left: `${p.left}%`, top: `${p.top}%` }}
+            />
+          );
+        })}
+      </div>
     </div>
   );
 }

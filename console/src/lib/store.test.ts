@@ -57,9 +57,9 @@ describe("reduce", () => {
 
   it("a conflict says another console won", () => {
     let s = reduce(withState(4), { type: "sent", request: bet });
-    s = reduce(s, { type: "server", at: 5, message: { type: "reject", id: "c-1", error: { code: "conflict", message: "table-1 is at version 5, not 4" } } });
+    s = reduce(s, { type: "server", at: 5, message: { type: "reject", id: "c-1", error: { code: "conflict", message: "the table is at version 5, not 4" } } });
     expect(s.notices[0].kind).toBe("conflict");
-    expect(s.notices[0].text).toBe("Another console acted first: your bet was not applied. table-1 is at version 5, not 4");
+    expect(s.notices[0].text).toBe("Another console acted first: your bet was not applied. The table is at version 5, not 4");
   });
 
   it("keeps the last notices only and dismisses one by id", () => {

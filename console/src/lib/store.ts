@@ -76,7 +76,8 @@ const VERB_WORDS: Record<string, string> = {
 export function describeError(error: ProtocolError, request?: ControlRequest): string {
   if (error.code === "conflict") {
     const what = request ? `your ${VERB_WORDS[request.verb] ?? request.verb}` : "your action";
-    return `Another console acted first: ${what} was not applied. ${error.message}`.trim();
+    const reason = error.message ? error.message[0].toUpperCase() + error.message.slice(1) : "";
+    return `Another console acted first: ${what} was not applied. ${reason}`.trim();
   }
   if (error.code === "unauthorized") return `Not signed in: ${error.message}`;
   if (error.code === "forbidden") return `Not allowed: ${error.message}`;
