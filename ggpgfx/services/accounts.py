@@ -143,7 +143,8 @@ class AccountsService(OrganizationAdmin):
                 raise ServiceError("wrong or already used one-time code", 401)
             now = utcnow()
             session.execute(delete(UsedToken).where(UsedToken.expires_at < now))
-            session.add(UsedToken(jti=jti, expires_at=datetime.fromtimestamp(float(claims["exp"]), UTC)))
+            session.add(UsedToken(jti=jti, organization_id=str(claims["org"]),
+                                  expires_at=datetime.fromtimestamp(float(claims["exp"]), UTC)))
             try:
                 session.flush()
             except IntegrityError as exc:

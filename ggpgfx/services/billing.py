@@ -72,15 +72,22 @@ class PaymentProvider(Protocol):
     def create_invoice(self, invoice: Invoice, lines: list[InvoiceLine]) -> str | None:
         """Register the invoice; return the provider's reference."""
 
+    def create_checkout(self, organization_id: str, plan: Plan) -> str:
+        """Start the customer's payment for `plan`; return the provider's checkout reference."""
+
 
 class ManualProvider:
-    """Default: invoices are paid out of band and marked paid by an owner."""
+    """Default: payments happen out of band and a platform operator records them (never the customer)."""
 
     name = "manual"
 
     def create_invoice(self, invoice: Invoice, lines: list[InvoiceLine]) -> str | None:
         """Nothing to call; the reference is the invoice number."""
         return f"manual-{invoice.number}"
+
+    def create_checkout(self, organization_id: str, plan: Plan) -> str:
+        """Nothing to call: the upgrade waits for an operator to record the payment."""
+        return f"manual-checkout-{organization_id[:8]}-{plan.code}"
 
 
 class BillingService(Service):
@@ -97,6 +104,7 @@ class BillingService(Service):
         return [plan_out(p) for p in PLANS.values()]
 
     def _subscription(self, session: Any, organization_id: str) -> Subscription:
+        """The organisation's subscription, with a scheduled downgrade applied once its date has come."""
         from sqlalchemy import select
 
         row = session.scalars(select(Subscription).where(Subscription.organization_id == organization_id)).first()
@@ -104,6 +112,10 @@ class BillingService(Service):
             row = Subscription(organization_id=organization_id, plan_code="free")
             session.add(row)
             session.flush()
+        if row.pending_plan_code and row.pending_effective_at is not None and row.pending_effective_at <= utcnow():
+            old_plan, row.plan_code = row.plan_code, row.pending_plan_code
+            row.pending_plan_code, row.pending_effective_at, row.updated_at = None, None, utcnow()
+            self.audit(session, None, organization_id, "subscription.changed", plan=row.plan_code, previous=old_plan)
         return row
 
     def plan_for(self, organization_id: str) -> Plan:
@@ -118,17 +130,33 @@ class BillingService(Service):
             return s.SubscriptionOut.model_validate(self._subscription(session, principal.organization_id))
 
     def change_plan(self, principal: Principal, body: s.PlanChangeIn) -> s.SubscriptionOut:
-        """Switch plan (owners only)."""
+        """Ask for another plan (owners only). The customer never switches a paid plan on by themselves:
+        an upgrade starts a checkout at the payment provider and takes effect when the provider's signed
+        webhook confirms it (or a platform operator records an out-of-band payment); a downgrade is
+        scheduled for the end of the current period; asking for the current plan cancels what is pending."""
         principal.require("owner")
         if body.plan_code not in PLANS:
             raise ServiceError(f"unknown plan '{body.plan_code}'; choose one of {', '.join(PLANS)}", 422)
+        target = PLANS[body.plan_code]
+        checkout: str | None = None
         with self.context.session() as session:
             row = self._subscription(session, principal.organization_id)
-            row.plan_code = body.plan_code
+            current = PLANS[row.plan_code]
+            if target.code == current.code:
+                row.pending_plan_code, row.pending_effective_at = None, None
+                action = "subscription.change_cancelled"
+            elif target.monthly_fee_cents > current.monthly_fee_cents:
+                checkout = self.provider.create_checkout(principal.organization_id, target)
+                row.pending_plan_code, row.pending_effective_at = target.code, None
+                action = "subscription.checkout_started"
+            else:
+                _, period_end = month_bounds(utcnow().year, utcnow().month)
+                row.pending_plan_code, row.pending_effective_at = target.code, period_end
+                action = "subscription.downgrade_scheduled"
             row.updated_at = utcnow()
-            self.audit(session, principal, principal.organization_id, "subscription.changed", plan=body.plan_code)
-            out = s.SubscriptionOut.model_validate(row)
-        self._notify(principal.organization_id, "subscription.updated", {"plan_code": body.plan_code})
+            self.audit(session, principal, principal.organization_id, action, plan=target.code,
+                       **({"checkout": checkout} if checkout else {}))
+            out = s.SubscriptionOut.model_validate(row).model_copy(update={"checkout_ref": checkout})
         return out
 
     # ---- metering and limits -----------------------------------------------------------
@@ -251,16 +279,72 @@ class BillingService(Service):
         with self.context.sessions() as session:
             return self._invoice_out(session, scoped_get(session, Invoice, invoice_id, principal, "invoice"))
 
-    def mark_paid(self, principal: Principal, invoice_id: str) -> s.InvoiceOut:
-        """Record an out-of-band payment (manual provider; owners only)."""
-        principal.require("owner")
+    # ---- platform operators (staff of the business running the platform) -----------------------
+    def _staff(self, session: Any, principal: Principal) -> str:
+        """The operator's user id, or 403: no tenant role (owner included) records payments."""
+        from ggpgfx.services.models import PlatformStaff
+
+        if principal.user_id is None or session.get(PlatformStaff, principal.user_id) is None:
+            raise ServiceError("only a platform operator records payments; the payment provider confirms "
+                               "card payments by itself", 403)
+        return principal.user_id
+
+    def _staff_audit(self, session: Any, staff_id: str, principal: Principal, organization_id: str, action: str,
+                     target: str, **detail: Any) -> None:
+        """One entry in the operators' own trail and one in the organisation's audit log."""
+        from ggpgfx.services.models import AuditEvent, StaffAuditEvent
+
+        session.add(StaffAuditEvent(actor=f"staff:{staff_id}", action=action, organization_id=organization_id,
+                                    target=target, detail=detail, ip=principal.ip))
+        session.add(AuditEvent(organization_id=organization_id, actor=f"staff:{staff_id}", action=action,
+                               target=target, detail=detail, ip=""))
+
+    def staff_mark_paid(self, principal: Principal, invoice_id: str) -> s.InvoiceOut:
+        """Record an out-of-band payment of any organisation's invoice (platform operators only)."""
         with self.context.session() as session:
-            invoice = scoped_get(session, Invoice, invoice_id, principal, "invoice")
+            staff_id = self._staff(session, principal)
+            invoice = session.get(Invoice, invoice_id)
+            if invoice is None:
+                raise ServiceError(f"invoice '{invoice_id}' not found", 404)
             self._pay(session, invoice)
-            self.audit(session, principal, principal.organization_id, "invoice.marked_paid", f"invoice:{invoice_id}")
+            self._staff_audit(session, staff_id, principal, invoice.organization_id, "invoice.marked_paid",
+                              f"invoice:{invoice_id}", total_cents=invoice.total_cents)
             out = self._invoice_out(session, invoice)
-        self._notify(principal.organization_id, "invoice.paid", {"invoice_id": invoice_id})
+            org = invoice.organization_id
+        self._notify(org, "invoice.paid", {"invoice_id": invoice_id})
         return out
+
+    def staff_set_plan(self, principal: Principal, organization_id: str, body: s.PlanChangeIn) -> s.SubscriptionOut:
+        """Put an organisation on a plan now, after an out-of-band payment (platform operators only)."""
+        from ggpgfx.services.models import Organization
+
+        if body.plan_code not in PLANS:
+            raise ServiceError(f"unknown plan '{body.plan_code}'; choose one of {', '.join(PLANS)}", 422)
+        with self.context.session() as session:
+            staff_id = self._staff(session, principal)
+            if session.get(Organization, organization_id) is None:
+                raise ServiceError(f"organisation '{organization_id}' not found", 404)
+            row = self._subscription(session, organization_id)
+            previous = row.plan_code
+            row.plan_code, row.provider, row.status, row.updated_at = body.plan_code, "manual", "active", utcnow()
+            row.pending_plan_code, row.pending_effective_at = None, None
+            self._staff_audit(session, staff_id, principal, organization_id, "subscription.changed",
+                              f"organization:{organization_id}", plan=body.plan_code, previous=previous)
+            out = s.SubscriptionOut.model_validate(row)
+        self._notify(organization_id, "subscription.updated", {"plan_code": body.plan_code})
+        return out
+
+    def staff_audit_log(self, principal: Principal, limit: int = 100) -> list[s.StaffAuditOut]:
+        """The operators' own trail, newest first (platform operators only)."""
+        from sqlalchemy import select
+
+        from ggpgfx.services.models import StaffAuditEvent
+
+        with self.context.session() as session:
+            self._staff(session, principal)
+            rows = session.scalars(select(StaffAuditEvent).order_by(StaffAuditEvent.created_at.desc())
+                                   .limit(max(1, min(limit, 1000)))).all()
+            return [s.StaffAuditOut.model_validate(r) for r in rows]
 
     def _pay(self, session: Any, invoice: Invoice) -> None:
         if invoice.status == "void":
@@ -316,6 +400,7 @@ class BillingService(Service):
                         raise ServiceError(f"unknown plan '{plan_code}' in webhook", 400)
                     sub = self._subscription(session, org)
                     sub.plan_code, sub.provider, sub.updated_at = plan_code, "stripe", utcnow()
+                    sub.pending_plan_code, sub.pending_effective_at = None, None  # the provider confirmed it
                     sub.provider_ref = str(obj.get("id") or "")
                     sub.status = "active" if obj.get("status", "active") in ("active", "trialing") else str(obj["status"])
                     notify = ("subscription.updated", {"plan_code": plan_code})

@@ -5,12 +5,14 @@ from __future__ import annotations
 import typer
 
 db_app = typer.Typer(help="Platform database.", no_args_is_help=True)
+staff_app = typer.Typer(help="Platform operators (staff who record out-of-band payments).", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add `serve` and `db` to the main `ggp` app."""
     app.command("serve")(serve)
     app.add_typer(db_app, name="db")
+    app.add_typer(staff_app, name="staff")
 
 
 def serve(
@@ -91,6 +93,40 @@ def current() -> None:
 
     url = load_settings().database_url
     typer.echo(db.current_revision(url) or "empty (run `ggp db upgrade`)")
+
+
+def _staff_context() -> object:
+    from ggpgfx.services.base import ServiceContext
+    from ggpgfx.services.config import load_settings
+
+    return ServiceContext(load_settings())
+
+
+@staff_app.command("add")
+def staff_add(email: str = typer.Argument(..., help="Email of an existing user.")) -> None:
+    """Make a user a platform operator (audited in the operators' own trail)."""
+    from ggpgfx.services import staff
+
+    user_id = staff.grant(_staff_context(), email)  # type: ignore[arg-type]
+    typer.echo(f"{email} (user {user_id}) is a platform operator")
+
+
+@staff_app.command("remove")
+def staff_remove(email: str = typer.Argument(..., help="Email of an operator.")) -> None:
+    """Remove a platform operator."""
+    from ggpgfx.services import staff
+
+    removed = staff.revoke(_staff_context(), email)  # type: ignore[arg-type]
+    typer.echo(f"{email} is no longer a platform operator" if removed else f"{email} was not a platform operator")
+
+
+@staff_app.command("list")
+def staff_list() -> None:
+    """Print the platform operators."""
+    from ggpgfx.services import staff
+
+    for email, since in staff.list_staff(_staff_context()):  # type: ignore[arg-type]
+        typer.echo(f"{email}\tsince {since}")
 
 
 def _safe_url(url: str) -> str:

@@ -365,11 +365,13 @@ class UsedToken(Base):
 
     __tablename__ = "used_tokens"
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = _org()
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class PlatformStaff(Base):
-    """A platform operator: staff of the business running the platform, outside every tenant role."""
+    """A platform operator: staff of the business running the platform, outside every tenant role
+    (so, unlike tenant rows, it carries no `organization_id`)."""
 
     __tablename__ = "platform_staff"
     user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)

@@ -61,7 +61,8 @@ async def subscription(principal: CurrentPrincipal, request: Request) -> s.Subsc
 
 @router.put("/billing/subscription", response_model=s.SubscriptionOut, tags=["billing"])
 async def change_plan(body: s.PlanChangeIn, principal: CurrentPrincipal, request: Request) -> s.SubscriptionOut:
-    """Switch plan (owner)."""
+    """Ask for a plan (owner): an upgrade starts a checkout and waits for the provider's confirmation,
+    a downgrade is scheduled for the period's end."""
     result: s.SubscriptionOut = await backend(request).call("billing", "change_plan", principal, body)
     return result
 
@@ -97,10 +98,27 @@ async def get_invoice(invoice_id: str, principal: CurrentPrincipal, request: Req
     return result
 
 
-@router.post("/billing/invoices/{invoice_id}/pay", response_model=s.InvoiceOut, tags=["billing"])
-async def mark_paid(invoice_id: str, principal: CurrentPrincipal, request: Request) -> s.InvoiceOut:
-    """Record a manual payment (owner)."""
-    result: s.InvoiceOut = await backend(request).call("billing", "mark_paid", principal, invoice_id)
+@router.post("/staff/invoices/{invoice_id}/pay", response_model=s.InvoiceOut, tags=["platform staff"])
+async def staff_mark_paid(invoice_id: str, principal: CurrentPrincipal, request: Request) -> s.InvoiceOut:
+    """Record an out-of-band payment (platform operators only; never a tenant role)."""
+    result: s.InvoiceOut = await backend(request).call("billing", "staff_mark_paid", principal, invoice_id)
+    return result
+
+
+@router.put("/staff/organizations/{organization_id}/subscription", response_model=s.SubscriptionOut,
+            tags=["platform staff"])
+async def staff_set_plan(organization_id: str, body: s.PlanChangeIn, principal: CurrentPrincipal,
+                         request: Request) -> s.SubscriptionOut:
+    """Put an organisation on a plan after an out-of-band payment (platform operators only)."""
+    result: s.SubscriptionOut = await backend(request).call("billing", "staff_set_plan", principal, organization_id, body)
+    return result
+
+
+@router.get("/staff/audit", response_model=list[s.StaffAuditOut], tags=["platform staff"])
+async def staff_audit(principal: CurrentPrincipal, request: Request,
+                      limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[s.StaffAuditOut]:
+    """The platform operators' own audit trail (platform operators only)."""
+    result: list[s.StaffAuditOut] = await backend(request).call("billing", "staff_audit_log", principal, limit)
     return result
 
 

@@ -320,13 +320,30 @@ class PlanOut(Model):
 
 
 class SubscriptionOut(Model):
-    """The organisation's current plan."""
+    """The organisation's current plan, and a change waiting for payment or for the period's end."""
 
     plan_code: str
     status: str
     provider: str
     created_at: datetime
     updated_at: datetime
+    pending_plan_code: str | None = None
+    pending_effective_at: datetime | None = Field(
+        default=None, description="When a scheduled downgrade takes effect (null while an upgrade awaits payment)")
+    checkout_ref: str | None = Field(default=None, description="The payment provider's checkout for an upgrade")
+
+
+class StaffAuditOut(Model):
+    """One action of a platform operator."""
+
+    id: str
+    actor: str
+    action: str
+    organization_id: str | None
+    target: str
+    detail: dict[str, Any]
+    ip: str
+    created_at: datetime
 
 
 class PlanChangeIn(Model):

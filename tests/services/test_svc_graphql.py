@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from svc_helpers import GRAPH_YAML, Org
+from svc_helpers import GRAPH_YAML, Org, activate_plan
 
 Q = "/graphql"
 
@@ -39,10 +39,10 @@ def test_queries_and_mutations(client: Any, org_a: Org, org_b: Org) -> None:
     assert "authentication required" in anonymous["errors"][0]["message"]
 
 
-def test_stream_mutations_and_status_subscription(client: Any, org_a: Org) -> None:
+def test_stream_mutations_and_status_subscription(client: Any, settings: Any, org_a: Org) -> None:
     """startStream then streamStatus over graphql-transport-ws until stopStream ends it."""
     headers = org_a.headers["owner"]
-    client.put("/api/v1/billing/subscription", json={"plan_code": "enterprise"}, headers=headers)
+    activate_plan(client, settings.stripe_webhook_secret, org_a.id, "enterprise")
     project = client.post("/api/v1/projects", json={"name": "gql stream"}, headers=headers).json()["id"]
     client.post(f"/api/v1/projects/{project}/versions", json={"yaml": GRAPH_YAML}, headers=headers)
     started = _gql(client, "mutation($p: ID!) { startStream(projectId: $p, settings: {realtime: true}) { id status } }",

@@ -14,7 +14,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from svc_helpers import make_org
+from svc_helpers import activate_plan, make_org
 
 EXAMPLES = int(os.environ.get("GGP_SCHEMATHESIS_EXAMPLES", "4"))  # kept small so CI stays under 2 minutes
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
@@ -27,10 +27,10 @@ def api_schema(client: Any, database_url: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def auth_headers(client: Any) -> dict[str, str]:
+def auth_headers(client: Any, settings: Any) -> dict[str, str]:
     """An admin API key of a tenant of its own (logout cannot end it mid-run)."""
     org = make_org(client, "fuzz")
-    client.put("/api/v1/billing/subscription", json={"plan_code": "enterprise"}, headers=org.headers["owner"])
+    activate_plan(client, settings.stripe_webhook_secret, org.id, "enterprise")
     project = client.post("/api/v1/projects", json={"name": "fuzz"}, headers=org.headers["owner"]).json()["id"]
     assert project
     key = client.post("/api/v1/api-keys", json={"name": "fuzz", "role": "admin"}, headers=org.headers["owner"]).json()["key"]

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from svc_helpers import GRAPH_YAML, Org, make_org
+from svc_helpers import GRAPH_YAML, Org, activate_plan, make_org
 
 TWO_SOURCES = """name: two-cams
 nodes:
@@ -113,17 +113,17 @@ def test_stream_lifecycle_metering_and_notifications(client: Any, org_c: Org, fa
         receiver.close()
 
 
-def test_plan_limits_on_sources(client: Any, org_c: Org) -> None:
+def test_plan_limits_on_sources(client: Any, settings: Any, org_c: Org) -> None:
     """Two video sources exceed the free plan (1); the pro plan allows them."""
     headers = org_c.headers["producer"]
     project = _project(client, headers, TWO_SOURCES)
     refused = client.post("/api/v1/streams/start", json={"project_id": project}, headers=headers)
     assert refused.status_code == 402 and "video sources" in refused.json()["detail"]
-    assert client.put("/api/v1/billing/subscription", json={"plan_code": "pro"}, headers=org_c.headers["owner"]).status_code == 200
+    activate_plan(client, settings.stripe_webhook_secret, org_c.id, "pro")
     started = client.post("/api/v1/streams/start", json={"project_id": project}, headers=headers)
     assert started.status_code == 201, started.text
     client.post("/api/v1/streams/stop", json={"stream_id": started.json()["id"]}, headers=headers)
-    client.put("/api/v1/billing/subscription", json={"plan_code": "free"}, headers=org_c.headers["owner"])
+    activate_plan(client, settings.stripe_webhook_secret, org_c.id, "free")
 
 
 def test_finished_graph_is_reported(client: Any, org_c: Org) -> None:
@@ -149,7 +149,7 @@ def _stripe_signature(secret: str, payload: bytes, at: int | None = None) -> str
 def test_invoice_and_stripe_webhook(client: Any, org_c: Org, settings: Any) -> None:
     """Invoices carry the plan fee and metered lines; a signed webhook pays them exactly once."""
     owner = org_c.headers["owner"]
-    assert client.put("/api/v1/billing/subscription", json={"plan_code": "pro"}, headers=owner).status_code == 200
+    activate_plan(client, settings.stripe_webhook_secret, org_c.id, "pro")
     invoice = client.post("/api/v1/billing/invoices", json={"year": 2031, "month": 5}, headers=owner)
     assert invoice.status_code == 201, invoice.text
     body = invoice.json()
@@ -172,7 +172,7 @@ def test_invoice_and_stripe_webhook(client: Any, org_c: Org, settings: Any) -> N
     assert replay.json()["status"] == "duplicate"
     paid = client.get(f"/api/v1/billing/invoices/{body['id']}", headers=owner).json()
     assert paid["status"] == "paid" and paid["paid_at"] is not None
-    client.put("/api/v1/billing/subscription", json={"plan_code": "free"}, headers=owner)
+    activate_plan(client, settings.stripe_webhook_secret, org_c.id, "free")
 
 
 def test_usage_priced_on_invoice(client: Any, settings: Any) -> None:
@@ -185,7 +185,7 @@ def test_usage_priced_on_invoice(client: Any, settings: Any) -> None:
     services = client.app.state.backend.services
     org = make_org(client, "delta")
     principal = Principal(organization_id=org.id, role="owner", user_id=org.users["owner"])
-    services["billing"].change_plan(principal, s.PlanChangeIn(plan_code="pro"))
+    activate_plan(client, settings.stripe_webhook_secret, org.id, "pro")
     start, _ = month_bounds(2032, 2)
     with services["context"].session() as session:
         for metric, quantity in (("stream_minutes", 90.0), ("gpu_seconds", 500.0), ("output_bytes", 2e9)):

@@ -31,9 +31,13 @@ def upgrade() -> None:
     op.create_table(
         "used_tokens",
         sa.Column("jti", sa.String(length=64), nullable=False),
+        sa.Column("organization_id", sa.String(length=32), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("jti"),
     )
+    with op.batch_alter_table("used_tokens", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_used_tokens_organization_id"), ["organization_id"], unique=False)
     op.create_table(
         "platform_staff",
         sa.Column("user_id", sa.String(length=32), nullable=False),
@@ -60,6 +64,8 @@ def downgrade() -> None:
     """Revert this revision."""
     op.drop_table("staff_audit_log")
     op.drop_table("platform_staff")
+    with op.batch_alter_table("used_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_used_tokens_organization_id"))
     op.drop_table("used_tokens")
     with op.batch_alter_table("streams", schema=None) as batch_op:
         batch_op.drop_column("final_stats")
