@@ -1,0 +1,50 @@
+"""Fixtures of the console's browser tests: a live table behind the real control server, Debian's Chromium."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # console_helpers, shared by the test modules
+
+from console_helpers import CHROMIUM, CONSOLE_BUILT, Rest, operator_graph  # noqa: E402
+
+
+@pytest.fixture
+def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The operator graph running on the local executor with its control endpoint on a free port."""
+    from ggpgfx.control.live import start_live
+
+    monkeypatch.setenv("GGP_HOME", str(tmp_path / "home"))
+    run = start_live(operator_graph("console-test").validate())
+    try:
+        yield run
+    finally:
+        run.stop()
+
+
+@pytest.fixture
+def rest(live: Any) -> Rest:
+    """A REST client with a session on the live table."""
+    return Rest(live.url, live.server.token)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, through Playwright (no browser download)."""
+    if not CONSOLE_BUILT:
+        pytest.skip("the console is not built (scripts/build-console.sh needs Node 20.19+)")
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (scripts/apt-packages.txt; `make test` installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            browser.close()
