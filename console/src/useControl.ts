@@ -3,6 +3,7 @@
 import { useEffect, useReducer, useRef } from "react";
 import { ControlClient, endpointFor } from "./lib/client";
 import { initialState, reduce, type ConsoleEvent, type ConsoleState } from "./lib/store";
+import { PLATFORM_TOKEN_KEY } from "./components/StreamPanel";
 
 /** Read `?token=` / `?session=` once, then drop the token from the address bar (it is one-time). */
 function takeCredentials(): { token: string | null; session: string | null } {
@@ -25,11 +26,13 @@ export function useControl(): [ConsoleState, ControlClient | null] {
   if (credentials.current === null) credentials.current = takeCredentials();
 
   useEffect(() => {
+    // Through the platform (`?stream=ID`) the signed-in user's access token is the session.
+    const platform = new URLSearchParams(window.location.search).has("stream");
     const client = new ControlClient({
       endpoint: endpointFor(window.location),
       dispatch: (event: ConsoleEvent) => dispatch(event),
       token: credentials.current?.token,
-      session: credentials.current?.session,
+      session: credentials.current?.session ?? (platform ? window.sessionStorage.getItem(PLATFORM_TOKEN_KEY) : null),
       storage: window.sessionStorage,
     });
     clientRef.current = client;

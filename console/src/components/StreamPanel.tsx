@@ -6,7 +6,9 @@ import { SetContextLink } from "@apollo/client/link/context";
 import { ApolloProvider, useMutation } from "@apollo/client/react";
 import { useMemo, useState } from "react";
 
-const TOKEN_KEY = "ggp-platform-token";
+/** Where the platform access token of the signed-in user is kept (per tab). */
+export const PLATFORM_TOKEN_KEY = "ggp-platform-token";
+const TOKEN_KEY = PLATFORM_TOKEN_KEY;
 
 const START_STREAM = gql`
   mutation StartStream($projectId: ID!, $destinationIds: [ID!]!) {
@@ -161,6 +163,8 @@ export function StreamPanel() {
     }
     window.sessionStorage.setItem(TOKEN_KEY, body.access_token);
     setToken(body.access_token);
+    // The control connection of a platform stream signs in with this token: start it again.
+    if (params.has("stream")) window.location.reload();
   };
 
   return (
