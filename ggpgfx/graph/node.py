@@ -59,6 +59,8 @@ class NodeContext:
     device: str = "cpu"
     #: Input ports with at least one edge (so a node can tell whether an optional input is in use).
     connected_inputs: frozenset[str] = frozenset()
+    #: The run policy of the graph (ggpgfx.policy.RunPolicy) or None when unrestricted.
+    policy: Any = None
 
 
 class Node:

@@ -68,6 +68,8 @@ class ResolvedGraph:
     nodes: dict[str, ResolvedNode]
     edges: list[ResolvedEdge]
     caps: dict[tuple[str, str], VideoCaps] = field(default_factory=dict)
+    #: The run policy the graph was checked against (ggpgfx.policy.RunPolicy); nodes re-check URLs with it.
+    policy: Any = None
 
     @property
     def name(self) -> str:

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ggpgfx.errors import MediaError
@@ -41,8 +42,11 @@ class LiveOutput:
 
     def __init__(self, url: str, format: str | None = None, options: dict[str, str] | None = None, *,
                  buffer_s: float = 5.0, backoff_s: float = 0.5, max_backoff_s: float = 10.0,
-                 max_reconnects: int | None = None, secrets: tuple[str, ...] = (), name: str = "") -> None:
+                 max_reconnects: int | None = None, secrets: tuple[str, ...] = (), name: str = "",
+                 check: Callable[[], None] | None = None) -> None:
         self.url = url
+        #: called before every connect and reconnect (the run policy's address check); raising ends the output
+        self.check = check
         self.format = format
         self.options = dict(options or {})
         self.buffer_s = buffer_s
@@ -134,6 +138,15 @@ class LiveOutput:
                 held = []
             waiting_keyframe = False
             if muxer is None:
+                if self.check is not None:
+                    try:
+                        self.check()
+                    except Exception as exc:
+                        self.error = MediaError(f"{self.label}: refused: {exc}")
+                        self.stats.state = "failed"
+                        self.stats.failures += 1
+                        log.error("%s", self.error)
+                        break
                 muxer = StreamMuxer(self.url, self.format, self.options, secrets=self.secrets, stream_wait_s=0.5)
                 if self.stats.connects:
                     muxer.expected_kinds = set(self._kinds)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from urllib.parse import urlsplit, urlunsplit
+import threading
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 MASK = "****"
 _SECRET_QUERY = re.compile(r"(?i)([?&](?:key|streamkey|stream_key|token|auth|secret|password|passwd|pwd|sig|signature)"
@@ -41,10 +44,95 @@ def _redact_match(match: re.Match[str]) -> str:
     return redact_url(url[: len(url) - len(trailer)]) + trailer
 
 
+class SecretRegistry:
+    """Secrets this process has handed to a graph (decrypted stream keys): every text leaving it is scrubbed."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self._secrets: dict[str, None] = {}  # insertion-ordered: the oldest go first past `limit`
+        self._lock = threading.Lock()
+
+    def add(self, secret: str) -> None:
+        """Remember a secret (and its URL-encoded form) for redaction."""
+        if not secret or len(secret) < MIN_SECRET:
+            return
+        with self._lock:
+            for form in {secret, quote(secret, safe="")}:
+                self._secrets.pop(form, None)
+                self._secrets[form] = None
+            while len(self._secrets) > self.limit:
+                self._secrets.pop(next(iter(self._secrets)))
+
+    def snapshot(self) -> list[str]:
+        """Known secrets, longest first (so a secret containing another is masked whole)."""
+        with self._lock:
+            return sorted(self._secrets, key=len, reverse=True)
+
+
+#: Shorter secrets cannot be found in text without masking ordinary words.
+MIN_SECRET = 3
+#: The process's known secrets; `redact_text` masks them in everything it is given.
+SECRETS = SecretRegistry()
+
+
 def redact_text(text: str, *secrets: str) -> str:
-    """Text with every URL in it redacted and each given secret (stream keys, tokens) masked."""
+    """THE redaction point: URLs' credentials and keys, the given secrets and every registered secret masked."""
     text = _URL_IN_TEXT.sub(_redact_match, text)
-    for secret in secrets:
-        if secret and len(secret) >= 3:
+    for secret in sorted((*secrets, *SECRETS.snapshot()), key=len, reverse=True):
+        if secret and len(secret) >= MIN_SECRET:
             text = text.replace(secret, MASK)
     return text
+
+
+def redact_value(value: Any) -> Any:
+    """redact_text over every string inside dicts and lists (events, webhook payloads, stats)."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: redact_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_value(v) for v in value]
+    return value
+
+
+def mask_secret(secret: str) -> str:
+    """`********` plus at most a quarter of the secret's last characters (never more than 4)."""
+    visible = min(4, len(secret) // 4)
+    return "*" * 8 + (secret[-visible:] if visible else "")
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that passes every record's message through `redact_text`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Render the message once, redacted (args are dropped so handlers do not re-insert them)."""
+        if SECRETS.snapshot() or "://" in str(record.msg):
+            try:
+                message = record.getMessage()
+            except Exception:
+                return True
+            record.msg, record.args = redact_text(message), None
+            if record.exc_info and not record.exc_text:
+                record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
+                record.exc_info = None
+        return True
+
+
+_installed = False
+
+
+def install_log_redaction() -> None:
+    """Redact every log record of this process at creation (one record factory, whatever the logger)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    factory = logging.getLogRecordFactory()
+    scrub = RedactingFilter()
+
+    def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        scrub.filter(record)
+        return record
+
+    logging.setLogRecordFactory(make_record)

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ggpgfx.graph.fields import FilePath, NameOrPath
+
 Visibility = Literal["auto", "on", "off"]
 
 
@@ -13,7 +15,7 @@ class OverlayOptions(BaseModel):
     """Everything that decides what an overlay output shows, besides the TableState itself."""
 
     model_config = ConfigDict(extra="forbid")
-    skin: str = Field("broadcast", description="bundled skin name or a skin folder path")
+    skin: NameOrPath = Field("broadcast", description="bundled skin name or a skin folder path")
     reveal: Literal["live", "delayed"] = Field(
         "delayed", description="live: only cards tabled for everyone; delayed: also cards for the delayed feed")
     chip_format: Literal["exact", "short", "bb"] | None = Field(None, description="default: the skin's")
@@ -28,6 +30,6 @@ class OverlayOptions(BaseModel):
     ticker_label: str = "LIVE"
     lower_third_title: str | None = None
     lower_third_subtitle: str = ""
-    sponsors: list[str] | None = Field(None, description="logo image paths; None = the skin's logo; [] = none")
+    sponsors: list[FilePath] | None = Field(None, description="logo image paths; None = the skin's logo; [] = none")
     delay_s: float = Field(0.0, ge=0, description="secure delay in seconds: shows a countdown, then the delay")
     delay_label: str = "SECURE DELAY"

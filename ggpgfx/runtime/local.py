@@ -348,11 +348,12 @@ class LocalExecutor:
         self.runners: dict[str, NodeRunner] = {}
         #: Edges whose producer is outside this executor: fed through `inbound[edge.index].put(...)`.
         self.inbound: dict[int, EdgeQueue] = {}
-        home = ggp_home()
+        policy = getattr(graph, "policy", None)
+        home = policy.home if policy is not None and policy.home is not None else ggp_home()
         for nid in ids:
             rnode = graph.nodes[nid]
             context = NodeContext(graph_name=graph.name, node_id=nid, fps=settings.fps, realtime=self.realtime,
-                                  home=home, settings=settings.model_dump(),
+                                  home=home, settings=settings.model_dump(), policy=policy,
                                   connected_inputs=frozenset(e.spec.dst_port for e in graph.edges_into(nid)))
             node = node_factory(rnode, context) if node_factory else rnode.cls(nid, rnode.params, context)
             self.runners[nid] = NodeRunner(self, rnode, node, Inbox())

@@ -73,6 +73,8 @@ class Settings:
     stream_executor: str = "ray"
     login_account_free_failures: int = 5  # wrong passwords/codes before an account is locked (growing lock)
     login_address_free_failures: int = 20  # failed logins from one client address before it is locked
+    #: hosts and CIDR networks tenants' graphs and webhooks may reach although private (GGP_POLICY_ALLOW_HOSTS)
+    policy_allow_hosts: list[str] = field(default_factory=list)
 
     @property
     def assets_dir(self) -> Path:
@@ -105,6 +107,9 @@ def load_settings(**overrides: object) -> Settings:
         login_account_free_failures=int(os.environ.get("GGP_LOGIN_ACCOUNT_FREE_FAILURES", "5")),
         login_address_free_failures=int(os.environ.get("GGP_LOGIN_ADDRESS_FREE_FAILURES", "20")),
     )
+    allow = os.environ.get("GGP_POLICY_ALLOW_HOSTS")
+    if allow:
+        settings.policy_allow_hosts = [h.strip() for h in allow.split(",") if h.strip()]
     origins = os.environ.get("GGP_CORS_ORIGINS")
     if origins:
         settings.cors_origins = [o.strip() for o in origins.split(",") if o.strip()]

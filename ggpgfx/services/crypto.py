@@ -36,8 +36,8 @@ class SecretBox:
             raise ServiceError("stored secret cannot be decrypted with the configured key", 500) from exc
 
 
-def mask(secret: str, visible: int = 4) -> str:
-    """Show only the last few characters: `****abcd`."""
-    if len(secret) <= visible:
-        return "*" * len(secret)
-    return "*" * 8 + secret[-visible:]
+def mask(secret: str) -> str:
+    """`********` and at most a quarter of the last characters (4 at most): a short key stays hidden."""
+    from ggpgfx.media.redact import mask_secret
+
+    return mask_secret(secret)

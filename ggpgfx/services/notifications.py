@@ -11,6 +11,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from ggpgfx.errors import ServiceError
+from ggpgfx.media.redact import redact_value
 from ggpgfx.services import schemas as s
 from ggpgfx.services.base import Service, scoped_get
 from ggpgfx.services.models import WebhookDelivery, WebhookEndpoint, new_id
@@ -53,9 +55,26 @@ class NotificationsService(Service):
         self._pending: set[Any] = set()
         self._lock = threading.Lock()
 
+    def address_policy(self) -> Any:
+        """The run policy's address rules for webhook URLs: http(s) to public hosts unless allow-listed."""
+        from ggpgfx.policy import RunPolicy
+
+        return RunPolicy(url_schemes=frozenset({"http", "https"}), allow_hosts=tuple(self.settings.policy_allow_hosts),
+                         name="webhook policy")
+
+    def check_url(self, url: str) -> None:
+        """422 unless the webhook URL passes the address policy (at registration; delivery checks again)."""
+        from ggpgfx.policy import PolicyError
+
+        try:
+            self.address_policy().check_url(url)
+        except PolicyError as exc:
+            raise ServiceError(f"webhook URL refused: {exc}", 422) from None
+
     def create_endpoint(self, principal: Principal, body: s.WebhookIn) -> s.WebhookOut:
         """Register a URL; its signing secret is returned once."""
         principal.require("admin")
+        self.check_url(body.url)
         secret = "whsec_" + secrets.token_urlsafe(24)
         with self.context.session() as session:
             row = WebhookEndpoint(organization_id=principal.organization_id, url=body.url,
@@ -100,6 +119,7 @@ class NotificationsService(Service):
         from sqlalchemy import select
 
         event_id = new_id()
+        data = redact_value(data)  # events carry errors: known secrets never leave in them
         with self.context.sessions() as session:
             endpoints = session.scalars(select(WebhookEndpoint).where(
                 WebhookEndpoint.organization_id == organization_id, WebhookEndpoint.active.is_(True))).all()
@@ -130,10 +150,20 @@ class NotificationsService(Service):
                  event_type: str, body: bytes) -> bool:
         import httpx
 
+        from ggpgfx.policy import PolicyError
+
         attempts = len(self.retry_delays_s) + 1
         for attempt in range(1, attempts + 1):
             status: int | None = None
             error: str | None = None
+            try:
+                self.address_policy().check_url(url)  # again at each delivery: DNS may now point elsewhere
+            except PolicyError as exc:
+                with self.context.session() as session:
+                    session.add(WebhookDelivery(organization_id=organization_id, endpoint_id=endpoint_id,
+                                                event_id=event_id, event_type=event_type, attempt=attempt,
+                                                status_code=None, error=f"refused: {exc}"[:500], delivered=False))
+                return False
             try:
                 headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body, int(time.time())),
                            "X-GGP-Event": event_type, "X-GGP-Delivery": event_id}

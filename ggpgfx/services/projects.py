@@ -35,14 +35,16 @@ class GraphInvalid(ServiceError):
         super().__init__(f"{count} error{'s' if count != 1 else ''} in graph", 422)
 
 
-def validate_graph_yaml(text: str, filename: str = "graph.yaml") -> list[dict[str, Any]]:
-    """Run the runtime's validator; return its diagnostics as plain dicts (empty when valid)."""
+def validate_graph_yaml(text: str, filename: str = "graph.yaml", policy: Any = None) -> list[dict[str, Any]]:
+    """Run the runtime's validator and the run policy; return the diagnostics as plain dicts (empty when valid).
+
+    Destination placeholders validate as stand-ins (only in secret params); their hosts are checked at start."""
     import yaml
 
-    from ggpgfx.graph.load import validate_text
+    from ggpgfx.policy import is_stand_in, prepare_graph
 
     try:
-        diagnostics = validate_text(text, filename)
+        _, diagnostics = prepare_graph(text, filename, policy, skip=is_stand_in)
     except yaml.YAMLError as exc:  # e.g. a ReaderError for control characters escapes the validator
         mark = getattr(exc, "problem_mark", None)
         if mark is not None:
@@ -142,8 +144,12 @@ class ProjectsService(Service):
         from sqlalchemy import func, select
         from sqlalchemy.exc import IntegrityError
 
+        from ggpgfx.services.run_policy import policy_for
+
         principal.require("producer")
-        diagnostics = validate_graph_yaml(body.yaml, "graph.yaml")
+        with self.context.sessions() as session:
+            policy = policy_for(self.settings, session, principal.organization_id, principal.role)
+        diagnostics = validate_graph_yaml(body.yaml, "graph.yaml", policy)
         if diagnostics:
             raise GraphInvalid(diagnostics)
         digest = hashlib.sha256(body.yaml.encode()).hexdigest()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from typing import Any, Protocol
 
 from ggpgfx.errors import GgpError, ServiceError
+from ggpgfx.media.redact import redact_text, redact_value
 from ggpgfx.services import schemas as s
 from ggpgfx.services.base import Service, scoped_get
 from ggpgfx.services.billing import BillingService
@@ -16,7 +16,6 @@ from ggpgfx.services.notifications import NotificationsService
 from ggpgfx.services.security import Principal
 
 log = logging.getLogger("ggpgfx.services.streams")
-DESTINATION_REF = re.compile(r"\$\{destinations\.([A-Za-z0-9_-]+)\.(url|key|publish_url)\}")
 ACTIVE = ("starting", "running")
 
 
@@ -36,8 +35,8 @@ class RunControl(Protocol):
 class RunLauncher(Protocol):
     """Starts graphs; the default uses the runtime, tests may pass another executor name."""
 
-    def start(self, yaml_text: str, *, name: str, options: dict[str, Any]) -> tuple[RunControl, dict[str, float]]:
-        """Start the graph; return its control and its demand (video_sources, outputs, delay_seconds, gpus)."""
+    def start(self, resolved: Any, *, options: dict[str, Any]) -> RunControl:
+        """Start a resolved graph (already checked against its run policy); return its control."""
 
 
 def graph_demand(resolved: Any) -> dict[str, float]:
@@ -63,23 +62,13 @@ class RuntimeLauncher:
     def __init__(self, executor: str = "ray") -> None:
         self.executor = executor
 
-    def check(self, yaml_text: str, name: str) -> Any:
-        """Resolve YAML into a runnable graph or raise 422 with the diagnostics."""
-        from ggpgfx.graph.validate import resolve_text
-
-        resolved, diagnostics = resolve_text(yaml_text, name)
-        if resolved is None or diagnostics:
-            raise ServiceError("graph does not validate: " + "; ".join(d.format() for d in diagnostics), 422)
-        return resolved
-
-    def start(self, yaml_text: str, *, name: str, options: dict[str, Any]) -> tuple[RunControl, dict[str, float]]:
+    def start(self, resolved: Any, *, options: dict[str, Any]) -> RunControl:
         """Start the graph in the background; metrics arrive through the executor's `on_stats` callback."""
         from ggpgfx.runtime.run import start_run
 
-        resolved = self.check(yaml_text, name)
         control = _LiveRun()
         control.handle = start_run(resolved, executor=self.executor, on_stats=control.update, **options)
-        return control, graph_demand(resolved)
+        return control
 
 
 class _LiveRun:
@@ -121,6 +110,9 @@ class StreamsService(Service):
     def __init__(self, context: Any, billing: BillingService, notifications: NotificationsService | None = None,
                  launcher: Any = None) -> None:
         super().__init__(context)
+        from ggpgfx.media.redact import install_log_redaction
+
+        install_log_redaction()  # the decrypted keys live in this process: every log record here is scrubbed
         self.billing = billing
         self.notifications = notifications
         self.launcher = launcher or RuntimeLauncher(self.settings.stream_executor)
@@ -145,8 +137,14 @@ class StreamsService(Service):
         for stream_id in list(self.runs):
             self._finish(stream_id, "stopped", stop=True)
 
-    def _substitute(self, session: Any, principal: Principal, project_id: str, yaml_text: str,
-                    destination_ids: list[str]) -> str:
+    def _prepare(self, session: Any, principal: Principal, project_id: str, yaml_text: str,
+                 destination_ids: list[str]) -> Any:
+        """The version as a runnable graph: destination secrets substituted into secret params only, then
+        validated and checked against the organisation's run policy (422 with FILE:LINE:COL diagnostics)."""
+        from ggpgfx.media.redact import SECRETS
+        from ggpgfx.policy import PolicyError, prepare_graph
+        from ggpgfx.services.run_policy import policy_for
+
         rows: dict[str, Destination] = {}
         for destination_id in destination_ids:
             row = scoped_get(session, Destination, destination_id, principal, "destination")
@@ -154,16 +152,20 @@ class StreamsService(Service):
                 raise ServiceError(f"destination '{destination_id}' not found", 404)
             rows[row.name] = row
 
-        def replace(match: re.Match[str]) -> str:
-            """One placeholder -> its decrypted value."""
-            name, part = match.group(1), match.group(2)
+        def lookup(name: str, part: str) -> str:
+            """One placeholder -> its decrypted value (remembered for redaction first)."""
             if name not in rows:
-                raise ServiceError(f"graph refers to destination '{name}' which was not selected for this stream", 422)
+                raise PolicyError(f"destination '{name}' was not selected for this stream")
             row = rows[name]
             key = self.context.box.decrypt(row.stream_key_ciphertext, f"destination:{row.id}")
+            SECRETS.add(key)
             return {"url": row.url, "key": key, "publish_url": row.url.rstrip("/") + "/" + key}[part]
 
-        return DESTINATION_REF.sub(replace, yaml_text)
+        policy = policy_for(self.settings, session, principal.organization_id, principal.role)
+        resolved, diagnostics = prepare_graph(yaml_text, "graph.yaml", policy, lookup)
+        if resolved is None or diagnostics:
+            raise ServiceError("graph cannot start: " + "; ".join(d.format() for d in diagnostics), 422)
+        return resolved
 
     def start(self, principal: Principal, body: s.StreamStartIn) -> s.StreamOut:
         """Check plan limits, then run the project's graph version (latest unless given)."""
@@ -179,7 +181,7 @@ class StreamsService(Service):
             version = session.scalars(query).first()
             if version is None:
                 raise ServiceError(f"project '{project.id}' has no graph version to start", 404)
-            yaml_text = self._substitute(session, principal, project.id, version.yaml_text, body.destination_ids)
+            yaml_text = version.yaml_text
             stream = Stream(organization_id=principal.organization_id, project_id=project.id,
                             graph_version_id=version.id, status="starting", settings=dict(body.settings),
                             started_by=principal.actor)
@@ -187,21 +189,29 @@ class StreamsService(Service):
             session.flush()
             stream_id = stream.id
         try:
-            demand = self._demand(yaml_text, body.destination_ids)
+            with self.context.sessions() as session:
+                resolved = self._prepare(session, principal, project.id, yaml_text, body.destination_ids)
+            demand = graph_demand(resolved)
+            demand["outputs"] = max(demand.get("outputs", 0.0), float(len(body.destination_ids)))
             self.billing.check_stream_start(principal.organization_id, demand)
-            control, _ = self.launcher.start(yaml_text, name=f"stream-{stream_id}.yaml", options=options)
+            control = self.launcher.start(resolved, options=options)
         except BaseException as exc:
+            error = redact_text(str(exc) if isinstance(exc, GgpError) else f"{type(exc).__name__}: {exc}")
             with self.context.session() as session:
                 row = session.get(Stream, stream_id)
                 assert row is not None
                 row.status, row.stopped_at = "failed", utcnow()
-                row.error = str(exc)[:2000] if isinstance(exc, GgpError) else f"{type(exc).__name__}: {exc}"[:2000]
-            if isinstance(exc, ServiceError) or not isinstance(exc, Exception):
+                row.error = error[:2000]
+            if isinstance(exc, ServiceError):
+                if redact_text(str(exc)) != str(exc):
+                    raise ServiceError(redact_text(str(exc)), exc.status_code) from None
+                raise
+            if not isinstance(exc, Exception):
                 raise
             if isinstance(exc, GgpError):
-                raise ServiceError(f"graph could not start: {exc}", 422) from exc
+                raise ServiceError(f"graph could not start: {error}", 422) from None
             log.exception("stream %s failed to start", stream_id)
-            raise ServiceError(f"graph could not start: {type(exc).__name__}: {exc}", 503) from exc
+            raise ServiceError(f"graph could not start: {error}", 503) from None
         with self._lock:
             self.runs[stream_id] = control
         with self.context.session() as session:
@@ -215,12 +225,6 @@ class StreamsService(Service):
         self._notify(principal.organization_id, "stream.started", {"stream_id": stream_id, "project_id": out.project_id})
         log.info("stream %s started for project %s (version %s)", stream_id, out.project_id, version.version)
         return out
-
-    def _demand(self, yaml_text: str, destination_ids: list[str]) -> dict[str, float]:
-        check = getattr(self.launcher, "check", None)
-        demand = graph_demand(check(yaml_text, "graph.yaml")) if check else {}
-        demand["outputs"] = max(demand.get("outputs", 0.0), float(len(destination_ids)))
-        return demand
 
     def stop(self, principal: Principal, body: s.StreamStopIn) -> s.StreamOut:
         """Stop a running stream and meter its final usage."""
@@ -261,9 +265,9 @@ class StreamsService(Service):
         stats: dict[str, Any] = {}
         if control is not None:
             try:
-                stats = _plain(control.stats())
+                stats = redact_value(_plain(control.stats()))
             except Exception as exc:  # metrics must never break a status call
-                stats = {"error": f"{type(exc).__name__}: {exc}"}
+                stats = {"error": redact_text(f"{type(exc).__name__}: {exc}")}
         return s.StreamOut.model_validate(row).model_copy(update={"stats": stats})
 
     def _poll(self, stream_id: str) -> None:
@@ -275,7 +279,7 @@ class StreamsService(Service):
             error = None
             result = getattr(control, "result", None)
             if result is not None and getattr(result, "error", None) is not None:
-                error = str(result.error)
+                error = redact_text(str(result.error))
             self._finish(stream_id, "failed" if state == "failed" else "stopped", stop=False, error=error)
 
     def _finish(self, stream_id: str, status: str, stop: bool, error: str | None = None) -> None:
@@ -293,6 +297,7 @@ class StreamsService(Service):
         with self.context.session() as session:
             row = session.get(Stream, stream_id)
             assert row is not None
+            error = redact_text(error) if error else None
             row.status, row.stopped_at, row.error = status, utcnow(), error
             self._meter_row(row, stats, final=True)
             org, project_id = row.organization_id, row.project_id

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ggpgfx.graph.fields import OutputPath
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.media.frames import Packet
 from ggpgfx.media.spill import SpillQueue
@@ -34,7 +35,7 @@ class SecureDelayParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     delay_s: float = Field(ge=0, le=3600, description="how long every packet is held")
     memory_mb: float = Field(256, gt=0, description="held in RAM up to this; the rest spills to disk")
-    spill_dir: str | None = Field(None, description="spill folder (default: GGP_HOME/delay/<graph>-<node>)")
+    spill_dir: OutputPath | None = Field(None, description="spill folder (default: GGP_HOME/delay/<graph>-<node>)")
     clock: Literal["auto", "wall", "media"] = Field(
         "auto", description="wall: real time after arrival; media: by pts (auto: wall when the graph is realtime)")
     keyframe_start: bool = Field(True, description="start the delayed feed on a video keyframe (False: audio-only)")

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ggpgfx.graph.fields import FilePath, MediaUrl, ModelRef
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.graph.ports import ArrowTable
 from ggpgfx.media.frames import VideoFrame
@@ -29,10 +30,10 @@ class DetectCards(Node):
 
     class Params(BaseModel):
         model_config = ConfigDict(extra="forbid")
-        model: str | None = Field(None, description="ONNX path or models:/card-detector/<version>; default: shipped")
-        tracking_uri: str | None = Field(None, description="MLflow tracking URI for models:/ (default under GGP_HOME)")
+        model: ModelRef | None = Field(None, description="ONNX path or models:/card-detector/<version>; default: shipped")
+        tracking_uri: MediaUrl | None = Field(None, description="MLflow tracking URI for models:/ (default under GGP_HOME)")
         zones: list[dict[str, Any]] | None = Field(None, description="zone list: {name, zone, seat, polygon}")
-        zones_file: str | None = Field(None, description="JSON/YAML zones file (list or {cameras: {...}})")
+        zones_file: FilePath | None = Field(None, description="JSON/YAML zones file (list or {cameras: {...}})")
         camera: str | None = Field(None, description="which camera's zones in a multi-camera zones file")
         stable_frames: int = Field(3, ge=1, le=120, description="consistent frames before a card is announced")
         absent_frames: int = Field(8, ge=1, le=600, description="frames a card must be gone before it is forgotten")

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ggpgfx.graph.fields import FilePath, MediaUrl
 from ggpgfx.graph.node import Node, Port, Resources, register_node
 from ggpgfx.graph.ports import ArrowTable
 from ggpgfx.poker.messages import CARD_READS_SCHEMA, card_reads_table
@@ -28,11 +29,11 @@ class RfidIngest(Node):
 
     class Params(BaseModel):
         model_config = ConfigDict(extra="forbid")
-        source: str = Field(..., description="tcp://HOST:PORT, serial:/dev/ttyUSB0 (or serial:socket://...), "
+        source: MediaUrl = Field(..., description="tcp://HOST:PORT, serial:/dev/ttyUSB0 (or serial:socket://...), "
                                              "http://HOST:PORT (listen for pushes)")
-        deck: str | None = Field(None, description="deck JSON from `ggp rfid register-deck`; default: simulator deck")
+        deck: FilePath | None = Field(None, description="deck JSON from `ggp rfid register-deck`; default: simulator deck")
         deck_seed: int = Field(0, description="seed of the simulator deck when `deck` is not given")
-        antennas: dict[str, str] | str | None = Field(None, description="{antenna: seat:N|board|muck|burn} or a file")
+        antennas: dict[str, str] | FilePath | None = Field(None, description="{antenna: seat:N|board|muck|burn} or a file")
         baudrate: int = Field(115200, description="serial sources only")
         absence_s: float = Field(3.0, gt=0, description="a tag not reported for this long has left the field")
         move_after_s: float = Field(0.5, ge=0, description="a card may show up on another antenna after this")

@@ -13,6 +13,7 @@ from ggpgfx.cards.hands import RawHand, plan_hands
 from ggpgfx.cards.holecams import HoleCamWall
 from ggpgfx.cards.scene import SceneRenderer, TableLayout
 from ggpgfx.cards.script import HAND_GAP_S, Step, Timing, build_script
+from ggpgfx.graph.fields import FilePath
 from ggpgfx.graph.node import Node, Port, VideoCaps, register_node
 from ggpgfx.graph.ports import ArrowTable
 from ggpgfx.media.frames import VideoFrame
@@ -39,7 +40,7 @@ class TableSim(Node):
         height: int = Field(720, ge=240, le=2160)
         fps: float | None = Field(None, gt=0, le=240, description="default: the graph's fps")
         source: Literal["phh", "random"] = Field("phh", description="replay PHH hands or play seeded random hands")
-        hands: str | None = Field(None, description="PHH/PHHS file; default: hands shipped with ggpgfx")
+        hands: FilePath | None = Field(None, description="PHH/PHHS file; default: hands shipped with ggpgfx")
         max_hands: int | None = Field(None, ge=1, description="stop after this many hands (random: default 3)")
         players: int = Field(6, ge=2, le=10, description="players at a random table")
         seed: int = 0

@@ -11,10 +11,12 @@ from typing import Any
 import av
 from pydantic import BaseModel, ConfigDict, Field
 
+from ggpgfx.graph.fields import MediaSource
 from ggpgfx.graph.node import Node, Port, VideoCaps, register_node
 from ggpgfx.media.av_convert import av_to_audio, av_to_video
 from ggpgfx.media.errors import describe_target, is_url, media_error, seconds
 from ggpgfx.media.frames import AudioFrame, VideoFrame
+from ggpgfx.policy import PolicyError, check_connect
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ class VideoParams(BaseModel):
     """Where to read from and how."""
 
     model_config = ConfigDict(extra="forbid")
-    source: str = Field(description="file path or URL (rtmp://, rtsp://, http(s)://...m3u8, srt://)")
+    source: MediaSource = Field(description="file path or URL (rtmp://, rtsp://, http(s)://...m3u8, srt://)")
     loop: bool = Field(False, description="files: start again at the end")
     start_s: float = Field(0.0, ge=0, description="seek to this position first")
     audio: bool = Field(True, description="decode the first audio stream to the `audio` port")
@@ -78,6 +80,8 @@ class VideoSource(Node):
     # -- opening ----------------------------------------------------------------------------------
     def _open(self) -> None:
         p = self.params
+        if self.network:
+            check_connect(p.source, self.context.policy)  # every open and reopen: DNS may have changed
         options = dict(LIVE_OPTIONS.get(p.source.split(":", 1)[0].lower(), {})) if self.network else {}
         options.update(p.options)
         kwargs: dict[str, Any] = {"options": options, "timeout": (p.timeout_s, p.timeout_s)}
@@ -247,6 +251,8 @@ class VideoSource(Node):
         frame_us = round(1e6 / self.context.fps)
         try:
             self._open()
+        except PolicyError:
+            raise
         except Exception as reopen_error:
             log.warning("reconnect failed: %s", reopen_error)
             self._it = iter(())

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ggpgfx.graph.fields import NetAddress, OutputPath
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.media.event_log import EventLog, event_record
 
@@ -16,11 +17,11 @@ class EventsParams(BaseModel):
     """Where the log lives, how often it compacts, and the optional Kafka topic."""
 
     model_config = ConfigDict(extra="forbid")
-    folder: str | None = Field(None, description="log folder (default: GGP_HOME/events/<graph>/<node>)")
+    folder: OutputPath | None = Field(None, description="log folder (default: GGP_HOME/events/<graph>/<node>)")
     compact_every: int = Field(1000, ge=1, description="write a Parquet part after this many events")
     compact_s: float = Field(10.0, gt=0, description="... or after this many seconds")
     fsync: bool = Field(False, description="fsync every event (survives power loss, not only a killed process)")
-    kafka_bootstrap: str | None = Field(None, description="host:port[,host:port]; unset: no Kafka")
+    kafka_bootstrap: NetAddress | None = Field(None, description="host:port[,host:port]; unset: no Kafka")
     kafka_topic: str = Field("ggp.events")
     drain_timeout_s: float = Field(15.0, gt=0, description="at end of stream, time allowed to empty the backlog")
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ggpgfx.graph.fields import OutputPath
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.media.frames import Packet
 from ggpgfx.media.mux import StreamMuxer, guess_format
@@ -24,7 +25,7 @@ class FileParams(BaseModel):
     """Where and how to record."""
 
     model_config = ConfigDict(extra="forbid")
-    path: str = Field(description="output file; with segment_s, '{index}' in the name numbers the parts")
+    path: OutputPath = Field(description="output file; with segment_s, '{index}' in the name numbers the parts")
     format: str | None = Field(None, description="container (mp4, matroska, mov, mpegts); default from suffix")
     faststart: bool = Field(True, description="mp4/mov: move the index to the front (plays while downloading)")
     segment_s: float | None = Field(None, gt=0, description="start a new file at the first keyframe after this")

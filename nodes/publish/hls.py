@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ggpgfx.graph.fields import OutputPath
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.media.frames import Packet
 from ggpgfx.media.mux import StreamMuxer
@@ -16,7 +17,7 @@ class HlsParams(BaseModel):
     """Folder, segment length and playlist kind."""
 
     model_config = ConfigDict(extra="forbid")
-    folder: str = Field(description="output folder (created); serve it over HTTP for players")
+    folder: OutputPath = Field(description="output folder (created); serve it over HTTP for players")
     playlist: str = Field("index.m3u8", description="playlist file name inside the folder")
     segment_s: float = Field(2.0, gt=0, le=60, description="target segment length (cut at keyframes)")
     list_size: int = Field(6, ge=0, description="segments kept in a rolling playlist (0: all)")

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ggpgfx.graph.fields import OutputUrl, StreamKey
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.media.frames import Packet
 from ggpgfx.media.live_output import LiveOutput
 from ggpgfx.media.redact import redact_url
+from ggpgfx.policy import check_connect
 
 
 class RtmpParams(BaseModel):
     """Server URL and stream key (the key is never logged)."""
 
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(description="rtmp://host[:port]/app[/key] or rtmps://...")
-    stream_key: SecretStr | None = Field(None, description="appended to the URL; masked in every log and error")
+    url: OutputUrl = Field(description="rtmp://host[:port]/app[/key] or rtmps://...")
+    stream_key: StreamKey | None = Field(None, description="appended to the URL; masked in every log and error")
     buffer_s: float = Field(5.0, gt=0, le=600, description="media kept while disconnected (oldest GOPs dropped)")
     backoff_s: float = Field(0.5, gt=0, description="first reconnect wait, doubled up to max_backoff_s")
     max_backoff_s: float = Field(10.0, gt=0)
@@ -49,7 +51,8 @@ class RtmpPublisher(Node):
         self.target = p.url.rstrip("/") + "/" + key if key else p.url
         self.output = LiveOutput(self.target, "flv", p.options, buffer_s=p.buffer_s, backoff_s=p.backoff_s,
                                  max_backoff_s=p.max_backoff_s, max_reconnects=p.max_reconnects,
-                                 secrets=(key,) if key else (), name=f"{self.id} {redact_url(self.target)}")
+                                 secrets=(key,) if key else (), name=f"{self.id} {redact_url(self.target)}",
+                                 check=lambda: check_connect(self.target, self.context.policy))
         self.reported = ""
 
     def process(self, port: str, msg: Message) -> None:

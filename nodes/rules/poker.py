@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ggpgfx.graph.fields import OutputPath
 from ggpgfx.graph.node import Message, Node, Port, Resources, register_node
 from ggpgfx.graph.ports import ArrowTable
 from ggpgfx.poker.messages import CARD_READS_SCHEMA, GameEvent, OperatorAction, TableState
@@ -98,7 +99,7 @@ class PokerRules(Node):
         table: str = Field("table-1", description="table name carried in TableState and event keys")
         equity: bool = Field(True, description="compute equity and outs off the frame path")
         trials: int = Field(20_000, ge=100, description="Monte Carlo trials when a spot is too big to enumerate")
-        phh_path: str | None = Field(None, description="append every finished hand to this .phhs file")
+        phh_path: OutputPath | None = Field(None, description="append every finished hand to this .phhs file")
         drain_s: float = Field(120.0, ge=0, description="at end of stream, wait this long for the last equity answer "
                                "(the first answer after install includes compiling the kernels)")
 
