@@ -115,6 +115,7 @@ function Controls({ token, origin, projectFromUrl, streamFromUrl }: { token: str
             <label key={d.id}>
               <input
                 type="checkbox"
+                data-testid={`stream-destination-${d.name}`}
                 checked={chosen.includes(d.id)}
                 onChange={(e) => setChosen((c) => (e.target.checked ? [...c, d.id] : c.filter((x) => x !== d.id)))}
               />
@@ -132,7 +133,11 @@ function Controls({ token, origin, projectFromUrl, streamFromUrl }: { token: str
         </button>
         <span data-testid="stream-status">{streamId ? `${streamId}: ${status ?? "?"}` : "not started here"}</span>
       </div>
-      {problem && <p className="problem">{problem}</p>}
+      {problem && (
+        <p className="problem" data-testid="stream-problem">
+          {problem}
+        </p>
+      )}
     </>
   );
 }
@@ -177,12 +182,16 @@ export function StreamPanel() {
         </p>
       ) : token === null ? (
         <form className="row" onSubmit={(e) => void login(e)}>
-          <input value={email} onChange={(e) => setEmail(e.target.value)} placeholder="email" aria-label="email" autoComplete="username" />
-          <input value={password} onChange={(e) => setPassword(e.target.value)} type="password" placeholder="password" aria-label="password" autoComplete="current-password" />
-          <button type="submit" className="primary">
+          <input value={email} onChange={(e) => setEmail(e.target.value)} placeholder="email" aria-label="email" autoComplete="username" data-testid="stream-email" />
+          <input value={password} onChange={(e) => setPassword(e.target.value)} type="password" placeholder="password" aria-label="password" autoComplete="current-password" data-testid="stream-password" />
+          <button type="submit" className="primary" data-testid="stream-signin">
             Sign in
           </button>
-          {problem && <span className="problem">{problem}</span>}
+          {problem && (
+            <span className="problem" data-testid="stream-problem">
+              {problem}
+            </span>
+          )}
         </form>
       ) : (
         <ApolloProvider client={client}>

@@ -1,0 +1,101 @@
+"""Stream controls through the platform in a real browser: sign in, pick a destination, start and stop the
+project's stream (Apollo -> the platform's GraphQL API, served by uvicorn with every service in-process)."""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from console_helpers import REPO
+
+pytestmark = [pytest.mark.network, pytest.mark.timeout(180)]
+
+PASSWORD = "correct horse battery staple"
+GRAPH_YAML = """name: console-platform
+settings: {fps: 25}
+nodes:
+  src: {type: ingest.test_pattern, params: {width: 64, height: 48, frames: 100000}}
+  out: {type: sink.null}
+edges:
+  - src.video -> out.inp
+"""
+DIST = REPO / "ggpgfx" / "console_dist"
+
+
+@pytest.fixture
+def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The platform API (`create_local_app`, SQLite, local stream executor) on a free port."""
+    import uvicorn
+
+    from ggpgfx.services.app import create_local_app
+    from ggpgfx.services.config import load_settings
+
+    monkeypatch.setenv("GGP_ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("GGP_ARGON2_MEMORY_KIB", "8192")
+    settings = load_settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'ggp.db'}",
+                             stream_executor="local", rate_limit_per_s=10_000.0, rate_limit_burst=10_000)
+    server = uvicorn.Server(uvicorn.Config(create_local_app(settings), host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not (server.started and server.servers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the platform API did not start"
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
+
+
+def serve_console(route: Any) -> None:
+    """Answer /console/... from the built app, as `ggp serve` would, on the API's own origin."""
+    path = route.request.url.split("/console/", 1)[1].split("?", 1)[0]
+    target = DIST / path if path and (DIST / path).is_file() else DIST / "index.html"
+    route.fulfill(status=200, body=target.read_bytes(),
+                  content_type=mimetypes.guess_type(target.name)[0] or "application/octet-stream")
+
+
+def test_sign_in_pick_a_destination_start_and_stop_the_stream(platform: str, browser: Any) -> None:
+    api = httpx.Client(base_url=platform, timeout=30)
+    email = "producer@console.test"
+    signup = api.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD, "organization_name": "cons"})
+    assert signup.status_code == 201, signup.text
+    token = api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    project = api.post("/api/v1/projects", json={"name": "final table"}, headers=headers).json()["id"]
+    assert api.post(f"/api/v1/projects/{project}/versions", json={"yaml": GRAPH_YAML}, headers=headers).status_code == 201
+    destination = api.post(f"/api/v1/projects/{project}/destinations", headers=headers,
+                           json={"name": "youtube", "url": "rtmp://127.0.0.1:1/live", "stream_key": "k-123"})
+    assert destination.status_code == 201, destination.text
+
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    context.route(f"{platform}/console/**", serve_console)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        page.goto(f"{platform}/console/?project={project}")
+        page.fill("[data-testid=stream-email]", email)
+        page.fill("[data-testid=stream-password]", PASSWORD)
+        page.click("[data-testid=stream-signin]")
+        assert page.input_value("[data-testid=stream-project]") == project
+        page.click("[data-testid=stream-destinations]")
+        page.check("[data-testid=stream-destination-youtube]")
+        page.click("[data-testid=stream-start]")
+        page.wait_for_function("() => document.querySelector('[data-testid=stream-status]').textContent.endsWith(': running')")
+        stream_id = page.inner_text("[data-testid=stream-status]").split(":")[0]
+        assert api.get(f"/api/v1/streams/{stream_id}", headers=headers).json()["status"] == "running"
+        page.click("[data-testid=stream-stop]")
+        page.wait_for_function("() => document.querySelector('[data-testid=stream-status]').textContent.endsWith(': stopped')")
+        assert api.get(f"/api/v1/streams/{stream_id}", headers=headers).json()["status"] == "stopped"
+        assert page.query_selector("[data-testid=stream-problem]") is None
+    finally:
+        context.close()
+        api.close()
