@@ -30,6 +30,7 @@ from ggpgfx.graph.registry import get_node_type
 from ggpgfx.media.frames import VideoFrame
 from ggpgfx.runtime.local import RunOptions
 from ggpgfx.runtime.run import make_executor
+from ggpgfx.testing import DirectCalls
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -98,7 +99,7 @@ def run_loop(frames: int) -> float:
     assert pattern_type is not None
     pattern = pattern_type("bars", pattern_type.Params(width=1920, height=1080, frames=frames), NodeContext())
     produced: list[Any] = []
-    pattern._emit_hook = lambda port, payload, pts: produced.append(payload)
+    pattern.bind(DirectCalls(lambda port, payload, pts: produced.append(payload)))
     pattern.setup()
     sink = BenchSink("sink", None, NodeContext())
     sink.setup()

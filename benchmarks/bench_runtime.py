@@ -20,8 +20,10 @@ import numpy as np
 from ggpgfx.graph.api import Graph
 from ggpgfx.graph.node import Message, NodeContext
 from ggpgfx.graph.registry import get_node_type
+from ggpgfx.testing import DirectCalls
 
 RESULTS = Path(__file__).parent / "results"
+
 ROUNDS = 5
 
 
@@ -83,7 +85,7 @@ def loop_chain(count: int, rate: float | None) -> tuple[float, list[float]]:
             else:
                 nxt.process("inp", msg)
 
-        node._emit_hook = hook
+        node.bind(DirectCalls(hook))
     began = time.perf_counter()
     step = 1 / rate if rate else 0.0
     for i in range(count):
@@ -169,7 +171,7 @@ def bench_video(frames: int, scheduler: str) -> dict[str, Any]:
         began = time.perf_counter()
         pattern = pattern_type("bars", pattern_type.Params(width=1920, height=1080, frames=frames), NodeContext())
         produced: list[Any] = []
-        pattern._emit_hook = lambda port, payload, pts: produced.append(payload)
+        pattern.bind(DirectCalls(lambda port, payload, pts: produced.append(payload)))
         pattern.setup()  # counted on both sides: the graph's time includes node setup too
         while pattern.tick():
             frame = produced.pop()

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from ggpgfx.graph.ports import ArrowTable, Port, VideoCaps
 from ggpgfx.media.frames import VideoFrame
 
-__all__ = ["ArrowTable", "Message", "Node", "NodeContext", "NoParams", "Port", "Resources", "VideoCaps",
+__all__ = ["ArrowTable", "Message", "Node", "NodeContext", "NodeIO", "NoParams", "Port", "Resources", "VideoCaps",
            "register_node"]
 
 
@@ -63,6 +64,26 @@ class NodeContext:
     policy: Any = None
 
 
+class NodeIO(Protocol):
+    """What an executor gives a node it runs: outputs, `latest` inputs, and a way back onto the node's thread.
+
+    Executors implement it (the local executor's `NodeRunner` does) and hand it to `Node.bind`; node code
+    calls the `Node` methods of the same names, never this object directly.
+    """
+
+    def emit(self, port: str, payload: Any, pts: int | None) -> None:
+        """Send a payload on an output port (from any thread)."""
+
+    def latest(self, port: str) -> Any | None:
+        """The newest payload of a `latest` input."""
+
+    def call_soon(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run `fn(*args)` on the node's thread between two messages (from any thread)."""
+
+    def wait_until(self, predicate: Callable[[], bool], timeout_s: float) -> bool:
+        """Block the node's thread until `predicate()` holds, delivering what worker threads post meanwhile."""
+
+
 class Node:
     """Base class of every node type. Subclasses declare ports, Params and resources as class attributes."""
 
@@ -77,8 +98,7 @@ class Node:
         self.params: Any = params if params is not None else self.Params()
         self.context = context or NodeContext(node_id=node_id)
         self.log = logging.getLogger(f"ggpgfx.node.{node_id}")
-        self._emit_hook: Callable[[str, Any, int | None], None] | None = None
-        self._latest: dict[str, Message] = {}
+        self._io: NodeIO | None = None
 
     # -- lifecycle hooks, overridden by node types ------------------------------------------------
     def setup(self) -> None:
@@ -125,16 +145,41 @@ class Node:
         return result
 
     # -- provided by the runtime ------------------------------------------------------------------
+    def bind(self, io: NodeIO) -> None:
+        """Attach the executor that runs this node (called by executors, once, before `setup`)."""
+        self._io = io
+
     def emit(self, port: str, payload: Any, pts: int | None = None) -> None:
-        """Send a payload on an output port; pts defaults to that of the message being processed."""
-        if self._emit_hook is None:
+        """Send a payload on an output port; pts defaults to that of the message being processed.
+
+        Safe from any thread: called from a worker thread the node started, the message is handed to the
+        node's own thread, which numbers and sends it between two messages (pass `pts` explicitly there).
+        """
+        if self._io is None:
             raise RuntimeError(f"node '{self.id}' emitted on '{port}' outside a running graph")
-        self._emit_hook(port, payload, pts)
+        self._io.emit(port, payload, pts)
+
+    def call_soon(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run `fn(*args)` on this node's thread between two messages; for worker threads that touch node state."""
+        if self._io is None:
+            raise RuntimeError(f"node '{self.id}' called call_soon() outside a running graph")
+        self._io.call_soon(fn, *args)
+
+    def wait_until(self, predicate: Callable[[], bool], timeout_s: float) -> bool:
+        """Block until `predicate()` is true (True) or the timeout passes (False), e.g. in `on_eos` while a
+        worker thread finishes; what workers emit or `call_soon` meanwhile is delivered while waiting."""
+        if self._io is not None:
+            return self._io.wait_until(predicate, timeout_s)
+        deadline = time.monotonic() + timeout_s
+        while not predicate():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
 
     def latest(self, port: str) -> Any | None:
         """The newest payload received on a `latest` input, or None before the first one."""
-        msg = self._latest.get(port)
-        return None if msg is None else msg.payload
+        return None if self._io is None else self._io.latest(port)
 
     @classmethod
     def is_source(cls) -> bool:

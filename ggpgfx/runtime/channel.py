@@ -6,6 +6,7 @@ import itertools
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 
 from ggpgfx.graph.node import Message
 
@@ -16,11 +17,26 @@ class Inbox:
     def __init__(self) -> None:
         self.cond = threading.Condition(threading.Lock())
         self.edges: list[EdgeQueue] = []
+        #: Work that worker threads handed to the node's thread (emits, call_soon), run between messages.
+        self.posted: deque[Callable[[], None]] = deque()
         self._arrivals = itertools.count()
 
     def next_arrival(self) -> int:
         """A global arrival number: the node takes messages in the order they arrived."""
         return next(self._arrivals)
+
+    def post(self, work: Callable[[], None]) -> None:
+        """Queue work for the node's thread (from any thread) and wake it."""
+        with self.cond:
+            self.posted.append(work)
+            self.cond.notify_all()
+
+    def take_posted(self) -> list[Callable[[], None]]:
+        """Everything posted so far, oldest first (the node's thread runs it)."""
+        with self.cond:
+            work = list(self.posted)
+            self.posted.clear()
+        return work
 
     def wake(self) -> None:
         """Wake the node and any blocked producer (used on stop)."""
@@ -69,6 +85,25 @@ class EdgeQueue:
             self.items.append((self.inbox.next_arrival(), msg, time.perf_counter_ns()))
             cond.notify_all()
             return True
+
+    def pending(self) -> list[Message]:
+        """The queued messages, oldest first (call with `inbox.cond` held for a consistent view)."""
+        return [item[1] for item in self.items]
+
+    def refill(self, msgs: Iterable[Message], *, overflow: bool = True) -> None:
+        """Queue messages without waiting (restored checkpoints, merged deliveries).
+
+        `overflow` lets a `block` edge run past capacity by what was already in flight; `drop_oldest` edges
+        always drop to stay within capacity.
+        """
+        with self.inbox.cond:
+            for msg in msgs:
+                if self.on_full == "drop_oldest" or not overflow:
+                    while len(self.items) >= self.capacity:
+                        self.items.popleft()
+                        self.drops += 1
+                self.items.append((self.inbox.next_arrival(), msg, time.perf_counter_ns()))
+            self.inbox.cond.notify_all()
 
     def close(self) -> None:
         """One producer finished (end of stream)."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -97,8 +99,31 @@ class InlineOutlet:
         self.consumer.finish_inline()
 
 
+class StepHooks:
+    """Callbacks a `LocalExecutor` makes around each node's steps; subclass and override what you need.
+
+    Every hook runs on the node's own thread. `before_message` sees a message after the runner took it from an
+    input edge and before the node does; `after_message` after the node handled it (its emits are sent).
+    """
+
+    def after_setup(self, runner: NodeRunner) -> None:
+        """The node's `setup()` returned (a checkpoint restores node state here)."""
+
+    def before_message(self, runner: NodeRunner, port: str, msg: Message) -> None:
+        """A message on `port` is about to reach the node."""
+
+    def after_message(self, runner: NodeRunner, port: str, msg: Message) -> None:
+        """The node has handled a message on `port`."""
+
+
 class NodeRunner:
-    """Runs one node on one thread: setup, its message loop or tick loop, EOS, teardown."""
+    """Runs one node on one thread: setup, its message loop or tick loop, EOS, teardown.
+
+    The runner is the only writer of the node's sequence numbers and metrics: `emit` from any other thread
+    (a worker the node started) is posted to the runner's inbox and sent from the node's thread between two
+    messages. Every step that changes node state or emits (a message, a sync set, a tick, posted work, EOS)
+    runs under the runner's gate when the executor has a barrier (`LocalExecutor(barrier=True)`).
+    """
 
     def __init__(self, executor: LocalExecutor, rnode: ResolvedNode, node: Node, inbox: Inbox) -> None:
         self.ex = executor
@@ -116,23 +141,74 @@ class NodeRunner:
         tolerances = [o.sync_tolerance_us for p, o in rnode.input_options.items() if p in self.sync_ports]
         self.sync_tolerance = max(tolerances, default=0)
         self.sync_drops = 0
+        self.gate: threading.Lock | None = threading.Lock() if executor.has_barrier else None
+        #: The message taken from an input edge whose step has not finished (set under `inbox.cond`).
+        self.in_hand: tuple[EdgeQueue, Message] | None = None
+        self._latest: dict[str, Message] = {}
         self._live_edges: list[EdgeQueue] = []
         self._pace_origin: tuple[int, float] | None = None
         self._paced_ns = 0
+        self._ident: int | None = None  # the thread that runs this node (its host's, when fused)
+        self._post_to = inbox  # where worker threads post (the host's inbox, when fused)
+        self._in_step = False
+        self._ended = False  # outputs closed: later emits from workers are dropped
         self.first_pts: int | None = None
         self.last_pts: int | None = None
         self.thread = threading.Thread(target=self._main, name=f"ggp-{rnode.id}", daemon=True)
         self.fused = False  # True: runs inside its producer's thread (scheduler: fused)
         self.fused_children: list[NodeRunner] = []
-        node._emit_hook = self.emit
+        node.bind(self)
 
-    # -- output ---------------------------------------------------------------------------------
+    # -- NodeIO: what the node calls ----------------------------------------------------------------
     def emit(self, port: str, payload: Any, pts: int | None) -> None:
-        """Send a payload to every consumer of an output port."""
-        outlets = self.outputs.get(port)
-        if outlets is None:
+        """Send a payload to every consumer of an output port (from a foreign thread: via the node's thread)."""
+        if port not in self.outputs:
             raise ValueError(f"{self.rnode.cls.type_name} has no output port '{port}' "
                              f"(outputs: {', '.join(self.outputs) or 'none'})")
+        if threading.get_ident() != self._ident:
+            self._post_to.post(functools.partial(self._posted_emit, port, payload, pts, time.time_ns()))
+            return
+        self._send(port, payload, pts, None)
+
+    def call_soon(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run `fn(*args)` on the node's thread between two messages."""
+        self._post_to.post(functools.partial(self._posted_call, fn, args))
+
+    def latest(self, port: str) -> Any | None:
+        """The newest payload of a `latest` input."""
+        msg = self._latest.get(port)
+        return None if msg is None else msg.payload
+
+    def wait_until(self, predicate: Callable[[], bool], timeout_s: float) -> bool:
+        """Block until `predicate()` holds, running posted work meanwhile (polls when called off the node's thread)."""
+        deadline = time.monotonic() + timeout_s
+        own = threading.get_ident() == self._ident
+        cond = self._post_to.cond
+        while True:
+            if own:
+                self._run_posted()
+            if predicate():
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.ex.abort.is_set():
+                return bool(predicate())
+            with cond:
+                if not (own and self._post_to.posted):
+                    cond.wait(min(remaining, 0.05))
+
+    # -- output ---------------------------------------------------------------------------------
+    def _posted_emit(self, port: str, payload: Any, pts: int | None, origin_ns: int) -> None:
+        self._step(self._send, port, payload, pts, origin_ns)
+
+    def _posted_call(self, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
+        if not self._ended:
+            self._step(fn, *args)
+
+    def _send(self, port: str, payload: Any, pts: int | None, origin_ns: int | None) -> None:
+        if self._ended:
+            log.warning("node '%s' emitted on '%s' after its end of stream; dropped", self.rnode.id, port)
+            return
+        outlets = self.outputs[port]
         cur = self.current
         if pts is None:
             pts = cur.pts if cur is not None else 0
@@ -142,14 +218,15 @@ class NodeRunner:
             self.last_pts = pts
             if self.ex.realtime:
                 self._pace(pts)
-        origin = cur.origin_ns if cur is not None else time.time_ns()
+        if origin_ns is None:
+            origin_ns = cur.origin_ns if cur is not None else time.time_ns()
         seq = self.seq[port]
         self.seq[port] = seq + 1
         self.metrics.messages_out += 1
         if outlets:
             if len(outlets) > 1 and isinstance(payload, VideoFrame):
                 payload.share()  # fan-out: consumers that draw into the frame get a copy via writable()
-            msg = Message(payload, pts, seq, origin)
+            msg = Message(payload, pts, seq, origin_ns)
             for outlet in outlets:
                 outlet.put(msg, self.ex.abort)
 
@@ -165,49 +242,125 @@ class NodeRunner:
             self.ex.sources_stop.wait(delay)
             self._paced_ns += time.perf_counter_ns() - began
 
+    # -- steps ----------------------------------------------------------------------------------------
+    def _step(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run one state-changing step under the gate (re-entrant: a step inside a step runs as part of it)."""
+        if self._in_step:
+            return fn(*args)
+        gate = self.gate
+        if gate is not None:
+            gate.acquire()
+        self._in_step = True
+        try:
+            return fn(*args)
+        finally:
+            self._in_step = False
+            self.in_hand = None
+            if gate is not None:
+                gate.release()
+
+    def _run_posted(self) -> None:
+        """Run the work worker threads posted (emits, call_soon) on this thread, oldest first."""
+        for work in self._post_to.take_posted():
+            work()
+
+    def _handle(self, port: str, msg: Message) -> None:
+        """One input message, by the port's policy (runs inside a step)."""
+        policy = self.policies[port]
+        if policy == "latest":
+            self._latest[port] = msg
+            self.node.on_latest(port, msg)
+        elif policy == "sync":
+            self.sync_buffers[port].append(msg)
+            self._try_sync()
+        else:
+            if self.ex.echo_seq:
+                # A replica's outputs keep the seq of the input they answer, so a merge can order replicas.
+                for out in self.seq:
+                    self.seq[out] = msg.seq
+            self.node.process(port, msg)
+
+    def _deliver(self, port: str, msg: Message) -> None:
+        hooks = self.ex.hooks
+        for hook in hooks:
+            hook.before_message(self, port, msg)
+        self._step(self._handle, port, msg)
+        for hook in hooks:
+            hook.after_message(self, port, msg)
+
+    def _after_setup(self) -> None:
+        for hook in self.ex.hooks:
+            hook.after_setup(self)
+
+    def _end_of_stream(self, failed: bool = False) -> None:
+        """The end, shared by threaded and fused runners: on_eos and posted work (unless failed or aborted),
+        teardown, what workers sent while stopping, then end of stream on every output."""
+        if not failed and not self.ex.abort.is_set() and self.metrics.state != "failed":
+            try:
+                self.current = None
+                self._step(self.node.on_eos)
+                self._run_posted()
+            except Exception as exc:
+                self._record_failure(exc)
+        if not failed and self.metrics.state != "failed":
+            self.metrics.state = "done"
+        try:
+            self.node.teardown()
+        except Exception:
+            log.exception("teardown of node '%s' failed", self.rnode.id)
+        try:
+            if not self.ex.abort.is_set():
+                self._run_posted()
+        except Exception as exc:
+            self._record_failure(exc)
+        finally:
+            self._ended = True
+            for outlets in self.outputs.values():
+                for outlet in outlets:
+                    outlet.close()
+
     # -- main loop ------------------------------------------------------------------------------
     def _main(self) -> None:
+        self._ident = threading.get_ident()
         node, m = self.node, self.metrics
+        failed = False
         try:
             m.state = "setup"
             node.setup()
+            self._after_setup()
             for child in self.fused_children:
-                child.setup_inline()
+                child.setup_inline(self._post_to)
             m.state = "running"
             if self.is_source:
                 self._source_loop()
             else:
                 self._consumer_loop()
-            if not self.ex.abort.is_set():
-                self.current = None
-                node.on_eos()
-            m.state = "done"
         except Exception as exc:
-            if not isinstance(exc, NodeError) or exc.node_id == self.rnode.id:
-                m.errors += 1
-                m.state = "failed"
-            self.ex.fail(self.rnode.id, exc, self.current.pts if self.current else None)
-        finally:
-            try:
-                node.teardown()
-            except Exception:
-                log.exception("teardown of node '%s' failed", self.rnode.id)
-            for outlets in self.outputs.values():
-                for outlet in outlets:
-                    outlet.close()
+            failed = True
+            self._record_failure(exc)
+        self._end_of_stream(failed)
+
+    def _record_failure(self, exc: Exception) -> None:
+        if not isinstance(exc, NodeError) or exc.node_id == self.rnode.id:
+            self.metrics.errors += 1
+            self.metrics.state = "failed"
+        self.ex.fail(self.rnode.id, exc, self.current.pts if self.current else None)
 
     # -- fused (inline) execution -----------------------------------------------------------------
-    def setup_inline(self) -> None:
-        """Set up this fused node and its own fused consumers, in the host thread."""
+    def setup_inline(self, post_to: Inbox) -> None:
+        """Set up this fused node and its own fused consumers, in the host thread (workers post to the host)."""
+        self._ident = threading.get_ident()
+        self._post_to = post_to
         try:
             self.metrics.state = "setup"
             self.node.setup()
+            self._after_setup()
         except Exception as exc:
             self.metrics.state = "failed"
             self.metrics.errors += 1
             raise as_node_error(self.rnode.id, exc, None) from exc
         for child in self.fused_children:
-            child.setup_inline()
+            child.setup_inline(post_to)
         self.metrics.state = "running (fused)"
 
     def deliver_inline(self, port: str, msg: Message) -> None:
@@ -219,7 +372,7 @@ class NodeRunner:
         m.messages_in += 1
         self.current = msg
         try:
-            self.node.process(port, msg)
+            self._deliver(port, msg)
         except NodeError:
             raise
         except Exception as exc:
@@ -230,28 +383,16 @@ class NodeRunner:
 
     def finish_inline(self) -> None:
         """The single input ended: flush, tear down and pass end of stream on."""
-        try:
-            if not self.ex.abort.is_set() and self.metrics.state != "failed":
-                self.current = None
-                self.node.on_eos()
-                self.metrics.state = "done"
-        except Exception as exc:
-            self.metrics.state = "failed"
-            self.ex.fail(self.rnode.id, exc, None)
-        finally:
-            try:
-                self.node.teardown()
-            except Exception:
-                log.exception("teardown of node '%s' failed", self.rnode.id)
-            for outlets in self.outputs.values():
-                for outlet in outlets:
-                    outlet.close()
+        self._end_of_stream()
 
     def _source_loop(self) -> None:
         ex, node, m = self.ex, self.node, self.metrics
+        posted = self._post_to.posted
         ticks = 0
         limit_us = None if ex.options.duration_s is None else int(ex.options.duration_s * 1e6)
         while not ex.sources_stop.is_set():
+            if posted:
+                self._run_posted()
             if ex.options.max_frames is not None and ticks >= ex.options.max_frames:
                 break
             if limit_us is not None and self.first_pts is not None and self.last_pts is not None \
@@ -259,19 +400,23 @@ class NodeRunner:
                 break
             began = time.perf_counter_ns()
             self._paced_ns = 0
-            more = node.tick()
+            more = self._step(node.tick)
             m.process_us.add((time.perf_counter_ns() - began - self._paced_ns) / 1000)
             ticks += 1
             if not more:
                 break
 
     def _next(self) -> tuple[EdgeQueue, Message, int] | None:
+        """The oldest queued message of any input (None: every input ended, or abort; `_POSTED`: posted work)."""
         cond, edges = self.inbox.cond, self.inbox.edges
         live = self._live_edges
+        posted = self.inbox.posted
         with cond:
             while True:
                 if self.ex.abort.is_set():
                     return None
+                if posted:
+                    return _POSTED
                 best: EdgeQueue | None = None
                 for e in edges:
                     if e.items and (best is None or e.items[0][0] < best.items[0][0]):
@@ -279,6 +424,7 @@ class NodeRunner:
                 if best is not None:
                     was_full = len(best.items) >= best.capacity
                     _, msg, enq_ns = best.items.popleft()
+                    self.in_hand = (best, msg)
                     if was_full:
                         cond.notify_all()
                     return best, msg, enq_ns
@@ -287,27 +433,22 @@ class NodeRunner:
                 cond.wait(0.1)
 
     def _consumer_loop(self) -> None:
-        node, m = self.node, self.metrics
+        m = self.metrics
         self._live_edges = [e for e in self.inbox.edges if not e.delay]  # edges whose end means EOS
         while True:
             item = self._next()
             if item is None:
                 return
+            if item is _POSTED:
+                self._run_posted()
+                continue
             edge, msg, enq_ns = item
             began = time.perf_counter_ns()
             m.queue_wait_us.add((began - enq_ns) / 1000)
             m.latency_us.add((time.time_ns() - msg.origin_ns) / 1000)
             m.messages_in += 1
             self.current = msg
-            policy = self.policies[edge.port]
-            if policy == "latest":
-                node._latest[edge.port] = msg
-                node.on_latest(edge.port, msg)
-            elif policy == "sync":
-                self.sync_buffers[edge.port].append(msg)
-                self._try_sync()
-            else:
-                node.process(edge.port, msg)
+            self._deliver(edge.port, msg)
             m.process_us.add((time.perf_counter_ns() - began) / 1000)
 
     def _try_sync(self) -> None:
@@ -328,6 +469,66 @@ class NodeRunner:
         """Messages dropped on this node's inputs (full drop_oldest edges and unmatched sync inputs)."""
         return sum(e.drops for e in self.inbox.edges) + self.sync_drops
 
+    # -- driving by hand (ggpgfx.testing, benchmarks): the same steps, on the caller's thread ------------
+    def adopt_thread(self) -> None:
+        """Make the calling thread this node's thread, for driving it by hand instead of `start()`."""
+        self._ident = threading.get_ident()
+
+    def setup_node(self) -> None:
+        """`setup()` plus the after-setup hooks (by hand)."""
+        self.node.setup()
+        self._after_setup()
+
+    def deliver(self, port: str, msg: Message) -> None:
+        """One input message through the port's policy, with metrics and hooks, then posted work (by hand)."""
+        m = self.metrics
+        began = time.perf_counter_ns()
+        m.messages_in += 1
+        self.current = msg
+        self._deliver(port, msg)
+        m.process_us.add((time.perf_counter_ns() - began) / 1000)
+        self._run_posted()
+
+    def tick_once(self) -> bool:
+        """One `tick()` of a source, then posted work (by hand); False when the source is exhausted."""
+        more = bool(self._step(self.node.tick))
+        self._run_posted()
+        return more
+
+    def run_posted(self) -> None:
+        """Run what worker threads posted so far (by hand)."""
+        self._run_posted()
+
+    def finish(self) -> None:
+        """End of stream (by hand): on_eos, posted work, teardown, close every output."""
+        self._end_of_stream()
+
+    # -- checkpoints ----------------------------------------------------------------------------------
+    def checkpoint_state(self) -> dict[str, Any]:
+        """Sequence numbers, `latest` values, sync buffers and queued lossless inputs (the message in hand
+        first). Call inside `LocalExecutor.barrier()`, when the node is between two steps."""
+        with self.inbox.cond:
+            queues = [edge.pending() if edge.on_full == "block" else [] for edge in self.inbox.edges]
+            in_hand = self.in_hand
+        if in_hand is not None:
+            edge, msg = in_hand
+            if edge.on_full == "block":
+                queues[self.inbox.edges.index(edge)].insert(0, msg)
+        return {"seq": dict(self.seq), "latest": dict(self._latest),
+                "sync": {p: list(b) for p, b in self.sync_buffers.items()}, "queues": queues}
+
+    def restore_state(self, saved: dict[str, Any]) -> None:
+        """Put back what `checkpoint_state()` returned, before the executor starts."""
+        self.seq.update(saved["seq"])
+        self._latest.update(saved["latest"])
+        for port, items in saved["sync"].items():
+            self.sync_buffers[port].extend(items)
+        for edge, items in zip(self.inbox.edges, saved["queues"], strict=False):
+            edge.refill(items)
+
+
+_POSTED: Any = object()  # _next(): posted work is waiting
+
 
 class LocalExecutor:
     """Runs a resolved graph (or a subset of its nodes, for a Ray fragment) on threads."""
@@ -335,8 +536,14 @@ class LocalExecutor:
     def __init__(self, graph: ResolvedGraph, options: RunOptions | None = None, *,
                  node_ids: list[str] | None = None,
                  outlet_factory: Callable[[ResolvedEdge], Outlet] | None = None,
-                 node_factory: Callable[[ResolvedNode, NodeContext], Node] | None = None) -> None:
+                 node_factory: Callable[[ResolvedNode, NodeContext], Node] | None = None,
+                 barrier: bool = False, echo_seq: bool = False) -> None:
+        """`barrier`: gate every node step so `barrier()` can pause all nodes between steps (checkpoints);
+        `echo_seq`: outputs of `process()` carry the seq of the input they answer (Ray replicas)."""
         self.graph = graph
+        self.has_barrier = barrier
+        self.echo_seq = echo_seq
+        self.hooks: list[StepHooks] = []
         self.options = options or RunOptions()
         settings = graph.spec.settings
         self.realtime = settings.realtime if self.options.realtime is None else self.options.realtime
@@ -385,6 +592,32 @@ class LocalExecutor:
         return (not edge.spec.delay and edge.on_full == "block" and edge.src != edge.dst
                 and consumer.policies.get(edge.spec.dst_port) == "queue"
                 and len(self.graph.edges_into(edge.dst)) == 1)
+
+    def add_hooks(self, hooks: StepHooks) -> None:
+        """Call `hooks` around every node's steps (before `start()`)."""
+        self.hooks.append(hooks)
+
+    @contextlib.contextmanager
+    def barrier(self, timeout: float) -> Iterator[bool]:
+        """Hold every node between two steps: yields True when all paused within `timeout`, else False.
+
+        While held, no node of this executor processes, ticks, emits or runs posted work, so
+        `runner.checkpoint_state()` and `node.snapshot()` see a consistent cut. Needs `barrier=True`.
+        """
+        if not self.has_barrier:
+            raise RuntimeError("this executor was built without barrier=True")
+        taken: list[threading.Lock] = []
+        deadline = time.monotonic() + timeout
+        try:
+            for runner in self.runners.values():
+                assert runner.gate is not None
+                if not runner.gate.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                    break
+                taken.append(runner.gate)
+            yield len(taken) == len(self.runners)
+        finally:
+            for gate in taken:
+                gate.release()
 
     def threaded(self) -> list[NodeRunner]:
         """Runners that own a thread (fused ones run inside another's)."""

@@ -64,8 +64,10 @@ class FragmentActor:
         self.store = StateStore(self.graph.name, setup.run_id, root=None)
         self.abort = threading.Event()
         self.soon = threading.Event()
+        replica = self.frag.replica_of is not None
         self.executor = LocalExecutor(self.graph, RunOptions(**setup.options), node_ids=list(self.frag.node_ids),
-                                      outlet_factory=self._outlet, node_factory=self._make_node)
+                                      outlet_factory=self._outlet, node_factory=self._make_node,
+                                      barrier=self.restartable, echo_seq=replica)
         self.executor.abort = self.abort  # the outlets made during construction watch the same event
         self.inbound: dict[int, InboundEdge] = {}
         for index, queue in self.executor.inbound.items():
@@ -75,13 +77,11 @@ class FragmentActor:
                                               lossy=edge.on_full == "drop_oldest",
                                               count_gaps=self.frag.replica_of != edge.dst)
         self.delivery_lock = threading.Lock()
-        self.keepers = ray_checkpoint.install(self.executor, replica=self.frag.replica_of is not None) \
-            if (self.restartable or self.frag.replica_of) else {}
         self.restored = False
         if self.restartable:
             state = self.store.load(self.frag.name)
             if state is not None:
-                ray_checkpoint.restore(state, self.keepers, self.outlets)
+                ray_checkpoint.restore(state, self.executor, self.outlets)
                 for index, saved in state["inbound"].items():
                     if index in self.inbound:
                         self.inbound[index].load(saved)
@@ -270,7 +270,7 @@ class FragmentActor:
                 marks[index] = inbound.dump()
             return marks
 
-        state = ray_checkpoint.capture(self.keepers, self.outlets, inbound_state, self.delivery_lock)
+        state = ray_checkpoint.capture(self.executor, self.outlets, inbound_state, self.delivery_lock)
         if state is None:
             return False
         self.store.save(self.frag.name, state)

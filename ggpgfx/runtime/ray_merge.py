@@ -5,7 +5,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
-import time
 from typing import Any
 
 from ggpgfx.graph.node import Message
@@ -75,18 +74,9 @@ class InboundEdge:
         self._enqueue(ready)
 
     def _enqueue(self, msgs: list[Message]) -> None:
-        if not msgs:
-            return
-        q = self.queue
-        with q.inbox.cond:
-            for msg in msgs:
-                if q.on_full == "drop_oldest":
-                    while len(q.items) >= q.capacity:
-                        q.items.popleft()
-                        q.drops += 1
-                # block edges may run past capacity by what was in flight: the producer's credit bounds it
-                q.items.append((q.inbox.next_arrival(), msg, time.perf_counter_ns()))
-            q.inbox.cond.notify_all()
+        if msgs:
+            # block edges may run past capacity by what was in flight: the producer's credit bounds it
+            self.queue.refill(msgs)
 
     def close(self, replica: int) -> None:
         """A producer finished (idempotent per producer)."""

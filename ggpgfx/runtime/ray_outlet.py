@@ -106,6 +106,17 @@ class RemoteOutlet:
             self.closed = True
             self.cond.notify_all()
 
+    def checkpoint_state(self) -> dict[str, list[Message]]:
+        """Retained messages and, on a lossless edge, the queued ones (for a fragment checkpoint)."""
+        with self.cond:
+            return {"retained": list(self.retained), "queue": list(self.queue) if self.on_full == "block" else []}
+
+    def restore_state(self, saved: dict[str, list[Message]]) -> None:
+        """Put back what `checkpoint_state()` returned, before the outlet starts."""
+        with self.cond:
+            self.retained.extend(saved["retained"])
+            self.queue.extend(saved["queue"])
+
     def start(self) -> None:
         """Start the sender thread."""
         self.thread.start()

@@ -127,7 +127,7 @@ class SecureDelay(Node):
                                               state="buffering"), pts=pts)
 
     def _sender(self) -> None:
-        """Wall clock: sleep until the head is due, emit it; the only thread that emits while running."""
+        """Wall clock: sleep until the head is due, emit it (the runner sends it from the node's thread)."""
         while True:
             packet: Packet | None = None
             with self.cond:
@@ -165,7 +165,9 @@ class SecureDelay(Node):
             with self.cond:
                 self.ending = True
                 self.cond.notify()
-            self.thread.join(self.params.delay_s + 30)
+            thread = self.thread
+            # wait_until, not join: the sender's emits reach the node's thread while we wait
+            self.wait_until(lambda: not thread.is_alive(), self.params.delay_s + 30)
         else:
             self._release(float("inf"))
         self.emit("countdown", DelayCountdown(delay_s=self.params.delay_s, remaining_s=0.0, state="ended"))

@@ -110,13 +110,14 @@ class PokerRules(Node):
         from ggpgfx.poker.tracker import TableTracker
 
         self.tracker = TableTracker(self.params.table)
-        self._lock = threading.Lock()  # one emitter at a time: the runner's emit is not thread-safe
         self._state: TableState | None = None
         self._answer: SpotAnswer | None = None
         self._spot: EquitySpot | None = None  # the last spot handed to the worker
         self._state_spot: EquitySpot | None = None  # the spot of the last published state
         self._recorded: set[int] = set()
-        self.worker = EquityWorker(self.params.trials, self._on_answer) if self.params.equity else None
+        # Answers come back on the node's thread (call_soon), so table state has one writer.
+        self.worker = EquityWorker(self.params.trials, lambda answer: self.call_soon(self._on_answer, answer)) \
+            if self.params.equity else None
 
     def process(self, port: str, msg: Message) -> None:
         """Apply reads or an action, emit the events and the new TableState, queue equity."""
@@ -125,10 +126,9 @@ class PokerRules(Node):
             events = self.tracker.apply_reads(rows)
         else:
             events = self.tracker.apply_action(msg.payload)
-        with self._lock:
-            for event in events:
-                self.emit("events", event, pts=msg.pts)
-            self._publish(msg.pts)
+        for event in events:
+            self.emit("events", event, pts=msg.pts)
+        self._publish(msg.pts)
         self._record_hand()
 
     def _record_hand(self) -> None:
@@ -168,16 +168,15 @@ class PokerRules(Node):
     def _on_answer(self, answer: SpotAnswer) -> None:
         from ggpgfx.poker.table_equity import with_equity
 
-        with self._lock:
-            self._answer = answer
-            state = self._state
-            if state is None or self._state_spot != answer.spot:
-                return  # the table moved on; a newer spot is queued
-            self._state = state.model_copy(update={"version": self._next_version()})
-            self.emit("state", with_equity(self._state, answer), pts=state.pts)
+        self._answer = answer
+        state = self._state
+        if state is None or self._state_spot != answer.spot:
+            return  # the table moved on; a newer spot is queued
+        self._state = state.model_copy(update={"version": self._next_version()})
+        self.emit("state", with_equity(self._state, answer), pts=state.pts)
 
     def on_eos(self) -> None:
-        """Let the last equity answer out before the outputs close."""
+        """Let the last equity answer out before the outputs close (the runner delivers it after on_eos)."""
         if self.worker is not None:
             self.worker.drain(timeout_s=self.params.drain_s, log=self.log)
 

@@ -81,3 +81,40 @@ def test_run_handle_reports_live_stats_and_stops() -> None:
     assert handle.status() == "running" and handle.stats()["sink"]["messages_in"] >= 20
     result = handle.stop()
     assert result is not None and handle.status() == "stopped"
+
+
+def test_step_hooks_see_every_message_and_the_barrier_pauses_every_node() -> None:
+    from ggpgfx.graph.node import Message
+    from ggpgfx.runtime.local import LocalExecutor, NodeRunner, RunOptions, StepHooks
+
+    class Trace(StepHooks):
+        def __init__(self) -> None:
+            self.seen: list[tuple[str, str, int, str]] = []
+
+        def after_setup(self, runner: NodeRunner) -> None:
+            self.seen.append(("setup", runner.rnode.id, -1, ""))
+
+        def before_message(self, runner: NodeRunner, port: str, msg: Message) -> None:
+            self.seen.append(("before", runner.rnode.id, msg.payload, port))
+
+        def after_message(self, runner: NodeRunner, port: str, msg: Message) -> None:
+            self.seen.append(("after", runner.rnode.id, msg.payload, port))
+
+    g = Graph("hooks", realtime=False)
+    g.add("test.counter", id="src", count=3)
+    g.add("util.passthrough", id="fwd")
+    g.add("sink.collect", id="sink")
+    g.connect("src.out", "fwd.inp")
+    g.connect("fwd.out", "sink.inp")
+    executor = LocalExecutor(g.validate(), RunOptions(realtime=False), barrier=True)
+    trace = Trace()
+    executor.add_hooks(trace)
+    with executor.barrier(1.0) as paused:
+        assert paused
+        executor.start()
+        time.sleep(0.3)
+        assert [s for s in trace.seen if s[0] != "setup"] == []  # no node may take a step while held
+    assert executor.wait(10)
+    fwd = [s for s in trace.seen if s[1] == "fwd"]
+    assert fwd == [("setup", "fwd", -1, "")] + [(k, "fwd", i, "inp") for i in range(3) for k in ("before", "after")]
+    assert executor.runners["sink"].node.items == [0, 1, 2]  # type: ignore[attr-defined]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pyarrow as pa
 from ggpgfx.nodes.detect.fuse import FuseReads
 
 from ggpgfx.graph.api import Graph
-from ggpgfx.graph.node import Message
 from ggpgfx.poker.messages import GameEvent, HandSetup, OperatorAction, SeatSetup, card_reads_table
+from ggpgfx.testing import NodeHarness
 
 
 def test_vision_fills_rfid_misses_in_a_graph() -> None:
@@ -42,59 +40,54 @@ def test_vision_fills_rfid_misses_in_a_graph() -> None:
     assert all(r["source"] == "fused" for r in rows)
 
 
-class _Capture:
-    def __init__(self) -> None:
-        self.out: list[tuple[str, Any]] = []
-
-    def __call__(self, port: str, payload: Any, pts: int | None) -> None:
-        self.out.append((port, payload))
+def _fuse() -> NodeHarness:
+    return NodeHarness(FuseReads, FuseReads.Params(grace_s=0.5))
 
 
-def _msg(payload: Any, pts: int) -> Message:
-    return Message(payload, pts, 0, 0)
+def _events(node: NodeHarness) -> list[GameEvent]:
+    return list(node.outputs["events"])
+
+
+SETUP = HandSetup(hand_number=7, seats=[SeatSetup(seat=1, name="A", stack=100),
+                                        SeatSetup(seat=2, name="B", stack=100)], button=2)
 
 
 def test_conflicts_become_events_and_rfid_wins() -> None:
-    node = FuseReads("fuse", FuseReads.Params(grace_s=0.5))
-    capture = _Capture()
-    node._emit_hook = capture
-    node.setup()
-    setup = HandSetup(hand_number=7, seats=[SeatSetup(seat=1, name="A", stack=100),
-                                            SeatSetup(seat=2, name="B", stack=100)], button=2)
-    node.process("actions", _msg(OperatorAction(kind="start_hand", hand=setup), 0))
+    node = _fuse()
+    node.send("actions", OperatorAction(kind="start_hand", hand=SETUP), pts=0)
     vision = card_reads_table([{"zone": "seat", "seat": 1, "card": "8h", "source": "vision", "confidence": 0.9}])
-    node.process("vision", _msg(vision, 100_000))
+    node.send("vision", vision, pts=100_000)
     rfid = card_reads_table([{"zone": "seat", "seat": 1, "card": "8d", "source": "rfid"},
                              {"zone": "seat", "seat": 1, "card": "Kc", "source": "rfid"}])
-    node.process("rfid", _msg(rfid, 200_000))
-    node.on_eos()  # the vision 8h finds seat 1 full: a conflict, not a third hole card
-    reads = [r for port, t in capture.out if port == "reads" for r in t.to_pylist()]
-    events = [e for port, e in capture.out if port == "events"]
+    node.send("rfid", rfid, pts=200_000)
+    out = node.eos()  # the vision 8h finds seat 1 full: a conflict, not a third hole card
+    reads = [r for t in out["reads"] for r in t.to_pylist()]
+    events = _events(node)
     assert [r["card"] for r in reads] == ["8d", "Kc"]
     assert len(events) == 1 and isinstance(events[0], GameEvent)
     assert events[0].kind == "read_conflict" and events[0].cards == ["8h"] and events[0].hand_number == 7
     assert events[0].data["held"] == ["8d", "Kc"]
-    # a card RFID put on seat 2 that vision sees on the board is a zone conflict
-    node.process("rfid", _msg(card_reads_table([{"zone": "seat", "seat": 2, "card": "As"}]), 300_000))
-    node.process("vision", _msg(card_reads_table([{"zone": "board", "card": "As", "source": "vision",
-                                                    "confidence": 0.95}]), 400_000))
-    assert [e for p, e in capture.out if p == "events"][-1].data["other_zone"] == "seat"
+
+
+def test_a_card_on_a_seat_seen_on_the_board_is_a_zone_conflict() -> None:
+    node = _fuse()
+    node.send("actions", OperatorAction(kind="start_hand", hand=SETUP), pts=0)
+    node.send("rfid", card_reads_table([{"zone": "seat", "seat": 2, "card": "As"}]), pts=300_000)
+    node.send("vision", card_reads_table([{"zone": "board", "card": "As", "source": "vision",
+                                           "confidence": 0.95}]), pts=400_000)
+    assert _events(node)[-1].data["other_zone"] == "seat"
 
 
 def test_snapshot_and_restore_keep_the_hand() -> None:
-    first = FuseReads("fuse", FuseReads.Params(grace_s=0.5))
-    first._emit_hook = _Capture()
-    first.setup()
-    first.process("rfid", _msg(card_reads_table([{"zone": "seat", "seat": 3, "card": "Ah"}]), 0))
-    first.process("vision", _msg(card_reads_table([{"zone": "board", "card": "Kd", "source": "vision",
-                                                     "confidence": 0.9}]), 10))
-    saved = first.snapshot()
-    second = FuseReads("fuse", FuseReads.Params(grace_s=0.5))
-    capture = _Capture()
-    second._emit_hook = capture
-    second.setup()
-    second.restore(saved)
-    second.process("rfid", _msg(card_reads_table([{"zone": "seat", "seat": 3, "card": "Ah"}]), 20))  # known
-    second.on_eos()  # the pending vision Kd is flushed after the restart
-    reads = [r["card"] for port, t in capture.out if port == "reads" for r in t.to_pylist()]
-    assert reads == ["Kd"] and second.stats["agreements"] == 1 and second.stats["recovered"] == 1
+    first = _fuse()
+    first.send("rfid", card_reads_table([{"zone": "seat", "seat": 3, "card": "Ah"}]), pts=0)
+    first.send("vision", card_reads_table([{"zone": "board", "card": "Kd", "source": "vision",
+                                            "confidence": 0.9}]), pts=10)
+    saved = first.node.snapshot()
+    second = _fuse()
+    second.node.restore(saved)
+    second.send("rfid", card_reads_table([{"zone": "seat", "seat": 3, "card": "Ah"}]), pts=20)  # known
+    out = second.eos()  # the pending vision Kd is flushed after the restart
+    reads = [r["card"] for t in out["reads"] for r in t.to_pylist()]
+    stats = second.node.stats  # type: ignore[attr-defined]
+    assert reads == ["Kd"] and stats["agreements"] == 1 and stats["recovered"] == 1

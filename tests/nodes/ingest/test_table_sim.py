@@ -109,33 +109,34 @@ def test_restore_resumes_the_same_simulation_mid_hand() -> None:
     emitted from frame k on — the same reads, actions and pictures."""
     import numpy as np
 
-    from ggpgfx.graph.node import NodeContext
     from ggpgfx.graph.registry import get_node_type
+    from ggpgfx.testing import NodeHarness
 
     sim_type = get_node_type("ingest.table_sim")
     assert sim_type is not None
     params = sim_type.Params(width=640, height=360, max_hands=1, action_interval_s=0.2, deal_interval_s=0.05,
                              duplicate_rate=0.2, late_rate=0.2, miss_rate=0.1)
 
-    def start(state: object | None) -> tuple[object, list]:
-        node = sim_type("sim", params, NodeContext(fps=30))
-        out: list = []
-        node._emit_hook = lambda port, payload, pts: out.append((port, payload, pts))
-        node.setup()
+    def start(state: object | None) -> tuple[NodeHarness, list]:
+        node = NodeHarness(sim_type, params, settings={"fps": 30})
         if state is not None:
-            node.restore(state)
-        return node, out
+            node.node.restore(state)
+        return node, node.outputs.sequence
 
-    first, first_out = start(None)
+    def emitted(sequence: list) -> list:
+        return [(port, msg.payload, msg.pts) for port, msg in sequence]
+
+    first, first_seq = start(None)
     for _ in range(120):
         first.tick()
-    state = first.snapshot()
-    cut = len(first_out)
+    state = first.node.snapshot()
+    cut = len(first_seq)
     for _ in range(150):
         first.tick()
-    second, second_out = start(state)
+    second, second_seq = start(state)
     for _ in range(150):
         second.tick()
+    first_out, second_out = emitted(first_seq), emitted(second_seq)
 
     def comparable(item: tuple) -> tuple:
         port, payload, pts = item

@@ -15,6 +15,7 @@ from ggpgfx.graph.node import Message
 from ggpgfx.media.frames import VideoFrame
 from ggpgfx.poker.messages import OperatorAction
 from ggpgfx.render.samples import sample_state
+from ggpgfx.testing import NodeHarness
 
 sys.path.insert(0, str(Path(__file__).parent))
 from states import ensure_registered  # noqa: E402
@@ -48,12 +49,8 @@ def test_director_follows_the_action_then_goes_to_the_board() -> None:
     assert all(id(f.planes[0]) in sources[c] for f, c in zip(frames, cameras, strict=True))
 
 
-def _node(**params: Any) -> tuple[Switcher, list[VideoFrame]]:
-    node = Switcher("mix", Switcher.Params(**params))
-    node.setup()
-    out: list[VideoFrame] = []
-    node._emit_hook = lambda port, payload, pts: out.append(payload)
-    return node, out
+def _node(**params: Any) -> NodeHarness:
+    return NodeHarness(Switcher, Switcher.Params(**params))
 
 
 def _frame(value: int, pts: int) -> Message:
@@ -62,27 +59,31 @@ def _frame(value: int, pts: int) -> Message:
     return Message(frame, pts, 0, 0)
 
 
+def _program(node: NodeHarness) -> list[VideoFrame]:
+    return node.outputs["video"]
+
+
 def test_operator_override_wins_until_released() -> None:
-    node, out = _node(seat_cameras={1: "cam2"})
-    node._latest["state"] = Message(sample_state("allin"), 0, 0, 0)  # rules say: board
-    node.process("board", _frame(30, 0))
-    node.process("actions", Message(OperatorAction(kind="camera", camera="cam3"), 10, 0, 0))
-    node.process("board", _frame(30, 20))
-    node.process("cam3", _frame(90, 20))
-    node.process("actions", Message(OperatorAction(kind="camera", camera="auto"), 30, 0, 0))
-    node.process("cam3", _frame(90, 40))
-    node.process("board", _frame(30, 40))
-    assert [f.meta["camera"] for f in out] == ["board", "cam3", "board"]
+    node = _node(seat_cameras={1: "cam2"})
+    node.send("state", sample_state("allin"), pts=0)  # rules say: board
+    node.send("board", _frame(30, 0))
+    node.send("actions", OperatorAction(kind="camera", camera="cam3"), pts=10)
+    node.send("board", _frame(30, 20))
+    node.send("cam3", _frame(90, 20))
+    node.send("actions", OperatorAction(kind="camera", camera="auto"), pts=30)
+    node.send("cam3", _frame(90, 40))
+    node.send("board", _frame(30, 40))
+    assert [f.meta["camera"] for f in _program(node)] == ["board", "cam3", "board"]
 
 
 def test_dissolve_mixes_over_its_duration() -> None:
-    node, out = _node(transition="dissolve", dissolve_ms=100)
-    node.process("cam1", _frame(100, 0))
-    node._latest["state"] = Message(sample_state("allin"), 0, 0, 0)
-    node.process("board", _frame(200, 50_000))  # the cut happens here
-    node.process("board", _frame(200, 100_000))
-    node.process("board", _frame(200, 150_000))
-    lumas = [int(f.planes[0][0, 0]) for f in out]
+    node = _node(transition="dissolve", dissolve_ms=100)
+    node.send("cam1", _frame(100, 0))
+    node.send("state", sample_state("allin"), pts=0)
+    node.send("board", _frame(200, 50_000))  # the cut happens here
+    node.send("board", _frame(200, 100_000))
+    node.send("board", _frame(200, 150_000))
+    lumas = [int(f.planes[0][0, 0]) for f in _program(node)]
     assert lumas[0] == 100 and lumas[1] == 100 and 100 < lumas[2] < 200 and lumas[3] == 200
     mixed = dissolve(_frame(0, 0).payload, _frame(200, 0).payload, 0.25)
     assert int(mixed.planes[0][0, 0]) == 50
@@ -94,9 +95,11 @@ def test_unknown_camera_is_a_config_error() -> None:
 
 
 def test_program_pts_never_go_backwards_across_a_cut() -> None:
-    node, out = _node()
-    program = node.current
+    node = _node()
+    switcher = node.node
+    assert isinstance(switcher, Switcher)
+    program = switcher.current
     for pts in (100_000, 50_000, 150_000, 150_000):  # a late frame, then a repeat of the same pts
-        node.process(program, _frame(70, pts))
-    assert [f.pts for f in out] == [100_000, 150_000]
-    assert node.late_frames == 2
+        node.send(program, _frame(70, pts))
+    assert [f.pts for f in _program(node)] == [100_000, 150_000]
+    assert switcher.late_frames == 2
