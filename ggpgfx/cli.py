@@ -47,8 +47,9 @@ def _parse_sets(values: list[str]) -> list[tuple[str, str, Any]]:
     return result
 
 
-def _load_with_sets(file: Path, sets: list[str]) -> Any:
-    """Load a graph file applying --set overrides before validation, so errors still point at the file."""
+def _load_with_sets(file: Path, sets: list[str], policy: str | None = None) -> Any:
+    """Load a graph file applying --set overrides before validation, so errors still point at the file;
+    with a policy (`strict` or a policy file), check it too and attach it to the run."""
     from ggpgfx.errors import GraphError
     from ggpgfx.graph.load import parse_yaml, read_graph_text
     from ggpgfx.graph.validate import resolve_data
@@ -61,6 +62,10 @@ def _load_with_sets(file: Path, sets: list[str]) -> Any:
                 raise GraphError(f"--set {node}.{param}: no node '{node}' in {file}")
             nodes[node].setdefault("params", {})[param] = value
         resolved, diags = resolve_data(data, smap)
+        if not diags and policy is not None:
+            from ggpgfx.policy import check_graph, load_policy
+
+            resolved, diags = check_graph(resolved, load_policy(policy), smap)
         if not diags:
             return resolved
     raise GraphError(diags)
@@ -76,13 +81,16 @@ def run(
     realtime: Annotated[bool | None, typer.Option("--realtime/--no-realtime", help="Pace sources by pts, or run flat out.")] = None,
     stats_json: Annotated[Path | None, typer.Option(help="Write per-node metrics as JSON here at the end.")] = None,
     address: Annotated[str | None, typer.Option(help="Ray cluster: auto, HOST:PORT or ray://... (ray executor).")] = None,
+    policy: Annotated[str | None, typer.Option(
+        help="Run policy: 'strict' (files under this folder, public hosts only) or a policy YAML file; "
+             "default: unrestricted.")] = None,
 ) -> None:
     """Run a graph until its sources end (or Ctrl-C), with a live table of per-node stats."""
     from ggpgfx.runtime.display import StatsDisplay
     from ggpgfx.runtime.local import RunOptions
     from ggpgfx.runtime.run import make_executor
 
-    resolved = _load_with_sets(file, set_ or [])
+    resolved = _load_with_sets(file, set_ or [], policy)
     chosen = executor or resolved.spec.settings.executor or "local"
     display = StatsDisplay(resolved.name, chosen)
     options = RunOptions(realtime=realtime, max_frames=max_frames, duration_s=duration, on_stats=display.update,

@@ -38,6 +38,8 @@ PLACEHOLDER = "${"
 class PolicyError(GgpError, PermissionError):
     """A graph asks for something its run policy does not allow (a node type, a file, an address)."""
 
+    exit_code = 2
+
 
 Resolver = Callable[[str, int | None], list[str]]
 
@@ -96,7 +98,7 @@ class RunPolicy:
                 raise PolicyError(f"path '{value}' is a server file that graphs may never use")
         roots = self.write_roots if access == "write" else (*self.read_roots, *self.write_roots)
         if not any(real.is_relative_to(Path(os.path.realpath(root))) for root in roots):
-            where = ", ".join(str(r) for r in roots) or "(none)"
+            where = ", ".join(dict.fromkeys(str(r) for r in roots)) or "(none)"
             verb = "written" if access == "write" else "read"
             raise PolicyError(f"path '{value}' resolves to '{real}', outside the folders files may be {verb} "
                               f"from ({where})")
@@ -136,8 +138,8 @@ class RunPolicy:
                 continue
             why = address_problem(address)
             if why:
-                shown = host if host == address else f"{host}' ({address}"
-                raise PolicyError(f"host '{shown}{')' if host != address else ''}' is {why}; an admin can allow-list it")
+                shown = f"'{host}'" if host == address else f"'{host}' ({address})"
+                raise PolicyError(f"host {shown} is {why}; an admin can allow-list it")
         return addresses
 
     def check_url(self, url: str) -> None:
@@ -276,6 +278,14 @@ def apply_policy(resolved: Any, policy: RunPolicy | None, smap: SourceMap | None
     if diags:
         raise PolicyError("\n".join(d.format() for d in sorted(diags, key=lambda d: (d.line, d.col))))
     return _with_updates(resolved, policy, updates)
+
+
+def check_graph(resolved: Any, policy: RunPolicy, smap: SourceMap | None = None) -> tuple[Any, list[Diagnostic]]:
+    """(the graph with checked paths and the policy attached, []) or (None, every problem)."""
+    diags, updates = graph_problems(resolved, policy, smap)
+    if diags:
+        return None, sorted(diags, key=lambda d: (d.line, d.col))
+    return _with_updates(resolved, policy, updates), []
 
 
 def check_connect(url: str, policy: RunPolicy | None) -> None:

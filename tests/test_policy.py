@@ -1,0 +1,163 @@
+"""The run policy on its own: paths, symlinks, addresses (every resolved one), node types, `ggp run --policy`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ggpgfx.graph.fields import FilePath, OutputPath, Resource
+from ggpgfx.graph.load import parse_yaml
+from ggpgfx.graph.validate import resolve_data, resolve_text
+from ggpgfx.policy import PolicyError, RunPolicy, address_problem, check_connect, check_graph, load_policy
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def fake_dns(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
+    """A resolver answering from a table (what a rebinding DNS server would answer)."""
+    def resolve(host: str, port: int | None) -> list[str]:
+        if host in table:
+            return table[host]
+        raise OSError("no such host")
+    return resolve
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> RunPolicy:
+    root = tmp_path / "org"
+    (root / "media").mkdir(parents=True)
+    return RunPolicy(read_roots=(root,), write_roots=(root,), base=root, deny_paths=(tmp_path / "jwt.key",),
+                     resolver=fake_dns({"cdn.example": ["93.184.216.7"], "mixed.example": ["93.184.216.8", "10.0.0.3"],
+                                        "inside.example": ["192.168.4.4"]}))
+
+
+def test_paths_resolve_inside_the_roots(policy: RunPolicy, tmp_path: Path) -> None:
+    root = tmp_path / "org"
+    assert policy.check_path("media/a.mp4", "read") == str(root / "media" / "a.mp4")
+    with pytest.raises(PolicyError, match="outside the folders files may be written"):
+        policy.check_path("../escape.mp4", "write")
+    (root / "up").symlink_to(tmp_path)
+    with pytest.raises(PolicyError, match="resolves to"):
+        policy.check_path("up/other.txt", "read")
+    (tmp_path / "jwt.key").write_text("k")
+    (root / "key").symlink_to(tmp_path / "jwt.key")
+    with pytest.raises(PolicyError, match="server file"):
+        policy.check_path("key", "read")
+
+
+@pytest.mark.parametrize(("address", "why"), [
+    ("127.0.0.1", "loopback"), ("::1", "loopback"), ("169.254.169.254", "metadata"), ("fe80::1", "link-local"),
+    ("10.1.1.1", "private"), ("172.16.0.1", "private"), ("100.64.0.1", "private"), ("::ffff:10.0.0.1", "private"),
+    ("0.0.0.0", "unicast"), ("224.0.0.1", "unicast"), ("fd00:ec2::254", "metadata"),
+])
+def test_non_public_addresses(address: str, why: str) -> None:
+    assert why in (address_problem(address) or "")
+
+
+def test_public_address_passes() -> None:
+    assert address_problem("93.184.216.7") is None and address_problem("2606:4700::1111") is None
+    assert address_problem("203.0.113.7") == "a private address"  # documentation range: not global
+
+
+def test_every_resolved_address_is_checked(policy: RunPolicy) -> None:
+    policy = RunPolicy(resolver=policy.resolver)
+    with pytest.raises(PolicyError, match="10.0.0.3"):
+        policy.check_url("rtmp://mixed.example/live")
+    with pytest.raises(PolicyError, match="cannot resolve"):
+        policy.check_url("rtmp://nowhere.example/live")
+    with pytest.raises(PolicyError, match="scheme 'gopher'"):
+        policy.check_url("gopher://cdn.example/")
+
+
+def test_allow_list_by_name_and_network(policy: RunPolicy) -> None:
+    by_name = RunPolicy(allow_hosts=("inside.example",), resolver=policy.resolver)
+    by_net = RunPolicy(allow_hosts=("192.168.4.0/24",), resolver=policy.resolver)
+    for allowed in (by_name, by_net):
+        allowed.check_url("rtsp://inside.example/cam1")
+    with pytest.raises(PolicyError):
+        by_net.check_url("rtsp://mixed.example/cam1")
+
+
+def test_reconnect_sees_the_new_address() -> None:
+    table = {"cam.example": ["93.184.216.20"]}
+    policy = RunPolicy(resolver=fake_dns(table))
+    check_connect("rtsp://cam.example/1", policy)
+    table["cam.example"] = ["127.0.0.1"]  # DNS rebinding after the graph started
+    with pytest.raises(PolicyError, match="loopback"):
+        check_connect("rtsp://cam.example/1", policy)
+    check_connect("rtsp://127.0.0.1/1", None)  # no policy: unrestricted
+
+
+def test_check_value_by_marker(policy: RunPolicy) -> None:
+    assert policy.check_value("broadcast", Resource("read", names=True)) == "broadcast"
+    assert policy.check_value("models:/card-detector/3", Resource("read", schemes=("models",))) == "models:/card-detector/3"
+    with pytest.raises(PolicyError, match="where a file path is expected"):
+        policy.check_value("file:///etc/passwd", Resource("read"))
+    with pytest.raises(PolicyError, match="private"):
+        policy.check_value("inside.example:9092", Resource("address"))
+
+
+def test_graph_problems_point_at_the_yaml(policy: RunPolicy, tmp_path: Path) -> None:
+    text = ("name: g\nnodes:\n  src: {type: ingest.video, params: {source: /etc/hosts}}\n"
+            "  out: {type: sink.null}\nedges:\n  - src.video -> out.inp\n")
+    data, smap, _ = parse_yaml(text, "g.yaml")
+    resolved, diags = resolve_data(data, smap)
+    assert resolved is not None and not diags
+    checked, problems = check_graph(resolved, policy, smap)
+    assert checked is None and problems[0].format().startswith("g.yaml:3:")
+    ok_text = text.replace("/etc/hosts", "media/in.mp4")
+    resolved, _ = resolve_text(ok_text, "g.yaml")
+    checked, problems = check_graph(resolved, policy)
+    assert problems == [] and checked.policy is policy
+    assert checked.nodes["src"].params.source == str(tmp_path / "org" / "media" / "in.mp4")
+
+
+def test_node_type_patterns() -> None:
+    policy = RunPolicy(node_types=("ingest.test_pattern", "sink.*"))
+    data, smap, _ = parse_yaml("name: g\nnodes:\n  src: {type: ingest.test_pattern}\n  rec: {type: ingest.table_sim}\n"
+                               "  out: {type: sink.null}\nedges:\n  - src.video -> out.inp\n", "g.yaml")
+    resolved, _ = resolve_data(data, smap)
+    _, problems = check_graph(resolved, policy, smap)
+    assert [p.message for p in problems] == ["node 'rec': node type 'ingest.table_sim' is not allowed by the policy"]
+    assert problems[0].line == 4
+
+
+def test_policy_file_errors(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="policy file not found"):
+        load_policy(str(tmp_path / "missing.yaml"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("read: [.]\nwrtie: [out]\n")
+    with pytest.raises(PolicyError, match="unknown policy key 'wrtie'"):
+        load_policy(str(bad))
+
+
+def test_markers_are_annotations() -> None:
+    from typing import get_args
+
+    assert isinstance(get_args(FilePath)[1], Resource) and get_args(OutputPath)[1].access == "write"
+
+
+def ggp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ggpgfx.cli", *args], capture_output=True, text=True, timeout=300,
+                          cwd=cwd)
+
+
+def test_ggp_run_policy_flag(tmp_path: Path) -> None:
+    graph = tmp_path / "rec.yaml"
+    graph.write_text("name: rec\nnodes:\n  src: {type: ingest.test_pattern, params: {width: 64, height: 48, frames: 3}}\n"
+                     "  enc: {type: encode.h264, params: {preset: ultrafast}}\n"
+                     "  out: {type: publish.file, params: {path: /tmp/../tmp/ggp-policy-cli.mp4}}\n"
+                     "edges:\n  - src.video -> enc.video\n  - enc.packets -> out.packets\n")
+    refused = ggp("run", str(graph), "--policy", "strict", "--no-realtime", cwd=tmp_path)
+    assert refused.returncode == 2, refused.stderr
+    assert f"{graph}:5:" in refused.stderr and "outside the folders files may be written" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text("write: [out]\nnode_types: ['ingest.*', 'encode.*', 'publish.file']\n")
+    graph.write_text(graph.read_text().replace("/tmp/../tmp/ggp-policy-cli.mp4", "out/take.mp4"))
+    allowed = ggp("run", str(graph), "--policy", str(policy_file), "--no-realtime", cwd=tmp_path)
+    assert allowed.returncode == 0, allowed.stderr
+    assert (tmp_path / "out" / "take.mp4").stat().st_size > 0
