@@ -22,7 +22,7 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
     from ggpgfx.errors import ServiceError
     from ggpgfx.services.auth import Authenticator
     from ggpgfx.services.graphics import RenderJobs
-    from ggpgfx.services.middleware import BodySizeLimit, RateLimit
+    from ggpgfx.services.middleware import BodySizeLimit, RateLimit, WebSocketRateLimit
     from ggpgfx.services.routes_accounts import router as accounts_router
     from ggpgfx.services.routes_ops import router as ops_router
     from ggpgfx.services.routes_projects import router as projects_router
@@ -74,12 +74,13 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
     if graphql:
         from ggpgfx.services.graphql_api import graphql_router
 
-        app.include_router(graphql_router(), prefix="/graphql", include_in_schema=False)
+        app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)
 
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
                        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
                        allow_headers=["Authorization", "Content-Type", "X-API-Key"])
     app.add_middleware(RateLimit, rate_per_s=settings.rate_limit_per_s, burst=settings.rate_limit_burst)
+    app.add_middleware(WebSocketRateLimit, rate_per_s=settings.ws_rate_per_s, burst=settings.ws_burst)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        overrides={"/assets": 20 * 1024 * 1024 + 64 * 1024})
 

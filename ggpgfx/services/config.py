@@ -71,6 +71,13 @@ class Settings:
     s3_endpoint: str | None = None
     stripe_webhook_secret: str | None = None
     stream_executor: str = "ray"
+    graphql_introspection: bool = False  # schema introspection and the GraphiQL page (GGP_GRAPHQL_INTROSPECTION=1)
+    graphql_max_depth: int = 8
+    graphql_max_aliases: int = 15
+    graphql_max_cost: int = 100  # 1 per field, 10 per top-level field (each is a service call)
+    graphql_max_subscriptions: int = 5  # per WebSocket connection
+    ws_rate_per_s: float = 5.0  # WebSocket messages per client address (token bucket)
+    ws_burst: int = 30
     login_account_free_failures: int = 5  # wrong passwords/codes before an account is locked (growing lock)
     login_address_free_failures: int = 20  # failed logins from one client address before it is locked
     #: hosts and CIDR networks tenants' graphs and webhooks may reach although private (GGP_POLICY_ALLOW_HOSTS)
@@ -104,6 +111,7 @@ def load_settings(**overrides: object) -> Settings:
         s3_endpoint=os.environ.get("GGP_S3_ENDPOINT"),
         stripe_webhook_secret=os.environ.get("GGP_STRIPE_WEBHOOK_SECRET"),
         stream_executor=os.environ.get("GGP_STREAM_EXECUTOR", "ray"),
+        graphql_introspection=os.environ.get("GGP_GRAPHQL_INTROSPECTION", "0").lower() in ("1", "true", "yes"),
         login_account_free_failures=int(os.environ.get("GGP_LOGIN_ACCOUNT_FREE_FAILURES", "5")),
         login_address_free_failures=int(os.environ.get("GGP_LOGIN_ADDRESS_FREE_FAILURES", "20")),
     )

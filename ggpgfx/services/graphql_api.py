@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from ggpgfx.errors import ServiceError
 from ggpgfx.services import schemas as s
+from ggpgfx.services.config import Settings
 from ggpgfx.services.security import Principal
 
 POLL_S = 0.5
@@ -113,11 +114,15 @@ class StreamSettings:
     max_frames: int | None = None
 
 
-async def _principal(info: Info) -> Principal:
-    """Authenticate from the HTTP headers, or the WebSocket connection_init payload."""
+async def _principal(info: Info, fresh: bool = False) -> Principal:
+    """Authenticate from the HTTP headers, or the WebSocket connection_init payload.
+
+    A WebSocket connection authenticates once, then subscriptions ask again with `fresh=True`
+    before every event: a logout, a revoked session or a removed membership ends them.
+    """
     context = info.context
     cached = context.get("principal")
-    if cached is not None:
+    if cached is not None and not fresh:
         return cached  # type: ignore[no-any-return]
     request = context["request"]
     params = context.get("connection_params") or {}
@@ -130,8 +135,8 @@ async def _principal(info: Info) -> Principal:
     return principal  # type: ignore[no-any-return]
 
 
-async def _call(info: Info, service: str, method: str, *args: Any) -> Any:
-    principal = await _principal(info)
+async def _call(info: Info, service: str, method: str, *args: Any, fresh: bool = False) -> Any:
+    principal = await _principal(info, fresh)
     return await info.context["request"].app.state.backend.call(service, method, principal, *args)
 
 
@@ -220,7 +225,7 @@ class Subscription:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + MAX_SUBSCRIPTION_S
         while loop.time() < deadline:
-            project = await _call(info, "projects", "get_project", str(project_id))
+            project = await _call(info, "projects", "get_project", str(project_id), fresh=True)
             key = (project.updated_at, project.latest_version)
             if key != last:
                 last = key
@@ -234,7 +239,7 @@ class Subscription:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + MAX_SUBSCRIPTION_S
         while loop.time() < deadline:
-            stream = await _call(info, "streams", "get", str(stream_id))
+            stream = await _call(info, "streams", "get", str(stream_id), fresh=True)
             if (stream.status, stream.stats) != last:
                 last = (stream.status, stream.stats)
                 yield StreamStatus(stream_id=strawberry.ID(stream.id), status=stream.status, error=stream.error,
@@ -246,12 +251,12 @@ class Subscription:
     @strawberry.subscription
     async def render_progress(self, info: Info, job_id: strawberry.ID) -> AsyncGenerator[RenderProgress, None]:
         """Progress of a render job of my organisation until it is done or failed."""
-        principal = await _principal(info)
         jobs = info.context["request"].app.state.render_jobs
         last: Any = None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 600.0
         while loop.time() < deadline:
+            principal = await _principal(info, fresh=True)
             job = jobs.get(str(job_id), principal.organization_id)
             if job is None:
                 raise ServiceError(f"render job '{job_id}' not found", 404)
@@ -264,12 +269,81 @@ class Subscription:
             await asyncio.sleep(POLL_S)
 
 
-schema = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription)
+# Each top-level field is a service call (a database query or more); nested fields are cheap.
+TOP_LEVEL_FIELD_COST = 10
 
 
-def graphql_router() -> Any:
-    """The FastAPI router serving GraphQL over HTTP and WebSocket at its mount point."""
+def _cost_rule(max_cost: int) -> Any:
+    """A validation rule refusing operations whose cost (1 per field, TOP_LEVEL_FIELD_COST per top-level
+    field, fragments expanded) is above `max_cost`, before anything runs."""
+    from graphql import FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode, ValidationRule
+
+    class CostLimit(ValidationRule):
+        """Refuse expensive operations."""
+
+        def _cost(self, selection_set: Any, top: bool, seen: frozenset[str]) -> int:
+            total = 0
+            for selection in selection_set.selections if selection_set else ():
+                if isinstance(selection, FieldNode):
+                    total += TOP_LEVEL_FIELD_COST if top else 1
+                    total += self._cost(selection.selection_set, False, seen)
+                elif isinstance(selection, InlineFragmentNode):
+                    total += self._cost(selection.selection_set, top, seen)
+                elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                    fragment = self.context.get_fragment(selection.name.value)
+                    if fragment is not None:
+                        total += self._cost(fragment.selection_set, top, seen | {selection.name.value})
+                if total > max_cost:
+                    break
+            return total
+
+        def enter_operation_definition(self, node: Any, *_args: Any) -> None:
+            """Cost of one operation."""
+            cost = self._cost(node.selection_set, True, frozenset())
+            if cost > max_cost:
+                self.report_error(GraphQLError(
+                    f"query is too expensive: cost {cost} > {max_cost} (1 per field, {TOP_LEVEL_FIELD_COST} per "
+                    "top-level field); split it into smaller queries", node))
+
+    return CostLimit
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema with the limits of `settings`: depth, aliases, cost, and introspection off unless enabled."""
+    from strawberry.extensions import (
+        AddValidationRules,
+        DisableIntrospection,
+        MaxAliasesLimiter,
+        QueryDepthLimiter,
+    )
+
+    cfg = settings or _default_limits()
+    extensions: list[Any] = [
+        QueryDepthLimiter(max_depth=cfg.graphql_max_depth),
+        MaxAliasesLimiter(max_alias_count=cfg.graphql_max_aliases),
+        AddValidationRules([_cost_rule(cfg.graphql_max_cost)]),
+    ]
+    if not cfg.graphql_introspection:
+        extensions.append(DisableIntrospection())
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+
+
+def _default_limits() -> Settings:
+    from pathlib import Path
+
+    return Settings(home=Path("."), database_url="", secret_key=b"", jwt_key=b"")
+
+
+schema = build_schema()
+
+
+def graphql_router(settings: Settings | None = None) -> Any:
+    """The FastAPI router serving GraphQL over HTTP and WebSocket at its mount point (GraphiQL only when
+    introspection is turned on)."""
     from strawberry.fastapi import GraphQLRouter
     from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
-    return GraphQLRouter(schema, subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL])
+    cfg = settings or _default_limits()
+    return GraphQLRouter(build_schema(cfg), subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
+                         graphql_ide="graphiql" if cfg.graphql_introspection else None,
+                         max_subscriptions_per_connection=cfg.graphql_max_subscriptions)

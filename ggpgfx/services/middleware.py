@@ -129,3 +129,41 @@ class RateLimit:
                          [(b"retry-after", str(max(1, int(wait + 0.999))).encode())])
             return
         await self.app(scope, receive, send)
+
+
+class WebSocketRateLimit:
+    """Token bucket per client address over WebSocket messages (GraphQL operations, pings): past it the
+    connection is closed with code 4429 and a reason; the connection attempt itself takes a token."""
+
+    close_code = 4429
+
+    def __init__(self, app: Any, rate_per_s: float, burst: int) -> None:
+        self.app = app
+        self.buckets = RateLimit(None, rate_per_s, burst)
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "websocket" or self.buckets.rate <= 0:
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client") or ("?", 0)
+        key = f"ws:{client[0]}"
+        closed = False
+
+        async def guarded_send(message: Any) -> None:
+            """Drop what the app sends after the guard closed the socket."""
+            if not closed:
+                await send(message)
+
+        async def guarded_receive() -> Any:
+            """Charge each message; close the socket when the bucket is empty."""
+            nonlocal closed
+            message = await receive()
+            if message["type"] in ("websocket.connect", "websocket.receive") and self.buckets.allow(key) > 0:
+                if not closed:  # before the accept this refuses the handshake
+                    await send({"type": "websocket.close", "code": self.close_code,
+                                "reason": "too many WebSocket messages; slow down"})
+                    closed = True
+                return {"type": "websocket.disconnect", "code": self.close_code}
+            return message
+
+        await self.app(scope, guarded_receive, guarded_send)
