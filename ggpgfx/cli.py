@@ -84,6 +84,9 @@ def run(
     policy: Annotated[str | None, typer.Option(
         help="Run policy: 'strict' (files under this folder, public hosts only) or a policy YAML file; "
              "default: unrestricted.")] = None,
+    control_port: Annotated[int, typer.Option(help="Port of the control endpoint and console (graphs with ingest.operator; 0: any free port).")] = 0,
+    host: Annotated[str, typer.Option(help="Address the control endpoint listens on (anything but 127.0.0.1 opens it to the network).")] = "127.0.0.1",
+    resume_control: Annotated[bool, typer.Option(help="Carry on the tables of the last run from their control journal.")] = False,
 ) -> None:
     """Run a graph until its sources end (or Ctrl-C), with a live table of per-node stats."""
     from ggpgfx.runtime.display import StatsDisplay
@@ -96,9 +99,24 @@ def run(
     options = RunOptions(realtime=realtime, max_frames=max_frames, duration_s=duration, on_stats=display.update,
                          stats_interval_s=0.5 if display.live else 5.0)
     kwargs = {"address": address} if chosen == "ray" and address else {}
-    runner = make_executor(resolved, chosen, options, **kwargs)
-    with display:
-        result = runner.run()
+    from ggpgfx.control.live import control_server
+
+    server = control_server(resolved, host=host, port=control_port, resume=resume_control)
+    if server is not None:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            typer.echo(f"warning: the control endpoint listens on {host}: anyone who can reach it and has the "
+                       "token can drive the table", err=True)
+        server.start()
+        typer.echo(f"console: {server.console_url}", err=True)
+    try:
+        runner = make_executor(resolved, chosen, options, **kwargs)
+        if server is not None:
+            server.health.stats = lambda: runner.stats(refresh=True)
+        with display:
+            result = runner.run()
+    finally:
+        if server is not None:
+            server.stop()
     display.final(result)
     if stats_json:
         stats_json.parent.mkdir(parents=True, exist_ok=True)

@@ -115,6 +115,13 @@ ActionKind = Literal[
     "award_pot",
     "end_hand",
     "camera",
+    # added by the live control channel (ingest.operator)
+    "deal",  # hole cards typed by the operator: `seat`, `cards`
+    "board",  # board cards typed by the operator: `cards`
+    "tag",  # a note on the current hand: `note`
+    "ticker",  # ticker text: `note`
+    "lower_third",  # lower-third text: `note` ("" hides it)
+    "leaderboard",  # show or hide the leaderboard: `shown`
 ]
 
 
@@ -122,7 +129,9 @@ class OperatorAction(BaseModel):
     """One entry from the operator (Action Tracker) or the simulator.
 
     `amount` is the total a bet or raise goes *to*, or the new stack for `adjust_stack`.
-    `hand` is set for `start_hand`. `camera` names a source for a manual camera override.
+    `hand` is set for `start_hand`. `camera` names a source for a manual camera override. `cards` are the
+    cards of `deal` (a seat's hole cards) and `board`; `note` carries the text of `tag`, `ticker` and
+    `lower_third`.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -133,6 +142,8 @@ class OperatorAction(BaseModel):
     camera: str | None = None
     note: str = ""
     pts: int = 0
+    cards: list[Card] = Field(default_factory=list)  # deal / board
+    shown: bool | None = None  # leaderboard
 
 
 class GameEvent(BaseModel):

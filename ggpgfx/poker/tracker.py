@@ -28,6 +28,8 @@ BETTING = {"fold", "check", "call", "bet", "raise", "all_in"}
 UNDOABLE = {"hand_started", "action", "stack_adjusted", "graphics", "showdown", "pot_awarded", "hand_ended",
             "misdeal"}
 STREETS: tuple[Street, ...] = ("preflop", "flop", "turn", "river")
+#: Logged but not part of the game (they never change the table and UNDO passes over them).
+INFORMATIONAL = {"camera", "tag", "ticker", "lower_third", "leaderboard"}
 
 
 def action_event(action: OperatorAction) -> tuple[str, dict[str, Any]]:
@@ -39,10 +41,13 @@ def action_event(action: OperatorAction) -> tuple[str, dict[str, Any]]:
     if action.kind in BETTING:
         return "action", {"action": action.kind}
     kinds = {"undo": "undo", "misdeal": "misdeal", "adjust_stack": "stack_adjusted", "showdown": "showdown",
-             "award_pot": "pot_awarded", "end_hand": "hand_ended", "camera": "camera"}
+             "award_pot": "pot_awarded", "end_hand": "hand_ended", "camera": "camera", "tag": "tag",
+             "ticker": "ticker", "lower_third": "lower_third", "leaderboard": "leaderboard"}
     if action.kind in ("hide_graphics", "show_graphics"):
         return "graphics", {"hidden": action.kind == "hide_graphics"}
     data: dict[str, Any] = {"note": action.note} if action.note else {}
+    if action.shown is not None:
+        data["shown"] = action.shown
     if action.camera:
         data["camera"] = action.camera
     return kinds[action.kind], data
@@ -71,6 +76,11 @@ class TableTracker:
 
     def apply_action(self, action: OperatorAction) -> list[GameEvent]:
         """Log one operator action, rebuild, and return the events it produced."""
+        if action.kind in ("deal", "board"):  # typed cards are reads from the operator (undoable, unlike RFID)
+            zone = "seat" if action.kind == "deal" else "board"
+            seat = action.seat if action.kind == "deal" and action.seat is not None else -1
+            return self.apply_reads([{"pts": action.pts, "zone": zone, "seat": seat, "card": card,
+                                      "source": "operator"} for card in action.cards])
         kind, data = action_event(action)
         event = self._event(kind, action.pts, seat=action.seat, amount=action.amount, data=data)
         self.apply_event(event)
@@ -101,7 +111,7 @@ class TableTracker:
     def _place(self, event: GameEvent) -> bool:
         self.log.append(event)
         self._pts = max(self._pts, event.pts)
-        if event.kind == "camera":
+        if event.kind in INFORMATIONAL:
             return False
         if event.kind == "card_seen" and (self.hand is None or self.hand.complete):
             # Between hands only seat reads matter: cards dealt before the operator starts the hand. A card
@@ -112,7 +122,9 @@ class TableTracker:
             event.data["early"] = True
         if event.kind == "undo":
             for position in range(len(self.effective) - 1, -1, -1):
-                if self.effective[position].kind in UNDOABLE:
+                candidate = self.effective[position]
+                if candidate.kind in UNDOABLE or (candidate.kind == "card_seen"
+                                                   and candidate.data.get("source") == "operator"):
                     del self.effective[position]
                     return True
             self._flag("undo with nothing to undo")

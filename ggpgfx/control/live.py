@@ -1,0 +1,101 @@
+"""Attach a control endpoint to a graph with `ingest.operator` nodes, and run such a graph in the background."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from ggpgfx.control.health import HealthSampler
+from ggpgfx.control.journal import JournalWriter, journal_path
+from ggpgfx.control.server import ControlServer
+from ggpgfx.control.table import ControlTable
+from ggpgfx.errors import ConfigError
+
+log = logging.getLogger("ggpgfx.control")
+OPERATOR_TYPE = "ingest.operator"
+
+
+def operator_nodes(graph: Any) -> dict[str, Any]:
+    """Node id -> resolved node of every `ingest.operator` in a resolved graph."""
+    return {node_id: node for node_id, node in graph.nodes.items() if node.spec.type == OPERATOR_TYPE}
+
+
+def journal_of(graph: Any, node_id: str, home: Path | None = None) -> Path:
+    """The journal file an operator node of this graph reads."""
+    from ggpgfx.runtime.local import ggp_home
+
+    node = graph.nodes[node_id]
+    if node.params.journal:
+        return Path(node.params.journal)
+    return journal_path(home or ggp_home(), graph.name, node_id)
+
+
+def control_server(graph: Any, *, host: str = "127.0.0.1", port: int = 0, resume: bool = False,
+                   token: str | None = None) -> ControlServer | None:
+    """A (not yet started) control server for the graph's operator nodes, or None when it has none.
+
+    Each table gets a fresh journal (an earlier one is kept beside it with a time suffix) unless
+    `resume`, which replays it so the table carries on where the last run stopped.
+    """
+    nodes = operator_nodes(graph)
+    if not nodes:
+        return None
+    tables: dict[str, ControlTable] = {}
+    for node_id, node in nodes.items():
+        name = str(node.params.table)
+        if name in tables:
+            raise ConfigError(f"two ingest.operator nodes control table {name!r}: give each its own `table` param")
+        path = journal_of(graph, node_id)
+        if path.exists() and path.stat().st_size and not resume:
+            kept = path.with_name(f"{path.stem}.{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}")
+            path.rename(kept)
+            log.info("control journal of the last run kept as %s", kept)
+        table = ControlTable(name)
+        if resume and path.exists():
+            count = table.load(path)
+            log.info("table %s resumed from %d journal entries", name, count)
+        table.journal = JournalWriter(path)
+        tables[name] = table
+    return ControlServer(tables, host=host, port=port, health=HealthSampler(graph), token=token)
+
+
+class LiveRun:
+    """A graph running in the background with its control endpoint (tests, benchmarks, the platform)."""
+
+    def __init__(self, handle: Any, server: ControlServer) -> None:
+        self.handle = handle
+        self.server = server
+
+    @property
+    def url(self) -> str:
+        """Base URL of the control endpoint."""
+        return self.server.url
+
+    def stop(self, timeout: float = 10.0) -> Any:
+        """Stop the graph (draining) and then the endpoint; returns the run result."""
+        result = self.handle.stop(timeout)
+        self.server.stop()
+        return result
+
+
+def start_live(graph: Any, *, executor: str = "local", host: str = "127.0.0.1", port: int = 0,
+               resume: bool = False, executor_options: dict[str, Any] | None = None, **options: Any) -> LiveRun:
+    """Start the control endpoint, then the graph in the background (see `ggpgfx.runtime.run.start_run`)."""
+    from ggpgfx.runtime.local import RunOptions
+    from ggpgfx.runtime.run import RunHandle, make_executor, resolve_any
+
+    resolved = resolve_any(graph)
+    server = control_server(resolved, host=host, port=port, resume=resume)
+    if server is None:
+        raise ConfigError(f"graph '{resolved.name}' has no {OPERATOR_TYPE} node to control")
+    server.start()
+    try:
+        runner = make_executor(resolved, executor, RunOptions(**options), **(executor_options or {}))
+        server.health.stats = lambda: runner.stats(refresh=True)
+        handle = RunHandle(runner)
+    except BaseException:
+        server.stop()
+        raise
+    return LiveRun(handle, server)
