@@ -216,9 +216,13 @@ class ControlServer:
                 log.exception("control on_accept hook failed")
         return reply, state
 
-    async def _run(self, table: str, request: dict[str, Any]) -> dict[str, Any]:
+    async def _run(self, table: str, request: dict[str, Any],
+                   reply_to: web.WebSocketResponse | None = None) -> dict[str, Any]:
+        """Judge off the loop; the requester's reply goes out before the state push to everyone."""
         loop = asyncio.get_running_loop()
         reply, state = await loop.run_in_executor(None, self.handle, table, request)
+        if reply_to is not None:
+            await reply_to.send_json(reply)
         if state is not None:
             await self._broadcast_state(table, state)
         return reply
@@ -278,13 +282,12 @@ class ControlServer:
                     await ws.send_json({"type": "error", "error": {
                         "code": "bad_request", "message": "send one JSON object per message"}})
                     continue
-                table = body.get("table")
-                if not isinstance(table, str):
-                    reply = Reject("bad_request", "the request needs a \"table\" (a string)").reply(
-                        body.get("id") if isinstance(body.get("id"), str) else None)
+                table_name = body.get("table")
+                if not isinstance(table_name, str):
+                    await ws.send_json(Reject("bad_request", "the request needs a \"table\" (a string)").reply(
+                        body.get("id") if isinstance(body.get("id"), str) else None))
                 else:
-                    reply = await self._run(table, body)
-                await ws.send_json(reply)
+                    await self._run(table_name, body, reply_to=ws)
         finally:
             self.sockets.discard(ws)
         return ws

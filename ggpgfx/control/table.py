@@ -275,7 +275,7 @@ class ControlTable:
         if verb in ("show", "muck"):
             hand = self._last_hand()
             self._seat(hand, args.seat)
-            if args.seat in hand.folded_seats():
+            if args.seat in hand.folded_seats() | hand.pending_folds:
                 raise Reject("illegal_action", f"seat {args.seat} has folded")
             if verb == "muck":
                 actor = None if hand.complete else self._actor(hand)
@@ -310,7 +310,8 @@ class ControlTable:
             actor = self._actor(hand)
             if actor is not None:
                 raise Reject("illegal_action", f"seat {actor} is still to act: chop once the betting is over")
-            live = [seat for seat in hand.order if seat not in hand.folded_seats()]
+            out = hand.folded_seats() | hand.pending_folds  # a muck waits for its turn at showdown
+            live = [seat for seat in hand.order if seat not in out]
             return [OperatorAction(kind="award_pot", seat=seat) for seat in live], len(live)
         if verb == "graphics":
             return [OperatorAction(kind="hide_graphics" if args.hidden else "show_graphics")], 1
