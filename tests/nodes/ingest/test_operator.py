@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from ggpgfx.nodes.ingest.operator import OperatorIngest
 
 from ggpgfx.control.journal import JournalWriter
 from ggpgfx.graph.api import Graph
 from ggpgfx.graph.node import NodeContext
+from ggpgfx.testing import NodeHarness
 
 
 def _entries(path: Path, kinds: list[list[str]]) -> None:
@@ -34,21 +34,16 @@ def test_every_journal_entry_reaches_the_graph_in_order(tmp_path: Path) -> None:
 def test_restore_goes_on_after_the_entries_already_emitted(tmp_path: Path) -> None:
     journal = tmp_path / "table.jsonl"
     _entries(journal, [["misdeal"], ["end_hand"]])
-    params = OperatorIngest.Params(journal=str(journal))
-    first = OperatorIngest("op", params, NodeContext(node_id="op", home=tmp_path))
-    sent: list[Any] = []
-    first._emit_hook = lambda port, payload, pts: sent.append(payload.kind)
-    first.setup()
+    first = NodeHarness(OperatorIngest, {"journal": str(journal)})
     first.tick()
-    saved = first.snapshot()
+    saved = first.node.snapshot()
     _entries(journal, [["tag"]])  # accepted after the snapshot
-    second = OperatorIngest("op", params, NodeContext(node_id="op", home=tmp_path))
-    second._emit_hook = lambda port, payload, pts: sent.append(payload.kind)
-    second.setup()
-    second.restore(saved)
+    second = NodeHarness(OperatorIngest, {"journal": str(journal)})
+    second.node.restore(saved)
     second.tick()
-    assert sent == ["misdeal", "end_hand", "tag"]
-    assert second.snapshot()["entries"] == 3
+    assert [a.kind for a in first.take("actions")] == ["misdeal", "end_hand"]
+    assert [a.kind for a in second.take("actions")] == ["tag"]
+    assert second.node.snapshot()["entries"] == 3
 
 
 def test_default_journal_lives_under_the_home_by_graph_and_node(tmp_path: Path) -> None:
