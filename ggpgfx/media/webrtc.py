@@ -52,6 +52,39 @@ def loopback_ice_only() -> None:
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"] if use_ipv4 else []
 
 
+def cors_origin(origin: str | None, host_header: str | None) -> str | None:
+    """The origin to allow cross-origin WHEP from: a page on the same host (another port), such as the
+    operator console, may play the preview; pages of other sites may not (the program shows hole cards)."""
+    from urllib.parse import urlsplit
+
+    if not origin or not host_header:
+        return None
+    origin_host = urlsplit(origin).hostname
+    own_host = urlsplit(f"//{host_header}").hostname
+    return origin if origin_host is not None and origin_host == own_host else None
+
+
+def same_host_cors() -> Any:
+    """aiohttp middleware: answer CORS preflights and label responses, for same-host origins only."""
+    from aiohttp import web
+
+    @web.middleware
+    async def middleware(request: Any, handler: Any) -> Any:
+        allowed = cors_origin(request.headers.get("Origin"), request.headers.get("Host"))
+        if request.method == "OPTIONS":
+            response = web.Response(status=204 if allowed else 403)
+        else:
+            response = await handler(request)
+        if allowed:
+            response.headers.update({"Access-Control-Allow-Origin": allowed, "Vary": "Origin",
+                                     "Access-Control-Allow-Methods": "POST, DELETE, OPTIONS",
+                                     "Access-Control-Allow-Headers": "Content-Type",
+                                     "Access-Control-Expose-Headers": "Location"})
+        return response
+
+    return middleware
+
+
 class PreviewServer:
     """HTTP signalling + one aiortc peer per viewer, fed the newest pushed frame."""
 
@@ -102,7 +135,7 @@ class PreviewServer:
         from aiohttp import web
 
         self._changed = asyncio.Condition()
-        app = web.Application()
+        app = web.Application(middlewares=[same_host_cors()])
         app.router.add_get("/", self._page)
         app.router.add_post("/whep", self._offer)
         app.router.add_delete("/whep/{peer}", self._hangup)
