@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ggpgfx.poker.cards import FULL_DECK, SHORT_DECK
+from ggpgfx.poker.cards import FULL_DECK
 
 
 @dataclass
@@ -17,7 +17,7 @@ class CardBook:
 
     seats: list[int]
     hole_count: int
-    short_deck: bool = False
+    deck: tuple[str, ...] = FULL_DECK  # the variant's deck: a read of any other card is flagged
     hole: dict[int, list[str]] = field(default_factory=dict)
     board: list[str] = field(default_factory=list)
     dead: list[str] = field(default_factory=list)  # mucked or burned cards nobody holds
@@ -39,8 +39,7 @@ class CardBook:
             self._flag(f"unregistered tag read in {zone}" + (f" of seat {seat}" if zone == "seat" else ""))
             return
         card = card[0].upper() + card[1].lower() if len(card) == 2 else card
-        deck = SHORT_DECK if self.short_deck else FULL_DECK
-        if card not in deck:
+        if card not in self.deck:
             self._flag(f"read of {card!r}, which is not a card of this deck")
             return
         here = (zone, seat if zone == "seat" else -1)

@@ -11,24 +11,26 @@ import typer
 from ggpgfx.errors import ConfigError
 
 hands_app = typer.Typer(help="Hand histories (PHH): replay them, compute player statistics.", no_args_is_help=True)
-GAME_HELP = "holdem, omaha, omaha5, omaha6, omaha8, omaha5_8, omaha6_8 or shortdeck"
+GAME_HELP = "game code (see `ggp games`), e.g. nlhe, plo, plo8, shortdeck"
 
 
 def equity_command(
         hands: Annotated[list[str], typer.Argument(help="two to ten hands, e.g. AhKh QsQd")],
         board: Annotated[str, typer.Option(help="board cards, e.g. 2h7hQc")] = "",
         dead: Annotated[str, typer.Option(help="dead or mucked cards")] = "",
-        game: Annotated[str, typer.Option(help=GAME_HELP)] = "holdem",
+        game: Annotated[str, typer.Option(help=GAME_HELP)] = "nlhe",
         exact: Annotated[bool, typer.Option("--exact", help="enumerate every runout")] = False,
         trials: Annotated[int | None, typer.Option(help="Monte Carlo with this many trials")] = None,
         seed: Annotated[int, typer.Option(help="Monte Carlo seed")] = 1,
         as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """Win/tie share of each hand: exact when runouts are few (or --exact), else Monte Carlo."""
     from ggpgfx.poker.equity import equity, exact_equity, monte_carlo_equity, prepare, warm_up
+    from ggpgfx.poker.variants import variant
 
     if exact and trials is not None:
         raise ConfigError("choose --exact or --trials, not both")
-    prepare(hands, board, dead, game)  # bad input fails before any warm-up
+    chosen = variant(game)
+    prepare(hands, board, dead, chosen)  # bad input fails before any warm-up
     startup = warm_up(game)
     if exact:
         result = exact_equity(hands, board, dead, game)
@@ -42,7 +44,7 @@ def equity_command(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{result.game} equity" + (f" on {result.board}" if result.board else " preflop"))
+    table = Table(title=f"{chosen.name} equity" + (f" on {result.board}" if result.board else " preflop"))
     for column in ("hand", "equity", "win", "tie"):
         table.add_column(column, justify="right" if column != "hand" else "left")
     for hand, share, win, tie in zip(result.hands, result.equity, result.win, result.tie, strict=True):
@@ -132,7 +134,29 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}%"
 
 
+def games_command(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """Every game the platform plays: code, name, hole cards, deck, evaluator, hi/lo, PHH code."""
+    from ggpgfx.poker.variants import VARIANTS
+
+    rows = [{"code": v.code, "name": v.name, "hole_cards": v.hole_cards, "deck": len(v.deck), "evaluator": v.evaluator,
+             "hi_lo": v.hi_lo, "phh": v.phh_code, "aliases": list(v.aliases)} for v in VARIANTS.values()]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="games")
+    for column in ("code", "name", "hole cards", "deck", "evaluator", "hi/lo", "PHH", "also"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(str(r["code"]), str(r["name"]), str(r["hole_cards"]), str(r["deck"]), str(r["evaluator"]),
+                      "yes" if r["hi_lo"] else "", str(r["phh"] or ""), ", ".join(r["aliases"]))  # type: ignore[arg-type]
+    Console().print(table)
+
+
 def register(app: typer.Typer) -> None:
-    """Add `equity` and `hands` to the ggp command."""
+    """Add `equity`, `games` and `hands` to the ggp command."""
     app.command("equity")(equity_command)
+    app.command("games")(games_command)
     app.add_typer(hands_app, name="hands")

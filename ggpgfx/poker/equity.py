@@ -15,27 +15,21 @@ import numpy as np
 
 from ggpgfx.errors import ConfigError
 from ggpgfx.poker import equity_kernels as ek
-from ggpgfx.poker.cards import deck_mask, format_cards, parse_cards
+from ggpgfx.poker.cards import card_to_int, format_cards, parse_cards
 from ggpgfx.poker.kernels import threads_for
 from ggpgfx.poker.tables import get_tables
+from ggpgfx.poker.variants import Variant, variant
 
 UNIT = ek.UNIT
-GAMES = {"holdem": (ek.GAME_HOLDEM, 2, False), "shortdeck": (ek.GAME_HOLDEM, 2, True),
-         "omaha": (ek.GAME_OMAHA, 4, False), "omaha5": (ek.GAME_OMAHA, 5, False),
-         "omaha6": (ek.GAME_OMAHA, 6, False), "omaha8": (ek.GAME_OMAHA_HILO, 4, False),
-         "omaha5_8": (ek.GAME_OMAHA_HILO, 5, False), "omaha6_8": (ek.GAME_OMAHA_HILO, 6, False)}
-#: Game names of messages.Game mapped onto equity games.
-GAME_ALIASES = {"nlhe": "holdem", "plhe": "holdem", "flhe": "holdem", "plo": "omaha", "plo5": "omaha5",
-                "plo6": "omaha6", "plo8": "omaha8", "plo5_8": "omaha5_8", "shortdeck": "shortdeck"}
 #: Player-board evaluations (weighted by hand combinations) below which "auto" enumerates exactly.
 EXACT_BUDGET = 12_000_000
 
 
 @dataclass(frozen=True)
 class EquityRequest:
-    """What a backend enumerates: hole cards (P, n), known board, remaining deck, game code, tables."""
+    """What a backend enumerates: hole cards (P, n), known board, remaining deck, kernel game code."""
 
-    game: str
+    game: str  # variant code
     game_code: int
     holes: np.ndarray  # int8 (P, n)
     board: np.ndarray  # int8 (0..5,)
@@ -138,19 +132,27 @@ def _numba_exact(request: EquityRequest) -> tuple[np.ndarray, int]:
 register_backend("numba", _numba_exact)
 
 
+def game_code(chosen: Variant) -> int:
+    """The equity kernels' code of a variant's evaluator family (Hold'em, Omaha, Omaha hi-lo)."""
+    if chosen.evaluator == "holdem":
+        if chosen.hi_lo:
+            raise ConfigError(f"{chosen.name}: the equity engine has no hi-lo Hold'em evaluator")
+        return ek.GAME_HOLDEM
+    return ek.GAME_OMAHA_HILO if chosen.hi_lo else ek.GAME_OMAHA
+
+
 def prepare(hands: Sequence[str | Sequence[str]], board: str | Sequence[str] = (),
-            dead: str | Sequence[str] = (), game: str = "holdem") -> EquityRequest:
+            dead: str | Sequence[str] = (), game: str | Variant = "nlhe") -> EquityRequest:
     """Validate the spot and build the request (raises ConfigError on bad or repeated cards)."""
-    game = GAME_ALIASES.get(game, game)
-    if game not in GAMES:
-        raise ConfigError(f"unknown game {game!r}: choose one of {', '.join(GAMES)}")
-    code, hole_count, short = GAMES[game]
+    chosen = variant(game)
+    hole_count = chosen.hole_cards
     if not 2 <= len(hands) <= 10:
         raise ConfigError(f"equity needs 2 to 10 hands, got {len(hands)}")
     holes = [parse_cards(h) for h in hands]
     for i, hole in enumerate(holes):
         if len(hole) != hole_count:
-            raise ConfigError(f"hand {i + 1} ({format_cards(hole)}) has {len(hole)} cards; {game} needs {hole_count}")
+            raise ConfigError(f"hand {i + 1} ({format_cards(hole)}) has {len(hole)} cards; {chosen.name} needs "
+                              f"{hole_count}")
     board_cards = parse_cards(board)
     dead_cards = parse_cards(dead)
     if len(board_cards) > 5 or len(board_cards) in (1, 2):
@@ -158,15 +160,17 @@ def prepare(hands: Sequence[str | Sequence[str]], board: str | Sequence[str] = (
     used = [c for hole in holes for c in hole] + board_cards + dead_cards
     if len(set(used)) != len(used):
         raise ConfigError(f"a card appears twice among hands, board and dead cards: {format_cards(used)}")
-    in_deck = deck_mask(short)
+    in_deck = np.zeros(52, dtype=np.bool_)
+    in_deck[[card_to_int(c) for c in chosen.deck]] = True
     if not all(in_deck[c] for c in used):
-        raise ConfigError("short deck has no cards below six")
+        outside = format_cards(c for c in used if not in_deck[c])
+        raise ConfigError(f"{chosen.name} is played without {outside}: its deck has {len(chosen.deck)} cards")
     in_deck[used] = False
     deck = np.flatnonzero(in_deck).astype(np.int8)
     if deck.size < 5 - len(board_cards):
         raise ConfigError("not enough cards left in the deck to complete the board")
-    return EquityRequest(game, code, np.array(holes, dtype=np.int8), np.array(board_cards, dtype=np.int8), deck,
-                         short)
+    return EquityRequest(chosen.code, game_code(chosen), np.array(holes, dtype=np.int8),
+                         np.array(board_cards, dtype=np.int8), deck, chosen.short_deck)
 
 
 def _result(request: EquityRequest, method: str, counts: np.ndarray, total: int, backend: str,
@@ -177,7 +181,7 @@ def _result(request: EquityRequest, method: str, counts: np.ndarray, total: int,
 
 
 def exact_equity(hands: Sequence[str | Sequence[str]], board: str | Sequence[str] = (),
-                 dead: str | Sequence[str] = (), game: str = "holdem", backend: str = "auto") -> EquityResult:
+                 dead: str | Sequence[str] = (), game: str | Variant = "nlhe", backend: str = "auto") -> EquityResult:
     """Enumerate every runout; `backend` names a registered backend ("auto" = numba)."""
     started = time.perf_counter()
     request = prepare(hands, board, dead, game)
@@ -189,7 +193,7 @@ def exact_equity(hands: Sequence[str | Sequence[str]], board: str | Sequence[str
 
 
 def monte_carlo_equity(hands: Sequence[str | Sequence[str]], board: str | Sequence[str] = (),
-                       dead: str | Sequence[str] = (), game: str = "holdem", trials: int = 100_000,
+                       dead: str | Sequence[str] = (), game: str | Variant = "nlhe", trials: int = 100_000,
                        seed: int = 1) -> EquityResult:
     """Seeded Monte Carlo over random runouts with a standard error per player."""
     started = time.perf_counter()
@@ -220,7 +224,7 @@ def runout_count(request: EquityRequest) -> int:
 
 
 def equity(hands: Sequence[str | Sequence[str]], board: str | Sequence[str] = (), dead: str | Sequence[str] = (),
-           game: str = "holdem", exact: bool | None = None, trials: int = 100_000, seed: int = 1) -> EquityResult:
+           game: str | Variant = "nlhe", exact: bool | None = None, trials: int = 100_000, seed: int = 1) -> EquityResult:
     """Exact when the runouts are few (or `exact=True`), otherwise Monte Carlo with `trials`."""
     if exact is None:
         request = prepare(hands, board, dead, game)
@@ -230,10 +234,11 @@ def equity(hands: Sequence[str | Sequence[str]], board: str | Sequence[str] = ()
     return monte_carlo_equity(hands, board, dead, game, trials, seed)
 
 
-def warm_up(game: str = "holdem") -> float:
+def warm_up(game: str | Variant = "nlhe") -> float:
     """Load the tables and the compiled kernels (cached on disk) with tiny spots; returns the seconds taken."""
     started = time.perf_counter()
-    _, hole_count, short = GAMES[GAME_ALIASES.get(game, game)]
+    chosen = variant(game)
+    hole_count, short = chosen.hole_cards, chosen.short_deck
     cards = ["Ah", "Kh", "Qh", "Jh", "Th", "9h", "8h", "7h", "As", "Ks", "Qs", "Js", "Ts", "9s"]
     hands = ["".join(cards[:hole_count]), "".join(cards[hole_count:2 * hole_count])]
     board = ["Ad", "Kd", "Qd", "Jd"]

@@ -13,6 +13,7 @@ from ggpgfx.errors import ConfigError
 from ggpgfx.poker import kernels
 from ggpgfx.poker.cards import RANK_NAMES, RANK_PLURALS, RANKS, parse_cards
 from ggpgfx.poker.tables import SHORT_DECK_CATEGORIES, STANDARD_CATEGORIES, Tables, get_tables
+from ggpgfx.poker.variants import Variant, variant
 
 NO_LOW = kernels.NO_LOW
 CardsLike = str | Iterable[str | int]
@@ -129,20 +130,23 @@ def hand_label(value: int, short_deck: bool = False) -> str:
     return f"{name}, {RANK_PLURALS[first]}"
 
 
-def describe(hole_cards: Sequence[str], board: Sequence[str], game: str = "holdem") -> str | None:
+def describe(hole_cards: Sequence[str], board: Sequence[str], game: str | Variant = "nlhe") -> str | None:
     """Label of the best hand a player holds now (None when nothing is known)."""
     if not hole_cards:
         return None
-    if game.startswith(("omaha", "plo")):
+    chosen = variant(game)
+    if chosen.evaluator == "omaha":
         if len(board) < 3:
             return None
         label = hand_label(evaluate_omaha(hole_cards, board))
-        if game.endswith("8"):  # hi-lo: the low half too, when there is one
+        if chosen.hi_lo:  # the low half too, when there is one
             low = evaluate_low(hole_cards, board)
             if low is not None:
                 label += f" / {low_label(low)}"
         return label
-    short = game == "shortdeck"
+    if chosen.hi_lo:
+        raise ConfigError(f"{chosen.name}: no hi-lo Hold'em evaluator")
+    short = chosen.short_deck
     cards = list(hole_cards) + list(board)
     if len(cards) >= 5:
         return hand_label(evaluate(cards[:7], short), short)

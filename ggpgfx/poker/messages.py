@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # A card is two characters: rank (23456789TJQKA) then suit (cdhs), e.g. "Ah", "Td".
 Card = str
@@ -63,7 +63,14 @@ def card_reads_table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(full, schema=CARD_READS_SCHEMA)
 
 
-Game = Literal["nlhe", "plhe", "flhe", "plo", "plo5", "plo6", "plo8", "plo5_8", "shortdeck"]
+def _game_code(value: str) -> str:
+    """A game code from the variant registry (an alias such as "omaha" becomes its code "plo")."""
+    from ggpgfx.poker.variants import VARIANTS, variant  # pokerkit loads only when a game is named
+
+    try:
+        return variant(value).code
+    except ValueError:
+        raise ValueError(f"unknown game {value!r}: choose one of {', '.join(VARIANTS)}") from None
 
 
 class SeatSetup(BaseModel):
@@ -80,7 +87,7 @@ class HandSetup(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     hand_number: int = 1
-    game: Game = "nlhe"
+    game: str = Field("nlhe", description="a game code of ggpgfx.poker.variants.VARIANTS, e.g. nlhe, plo")
     seats: list[SeatSetup]
     button: int
     small_blind: int = 0
@@ -96,6 +103,11 @@ class HandSetup(BaseModel):
     # small_blind / big_blind / straddles / ante / big_blind_ante.
     raw_blinds: list[int] = Field(default_factory=list)
     raw_antes: list[int] = Field(default_factory=list)
+
+    @field_validator("game")
+    @classmethod
+    def _known_game(cls, value: str) -> str:
+        return _game_code(value)
 
 
 ActionKind = Literal[
@@ -202,7 +214,7 @@ class TableState(BaseModel):
     version: int = 0
     pts: int = 0
     hand_number: int = 0
-    game: Game = "nlhe"
+    game: str = "nlhe"  # a game code of the variant registry (validated)
     street: Street = "idle"
     board: list[Card] = Field(default_factory=list)
     pots: list[PotState] = Field(default_factory=list)
@@ -217,6 +229,13 @@ class TableState(BaseModel):
     graphics_hidden: bool = False
     equity_method: str | None = None  # "exact" or "monte-carlo ±0.3%"
     flags: list[str] = Field(default_factory=list)  # e.g. conflicting reads
+    # Added by the poker core: what each seat won in the finished hand (seat -> chips), as pokerkit pushed it.
+    winnings: dict[int, int] = Field(default_factory=dict)
+
+    @field_validator("game")
+    @classmethod
+    def _known_game(cls, value: str) -> str:
+        return _game_code(value)
 
     def seat(self, number: int) -> SeatState | None:
         """The seat with this number, or None."""

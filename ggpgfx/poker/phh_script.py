@@ -23,12 +23,10 @@ from pokerkit import (
     HoleDealing,
 )
 
-from ggpgfx.errors import ConfigError
 from ggpgfx.poker.messages import HandSetup, OperatorAction, SeatSetup
 from ggpgfx.poker.phh import final_state, load_hands
-from ggpgfx.poker.variants import position_order
+from ggpgfx.poker.variants import phh_variant, position_order
 
-VARIANT_GAMES = {"NT": "nlhe", "FT": "flhe", "PO": "plo", "NS": "shortdeck", "FO/8": "plo8"}
 DEAL_GAP_US = 150_000
 ACTION_GAP_US = 1_200_000
 BOARD_GAP_US = 1_000_000
@@ -58,10 +56,7 @@ def _cards(text: str) -> list[str]:
 def hand_setup(history: HandHistory, hand_number: int = 1, scale: int = 1) -> tuple[HandSetup, list[int]]:
     """Our HandSetup for a PHH hand and the seat of each PHH player (p1 = index 0)."""
     count = len(history.starting_stacks)
-    game = VARIANT_GAMES.get(history.variant)
-    if game is None:
-        raise ConfigError(f"PHH variant {history.variant!r} is not played by the rules node "
-                          f"(supported: {', '.join(VARIANT_GAMES)})")
+    game = phh_variant(history.variant).code
     names = list(history.players) if history.players else [f"Player {i + 1}" for i in range(count)]
     seats = list(history.seats) if history.seats and len(set(history.seats)) == count else list(range(1, count + 1))
 
@@ -72,7 +67,7 @@ def hand_setup(history: HandHistory, hand_number: int = 1, scale: int = 1) -> tu
     antes = [money(a) for a in (history.antes or [0] * count)]
     uniform = len(set(antes)) == 1
     setup = HandSetup(
-        hand_number=hand_number, game=game,  # type: ignore[arg-type]
+        hand_number=hand_number, game=game,
         seats=[SeatSetup(seat=seat, name=name, stack=money(stack))
                for seat, name, stack in zip(seats, names, list(history.starting_stacks or []), strict=True)],
         button=seats[-1], small_blind=blinds[0] if blinds else 0, big_blind=blinds[1] if len(blinds) > 1 else 0,

@@ -11,7 +11,7 @@ import copy
 import warnings
 from dataclasses import dataclass, field
 
-from pokerkit import Folding, HoleCardsShowingOrMucking, State
+from pokerkit import ChipsPushing, Folding, HoleCardsShowingOrMucking, State
 
 from ggpgfx.poker.card_book import CardBook
 from ggpgfx.poker.messages import GameEvent, HandSetup
@@ -35,6 +35,7 @@ class HandReplay:
     pending_folds: set[int] = field(default_factory=set)
     awards: list[tuple[int, int | None]] = field(default_factory=list)
     manual_stacks: dict[int, int] | None = None
+    manual_winnings: dict[int, int] = field(default_factory=dict)
     ended: bool = False
     board_dealt: int = 0
     hole_dealt: set[int] = field(default_factory=set)
@@ -63,6 +64,22 @@ class HandReplay:
         """Seats that showed their cards at showdown."""
         return {self.order[op.player_index] for op in self.state.operations
                 if isinstance(op, HoleCardsShowingOrMucking) and op.hole_cards}
+
+    def winnings(self) -> dict[int, int]:
+        """Chips each seat collected from the pots, as pokerkit pushed them (or as the operator awarded them).
+
+        A returned uncalled bet is not a win: pokerkit gives it back outside the pots.
+        """
+        if self.manual_stacks is not None:
+            return {seat: won for seat, won in self.manual_winnings.items() if won > 0}
+        won: dict[int, int] = {}
+        for operation in self.state.operations:
+            if isinstance(operation, ChipsPushing):
+                for index, amount in enumerate(operation.amounts):
+                    if amount:
+                        seat = self.order[index]
+                        won[seat] = won.get(seat, 0) + int(amount)
+        return won
 
     def stacks(self) -> dict[int, int]:
         """Current stack per seat (after a manual award when there was one)."""
@@ -234,23 +251,27 @@ class HandReplay:
         if not self.state.status:
             return
         stacks = self.stacks()
+        won: dict[int, int] = {}
         remaining = sum(int(p.amount) for p in self.state.pots) + sum(int(b) for b in self.state.bets)
         unnamed = [seat for seat, amount in self.awards if amount is None]
         for seat, amount in self.awards:
             if amount is not None:
-                stacks[seat] = stacks.get(seat, 0) + amount
+                won[seat] = won.get(seat, 0) + amount
                 remaining -= amount
         for position, seat in enumerate(unnamed):
             share = remaining // len(unnamed) + (1 if position < remaining % len(unnamed) else 0)
-            stacks[seat] = stacks.get(seat, 0) + share
+            won[seat] = won.get(seat, 0) + share
+        for seat, amount in won.items():
+            stacks[seat] = stacks.get(seat, 0) + amount
         self.manual_stacks = stacks
+        self.manual_winnings = won
 
 
 def replay_hand(setup: HandSetup, events: list[GameEvent]) -> HandReplay:
     """Rebuild a hand from its setup and the effective events that followed it."""
     chosen = variant(setup.game)
     state, order = create_state(setup)
-    book = CardBook([s.seat for s in setup.seats], chosen.hole_cards, chosen.short_deck)
+    book = CardBook([s.seat for s in setup.seats], chosen.hole_cards, chosen.deck)
     for position, event in enumerate(events):
         if event.kind == "card_seen":
             book.add(position, str(event.data.get("zone", "seat")), event.seat if event.seat is not None else -1,

@@ -18,7 +18,7 @@ from ggpgfx.poker.variants import variant
 class EquitySpot:
     """A solvable situation: live seats with known hands, the board and dead cards."""
 
-    game: str  # equity game name
+    game: str  # variant code
     seats: tuple[int, ...]
     hands: tuple[str, ...]
     board: str
@@ -48,7 +48,7 @@ def spot_of(state: TableState, dead: list[str]) -> EquitySpot | None:
     if len(state.board) in (1, 2):
         return None  # part of the flop read so far: wait for the rest
     held = {c for s in live for c in s.hole_cards} | set(state.board)
-    return EquitySpot(chosen.equity_game, tuple(s.seat for s in live), tuple("".join(s.hole_cards) for s in live),
+    return EquitySpot(chosen.code, tuple(s.seat for s in live), tuple("".join(s.hole_cards) for s in live),
                       "".join(state.board), "".join(c for c in dict.fromkeys(dead) if c not in held))
 
 

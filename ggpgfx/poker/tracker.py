@@ -205,7 +205,7 @@ class TableTracker:
             live = seat in shown or seat in hand.tabled or (runout and seat in in_hand)
             label = None
             if len(hole) == chosen.hole_cards and seat not in folded:
-                label = describe(hole, board, chosen.equity_game)
+                label = describe(hole, board, chosen)
             seats.append(SeatState(
                 seat=seat, name=seat_setup.name, stack=stacks[seat],
                 bet=int(state.bets[index]) if index is not None and not hand.complete else 0,
@@ -219,7 +219,7 @@ class TableTracker:
             "hand_number": setup.hand_number, "game": setup.game, "street": street, "board": board, "pots": pots,
             "total_pot": total, "button": setup.button, "to_act": to_act, "small_blind": setup.small_blind,
             "big_blind": setup.big_blind, "ante": setup.ante, "last_action": hand.last_action, "seats": seats,
-            "flags": list(self.flags) + hand.book.flags + hand.flags})
+            "flags": list(self.flags) + hand.book.flags + hand.flags, "winnings": hand.winnings()})
 
     def dead_cards(self) -> list[str]:
         """Cards out of play for equity: mucked or burned reads and the known cards of folded seats."""

@@ -89,9 +89,6 @@ class Scene:
         self._clock: tuple[int | None, int, int] = (None, 0, 0)  # (seat, hand, start pts)
         self._first_pts: int | None = None
         self._ticker: tuple[Image.Image, Layer, int, int] | None = None
-        self._hand_stacks: dict[int, int] = {}
-        self._hand_of_stacks = -1
-        self._hand_pot = 0
         #: (seconds left, delay length) from a delay.secure countdown, when wired; None uses `delay_s`
         self.countdown: tuple[float, float] | None = None
 
@@ -134,11 +131,10 @@ class Scene:
             if lay.has("players") and (opts.players == "on" or (opts.players == "auto" and boxes)):
                 x0, y0 = lay.origin("players")
                 pitch = lay.size("players")[1] + lay.px(lay.extra("players", "gap", 6))
-                winnings = self._winnings(state)
                 for index, seat in enumerate(shown_seats(state)):
                     stack = self._counted(seat.seat, "stack", seat.stack, pts)
                     equity = self._counted(seat.seat, "equity", seat.equity_win, pts)
-                    view = player_view(seat, state, opts.reveal, stack, equity, winnings.get(seat.seat, 0))
+                    view = player_view(seat, state, opts.reveal, stack, equity, state.winnings.get(seat.seat, 0))
                     y = y0 + index * pitch
                     if y + pitch > lay.height:
                         break
@@ -163,23 +159,6 @@ class Scene:
             self._want_clock(state, pts, out)
         self._want_show_panels(pts, out)
         return out
-
-    def _winnings(self, state: TableState) -> dict[int, int]:
-        """Seats whose stack grew since the last betting state, with what they won: the whole pot for a
-        single winner (the stack delta misses chips the state had not yet taken from the caller)."""
-        if state.street in BETTING_STREETS:
-            self._hand_of_stacks = state.hand_number
-            self._hand_stacks = {s.seat: s.stack for s in state.seats}
-            self._hand_pot = max(state.total_pot, sum(p.amount for p in state.pots))
-            return {}
-        if state.street not in ("showdown", "complete") or state.hand_number != self._hand_of_stacks:
-            self._hand_stacks = {}
-            return {}
-        grown = {s.seat: s.stack - self._hand_stacks[s.seat] for s in state.seats
-                 if s.seat in self._hand_stacks and s.stack > self._hand_stacks[s.seat]}
-        if len(grown) == 1 and self._hand_pot:
-            return {seat: max(amount, self._hand_pot) for seat, amount in grown.items()}
-        return grown
 
     def _want_clock(self, state: TableState, pts: int, out: dict[str, Wanted]) -> None:
         total = self.options.action_clock_s

@@ -8,7 +8,13 @@ from ggpgfx.render.elements.table import BoardView, OutsView
 
 IN_HAND_STREETS = ("preflop", "flop", "turn", "river", "showdown")
 BETTING_STREETS = ("preflop", "flop", "turn", "river")
-HOLE_CARD_COUNT = {"plo": 4, "plo8": 4, "plo5": 5, "plo5_8": 5, "plo6": 6}
+
+
+def _hole_count(game: str) -> int:
+    """Cards each player holds in this game (backs are drawn for the ones not read yet)."""
+    from ggpgfx.poker.variants import variant  # pokerkit loads with the first hand, not with the node
+
+    return variant(game).hole_cards
 
 
 def can_see(seat: SeatState, reveal: str) -> bool:
@@ -25,13 +31,13 @@ def player_view(seat: SeatState, state: TableState, reveal: str, stack: float | 
                 equity: float | None = None, won: int = 0) -> PlayerView:
     """The player box content for a seat; hidden cards become backs and private numbers vanish.
 
-    `won` is what the seat's stack grew by since the last betting round (the scene remembers stacks).
+    `won` is what the seat collected from the pots of the finished hand (`TableState.winnings`).
     """
     visible = can_see(seat, reveal)
     live_hand = state.street in IN_HAND_STREETS
     # after the hand ("complete") the cards still in stay up so the winning hand is seen
     in_hand = (live_hand or state.street == "complete") and seat.status in ("active", "all_in")
-    dealt = len(seat.hole_cards) or (HOLE_CARD_COUNT.get(state.game, 2) if live_hand and in_hand else 0)
+    dealt = len(seat.hole_cards) or (_hole_count(state.game) if live_hand and in_hand else 0)
     action = seat.last_action
     if not action and seat.status == "all_in":
         action = "ALL IN"

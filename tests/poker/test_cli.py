@@ -36,6 +36,16 @@ def test_equity_user_mistake_is_one_line() -> None:
     assert done.returncode == 2 and done.stderr.strip().count("\n") == 0 and "twice" in done.stderr
 
 
+def test_games_lists_the_registry_and_a_bad_game_is_one_line() -> None:
+    done = ggp("games", "--json")
+    assert done.returncode == 0, done.stderr
+    games = {g["code"]: g for g in json.loads(done.stdout)}
+    assert games["plo"]["hole_cards"] == 4 and games["plo"]["phh"] == "PO" and "omaha" in games["plo"]["aliases"]
+    assert games["shortdeck"]["deck"] == 36 and games["plo8"]["hi_lo"]
+    done = ggp("equity", "AhKh", "QsQd", "--game", "stud")
+    assert done.returncode == 2 and done.stderr.strip().count("\n") == 0 and "unknown game 'stud'" in done.stderr
+
+
 def test_hands_replay_and_stats() -> None:
     done = ggp("hands", "replay", str(WSOP), "--json")
     assert done.returncode == 0, done.stderr

@@ -64,6 +64,7 @@ def test_full_hand_reaches_showdown_and_pays_the_flush() -> None:
     assert (ann.stack, bob.stack, cid.stack) == (10_000 + 300 + 300 + 600, 10_000 - 900, 10_000 - 300)
     assert ann.hand_label == "Flush, Ace high" and ann.revealed_to == "live"
     assert cid.status == "folded" and cid.revealed_to == "delayed"
+    assert state.winnings == {1: 300 * 3 + 600 * 2}  # the pot pokerkit pushed to Ann (seat 1)
 
 
 def test_revealed_to_is_delayed_during_the_hand() -> None:
@@ -186,6 +187,7 @@ def test_side_pots_with_short_stacks() -> None:
     final = tracker.table_state()
     assert final.street == "complete"
     assert [s.stack for s in final.seats] == [3000, 4000, 7000]  # Ann's flush: main pot; Bob's trips: side pot
+    assert final.winnings == {1: 3000, 4: 4000}  # Cid's unmatched 7,000 came back: returned, not won
 
 
 def test_stack_adjust_and_graphics() -> None:
@@ -256,3 +258,23 @@ def test_snapshot_restores_the_exact_state() -> None:
     tracker.apply_action(OperatorAction(kind="undo"))
     copy = TableTracker.restore(tracker.snapshot())
     assert _view(copy.table_state()) == _view(tracker.table_state())
+
+
+def test_operator_award_is_the_winnings_when_cards_are_unknown() -> None:
+    tracker = TableTracker()
+    tracker.apply_action(OperatorAction(kind="start_hand", hand=_setup()))
+    tracker.apply_reads(HOLES[:2])  # only Ann's cards were read: pokerkit cannot decide a showdown
+    for action in [OperatorAction(kind="call", seat=6), OperatorAction(kind="call", seat=1),
+                   OperatorAction(kind="check", seat=4)]:
+        tracker.apply_action(action)
+    tracker.apply_reads(_reads(*[("board", -1, c) for c in ["2c", "9d", "Jc"]]))
+    for _ in range(3):
+        for seat in (1, 4, 6):
+            tracker.apply_action(OperatorAction(kind="check", seat=seat))
+        if len(tracker.table_state().board) < 5:
+            tracker.apply_reads(_reads(("board", -1, ["3s", "8s"][len(tracker.table_state().board) - 3])))
+    assert tracker.table_state().winnings == {}  # nobody has won yet
+    tracker.apply_action(OperatorAction(kind="award_pot", seat=4))
+    state = tracker.table_state()
+    assert state.street == "complete" and state.winnings == {4: 300}
+    assert [s.stack for s in state.seats] == [9900, 10_200, 9900]

@@ -123,6 +123,7 @@ def test_winner_is_marked_when_the_hand_completes() -> None:
     done = river.model_copy(deep=True)
     done.street = "complete"
     done.seats[1].stack += 3_720_000
+    done.winnings = {2: 3_720_000}  # the poker core says who won what; the renderer only draws it
     scene.update(done, 100_000)
     winner = scene.elements["seat:2"].key
     loser = scene.elements["seat:1"].key
