@@ -17,9 +17,11 @@ from ggpgfx.services.models import (
     Subscription,
     UsedToken,
     User,
+    new_id,
     utcnow,
 )
 from ggpgfx.services.org_admin import OrganizationAdmin
+from ggpgfx.services.passwords import check_password
 from ggpgfx.services.security import (
     MFA_AUDIENCE,
     ROLE_RANK,
@@ -46,8 +48,9 @@ from ggpgfx.services.throttle import (
 class AccountsService(OrganizationAdmin):
     """Users, organisations, memberships, sessions, tokens and API keys."""
 
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: Any, notifications: Any = None) -> None:
         super().__init__(context)
+        self.notifications = notifications  # NotificationsService (absent in the gateway's read-only copy)
         cfg = self.settings
         self.address_throttle = FailureTracker(cfg.login_address_free_failures)
         self.unknown_throttle = FailureTracker(cfg.login_account_free_failures)
@@ -55,27 +58,51 @@ class AccountsService(OrganizationAdmin):
 
     # ---- sign-up and login -------------------------------------------------------------
     def signup(self, body: s.SignupIn, ip: str = "") -> s.SignupOut:
-        """Create a user, their organisation (free plan) and an owner membership."""
+        """Create a user, their organisation (free plan) and an owner membership.
+
+        The password must pass `passwords.check_password`. An email that already has an account gets
+        the same answer as a new one (same shape, same hashing work, nothing created), and the
+        account's owner is told: an `account.signup_attempt` audit entry and webhook event in their
+        organisation.
+        """
         from sqlalchemy import select
 
         email = body.email.strip().lower()
+        check_password(body.password, email)
         with self.context.session() as session:
-            if session.scalars(select(User).where(User.email == email)).first():
-                raise ServiceError("an account with this email already exists", 409)
-            org = Organization(name=body.organization_name)
-            session.add(org)
-            session.flush()
-            user = User(
-                organization_id=org.id, email=email, display_name=body.display_name,
-                password_hash=hash_password(body.password),
-            )
-            session.add(user)
-            session.flush()
-            session.add(Membership(organization_id=org.id, user_id=user.id, role="owner"))
-            session.add(Subscription(organization_id=org.id, plan_code="free"))
-            actor = Principal(organization_id=org.id, role="owner", user_id=user.id, ip=ip)
-            self.audit(session, actor, org.id, "account.signup", f"user:{user.id}")
-            return s.SignupOut(user=s.UserOut.model_validate(user), organization=s.OrganizationOut.model_validate(org))
+            existing = session.scalars(select(User).where(User.email == email)).first()
+            if existing is not None:
+                hash_password(body.password)  # the work a real sign-up does, so timing tells nothing either
+                self.audit(session, None, existing.organization_id, "account.signup_attempt", f"user:{existing.id}",
+                           ip=ip)
+                now = utcnow()
+                answer = s.SignupOut(
+                    user=s.UserOut(id=new_id(), email=email, display_name=body.display_name, totp_enabled=False,
+                                   created_at=now),
+                    organization=s.OrganizationOut(id=new_id(), name=body.organization_name, created_at=now))
+                home = existing.organization_id
+            else:
+                answer, home = self._create_account(session, body, email, ip), ""
+        if home and self.notifications is not None:
+            self.notifications.emit(home, "account.signup_attempt", {"email": email})
+        return answer
+
+    def _create_account(self, session: Any, body: s.SignupIn, email: str, ip: str) -> s.SignupOut:
+        """Create the user, their organisation (free plan), the owner membership; audit the sign-up."""
+        org = Organization(name=body.organization_name)
+        session.add(org)
+        session.flush()
+        user = User(
+            organization_id=org.id, email=email, display_name=body.display_name,
+            password_hash=hash_password(body.password),
+        )
+        session.add(user)
+        session.flush()
+        session.add(Membership(organization_id=org.id, user_id=user.id, role="owner"))
+        session.add(Subscription(organization_id=org.id, plan_code="free"))
+        actor = Principal(organization_id=org.id, role="owner", user_id=user.id, ip=ip)
+        self.audit(session, actor, org.id, "account.signup", f"user:{user.id}")
+        return s.SignupOut(user=s.UserOut.model_validate(user), organization=s.OrganizationOut.model_validate(org))
 
     def login(self, body: s.LoginIn, user_agent: str = "", ip: str = "") -> s.TokenPair:
         """Check the password; return tokens, or an MFA challenge when TOTP is on.

@@ -45,7 +45,7 @@ def build_services(settings: Settings, names: tuple[str, ...], migrate: bool = T
     notifications = NotificationsService(context)
     services: dict[str, Any] = {"notifications": notifications, "context": context}
     if "accounts" in names:
-        services["accounts"] = AccountsService(context)
+        services["accounts"] = AccountsService(context, notifications)
     if "projects" in names:
         services["projects"] = ProjectsService(context)
     if "billing" in names or "streams" in names:

@@ -19,6 +19,7 @@ def make_engine(url: str) -> Engine:
     from sqlalchemy import create_engine, event
 
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -31,6 +32,35 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create the SQLite file of `url` readable by its owner only (0600, like the key files) before
+    SQLite would create it 0644, and take group and other access away from an existing one (SQLite
+    gives its -wal and -shm files the database file's mode)."""
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077 and path.owner() == _user_name():
+            path.chmod(0o600)
+
+
+def _user_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -20,7 +20,7 @@ from ggpgfx.services.security import Principal
 
 SIGNATURE_HEADER = "X-GGP-Signature"
 EVENT_TYPES = ("stream.started", "stream.stopped", "stream.failed", "invoice.created", "invoice.paid",
-               "subscription.updated")
+               "subscription.updated", "account.signup_attempt")
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from typing_extensions import TypedDict
 
 Role = Literal["viewer", "producer", "admin", "owner"]
 KeyRole = Literal["viewer", "producer", "admin"]
@@ -280,13 +281,23 @@ class DestinationOut(Model):
     created_at: datetime
 
 
+class StreamRunSettings(TypedDict, total=False):
+    """How a stream runs; anything else, or a value of the wrong type, is a 422 naming the field."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    realtime: StrictBool
+    duration_s: Annotated[float, Field(gt=0, le=7 * 24 * 3600)]
+    max_frames: Annotated[StrictInt, Field(ge=1)]
+
+
 class StreamStartIn(Model):
     """Start a project's graph (latest version unless `version` is given)."""
 
     project_id: str = Field(min_length=1, max_length=32)
     version: int | None = Field(default=None, ge=1)
     destination_ids: list[str] = Field(default_factory=list, max_length=16)
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: StreamRunSettings = Field(default_factory=lambda: StreamRunSettings())
 
 
 class StreamStopIn(Model):
