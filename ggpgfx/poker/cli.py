@@ -61,9 +61,12 @@ def replay_command(
         file: Annotated[Path, typer.Argument(help="a .phh or .phhs file")],
         as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """Replay every hand: final stacks and the winners of each pot (mismatches with the file flagged)."""
-    from ggpgfx.poker.phh import load_hands, replay
+    from ggpgfx.poker.phh import PhhError, load_hands, replay
 
-    results = [replay(history, index) for index, history in enumerate(load_hands(file))]
+    try:
+        results = [replay(history, index) for index, history in enumerate(load_hands(file))]
+    except PhhError as error:
+        raise PhhError(f"{file}: {error}") from None
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in results], indent=2, default=str))
     else:

@@ -72,15 +72,47 @@ def segments(path: str | Path, target_bytes: int = 8 << 20) -> list[tuple[int, i
     return list(zip(cuts, [*cuts[1:], size], strict=True))
 
 
-def final_state(history: HandHistory) -> State:
-    """Replay a hand to its end with pokerkit."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        states = iter(history)
-        state = next(states)
-        for state in states:  # noqa: B007 - the last state is the answer
-            pass
+class PhhError(ConfigError):
+    """A hand history that cannot be replayed (a bad card, an impossible action): names the hand and action."""
+
+
+def final_state(history: HandHistory, hand: int | None = None) -> State:
+    """Replay a hand to its end with pokerkit; a hand that cannot be played is a PhhError naming it."""
+    applied = 0
+    state: State | None = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for state, action in history.state_actions:  # noqa: B007 - the last state is the answer
+                if action is not None:
+                    applied += 1
+    except (ValueError, KeyError, TypeError, IndexError, ArithmeticError) as error:
+        raise PhhError(_replay_problem(history, hand, applied, error)) from None
+    if state is None:
+        raise PhhError(f"{_hand_name(hand)}: no game state (check variant, stacks and blinds)")
     return state
+
+
+def _hand_name(hand: int | None) -> str:
+    return f"hand {hand}" if hand is not None else "hand"
+
+
+def _replay_problem(history: HandHistory, hand: int | None, applied: int, error: Exception) -> str:
+    """'hand 3: action 12 'p7 cbr 999': not possible at that point' and the like."""
+    from pokerkit import Card
+
+    actions = [str(a) for a in (history.actions or [])]
+    if applied >= len(actions):
+        return f"{_hand_name(hand)}: cannot be replayed: {error}"
+    action = actions[applied]
+    reason = "not possible at that point of the hand" if "Unable to repair" in str(error) else str(error)
+    words = action.split()
+    if len(words) >= 3 and (words[1] in ("dh", "db") or words[1] == "sm"):
+        try:
+            list(Card.parse(words[-1]))
+        except ValueError:
+            reason = f"bad card(s) '{words[-1]}'"
+    return f"{_hand_name(hand)}: action {applied + 1} '{action}': {reason}"
 
 
 def _number(value: Any) -> int | float:
@@ -110,7 +142,7 @@ class HandResult:
 
 def replay(history: HandHistory, index: int = 0) -> HandResult:
     """Replay one hand and check it against recorded finishing stacks and winners."""
-    state = final_state(history)
+    state = final_state(history, index + 1)
     count = state.player_count
     names = list(history.players) if history.players else [f"p{i + 1}" for i in range(count)]
     pots: list[dict[str, int | float]] = []

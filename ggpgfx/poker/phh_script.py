@@ -109,7 +109,7 @@ def hand_script(hand: HandHistory | str | Path, hand_number: int = 1, index: int
                                 scale=scale))
 
     # Walk pokerkit's own operations: they include the folds and checks it repairs into sloppy files.
-    state = final_state(history)
+    state = final_state(history, hand_number)
     raised = False
     for operation in state.operations:
         if isinstance(operation, HoleDealing):

@@ -67,7 +67,7 @@ def format_frame(frame: Frame, with_checksum: bool = True) -> str:
 
 
 def _antenna(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 64:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 64:
         raise FrameError("garbage", f"bad antenna {text!r}: expected 1..64")
     return int(text)
 
@@ -100,6 +100,8 @@ def parse_frame(raw: bytes | str) -> Frame:
             raise FrameError("bad_checksum", f"checksum mismatch in {line!r}")
         line = body
     parts = line.split()
+    if not parts:
+        raise FrameError("garbage", "a checksum with no frame")
     kind = parts[0].upper()
     if kind == "TAG" and len(parts) in (3, 4):
         rssi = None
@@ -112,7 +114,7 @@ def parse_frame(raw: bytes | str) -> Frame:
     if kind == "GONE" and len(parts) == 3:
         return Frame("GONE", _antenna(parts[1]), _uid(parts[2]))
     if kind == "HB" and len(parts) <= 2:
-        seq = int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else None
+        seq = int(parts[1]) if len(parts) == 2 and parts[1].isascii() and parts[1].isdigit() else None
         return Frame("HB", seq=seq)
     if kind == "HELLO" and len(parts) >= 2:
         return Frame("HELLO", text=parts[1])
