@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ggpgfx.control.journal import JournalWriter, read_entries
-from ggpgfx.poker.messages import Game, HandSetup, OperatorAction, SeatSetup
+from ggpgfx.poker.messages import HandSetup, OperatorAction, SeatSetup
 from ggpgfx.poker.tracker import TableTracker
 
 CARD = re.compile(r"^[2-9TJQKA][cdhs]$")
@@ -51,7 +51,7 @@ class NewHandArgs(_Args):
     big_blind_ante: int = Field(0, ge=0)
     straddles: list[int] = Field(default_factory=list)
     seats: list[SeatSetup] = Field(min_length=2)
-    game: Game = "nlhe"
+    game: str = "nlhe"  # a game code of ggpgfx.poker.variants (HandSetup checks it)
 
 
 class SeatArgs(_Args):
