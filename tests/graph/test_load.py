@@ -27,7 +27,7 @@ def test_alias_bomb_is_refused_quickly() -> None:
     assert len(text) < 500
     started = time.perf_counter()
     data, _, diags = parse_yaml(text, "bomb.yaml")
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 10.0  # the unbounded reader needs minutes for these 10**7 values
     assert data is None and len(diags) == 1
     assert diags[0].format().startswith("bomb.yaml:") and "values once aliases are expanded" in diags[0].message
 

@@ -33,7 +33,7 @@ graphs = st.fixed_dictionaries({}, optional={
 def _check(text: str) -> None:
     started = time.perf_counter()
     resolved, diags = resolve_text(text, "fuzz.yaml")
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 10.0
     assert all(isinstance(d, Diagnostic) and d.format().startswith("fuzz.yaml:") for d in diags)
     assert (resolved is None) == bool(diags) or resolved is None
 
