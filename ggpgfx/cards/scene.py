@@ -147,6 +147,8 @@ class SceneRenderer:
         self._angles: dict[str, float] = {}
         self._patches: dict[Any, YuvaPatch] = {}
         self.visible: list[tuple[str, int, str]] = []  # (zone, seat, card) currently drawn
+        #: (x, y, w, h) of the text panels drawn on the felt (name plates): an overlay must not cover them
+        self.text_boxes: list[tuple[int, int, int, int]] = []
 
     def _card_patch(self, card: str) -> YuvaPatch:
         angle = self._angles.setdefault(card, self.rng.uniform(-self.tilt, self.tilt))
@@ -207,12 +209,14 @@ class SceneRenderer:
         planes = [p.copy() for p in self.background]
         lay = self.layout
         visible: list[tuple[str, int, str]] = []
+        text_boxes: list[tuple[int, int, int, int]] = []
         if view is not None:
             any_folded = False
             for seat, sv in view.seats.items():
                 if self.name_plates:
                     px, py = lay.plate_origin(seat)
                     blit(planes, self._plate_patch(sv), px, py)
+                    text_boxes.append((px, py, *lay.plate_size()))
                 any_folded |= sv.folded
                 if not sv.folded and self.hole_cards != "hidden":
                     x, y = lay.seat_cards_origin(seat)
@@ -240,6 +244,7 @@ class SceneRenderer:
             self._angles.clear()
         self.planes = planes
         self.visible = visible
+        self.text_boxes = text_boxes
 
     def frame_planes(self) -> list[np.ndarray]:
         """Fresh copies of the current planes (consumers may draw on them)."""

@@ -88,6 +88,55 @@ def skins(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         typer.echo(f"{entry['name']:<12} {entry['title']:<22} {width}x{height}  {entry['description']}")
 
 
+def audit(
+    graphs: Annotated[list[Path], typer.Argument(help="Graph YAML files.")],
+    skin: Annotated[list[str] | None, typer.Option(help="Skins to audit (repeatable; default broadcast and minimal).")] = None,
+    aspect: Annotated[list[str] | None, typer.Option(help="16:9 and/or 9:16 (repeatable; default both).")] = None,
+    max_frames: Annotated[int, typer.Option(help="Frames per source run (bounds the audit).")] = 600,
+    action_interval: Annotated[float | None, typer.Option(help="Seconds between actions of simulated tables "
+                                                          "(shorter: a short run reaches the showdown).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the first failing frame of each output (PNG).")] = Path("out/audit"),
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a param: NODE.PARAM=VALUE (repeatable).")] = None,
+) -> None:
+    """Check every overlay output on air: drawn values equal the state, no overlaps, title-safe, venue-safe."""
+    import yaml
+    from rich.console import Console
+    from rich.table import Table
+
+    from ggpgfx.audit import CHECKS, audit_graph
+
+    sets = []
+    for item in set_ or []:
+        key, sep, raw = item.partition("=")
+        node, dot, param = key.partition(".")
+        if not sep or not dot:
+            raise ConfigError(f"--set {item!r}: use NODE.PARAM=VALUE")
+        sets.append((node, param, yaml.safe_load(raw) if raw else ""))
+    console, failed = Console(), False
+    for graph in graphs:
+        report = audit_graph(graph, skins=tuple(skin or ("broadcast", "minimal")),
+                             aspects=tuple(aspect or ("16:9", "9:16")), max_frames=max_frames, out_dir=out, sets=sets,
+                             action_interval_s=action_interval)
+        table = Table(title=f"{report.graph}: {'PASS' if report.ok else 'FAIL'}")
+        for column in ("output", "skin", "aspect", "venue-safe", "frames", "states", *CHECKS, "result"):
+            table.add_column(column)
+        for row in report.rows:
+            table.add_row(row.overlay, row.skin, row.aspect, "yes" if row.venue_safe else "", str(row.frames),
+                          str(row.states), *(str(row.failures.get(check, 0)) for check in CHECKS),
+                          "ok" if row.ok else "FAIL")
+        if not report.rows:
+            table.add_row("(no overlay outputs)", *[""] * (6 + len(CHECKS)), "ok")
+        console.print(table)
+        for row in report.rows:
+            if row.first_failure:
+                console.print(f"{row.overlay}/{row.skin}/{row.aspect}: {row.first_failure[0].message}"
+                              f" (+{len(row.first_failure) - 1} more in that frame) -> {row.png}")
+        failed |= not report.ok
+    if failed:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
-    """Add `ggp render` to the main command."""
+    """Add `ggp render` and `ggp audit` to the main command."""
     app.add_typer(render_app, name="render")
+    app.command("audit")(audit)

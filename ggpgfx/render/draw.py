@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import functools
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
@@ -13,6 +17,46 @@ from ggpgfx.render.skins import Skin
 SUPERSAMPLE = 4
 SUIT_GLYPHS = {"s": "\u2660", "h": "\u2665", "d": "\u2666", "c": "\u2663"}
 RGBA = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """One thing an element drew, in the element's pixels: what the on-air audit checks (not OCR).
+
+    kind is text, panel or card; role says what a text stands for (name, amount, percent, pot, blinds,
+    ...); value is the text as drawn (after any ellipsis) or the card code ("" for a card back).
+    """
+
+    kind: str
+    box: tuple[int, int, int, int]  # x, y, w, h
+    value: str = ""
+    role: str = ""
+
+    def moved(self, dx: int, dy: int) -> Drawn:
+        """The same record placed dx, dy further (element pixels to frame pixels)."""
+        x, y, w, h = self.box
+        return Drawn(self.kind, (x + dx, y + dy, w, h), self.value, self.role)
+
+
+_RECORDS = threading.local()  # overlays run on several threads: each keeps its own record stack
+
+
+@contextmanager
+def recording() -> Iterator[list[Drawn]]:
+    """Collect what the drawing calls inside the block draw (the layout's own record of what it drew)."""
+    stack: list[list[Drawn]] = _RECORDS.__dict__.setdefault("stack", [])
+    items: list[Drawn] = []
+    stack.append(items)
+    try:
+        yield items
+    finally:
+        stack.pop()
+
+
+def _record(kind: str, box: tuple[int, int, int, int], value: str = "", role: str = "") -> None:
+    stack = getattr(_RECORDS, "stack", None)
+    if stack:
+        stack[-1].append(Drawn(kind, (int(box[0]), int(box[1]), int(box[2]), int(box[3])), value, role))
 
 
 def rgba(color: str, alpha: float = 1.0) -> RGBA:
@@ -75,6 +119,7 @@ def panel(image: Image.Image, box: tuple[int, int, int, int], fill: RGBA, radius
           border: RGBA | None = None, border_px: int = 0) -> None:
     """A rounded panel with an optional inner border; box is (x, y, w, h)."""
     x, y, w, h = box
+    _record("panel", box)
     if border is not None and border_px > 0 and border[3] > 0:
         fill_mask(image, rounded_mask(w, h, radius), border, (x, y))
         inner = rounded_mask(w - 2 * border_px, h - 2 * border_px, max(0, radius - border_px))
@@ -93,8 +138,10 @@ def fit_font(path: Path, text: str, size: int, max_width: int, min_size: int = 8
 
 
 def text(image: Image.Image, xy: tuple[float, float], value: str, face: ImageFont.FreeTypeFont,
-         fill: RGBA, anchor: str = "lm", max_width: int | None = None) -> None:
-    """Draw text; when it is wider than max_width it is cut with an ellipsis rather than clipped."""
+         fill: RGBA, anchor: str = "lm", max_width: int | None = None, role: str = "") -> None:
+    """Draw text; when it is wider than max_width it is cut with an ellipsis rather than clipped.
+
+    `role` says what the text stands for in the draw record (name, amount, percent, ...)."""
     if max_width is not None and face.getlength(value) > max_width:
         while value and face.getlength(value + "\u2026") > max_width:
             value = value[:-1]
@@ -102,7 +149,9 @@ def text(image: Image.Image, xy: tuple[float, float], value: str, face: ImageFon
     if not value or fill[3] == 0:
         return
     mask, (dx, dy) = text_mask(face, value, anchor)
-    fill_mask(image, mask, fill, (int(round(xy[0])) + dx, int(round(xy[1])) + dy))
+    x, y = int(round(xy[0])) + dx, int(round(xy[1])) + dy
+    _record("text", (x, y, mask.width, mask.height), value, role)
+    fill_mask(image, mask, fill, (x, y))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -116,12 +165,13 @@ def text_mask(face: ImageFont.FreeTypeFont, value: str, anchor: str) -> tuple[Im
 
 
 def pill(image: Image.Image, box: tuple[int, int, int, int], label: str, fill: RGBA, ink: RGBA,
-         font_path: Path) -> None:
+         font_path: Path, role: str = "") -> None:
     """A rounded badge with centred text (action badges, ALL IN, timers)."""
     x, y, w, h = box
+    _record("panel", box)
     fill_mask(image, rounded_mask(w, h, h // 2), fill, (x, y))
     face = fit_font(font_path, label, int(h * 0.62), w - h // 2)
-    text(image, (x + w / 2, y + h / 2), label, face, ink, anchor="mm")
+    text(image, (x + w / 2, y + h / 2), label, face, ink, anchor="mm", role=role)
 
 
 def card(image: Image.Image, box: tuple[int, int, int, int], code: str | None, skin: Skin,
@@ -132,6 +182,14 @@ def card(image: Image.Image, box: tuple[int, int, int, int], code: str | None, s
     """
     x, y, w, h = box
     radius = max(2, w // 8)
+    _record("card", box, code if face_up and code is not None else "")
+    with recording():  # a card is one record: its rank and suit are not separate texts
+        _card(image, box, code, skin, face_up, index_w, radius)
+
+
+def _card(image: Image.Image, box: tuple[int, int, int, int], code: str | None, skin: Skin,
+          face_up: bool, index_w: int, radius: int) -> None:
+    x, y, w, h = box
     fill_mask(image, rounded_mask(w, h, radius), rgba(skin.color("card_edge")), (x, y))
     if not face_up or code is None:
         fill_mask(image, rounded_mask(w - 2, h - 2, radius - 1), rgba(skin.color("card_back")), (x + 1, y + 1))

@@ -15,6 +15,7 @@ from typing import Any
 from PIL import Image
 
 from ggpgfx.poker.messages import TableState
+from ggpgfx.render.draw import Drawn, recording
 from ggpgfx.render.elements import panels, players, table
 from ggpgfx.render.formats import ease
 from ggpgfx.render.layers import Layer, layer_from_rgba
@@ -55,6 +56,8 @@ class Element:
     enter_from: str
     shown_at: int
     leaving_at: int | None = None
+    #: what the drawing drew (texts with their roles, panels, cards), in the image's pixels
+    record: list[Drawn] = field(default_factory=list, repr=False)
     _layer: Layer | None = field(default=None, repr=False)
 
     def layer(self) -> Layer:
@@ -211,10 +214,14 @@ class Scene:
             if current is None or current.leaving_at is not None:
                 box_name = "players" if name.startswith("seat:") else name
                 enter_from = want.enter_from or str(self.layout.extra(box_name, "enter_from", default_from))
-                self.elements[name] = Element(want.key, want.draw(), want.xy, enter_from, pts)
+                with recording() as record:
+                    image = want.draw()
+                self.elements[name] = Element(want.key, image, want.xy, enter_from, pts, record=record)
                 self.redraws += 1
             elif current.key != want.key:
-                current.key, current.image, current._layer = want.key, want.draw(), None
+                with recording() as record:
+                    image = want.draw()
+                current.key, current.image, current._layer, current.record = want.key, image, None, record
                 self.redraws += 1
             self.elements[name].xy = want.xy
         for name, element in list(self.elements.items()):
@@ -264,6 +271,17 @@ class Scene:
             if p.name == "ticker" and self.options.ticker:
                 layers.append(self._ticker_window(p.x, p.y, opacity, pts))
         return layers
+
+    def drawn(self, placed: list[Placed], pts: int) -> list[tuple[str, Drawn]]:
+        """What the placed elements drew, in frame pixels, with the element's name (the audit's input)."""
+        result: list[tuple[str, Drawn]] = []
+        for p in placed:
+            result.extend((p.name, item.moved(p.x, p.y)) for item in p.element.record)
+            if p.name == "ticker" and self.options.ticker:
+                _, view_w, view_x = self.ticker_scroll(p.x, pts)
+                result.append((p.name, Drawn("text", (view_x, p.y, view_w, p.image.height), self.options.ticker,
+                                             "ticker")))
+        return result
 
     def _ticker_strip(self) -> tuple[Image.Image, Layer, int, int]:
         """The ticker text repeated to cover the view plus one loop, as an image and a layer (built once)."""

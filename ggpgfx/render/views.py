@@ -37,7 +37,9 @@ def player_view(seat: SeatState, state: TableState, reveal: str, stack: float | 
     live_hand = state.street in IN_HAND_STREETS
     # after the hand ("complete") the cards still in stay up so the winning hand is seen
     in_hand = (live_hand or state.street == "complete") and seat.status in ("active", "all_in")
-    dealt = len(seat.hole_cards) or (_hole_count(state.game) if live_hand and in_hand else 0)
+    # a hidden hand shows as many backs as were dealt, known or not: the picture must not tell them apart
+    default_count = _hole_count(state.game) if in_hand else 0
+    dealt = (len(seat.hole_cards) if visible else 0) or default_count
     action = seat.last_action
     if not action and seat.status == "all_in":
         action = "ALL IN"

@@ -169,7 +169,8 @@ class TableSim(Node):
     def _emit_frames(self, pts: int, changed: bool) -> None:
         frame = VideoFrame(self.scene.frame_planes(), "yuv420p", self.params.width, self.params.height, pts)
         frame.meta.update(frame_index=self.frame_index, zones=self.zones, camera="overhead",
-                          visible_cards=list(self.scene.visible), changed=changed)
+                          visible_cards=list(self.scene.visible), text_boxes=list(self.scene.text_boxes),
+                          changed=changed)
         self.emit("video", frame, pts=pts)
         if self.wall is not None:
             cams = VideoFrame(self.wall.frame_planes(), "yuv420p", self.params.cams_width, self.params.cams_height, pts)

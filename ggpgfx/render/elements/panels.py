@@ -28,7 +28,7 @@ def render_leaderboard(standings: tuple[Standing, ...], big_blind: int, layout: 
     draw.panel(image, (0, 0, w, row_h), rgba(skin.color("header")), radius)
     draw.fill_mask(image, draw.rounded_mask(w, row_h // 2, 0), rgba(skin.color("header")), (0, row_h // 2))
     pad = px(12)
-    draw.text(image, (pad, row_h / 2), title, layout.font("bold", 19), rgba(skin.color("header_text")))
+    draw.text(image, (pad, row_h / 2), title, layout.font("bold", 19), rgba(skin.color("header_text")), role="title")
     ink, dim, stack_ink = rgba(skin.color("text")), rgba(skin.color("text_dim")), rgba(skin.color("stack"))
     face, bold = layout.font("regular", 18), layout.font("bold", 19)
     for index, (name, stack) in enumerate(rows):
@@ -36,11 +36,12 @@ def render_leaderboard(standings: tuple[Standing, ...], big_blind: int, layout: 
         if index % 2:
             draw.fill_mask(image, draw.rounded_mask(w - 2 * px(4), row_h, 0), rgba(skin.color("panel_alt"), 0.6),
                            (px(4), int(row_h * (index + 1))))
-        draw.text(image, (pad, cy), str(index + 1), bold, dim)
+        draw.text(image, (pad, cy), str(index + 1), bold, dim, role="rank")
         amount = format_chips(stack, layout.chip_format, big_blind)  # type: ignore[arg-type]
         amount_w = int(bold.getlength(amount))
-        draw.text(image, (w - pad, cy), amount, bold, stack_ink, anchor="rm")
-        draw.text(image, (pad + px(34), cy), layout.name(name), face, ink, max_width=w - 2 * pad - px(44) - amount_w)
+        draw.text(image, (w - pad, cy), amount, bold, stack_ink, anchor="rm", role="amount")
+        draw.text(image, (pad + px(34), cy), layout.name(name), face, ink, max_width=w - 2 * pad - px(44) - amount_w,
+                  role="name")
     return image
 
 
@@ -59,12 +60,13 @@ def render_chip_strip(standings: tuple[Standing, ...], big_blind: int, layout: L
         x0 = int(index * slot) + px(10)
         amount = format_chips(stack, layout.chip_format, big_blind)  # type: ignore[arg-type]
         amount_w = int(amount_face.getlength(amount))
-        draw.text(image, (x0 + slot - px(20), h / 2), amount, amount_face, rgba(skin.color("stack")), anchor="rm")
+        draw.text(image, (x0 + slot - px(20), h / 2), amount, amount_face, rgba(skin.color("stack")), anchor="rm",
+                  role="amount")
         room = int(slot - px(28) - amount_w)
         label = layout.name(name)
         if name_face.getlength(label) > room:  # narrow strips (9:16) fall back to the family name
             label = layout.name(name.split()[-1]) if name.split() else label
-        draw.text(image, (x0, h / 2), label, name_face, rgba(skin.color("text")), max_width=room)
+        draw.text(image, (x0, h / 2), label, name_face, rgba(skin.color("text")), max_width=room, role="name")
     return image
 
 
@@ -77,7 +79,7 @@ def render_ticker_frame(label: str, layout: Layout) -> Image.Image:
     label_w = ticker_label_width(label, layout)
     draw.fill_mask(image, draw.rounded_mask(label_w, h, 0), rgba(skin.color("ticker_label")), (0, 0))
     draw.text(image, (label_w / 2, h / 2), label.upper(), layout.font("bold", 20),
-              rgba(skin.color("header_text")), anchor="mm")
+              rgba(skin.color("header_text")), anchor="mm", role="label")
     return image
 
 
@@ -92,7 +94,7 @@ def render_ticker_text(message: str, layout: Layout, gap: int) -> Image.Image:
     face = layout.font("regular", 20)
     width = (int(face.getlength(message)) + gap + 1) & ~1
     image = Image.new("RGBA", (width, h), (0, 0, 0, 0))
-    draw.text(image, (0, h / 2), message, face, rgba(layout.skin.color("text")))
+    draw.text(image, (0, h / 2), message, face, rgba(layout.skin.color("text")), role="ticker")
     return image
 
 
@@ -112,10 +114,10 @@ def render_lower_third(title: str, subtitle: str, layout: Layout) -> Image.Image
         draw.fill_mask(image, draw.rounded_mask(w, title_h // 2, 0), rgba(skin.color("header")), (0, title_h // 2))
     pad = px(20)
     face = draw.fit_font(layout.font_path("bold"), title, px(40), w - 2 * pad, px(24))
-    draw.text(image, (pad, title_h / 2), title, face, rgba(skin.color("header_text")), max_width=w - 2 * pad)
+    draw.text(image, (pad, title_h / 2), title, face, rgba(skin.color("header_text")), max_width=w - 2 * pad, role="title")
     if subtitle:
         draw.text(image, (pad, title_h + (h - title_h) / 2), subtitle, layout.font("regular", 25),
-                  rgba(skin.color("text")), max_width=w - 2 * pad)
+                  rgba(skin.color("text")), max_width=w - 2 * pad, role="subtitle")
     return image
 
 
@@ -145,5 +147,5 @@ def render_delay(label: str, layout: Layout) -> Image.Image:
     dot = int(h * 0.36)
     draw.fill_mask(image, draw.ellipse_mask(dot, dot), rgba(skin.color("all_in")), (h // 2 - dot // 2, (h - dot) // 2))
     face = draw.fit_font(layout.font_path("bold"), label, px(19), w - h - px(10))
-    draw.text(image, (h // 2 + dot, h / 2), label, face, rgba(skin.color("text")))
+    draw.text(image, (h // 2 + dot, h / 2), label, face, rgba(skin.color("text")), role="delay")
     return image

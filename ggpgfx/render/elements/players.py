@@ -59,7 +59,8 @@ def _slot(image: Image.Image, view: PlayerView, layout: Layout, box: tuple[int, 
     draw.panel(image, box, rgba(layout.skin.color("panel_alt")), radius)
     label = (view.country or "".join(part[0] for part in view.name.split()[:2]) or "?").upper()[:3]
     face = draw.fit_font(layout.font_path("bold"), label, layout.px(26), w - layout.px(8))
-    draw.text(image, (x + w / 2, y + h / 2), label, face, rgba(layout.skin.color("text_dim")), anchor="mm")
+    draw.text(image, (x + w / 2, y + h / 2), label, face, rgba(layout.skin.color("text_dim")), anchor="mm",
+              role="initials")
 
 
 def render_player(view: PlayerView, layout: Layout) -> Image.Image:
@@ -87,19 +88,20 @@ def render_player(view: PlayerView, layout: Layout) -> Image.Image:
         dx, dy = pad + slot - disc + px(6), pad + slot - disc + px(6)
         draw.fill_mask(image, draw.ellipse_mask(disc, disc), rgba(skin.color("button")), (dx, dy))
         draw.text(image, (dx + disc / 2, dy + disc / 2 + px(1)), "D", layout.font("bold", 15),
-                  rgba(skin.color("button_text")), anchor="mm")
+                  rgba(skin.color("button_text")), anchor="mm", role="button")
 
     cards_w, equity_w = px(104), px(62)
     text_x = pad + slot + px(10)
     text_w = box_w - text_x - cards_w - equity_w - px(14)
     ink, dim = rgba(skin.color("text")), rgba(skin.color("text_dim"))
     name_face = draw.fit_font(layout.font_path("bold"), layout.name(view.name), px(26), text_w, px(19))
-    draw.text(image, (text_x, px(24)), layout.name(view.name), name_face, ink, max_width=text_w)
+    draw.text(image, (text_x, px(24)), layout.name(view.name), name_face, ink, max_width=text_w, role="name")
     stack_text = format_chips(view.stack, layout.chip_format, view.big_blind)  # type: ignore[arg-type]
     draw.text(image, (text_x, px(51)), stack_text, layout.font("bold", 22), rgba(skin.color("stack")),
-              max_width=text_w)
+              max_width=text_w, role="amount")
     if view.hand_label:
-        draw.text(image, (text_x, px(71)), view.hand_label, layout.font("regular", 15), dim, max_width=text_w)
+        draw.text(image, (text_x, px(71)), view.hand_label, layout.font("regular", 15), dim, max_width=text_w,
+                  role="hand_label")
 
     cards_x = box_w - cards_w - equity_w - px(2)
     if view.status != "folded" and view.card_count:
@@ -114,7 +116,7 @@ def render_player(view: PlayerView, layout: Layout) -> Image.Image:
     if view.equity is not None and view.status != "folded":
         percent = format_percent(view.equity)
         face = draw.fit_font(layout.font_path("bold"), percent, px(25), equity_w - px(6))
-        draw.text(image, (box_w - pad, px(40)), percent, face, ink, anchor="rm")
+        draw.text(image, (box_w - pad, px(40)), percent, face, ink, anchor="rm", role="percent")
         bar_x, bar_y, bar_w, bar_h = cards_x, px(78), box_w - cards_x - pad, max(2, px(4))
         draw.panel(image, (bar_x, bar_y, bar_w, bar_h), rgba(skin.color("equity_bg")), bar_h // 2)
         filled = int(round(bar_w * max(0.0, min(1.0, view.equity))))
@@ -125,7 +127,8 @@ def render_player(view: PlayerView, layout: Layout) -> Image.Image:
         fill_key, ink_key = badge_style(view.action, layout)
         badge_h = px(30)
         draw.pill(image, (box_w + gap, (box_h - badge_h) // 2, badge_w, badge_h), view.action.upper(),
-                  rgba(skin.color(fill_key)), rgba(skin.color(ink_key)), layout.font_path("bold"))
+                  rgba(skin.color(fill_key)), rgba(skin.color(ink_key)), layout.font_path("bold"),
+                  role="action")
     if view.status == "folded":
         alpha = image.getchannel("A").point(lambda v: int(v * FOLDED_OPACITY))
         image.putalpha(alpha)

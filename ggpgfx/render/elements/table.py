@@ -47,12 +47,13 @@ def render_board(view: BoardView, layout: Layout) -> Image.Image:
     head_ink = rgba(skin.color("header_text"))
     pad = px(14)
     pot_text = f"POT  {_chips(view.total_pot, layout, view.big_blind)}"
-    draw.text(image, (pad, header_h / 2), pot_text, layout.font("bold", 25), head_ink, max_width=w // 2)
+    draw.text(image, (pad, header_h / 2), pot_text, layout.font("bold", 25), head_ink, max_width=w // 2,
+              role="pot")
     right = STREET_NAMES.get(view.street, view.street.upper())
     if view.hand_number:
         right = f"{right}  ·  HAND {view.hand_number}" if right else f"HAND {view.hand_number}"
     draw.text(image, (w - pad, header_h / 2), right, layout.font("bold", 17), head_ink, anchor="rm",
-              max_width=w // 2 - pad)
+              max_width=w // 2 - pad, role="street")
 
     footer_h = px(30)
     card_h = h - header_h - footer_h - px(12)
@@ -72,13 +73,14 @@ def render_board(view: BoardView, layout: Layout) -> Image.Image:
     if view.ante:
         blinds += f"  ANTE {_chips(view.ante, layout, 0)}"
     face = layout.font("bold", 15)
-    draw.text(image, (pad, foot_y), blinds if view.big_blind else "", face, dim, max_width=w // 2)
+    draw.text(image, (pad, foot_y), blinds if view.big_blind else "", face, dim, max_width=w // 2,
+              role="blinds")
     if len(view.pots) > 1:
         parts = [f"MAIN {_chips(view.pots[0], layout, view.big_blind)}"]
         parts += [f"SIDE{'' if i == 1 else ' ' + str(i)} {_chips(p, layout, view.big_blind)}"
                   for i, p in enumerate(view.pots[1:], start=1)]
         draw.text(image, (w - pad, foot_y), "  ·  ".join(parts), face, rgba(skin.color("accent")), anchor="rm",
-                  max_width=w // 2 - pad)
+                  max_width=w // 2 - pad, role="pots")
     return image
 
 
@@ -101,7 +103,8 @@ def render_outs(view: OutsView, layout: Layout) -> Image.Image:
     pad = px(12)
     count = len(view.outs)
     title = f"{layout.name(view.name)} · {count} OUT{'S' if count != 1 else ''}"
-    draw.text(image, (pad, px(22)), title, layout.font("bold", 21), rgba(skin.color("accent")), max_width=w - 2 * pad)
+    draw.text(image, (pad, px(22)), title, layout.font("bold", 21), rgba(skin.color("accent")), max_width=w - 2 * pad,
+              role="outs_title")
     rows = 1 if count <= 11 else 2
     per_row = max(1, -(-min(count, 22) // rows))
     area_h = h - px(44) - pad
@@ -133,5 +136,5 @@ def render_action_clock(remaining_s: int, total_s: int, layout: Layout) -> Image
     draw.fill_mask(image, big.reduce(draw.SUPERSAMPLE), ring_color, (0, 0))
     ink = rgba(skin.color("all_in" if urgent else "text"))
     draw.text(image, (size / 2, size / 2), str(max(0, remaining_s)), layout.font("bold", 34 * size / max(1, px(88))),
-              ink, anchor="mm")
+              ink, anchor="mm", role="clock")
     return image

@@ -77,6 +77,8 @@ class Skin(BaseModel):
     animation: Animations = Animations()
     images: dict[str, str] = Field(default_factory=dict)
     layouts: dict[str, LayoutSpec]
+    #: pairs of element names whose boxes may overlap (the on-air audit fails on any other overlap)
+    overlaps: list[tuple[str, str]] = Field(default_factory=list)
     folder: Path = Field(default=SKINS_ROOT, exclude=True)
     font_folders: list[Path] = Field(default_factory=list, exclude=True)
 

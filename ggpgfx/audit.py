@@ -1,0 +1,264 @@
+"""`ggp audit GRAPH`: run a graph's sources on recorded hands and check every overlay output on air.
+
+For each `render.overlay` of the graph the audit runs the nodes upstream of it (the table, the rules,
+switchers...) for a bounded number of frames, then draws the overlay on every frame exactly as the
+node does (`Scene` + `composite_layers`, the venue cover for `venue_safe`) in each skin and aspect, and
+at every state change checks what the layout says it drew against the state (`ggpgfx.render.audit`).
+Encoders, delays and publishers are not run: they do not change what the overlay draws.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ggpgfx.errors import ConfigError, GraphError
+from ggpgfx.media.frames import VideoFrame
+from ggpgfx.poker.messages import TableState
+from ggpgfx.render.audit import (
+    Finding,
+    card_areas,
+    check_layout,
+    check_values,
+    differing_areas,
+    strip_hole_cards,
+    write_failure_png,
+)
+from ggpgfx.render.composite import composite_layers
+from ggpgfx.render.options import OverlayOptions
+from ggpgfx.render.scene import Scene
+from ggpgfx.render.venue import cover_seat_zones
+
+CHECKS = ("values", "overlap", "title_safe", "hole_cards")
+#: Output sizes of the two aspects (the sources are re-sized, so the table is drawn for the aspect too).
+ASPECTS = {"16:9": (1280, 720), "9:16": (720, 1280)}
+SIZED_SOURCES = ("ingest.table_sim", "ingest.test_pattern")
+
+
+@dataclass
+class AuditRow:
+    """One overlay output in one skin and aspect: how many state changes were checked and what failed."""
+
+    overlay: str
+    skin: str
+    aspect: str
+    venue_safe: bool
+    frames: int = 0
+    states: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+    first_failure: list[Finding] = field(default_factory=list)
+    png: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when no check failed (and at least one state was checked)."""
+        return not self.failures and self.states > 0
+
+
+@dataclass
+class AuditReport:
+    """Every row of one graph's audit."""
+
+    graph: str
+    rows: list[AuditRow]
+
+    @property
+    def ok(self) -> bool:
+        """True when every row passed."""
+        return all(row.ok for row in self.rows)
+
+
+def _load(path: Path, sets: list[tuple[str, str, Any]]) -> dict[str, Any]:
+    from ggpgfx.graph.load import parse_yaml, read_graph_text
+    from ggpgfx.graph.validate import resolve_data
+
+    data, smap, diags = parse_yaml(read_graph_text(path), str(path))
+    if not diags and isinstance(data, dict):
+        for node, param, value in sets:
+            if node not in (data.get("nodes") or {}):
+                raise GraphError(f"--set {node}.{param}: no node '{node}' in {path}")
+            data["nodes"][node].setdefault("params", {})[param] = value
+        _, diags = resolve_data(data, smap)
+    if diags:
+        raise GraphError(diags)
+    return data  # type: ignore[no-any-return]
+
+
+def _edges(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    result = []
+    for edge in data.get("edges") or []:
+        text = edge if isinstance(edge, str) else f"{edge['from']} -> {edge['to']}"
+        src, dst = (part.strip() for part in text.split("->"))
+        (src_node, src_port), (dst_node, dst_port) = src.split(".", 1), dst.split(".", 1)
+        result.append((src_node, src_port, dst_node, dst_port))
+    return result
+
+
+def _upstream(edges: list[tuple[str, str, str, str]], overlays: set[str]) -> set[str]:
+    """Every node the overlays' video and state come from (the countdown is replaced by its delay_s)."""
+    seen = {src for src, _, dst, port in edges if dst in overlays and port in ("video", "state")}
+    for src in seen & overlays:
+        raise ConfigError(f"overlay '{src}' feeds another overlay; audit them one by one")
+    todo = list(seen)
+    while todo:
+        node = todo.pop()
+        for src, _, dst, _ in edges:
+            if dst == node and src not in seen:
+                if src in overlays:
+                    raise ConfigError(f"overlay '{node}' draws on another overlay's output; audit them one by one")
+                seen.add(src)
+                todo.append(src)
+    return seen
+
+
+def _source_graph(data: dict[str, Any], size: tuple[int, int], max_frames: int, hide_cards: bool,
+                  overlays: dict[str, dict[str, Any]], edges: list[tuple[str, str, str, str]],
+                  action_interval_s: float | None = None) -> Any:
+    """The nodes upstream of the overlays, with collectors where the overlays' inputs were."""
+    from ggpgfx.graph.api import Graph
+
+    inputs = {(dst, port): f"{src}.{src_port}" for src, src_port, dst, port in edges if dst in overlays}
+    keep = _upstream(edges, set(overlays))
+    nodes: dict[str, Any] = {}
+    for node_id in sorted(keep):
+        node = dict(data["nodes"][node_id])
+        params = dict(node.get("params") or {})
+        if node["type"] in SIZED_SOURCES:
+            params["width"], params["height"] = size
+        if node["type"] == "ingest.table_sim" and hide_cards:
+            params["hole_cards"] = "hidden"
+        if node["type"] == "ingest.table_sim" and action_interval_s:
+            params["action_interval_s"] = action_interval_s
+        node["params"] = params
+        nodes[node_id] = node
+    kept_edges = [f"{s}.{sp} -> {d}.{dp}" for s, sp, d, dp in edges if s in keep and d in keep]
+    collectors: dict[str, str] = {}
+    for (_, port), source in sorted(inputs.items()):
+        if port in ("video", "state") and source not in collectors:
+            collectors[source] = f"audit_{len(collectors)}"
+            nodes[collectors[source]] = {"type": "sink.collect", "params": {"keep_messages": True, "limit": 100_000}}
+            kept_edges.append(f"{source} -> {collectors[source]}.inp")
+    settings = {**(data.get("settings") or {}), "realtime": False}
+    spec = {"name": f"audit-{data.get('name', 'graph')}", "settings": settings, "nodes": nodes, "edges": kept_edges}
+    graph = Graph.from_yaml(yaml.safe_dump(spec, sort_keys=False), "<audit>")
+    result = graph.run(realtime=False, max_frames=max_frames)
+    return {source: result.collected(collector) for source, collector in collectors.items()}, inputs
+
+
+def _options(params: dict[str, Any], skin: str, delay_s: float, animate: bool) -> OverlayOptions:
+    fields = {k: v for k, v in params.items() if k in OverlayOptions.model_fields}
+    fields.update(skin=skin, animate=animate)
+    if delay_s and not fields.get("delay_s"):
+        fields["delay_s"] = delay_s
+    return OverlayOptions(**fields)
+
+
+def audit_graph(path: Path, *, skins: tuple[str, ...] = ("broadcast", "minimal"),
+                aspects: tuple[str, ...] = ("16:9", "9:16"), max_frames: int = 600,
+                out_dir: Path = Path("out/audit"), sets: list[tuple[str, str, Any]] | None = None,
+                action_interval_s: float | None = None) -> AuditReport:
+    """Audit every overlay output of a graph in each skin and aspect; failing frames go to out_dir as PNGs.
+
+    `action_interval_s` replays the simulated tables' hands faster, so a short run reaches the showdown.
+    """
+    for aspect in aspects:
+        if aspect not in ASPECTS:
+            raise ConfigError(f"unknown aspect {aspect!r}; use {' or '.join(ASPECTS)}")
+    data = _load(Path(path), sets or [])
+    edges = _edges(data)
+    overlays = {nid: dict(n.get("params") or {}) for nid, n in data["nodes"].items() if n["type"] == "render.overlay"}
+    report = AuditReport(Path(path).name, [])
+    if not overlays:
+        return report
+    delays = {dst: float((data["nodes"][src].get("params") or {}).get("delay_s", 0)) for src, port, dst, _ in edges
+              if dst in overlays and port == "countdown"}
+    any_venue = any(p.get("venue_safe") for p in overlays.values())
+    for aspect in aspects:
+        size = ASPECTS[aspect]
+        seen, inputs = _source_graph(data, size, max_frames, False, overlays, edges, action_interval_s)
+        hidden: dict[str, Any] = {}
+        if any_venue:
+            hidden, _ = _source_graph(data, size, max_frames, True, overlays, edges, action_interval_s)
+        for overlay_id, params in overlays.items():
+            video_src, state_src = inputs.get((overlay_id, "video")), inputs.get((overlay_id, "state"))
+            if video_src is None or state_src is None:
+                continue
+            frames = [m for m in seen[video_src]]
+            states = sorted(seen[state_src], key=lambda m: (m.pts, m.seq))
+            hidden_frames = {m.pts: m.payload for m in hidden.get(video_src, [])}
+            for skin in skins:
+                row = AuditRow(overlay_id, skin, aspect, bool(params.get("venue_safe")))
+                _audit_output(row, params, frames, states, hidden_frames, delays.get(overlay_id, 0.0),
+                              out_dir / f"{Path(path).stem}-{overlay_id}-{skin}-{aspect.replace(':', 'x')}.png")
+                report.rows.append(row)
+    return report
+
+
+def _audit_output(row: AuditRow, params: dict[str, Any], frames: list[Any], states: list[Any],
+                  hidden_frames: dict[int, VideoFrame], delay_s: float, png: Path) -> None:
+    settled: Scene | None = None
+    animated: Scene | None = None
+    twin: Scene | None = None  # draws the states without hidden hole cards (it remembers the hand, as settled does)
+    state_index, current = -1, None
+    for message in frames:
+        frame: VideoFrame = message.payload
+        if settled is None or animated is None or twin is None:
+            settled = Scene(_options(params, row.skin, delay_s, False), frame.width, frame.height)
+            animated = Scene(_options(params, row.skin, delay_s, True), frame.width, frame.height)
+            twin = Scene(_options(params, row.skin, delay_s, False), frame.width, frame.height)
+        while state_index + 1 < len(states) and states[state_index + 1].pts <= message.pts:
+            state_index += 1
+        state: TableState | None = states[state_index].payload if state_index >= 0 else None
+        row.frames += 1
+        findings = _animated_findings(animated, state, message.pts)
+        if state is not None and state is not current:
+            current = state
+            row.states += 1
+            findings += _settled_findings(row, settled, twin, state, frame, message.pts,
+                                          hidden_frames.get(message.pts))
+        if findings:
+            row.failures.update(f.check for f in findings)
+            if row.png is None:
+                row.first_failure = findings
+                shown = frame.copy()
+                if row.venue_safe:
+                    cover_seat_zones(shown)
+                composite_layers(shown, settled.layers(state, message.pts))
+                row.png = write_failure_png(png, shown.planes, findings)
+
+
+def _animated_findings(scene: Scene, state: TableState | None, pts: int) -> list[Finding]:
+    """With animation on, a percentage is never one the state did not say (count-ups of equity)."""
+    if state is None:
+        scene.update(state, pts)
+        return []
+    placed = [p for p in scene.update(state, pts) if p.element.leaving_at is None]
+    drawn = [(name, item) for name, item in scene.drawn(placed, pts) if item.role == "percent"]
+    return [f for f in check_values(drawn, state, scene) if "percent" in f.message or "%" in f.message]
+
+
+def _settled_findings(row: AuditRow, scene: Scene, twin: Scene, state: TableState, frame: VideoFrame, pts: int,
+                      hidden: VideoFrame | None) -> list[Finding]:
+    placed = scene.update(state, pts)
+    drawn = scene.drawn(placed, pts)
+    findings = check_values(drawn, state, scene)
+    findings += check_layout(placed, drawn, scene, [tuple(b) for b in frame.meta.get("text_boxes") or ()])
+    if row.venue_safe:
+        shown = frame.copy()
+        cover_seat_zones(shown)
+        composite_layers(shown, scene.layers(state, pts))
+        if hidden is None:
+            findings.append(Finding("hole_cards", "camera", f"no frame at pts {pts} from the source without hole cards"))
+        else:
+            clean = hidden.copy()
+            cover_seat_zones(clean)
+            composite_layers(clean, twin.layers(strip_hole_cards(state), pts))
+            for box in differing_areas(shown.planes, clean.planes, card_areas(drawn, frame.meta, frame.width,
+                                                                             frame.height)):
+                findings.append(Finding("hole_cards", "seat area", f"hole cards show at {box[0]},{box[1]} "
+                                        f"{box[2]}x{box[3]}: the frame differs from one without them", (box,)))
+    return findings
