@@ -142,10 +142,12 @@ def _source_graph(data: dict[str, Any], size: tuple[int, int], max_frames: int, 
             collectors[source] = f"audit_{len(collectors)}"
             nodes[collectors[source]] = {"type": "sink.collect", "params": {"keep_messages": True, "limit": 100_000}}
             kept_edges.append(f"{source} -> {collectors[source]}.inp")
-    settings = {**(data.get("settings") or {}), "realtime": False}
+    # a switcher cuts between sources that must arrive together: flat out, the faster cameras would race ahead
+    realtime = any(node["type"] == "render.switcher" for node in nodes.values())
+    settings = {**(data.get("settings") or {}), "realtime": realtime}
     spec = {"name": f"audit-{data.get('name', 'graph')}", "settings": settings, "nodes": nodes, "edges": kept_edges}
     graph = Graph.from_yaml(yaml.safe_dump(spec, sort_keys=False), "<audit>")
-    result = graph.run(realtime=False, max_frames=max_frames)
+    result = graph.run(realtime=realtime, max_frames=max_frames)
     return {source: result.collected(collector) for source, collector in collectors.items()}, inputs
 
 

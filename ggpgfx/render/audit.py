@@ -79,12 +79,12 @@ def _amount_ok(text: str, want: float, chip_format: str, big_blind: int) -> str 
 
 
 def _name_ok(drawn: str, want: str) -> bool:
-    """The name as drawn, or cut with an ellipsis to fit (a prefix of the name), or its family name."""
-    if drawn == want:
+    """The name as drawn, or its family name (narrow strips), either cut with an ellipsis to fit."""
+    family = want.split()[-1] if want.split() else want
+    if drawn in (want, family):
         return True
-    if drawn.endswith("\u2026"):
-        return want.startswith(drawn[:-1].rstrip()) and len(drawn) > 1
-    return bool(want.split()) and drawn == want.split()[-1]
+    cut = drawn[:-1].rstrip() if drawn.endswith("\u2026") else None
+    return bool(cut) and (want.startswith(cut) or family.startswith(cut))  # type: ignore[arg-type]
 
 
 def _percent_ok(text: str, equity: float) -> bool:
