@@ -91,7 +91,7 @@ def _percent_ok(text: str, equity: float) -> bool:
     if text == "<1%":
         return 0 < equity * 100 < 1
     match = re.fullmatch(r"(\d+)%", text)
-    return bool(match) and abs(int(match.group(1)) - equity * 100) <= 0.5 + 1e-9
+    return match is not None and abs(int(match.group(1)) - equity * 100) <= 0.5 + 1e-9
 
 
 def _visible(seat: SeatState, reveal: str) -> bool:
