@@ -27,16 +27,16 @@ def test_demo_graph_writes_a_playable_mp4_with_the_overlay(tmp_path: Path) -> No
         frames = [f for f in container.decode(stream)]
     assert len(frames) == 150
     last = frames[-1].to_ndarray(format="yuv420p")[:720]
-    # the ticker's gold label box sits in the bottom-left corner (broadcast skin, 720p: 29 px tall)
-    label = last[695:718, 4:40]
+    # the ticker's gold label box sits at the bottom left of the title-safe area (broadcast skin, 720p: 29 px tall)
+    label = last[658:680, 68:100]
     assert label.mean() > 100, f"ticker label missing (luma {label.mean():.0f})"
     # the ticker text scrolls: the bar differs between two frames a second apart
-    a = frames[-31].to_ndarray(format="yuv420p")[695:718, 100:1200].astype(int)
-    b = frames[-1].to_ndarray(format="yuv420p")[695:718, 100:1200].astype(int)
+    a = frames[-31].to_ndarray(format="yuv420p")[658:680, 160:1200].astype(int)
+    b = frames[-1].to_ndarray(format="yuv420p")[658:680, 160:1200].astype(int)
     assert np.abs(a - b).mean() > 1
-    # the sponsor logo's gold chip (bottom left, above the ticker)
-    logo = last[640:672, 30:70]
+    # the sponsor logo's gold chip (bottom right, above the ticker)
+    logo = last[606:646, 968:1010]
     assert logo.max() > 150
     # the first player box (top left) carries the name in white once the first hand starts
-    assert (last[42:99, 80:200] > 200).sum() > 100, "no player box"
+    assert (last[74:125, 112:232] > 200).sum() > 100, "no player box"
     assert (hls / "index.m3u8").is_file() and list(hls.glob("*.ts"))
