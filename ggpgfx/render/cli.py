@@ -92,9 +92,9 @@ def audit(
     graphs: Annotated[list[Path], typer.Argument(help="Graph YAML files.")],
     skin: Annotated[list[str] | None, typer.Option(help="Skins to audit (repeatable; default broadcast and minimal).")] = None,
     aspect: Annotated[list[str] | None, typer.Option(help="16:9 and/or 9:16 (repeatable; default both).")] = None,
-    max_frames: Annotated[int, typer.Option(help="Frames per source run (bounds the audit).")] = 600,
-    action_interval: Annotated[float | None, typer.Option(help="Seconds between actions of simulated tables "
-                                                          "(shorter: a short run reaches the showdown).")] = None,
+    max_frames: Annotated[int, typer.Option(help="Frames per source run (bounds the audit).")] = 450,
+    action_interval: Annotated[float, typer.Option(help="Seconds between actions of simulated tables, so a "
+                                                   "short run reaches the showdown (0: the graph's own).")] = 0.25,
     out: Annotated[Path, typer.Option(help="Folder for the first failing frame of each output (PNG).")] = Path("out/audit"),
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a param: NODE.PARAM=VALUE (repeatable).")] = None,
 ) -> None:
@@ -116,7 +116,7 @@ def audit(
     for graph in graphs:
         report = audit_graph(graph, skins=tuple(skin or ("broadcast", "minimal")),
                              aspects=tuple(aspect or ("16:9", "9:16")), max_frames=max_frames, out_dir=out, sets=sets,
-                             action_interval_s=action_interval)
+                             action_interval_s=action_interval or None)
         table = Table(title=f"{report.graph}: {'PASS' if report.ok else 'FAIL'}")
         for column in ("output", "skin", "aspect", "venue-safe", "frames", "states", *CHECKS, "result"):
             table.add_column(column)
