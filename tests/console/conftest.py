@@ -14,12 +14,19 @@ sys.path.insert(0, str(Path(__file__).parent))  # console_helpers, shared by the
 from console_helpers import CHROMIUM, CONSOLE_BUILT, Rest, operator_graph  # noqa: E402
 
 
+@pytest.fixture(scope="session")
+def poker_warm() -> None:
+    """Load the evaluator's tables and compiled kernels once, so no browser step waits for a compile."""
+    from ggpgfx.poker.equity import warm_up
+
+    warm_up()
+
+
 @pytest.fixture
-def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def live(poker_warm: None) -> Iterator[Any]:
     """The operator graph running on the local executor with its control endpoint on a free port."""
     from ggpgfx.control.live import start_live
 
-    monkeypatch.setenv("GGP_HOME", str(tmp_path / "home"))
     run = start_live(operator_graph("console-test").validate())
     try:
         yield run

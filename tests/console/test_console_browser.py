@@ -1,0 +1,366 @@
+"""The operator console in a real browser (Debian's Chromium through Playwright) against the real control
+server: a recorded WSOP hand played by clicking, a hand played by keyboard only, an illegal raise, a reload
+mid-hand, and two consoles at once. Screenshots go to docs/images/console-*.png (docs/console.md)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from console_helpers import IMAGES, FlakyLink, Rest, operator_graph
+
+from ggpgfx.media.rtmp_server import free_port
+
+pytestmark = [pytest.mark.network, pytest.mark.timeout(300)]
+
+PHH = Path(__file__).resolve().parents[1] / "poker" / "data" / "wsop-2019-42-3-00-01-07.phh"
+LAPTOP = {"width": 1366, "height": 900}
+TABLET = {"width": 1024, "height": 768}
+SEATS = [{"seat": 1, "name": "Ann", "stack": 10_000}, {"seat": 2, "name": "Bob", "stack": 10_000},
+         {"seat": 3, "name": "Cy", "stack": 10_000}]
+NEW_HAND = {"button": 3, "small_blind": 50, "big_blind": 100, "seats": SEATS}
+STEP_MS = 15_000  # the longest wait for one action's state on a busy 2-core machine
+
+
+class Console:
+    """One console page: helpers that click, type and read exactly what an operator would."""
+
+    def __init__(self, browser: Any, url: str, viewport: dict[str, int] = LAPTOP) -> None:
+        self.context = browser.new_context(viewport=viewport, has_touch=viewport is TABLET)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(STEP_MS)
+        self.page.goto(url)
+        self.wait_connected()
+
+    def wait_connected(self) -> None:
+        """Until the WebSocket is open and the table's first state is on screen."""
+        self.page.wait_for_selector("[data-testid=connection][data-status=open]")
+        self.page.wait_for_function("() => !document.querySelector('[data-testid=version]').textContent.includes('–')")
+
+    def version(self) -> int:
+        """The state version on screen."""
+        return int(self.page.inner_text("[data-testid=version]").strip().lstrip("v"))
+
+    def wait_version(self, above: int) -> int:
+        """Until the screen shows a version above `above`, and the console is not busy any more."""
+        self.page.wait_for_function(
+            "(v) => parseInt(document.querySelector('[data-testid=version]').textContent.slice(1)) > v "
+            "&& !document.querySelector('.busy')", arg=above)
+        return self.version()
+
+    def act(self, do: Any) -> int:
+        """Run one operator step and wait for the table's new version."""
+        before = self.version()
+        do()
+        return self.wait_version(before)
+
+    def click(self, testid: str) -> None:
+        """Click (or tap) an element by its test id."""
+        self.page.click(f"[data-testid={testid}]")
+
+    def stacks(self) -> dict[int, int]:
+        """Seat -> stack as shown on the seat ring."""
+        out = {}
+        for element in self.page.query_selector_all("[data-testid$=-stack][data-testid^=seat-]"):
+            seat = int(str(element.get_attribute("data-testid")).split("-")[1])
+            out[seat] = int(element.inner_text().replace(",", ""))
+        return out
+
+    def to_act(self) -> str:
+        """The 'To act' line of the action panel."""
+        return str(self.page.inner_text("[data-testid=to-act]"))
+
+    def notices(self, kind: str) -> list[str]:
+        """Texts of the notices of one kind (reject, conflict, error)."""
+        return [str(e.inner_text()) for e in self.page.query_selector_all(f"[data-testid=notice-{kind}] .notice-text")]
+
+    def close(self) -> None:
+        """Close the page's browser context."""
+        self.context.close()
+
+
+def shot(console: Console, name: str, full_page: bool = False) -> None:
+    """A screenshot for docs/console.md."""
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    console.page.evaluate("() => window.scrollTo(0, 0)")
+    console.page.screenshot(path=str(IMAGES / f"console-{name}.png"), full_page=full_page)
+
+
+# -- clicking ---------------------------------------------------------------------------------------------
+
+
+def setup_by_clicking(console: Console, args: dict[str, Any], picture: str | None = None) -> None:
+    """Fill the hand set-up form (names and stacks are typed: they are words) and start the hand."""
+    console.click("action-hand-setup")
+    for seat in args["seats"]:
+        console.page.fill(f"[data-testid=setup-name-{seat['seat']}]", seat["name"])
+        console.page.fill(f"[data-testid=setup-stack-{seat['seat']}]", str(seat["stack"]))
+    console.click(f"setup-button-{args['button']}")
+    console.page.fill("[data-testid=setup-sb]", str(args["small_blind"]))
+    console.page.fill("[data-testid=setup-bb]", str(args["big_blind"]))
+    console.page.fill("[data-testid=setup-ante]", str(args.get("ante") or ""))
+    console.page.fill("[data-testid=setup-bb-ante]", str(args.get("big_blind_ante") or ""))
+    console.page.fill("[data-testid=setup-hand-number]", str(args.get("hand_number") or 1))
+    if picture:
+        shot(console, picture)
+    console.act(lambda: console.click("setup-start"))
+
+
+def pick_cards(console: Console, opener: str, cards: list[str]) -> None:
+    """Open the card picker and tap the cards."""
+    console.click(opener)
+    for card in cards:
+        console.click(f"card-{card}")
+    console.click("cards-send")
+
+
+def keypad(console: Console, amount: int) -> None:
+    """Tap an amount on the numeric keypad."""
+    console.click("keypad-clear")
+    for digit in str(amount):
+        console.click(f"keypad-{digit}")
+
+
+def play_by_clicking(console: Console, verb: str, args: dict[str, Any]) -> None:
+    """One protocol request, entered by tapping the console the way an operator would."""
+    if verb == "new_hand":
+        setup_by_clicking(console, args, picture="setup")
+    elif verb == "deal":
+        console.click(f"seat-{args['seat']}")
+        console.act(lambda: pick_cards(console, "action-deal", args["cards"]))
+    elif verb == "board":
+        console.act(lambda: pick_cards(console, "action-board", args["cards"]))
+    elif verb in ("fold", "check_call", "bet"):
+        assert f"seat {args['seat']}" in console.to_act()  # the console acts for the player to act
+        if verb == "bet":
+            keypad(console, args["amount"])
+            console.act(lambda: console.click("action-bet"))
+        else:
+            console.act(lambda: console.click(f"action-{verb.replace('_', '-')}"))
+    elif verb in ("show", "muck"):
+        console.click(f"seat-{args['seat']}")
+        console.act(lambda: console.click(f"action-{verb}"))
+    elif verb == "next_hand":
+        console.act(lambda: console.click("action-next-hand"))
+    else:
+        raise AssertionError(f"no clicking for {verb}")
+
+
+def test_recorded_hand_by_clicking_ends_with_the_record_stacks(live: Any, browser: Any) -> None:
+    from ggpgfx.control.phh_requests import hand_requests
+
+    record = tomllib.loads(PHH.read_text(encoding="utf-8"))
+    requests = hand_requests(PHH)
+    console = Console(browser, live.server.console_url)
+    try:
+        for step, (verb, args) in enumerate(requests):
+            if verb == "board" and len(console.page.query_selector_all("[data-testid=board] .card")) == 4:
+                shot(console, "tracker")  # the turn is out: cards, stacks, bets, the player to act
+            try:
+                play_by_clicking(console, verb, args)
+            except Exception as error:
+                seen = console.notices("reject") + console.notices("error") + [console.to_act()]
+                raise AssertionError(f"step {step} {verb} {args}: {seen}") from error
+        shown = console.stacks()
+        expected = {seat: stack for seat, stack in enumerate(record["finishing_stacks"], start=1)}
+        assert shown == expected
+        assert "No hand running" in console.to_act() or "No one to act" in console.to_act()
+    finally:
+        console.close()
+
+
+# -- keyboard ---------------------------------------------------------------------------------------------
+
+
+def test_a_hand_by_keyboard_only(live: Any, rest: Rest, browser: Any) -> None:
+    # Hand 1 is set up and played over REST, so the set-up form starts with these players.
+    rest.ok("new_hand", NEW_HAND)
+    rest.ok("fold", {"seat": 3})
+    rest.ok("fold", {"seat": 1})
+    rest.ok("next_hand")
+    console = Console(browser, live.server.console_url, TABLET)
+    keys = console.page.keyboard
+    try:
+        assert console.stacks() == {1: 9_950, 2: 10_050, 3: 10_000}
+        keys.press("Shift+S")
+        console.page.wait_for_selector("[data-testid=setup-start]:focus")
+        console.act(lambda: keys.press("Enter"))  # same players, the button moves on to seat 1
+        state = rest.state()
+        assert (state["hand_number"], state["button"], state["to_act"]) == (2, 1, 1)
+        keys.press("ArrowRight")  # select seat 1
+        keys.press("d")
+        console.page.wait_for_selector("[data-testid=card-text]:focus")
+        console.act(lambda: (keys.type("Ah Ad"), keys.press("Enter")))
+        console.act(lambda: (keys.type("300"), keys.press("Enter")))  # seat 1 raises to 300
+        console.act(lambda: keys.press("f"))  # seat 2 (small blind) folds
+        console.act(lambda: keys.press("c"))  # seat 3 (big blind) calls
+        keys.press("b")
+        console.page.wait_for_selector("[data-testid=card-text]:focus")
+        console.act(lambda: (keys.type("7c8d9h"), keys.press("Enter")))
+        console.act(lambda: keys.press("c"))  # seat 3 checks
+        keys.press("p")  # keypad = pot
+        assert console.page.inner_text("[data-testid=keypad-amount]") == f"{rest.state()['predict']['pot']:,}" == "650"
+        console.act(lambda: keys.press("Enter"))  # seat 1 bets the pot
+        console.act(lambda: keys.press("f"))  # seat 3 folds
+        console.act(lambda: keys.press("Shift+N"))
+        assert console.stacks() == {1: 10_300, 2: 10_000, 3: 9_700}
+        assert [s["stack"] for s in rest.state()["seats"]] == [10_300, 10_000, 9_700]
+        keys.press("?")
+        console.page.wait_for_selector("[data-testid=help]")
+        shot(console, "shortcuts")
+    finally:
+        console.close()
+
+
+# -- rejections, reloads, two consoles ---------------------------------------------------------------------
+
+
+def test_an_illegal_raise_shows_the_reason_and_changes_nothing(live: Any, rest: Rest, browser: Any) -> None:
+    rest.ok("new_hand", NEW_HAND)
+    console = Console(browser, live.server.console_url)
+    try:
+        before_version, before_state = console.version(), rest.state()
+        keypad(console, 150)  # seat 3 to act; the minimum raise is to 200
+        console.click("action-bet")
+        console.page.wait_for_selector("[data-testid=notice-reject]")
+        assert console.notices("reject") == ["seat 3 cannot raise to 150: the minimum raise is to 200"]
+        assert console.version() == before_version
+        after = rest.state()
+        assert after["version"] == before_state["version"] and after["seats"] == before_state["seats"]
+        assert console.stacks() == {1: 9_950, 2: 9_900, 3: 10_000}
+        shot(console, "reject")
+    finally:
+        console.close()
+
+
+def test_reload_mid_hand_and_carry_on(live: Any, rest: Rest, browser: Any) -> None:
+    rest.ok("new_hand", NEW_HAND)
+    console = Console(browser, live.server.console_url)
+    try:
+        console.act(lambda: console.click("action-check-call"))  # seat 3 calls
+        keypad(console, 400)
+        console.act(lambda: console.click("action-bet"))  # seat 1 raises to 400
+        before = (console.version(), console.stacks(), console.to_act())
+        console.page.reload()  # the one-time token is gone from the address bar: the stored session is used
+        assert "token=" not in console.page.url
+        console.wait_connected()
+        assert (console.version(), console.stacks(), console.to_act()) == before
+        assert "seat 2" in console.to_act()
+        console.act(lambda: console.click("action-check-call"))  # seat 2 calls the 400
+        state = rest.state()
+        assert [s["bet"] for s in state["seats"]] == [400, 400, 100] and state["to_act"] == 3
+    finally:
+        console.close()
+
+
+def test_network_loss_mid_hand_loses_nothing_and_applies_once(live: Any, rest: Rest, browser: Any) -> None:
+    link = FlakyLink(live.server.port)
+    console = Console(browser, f"http://127.0.0.1:{link.port}/console/?token={live.server.token}", TABLET)
+    try:
+        version = rest.ok("new_hand", NEW_HAND)
+        console.wait_version(version - 1)
+        link.cut()
+        # The socket goes silent: the console notices within seconds and starts redialling.
+        console.page.wait_for_selector("[data-testid=connection][data-status=reconnecting]", timeout=10_000)
+        assert "seat 3" in console.to_act()  # the hand stays on screen
+        console.click("action-fold")  # entered while offline: kept until the server answers it
+        assert console.page.query_selector(".busy") is not None
+        time.sleep(1.0)
+        assert rest.state()["version"] == version  # nothing reached the table yet
+        link.restore()
+        console.wait_version(version)
+        console.page.wait_for_selector("[data-testid=connection][data-status=open]")
+        state = rest.state()
+        assert state["version"] == version + 1  # applied exactly once
+        assert [s["status"] for s in state["seats"]] == ["active", "active", "folded"]
+        assert "seat 1" in console.to_act()
+    finally:
+        console.close()
+        link.close()
+
+
+def test_touch_targets_and_kiosk_mode_on_a_tablet(live: Any, rest: Rest, browser: Any) -> None:
+    rest.ok("new_hand", NEW_HAND)
+    console = Console(browser, live.server.console_url + "&kiosk=1", TABLET)
+    try:
+        console.page.wait_for_selector("body.kiosk")
+        small = console.page.evaluate("""() => [...document.querySelectorAll('button')]
+          .filter(b => b.offsetParent !== null)
+          .map(b => { const r = b.getBoundingClientRect(); return [b.textContent.trim(), r.width, r.height]; })
+          .filter(([, w, h]) => w < 48 || h < 48)""")
+        assert small == []
+        assert console.page.is_hidden("[data-testid=graphics-panel]")  # kiosk: the tracker only
+        shot(console, "kiosk")
+        console.page.keyboard.press("Shift+K")
+        console.page.wait_for_selector("[data-testid=graphics-panel]")
+    finally:
+        console.close()
+
+
+SEEN_AT = """() => { window.__seen = {}; const v = document.querySelector('[data-testid=version]');
+  new MutationObserver(() => { window.__seen[v.textContent] = Date.now(); })
+    .observe(v, {childList: true, characterData: true, subtree: true}); }"""
+CLICK_AT = "(id) => { const t = Date.now(); document.querySelector(`[data-testid=${id}]`).click(); return t; }"
+
+
+def test_two_consoles_share_the_state_and_learn_who_won(live: Any, rest: Rest, browser: Any) -> None:
+    rest.ok("new_hand", NEW_HAND)
+    a = Console(browser, live.server.console_url)
+    b = Console(browser, live.server.console_url, TABLET)
+    try:
+        # Every change made on A is on B's screen within 200 ms.
+        b.page.evaluate(SEEN_AT)
+        delays = []
+        for testid in ("action-check-call", "graphics-toggle", "graphics-toggle", "action-check-call"):
+            version = a.version()
+            sent = a.page.evaluate(CLICK_AT, testid)
+            b.wait_version(version)
+            delays.append(b.page.evaluate("(v) => window.__seen[v]", f"v{version + 1}") - sent)
+        assert a.stacks() == b.stacks() and a.version() == b.version()
+        print(f"console B saw console A's changes after {delays} ms")
+        assert statistics.median(delays) < 200 and max(delays) < 1000, delays
+
+        # A conflict: B freezes with version N on screen, A raises meanwhile, then B's call (sent for N) loses.
+        assert "seat 2" in a.to_act() and "seat 2" in b.to_act()
+        version = a.version()
+        keypad(a, 300)
+        b.page.evaluate("""() => setTimeout(() => { const end = Date.now() + 900; while (Date.now() < end) {}
+          document.querySelector('[data-testid=action-check-call]').click(); }, 200)""")
+        time.sleep(0.4)
+        a.act(lambda: a.click("action-bet"))
+        b.page.wait_for_selector("[data-testid=notice-conflict]")
+        assert b.notices("conflict")[0].startswith("Another console acted first: your check/call was not applied.")
+        b.wait_version(version)
+        assert a.version() == b.version() == version + 1
+        state = rest.state()
+        assert state["version"] == version + 1 and [s["bet"] for s in state["seats"]] == [100, 300, 100]
+        assert a.stacks() == b.stacks()
+        shot(b, "conflict")
+    finally:
+        a.close()
+        b.close()
+
+
+def test_the_program_preview_plays_in_the_console(poker_warm: None, browser: Any) -> None:
+    from ggpgfx.control.live import start_live
+
+    port = free_port()
+    g = operator_graph("console-preview")
+    g.add("ingest.test_pattern", id="bars", width=320, height=240, frames=100_000)
+    g.add("publish.webrtc", id="rtc", port=port, width=320, loopback_only=True)
+    g.connect("bars.video", "rtc.video")
+    run = start_live(g.validate())
+    console = None
+    try:
+        console = Console(browser, run.server.console_url)
+        console.page.wait_for_function("""() => { const v = document.querySelector('[data-testid=preview-program] video');
+          return v && v.videoWidth === 320 && v.getVideoPlaybackQuality().totalVideoFrames > 5; }""", timeout=30_000)
+        assert console.page.inner_text("[data-testid=preview-delayed]").startswith("no delayed preview")
+    finally:
+        if console is not None:
+            console.close()
+        run.stop()
