@@ -1,10 +1,13 @@
 """The operator console in a real browser (Debian's Chromium through Playwright) against the real control
 server: a recorded WSOP hand played by clicking, a hand played by keyboard only, an illegal raise, a reload
-mid-hand, and two consoles at once. Screenshots go to docs/images/console-*.png (docs/console.md)."""
+mid-hand, and two consoles at once. `GGP_UPDATE_SCREENSHOTS=1` writes their screenshots to
+docs/images/console-*.png (docs/console.md)."""
 
 from __future__ import annotations
 
+import os
 import statistics
+import tempfile
 import time
 import tomllib
 from pathlib import Path
@@ -17,6 +20,7 @@ from ggpgfx.media.rtmp_server import free_port
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(300)]
 
+SCRATCH = Path(tempfile.gettempdir()) / "ggp-console-screenshots"
 PHH = Path(__file__).resolve().parents[1] / "poker" / "data" / "wsop-2019-42-3-00-01-07.phh"
 LAPTOP = {"width": 1366, "height": 900}
 TABLET = {"width": 1024, "height": 768}
@@ -84,10 +88,12 @@ class Console:
 
 
 def shot(console: Console, name: str, full_page: bool = False) -> None:
-    """A screenshot for docs/console.md."""
-    IMAGES.mkdir(parents=True, exist_ok=True)
+    """A screenshot for docs/console.md: written there with GGP_UPDATE_SCREENSHOTS=1, else to a temp folder
+    (so a test run leaves the checkout clean)."""
+    folder = IMAGES if os.environ.get("GGP_UPDATE_SCREENSHOTS") == "1" else SCRATCH
+    folder.mkdir(parents=True, exist_ok=True)
     console.page.evaluate("() => window.scrollTo(0, 0)")
-    console.page.screenshot(path=str(IMAGES / f"console-{name}.png"), full_page=full_page)
+    console.page.screenshot(path=str(folder / f"console-{name}.png"), full_page=full_page)
 
 
 # -- clicking ---------------------------------------------------------------------------------------------
