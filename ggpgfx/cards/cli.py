@@ -72,13 +72,18 @@ def train(epochs: Annotated[int, typer.Option(min=1, max=200)] = 8,
           width: Annotated[int, typer.Option(min=1, max=4, help="channel multiplier")] = 1,
           seed: int = 0, threads: Annotated[int, typer.Option(min=1, max=64)] = 1,
           tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI (default: under GGP_HOME)")] = None,
-          register: Annotated[bool, typer.Option(help="register the model as card-detector")] = True) -> None:
+          register: Annotated[bool, typer.Option(help="register the model as card-detector")] = True,
+          init: Annotated[Path | None, typer.Option(help="fine-tune this exported ONNX model")] = None,
+          learning_rate: Annotated[float, typer.Option(min=1e-6, max=1.0)] = 3e-3) -> None:
     """Generate synthetic data, train the classifier on the CPU, log to MLflow, export ONNX."""
     from ggpgfx.cards.train import TrainConfig
     from ggpgfx.cards.train import train as run_training
 
     config = TrainConfig(epochs=epochs, scenes=scenes, val_scenes=max(50, scenes // 12), width=width, seed=seed,
-                         threads=threads, output=output, tracking_uri=tracking_uri, register=register)
+                         threads=threads, output=output, tracking_uri=tracking_uri, register=register, init=init,
+                         learning_rate=learning_rate)
+    if init is not None and not init.is_file():
+        raise ConfigError(f"--init model not found: {init}")
     result = run_training(config, on_epoch=lambda m: typer.echo(
         f"epoch {int(m['epoch'])}/{epochs}: loss {m['loss']:.4f}, validation accuracy {m['val_accuracy']:.4f}"))
     typer.echo(f"held-out patch accuracy {result.held_out_accuracy:.4f}; {result.seconds:.0f} s; "
@@ -118,6 +123,74 @@ def evaluate(folder: Path, model: Annotated[str | None, typer.Option(help="ONNX 
     typer.echo(json.dumps(report.to_json(), indent=1) if as_json else format_report(report))
     if min_accuracy is not None and report.accuracy < min_accuracy:
         raise typer.Exit(1)
+
+
+@cards_app.command("evaluate")
+def evaluate_designs(
+        designs: Annotated[str | None, typer.Option(
+            help="comma-separated deck designs (`deck:` optional) or project styles; default: the held-out designs")] = None,
+        conditions: Annotated[str | None, typer.Option(help="comma-separated capture conditions; default: all")] = None,
+        count: Annotated[int, typer.Option(min=1, max=10_000, help="scenes per design and condition")] = 40,
+        seed: int = 7,
+        model: Annotated[str | None, typer.Option(help="ONNX file or models:/card-detector/N")] = None,
+        threshold: Annotated[float | None, typer.Option(min=0, max=1, help="abstain threshold (default: the model's)")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="print every cell as JSON")] = False) -> None:
+    """Per-design and per-condition tables: read, unknown (abstained), missed, wrong, false cards, ECE."""
+    from ggpgfx.cards.conditions import CONDITIONS, get_condition
+    from ggpgfx.cards.designs import designs as designs_with
+    from ggpgfx.cards.designs import get_design
+    from ggpgfx.cards.evaluate import expected_calibration_error, format_design_table, run_design_eval
+    from ggpgfx.cards.infer import CardClassifier
+    from ggpgfx.cards.synth import DESIGN_PREFIX, style_names
+
+    if designs:
+        styles = []
+        for name in (n.strip() for n in designs.split(",") if n.strip()):
+            bare = name[len(DESIGN_PREFIX):] if name.startswith(DESIGN_PREFIX) else name
+            if bare in style_names(False) + style_names(True):
+                styles.append(bare)
+            else:
+                styles.append(DESIGN_PREFIX + get_design(bare).name)
+    else:
+        styles = [DESIGN_PREFIX + d for d in designs_with("test")]
+    chosen = [get_condition(c.strip()).name for c in conditions.split(",") if c.strip()] if conditions \
+        else list(CONDITIONS)
+    classifier = CardClassifier(model)
+    results = run_design_eval(classifier, styles, chosen, count, seed, threshold)
+    if as_json:
+        typer.echo(json.dumps([{"design": s, "condition": c, "cards": v.cards, "read": v.read, "unknown": v.unknown,
+                                "missed": v.missed, "wrong": v.wrong, "false_cards": v.false_cards,
+                                "ece": expected_calibration_error(v.scored)} for (s, c), v in results.items()],
+                              indent=1))
+        return
+    limit = classifier.abstain_threshold if threshold is None else threshold
+    typer.echo(f"abstain threshold {limit:.4f}, temperature {classifier.temperature:.3f}; {count} scenes per cell\n")
+    typer.echo(format_design_table(results))
+    typer.echo("")
+    typer.echo(format_design_table(results, by="condition"))
+
+
+@cards_app.command("calibrate")
+def calibrate_model(model: Annotated[Path, typer.Argument(help="ONNX model file to calibrate (written in place)")],
+                    count: Annotated[int, typer.Option(min=1, max=10_000, help="scenes per condition")] = 30,
+                    max_wrong: Annotated[float, typer.Option(min=0, max=0.5, help="wrong cards allowed")] = 0.001,
+                    seed: int = 99) -> None:
+    """Fit the temperature and choose the abstain threshold on the validation designs; store both in the model."""
+    from ggpgfx.cards.calibrate import calibrate
+
+    result = calibrate(model, count=count, seed=seed, max_wrong=max_wrong)
+    typer.echo(f"temperature {result.temperature:.3f} (ECE {result.ece_before:.3f} -> {result.ece_after:.3f}); "
+               f"abstain threshold {result.threshold:.4f}: {result.read_at_threshold} read, "
+               f"{result.wrong_at_threshold} wrong of {result.cards} validation cards; written to {model}")
+
+
+@cards_app.command("designs")
+def list_designs() -> None:
+    """The real deck designs: role (train / validation / test / extra), look and licence."""
+    from ggpgfx.cards.designs import DESIGNS
+
+    for d in DESIGNS.values():
+        typer.echo(f"{d.name:<18} {d.role:<10} {d.look}; {d.licence}")
 
 
 def register(app: typer.Typer) -> None:

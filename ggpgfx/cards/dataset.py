@@ -35,13 +35,18 @@ def _occluded(occluder: np.ndarray, quad: Quad) -> list[float]:
 
 
 def build_patches(rng: np.random.Generator, scenes: int, styles: list[str],
-                  backgrounds: tuple[str, ...] = TRAIN_BACKGROUNDS) -> tuple[np.ndarray, np.ndarray]:
-    """(patches uint8 (N, H, W), labels int64) from `scenes` synthetic scenes of three cards each."""
+                  backgrounds: tuple[str, ...] = TRAIN_BACKGROUNDS, capture: bool = False,
+                  card_px: tuple[int, int] = (36, 110)) -> tuple[np.ndarray, np.ndarray]:
+    """(patches uint8 (N, H, W), labels int64) from `scenes` synthetic scenes of three cards each.
+
+    `capture` adds glare, motion blur and compression (`synth.capture_effects`) to the scenes.
+    """
     patches: list[np.ndarray] = []
     labels: list[int] = []
     for _ in range(scenes):
         cards = random_cards(rng, 3, back_rate=0.08)
-        scene = make_scene(rng, cards, styles, backgrounds, style_jitter=True, distractors=3)
+        scene = make_scene(rng, cards, styles, backgrounds, style_jitter=True, distractors=3, capture=capture,
+                           card_px=card_px)
         quads = find_cards(scene.image, min_area=300)
         used: set[int] = set()
         for card, corners in zip(scene.cards, scene.corners, strict=True):

@@ -10,7 +10,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ggpgfx.cards.infer import CardClassifier
+from ggpgfx.cards.infer import UNKNOWN, CardClassifier
 from ggpgfx.cards.locate import Quad, find_cards
 from ggpgfx.errors import ConfigError
 
@@ -85,8 +85,13 @@ class CardDetector:
     """Localise and classify cards inside zones; unchanged zones reuse the last result."""
 
     def __init__(self, classifier: CardClassifier, min_area: float = 300.0, reuse_unchanged: bool = True,
-                 change_threshold: float = 1.5, min_confidence: float = 0.35, refine: bool = True) -> None:
+                 change_threshold: float = 1.5, min_confidence: float = 0.35, refine: bool = True,
+                 abstain: float | None = None, unique: bool = True) -> None:
         self.classifier = classifier
+        # a card-shaped object read below this confidence is reported as UNKNOWN ("??"), never as a card;
+        # None: the model's calibrated threshold (metadata `abstain_threshold`)
+        self.abstain = classifier.abstain_threshold if abstain is None else abstain
+        self.unique = unique  # a card detected twice in one frame: both become UNKNOWN (unknown_duplicates)
         self.refine = refine  # unsure cards get their outline fitted at full resolution and both indices read
         self.min_confidence = min_confidence  # below this a blob is not reported as a card at all
         self.min_area = min_area
@@ -130,11 +135,38 @@ class CardDetector:
                     k += 1
                     if card is None or confidence < self.min_confidence:
                         continue
+                    if confidence < self.abstain:
+                        card = UNKNOWN
                     bx0, by0, bx1, by1 = quad.box()
                     found.append(Detection(zone, card, confidence, (bx0 + ox, by0 + oy, bx1 + ox, by1 + oy)))
                 self._last[zone.name] = (self._last[zone.name][0], found)
                 results.extend(found)
-        return results
+        return unknown_duplicates(results) if self.unique else results
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over the smaller box."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return float(w * h / smaller) if smaller > 0 else 0.0
+
+
+def unknown_duplicates(detections: list[Detection]) -> list[Detection]:
+    """A card can only lie in one place: a card seen at two places in one frame becomes UNKNOWN at both.
+
+    One of them is a misread and nothing says which, so neither is kept (RFID or the operator resolves
+    it). Two detections of one card whose boxes overlap are one card seen through two overlapping zones.
+    """
+    spots: dict[str, list[Detection]] = {}
+    for det in detections:
+        if det.card != UNKNOWN:
+            spots.setdefault(det.card, []).append(det)
+    twice = {card for card, found in spots.items()
+             if any(_overlap(a.box, b.box) < 0.5 for i, a in enumerate(found) for b in found[i + 1:])}
+    return [Detection(d.zone, UNKNOWN, d.confidence, d.box) if d.card in twice else d for d in detections]
 
 
 @dataclass
@@ -156,7 +188,7 @@ class Smoother:
 
     def update(self, detections: list[Detection]) -> list[tuple[Detection, float]]:
         """Feed one frame's detections; returns the (detection, mean confidence) pairs to announce now."""
-        current = {(d.zone.name, d.card): d for d in detections}
+        current = {(d.zone.name, d.card): d for d in detections if d.card != UNKNOWN}
         announce: list[tuple[Detection, float]] = []
         for key, det in current.items():
             track = self.tracks.setdefault(key, _Track())

@@ -142,3 +142,133 @@ def format_report(report: EvalReport) -> str:
     confusions = report.confusions()
     lines.append("top confusions: " + (", ".join(f"{t}->{p} x{n}" for t, p, n in confusions) or "none"))
     return "\n".join(lines)
+
+
+@dataclass
+class Cell:
+    """Results of one deck design under one capture condition."""
+
+    cards: int = 0
+    read: int = 0  # named right
+    unknown: int = 0  # found, reported unknown (abstained)
+    missed: int = 0  # not found at all
+    wrong: int = 0  # named as another card: the error that must not happen
+    false_cards: int = 0  # a card reported where there is none (or twice on one card)
+    scored: list[tuple[float, bool]] = field(default_factory=list)  # (confidence, right) of every named card
+
+    def add(self, other: Cell) -> None:
+        """Accumulate another cell."""
+        for name in ("cards", "read", "unknown", "missed", "wrong", "false_cards"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.scored.extend(other.scored)
+
+    def rate(self, count: int) -> float:
+        """`count` as a share of the cards."""
+        return count / self.cards if self.cards else 0.0
+
+
+def score_scene(cell: Cell, detections: list[Any], truths: list[tuple[str, np.ndarray]], threshold: float) -> None:
+    """Score one scene's detections (from a detector run with abstain 0, unique off) at an abstain threshold.
+
+    Applies the threshold and the duplicate rule the way `CardDetector` does, so the counts are the
+    detector's at that threshold; `cell.scored` keeps the raw (confidence, right) pairs for calibration.
+    """
+    from ggpgfx.cards.detector import Detection, unknown_duplicates
+    from ggpgfx.cards.infer import UNKNOWN
+
+    owner: list[int | None] = []
+    for det in detections:
+        centre = ((det.box[0] + det.box[2]) / 2, (det.box[1] + det.box[3]) / 2)
+        owner.append(next((k for k, (_, corners) in enumerate(truths) if cv2.pointPolygonTest(
+            np.asarray(corners, np.float32), centre, False) >= 0), None))
+    for det, who in zip(detections, owner, strict=True):
+        if det.card != UNKNOWN and who is not None:
+            cell.scored.append((det.confidence, det.card == truths[who][0]))
+    final = unknown_duplicates([d if d.confidence >= threshold else Detection(d.zone, UNKNOWN, d.confidence, d.box)
+                                for d in detections])
+    for k, (card, _) in enumerate(truths):
+        mine = sorted((d for d, o in zip(final, owner, strict=True) if o == k), key=lambda d: -d.confidence)
+        if card == "back":
+            cell.false_cards += sum(1 for d in mine if d.card != UNKNOWN)
+            continue
+        cell.cards += 1
+        cell.false_cards += sum(1 for d in mine[1:] if d.card != UNKNOWN)
+        if not mine:
+            cell.missed += 1
+        elif mine[0].card == UNKNOWN:
+            cell.unknown += 1
+        elif mine[0].card == card:
+            cell.read += 1
+        else:
+            cell.wrong += 1
+    cell.false_cards += sum(1 for d, o in zip(final, owner, strict=True) if o is None and d.card != UNKNOWN)
+
+
+def run_design_eval(classifier: CardClassifier, styles: list[str], conditions: list[str], count: int = 40,
+                    seed: int = 7, threshold: float | None = None) -> dict[tuple[str, str], Cell]:
+    """Every (style, condition) cell: `count` scenes each, seeds fixed per cell, the full detector."""
+    from ggpgfx.cards.conditions import get_condition, scenes
+
+    limit = classifier.abstain_threshold if threshold is None else threshold
+    detector = CardDetector(classifier, min_area=300, reuse_unchanged=False, abstain=0.0, unique=False)
+    results: dict[tuple[str, str], Cell] = {}
+    for s_index, style in enumerate(styles):
+        for c_index, name in enumerate(conditions):
+            cell = Cell()
+            for scene in scenes(style, get_condition(name), count, seed + 1000 * s_index + 100_000 * c_index):
+                h, w = scene.image.shape
+                zone = ZoneSpec.from_dict({"name": "all", "zone": "board",
+                                           "polygon": [[0, 0], [w, 0], [w, h], [0, h]]})
+                score_scene(cell, detector.detect(scene.image, [zone]), list(zip(scene.cards, scene.corners,
+                                                                                    strict=True)), limit)
+            results[(style, name)] = cell
+    return results
+
+
+def expected_calibration_error(scored: list[tuple[float, bool]], bins: int = 10) -> float:
+    """ECE: the mean |accuracy - confidence| over equal-width confidence bins, weighted by bin size."""
+    if not scored:
+        return 0.0
+    conf = np.array([c for c, _ in scored], np.float64)
+    right = np.array([r for _, r in scored], np.float64)
+    edges = np.linspace(0, 1, bins + 1)
+    index = np.clip(np.digitize(conf, edges[1:-1]), 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        sel = index == b
+        if sel.any():
+            total += sel.sum() / len(conf) * abs(right[sel].mean() - conf[sel].mean())
+    return float(total)
+
+
+def choose_threshold(scored: list[tuple[float, bool]], cards: int, max_wrong: float = 0.001) -> float:
+    """The lowest confidence threshold at which named-but-wrong cards are at most `max_wrong` of all cards.
+
+    Candidates are the confidences themselves; the threshold sits just above the last wrong card it must
+    exclude, so on this data the wrong rate is <= max_wrong.
+    """
+    allowed = int(np.floor(max_wrong * cards))
+    wrong = sorted((c for c, r in scored if not r), reverse=True)
+    if len(wrong) <= allowed:
+        return 0.0
+    return float(np.nextafter(wrong[allowed], 1.0))
+
+
+def format_design_table(results: dict[tuple[str, str], Cell], by: str = "design") -> str:
+    """A text table: one row per design (by="design") or per (design, condition) (by="condition")."""
+    rows: dict[str, Cell] = {}
+    for (style, condition), cell in results.items():
+        key = style if by == "design" else f"{style} / {condition}"
+        rows.setdefault(key, Cell()).add(cell)
+    total = Cell()
+    for cell in rows.values():
+        total.add(cell)
+    rows["all"] = total
+    width = max(len(k) for k in rows)
+    lines = [f"{'design' if by == 'design' else 'design / condition':<{width}}  cards   read  unknown  missed  "
+             f"wrong   false   ECE"]
+    for key, cell in rows.items():
+        lines.append(f"{key:<{width}}  {cell.cards:5d}  {cell.rate(cell.read):6.2%}  {cell.rate(cell.unknown):6.2%}  "
+                     f"{cell.rate(cell.missed):6.2%}  {cell.wrong:5d}  {cell.false_cards:5d}  "
+                     f"{expected_calibration_error(cell.scored):.3f}")
+    return "\n".join(lines)

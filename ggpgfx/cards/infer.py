@@ -11,6 +11,7 @@ from ggpgfx.cards.locate import normalise
 from ggpgfx.errors import ConfigError
 
 DEFAULT_MODEL = Path(__file__).parent / "models" / "card-detector.onnx"
+UNKNOWN = "??"  # a card was found but not read surely enough: never another card (see CardDetector)
 
 
 def load_model_bytes(source: str | Path | None = None, tracking_uri: str | None = None) -> bytes:
@@ -55,6 +56,10 @@ class CardClassifier:
         if "classes" not in meta:
             raise ConfigError("card model has no 'classes' metadata: export it with ggpgfx.cards.model.export_onnx")
         self.classes: list[str] = meta["classes"].split(",")
+        # calibration (`ggp cards calibrate`): logits are divided by the temperature; a card below the
+        # abstain threshold is reported as unknown. Models without them: 1.0 and 0.0 (never abstain).
+        self.temperature = float(meta.get("temperature", 1.0))
+        self.abstain_threshold = float(meta.get("abstain_threshold", 0.0))
         self.none_index = self.classes.index("none")
         self.input_name = self.session.get_inputs()[0].name
         self.refined = 0  # cards whose first patch was unsure, so their outline was refit (classify_quads)
@@ -63,7 +68,7 @@ class CardClassifier:
         """Softmax over classes for uint8 patches (N, H, W)."""
         if len(patches) == 0:
             return np.zeros((0, len(self.classes)), np.float32)
-        logits = self.session.run(None, {self.input_name: normalise(patches)})[0]
+        logits = self.session.run(None, {self.input_name: normalise(patches)})[0] / self.temperature
         logits = logits - logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return np.asarray(exp / exp.sum(axis=1, keepdims=True))

@@ -19,11 +19,26 @@ from ggpgfx.poker.cards import FULL_DECK
 TRAIN_BACKGROUNDS = ("felt", "gradient", "wood")
 HELD_OUT_BACKGROUNDS = ("tiles", "blobs", "cloth")
 RENDER_WIDTH = 160
+DESIGN_PREFIX = "deck:"  # style names of real deck designs: "deck:standard"
 
 
 @lru_cache(maxsize=4096)
 def _card_luma(card: str, style_name: str, index_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Luma and alpha (0..1) of a card (or "back") rendered RENDER_WIDTH wide, index size scaled."""
+    """Luma and alpha (0..1) of a card (or "back") rendered RENDER_WIDTH wide, index size scaled.
+
+    `style_name` is one of the project's deck styles or `deck:<design>`, a real deck design (`designs.py`),
+    whose index size is its own (`index_scale` does not apply).
+    """
+    if style_name.startswith(DESIGN_PREFIX) and card != "back":
+        from ggpgfx.cards.designs import design_card
+
+        rgba = design_card(style_name[len(DESIGN_PREFIX):], card)
+        size = (RENDER_WIDTH, round(RENDER_WIDTH * rgba.shape[0] / rgba.shape[1]))
+        rgba = cv2.resize(rgba, size, interpolation=cv2.INTER_AREA)
+        return (rgb_to_yuv_pixels(rgba[..., :3])[..., 0].astype(np.float32),
+                rgba[..., 3].astype(np.float32) / 255.0)
+    if style_name.startswith(DESIGN_PREFIX):
+        style_name = "classic"  # a back is a back
     style = ALL_STYLES[style_name]
     if index_scale != 1.0:
         style = replace(style, index_scale=style.index_scale * index_scale)
@@ -83,11 +98,14 @@ class Scene:
 def make_scene(rng: np.random.Generator, cards: list[str], styles: list[str], backgrounds: tuple[str, ...],
                width: int = 320, height: int = 320, card_px: tuple[int, int] = (36, 110),
                occlusion: float = 0.25, perspective: float = 0.08, style_jitter: bool = False,
-               distractors: int = 0) -> Scene:
+               distractors: int = 0, capture: bool = False, max_angle: float | None = None) -> Scene:
     """Place cards (non-overlapping) on a background and apply the photometric augmentations.
 
     Training turns on `style_jitter` (index size and ink weight vary, so unseen fonts and bolder or
     lighter glyphs look familiar) and `distractors` (bright non-card objects the classifier must call "none").
+    `max_angle` (degrees) limits the rotation to ±max_angle (None: any angle). `capture` adds what a
+    broadcast camera does to a picture (`capture_effects`): glare, motion blur and
+    block compression.
     """
     img = background(rng, str(rng.choice(backgrounds)), width, height)
     for _ in range(int(rng.integers(0, distractors + 1))):
@@ -114,7 +132,7 @@ def make_scene(rng: np.random.Generator, cards: list[str], styles: list[str], ba
         else:
             continue
         placed.append((cx, cy, radius))
-        angle = rng.uniform(0, 2 * np.pi)
+        angle = rng.uniform(0, 2 * np.pi) if max_angle is None else np.radians(rng.uniform(-max_angle, max_angle))
         rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
         local = np.array([[-cw / 2, -ch / 2], [cw / 2, -ch / 2], [cw / 2, ch / 2], [-cw / 2, ch / 2]], np.float32)
         local += rng.normal(0, perspective * cw / 2, (4, 2)).astype(np.float32)
@@ -146,7 +164,40 @@ def make_scene(rng: np.random.Generator, cards: list[str], styles: list[str], ba
         img = cv2.GaussianBlur(img, (0, 0), sigma)
     img = img + rng.normal(0, rng.uniform(0, 7), img.shape).astype(np.float32)
     scene.image = np.clip(img, 0, 255).astype(np.uint8)
+    if capture:
+        scene.image = capture_effects(rng, scene.image)
     return scene
+
+
+def capture_effects(rng: np.random.Generator, image: np.ndarray, glare: float = 0.5, motion: float = 0.35,
+                    jpeg: float = 0.5) -> np.ndarray:
+    """Glare (a soft saturated highlight), motion blur (a line kernel) and block compression, each by chance.
+
+    Compression here is JPEG at quality 25-85 (the same 8x8 DCT block artefacts as H.264 intra blocks, and
+    cheap enough for training); evaluation sets can go through the real H.264 encoder (`evaluate.h264_roundtrip`).
+    """
+    h, w = image.shape
+    img: np.ndarray = image.astype(np.float32)
+    if rng.random() < glare:
+        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+        radius = rng.uniform(0.08, 0.35) * max(w, h)
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        spot = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * radius ** 2))
+        img = img + spot * rng.uniform(40, 160)
+    if rng.random() < motion:
+        length = int(rng.integers(3, 9))
+        kernel: np.ndarray = np.zeros((length, length), np.float32)
+        kernel[length // 2, :] = 1.0 / length
+        rot = cv2.getRotationMatrix2D(((length - 1) / 2, (length - 1) / 2), float(rng.uniform(0, 180)), 1.0)
+        kernel = cv2.warpAffine(kernel, rot, (length, length))
+        kernel = (kernel / max(1e-6, float(kernel.sum()))).astype(np.float32)
+        img = cv2.filter2D(img, -1, kernel)
+    out: np.ndarray = np.clip(img, 0, 255).astype(np.uint8)
+    if rng.random() < jpeg:
+        ok, data = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(25, 86))])
+        if ok:
+            out = np.asarray(cv2.imdecode(data, cv2.IMREAD_GRAYSCALE))
+    return out
 
 
 def random_cards(rng: np.random.Generator, count: int, back_rate: float = 0.0) -> list[str]:

@@ -36,6 +36,11 @@ class TrainConfig:
     experiment: str = "cards"
     register: bool = True
     model_name: str = MODEL_NAME
+    designs: tuple[str, ...] | None = None  # real deck designs to train on; None: every `train` design
+    own_styles: bool = True  # the project's own deck styles too
+    capture: bool = True  # glare, motion blur, compression in the scenes
+    card_px: tuple[int, int] = (30, 130)
+    init: Path | None = None  # fine-tune: start from an exported ONNX model (batch norm folded, kept fixed)
 
 
 @dataclass
@@ -61,6 +66,72 @@ def default_tracking_uri() -> str:
     return f"sqlite:///{folder / 'mlflow.db'}"
 
 
+def training_styles(config: TrainConfig) -> tuple[list[str], list[str], list[str]]:
+    """Style names for training, validation and held-out patches.
+
+    Training: the project's own training styles plus the `train` real designs (listed twice, so about half
+    of the cards are real designs). Validation: the `validation` designs. Held out: the `test` designs and
+    the project's own held-out styles. Without the Debian decks installed, only the project's own styles.
+    """
+    from ggpgfx.cards.designs import available, designs
+    from ggpgfx.cards.synth import DESIGN_PREFIX
+
+    own = style_names(False) if config.own_styles else []
+    if not available():
+        log.warning("real deck designs not installed (kdegames-card-data-kf5, librsvg2-bin): own styles only")
+        return own or style_names(False), style_names(False), style_names(True)
+    chosen = list(config.designs) if config.designs is not None else designs("train")
+    train_styles = own + [DESIGN_PREFIX + d for d in chosen] * (2 if own else 1)
+    val = [DESIGN_PREFIX + d for d in designs("validation")]
+    held = [DESIGN_PREFIX + d for d in designs("test")] + style_names(True)
+    return train_styles, val, held
+
+
+def init_from_onnx(model: Any, path: Path) -> None:
+    """Load an exported model's weights into `build_model`'s network for fine-tuning.
+
+    The export folded each batch norm into its convolution (a conv with a bias): the conv takes the folded
+    weights and the batch norm becomes the identity plus that bias (mean 0, variance 1 - eps, scale 1),
+    so it must stay in eval mode while fine-tuning (`freeze_batch_norm`).
+    """
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    weights = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
+    convs = [m for m in model if isinstance(m, torch.nn.Conv2d)]
+    norms = [m for m in model if isinstance(m, torch.nn.BatchNorm2d)]
+    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+    conv_w = [w for w in weights.values() if w.ndim == 4]
+    conv_b = [weights[n] for n in weights if n.startswith("onnx::Conv") and weights[n].ndim == 1]
+    dense = [(weights[f"{k}.weight"], weights[f"{k}.bias"]) for k in sorted({n.split(".")[0] for n in weights
+                                                                             if n.endswith(".weight")}, key=int)]
+    if not (len(conv_w) == len(conv_b) == len(convs) == len(norms) and len(dense) == len(linears)):
+        raise ValueError(f"{path}: not an export of this network (width or layers differ)")
+    with torch.no_grad():
+        for conv, norm, w, b in zip(convs, norms, conv_w, conv_b, strict=True):
+            if tuple(conv.weight.shape) != w.shape:
+                raise ValueError(f"{path}: layer shape {w.shape} != {tuple(conv.weight.shape)}")
+            conv.weight.copy_(torch.from_numpy(np.array(w)))
+            assert norm.running_mean is not None and norm.running_var is not None
+            norm.running_mean.zero_()
+            norm.running_var.fill_(1.0 - norm.eps)
+            norm.weight.fill_(1.0)
+            norm.bias.copy_(torch.from_numpy(np.array(b)))
+        for linear, (w, b) in zip(linears, dense, strict=True):
+            linear.weight.copy_(torch.from_numpy(np.array(w)))
+            linear.bias.copy_(torch.from_numpy(np.array(b)))
+
+
+def freeze_batch_norm(model: Any) -> None:
+    """Batch norms use their stored statistics (needed after `init_from_onnx`)."""
+    import torch
+
+    for module in model:
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.eval()
+
+
 def _accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> float:
     import torch
 
@@ -83,11 +154,17 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    x_train, y_train = build_patches(rng, config.scenes, style_names(False))
-    x_val, y_val = build_patches(rng, config.val_scenes, style_names(False))
-    x_held, y_held = build_patches(rng, config.val_scenes, style_names(True), HELD_OUT_BACKGROUNDS)
+    styles, val_styles, held_styles = training_styles(config)
+    x_train, y_train = build_patches(rng, config.scenes, styles, capture=config.capture, card_px=config.card_px)
+    # validation: designs never trained on (what calibration and the abstain threshold are chosen on)
+    x_val, y_val = build_patches(rng, config.val_scenes, val_styles, HELD_OUT_BACKGROUNDS, capture=config.capture,
+                                 card_px=config.card_px)
+    x_held, y_held = build_patches(rng, config.val_scenes, held_styles, HELD_OUT_BACKGROUNDS,
+                                   capture=config.capture, card_px=config.card_px)
     log.info("data: %d train, %d val, %d held-out patches", len(x_train), len(x_val), len(x_held))
     model = build_model(config.width, len(CLASSES))
+    if config.init is not None:
+        init_from_onnx(model, config.init)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=1e-4)
     steps = config.epochs * ((len(x_train) + config.batch_size - 1) // config.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.learning_rate, total_steps=max(1, steps))
@@ -95,6 +172,8 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None
     history: list[dict[str, float]] = []
     for epoch in range(config.epochs):
         model.train()
+        if config.init is not None:
+            freeze_batch_norm(model)
         order = rng.permutation(len(x_train))
         total = 0.0
         for start in range(0, len(order), config.batch_size):

@@ -25,7 +25,8 @@ class DetectCards(Node):
     inputs = {"video": Port(VideoFrame, doc="camera frames (yuv420p, nv12 or gray)")}
     outputs = {
         "reads": Port(CardReads, doc="one row per card, announced once after `stable_frames` frames"),
-        "detections": Port(Detections, doc="every card found in a frame (when any)"),
+        "detections": Port(Detections, doc="every card found in a frame (when any); '??' where it could not be "
+                                              "read surely or the same card is seen twice"),
     }
 
     class Params(BaseModel):
@@ -41,6 +42,9 @@ class DetectCards(Node):
         min_card_area: float = Field(300, gt=0, description="smallest card blob in pixels")
         reuse_unchanged: bool = Field(True, description="skip zones whose pixels did not change")
         threads: int = Field(1, ge=1, le=16, description="ONNX Runtime threads")
+        abstain: float | None = Field(None, ge=0, le=1, description="cards read below this confidence are "
+                                      "'??' (unknown) in detections and never announced; default: the model's "
+                                      "calibrated threshold")
 
     def setup(self) -> None:
         """Load the model and the zones."""
@@ -52,7 +56,7 @@ class DetectCards(Node):
             raise ValueError("give either `zones` or `zones_file`, not both")
         self.zones = load_zones(p.zones if p.zones is not None else p.zones_file, p.camera)
         self.detector = CardDetector(CardClassifier(p.model, p.threads, p.tracking_uri), p.min_card_area,
-                                     p.reuse_unchanged)
+                                     p.reuse_unchanged, abstain=p.abstain)
         self.smoother = Smoother(p.stable_frames, p.absent_frames, p.min_confidence)
         self.announced = 0
 

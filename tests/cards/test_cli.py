@@ -46,3 +46,22 @@ def test_user_mistakes_are_one_line_errors(tmp_path) -> None:  # type: ignore[no
     assert done.returncode == 2 and "no labels.json" in done.stderr and "Traceback" not in done.stderr
     done = _ggp("cards", "detect", str(tmp_path / "x.png"), "--model", str(tmp_path / "none.onnx"))
     assert done.returncode == 2 and "card model file not found" in done.stderr
+
+
+def test_evaluate_prints_per_design_and_per_condition_tables() -> None:
+    done = _ggp("cards", "evaluate", "--designs", "standard,serif-side", "--conditions", "upright,h264", "--count", "2")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("abstain threshold")
+    assert any(line.startswith("deck:standard ") for line in lines) and any(line.startswith("serif-side ") for line in lines)
+    assert any(line.startswith("deck:standard / h264") for line in lines)
+    rows = json.loads(_ggp("cards", "evaluate", "--designs", "serif-side", "--conditions", "upright", "--count", "2",
+                           "--json").stdout)
+    assert rows[0]["design"] == "serif-side" and rows[0]["cards"] >= 2
+    assert rows[0]["read"] + rows[0]["unknown"] + rows[0]["missed"] + rows[0]["wrong"] == rows[0]["cards"]
+    done = _ggp("cards", "evaluate", "--designs", "nope")
+    assert done.returncode == 2 and "unknown deck design 'nope'" in done.stderr and "Traceback" not in done.stderr
+    done = _ggp("cards", "evaluate", "--conditions", "foggy")
+    assert done.returncode == 2 and "unknown condition 'foggy'" in done.stderr
+    listing = _ggp("cards", "designs").stdout
+    assert "standard" in listing and "test" in listing and "GPL" in listing

@@ -91,3 +91,47 @@ def test_snapshot_and_restore_keep_the_hand() -> None:
     reads = [r["card"] for t in out["reads"] for r in t.to_pylist()]
     stats = second.node.stats  # type: ignore[attr-defined]
     assert reads == ["Kd"] and stats["agreements"] == 1 and stats["recovered"] == 1
+
+
+def _reads(node: NodeHarness) -> list[tuple[str, int, str]]:
+    return [(r["zone"], r["seat"], r["card"]) for t in node.outputs["reads"] for r in t.to_pylist()]
+
+
+def test_a_card_seen_twice_is_held_back_until_the_operator_settles_it() -> None:
+    node = _fuse()
+    node.send("actions", OperatorAction(kind="start_hand", hand=SETUP), pts=0)
+    seat = card_reads_table([{"zone": "seat", "seat": 1, "card": "Qs", "source": "vision", "confidence": 0.95}])
+    board = card_reads_table([{"zone": "board", "card": "Qs", "source": "vision", "confidence": 0.97}])
+    node.send("vision", seat, pts=100_000)
+    node.send("vision", board, pts=200_000)  # the same card in a second place, both still waiting
+    node.send("vision", card_reads_table([{"zone": "seat", "seat": 2, "card": "4d", "source": "vision",
+                                           "confidence": 0.9}]), pts=300_000)
+    node.send("rfid", card_reads_table([{"zone": "board", "card": "Qs"}]), pts=1_500_000)  # still disputed
+    events = _events(node)
+    assert len(events) == 1 and events[0].cards == ["Qs"] and events[0].kind == "read_conflict"
+    assert events[0].data["reason"] == "vision sees the same card in two places"
+    assert _reads(node) == [("seat", 2, "4d")]  # the Qs went nowhere: neither place kept
+    fuse = node.node
+    assert fuse.disputed["Qs"] == [("seat", 1), ("board", -1)]  # type: ignore[attr-defined]
+    assert fuse.stats["duplicates"] == 1  # type: ignore[attr-defined]
+    node.send("operator", card_reads_table([{"zone": "board", "card": "Qs", "source": "operator"}]), pts=1_600_000)
+    assert _reads(node)[-1] == ("board", -1, "Qs") and "Qs" not in fuse.disputed  # type: ignore[attr-defined]
+    node.send("vision", board, pts=1_700_000)  # settled: the board Qs is an agreement now
+    assert fuse.stats["agreements"] == 1 and len(_reads(node)) == 2  # type: ignore[attr-defined]
+
+
+def test_rfid_reading_one_card_in_two_places_is_a_conflict_and_unknown_vision_cards_are_never_emitted() -> None:
+    node = _fuse()
+    node.send("actions", OperatorAction(kind="start_hand", hand=SETUP), pts=0)
+    node.send("rfid", card_reads_table([{"zone": "seat", "seat": 1, "card": "Ah"}]), pts=10)
+    node.send("rfid", card_reads_table([{"zone": "seat", "seat": 2, "card": "Ah"}]), pts=20)
+    node.send("rfid", card_reads_table([{"zone": "muck", "card": "Kd"}]), pts=25)
+    node.send("vision", card_reads_table([{"zone": "board", "card": "??", "source": "vision",
+                                           "confidence": 0.99}]), pts=30)
+    node.send("actions", OperatorAction(kind="end_hand"), pts=40)  # a new hand forgets the dispute
+    fuse = node.node
+    assert fuse.disputed == {}  # type: ignore[attr-defined]
+    node.eos()
+    assert _reads(node) == [("seat", 1, "Ah"), ("muck", -1, "Kd")]
+    assert [e.data["reason"] for e in _events(node)] == ["RFID reads the same card in two places"]
+    assert fuse.stats["unknown"] == 1 and fuse.stats["duplicates"] == 1  # type: ignore[attr-defined]

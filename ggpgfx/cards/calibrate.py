@@ -1,0 +1,117 @@
+"""Calibration and the abstain threshold, chosen on validation designs the model never trained on.
+
+1. **Temperature** (one scalar dividing the logits) fitted by minimising the negative log-likelihood of
+   index patches cut from validation-design scenes, so a confidence of 0.9 means about nine in ten right.
+2. **Abstain threshold**: the full detector runs over validation scenes (validation designs, every capture
+   condition) and the lowest card confidence at which wrong cards are at most 0.1 % of all cards is kept.
+   Below it a card is reported as unknown ("??"), never as another card.
+
+Both are written into the ONNX model's metadata (`temperature`, `abstain_threshold`), which
+`CardClassifier` reads, so the shipped file carries its own calibration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ggpgfx.cards.infer import CardClassifier
+from ggpgfx.errors import ConfigError
+
+
+@dataclass
+class Calibration:
+    """What calibration chose and what it saw."""
+
+    temperature: float
+    threshold: float
+    cards: int
+    wrong_at_threshold: int
+    read_at_threshold: int
+    ece_before: float
+    ece_after: float
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """The temperature minimising the NLL of `labels` under softmax(logits / T) (golden-section on log T)."""
+    if len(labels) == 0:
+        return 1.0
+
+    def nll(log_t: float) -> float:
+        z = logits / np.exp(log_t)
+        z = z - z.max(axis=1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-log_p[np.arange(len(labels)), labels].mean())
+
+    lo, hi = np.log(0.25), np.log(8.0)
+    ratio = (np.sqrt(5) - 1) / 2
+    a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+    fa, fb = nll(a), nll(b)
+    for _ in range(60):
+        if fa < fb:
+            hi, b, fb = b, a, fa
+            a = hi - ratio * (hi - lo)
+            fa = nll(a)
+        else:
+            lo, a, fa = a, b, fb
+            b = lo + ratio * (hi - lo)
+            fb = nll(b)
+    return float(np.exp((lo + hi) / 2))
+
+
+def write_metadata(path: str | Path, values: dict[str, str]) -> None:
+    """Set metadata entries of an ONNX file in place."""
+    import onnx
+
+    proto = onnx.load(str(path))
+    keep = [p for p in proto.metadata_props if p.key not in values]
+    del proto.metadata_props[:]
+    for entry in keep:
+        proto.metadata_props.add(key=entry.key, value=entry.value)
+    for key, value in values.items():
+        proto.metadata_props.add(key=key, value=value)
+    onnx.save(proto, str(path))
+
+
+def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: int = 300, count: int = 30,
+              seed: int = 99, max_wrong: float = 0.001, write: bool = True) -> Calibration:
+    """Fit the temperature and choose the abstain threshold on validation designs; write them into `model`."""
+    from ggpgfx.cards.conditions import CONDITIONS
+    from ggpgfx.cards.dataset import build_patches
+    from ggpgfx.cards.designs import available, designs
+    from ggpgfx.cards.evaluate import Cell, choose_threshold, expected_calibration_error, run_design_eval
+    from ggpgfx.cards.locate import normalise
+    from ggpgfx.cards.synth import DESIGN_PREFIX, HELD_OUT_BACKGROUNDS
+
+    path = Path(model)
+    if not path.is_file():
+        raise ConfigError(f"card model file not found: {path}")
+    if styles is None:
+        if not available():
+            raise ConfigError("calibration needs the validation deck designs: apt-get install "
+                              "kdegames-card-data-kf5 librsvg2-bin")
+        styles = [DESIGN_PREFIX + d for d in designs("validation")]
+    classifier = CardClassifier(path)
+    classifier.temperature, classifier.abstain_threshold = 1.0, 0.0
+    x, y = build_patches(np.random.default_rng(seed), patch_scenes, styles, HELD_OUT_BACKGROUNDS, capture=True,
+                         card_px=(30, 130))
+    logits = classifier.session.run(None, {classifier.input_name: normalise(x)})[0]
+    temperature = fit_temperature(logits, y)
+
+    before = Cell()
+    for cell in run_design_eval(classifier, styles, list(CONDITIONS), count, seed, 0.0).values():
+        before.add(cell)
+    classifier.temperature = temperature
+    after = Cell()
+    for cell in run_design_eval(classifier, styles, list(CONDITIONS), count, seed, 0.0).values():
+        after.add(cell)
+    threshold = choose_threshold(after.scored, after.cards, max_wrong)
+    result = Calibration(temperature, threshold, after.cards, sum(1 for c, r in after.scored if c >= threshold and not r),
+                         sum(1 for c, r in after.scored if c >= threshold and r),
+                         expected_calibration_error(before.scored), expected_calibration_error(after.scored))
+    if write:
+        write_metadata(path, {"temperature": f"{temperature:.6g}", "abstain_threshold": f"{threshold:.6g}",
+                              "calibrated_on": ",".join(styles)})
+    return result
