@@ -243,7 +243,7 @@ export function App() {
         <span className="version" data-testid="version">
           v{entry?.version ?? "–"}
         </span>
-        <HealthBar health={store.health} healthAt={store.healthAt} />
+        <HealthBar health={store.health} healthAt={store.healthAt} changedAt={entry?.receivedAt ?? null} />
         <span className="spacer" />
         <button type="button" onClick={() => setDialog("help")} aria-label="keyboard shortcuts" data-testid="help-button">
           ?

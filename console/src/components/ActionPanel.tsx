@@ -118,7 +118,7 @@ export function ActionPanel({
           Board <kbd>B</kbd>
         </button>
         <button type="button" disabled={busy || !state} onClick={on.undo} data-testid="action-undo">
-          Undo <kbd>Z</kbd>
+          Undo{state?.history_length ? ` (${state.history_length})` : ""} <kbd>Z</kbd>
         </button>
         <button type="button" disabled={busy || !inHand} onClick={on.chop} data-testid="action-chop">
           Chop <kbd>⇧C</kbd>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Health } from "../lib/protocol";
-import { healthLights } from "./Panels";
+import { delayCountdown, healthLights } from "./Panels";
 
 const health: Health = {
   nodes: {
@@ -40,5 +40,15 @@ describe("health lights", () => {
     expect(light({ encoder_fps: null })).toBe("off");
     expect(healthLights(health, true)[0]).toEqual({ name: "link", light: "bad", text: "no health for 3 s" });
     expect(healthLights(null, false)).toEqual([{ name: "graph", light: "off", text: "no health yet" }]);
+  });
+});
+
+describe("delay countdown", () => {
+  it("counts down from the last change to the moment the delayed output shows it", () => {
+    expect(delayCountdown(30, 1_000, 1_000)).toBe(30);
+    expect(delayCountdown(30, 1_000, 13_500)).toBe(18);
+    expect(delayCountdown(30, 1_000, 31_000)).toBeNull();
+    expect(delayCountdown(null, 1_000, 2_000)).toBeNull();
+    expect(delayCountdown(30, null, 2_000)).toBeNull();
   });
 });

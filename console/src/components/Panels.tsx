@@ -26,7 +26,14 @@ export function healthLights(health: Health | null, stale: boolean): { name: str
   ];
 }
 
-export function HealthBar({ health, healthAt }: { health: Health | null; healthAt: number | null }) {
+/** Seconds until the delayed output shows the table's last change (null without a delay or once it is on air). */
+export function delayCountdown(delaySeconds: number | null | undefined, changedAt: number | null, now: number): number | null {
+  if (delaySeconds == null || changedAt === null) return null;
+  const left = delaySeconds - (now - changedAt) / 1000;
+  return left > 0 ? Math.ceil(left) : null;
+}
+
+export function HealthBar({ health, healthAt, changedAt }: { health: Health | null; healthAt: number | null; changedAt: number | null }) {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
@@ -34,6 +41,7 @@ export function HealthBar({ health, healthAt }: { health: Health | null; healthA
   }, []);
   const stale = healthAt !== null && now - healthAt > 3000;
   const errors = health?.errors ?? [];
+  const countdown = delayCountdown(health?.delay_seconds, changedAt, now);
   return (
     <div className="health" data-testid="health">
       {healthLights(health, stale).map((l) => (
@@ -41,6 +49,11 @@ export function HealthBar({ health, healthAt }: { health: Health | null; healthA
           <span className="dot" /> {l.name} <strong>{l.text}</strong>
         </span>
       ))}
+      {countdown !== null && (
+        <span className="light warn" data-testid="delay-countdown" title="the delayed output shows the last change in">
+          <span className="dot" /> on air in <strong>{countdown} s</strong>
+        </span>
+      )}
       {errors.length > 0 && (
         <details className="graph-errors">
           <summary>{errors.length} graph error(s)</summary>
