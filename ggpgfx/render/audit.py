@@ -98,6 +98,22 @@ def _visible(seat: SeatState, reveal: str) -> bool:
     return seat.revealed_to == "live" or (reveal == "delayed" and seat.revealed_to == "delayed")
 
 
+def _action_problem(drawn: str, seat: SeatState, state: TableState) -> str | None:
+    """The badge says what the seat last did, ALL IN / FOLD without an action, or WINS what it collected."""
+    won = state.winnings.get(seat.seat, 0)
+    if won > 0 and state.street in ("showdown", "complete"):
+        match = re.fullmatch(r"WINS (.+)", drawn)
+        if match is None:
+            return f"{drawn!r} where the seat won {won:,}"
+        return _amount_ok(match.group(1), won, "exact", 0)
+    want = (seat.last_action or ("ALL IN" if seat.status == "all_in" else "FOLD" if seat.status == "folded"
+                                 else "")).upper()
+    cut = drawn[:-1].rstrip() if drawn.endswith("\u2026") else None
+    if drawn != want and not (cut and want.startswith(cut)):
+        return f"{drawn!r} but the state says {want or 'no action'!r}"
+    return None
+
+
 def check_values(drawn: list[tuple[str, Drawn]], state: TableState, scene: Scene) -> list[Finding]:
     """Every amount, name, card and percentage drawn equals the state it was drawn from."""
     lay, reveal = scene.layout, scene.options.reveal
@@ -113,7 +129,7 @@ def check_values(drawn: list[tuple[str, Drawn]], state: TableState, scene: Scene
 
     for element, items in by_element.items():
         texts = {role: [i for i in items if i.kind == "text" and i.role == role] for role in
-                 ("name", "amount", "percent", "pot", "blinds", "pots", "outs_title")}
+                 ("name", "amount", "percent", "pot", "blinds", "pots", "outs_title", "action")}
         faces = [i for i in items if i.kind == "card" and i.value]
         if element.startswith("seat:"):
             seat = seats.get(int(element.split(":")[1]))
@@ -127,6 +143,10 @@ def check_values(drawn: list[tuple[str, Drawn]], state: TableState, scene: Scene
                 problem = _amount_ok(item.value, seat.stack, fmt, state.big_blind)
                 if problem:
                     bad(element, f"seat {seat.seat} stack: {problem}", item)
+            for item in texts["action"]:
+                problem = _action_problem(item.value, seat, state)
+                if problem:
+                    bad(element, f"seat {seat.seat} badge: {problem}", item)
             shows = _visible(seat, reveal) and state.street in IN_HAND and seat.status in ("active", "all_in")
             if shows and seat.equity_win is not None and not texts["percent"]:
                 bad(element, f"seat {seat.seat}: equity {seat.equity_win:.3f} is not shown", *items[:1])
