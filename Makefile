@@ -9,6 +9,7 @@ test:            ## install test dependencies (apt + pip) and run ruff, mypy and
 lint:
 	.venv/bin/ruff check ggpgfx nodes operators_gpu tests benchmarks
 	.venv/bin/mypy ggpgfx
+	.venv/bin/lint-imports --no-cache
 
 bench:           ## run every side-by-side benchmark (writes benchmarks/results/*.json)
 	for b in benchmarks/bench_*.py; do .venv/bin/python $$b || exit 1; done

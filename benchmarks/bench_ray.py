@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 from ggpgfx.graph.node import Message, Node, NodeContext, Port, register_node
 from ggpgfx.graph.registry import get_node_type
 from ggpgfx.media.frames import VideoFrame

@@ -51,7 +51,7 @@ def timed(fn: Callable[[], object], count: int, budget_s: float = 10.0) -> dict[
 
 def bench_composite(frames: int) -> dict[str, object]:
     """Per-frame cost of the static overlay (cached layers) against copying the frame."""
-    from ggpgfx.nodes.ingest.test_pattern import _bars_planes
+    from ggpgfx.media.pattern import bars_planes as _bars_planes
 
     warm_up()
     base = VideoFrame(_bars_planes(W, H, "yuv420p"), "yuv420p", W, H)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 from ggpgfx.graph.node import Message, NodeContext
 from ggpgfx.graph.registry import get_node_type
 from ggpgfx.testing import DirectCalls

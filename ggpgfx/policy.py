@@ -304,7 +304,7 @@ def strict_policy(base: Path | None = None) -> RunPolicy:
 
 
 def _key_files() -> tuple[Path, ...]:
-    from ggpgfx.runtime.local import ggp_home
+    from ggpgfx.config import ggp_home
 
     home = ggp_home()
     return tuple(home / name for name in ("jwt.key", "secret.key"))

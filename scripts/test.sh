@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install everything the tests need, then run ruff, mypy (ggpgfx/) and the whole test suite.
+# Install everything the tests need, then run ruff, mypy (ggpgfx/), lint-imports and the whole test suite.
 #   scripts/test.sh [PYTEST ARGS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,8 @@ echo "==> ruff"
 .venv/bin/ruff check ggpgfx nodes operators_gpu tests benchmarks
 echo "==> mypy ggpgfx"
 .venv/bin/mypy ggpgfx
+echo "==> lint-imports (layer contracts in pyproject.toml)"
+.venv/bin/lint-imports --no-cache
 echo "==> console unit tests (vitest)"
 (cd console && npm test --silent)
 echo "==> pytest"

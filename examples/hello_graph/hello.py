@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 
 
 def build() -> Graph:

@@ -59,7 +59,7 @@ class TrainResult:
 
 def default_tracking_uri() -> str:
     """SQLite tracking under GGP_HOME (`$GGP_HOME/mlflow/mlflow.db`)."""
-    from ggpgfx.runtime.local import ggp_home
+    from ggpgfx.config import ggp_home
 
     folder = ggp_home() / "mlflow"
     folder.mkdir(parents=True, exist_ok=True)
@@ -207,7 +207,7 @@ def train(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | No
     import mlflow.onnx
     import onnx
 
-    from ggpgfx.runtime.local import ggp_home
+    from ggpgfx.config import ggp_home
 
     uri = config.tracking_uri or default_tracking_uri()
     mlflow.set_tracking_uri(uri)

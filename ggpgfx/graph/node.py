@@ -11,8 +11,7 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from ggpgfx.graph.ports import ArrowTable, Port, VideoCaps
-from ggpgfx.media.frames import VideoFrame
+from ggpgfx.graph.ports import ArrowTable, Port, VideoCaps, negotiates_caps
 
 __all__ = ["ArrowTable", "Message", "Node", "NodeContext", "NodeIO", "NoParams", "Port", "Resources", "VideoCaps",
            "register_node"]
@@ -138,7 +137,7 @@ class Node:
         result: dict[str, VideoCaps] = {}
         upstream = next(iter(input_caps.values()), None) if len(input_caps) == 1 else None
         for name, port in cls.outputs.items():
-            if port.type is not VideoFrame:
+            if not negotiates_caps(port.type):
                 continue
             declared = port.caps or VideoCaps()
             result[name] = declared.merge(upstream) if upstream else declared

@@ -62,6 +62,12 @@ class Port:
     doc: str = ""
 
 
+def negotiates_caps(port_type: Any) -> bool:
+    """True for port types whose ports carry VideoCaps: classes that set `negotiates_caps = True` (the media
+    package's VideoFrame does); the graph layer knows no payload class by name."""
+    return bool(getattr(port_type, "negotiates_caps", False)) and isinstance(port_type, type)
+
+
 def type_label(port_type: Any) -> str:
     """Short readable name of a port type."""
     if port_type is Any:

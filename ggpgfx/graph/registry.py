@@ -1,10 +1,13 @@
-"""The node-type registry: the built-in pack under `ggpgfx.nodes` plus entry points `ggpgfx.nodes`."""
+"""The node-type registry: the built-in pack's table (`ggpgfx.nodes.NODE_TYPES`) plus entry points `ggpgfx.nodes`.
+
+The built-in pack is a plugin like any other, found by name: the graph layer never imports a node module
+statically, and imports one only when its type is used (or `ggp nodes` lists them all).
+"""
 
 from __future__ import annotations
 
 import importlib
 import logging
-import pkgutil
 import re
 import threading
 from importlib.metadata import entry_points
@@ -17,6 +20,7 @@ log = logging.getLogger(__name__)
 
 TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 ENTRY_POINT_GROUP = "ggpgfx.nodes"
+BUILTIN_PACK = "ggpgfx.nodes"  # its NODE_TYPES table maps each built-in type to its module
 
 _types: dict[str, type[Node]] = {}
 _broken: dict[str, str] = {}  # module or entry point -> why it failed to load
@@ -39,16 +43,18 @@ def add_node_type(cls: type[Node]) -> None:
 
 
 def _load_builtin() -> None:
-    import ggpgfx.nodes as pack
+    for module in sorted(set(builtin_index().values())):
+        _import(module)
 
-    for info in pkgutil.walk_packages(pack.__path__, prefix=pack.__name__ + "."):
-        if info.ispkg:
-            continue
-        try:
-            importlib.import_module(info.name)
-        except Exception as exc:  # a node pack with a missing optional dependency must not break the rest
-            _broken[info.name] = f"{type(exc).__name__}: {exc}"
-            log.debug("could not load node module %s", info.name, exc_info=True)
+
+def _import(module: str) -> None:
+    if module in _broken:
+        return
+    try:
+        importlib.import_module(module)
+    except Exception as exc:  # a node pack with a missing optional dependency must not break the rest
+        _broken[module] = f"{type(exc).__name__}: {exc}"
+        log.debug("could not load node module %s", module, exc_info=True)
 
 
 def _load_entry_points() -> None:
@@ -61,28 +67,15 @@ def _load_entry_points() -> None:
             _broken[f"entry point {ep.name} ({ep.value})"] = f"{type(exc).__name__}: {exc}"
 
 
-_TYPE_LINE = re.compile(r"""^\s*type_name\s*=\s*["']([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)["']""", re.MULTILINE)
-_index: dict[str, str] | None = None  # built-in type name -> module, read from the sources without importing
+_index: dict[str, str] | None = None
 
 
 def builtin_index() -> dict[str, str]:
-    """Type name -> module of the built-in pack, found by reading the module sources (no imports)."""
+    """Type name -> module of the built-in pack, from its `NODE_TYPES` table (imports no node module)."""
     global _index
     if _index is None:
-        from pathlib import Path
-
-        import ggpgfx.nodes as pack
-
-        index: dict[str, str] = {}
-        for folder in pack.__path__:
-            root = Path(folder)
-            for path in sorted(root.rglob("*.py")):
-                if path.name == "__init__.py":
-                    continue
-                module = pack.__name__ + "." + ".".join(path.relative_to(root).with_suffix("").parts)
-                for name in _TYPE_LINE.findall(path.read_text(encoding="utf-8")):
-                    index.setdefault(name, module)
-        _index = index
+        pack = importlib.import_module(BUILTIN_PACK)
+        _index = dict(getattr(pack, "NODE_TYPES", {}))
     return _index
 
 
@@ -92,11 +85,8 @@ def get_node_type(name: str) -> type[Node] | None:
         if name in _types:
             return _types[name]
         module = builtin_index().get(name)
-        if module is not None and module not in _broken:
-            try:
-                importlib.import_module(module)
-            except Exception as exc:
-                _broken[module] = f"{type(exc).__name__}: {exc}"
+        if module is not None:
+            _import(module)
             if name in _types:
                 return _types[name]
     return load_all().get(name)
@@ -108,7 +98,9 @@ def load_all(refresh: bool = False) -> dict[str, type[Node]]:
     with _lock:
         if refresh or not _loaded:
             _loaded = True
-            _index = None if refresh else _index
+            if refresh:
+                _index = None
+                _broken.clear()
             _load_builtin()
             _load_entry_points()
         return dict(_types)

@@ -11,9 +11,8 @@ from pydantic import BaseModel, ValidationError
 from ggpgfx.graph.load import Diagnostic, PathKey, SourceMap, parse_yaml
 from ggpgfx.graph.model import NODE_ID, EdgeSpec, GraphSpec, InputOptions, NodeSpec, Settings
 from ggpgfx.graph.node import Node, Port
-from ggpgfx.graph.ports import VideoCaps, compatible, type_label
+from ggpgfx.graph.ports import VideoCaps, compatible, negotiates_caps, type_label
 from ggpgfx.graph.registry import broken_modules, builtin_index, get_node_type, load_all
-from ggpgfx.media.frames import VideoFrame
 
 TOP_KEYS = ("name", "description", "settings", "nodes", "edges")
 
@@ -343,7 +342,7 @@ class _Validator:
                     continue
                 produced = caps[(e.src, e.spec.src_port)]
                 decl = node.cls.inputs.get(e.spec.dst_port)
-                if decl is None or decl.type is not VideoFrame:
+                if decl is None or not negotiates_caps(decl.type):
                     continue
                 if decl.caps and (why := decl.caps.mismatch(produced)):
                     self.error(("edges", e.index), f"edge '{e.label}': caps mismatch: {e.spec.source} produces "

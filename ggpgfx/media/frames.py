@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -45,6 +45,9 @@ def _copy_plane(plane: Any) -> Any:
 @dataclass(slots=True)
 class VideoFrame:
     """A video frame: planes in host (numpy) or device (CuPy/torch) memory, format, size and pts (µs)."""
+
+    #: Ports of this type carry VideoCaps (pixel format, size) that validation negotiates (see graph.ports).
+    negotiates_caps: ClassVar[bool] = True
 
     planes: list[Any]
     format: str

@@ -8,7 +8,7 @@ from typing import Any
 
 import av
 
-from ggpgfx.nodes.ingest.test_pattern import read_counter
+from ggpgfx.media.pattern import read_counter
 
 
 def top_level_boxes(path: str | Path) -> list[str]:

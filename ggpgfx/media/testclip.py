@@ -15,7 +15,7 @@ from ggpgfx.media.av_convert import new_av_frame
 
 
 def _bars(width: int, height: int) -> list[np.ndarray]:
-    from ggpgfx.nodes.ingest.test_pattern import _bars_planes
+    from ggpgfx.media.pattern import bars_planes as _bars_planes
 
     return _bars_planes(width, height, "yuv420p")
 

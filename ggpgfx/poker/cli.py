@@ -103,7 +103,7 @@ def stats_command(
     with Progress(transient=True) as progress:
         task = progress.add_task("hand histories", total=len(files))
         if use_ray:
-            from ggpgfx.poker.ray_stats import stats_on_ray
+            from ggpgfx.runtime.ray_stats import stats_on_ray
 
             def advance(done: int, count: int) -> None:
                 progress.update(task, total=count, completed=done, description="file segments")

@@ -10,9 +10,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
+from ggpgfx.config import ggp_home
 from ggpgfx.errors import GgpError, NodeError
 from ggpgfx.graph.node import Message, Node, NodeContext
 from ggpgfx.graph.validate import ResolvedEdge, ResolvedGraph, ResolvedNode
@@ -29,13 +29,6 @@ class Outlet(Protocol):
     def put(self, msg: Message, stop: threading.Event) -> bool: ...
 
     def close(self) -> None: ...
-
-
-def ggp_home() -> Path:
-    """GGP_HOME, the folder for state, logs, databases (default ~/.ggp)."""
-    import os
-
-    return Path(os.environ.get("GGP_HOME") or Path.home() / ".ggp")
 
 
 @dataclass

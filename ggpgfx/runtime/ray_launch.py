@@ -6,8 +6,9 @@ import logging
 import sys
 from typing import Any
 
+from ggpgfx.config import ggp_home
 from ggpgfx.graph.validate import ResolvedGraph
-from ggpgfx.runtime.local import RunOptions, ggp_home
+from ggpgfx.runtime.local import RunOptions
 from ggpgfx.runtime.planner import Fragment, Plan
 from ggpgfx.runtime.ray_fragment import FragmentSetup
 

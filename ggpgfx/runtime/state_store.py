@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ggpgfx.runtime.local import ggp_home
+from ggpgfx.config import ggp_home
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 

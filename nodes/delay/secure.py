@@ -19,14 +19,7 @@ from ggpgfx.graph.fields import OutputPath
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.media.frames import Packet
 from ggpgfx.media.spill import SpillQueue
-
-
-class DelayCountdown(BaseModel):
-    """What viewers of the delayed feed see: seconds until it starts (`state` buffering), then live."""
-
-    delay_s: float
-    remaining_s: float
-    state: Literal["buffering", "live", "ended"]
+from ggpgfx.types import DelayCountdown
 
 
 class SecureDelayParams(BaseModel):

@@ -8,12 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.graph.fields import FilePath, MediaUrl, ModelRef
 from ggpgfx.graph.node import Message, Node, Port, register_node
-from ggpgfx.graph.ports import ArrowTable
 from ggpgfx.media.frames import VideoFrame
-from ggpgfx.poker.messages import CARD_READS_SCHEMA, DETECTIONS_SCHEMA, card_reads_table
+from ggpgfx.poker.messages import DETECTIONS_SCHEMA, card_reads_table
+from ggpgfx.types import CardReads, Detections
 
-CardReads = ArrowTable("CardReads", CARD_READS_SCHEMA)
-Detections = ArrowTable("Detections", DETECTIONS_SCHEMA)
 LUMA_FORMATS = ("yuv420p", "nv12", "gray")
 
 

@@ -13,12 +13,11 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.graph.node import Message, Node, Port, register_node
-from ggpgfx.graph.ports import ArrowTable
-from ggpgfx.poker.messages import CARD_READS_SCHEMA, GameEvent, OperatorAction, card_reads_table
+from ggpgfx.poker.messages import GameEvent, OperatorAction, card_reads_table
+from ggpgfx.types import CardReads
 
 UNKNOWN = "??"  # detect.cards' unknown card (ggpgfx.cards.infer.UNKNOWN)
 
-CardReads = ArrowTable("CardReads", CARD_READS_SCHEMA)
 Key = tuple[str, int]  # (zone, seat)
 
 

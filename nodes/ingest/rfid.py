@@ -9,11 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.graph.fields import FilePath, MediaUrl
 from ggpgfx.graph.node import Node, Port, Resources, register_node
-from ggpgfx.graph.ports import ArrowTable
-from ggpgfx.poker.messages import CARD_READS_SCHEMA, card_reads_table
+from ggpgfx.poker.messages import card_reads_table
 from ggpgfx.rfid.reader import ReaderHealth
-
-CardReads = ArrowTable("CardReads", CARD_READS_SCHEMA)
+from ggpgfx.types import CardReads
 
 
 @register_node

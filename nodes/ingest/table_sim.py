@@ -15,11 +15,9 @@ from ggpgfx.cards.scene import SceneRenderer, TableLayout
 from ggpgfx.cards.script import HAND_GAP_S, Step, Timing, build_script
 from ggpgfx.graph.fields import FilePath
 from ggpgfx.graph.node import Node, Port, VideoCaps, register_node
-from ggpgfx.graph.ports import ArrowTable
 from ggpgfx.media.frames import VideoFrame
-from ggpgfx.poker.messages import CARD_READS_SCHEMA, OperatorAction, card_reads_table
-
-CardReads = ArrowTable("CardReads", CARD_READS_SCHEMA)
+from ggpgfx.poker.messages import OperatorAction, card_reads_table
+from ggpgfx.types import CardReads
 
 
 @register_node

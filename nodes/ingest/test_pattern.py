@@ -9,34 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.graph.node import Node, Port, VideoCaps, register_node
 from ggpgfx.media.frames import VideoFrame
-
-# SMPTE-like bars as limited-range BT.709 Y, U, V (white, yellow, cyan, green, magenta, red, blue, black).
-BARS_YUV = [(235, 128, 128), (219, 16, 138), (188, 154, 16), (173, 42, 26),
-            (78, 214, 230), (63, 102, 240), (32, 240, 118), (16, 128, 128)]
-BARS_RGB = [(235, 235, 235), (235, 235, 16), (16, 235, 235), (16, 235, 16),
-            (235, 16, 235), (235, 16, 16), (16, 16, 235), (16, 16, 16)]
-
-
-def _bars_planes(width: int, height: int, pixel_format: str) -> list[np.ndarray]:
-    cols = np.minimum(np.arange(width) * len(BARS_YUV) // width, len(BARS_YUV) - 1)
-    if pixel_format in ("yuv420p", "nv12", "gray"):
-        yuv = np.array(BARS_YUV, dtype=np.uint8)
-        y = np.ascontiguousarray(np.broadcast_to(yuv[cols, 0], (height, width)))
-        if pixel_format == "gray":
-            return [y]
-        ccols = cols[::2]
-        u = np.ascontiguousarray(np.broadcast_to(yuv[ccols, 1], ((height + 1) // 2, len(ccols))))
-        v = np.ascontiguousarray(np.broadcast_to(yuv[ccols, 2], ((height + 1) // 2, len(ccols))))
-        if pixel_format == "nv12":
-            return [y, np.ascontiguousarray(np.stack([u, v], axis=-1))]
-        return [y, u, v]
-    rgb = np.array(BARS_RGB, dtype=np.uint8)[cols]
-    image = np.ascontiguousarray(np.broadcast_to(rgb, (height, width, 3)))
-    if pixel_format == "bgr24":
-        image = np.ascontiguousarray(image[..., ::-1])
-    if pixel_format == "rgba":
-        image = np.concatenate([image, np.full((height, width, 1), 255, np.uint8)], axis=-1)
-    return [image]
+from ggpgfx.media.pattern import bars_planes
 
 
 @register_node
@@ -68,7 +41,7 @@ class TestPattern(Node):
         if p.pixel_format in ("yuv420p", "nv12") and (p.width % 2 or p.height % 2):
             raise ValueError(f"{p.pixel_format} needs an even width and height, got {p.width}x{p.height}")
         self.fps = p.fps or self.context.fps
-        self.base = _bars_planes(p.width, p.height, p.pixel_format)
+        self.base = bars_planes(p.width, p.height, p.pixel_format)
         self.index = 0
 
     def tick(self) -> bool:
@@ -104,15 +77,3 @@ class TestPattern(Node):
         for bit in range(16):
             on = (self.index >> bit) & 1
             luma[h - cell: h, bit * cell: (bit + 1) * cell] = 235 if on else 16
-
-
-def read_counter(luma: np.ndarray) -> int:
-    """Decode the frame counter drawn by the test pattern from a luma (or RGB) plane."""
-    h, w = luma.shape[:2]
-    cell = max(2, w // 40)
-    value = 0
-    for bit in range(16):
-        block = luma[h - cell + cell // 4: h - cell // 4, bit * cell + cell // 4: (bit + 1) * cell - cell // 4]
-        if float(np.mean(block)) > 125:
-            value |= 1 << bit
-    return value

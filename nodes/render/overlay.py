@@ -15,11 +15,7 @@ from ggpgfx.render.options import OverlayOptions
 from ggpgfx.render.scene import Scene
 from ggpgfx.render.skins import load_skin
 from ggpgfx.render.venue import cover_seat_zones
-
-try:  # the secure-delay node's countdown message; any pydantic model if that node pack is absent
-    from ggpgfx.nodes.delay.secure import DelayCountdown as CountdownType
-except ImportError:  # pragma: no cover
-    from pydantic import BaseModel as CountdownType  # type: ignore[assignment]
+from ggpgfx.types import DelayCountdown
 
 
 @register_node
@@ -30,7 +26,7 @@ class Overlay(Node):
     inputs = {
         "video": Port(VideoFrame, caps=VideoCaps(format="yuv420p"), doc="program video (yuv420p)"),
         "state": Port(TableState, policy="latest", required=False, doc="table state to draw (newest wins)"),
-        "countdown": Port(CountdownType, policy="latest", required=False,
+        "countdown": Port(DelayCountdown, policy="latest", required=False,
                           doc="delay.secure countdown: drives the secure-delay badge"),
     }
     outputs = {"video": Port(VideoFrame, doc="video with the overlay")}

@@ -12,13 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.graph.fields import OutputPath
 from ggpgfx.graph.node import Message, Node, Port, Resources, register_node
-from ggpgfx.graph.ports import ArrowTable
-from ggpgfx.poker.messages import CARD_READS_SCHEMA, GameEvent, OperatorAction, TableState
+from ggpgfx.poker.messages import GameEvent, OperatorAction, TableState
+from ggpgfx.types import CardReads
 
 if TYPE_CHECKING:  # the engine (pokerkit, Numba kernels) loads in setup: `ggp validate` stays fast
     from ggpgfx.poker.table_equity import EquitySpot, SpotAnswer
 
-CardReads = ArrowTable("CardReads", CARD_READS_SCHEMA)
 
 
 class EquityWorker:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from ggpgfx.api import Graph
 from ggpgfx.cards.detector import load_zones
-from ggpgfx.graph.api import Graph
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cards.md"
 

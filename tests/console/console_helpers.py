@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 
 REPO = Path(__file__).resolve().parents[2]
 CONSOLE_BUILT = (REPO / "ggpgfx" / "console_dist" / "index.html").exists()

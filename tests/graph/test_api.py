@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from ggpgfx.api import Graph
 from ggpgfx.errors import GraphError
-from ggpgfx.graph.api import Graph
 from ggpgfx.graph.load import load_graph
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "graphs" / "valid"

@@ -95,6 +95,20 @@ def test_builtin_pack_contract() -> None:
     assert not missing, f"node types without a row in docs/nodes.md: {missing}"
 
 
+def test_node_table_lists_every_module_of_the_pack_and_nothing_else() -> None:
+    """A module missing from NODE_TYPES (a rename, a new node) or a row whose module registers another type fails here."""
+    from ggpgfx.nodes import NODE_TYPES
+
+    on_disk = {"ggpgfx.nodes." + ".".join(p.relative_to(REPO / "nodes").with_suffix("").parts)
+               for p in (REPO / "nodes").rglob("*.py") if p.name != "__init__.py"}
+    in_table = set(NODE_TYPES.values())
+    assert not on_disk - in_table, f"add these modules to NODE_TYPES in nodes/__init__.py: {sorted(on_disk - in_table)}"
+    assert not in_table - on_disk, f"NODE_TYPES names modules that do not exist: {sorted(in_table - on_disk)}"
+    types = registry.load_all()
+    for name, module in NODE_TYPES.items():
+        assert name in types and types[name].__module__ == module, f"{module} does not register {name}"
+
+
 def test_running_a_graph_imports_only_the_node_modules_it_uses(tmp_path: Path) -> None:
     """Start-up stays fast: validating a test-pattern graph does not import the poker or media packs."""
     code = ("import sys\nfrom ggpgfx.graph.load import load_graph\n"

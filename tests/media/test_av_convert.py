@@ -6,10 +6,10 @@ import pickle
 
 import av
 import numpy as np
-from ggpgfx.nodes.ingest.test_pattern import read_counter
 
 from ggpgfx.media.av_convert import av_to_video, video_to_av, writable_frame
 from ggpgfx.media.frames import VideoFrame
+from ggpgfx.media.pattern import read_counter
 from ggpgfx.media.testclip import cached_clip
 
 

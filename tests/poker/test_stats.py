@@ -43,7 +43,7 @@ def test_session_adds_hands() -> None:
 @pytest.mark.ray
 @pytest.mark.skipif(not DATA.is_dir(), reason="shared PHH data not present")
 def test_ray_data_equals_local(ray_session: object) -> None:
-    from ggpgfx.poker.ray_stats import stats_on_ray
+    from ggpgfx.runtime.ray_stats import stats_on_ray
 
     files = sorted(DATA.glob("*.phh*"))
     seen: list[tuple[int, int]] = []

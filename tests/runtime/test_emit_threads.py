@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.graph.registry import get_node_type
 from ggpgfx.testing import NodeHarness, run_node

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 
 
 def test_realtime_pacing_follows_pts() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ggpgfx.api import Graph
 from ggpgfx.errors import ConfigError
-from ggpgfx.graph.api import Graph
 from ggpgfx.runtime.planner import make_plan
 from ggpgfx.runtime.ray_cluster import ClusterView, RayNodeInfo, local_view
 

@@ -104,7 +104,7 @@ def two_node_cluster() -> Iterator[str]:
 DRIVER = textwrap.dedent("""
     import json, sys, time
     import ray
-    from ggpgfx.graph.api import Graph
+    from ggpgfx.api import Graph
     from ggpgfx.runtime.local import RunOptions
     from ggpgfx.runtime.ray_executor import RayExecutor
 

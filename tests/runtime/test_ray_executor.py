@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from ggpgfx.nodes.ingest.test_pattern import read_counter
 
+from ggpgfx.api import Graph
 from ggpgfx.errors import ConfigError, NodeError
-from ggpgfx.graph.api import Graph
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.media.frames import VideoFrame
+from ggpgfx.media.pattern import read_counter
 from ggpgfx.runtime.local import RunOptions
 from ggpgfx.runtime.ray_executor import RayExecutor
 

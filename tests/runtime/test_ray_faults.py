@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.runtime.run import start_run
 
@@ -187,7 +187,7 @@ def test_node_error_beyond_restart_max_fails_the_graph(ray_session: Any) -> None
 
 def test_killed_source_fragment_continues_where_it_was(ray_session: Any) -> None:
     """A source restarts from its snapshot (frame index), so the sink sees every frame exactly once."""
-    from ggpgfx.nodes.ingest.test_pattern import read_counter
+    from ggpgfx.media.pattern import read_counter
 
     frames = 240
     g = Graph("source-fault", realtime=True, fps=60)
@@ -202,8 +202,7 @@ def test_killed_source_fragment_continues_where_it_was(ray_session: Any) -> None
 
 def test_killed_file_source_seeks_back_to_where_it_was(ray_session: Any) -> None:
     """ingest.video restores its position: after a SIGKILL the file is read on from the last frame sent."""
-    from ggpgfx.nodes.ingest.test_pattern import read_counter
-
+    from ggpgfx.media.pattern import read_counter
     from ggpgfx.media.testclip import cached_clip
 
     clip = cached_clip("fault-320x240-4s-k15.mp4", seconds=4.0, width=320, height=240, keyint=15)

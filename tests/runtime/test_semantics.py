@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ggpgfx.api import Graph
 from ggpgfx.errors import NodeError
-from ggpgfx.graph.api import Graph
 
 
 def _chain(*types: tuple[str, dict], name: str = "t", **settings: object) -> tuple[Graph, list]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.media.frames import Packet
 

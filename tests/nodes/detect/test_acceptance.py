@@ -8,8 +8,8 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from ggpgfx.api import Graph
 from ggpgfx.cards.script import Timing
-from ggpgfx.graph.api import Graph
 from ggpgfx.poker.messages import TableState
 from ggpgfx.rfid.simulator import ReaderSimulator, SimulatorConfig
 

@@ -7,8 +7,8 @@ from collections import Counter
 import pyarrow as pa
 import pytest
 
+from ggpgfx.api import Graph
 from ggpgfx.errors import NodeError
-from ggpgfx.graph.api import Graph
 
 
 def _run_sim(**sim_params: object) -> tuple[object, list, list]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 from ggpgfx.nodes.detect.fuse import FuseReads
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 from ggpgfx.poker.messages import GameEvent, HandSetup, OperatorAction, SeatSetup, card_reads_table
 from ggpgfx.testing import NodeHarness
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import av
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 from ggpgfx.media.av_convert import packet_to_av
 from ggpgfx.media.testclip import cached_clip
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import av
 import pytest
-from ggpgfx.nodes.ingest.test_pattern import read_counter
 
+from ggpgfx.api import Graph
 from ggpgfx.errors import GgpError
-from ggpgfx.graph.api import Graph
 from ggpgfx.media.av_convert import packet_to_av
+from ggpgfx.media.pattern import read_counter
 
 
 def _encode(frames: int = 40, **params: object) -> list:

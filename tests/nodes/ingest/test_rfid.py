@@ -5,8 +5,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
+from ggpgfx.api import Graph
 from ggpgfx.cards.script import Timing
-from ggpgfx.graph.api import Graph
 from ggpgfx.rfid.deck import AntennaMap
 from ggpgfx.rfid.reader import ReaderHealth
 from ggpgfx.rfid.simulator import ReaderSimulator, SimulatorConfig, timeline

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 from ggpgfx.media.frames import VideoFrame
 from ggpgfx.poker.messages import CARD_READS_SCHEMA, OperatorAction
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from ggpgfx.nodes.ingest.test_pattern import read_counter
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 from ggpgfx.media.frames import plane_shapes
+from ggpgfx.media.pattern import read_counter
 
 
 @pytest.mark.parametrize("fmt", ["yuv420p", "nv12", "gray", "rgb24", "bgr24", "rgba"])

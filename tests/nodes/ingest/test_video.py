@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ggpgfx.nodes.ingest.test_pattern import read_counter
 
+from ggpgfx.api import Graph
 from ggpgfx.errors import GgpError, MediaError
-from ggpgfx.graph.api import Graph
+from ggpgfx.media.pattern import read_counter
 from ggpgfx.media.testclip import cached_clip
 
 

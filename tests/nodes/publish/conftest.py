@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 from ggpgfx.media.rtmp_server import free_port
 from ggpgfx.media.testclip import cached_clip
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 from ggpgfx.media.event_log import EventLog
 
 SOURCE = Path(__file__).with_name("event_source.py")
@@ -42,7 +42,7 @@ CHILD = """
 import importlib.util, sys
 spec = importlib.util.spec_from_file_location("ggp_event_source", {source!r})
 module = importlib.util.module_from_spec(spec); sys.modules["ggp_event_source"] = module; spec.loader.exec_module(module)
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 g = Graph("events")
 src = g.add("test.game_events", id="src", count=400, interval_s=0.01)
 out = g.add("publish.events", id="out", folder={folder!r}, compact_every=25)

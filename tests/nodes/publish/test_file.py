@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 from ggpgfx.media.probe import counters, stream_summary, top_level_boxes
 from ggpgfx.media.testclip import cached_clip
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import av
 import pytest
-from ggpgfx.nodes.ingest.test_pattern import read_counter
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
+from ggpgfx.media.pattern import read_counter
 from ggpgfx.media.testclip import cached_clip
 
 

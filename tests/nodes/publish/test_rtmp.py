@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from ggpgfx.api import Graph
 from ggpgfx.errors import GgpError
-from ggpgfx.graph.api import Graph
 from ggpgfx.media.probe import counters, stream_summary
 from ggpgfx.media.rtmp_server import NginxRtmp
 from ggpgfx.media.testclip import cached_clip

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 from ggpgfx.media.probe import counters, stream_summary
 from ggpgfx.media.rtmp_server import NginxRtmp
 from ggpgfx.media.testclip import cached_clip

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from ggpgfx.nodes.ingest.test_pattern import read_counter
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
+from ggpgfx.media.pattern import read_counter
 from ggpgfx.media.rtmp_server import free_port
 from ggpgfx.runtime.run import start_run
 

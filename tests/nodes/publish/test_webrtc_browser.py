@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 from ggpgfx.media.rtmp_server import free_port
 from ggpgfx.runtime.run import start_run
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 from ggpgfx.media.frames import VideoFrame
 from ggpgfx.render.composite import composite_layers
 from ggpgfx.render.options import OverlayOptions
@@ -41,7 +41,7 @@ def _run(**overlay: object) -> tuple[list[VideoFrame], list[VideoFrame]]:
 
 
 def _expected(reveal: str, pts: int) -> VideoFrame:
-    from ggpgfx.nodes.ingest.test_pattern import _bars_planes
+    from ggpgfx.media.pattern import bars_planes as _bars_planes
 
     frame = VideoFrame(_bars_planes(W, H, "yuv420p"), "yuv420p", W, H, pts)
     scene = Scene(OverlayOptions(reveal=reveal, animate=False), W, H)  # type: ignore[arg-type]
@@ -73,7 +73,7 @@ def test_in_place_false_keeps_the_shared_input_clean() -> None:
     g.connect("table.state", "gfx.state")
     g.connect("gfx.video", "out.inp")
     result = g.run(realtime=True)
-    from ggpgfx.nodes.ingest.test_pattern import _bars_planes
+    from ggpgfx.media.pattern import bars_planes as _bars_planes
 
     bars = _bars_planes(W, H, "yuv420p")[0]
     assert all(np.array_equal(f.planes[0], bars) for f in result.collected("raw"))

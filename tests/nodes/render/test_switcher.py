@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from ggpgfx.nodes.render.switcher import Switcher, dissolve
 
+from ggpgfx.api import Graph
 from ggpgfx.errors import ConfigError
-from ggpgfx.graph.api import Graph
 from ggpgfx.graph.node import Message
 from ggpgfx.media.frames import VideoFrame
 from ggpgfx.poker.messages import OperatorAction

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ggpgfx.api import Graph
 from ggpgfx.errors import ConfigError
-from ggpgfx.graph.api import Graph
 from ggpgfx.render.text import GlyphAtlas, check_template, fill_template
 
 
@@ -18,7 +18,7 @@ def test_text_burns_in_a_changing_counter_in_its_corner() -> None:
     g.connect("cam.video", "burn.video")
     g.connect("burn.video", "out.inp")
     frames = g.run().collected("out")
-    from ggpgfx.nodes.ingest.test_pattern import _bars_planes
+    from ggpgfx.media.pattern import bars_planes as _bars_planes
 
     bars = _bars_planes(640, 360, "yuv420p")[0]
     atlas = GlyphAtlas(24)

@@ -6,16 +6,15 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 from ggpgfx.graph.node import Node, Port, register_node
-from ggpgfx.graph.ports import ArrowTable
 from ggpgfx.poker.equity import exact_equity
-from ggpgfx.poker.messages import CARD_READS_SCHEMA, GameEvent, OperatorAction, TableState, card_reads_table
+from ggpgfx.poker.messages import GameEvent, OperatorAction, TableState, card_reads_table
 from ggpgfx.poker.phh import final_state, load_hands
 from ggpgfx.poker.phh_script import hand_script
+from ggpgfx.types import CardReads
 
 WSOP = Path(__file__).parents[2] / "poker" / "data" / "wsop-2019-42-3-00-01-07.phh"
-CardReads = ArrowTable("CardReads", CARD_READS_SCHEMA)
 
 
 def _run(phh_path: Path | None = None, **sim: object) -> tuple[list[TableState], list[GameEvent]]:

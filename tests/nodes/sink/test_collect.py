@@ -1,6 +1,6 @@
 """sink.collect keeps payloads (or whole messages) up to a limit."""
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 
 
 def test_collect_limit_keeps_newest() -> None:

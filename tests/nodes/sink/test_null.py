@@ -1,6 +1,6 @@
 """sink.null accepts any payload type."""
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 
 
 def test_null_consumes_everything() -> None:

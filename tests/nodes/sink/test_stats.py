@@ -1,6 +1,6 @@
 """sink.stats summarises count, pts span and sequence gaps."""
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 
 
 def test_stats_summary() -> None:

@@ -1,6 +1,6 @@
 """util.passthrough forwards payload and pts unchanged."""
 
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 
 
 def test_passthrough_keeps_pts() -> None:
