@@ -119,7 +119,7 @@ def _source_graph(data: dict[str, Any], size: tuple[int, int], max_frames: int, 
                   overlays: dict[str, dict[str, Any]], edges: list[tuple[str, str, str, str]],
                   action_interval_s: float | None = None) -> Any:
     """The nodes upstream of the overlays, with collectors where the overlays' inputs were."""
-    from ggpgfx.graph.api import Graph
+    from ggpgfx.api import Graph
 
     inputs = {(dst, port): f"{src}.{src_port}" for src, src_port, dst, port in edges if dst in overlays}
     keep = _upstream(edges, set(overlays))

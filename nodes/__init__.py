@@ -12,6 +12,7 @@ NODE_TYPES: dict[str, str] = {
     "encode.aac": "ggpgfx.nodes.encode.aac",
     "encode.h264": "ggpgfx.nodes.encode.h264",
     "ingest.rfid": "ggpgfx.nodes.ingest.rfid",
+    "ingest.operator": "ggpgfx.nodes.ingest.operator",
     "ingest.table_sim": "ggpgfx.nodes.ingest.table_sim",
     "ingest.test_pattern": "ggpgfx.nodes.ingest.test_pattern",
     "ingest.video": "ggpgfx.nodes.ingest.video",

@@ -24,7 +24,7 @@ def operator_nodes(graph: Any) -> dict[str, Any]:
 
 def journal_of(graph: Any, node_id: str, home: Path | None = None) -> Path:
     """The journal file an operator node of this graph reads."""
-    from ggpgfx.runtime.local import ggp_home
+    from ggpgfx.config import ggp_home
 
     node = graph.nodes[node_id]
     if node.params.journal:

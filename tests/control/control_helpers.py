@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from websockets.sync.client import ClientConnection, connect
 
+from ggpgfx.api import Graph
 from ggpgfx.control.live import LiveRun
-from ggpgfx.graph.api import Graph
 
 _BESIDE = Path(__file__).resolve().parents[3] / "shared" / "data" / "phh"  # ../shared next to the repository
 _SHARED = Path(os.environ.get("GGP_PHH_DATA") or (_BESIDE if _BESIDE.exists() else "/work/shared/data/phh"))

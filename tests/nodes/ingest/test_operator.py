@@ -6,8 +6,8 @@ from pathlib import Path
 
 from ggpgfx.nodes.ingest.operator import OperatorIngest
 
+from ggpgfx.api import Graph
 from ggpgfx.control.journal import JournalWriter
-from ggpgfx.graph.api import Graph
 from ggpgfx.graph.node import NodeContext
 from ggpgfx.testing import NodeHarness
 
