@@ -85,7 +85,7 @@ def svg_path(design: Design) -> Path:
 
 def cache_dir() -> Path:
     """Where rendered cards are kept: `$GGP_HOME/cards/designs`."""
-    from ggpgfx.runtime.local import ggp_home
+    from ggpgfx.config import ggp_home
 
     return ggp_home() / "cards" / "designs"
 
