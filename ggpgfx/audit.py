@@ -47,6 +47,7 @@ class AuditRow:
     skin: str
     aspect: str
     venue_safe: bool
+    size: str = ""  # the frames' size: a source the audit cannot re-size keeps its own
     frames: int = 0
     states: int = 0
     failures: Counter[str] = field(default_factory=Counter)
@@ -167,9 +168,13 @@ def audit_graph(path: Path, *, skins: tuple[str, ...] = ("broadcast", "minimal")
 
     `action_interval_s` replays the simulated tables' hands faster, so a short run reaches the showdown.
     """
+    from ggpgfx.render.skins import load_skin
+
     for aspect in aspects:
         if aspect not in ASPECTS:
             raise ConfigError(f"unknown aspect {aspect!r}; use {' or '.join(ASPECTS)}")
+    for skin in skins:
+        load_skin(skin)  # an unknown skin is a one-line error before anything runs
     data = _load(Path(path), sets or [])
     edges = _edges(data)
     overlays = {nid: dict(n.get("params") or {}) for nid, n in data["nodes"].items() if n["type"] == "render.overlay"}
@@ -216,6 +221,7 @@ def _audit_output(row: AuditRow, params: dict[str, Any], frames: list[Any], stat
             state_index += 1
         state: TableState | None = states[state_index].payload if state_index >= 0 else None
         row.frames += 1
+        row.size = row.size or f"{frame.width}x{frame.height}"
         findings = _animated_findings(animated, state, message.pts)
         if state is not None and state is not current:
             current = state

@@ -37,6 +37,7 @@ def test_name_plates_under_the_overlay_fail_with_a_picture(tmp_path: Path) -> No
                           env={"COLUMNS": "160", "PATH": str(Path(sys.executable).parent)})
     assert done.returncode == 1, done.stdout + done.stderr
     assert "live-and-delayed.yaml: FAIL" in done.stdout and "covers text on the camera picture" in done.stdout
+    assert "1280x720" in done.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["live-and-delayed-delayed_gfx-minimal-16x9.png",
                                                          "live-and-delayed-live_gfx-minimal-16x9.png"]
 
@@ -63,7 +64,12 @@ def test_equity_counting_up_fails(tmp_path: Path) -> None:
     assert "equity is" in " ".join(f.message for f in report.rows[0].first_failure)
 
 
-def test_unknown_aspect_is_one_line(tmp_path: Path) -> None:
-    done = subprocess.run([GGP, "audit", str(REPO / "graphs" / "demo.yaml"), "--aspect", "4:3"],
+@pytest.mark.parametrize(("args", "message"), [
+    (["--aspect", "4:3"], "error: unknown aspect '4:3'; use 16:9 or 9:16"),
+    (["--skin", "neon"], "error: unknown skin 'neon'; known skins: broadcast, minimal (or a folder path with a skin.yaml)"),
+    (["--set", "cam.width=640"], "error: --set cam.width: no node 'cam' in "),
+])
+def test_mistakes_are_one_line(args: list[str], message: str) -> None:
+    done = subprocess.run([GGP, "audit", str(REPO / "graphs" / "demo.yaml"), *args],
                           capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2 and done.stderr.strip() == "error: unknown aspect '4:3'; use 16:9 or 9:16"
+    assert done.returncode == 2 and done.stderr.strip().startswith(message), done.stderr

@@ -118,14 +118,14 @@ def audit(
                              aspects=tuple(aspect or ("16:9", "9:16")), max_frames=max_frames, out_dir=out, sets=sets,
                              action_interval_s=action_interval or None)
         table = Table(title=f"{report.graph}: {'PASS' if report.ok else 'FAIL'}")
-        for column in ("output", "skin", "aspect", "venue-safe", "frames", "states", *CHECKS, "result"):
+        for column in ("output", "skin", "aspect", "size", "venue-safe", "frames", "states", *CHECKS, "result"):
             table.add_column(column)
         for row in report.rows:
-            table.add_row(row.overlay, row.skin, row.aspect, "yes" if row.venue_safe else "", str(row.frames),
+            table.add_row(row.overlay, row.skin, row.aspect, row.size, "yes" if row.venue_safe else "", str(row.frames),
                           str(row.states), *(str(row.failures.get(check, 0)) for check in CHECKS),
                           "ok" if row.ok else "FAIL")
         if not report.rows:
-            table.add_row("(no overlay outputs)", *[""] * (6 + len(CHECKS)), "ok")
+            table.add_row("(no overlay outputs)", *[""] * (7 + len(CHECKS)), "ok")
         console.print(table)
         for row in report.rows:
             if row.first_failure:
