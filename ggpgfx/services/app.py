@@ -21,6 +21,7 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
 
     from ggpgfx.errors import ServiceError
     from ggpgfx.services.auth import Authenticator
+    from ggpgfx.services.console_static import mount_console
     from ggpgfx.services.graphics import RenderJobs
     from ggpgfx.services.middleware import BodySizeLimit, RateLimit, WebSocketRateLimit
     from ggpgfx.services.routes_accounts import router as accounts_router
@@ -75,6 +76,7 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
         from ggpgfx.services.graphql_api import graphql_router
 
         app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)
+    mount_console(app)
 
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
                        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],

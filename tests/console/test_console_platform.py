@@ -1,9 +1,9 @@
-"""Stream controls through the platform in a real browser: sign in, pick a destination, start and stop the
-project's stream (Apollo -> the platform's GraphQL API, served by uvicorn with every service in-process)."""
+"""Stream controls through the platform in a real browser: the platform app serves the console at /console/;
+sign in, pick a destination, start and stop the project's stream (Apollo -> the platform's GraphQL API, served
+by uvicorn with every service in-process)."""
 
 from __future__ import annotations
 
-import mimetypes
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from console_helpers import REPO
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(180)]
 
@@ -25,7 +24,6 @@ nodes:
 edges:
   - src.video -> out.inp
 """
-DIST = REPO / "ggpgfx" / "console_dist"
 
 
 @pytest.fixture
@@ -55,14 +53,6 @@ def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         thread.join(15)
 
 
-def serve_console(route: Any) -> None:
-    """Answer /console/... from the built app, as `ggp serve` would, on the API's own origin."""
-    path = route.request.url.split("/console/", 1)[1].split("?", 1)[0]
-    target = DIST / path if path and (DIST / path).is_file() else DIST / "index.html"
-    route.fulfill(status=200, body=target.read_bytes(),
-                  content_type=mimetypes.guess_type(target.name)[0] or "application/octet-stream")
-
-
 def test_sign_in_pick_a_destination_start_and_stop_the_stream(platform: str, browser: Any) -> None:
     api = httpx.Client(base_url=platform, timeout=30)
     email = "producer@console.test"
@@ -77,11 +67,10 @@ def test_sign_in_pick_a_destination_start_and_stop_the_stream(platform: str, bro
     assert destination.status_code == 201, destination.text
 
     context = browser.new_context(viewport={"width": 1366, "height": 900})
-    context.route(f"{platform}/console/**", serve_console)
     page = context.new_page()
     page.set_default_timeout(20_000)
     try:
-        page.goto(f"{platform}/console/?project={project}")
+        page.goto(f"{platform}/console/?project={project}")  # served by the platform app itself
         page.fill("[data-testid=stream-email]", email)
         page.fill("[data-testid=stream-password]", PASSWORD)
         page.click("[data-testid=stream-signin]")
