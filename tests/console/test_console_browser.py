@@ -307,6 +307,32 @@ def test_touch_targets_and_kiosk_mode_on_a_tablet(live: Any, rest: Rest, browser
         console.close()
 
 
+def test_graphics_controls_reach_the_table(live: Any, rest: Rest, browser: Any) -> None:
+    rest.ok("new_hand", NEW_HAND)
+    console = Console(browser, live.server.console_url)
+    try:
+        console.act(lambda: console.click("graphics-toggle"))
+        assert rest.state()["graphics_hidden"] is True
+        assert console.page.inner_text("[data-testid=graphics-toggle]").startswith("Show graphics")
+        console.act(lambda: console.click("leaderboard-toggle"))
+        assert rest.state()["leaderboard_shown"] is True
+        console.page.fill("[data-testid=ticker-text]", "Final table, level 24")
+        console.act(lambda: console.click("ticker-send"))
+        console.page.fill("[data-testid=lower-third-text]", "Ann Lee, 2019 champion")
+        console.act(lambda: console.click("lower-third-send"))
+        console.page.fill("[data-testid=tag-text]", "cooler")
+        console.act(lambda: console.click("tag-send"))
+        state = rest.state()
+        assert (state["ticker"], state["lower_third"], state["tags"]) == (
+            "Final table, level 24", "Ann Lee, 2019 champion", ["cooler"])
+        console.act(lambda: console.click("lower-third-clear"))
+        console.act(lambda: console.page.keyboard.press("g"))  # the shortcut for the same toggle
+        state = rest.state()
+        assert state["lower_third"] in (None, "") and state["graphics_hidden"] is False
+    finally:
+        console.close()
+
+
 SEEN_AT = """() => { window.__seen = {}; const v = document.querySelector('[data-testid=version]');
   new MutationObserver(() => { window.__seen[v.textContent] = Date.now(); })
     .observe(v, {childList: true, characterData: true, subtree: true}); }"""
