@@ -298,7 +298,7 @@ export function App() {
       {dialog === "help" && <Help onClose={() => setDialog(null)} />}
       {dialog === "misdeal" && (
         <Confirm
-          text="Misdeal: void this hand and give every player their starting stack back?"
+          text="Misdeal: void every action of this hand and deal it again from the starting stacks?"
           onYes={() => {
             send("misdeal");
             setDialog(null);

@@ -307,6 +307,31 @@ def test_touch_targets_and_kiosk_mode_on_a_tablet(live: Any, rest: Rest, browser
         console.close()
 
 
+def test_undo_across_streets_and_misdeal_from_the_console(live: Any, rest: Rest, browser: Any) -> None:
+    rest.ok("new_hand", NEW_HAND)
+    console = Console(browser, live.server.console_url)
+    try:
+        for _ in range(3):  # seat 3 calls, seat 1 completes, seat 2 checks
+            console.act(lambda: console.click("action-check-call"))
+        console.act(lambda: pick_cards(console, "action-board", ["7c", "8d", "9h"]))
+        console.act(lambda: console.click("action-check-call"))  # seat 1 checks on the flop
+        assert len(console.page.query_selector_all("[data-testid=board] .card")) == 3
+        for _ in range(3):  # undo the check, the flop, and seat 2's preflop check
+            console.act(lambda: console.click("action-undo"))
+        state = rest.state()
+        assert state["board"] == [] and state["street"] == "preflop" and state["to_act"] == 2
+        assert "seat 2" in console.to_act() and console.page.query_selector_all("[data-testid=board] .card") == []
+        console.click("action-misdeal")
+        console.page.wait_for_selector("[data-testid=confirm]")
+        console.act(lambda: console.click("confirm-yes"))
+        state = rest.state()  # the hand starts again from its starting stacks, blinds posted
+        assert [s["stack"] + s["bet"] for s in state["seats"]] == [10_000, 10_000, 10_000]
+        assert state["to_act"] == 3 and state["street"] == "preflop"
+        assert console.stacks() == {1: 9_950, 2: 9_900, 3: 10_000} and "seat 3" in console.to_act()
+    finally:
+        console.close()
+
+
 def test_graphics_controls_reach_the_table(live: Any, rest: Rest, browser: Any) -> None:
     rest.ok("new_hand", NEW_HAND)
     console = Console(browser, live.server.console_url)
