@@ -29,8 +29,8 @@ def _frames(count: int, rng: np.random.Generator) -> tuple[list[list[np.ndarray]
     from ggpgfx.cards.deck import get_style
     from ggpgfx.cards.detector import ZoneSpec
     from ggpgfx.cards.scene import SceneRenderer, TableLayout
-    from ggpgfx.cards.script import SeatView, TableView
     from ggpgfx.poker.cards import FULL_DECK
+    from ggpgfx.poker.phh_script import SeatView, TableView
 
     layout = TableLayout(1920, 1080)
     scene = SceneRenderer(layout, get_style("broadcast"), seed=1)

@@ -1,19 +1,22 @@
-"""Hands for the table simulator: read PHH hand histories (pokerkit) or play seeded random hands.
+"""Hands for the table simulator: PHH hand histories of any registered variant, or seeded random hands.
 
-Both give a `RawHand` (PHH-shaped fields); `ggpgfx.cards.script` turns it into a timed script.
+Both are pokerkit `HandHistory`s; `ggpgfx.poker.phh_script.build_script` turns one into a timed script
+(the one PHH -> script path of the project).
 """
 
 from __future__ import annotations
 
 import random
 import warnings
-from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pokerkit import HandHistory
+
 from ggpgfx.errors import ConfigError
 from ggpgfx.poker.cards import FULL_DECK
+from ggpgfx.poker.phh import load_hands
+from ggpgfx.poker.variants import phh_variant
 
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_HANDS = DATA_DIR / "hands.phhs"
@@ -22,82 +25,33 @@ NAMES = ["Ava Lindqvist", "Bruno Costa", "Chen Wei", "Dara Okafor", "Elif Yildiz
          "Greta Novak", "Hugo Marchetti", "Ines Duarte", "Jonas Berg"]
 
 
-@dataclass
-class RawHand:
-    """One hand in PHH terms: players p1..pN in blind order, integer chip amounts, PHH action strings."""
-
-    players: list[str]
-    seats: list[int]
-    starting_stacks: list[int]
-    blinds: list[int]
-    antes: list[int]
-    actions: list[str]
-    hand_number: int = 1
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
-def _scale_of(values: list[Any]) -> int:
-    """Smallest power of ten that makes every amount an integer (cash games are in cents)."""
-    for scale in (1, 10, 100, 1000):
-        if all((Decimal(str(v)) * scale) % 1 == 0 for v in values):
-            return scale
-    return 1000
-
-
-def _amount(value: Any, scale: int) -> int:
-    return int(Decimal(str(value)) * scale)
-
-
-def from_history(history: Any, hand_number: int = 1) -> RawHand:
-    """Convert a pokerkit HandHistory (hold'em) into a RawHand with integer chips."""
-    count = len(history.starting_stacks)
-    numbers: list[Any] = list(history.starting_stacks) + list(history.blinds_or_straddles) + list(history.antes)
-    for action in history.actions:
-        parts = action.split()
-        if len(parts) >= 3 and parts[1] == "cbr":
-            numbers.append(parts[2])
-    scale = _scale_of(numbers)
-    actions = []
-    for action in history.actions:
-        parts = action.split()
-        if len(parts) >= 3 and parts[1] == "cbr":
-            parts[2] = str(_amount(parts[2], scale))
-        actions.append(" ".join(parts))
-    seats = list(history.seats) if history.seats else list(range(1, count + 1))
-    if count > 10 or any(not 1 <= s <= 10 for s in seats):
-        raise ConfigError(f"hand {hand_number}: seats must be 1..10 and at most 10 players, got {seats}")
-    players = list(history.players) if history.players else [NAMES[i] for i in range(count)]
-    return RawHand(players=[str(p)[:18] for p in players], seats=seats,
-                   starting_stacks=[_amount(v, scale) for v in history.starting_stacks],
-                   blinds=[_amount(v, scale) for v in history.blinds_or_straddles],
-                   antes=[_amount(v, scale) for v in history.antes], actions=actions,
-                   hand_number=hand_number, meta={"scale": scale, "source_hand": history.hand})
-
-
-def load_hands(path: str | Path | None = None, limit: int | None = None) -> list[RawHand]:
-    """Read hold'em hands from a .phh or .phhs file (default: the hands shipped with the package)."""
-    from pokerkit import HandHistory
-
+def table_hands(path: str | Path | None = None, limit: int | None = None) -> list[HandHistory]:
+    """The hands of a .phh/.phhs file a table can deal (every registered variant; default: the shipped hands)."""
     file = Path(path) if path else DEFAULT_HANDS
     if not file.is_file():
         raise ConfigError(f"hand history file not found: {file}")
-    hands: list[RawHand] = []
-    with file.open("rb") as stream, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pokerkit warns about unprefixed site-specific fields
-        histories = HandHistory.load_all(stream) if file.suffix == ".phhs" else [HandHistory.load(stream)]
-        for index, history in enumerate(histories, start=1):
-            if history.variant != "NT":
-                continue  # the simulator draws hold'em tables
-            hands.append(from_history(history, index))
-            if limit is not None and len(hands) >= limit:
-                break
+    hands: list[HandHistory] = []
+    for number, history in enumerate(load_hands(file), start=1):
+        try:
+            phh_variant(history.variant)
+        except ConfigError:
+            continue  # stud and draw games: not dealt by this table
+        count = len(history.starting_stacks)
+        seats = list(history.seats) if history.seats else list(range(1, count + 1))
+        if count > 10 or any(not 1 <= s <= 10 for s in seats):
+            raise ConfigError(f"{file} hand {number}: seats must be 1..10 and at most 10 players, got {seats}")
+        if not history.players:
+            history.players = NAMES[:count]
+        hands.append(history)
+        if limit is not None and len(hands) >= limit:
+            break
     if not hands:
-        raise ConfigError(f"no no-limit hold'em hands in {file}")
+        raise ConfigError(f"no hands of a supported game in {file}")
     return hands
 
 
 def random_hand(rng: random.Random, players: int = 6, hand_number: int = 1, small_blind: int = 50,
-                big_blind: int = 100, stack: int = 10_000) -> RawHand:
+                big_blind: int = 100, stack: int = 10_000) -> HandHistory:
     """Play one seeded random no-limit hold'em hand with pokerkit and record it as PHH actions."""
     from pokerkit import Automation, NoLimitTexasHoldem
 
@@ -113,7 +67,7 @@ def random_hand(rng: random.Random, players: int = 6, hand_number: int = 1, smal
 
 
 def _play(rng: random.Random, state: Any, players: int, hand_number: int, stacks: list[int], small_blind: int,
-          big_blind: int) -> RawHand:
+          big_blind: int) -> HandHistory:
     deck = list(FULL_DECK)
     rng.shuffle(deck)
     actions: list[str] = []
@@ -147,12 +101,13 @@ def _play(rng: random.Random, state: Any, players: int, hand_number: int, stacks
             actions.append(f"p{actor + 1} cc")
     seats = sorted(rng.sample(range(1, 11), players))
     names = rng.sample(NAMES, players)
-    return RawHand(players=names, seats=seats, starting_stacks=stacks, blinds=[small_blind, big_blind] +
-                   [0] * (players - 2), antes=[0] * players, actions=actions, hand_number=hand_number)
+    return HandHistory(variant="NT", ante_trimming_status=True, antes=[0] * players,
+                       blinds_or_straddles=[small_blind, big_blind] + [0] * (players - 2), min_bet=big_blind,
+                       starting_stacks=stacks, actions=actions, players=names, seats=seats, hand=hand_number)
 
 
 def plan_hands(source: str = "phh", hands: str | Path | None = None, max_hands: int | None = None,
-               players: int = 6, seed: int = 0) -> tuple[list[RawHand], random.Random]:
+               players: int = 6, seed: int = 0) -> tuple[list[HandHistory], random.Random]:
     """The hands a simulated table plays and the random generator that then fills their unknown cards.
 
     The table simulator and the RFID reader simulator both start here with the same arguments, so
@@ -160,7 +115,7 @@ def plan_hands(source: str = "phh", hands: str | Path | None = None, max_hands: 
     """
     rng = random.Random(seed)
     if source == "phh":
-        return load_hands(hands, limit=max_hands), rng
+        return table_hands(hands, limit=max_hands), rng
     if source != "random":
         raise ConfigError(f"bad hand source {source!r}: expected 'phh' or 'random'")
     return [random_hand(rng, players, hand_number=i + 1) for i in range(max_hands or 3)], rng

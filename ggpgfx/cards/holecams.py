@@ -11,8 +11,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ggpgfx.cards.deck import FONTS_DIR, DeckStyle, card_size, render_card
 from ggpgfx.cards.scene import Zone, _rect
-from ggpgfx.cards.script import TableView
 from ggpgfx.cards.yuv import YuvaPatch, blit, rgb_image_to_planes, to_yuva
+from ggpgfx.poker.phh_script import TableView
 
 COLUMNS, ROWS = 5, 2
 

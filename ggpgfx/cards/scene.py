@@ -16,8 +16,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from ggpgfx.cards.deck import FONTS_DIR, DeckStyle, card_size, render_back, render_card
-from ggpgfx.cards.script import SeatView, TableView
 from ggpgfx.cards.yuv import YuvaPatch, blit, rgb_image_to_planes, to_yuva
+from ggpgfx.poker.phh_script import SeatView, TableView
 
 FELT = (22, 96, 52)
 RAIL = (70, 42, 24)

@@ -25,6 +25,8 @@ class OverlayOptions(BaseModel):
     outs: Visibility = Field("auto", description="auto: heads-up all-in on the flop or turn")
     leaderboard: Visibility = Field("auto", description="auto: between hands")
     chip_strip: Visibility = Field("off", description="auto: during a hand")
+    show: dict[str, Visibility] = Field(default_factory=dict, description=(
+        "visibility of overlay elements without an option of their own, by skin element name"))
     action_clock_s: int = Field(0, ge=0, le=600, description="shot clock for the player to act; 0 = off")
     ticker: str | None = Field(None, description="scrolling ticker text; None = no ticker")
     ticker_label: str = "LIVE"

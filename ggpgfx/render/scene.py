@@ -7,43 +7,24 @@ converted to a YUVA layer once per drawing; per frame the scene only decides pos
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
 from ggpgfx.poker.messages import TableState
 from ggpgfx.render.draw import Drawn, recording
-from ggpgfx.render.elements import panels, players, table
+from ggpgfx.render.elements import ElementFrame, Wanted, element_types
+from ggpgfx.render.elements.panels import render_ticker_text, ticker_label_width
 from ggpgfx.render.formats import ease
 from ggpgfx.render.layers import Layer, layer_from_rgba
 from ggpgfx.render.layout import Layout
 from ggpgfx.render.options import OverlayOptions
 from ggpgfx.render.skins import Animation, load_skin
-from ggpgfx.render.views import (
-    BETTING_STREETS,
-    IN_HAND_STREETS,
-    board_view,
-    outs_view,
-    player_view,
-    shown_seats,
-    standings,
-)
 
 #: Count-up animations advance in steps this long (10 steps a second reads as counting and redraws a third as often as 30 fps).
 COUNT_STEP_US = 100_000
-
-
-@dataclass
-class Wanted:
-    """An element the scene should show this frame: content key, how to draw it, where, and entry side."""
-
-    key: Hashable
-    draw: Callable[[], Image.Image]
-    xy: tuple[int, int]
-    enter_from: str | None = None
 
 
 @dataclass
@@ -89,8 +70,9 @@ class Scene:
         self.elements: dict[str, Element] = {}
         self.redraws = 0
         self._counts: dict[tuple[int, str], tuple[float, float, int]] = {}
-        self._clock: tuple[int | None, int, int] = (None, 0, 0)  # (seat, hand, start pts)
-        self._first_pts: int | None = None
+        self.first_pts: int | None = None
+        self._memory: dict[str, dict[str, Any]] = {}  # per element type, between frames (its clocks)
+        self._owner: dict[str, str] = {}  # element id ("seat:3") -> element type ("players")
         self._ticker: tuple[Image.Image, Layer, int, int] | None = None
         #: (seconds left, delay length) from a delay.secure countdown, when wired; None uses `delay_s`
         self.countdown: tuple[float, float] | None = None
@@ -123,86 +105,25 @@ class Scene:
         value = start + (end - start) * ease(anim.easing, progress)
         return round(value) if isinstance(end, int) or float(end).is_integer() and abs(end) > 1 else value
 
+    def counted(self, seat: int, what: str, target: float | None, pts: int) -> float | None:
+        """The value to print while counting up to `target` (elements ask this for stacks and equity)."""
+        return self._counted(seat, what, target, pts)
+
     def wanted(self, state: TableState | None, pts: int) -> dict[str, Wanted]:
-        """Every element this frame should show, keyed by element id."""
-        opts, lay = self.options, self.layout
+        """Every element this frame should show, keyed by element id: each registered element the skin places."""
+        if self.first_pts is None:
+            self.first_pts = pts
+        table = state is not None and not state.graphics_hidden
         out: dict[str, Wanted] = {}
-        if state is not None and not state.graphics_hidden:
-            in_hand = state.street in IN_HAND_STREETS
-            # boxes stay through "complete" so the winner is seen; the leaderboard shares that moment
-            boxes = in_hand or state.street == "complete"
-            if lay.has("players") and (opts.players == "on" or (opts.players == "auto" and boxes)):
-                x0, y0 = lay.origin("players")
-                pitch = lay.size("players")[1] + lay.px(lay.extra("players", "gap", 6))
-                for index, seat in enumerate(shown_seats(state)):
-                    stack = self._counted(seat.seat, "stack", seat.stack, pts)
-                    equity = self._counted(seat.seat, "equity", seat.equity_win, pts)
-                    view = player_view(seat, state, opts.reveal, stack, equity, state.winnings.get(seat.seat, 0))
-                    y = y0 + index * pitch
-                    if y + pitch > lay.height:
-                        break
-                    out[f"seat:{seat.seat}"] = Wanted(view, _bind(players.render_player, view, lay), (x0, y))
-            if lay.has("board") and (opts.board == "on" or (opts.board == "auto" and in_hand)):
-                board = board_view(state)
-                out["board"] = Wanted(board, _bind(table.render_board, board, lay), lay.origin("board"))
-            outs = outs_view(state, opts.reveal) if opts.outs != "off" and lay.has("outs") else None
-            if outs is not None:
-                out["outs"] = Wanted(outs, _bind(table.render_outs, outs, lay), lay.origin("outs"))
-            ranks = standings(state)
-            if ranks and lay.has("leaderboard") and (opts.leaderboard == "on" or (opts.leaderboard == "auto"
-                                                                                  and not in_hand)):
-                key = ("leaderboard", ranks, state.big_blind)
-                out["leaderboard"] = Wanted(key, _bind(panels.render_leaderboard, ranks, state.big_blind, lay),
-                                            lay.origin("leaderboard"))
-            if ranks and lay.has("chip_strip") and (opts.chip_strip == "on" or (opts.chip_strip == "auto"
-                                                                                and in_hand)):
-                key = ("strip", ranks, state.big_blind)
-                out["chip_strip"] = Wanted(key, _bind(panels.render_chip_strip, ranks, state.big_blind, lay),
-                                           lay.origin("chip_strip"), "top")
-            self._want_clock(state, pts, out)
-        self._want_show_panels(pts, out)
+        for element in element_types():
+            if not self.layout.has(element.name) or (element.table and not table):
+                continue
+            memory = self._memory.setdefault(element.name, {})
+            wanted = element.want(ElementFrame(state, pts, self.options, self.layout, self, memory))
+            for key in wanted:
+                self._owner[key] = element.name
+            out.update(wanted)
         return out
-
-    def _want_clock(self, state: TableState, pts: int, out: dict[str, Wanted]) -> None:
-        total = self.options.action_clock_s
-        if not total or state.to_act is None or state.street not in BETTING_STREETS \
-                or not self.layout.has("action_clock"):
-            self._clock = (None, 0, 0)
-            return
-        if self._clock[:2] != (state.to_act, state.hand_number):
-            self._clock = (state.to_act, state.hand_number, pts)
-        remaining = max(0, math.ceil(total - (pts - self._clock[2]) / 1e6))
-        out["action_clock"] = Wanted(("clock", remaining, total),
-                                     _bind(table.render_action_clock, remaining, total, self.layout),
-                                     self.layout.origin("action_clock"))
-
-    def _want_show_panels(self, pts: int, out: dict[str, Wanted]) -> None:
-        opts, lay = self.options, self.layout
-        if self._first_pts is None:
-            self._first_pts = pts
-        if opts.lower_third_title and lay.has("lower_third"):
-            key = ("lower", opts.lower_third_title, opts.lower_third_subtitle)
-            out["lower_third"] = Wanted(key, _bind(panels.render_lower_third, opts.lower_third_title,
-                                                   opts.lower_third_subtitle, lay), lay.origin("lower_third"))
-        logos = opts.sponsors if opts.sponsors is not None else [str(p) for p in [self.skin.image_path("logo")] if p]
-        if logos and lay.has("sponsors"):
-            paths = tuple(str(Path(p)) for p in logos)
-            out["sponsors"] = Wanted(("sponsors", paths), _bind(panels.render_sponsors, paths, lay),
-                                     lay.origin("sponsors"), "bottom")
-        countdown = self.countdown
-        if (opts.delay_s > 0 or countdown is not None) and lay.has("delay"):
-            if countdown is not None:  # the delay node's own clock wins over our estimate
-                left, total = float(countdown[0]), float(countdown[1])
-            else:
-                left, total = opts.delay_s - (pts - self._first_pts) / 1e6, opts.delay_s
-            seconds = math.ceil(left) if left > 0 else int(total)
-            label = f"ON AIR IN {seconds // 60}:{seconds % 60:02d}" if left > 0 else \
-                f"{opts.delay_label} {seconds // 60}:{seconds % 60:02d}"
-            out["delay"] = Wanted(("delay", label), _bind(panels.render_delay, label, lay), lay.origin("delay"),
-                                  "top")
-        if opts.ticker and lay.has("ticker"):
-            out["ticker"] = Wanted(("ticker", opts.ticker_label), _bind(panels.render_ticker_frame, opts.ticker_label, lay),
-                                   lay.origin("ticker"), "bottom")
 
     # -- caching and animation ----------------------------------------------------------------------
     def update(self, state: TableState | None, pts: int) -> list[Placed]:
@@ -212,7 +133,7 @@ class Scene:
         for name, want in wanted.items():
             current = self.elements.get(name)
             if current is None or current.leaving_at is not None:
-                box_name = "players" if name.startswith("seat:") else name
+                box_name = self._owner.get(name, name)
                 enter_from = want.enter_from or str(self.layout.extra(box_name, "enter_from", default_from))
                 with recording() as record:
                     image = want.draw()
@@ -287,9 +208,9 @@ class Scene:
         """The ticker text repeated to cover the view plus one loop, as an image and a layer (built once)."""
         if self._ticker is None:
             lay = self.layout
-            label_w = panels.ticker_label_width(self.options.ticker_label, lay)
+            label_w = ticker_label_width(self.options.ticker_label, lay)
             view_w = (lay.size("ticker")[0] - label_w - lay.px(16)) & ~1
-            loop = panels.render_ticker_text(self.options.ticker or "", lay, lay.px(120))
+            loop = render_ticker_text(self.options.ticker or "", lay, lay.px(120))
             repeats = 1 + math.ceil(view_w / loop.width)
             strip = Image.new("RGBA", (loop.width * (repeats + 1), loop.height), (0, 0, 0, 0))
             for index in range(repeats + 1):
@@ -302,8 +223,8 @@ class Scene:
         lay = self.layout
         _, _, loop_w, view_w = self._ticker_strip()
         speed = float(lay.extra("ticker", "speed", 120)) * lay.s
-        column = int((pts - (self._first_pts or 0)) / 1e6 * speed) % loop_w & ~1
-        return column, view_w, x + panels.ticker_label_width(self.options.ticker_label, lay) + lay.px(16)
+        column = int((pts - (self.first_pts or 0)) / 1e6 * speed) % loop_w & ~1
+        return column, view_w, x + ticker_label_width(self.options.ticker_label, lay) + lay.px(16)
 
     def _ticker_window(self, x: int, y: int, opacity: int, pts: int) -> Layer:
         column, view_w, view_x = self.ticker_scroll(x, pts)
@@ -319,7 +240,3 @@ class Scene:
                 strip = self._ticker_strip()[0]
                 result.append((strip.crop((column, 0, column + view_w, strip.height)), view_x, p.y, p.opacity))
         return result
-
-
-def _bind(fn: Callable[..., Image.Image], *args: Any) -> Callable[[], Image.Image]:
-    return lambda: fn(*args)

@@ -70,7 +70,7 @@ def simulate(
         write_deck: Annotated[Path | None, typer.Option(help="also write the simulated deck's JSON here")] = None,
         loop: Annotated[bool, typer.Option(help="start over when the hands run out")] = False) -> None:
     """Serve the reader protocol, playing the table simulator's hands as tag frames."""
-    from ggpgfx.cards.script import Timing
+    from ggpgfx.poker.phh_script import Timing
     from ggpgfx.rfid.simulator import ReaderSimulator, SimulatorConfig
 
     if mode not in ("play", "register"):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ggpgfx.cards.hands import plan_hands
-from ggpgfx.cards.script import HAND_GAP_S, Timing, build_script
+from ggpgfx.poker.phh_script import HAND_GAP_S, Timing, build_script
 from ggpgfx.rfid.deck import AntennaMap, DeckRegistry, simulated_deck
 from ggpgfx.rfid.protocol import Frame, format_frame
 
@@ -53,8 +53,8 @@ def timeline(config: SimulatorConfig, deck: DeckRegistry, antennas: AntennaMap) 
     uid_of = {card: uid for uid, card in deck.tags.items()}
     events: list[tuple[float, str, int, str]] = []
     start = 0.0
-    for raw in hands:
-        steps = build_script(raw, rng, config.timing, muck_reads=True)
+    for number, history in enumerate(hands, start=1):
+        steps = build_script(history, number, rng, config.timing, muck_reads=True)
         where: dict[str, int] = {}
         for step in steps:
             t = start + step.t

@@ -9,14 +9,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.cards.deck import get_style
-from ggpgfx.cards.hands import RawHand, plan_hands
+from ggpgfx.cards.hands import plan_hands
 from ggpgfx.cards.holecams import HoleCamWall
 from ggpgfx.cards.scene import SceneRenderer, TableLayout
-from ggpgfx.cards.script import HAND_GAP_S, Step, Timing, build_script
 from ggpgfx.graph.fields import FilePath
 from ggpgfx.graph.node import Node, Port, VideoCaps, register_node
 from ggpgfx.media.frames import VideoFrame
 from ggpgfx.poker.messages import OperatorAction, card_reads_table
+from ggpgfx.poker.phh_script import HAND_GAP_S, Step, Timing, build_script
 from ggpgfx.types import CardReads
 
 
@@ -84,7 +84,6 @@ class TableSim(Node):
             self.wall = HoleCamWall(p.cams_width, p.cams_height, get_style(p.style))
             self.wall_zones = [z.to_dict() for z in self.wall.zones()]
         self.timing = Timing(deal=p.deal_interval_s, action=p.action_interval_s, end_pause=p.end_pause_s)
-        self.hands: list[RawHand]
         self.hands, self.rng = plan_hands(p.source, p.hands, p.max_hands, p.players, p.seed)
         self.hand_index = 0
         self.frame_index = 0
@@ -100,9 +99,9 @@ class TableSim(Node):
     def _next_hand(self, now: float) -> bool:
         if self.hand_index >= len(self.hands):
             return False
-        raw = self.hands[self.hand_index]
+        history = self.hands[self.hand_index]
         self.hand_index += 1
-        self.steps = build_script(raw, self.rng, self.timing, muck_reads=self.params.muck_reads)
+        self.steps = build_script(history, self.hand_index, self.rng, self.timing, muck_reads=self.params.muck_reads)
         self.step_index = 0
         self.hand_start_s = now
         return True

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from PIL import Image
 
 from ggpgfx.render import draw
 from ggpgfx.render.draw import rgba
+from ggpgfx.render.elements import ElementFrame, Wanted, bind, register_element
 from ggpgfx.render.formats import format_chips
 from ggpgfx.render.layout import Layout
 
@@ -149,3 +151,87 @@ def render_delay(label: str, layout: Layout) -> Image.Image:
     face = draw.fit_font(layout.font_path("bold"), label, px(19), w - h - px(10))
     draw.text(image, (h // 2 + dot, h / 2), label, face, rgba(skin.color("text")), role="delay")
     return image
+
+
+def _standings_shown(frame: ElementFrame, name: str, during_hand: bool) -> tuple[Standing, ...]:
+    """Standings when the element `name` shows now (auto: during a hand, or between hands), else ()."""
+    from ggpgfx.render.views import IN_HAND_STREETS, standings
+
+    state = frame.state
+    assert state is not None
+    shown = frame.visibility(name)
+    if shown == "off" or (shown == "auto" and (state.street in IN_HAND_STREETS) != during_hand):
+        return ()
+    return standings(state)
+
+
+@register_element("leaderboard", order=40)
+def want_leaderboard(frame: ElementFrame) -> dict[str, Wanted]:
+    """Chip counts, biggest stack first: between hands."""
+    ranks = _standings_shown(frame, "leaderboard", during_hand=False)
+    if not ranks:
+        return {}
+    big_blind, lay = frame.state.big_blind if frame.state else 0, frame.layout
+    return {"leaderboard": Wanted(("leaderboard", ranks, big_blind),
+                                  bind(render_leaderboard, ranks, big_blind, lay), lay.origin("leaderboard"))}
+
+
+@register_element("chip_strip", order=50)
+def want_chip_strip(frame: ElementFrame) -> dict[str, Wanted]:
+    """One line of chip counts along the top: during a hand."""
+    ranks = _standings_shown(frame, "chip_strip", during_hand=True)
+    if not ranks:
+        return {}
+    big_blind, lay = frame.state.big_blind if frame.state else 0, frame.layout
+    return {"chip_strip": Wanted(("strip", ranks, big_blind), bind(render_chip_strip, ranks, big_blind, lay),
+                                 lay.origin("chip_strip"), "top")}
+
+
+@register_element("lower_third", order=70, table=False)
+def want_lower_third(frame: ElementFrame) -> dict[str, Wanted]:
+    """A title and subtitle (`lower_third_title`), whatever the table does."""
+    opts, lay = frame.options, frame.layout
+    if not opts.lower_third_title:
+        return {}
+    key = ("lower", opts.lower_third_title, opts.lower_third_subtitle)
+    return {"lower_third": Wanted(key, bind(render_lower_third, opts.lower_third_title, opts.lower_third_subtitle,
+                                            lay), lay.origin("lower_third"))}
+
+
+@register_element("sponsors", order=80, table=False)
+def want_sponsors(frame: ElementFrame) -> dict[str, Wanted]:
+    """Sponsor logos (`sponsors`; by default the skin's logo)."""
+    opts, lay = frame.options, frame.layout
+    logos = opts.sponsors if opts.sponsors is not None else [str(p) for p in [lay.skin.image_path("logo")] if p]
+    if not logos:
+        return {}
+    paths = tuple(str(Path(p)) for p in logos)
+    return {"sponsors": Wanted(("sponsors", paths), bind(render_sponsors, paths, lay), lay.origin("sponsors"),
+                               "bottom")}
+
+
+@register_element("delay", order=90, table=False)
+def want_delay(frame: ElementFrame) -> dict[str, Wanted]:
+    """The secure-delay badge: a countdown to air, then the delay length (the delay node's clock when wired)."""
+    opts, countdown = frame.options, frame.scene.countdown
+    if opts.delay_s <= 0 and countdown is None:
+        return {}
+    if countdown is not None:  # the delay node's own clock wins over our estimate
+        left, total = float(countdown[0]), float(countdown[1])
+    else:
+        left, total = opts.delay_s - (frame.pts - (frame.scene.first_pts or 0)) / 1e6, opts.delay_s
+    seconds = math.ceil(left) if left > 0 else int(total)
+    label = f"ON AIR IN {seconds // 60}:{seconds % 60:02d}" if left > 0 else \
+        f"{opts.delay_label} {seconds // 60}:{seconds % 60:02d}"
+    return {"delay": Wanted(("delay", label), bind(render_delay, label, frame.layout), frame.layout.origin("delay"),
+                            "top")}
+
+
+@register_element("ticker", order=100, table=False)
+def want_ticker(frame: ElementFrame) -> dict[str, Wanted]:
+    """The ticker's frame and label (`ticker`); the scene scrolls the text inside it."""
+    opts, lay = frame.options, frame.layout
+    if not opts.ticker:
+        return {}
+    return {"ticker": Wanted(("ticker", opts.ticker_label), bind(render_ticker_frame, opts.ticker_label, lay),
+                             lay.origin("ticker"), "bottom")}

@@ -9,6 +9,7 @@ from PIL import Image
 
 from ggpgfx.render import draw
 from ggpgfx.render.draw import rgba
+from ggpgfx.render.elements import ElementFrame, Wanted, bind, register_element
 from ggpgfx.render.formats import format_chips, format_percent
 from ggpgfx.render.layout import Layout
 
@@ -133,3 +134,28 @@ def render_player(view: PlayerView, layout: Layout) -> Image.Image:
         alpha = image.getchannel("A").point(lambda v: int(v * FOLDED_OPACITY))
         image.putalpha(alpha)
     return image
+
+
+@register_element("players", order=10)
+def want_players(frame: ElementFrame) -> dict[str, Wanted]:
+    """One box per seated player, stacked down from the skin's origin: during a hand and at its end (winner)."""
+    from ggpgfx.render.views import IN_HAND_STREETS, player_view, shown_seats
+
+    state, lay, pts = frame.state, frame.layout, frame.pts
+    assert state is not None
+    shown = frame.visibility("players")
+    # boxes stay through "complete" so the winner is seen; the leaderboard shares that moment
+    if shown == "off" or (shown == "auto" and state.street not in (*IN_HAND_STREETS, "complete")):
+        return {}
+    x0, y0 = lay.origin("players")
+    pitch = lay.size("players")[1] + lay.px(lay.extra("players", "gap", 6))
+    out: dict[str, Wanted] = {}
+    for index, seat in enumerate(shown_seats(state)):
+        stack = frame.scene.counted(seat.seat, "stack", seat.stack, pts)
+        equity = frame.scene.counted(seat.seat, "equity", seat.equity_win, pts)
+        view = player_view(seat, state, frame.options.reveal, stack, equity, state.winnings.get(seat.seat, 0))
+        y = y0 + index * pitch
+        if y + pitch > lay.height:
+            break
+        out[f"seat:{seat.seat}"] = Wanted(view, bind(render_player, view, lay), (x0, y))
+    return out

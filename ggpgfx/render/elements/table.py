@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
 from ggpgfx.render import draw
 from ggpgfx.render.draw import rgba
+from ggpgfx.render.elements import ElementFrame, Wanted, bind, register_element
 from ggpgfx.render.formats import format_chips
 from ggpgfx.render.layout import Layout
 
@@ -138,3 +140,49 @@ def render_action_clock(remaining_s: int, total_s: int, layout: Layout) -> Image
     draw.text(image, (size / 2, size / 2), str(max(0, remaining_s)), layout.font("bold", 34 * size / max(1, px(88))),
               ink, anchor="mm", role="clock")
     return image
+
+
+@register_element("board", order=20)
+def want_board(frame: ElementFrame) -> dict[str, Wanted]:
+    """Board cards, pot and blinds: during a hand."""
+    from ggpgfx.render.views import IN_HAND_STREETS, board_view
+
+    state = frame.state
+    assert state is not None
+    shown = frame.visibility("board")
+    if shown == "off" or (shown == "auto" and state.street not in IN_HAND_STREETS):
+        return {}
+    view = board_view(state)
+    return {"board": Wanted(view, bind(render_board, view, frame.layout), frame.layout.origin("board"))}
+
+
+@register_element("outs", order=30)
+def want_outs(frame: ElementFrame) -> dict[str, Wanted]:
+    """The trailing player's outs in a heads-up all-in on the flop or turn (when this output may see them)."""
+    from ggpgfx.render.views import outs_view
+
+    assert frame.state is not None
+    view = outs_view(frame.state, frame.options.reveal) if frame.visibility("outs") != "off" else None
+    if view is None:
+        return {}
+    return {"outs": Wanted(view, bind(render_outs, view, frame.layout), frame.layout.origin("outs"))}
+
+
+@register_element("action_clock", order=60)
+def want_action_clock(frame: ElementFrame) -> dict[str, Wanted]:
+    """A shot clock for the player to act, restarted for each new player or hand (`action_clock_s`)."""
+    from ggpgfx.render.views import BETTING_STREETS
+
+    state, total = frame.state, frame.options.action_clock_s
+    assert state is not None
+    if not total or state.to_act is None or state.street not in BETTING_STREETS:
+        frame.memory.pop("clock", None)
+        return {}
+    seat, hand, since = frame.memory.get("clock", (None, 0, 0))
+    if (seat, hand) != (state.to_act, state.hand_number):
+        since = frame.pts
+        frame.memory["clock"] = (state.to_act, state.hand_number, since)
+    remaining = max(0, math.ceil(total - (frame.pts - since) / 1e6))
+    return {"action_clock": Wanted(("clock", remaining, total), bind(render_action_clock, remaining, total,
+                                                                      frame.layout),
+                                   frame.layout.origin("action_clock"))}

@@ -9,8 +9,8 @@ import pyarrow as pa
 import pytest
 
 from ggpgfx.api import Graph
-from ggpgfx.cards.script import Timing
 from ggpgfx.poker.messages import TableState
+from ggpgfx.poker.phh_script import Timing
 from ggpgfx.rfid.simulator import ReaderSimulator, SimulatorConfig
 
 

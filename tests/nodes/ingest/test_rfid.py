@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 
 from ggpgfx.api import Graph
-from ggpgfx.cards.script import Timing
+from ggpgfx.poker.phh_script import Timing
 from ggpgfx.rfid.deck import AntennaMap
 from ggpgfx.rfid.reader import ReaderHealth
 from ggpgfx.rfid.simulator import ReaderSimulator, SimulatorConfig, timeline

@@ -1,0 +1,81 @@
+"""The overlay element registry: every skin element has a type, and a new element is one module plus a skin entry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from ggpgfx.render.elements import (
+    ElementFrame,
+    Wanted,
+    bind,
+    element_types,
+    register_element,
+    unregister_element,
+)
+from ggpgfx.render.options import OverlayOptions
+from ggpgfx.render.samples import sample_state
+from ggpgfx.render.scene import Scene
+from ggpgfx.render.skins import list_skins, load_skin
+
+
+def test_every_element_a_bundled_skin_places_is_registered_and_every_type_is_placed() -> None:
+    registered = {e.name for e in element_types()}
+    placed: set[str] = set()
+    for entry in list_skins():
+        skin = load_skin(entry["name"])
+        for spec in skin.layouts.values():
+            placed |= set(spec.elements)
+    assert placed == registered
+    assert all(e.want.__doc__ for e in element_types())
+
+
+def _hand_number(label: str, width: int, height: int) -> Image.Image:
+    return Image.new("RGBA", (width, height), (len(label), 0, 0, 255))
+
+
+@pytest.fixture
+def hand_badge() -> Iterator[None]:
+    """A new element, as a module of ggpgfx/render/elements would declare it: the hand number, during a hand."""
+
+    @register_element("hand_badge", order=95)
+    def want_hand_badge(frame: ElementFrame) -> dict[str, Wanted]:
+        """The hand number."""
+        state = frame.state
+        if state is None or frame.visibility("hand_badge") == "off" or state.street in ("idle", "complete"):
+            return {}
+        label = f"HAND {state.hand_number}"
+        w, h = frame.layout.size("hand_badge")
+        return {"hand_badge": Wanted(label, bind(_hand_number, label, w, h), frame.layout.origin("hand_badge"))}
+
+    yield
+    unregister_element("hand_badge")
+
+
+def _skin_with_badge(tmp_path: Path) -> Path:
+    folder = tmp_path / "badged"
+    folder.mkdir()
+    (folder / "skin.yaml").write_text(
+        "name: badged\nextends: broadcast\nlayouts:\n  landscape:\n    reference: [1920, 1080]\n"
+        "    elements:\n      hand_badge: {x: 1700, y: 20, w: 180, h: 40}\n")
+    return folder
+
+
+def test_a_new_element_needs_only_its_module_and_a_skin_entry(hand_badge: None, tmp_path: Path) -> None:
+    state = sample_state("preflop")
+    skin = str(_skin_with_badge(tmp_path))
+    badged = Scene(OverlayOptions(animate=False, skin=skin), 1920, 1080)
+    wanted = badged.wanted(state, 0)
+    assert wanted["hand_badge"].key == f"HAND {state.hand_number}"
+    assert wanted["hand_badge"].xy == (1700, 20) and "board" in wanted and "seat:1" in wanted
+    badged.layers(state, 0)
+    assert badged.elements["hand_badge"].image.size == (180, 40)
+    plain = Scene(OverlayOptions(animate=False), 1920, 1080)
+    assert "hand_badge" not in plain.wanted(state, 0)  # a skin that does not place it never shows it
+    hidden = Scene(OverlayOptions(animate=False, skin=skin, show={"hand_badge": "off"}), 1920, 1080)
+    assert "hand_badge" not in hidden.wanted(state, 0)
+    state.graphics_hidden = True
+    assert "hand_badge" not in badged.wanted(state, 0)  # table elements go when the operator hides graphics
