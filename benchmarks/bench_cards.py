@@ -53,8 +53,8 @@ def _holecam_frames(count: int, rng: np.random.Generator) -> tuple[list[list[np.
     from ggpgfx.cards.deck import get_style
     from ggpgfx.cards.detector import ZoneSpec
     from ggpgfx.cards.holecams import HoleCamWall
-    from ggpgfx.cards.script import SeatView, TableView
     from ggpgfx.poker.cards import FULL_DECK
+    from ggpgfx.poker.phh_script import SeatView, TableView
 
     wall = HoleCamWall(1920, 1080, get_style("broadcast"))
     cards = [str(c) for c in rng.choice(FULL_DECK, 20, replace=False)]
