@@ -402,6 +402,34 @@ def test_two_consoles_share_the_state_and_learn_who_won(live: Any, rest: Rest, b
         b.close()
 
 
+def test_health_lights_of_a_running_pipeline(poker_warm: None, tmp_path: Path, browser: Any) -> None:
+    from ggpgfx.control.live import start_live
+
+    g = operator_graph("console-health")
+    g.add("ingest.test_pattern", id="camera", width=320, height=240, frames=100_000)
+    g.add("encode.h264", id="enc", preset="ultrafast", tune="zerolatency")
+    g.add("publish.file", id="record", path=str(tmp_path / "record.mp4"))
+    g.connect("camera.video", "enc.video")
+    g.connect("enc.packets", "record.packets")
+    run = start_live(g.validate())
+    console = None
+    try:
+        console = Console(browser, run.server.console_url)
+        # The encoder's rate and the recording come from the runtime's metrics, about once a second.
+        console.page.wait_for_function("""() => {
+          const enc = document.querySelector('[data-testid=health-encoder]');
+          const rec = document.querySelector('[data-testid=health-recording]');
+          return enc && rec && /[1-9][0-9.]* fps/.test(enc.textContent) && rec.textContent.includes('REC'); }""",
+                                       timeout=30_000)
+        assert console.page.inner_text("[data-testid=health-errors] strong") == "0"
+        assert "ok" in str(console.page.get_attribute("[data-testid=health-recording]", "class"))
+        shot(console, "health")
+    finally:
+        if console is not None:
+            console.close()
+        run.stop()
+
+
 def test_the_program_preview_plays_in_the_console(poker_warm: None, browser: Any) -> None:
     from ggpgfx.control.live import start_live
 
