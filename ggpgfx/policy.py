@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import BaseModel
+
 from ggpgfx.errors import GgpError
 from ggpgfx.graph.fields import Found, Resource, find_resources
 from ggpgfx.graph.load import Diagnostic, SourceMap
@@ -33,6 +35,18 @@ METADATA_HOSTS = frozenset({"metadata", "metadata.google.internal", "metadata.go
 SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 BARE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 PLACEHOLDER = "${"
+#: Single-file containers a graph may write under a policy (tee, segment, hls, image2 ... name other files).
+SAFE_CONTAINERS = frozenset({"mp4", "mov", "matroska", "webm", "mpegts", "flv", "ismv", "ipod", "mkv", "ts"})
+#: FFmpeg options that choose protocols, formats or other files: never from a tenant under a policy.
+PROTOCOL_OPTIONS = frozenset({"protocol_whitelist", "protocol_blacklist", "format_whitelist", "codec_whitelist",
+                              "safe", "allowed_extensions", "allowed_segment_extensions", "http_proxy",
+                              "hls_segment_filename", "hls_key_info_file", "hls_base_url", "master_pl_name",
+                              "hls_fmp4_init_filename", "segment_list", "var_stream_map", "key_uri"})
+#: Demuxers ingest.video may use on a file under a policy (no playlists or scripts naming other files).
+FILE_DEMUXERS = ("mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts,flv,avi,wav,mp3,aac,ogg,h264,hevc,"
+                 "image2,png_pipe,jpeg_pipe,gif,mjpeg,y4m,rawvideo")
+#: Protocols FFmpeg may use for a network source under a policy (never file:).
+NETWORK_PROTOCOLS = "http,https,tcp,tls,crypto,rtmp,rtmps,rtmpt,rtsp,rtsps,srt,udp,rtp,hls,httpproxy"
 
 
 class PolicyError(GgpError, PermissionError):
@@ -164,10 +178,31 @@ class RunPolicy:
             host, _, port = item.rpartition(":") if ":" in item else (item, "", "")
             self.check_host(host or item, int(port) if port.isdigit() else None)
 
+    # -- FFmpeg options and containers -------------------------------------------------------------
+    def check_option(self, name: str, value: str) -> None:
+        """An FFmpeg option from a graph: no protocol/format lists, no value naming a file or URL."""
+        if name in PROTOCOL_OPTIONS:
+            raise PolicyError(f"FFmpeg option '{name}' may not be set by a graph under a run policy")
+        text = value.strip()
+        if "://" in text or text.startswith(("/", "~", "file:")) or ".." in text or "|" in text:
+            raise PolicyError(f"FFmpeg option '{name}' = '{value}' names a file or URL; not allowed under a run policy")
+
+    def check_container(self, name: str) -> None:
+        """Only single-file containers (a `tee` or `segment` muxer would write files the path check never saw)."""
+        if name.lower() not in SAFE_CONTAINERS:
+            raise PolicyError(f"container '{name}' is not allowed under a run policy "
+                              f"(allowed: {', '.join(sorted(SAFE_CONTAINERS))})")
+
     # -- one value ----------------------------------------------------------------------------------
-    def check_value(self, value: str, resource: Resource) -> str:
+    def check_value(self, value: str, resource: Resource, key: str = "") -> str:
         """Check one declared value; return what the node should use (absolute paths for files)."""
         if resource.access == "secret":
+            return value
+        if resource.access == "options":
+            self.check_option(key, value)
+            return value
+        if resource.access == "format":
+            self.check_container(value)
             return value
         scheme_match = SCHEME.match(value)
         scheme = scheme_match.group(1).lower() if scheme_match else None
@@ -237,7 +272,7 @@ def graph_problems(resolved: Any, policy: RunPolicy, smap: SourceMap | None = No
             if skip is not None and skip(found.value):
                 continue
             try:
-                checked = policy.check_value(found.value, found.resource)
+                checked = policy.check_value(found.value, found.resource, str(found.path[-1]))
             except PolicyError as exc:
                 where = ".".join(str(p) for p in found.path)
                 diags.append(smap.diag(("nodes", node_id, "params", *found.path),
@@ -249,25 +284,22 @@ def graph_problems(resolved: Any, policy: RunPolicy, smap: SourceMap | None = No
 
 
 def _set(update: dict[str, Any], params: Any, found: Found, value: str) -> None:
-    """Record a rewritten value at its place inside the field (lists and dicts are copied)."""
-    if len(found.path) == 1:
-        update[found.field] = value
-        return
+    """Record a rewritten value at its place inside the field (lists, dicts and nested models are copied)."""
     current = update.get(found.field, getattr(params, found.field))
-    container: Any = _copy(current)
-    target = container
-    for key in found.path[1:-1]:
-        target = target[key]
-    target[found.path[-1]] = value
-    update[found.field] = container
+    update[found.field] = _replaced(current, list(found.path[1:]), value)
 
 
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_copy(v) for v in value]
-    return value
+def _replaced(container: Any, path: list[Any], value: str) -> Any:
+    if not path:
+        return value
+    key, rest = path[0], path[1:]
+    if isinstance(container, BaseModel):
+        return container.model_copy(update={key: _replaced(getattr(container, key), rest, value)})
+    if isinstance(container, dict):
+        return {**container, key: _replaced(container[key], rest, value)}
+    items = list(container)
+    items[key] = _replaced(items[key], rest, value)
+    return items
 
 
 def apply_policy(resolved: Any, policy: RunPolicy | None, smap: SourceMap | None = None) -> Any:

@@ -19,6 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 def fake_dns(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
     """A resolver answering from a table (what a rebinding DNS server would answer)."""
     def resolve(host: str, port: int | None) -> list[str]:
+        if host[:1].isdigit() or ":" in host:  # literals resolve to themselves, as with the real resolver
+            return [host]
         if host in table:
             return table[host]
         raise OSError("no such host")
@@ -161,3 +163,69 @@ def test_ggp_run_policy_flag(tmp_path: Path) -> None:
     allowed = ggp("run", str(graph), "--policy", str(policy_file), "--no-realtime", cwd=tmp_path)
     assert allowed.returncode == 0, allowed.stderr
     assert (tmp_path / "out" / "take.mp4").stat().st_size > 0
+
+
+def test_ffmpeg_options_and_containers(policy: RunPolicy) -> None:
+    from ggpgfx.graph.fields import FfmpegOptions  # noqa: F401 - the marker these values carry
+
+    policy.check_option("movflags", "+faststart")
+    for name, value in (("hls_segment_filename", "seg%d.ts"), ("protocol_whitelist", "file,http"),
+                        ("passlogfile", "/tmp/x"), ("headers", "X: 1"), ("method", "http://10.0.0.1/")):
+        if name in ("headers",):
+            policy.check_option(name, value)
+            continue
+        with pytest.raises(PolicyError):
+            policy.check_option(name, value)
+    policy.check_container("mp4")
+    with pytest.raises(PolicyError, match="container 'tee'"):
+        policy.check_container("tee")
+
+
+def test_nested_destinations_are_checked_and_rewritten(policy: RunPolicy, tmp_path: Path) -> None:
+    text = ("name: g\nnodes:\n  src: {type: ingest.test_pattern, params: {frames: 2}}\n"
+            "  enc: {type: encode.h264}\n"
+            "  out: {type: publish.tee, params: {destinations: [{target: rec/a.mp4}, {target: /tmp/b.mp4}, "
+            "{target: 'rtmp://10.0.0.9/live', format: flv}, {target: c.mp4, format: tee}]}}\n"
+            "edges:\n  - src.video -> enc.video\n  - enc.packets -> out.packets\n")
+    data, smap, _ = parse_yaml(text, "g.yaml")
+    resolved, diags = resolve_data(data, smap)
+    assert resolved is not None and not diags
+    _, problems = check_graph(resolved, policy, smap)
+    messages = [p.message for p in problems]
+    assert len(messages) == 3 and all(m.startswith("node 'out': param 'destinations.") for m in messages)
+    assert "destinations.1.target" in messages[0] and "private" in messages[1] and "container 'tee'" in messages[2]
+    ok = text.replace("{target: /tmp/b.mp4}, {target: 'rtmp://10.0.0.9/live', format: flv}, "
+                      "{target: c.mp4, format: tee}", "{target: b.mkv, options: {live: '1'}}")
+    data, smap, _ = parse_yaml(ok, "g.yaml")
+    resolved, _ = resolve_data(data, smap)
+    checked, problems = check_graph(resolved, policy, smap)
+    assert problems == []
+    targets = [d.target for d in checked.nodes["out"].params.destinations]
+    assert targets == [str(tmp_path / "org" / "rec" / "a.mp4"), str(tmp_path / "org" / "b.mkv")]
+
+
+def test_ggp_run_policy_keeps_ffmpeg_to_the_file(tmp_path: Path) -> None:
+    """A playlist inside the allowed folder naming a file outside it plays unrestricted, not under a policy."""
+    outside, inside = tmp_path / "outside", tmp_path / "inside"
+    outside.mkdir()
+    inside.mkdir()
+    record = outside / "rec.yaml"
+    record.write_text("name: rec\nnodes:\n  src: {type: ingest.test_pattern, params: {width: 64, height: 48, "
+                      "frames: 10}}\n  enc: {type: encode.h264, params: {preset: ultrafast}}\n"
+                      "  out: {type: publish.file, params: {path: take.ts}}\n"
+                      "edges:\n  - src.video -> enc.video\n  - enc.packets -> out.packets\n")
+    made = ggp("run", str(record), "--policy", "strict", "--no-realtime", cwd=outside)
+    assert made.returncode == 0, made.stderr
+    (inside / "list.m3u8").write_text(f"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:0.3,\n{outside / 'take.ts'}\n"
+                                      "#EXT-X-ENDLIST\n")
+    graph = inside / "read.yaml"
+    graph.write_text("name: read\nnodes:\n  src: {type: ingest.video, params: {source: list.m3u8}}\n"
+                     "  out: {type: sink.null}\nedges:\n  - src.video -> out.inp\n")
+    unrestricted = ggp("run", str(graph), "--no-realtime", cwd=inside)
+    assert unrestricted.returncode == 0, unrestricted.stderr
+    confined = ggp("run", str(graph), "--policy", "strict", "--no-realtime", cwd=inside)
+    assert confined.returncode != 0 and "list.m3u8" in confined.stderr and "Traceback" not in confined.stderr
+    (inside / "take.ts").write_bytes((outside / "take.ts").read_bytes())
+    graph.write_text(graph.read_text().replace("list.m3u8", "take.ts"))
+    plain = ggp("run", str(graph), "--policy", "strict", "--no-realtime", cwd=inside)
+    assert plain.returncode == 0, plain.stderr

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, SecretStr
 
-Access = Literal["read", "write", "url", "address", "secret"]
+Access = Literal["read", "write", "url", "address", "secret", "options", "format"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,12 @@ OutputUrl = Annotated[str, Resource("url", secret=True)]
 StreamKey = Annotated[SecretStr, Resource("secret", secret=True)]
 #: host:port[,host:port] of a service the node connects to.
 NetAddress = Annotated[str, Resource("address")]
+#: FFmpeg options (name -> value): under a policy no value may name a file, a URL or a protocol list.
+FfmpegOptions = Annotated[dict[str, str], Resource("options")]
+#: An FFmpeg container (muxer) name: under a policy only single-file containers.
+Container = Annotated[str, Resource("format")]
+#: A file path or a network URL the node writes to (publish.tee destinations).
+OutputTarget = Annotated[str, Resource("write", urls=True)]
 #: A model file, or a `models:/NAME/VERSION` reference to the model registry.
 ModelRef = Annotated[str, Resource("read", schemes=("models",))]
 #: A bundled name (such as a skin) or a folder/file path.
@@ -68,9 +74,12 @@ def _markers(annotation: Any) -> list[Resource]:
 
 
 def declares_resources(annotation: Any) -> bool:
-    """True when an annotation contains a Resource marker anywhere (in unions, lists, dicts)."""
+    """True when an annotation contains a Resource marker anywhere (in unions, lists, dicts, nested models)."""
     if _markers(annotation):
         return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return any(declares_resources(info.annotation) or any(isinstance(m, Resource) for m in info.metadata)
+                   for info in annotation.model_fields.values())
     return any(declares_resources(arg) for arg in typing.get_args(annotation))
 
 
@@ -82,6 +91,15 @@ def _walk(annotation: Any, value: Any, path: tuple[str | int, ...]) -> Iterator[
             yield path, value.get_secret_value(), markers[0]
         elif isinstance(value, str):
             yield path, value, markers[0]
+        elif isinstance(value, dict):  # FfmpegOptions: every value, keyed by its option name
+            for key, item in value.items():
+                if isinstance(item, str):
+                    yield (*path, str(key)), item, markers[0]
+        return
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(value, BaseModel):
+        for name, info in type(value).model_fields.items():
+            inner = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+            yield from _walk(inner, getattr(value, name, None), (*path, name))
         return
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)

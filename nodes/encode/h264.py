@@ -9,6 +9,7 @@ import av
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ggpgfx.errors import ConfigError
+from ggpgfx.graph.fields import FfmpegOptions
 from ggpgfx.graph.node import Message, Node, Port, Resources, VideoCaps, register_node
 from ggpgfx.media.av_convert import av_to_packet, us_to_ticks, video_to_av
 from ggpgfx.media.frames import Packet, VideoFrame
@@ -47,7 +48,7 @@ class H264Params(BaseModel):
     profile: Literal["baseline", "main", "high"] | None = None
     threads: int = Field(0, ge=0, le=64, description="0: as many as useful")
     fps: float | None = Field(None, gt=0, description="nominal frame rate; default: the graph's fps")
-    options: dict[str, str] = Field(default_factory=dict, description="extra libx264 / AVCodecContext options")
+    options: FfmpegOptions = Field(default_factory=dict, description="extra libx264 / AVCodecContext options")
 
     @field_validator("preset")
     @classmethod

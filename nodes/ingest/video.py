@@ -11,12 +11,12 @@ from typing import Any
 import av
 from pydantic import BaseModel, ConfigDict, Field
 
-from ggpgfx.graph.fields import MediaSource
+from ggpgfx.graph.fields import FfmpegOptions, MediaSource
 from ggpgfx.graph.node import Node, Port, VideoCaps, register_node
 from ggpgfx.media.av_convert import av_to_audio, av_to_video
 from ggpgfx.media.errors import describe_target, is_url, media_error, seconds
 from ggpgfx.media.frames import AudioFrame, VideoFrame
-from ggpgfx.policy import PolicyError, check_connect
+from ggpgfx.policy import FILE_DEMUXERS, NETWORK_PROTOCOLS, PolicyError, check_connect
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class VideoParams(BaseModel):
     start_s: float = Field(0.0, ge=0, description="seek to this position first")
     audio: bool = Field(True, description="decode the first audio stream to the `audio` port")
     hwaccel: str | None = Field(None, description="hardware decoder hint, e.g. cuda or vaapi (falls back to CPU)")
-    options: dict[str, str] = Field(default_factory=dict, description="FFmpeg demuxer/protocol options")
+    options: FfmpegOptions = Field(default_factory=dict, description="FFmpeg demuxer/protocol options")
     live: bool | None = Field(None, description="reconnect at end of stream (default: rtmp/rtsp/srt/udp URLs)")
     timeout_s: float = Field(10.0, gt=0, description="network: open and read timeout")
     reconnect_attempts: int = Field(10, ge=0, description="network: reopen this many times before failing")
@@ -84,6 +84,10 @@ class VideoSource(Node):
             check_connect(p.source, self.context.policy)  # every open and reopen: DNS may have changed
         options = dict(LIVE_OPTIONS.get(p.source.split(":", 1)[0].lower(), {})) if self.network else {}
         options.update(p.options)
+        if self.context.policy is not None:  # no playlist or script may lead FFmpeg to other files or protocols
+            options["protocol_whitelist"] = NETWORK_PROTOCOLS if self.network else "file"
+            if not self.network:
+                options["format_whitelist"] = FILE_DEMUXERS
         kwargs: dict[str, Any] = {"options": options, "timeout": (p.timeout_s, p.timeout_s)}
         if p.hwaccel:
             try:

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ggpgfx.graph.fields import OutputPath
+from ggpgfx.graph.fields import Container, FfmpegOptions, OutputPath
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.media.frames import Packet
 from ggpgfx.media.mux import StreamMuxer, guess_format
@@ -26,10 +26,10 @@ class FileParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     path: OutputPath = Field(description="output file; with segment_s, '{index}' in the name numbers the parts")
-    format: str | None = Field(None, description="container (mp4, matroska, mov, mpegts); default from suffix")
+    format: Container | None = Field(None, description="container (mp4, matroska, mov, mpegts); default from suffix")
     faststart: bool = Field(True, description="mp4/mov: move the index to the front (plays while downloading)")
     segment_s: float | None = Field(None, gt=0, description="start a new file at the first keyframe after this")
-    options: dict[str, str] = Field(default_factory=dict, description="FFmpeg muxer options")
+    options: FfmpegOptions = Field(default_factory=dict, description="FFmpeg muxer options")
 
 
 def segment_path(template: str, index: int) -> str:

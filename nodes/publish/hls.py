@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ggpgfx.graph.fields import OutputPath
+from ggpgfx.graph.fields import FfmpegOptions, OutputPath
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.media.frames import Packet
 from ggpgfx.media.mux import StreamMuxer
@@ -23,7 +23,7 @@ class HlsParams(BaseModel):
     list_size: int = Field(6, ge=0, description="segments kept in a rolling playlist (0: all)")
     kind: Literal["rolling", "event", "vod"] = Field("rolling", description="vod/event keep every segment")
     delete_segments: bool = Field(True, description="rolling: delete segments that left the playlist")
-    options: dict[str, str] = Field(default_factory=dict, description="extra FFmpeg hls muxer options")
+    options: FfmpegOptions = Field(default_factory=dict, description="extra FFmpeg hls muxer options")
 
 
 @register_node

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ggpgfx.graph.fields import OutputUrl, StreamKey
+from ggpgfx.graph.fields import FfmpegOptions, OutputUrl, StreamKey
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.media.frames import Packet
 from ggpgfx.media.live_output import LiveOutput
@@ -25,7 +25,7 @@ class RtmpParams(BaseModel):
     max_backoff_s: float = Field(10.0, gt=0)
     max_reconnects: int | None = Field(None, ge=0, description="fail the graph after this many failed retries in a row; default: never")
     drain_timeout_s: float = Field(15.0, gt=0, description="at end of stream, time allowed to send the rest")
-    options: dict[str, str] = Field(default_factory=dict, description="FFmpeg flv muxer options")
+    options: FfmpegOptions = Field(default_factory=dict, description="FFmpeg flv muxer options")
 
     @field_validator("url")
     @classmethod

@@ -11,21 +11,23 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ggpgfx.graph.fields import Container, FfmpegOptions, OutputTarget
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.media.errors import describe_target, is_url
 from ggpgfx.media.frames import Packet
 from ggpgfx.media.live_output import LiveOutput
 from ggpgfx.media.mux import guess_format
+from ggpgfx.policy import check_connect
 
 
 class Destination(BaseModel):
     """One output: a URL (rtmp://, rtmps://, srt://, udp://) or a file path."""
 
     model_config = ConfigDict(extra="forbid")
-    target: str = Field(description="URL or file path")
+    target: OutputTarget = Field(description="URL or file path")
     stream_key: str | None = Field(None, description="appended to an RTMP URL; masked in logs")
-    format: str | None = Field(None, description="container; default from the URL scheme or file suffix")
-    options: dict[str, str] = Field(default_factory=dict, description="FFmpeg muxer options")
+    format: Container | None = Field(None, description="container; default from the URL scheme or file suffix")
+    options: FfmpegOptions = Field(default_factory=dict, description="FFmpeg muxer options")
     required: bool = Field(False, description="fail the graph when this destination gives up")
 
 
@@ -70,7 +72,8 @@ class Tee(Node):
                                 buffer_s=p.buffer_s if network else 1e9,  # files: lossless
                                 backoff_s=p.backoff_s, max_backoff_s=p.max_backoff_s,
                                 max_reconnects=p.max_reconnects if network else 0, secrets=secrets,
-                                name=f"{self.id} {describe_target(target)}")
+                                name=f"{self.id} {describe_target(target)}",
+                                check=(lambda t=target: check_connect(t, self.context.policy)) if network else None)
             self.outputs_.append((dest, output))
 
     def process(self, port: str, msg: Message) -> None:

@@ -20,8 +20,8 @@ from ggpgfx.graph.fields import (
 from ggpgfx.graph.registry import load_all
 
 #: Param names that usually hold a file, a folder or an address.
-RESOURCE_NAME = re.compile(r"(path|file|folder|dir|url|uri|source|bootstrap|deck|hands|skin|sponsor|model|logo|"
-                           r"image|font|antenna)", re.I)
+RESOURCE_NAME = re.compile(r"(path|file|folder|dir|url|uri|source|target|bootstrap|deck|hands|skin|sponsor|model|"
+                           r"logo|image|font|antenna|options|format)", re.I)
 
 
 class Example(BaseModel):
@@ -53,12 +53,26 @@ def _plain_string(annotation: Any) -> bool:
                if typing.get_origin(annotation) is not typing.Literal)
 
 
+def _fields(model: type[BaseModel], prefix: str = "") -> list[tuple[str, Any]]:
+    """Every field of a params model, nested models' fields included (`destinations.target`)."""
+    out: list[tuple[str, Any]] = []
+    for name, info in model.model_fields.items():
+        out.append((prefix + name, info))
+        args = typing.get_args(info.annotation)
+        for candidate in (info.annotation, *args, *[inner for outer in args for inner in typing.get_args(outer)]):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                out += _fields(candidate, f"{prefix}{name}.")
+    return out
+
+
 @pytest.mark.parametrize("type_name", sorted(load_all()))
 def test_every_path_or_url_param_declares_it(type_name: str) -> None:
-    """A new node type whose `path`/`url`/`source`/... param is a plain str would escape the run policy."""
+    """A node type whose `path`/`url`/`source`/`options`/... param is a plain str (or str dict) would escape
+    the run policy; nested models (publish.tee destinations) count too."""
     cls = load_all()[type_name]
-    for name, info in cls.Params.model_fields.items():
+    for name, info in _fields(cls.Params):
         annotation = typing.Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
-        if RESOURCE_NAME.search(name) and _plain_string(info.annotation) and not declares_resources(annotation):
-            pytest.fail(f"{type_name}: param '{name}' looks like a path or URL but is a plain str; annotate it "
-                        "with ggpgfx.graph.fields (FilePath, OutputPath, MediaSource, MediaUrl, ...)")
+        leaf = name.rsplit(".", 1)[-1]
+        if RESOURCE_NAME.search(leaf) and _plain_string(info.annotation) and not declares_resources(annotation):
+            pytest.fail(f"{type_name}: param '{name}' looks like a path, URL or FFmpeg options but is plain; "
+                        "annotate it with ggpgfx.graph.fields (FilePath, OutputPath, MediaSource, FfmpegOptions...)")
