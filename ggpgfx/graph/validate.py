@@ -279,9 +279,11 @@ class _Validator:
     def _endpoint(self, path: PathKey, label: str, node_id: str, port: str, *, output: bool) -> Port | None:
         cls = self.classes.get(node_id)
         if cls is None:
-            if node_id not in (self.data.get("nodes") or {}):
+            declared = self.data.get("nodes")
+            declared = declared if isinstance(declared, dict) else {}  # 'nodes' itself was reported if not a mapping
+            if node_id not in declared:
                 self.error(path, f"{label}: unknown node '{node_id}'"
-                           f"{_suggest(node_id, list((self.data.get('nodes') or {}).keys()))}", node=node_id)
+                           f"{_suggest(node_id, [str(k) for k in declared])}", node=node_id)
             return None
         ports = cls.outputs if output else cls.inputs
         kind = "output" if output else "input"

@@ -54,3 +54,10 @@ def test_yaml_syntax_soup(text: str) -> None:
 @given(st.text(max_size=300))
 def test_any_text(text: str) -> None:
     _check(text)
+
+
+def test_edges_when_nodes_is_not_a_mapping() -> None:
+    """Found by the fuzzer: edges were resolved against a `nodes` that was a list or a bool."""
+    for nodes in ("[a, b]", "true", "3"):
+        resolved, diags = resolve_text(f"name: g\nnodes: {nodes}\nedges: [a.x -> b.y]\n", "g.yaml")
+        assert resolved is None and any("'nodes' must be a mapping" in d.message for d in diags)
