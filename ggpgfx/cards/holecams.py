@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ggpgfx.cards.deck import FONTS_DIR, DeckStyle, card_size, render_card
-from ggpgfx.cards.scene import Zone, _rect
+from ggpgfx.cards.scene import Zone, _rect, hole_card_pitch
 from ggpgfx.cards.yuv import YuvaPatch, blit, rgb_image_to_planes, to_yuva
 from ggpgfx.poker.phh_script import TableView
 
@@ -63,10 +63,11 @@ class HoleCamWall:
                 if sv.folded:
                     continue
                 x, y = self._cards_origin(seat)
+                pitch = hole_card_pitch(len(sv.hole_cards), self.card_w, self.gap)  # Omaha fans inside the zone
                 for i, card in enumerate(sv.hole_cards):
                     if card not in self._patches:
                         self._patches[card] = to_yuva(render_card(card, self.style, self.card_w))
-                    blit(planes, self._patches[card], x + i * (self.card_w + self.gap), y)
+                    blit(planes, self._patches[card], x + i * pitch, y)
         self.planes = planes
 
     def frame_planes(self) -> list[np.ndarray]:

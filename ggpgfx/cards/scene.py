@@ -96,6 +96,13 @@ class TableLayout:
         return result
 
 
+def hole_card_pitch(count: int, card_w: int, gap: int) -> int:
+    """Distance between a seat's hole cards: side by side for two, fanned to fit the same zone for Omaha's 4-6."""
+    if count <= 2:
+        return card_w + gap
+    return (card_w + gap) // (count - 1)
+
+
 @lru_cache(maxsize=64)
 def _font(name: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONTS_DIR / name), max(6, size))
@@ -220,9 +227,10 @@ class SceneRenderer:
                 any_folded |= sv.folded
                 if not sv.folded and self.hole_cards != "hidden":
                     x, y = lay.seat_cards_origin(seat)
+                    pitch = hole_card_pitch(len(sv.hole_cards), lay.card_w, lay.gap)  # all inside the seat zone
                     for i, card in enumerate(sv.hole_cards):
                         patch = self._card_patch(card) if self.hole_cards == "up" else self._back_patch()
-                        cx = x + i * (lay.card_w + lay.gap) - (patch.width - lay.card_w) // 2
+                        cx = x + i * pitch - (patch.width - lay.card_w) // 2
                         blit(planes, patch, cx, y - (patch.height - lay.card_h) // 2)
                         if self.hole_cards == "up":
                             visible.append(("seat", seat, card))

@@ -52,3 +52,27 @@ def test_a_plo_hand_from_phh_plays_through_the_rules_node_into_the_overlay() -> 
     before, after = result.collected("raw")[-1], result.collected("out")[-1]
     assert isinstance(after, VideoFrame) and after.pts == before.pts
     assert not np.array_equal(before.planes[0], after.planes[0])
+
+
+def _overflow(cards: list[str], seat: int = 3) -> int:
+    """How many pixels the drawn hole cards of a seat reach outside its calibrated zone."""
+    from ggpgfx.cards.deck import get_style
+    from ggpgfx.cards.scene import SceneRenderer, TableLayout
+    from ggpgfx.poker.phh_script import SeatView, TableView
+
+    layout = TableLayout(1280, 720)
+    scene = SceneRenderer(layout, get_style("broadcast"), name_plates=False)
+    scene.update(TableView(1, {seat: SeatView(seat, "P", 0)}))
+    empty = scene.frame_planes()[0].astype(int)
+    scene.update(TableView(1, {seat: SeatView(seat, "P", 0, hole_cards=cards)}))
+    ys, xs = np.nonzero(np.abs(scene.frame_planes()[0].astype(int) - empty) > 8)
+    zone = next(z for z in layout.zones() if z.seat == seat)
+    zx, zy = [p[0] for p in zone.polygon], [p[1] for p in zone.polygon]
+    return max(min(zx) - xs.min(), xs.max() - max(zx), min(zy) - ys.min(), ys.max() - max(zy), 0)
+
+
+def test_omaha_hole_cards_fan_inside_the_seat_zone_the_camera_declares() -> None:
+    # venue_safe covers the declared seat zones and detect.cards reads inside them: 4-6 cards must stay there
+    two = _overflow(["Ah", "Kd"])
+    assert _overflow(["Ah", "Kd", "Qs", "Jc"]) <= two + 2
+    assert _overflow(["Ah", "Kd", "Qs", "Jc", "Th", "9s"]) <= two + 2
