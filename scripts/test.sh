@@ -11,7 +11,7 @@ echo "==> mypy ggpgfx"
 echo "==> lint-imports (layer contracts in pyproject.toml)"
 .venv/bin/lint-imports --no-cache
 echo "==> console unit tests (vitest)"
-(cd console && npm test --silent)
+(cd console && { [[ -d node_modules ]] || npm ci --no-audit --no-fund --loglevel=error; } && npm test --silent)
 echo "==> pytest"
 set +e
 .venv/bin/python -m pytest -q -ra "$@"
