@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.control.journal import JournalReader, journal_path
+from ggpgfx.graph.fields import OutputPath
 from ggpgfx.graph.node import Node, Port, Resources, register_node
 from ggpgfx.poker.messages import OperatorAction
 
@@ -32,7 +33,7 @@ class OperatorIngest(Node):
     class Params(BaseModel):
         model_config = ConfigDict(extra="forbid")
         table: str = Field("table-1", description="table name in the control protocol (`/control/v1/tables/NAME`)")
-        journal: str | None = Field(None, description="journal file; default: GGP_HOME/control/<graph>/<node id>.jsonl")
+        journal: OutputPath | None = Field(None, description="journal file; default: GGP_HOME/control/<graph>/<node id>.jsonl")
         poll_s: float = Field(0.005, gt=0, le=1.0, description="how often a reader in another process (a Ray "
                                                                 "fragment) looks for new entries")
         idle_timeout_s: float | None = Field(None, gt=0, description="stop after this long without a new entry "

@@ -21,7 +21,7 @@ from ggpgfx.graph.registry import load_all
 
 #: Param names that usually hold a file, a folder or an address.
 RESOURCE_NAME = re.compile(r"(path|file|folder|dir|url|uri|source|target|bootstrap|deck|hands|skin|sponsor|model|"
-                           r"logo|image|font|antenna|options|format)", re.I)
+                           r"logo|image|font|antenna|options|format|journal|log|spill|record|output|dest)", re.I)
 
 
 class Example(BaseModel):
