@@ -447,7 +447,8 @@ class RenderIn(Model):
     """Render a still PNG from a TableState."""
 
     table_state: dict[str, Any]
-    skin: str = Field(default="broadcast", max_length=100)
+    skin: str = Field(default="broadcast", max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+                      description="a bundled skin name (`GET /graphics/templates`); never a path on the server")
     width: int = Field(default=1920, ge=64, le=3840)
     height: int = Field(default=1080, ge=64, le=2160)
     reveal: Literal["delayed", "live", "none"] = "delayed"

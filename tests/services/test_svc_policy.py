@@ -326,3 +326,10 @@ def test_yaml_bombs_are_diagnostics_over_the_api(server: Server, org: Org) -> No
     started = time.monotonic()
     bomb = _save(server, org, project, "\n".join(lines))
     assert "values once aliases are expanded" in _errors(bomb) and time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize("skin", ["../../../tmp/x", "/etc", "./broadcast"])
+def test_render_skin_is_a_bundled_name(server: Server, org: Org, skin: str) -> None:
+    response = server.http.post("/api/v1/graphics/render", headers=org.headers["viewer"],
+                                json={"table_state": {}, "skin": skin})
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "skin"]
