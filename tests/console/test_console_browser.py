@@ -21,7 +21,11 @@ from ggpgfx.media.rtmp_server import free_port
 pytestmark = [pytest.mark.network, pytest.mark.timeout(300)]
 
 SCRATCH = Path(tempfile.gettempdir()) / "ggp-console-screenshots"
-PHH = Path(__file__).resolve().parents[1] / "poker" / "data" / "wsop-2019-42-3-00-01-07.phh"
+_RECORD = "wsop-2019-42-3-00-01-07.phh"
+_SHARED = Path(os.environ.get("GGP_PHH_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data" / "phh")
+#: The recorded hand: from the shared PHH data beside the repository when it is there, else the copy in tests/.
+PHH = next((p for p in (_SHARED / _RECORD, Path("/work/shared/data/phh") / _RECORD) if p.exists()),
+           Path(__file__).resolve().parents[1] / "poker" / "data" / _RECORD)
 LAPTOP = {"width": 1366, "height": 900}
 TABLET = {"width": 1024, "height": 768}
 SEATS = [{"seat": 1, "name": "Ann", "stack": 10_000}, {"seat": 2, "name": "Bob", "stack": 10_000},
