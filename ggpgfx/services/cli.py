@@ -44,34 +44,39 @@ def serve(
         import uvicorn
 
         from ggpgfx.services.app import create_local_app
+        from ggpgfx.services.serve_app import PortHold
 
+        PortHold(host, {"http": (port, "--port")}).close()  # a busy port is a one-line error, not a log
         uvicorn.run(create_local_app(settings), host=host, port=port, log_level="info", access_log=access_log)
         return
-    from ggpgfx.services.serve_app import ServeConfig, deploy, direct_ingress_blocker
+    from ggpgfx.services.serve_app import PortHold, ServeConfig, deploy, direct_ingress_blocker
 
     serve_config = ServeConfig.load(config)
-    if direct_ingress_port is None and not proxy:
+    wanted = {"proxy": (port, "--port")}
+    if direct_ingress_port is not None:
+        wanted["direct"] = (direct_ingress_port, "--direct-ingress-port")
+    elif not proxy:
         blocker = direct_ingress_blocker(serve_config)
         if blocker is None:
-            direct_ingress_port, port = port, proxy_port or _free_port(host)
+            direct_ingress_port = port
+            wanted = {"proxy": (proxy_port or 0, "--proxy-port"), "direct": (port, "--port")}
         else:
             typer.echo(f"ggp serve: {blocker}: serving through Serve's HTTP proxy")
+    # hold the ports now (a free proxy port is picked and held in one step) so that nothing Ray starts,
+    # nor any other process, takes them before Serve binds them; a busy port is a one-line error here
+    hold = PortHold(host, wanted)
+    port = hold.ports["proxy"]
     api_port = direct_ingress_port if direct_ingress_port is not None and not proxy else port
     typer.echo(f"ggp serve: API on http://{host}:{api_port}/api/v1 (docs at /docs), "
                f"database {_safe_url(settings.database_url)}")
     if direct_ingress_port is not None:
         typer.echo(f"ggp serve: served by the gateway replica on {direct_ingress_port} (Serve's direct ingress); "
                    f"Serve's HTTP proxy on {port}")
-    deploy(settings, host=host, port=port, config=serve_config, blocking=True, access_log=access_log,
-           direct_ingress_port=direct_ingress_port)
-
-
-def _free_port(host: str) -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    try:
+        deploy(settings, host=host, port=port, config=serve_config, blocking=True, access_log=access_log,
+               direct_ingress_port=direct_ingress_port, hold=hold)
+    finally:
+        hold.close()
 
 
 @db_app.command("upgrade")

@@ -83,20 +83,28 @@ class ServiceHost:
 class Gateway:
     """The ingress replica: builds the same FastAPI app as plain uvicorn, over deployment handles."""
 
-    def __init__(self, settings: Settings, accounts: Any, projects: Any, billing: Any, streams: Any) -> None:
+    def __init__(self, settings: Settings, accounts: Any, projects: Any, billing: Any, streams: Any,
+                 handover: tuple[str, int, str] | None = None) -> None:
         self.settings = settings
         self.handles = {"accounts": accounts, "projects": projects, "billing": billing, "streams": streams}
+        self.handover = handover
 
     def __serve_build_asgi_app__(self) -> Any:
-        """Called by Serve after __init__: the ASGI app this replica serves."""
+        """Called by Serve after __init__: the ASGI app this replica serves. Serve binds the direct-ingress
+        port right after this returns, so this is where `ggp serve` is asked to let go of it."""
         from ggpgfx.services.app import create_app
         from ggpgfx.services.backend import ServeBackend, build_gateway_readers
 
-        return create_app(ServeBackend(self.handles, build_gateway_readers(self.settings)), self.settings)
+        app = create_app(ServeBackend(self.handles, build_gateway_readers(self.settings)), self.settings)
+        if self.handover is not None:
+            claim_port(*self.handover)
+        return app
 
 
-def build_application(settings: Settings, config: ServeConfig | None = None) -> Any:
-    """The bound Serve application (gateway over the four service deployments)."""
+def build_application(settings: Settings, config: ServeConfig | None = None,
+                      handover: tuple[str, int, str] | None = None) -> Any:
+    """The bound Serve application (gateway over the four service deployments); `handover` is
+    (host, port, token) of a port `ggp serve` holds for the gateway replica."""
     from ray import serve
 
     options = (config or ServeConfig.load()).deployments
@@ -106,7 +114,7 @@ def build_application(settings: Settings, config: ServeConfig | None = None) -> 
     }
     ingress = serve.deployment(serve.ingress()(Gateway), name="gateway", **options["gateway"])
     parts = (bound["accounts"], bound["projects"], bound["billing"], bound["streams"])
-    return ingress.bind(settings, *parts)  # type: ignore[attr-defined]
+    return ingress.bind(settings, *parts, handover)  # type: ignore[attr-defined]
 
 
 def direct_ingress_blocker(config: ServeConfig) -> str | None:
@@ -123,10 +131,113 @@ def direct_ingress_blocker(config: ServeConfig) -> str | None:
     return None
 
 
+def claim_port(host: str, port: int, token: str, timeout_s: float = 30.0) -> None:
+    """Ask the `ggp serve` process holding `port` to free it (see PortHold.hand_over_on_request) and wait
+    until it has; return quietly when nothing holds it."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    try:
+        with socket.create_connection((host, port), timeout=5.0) as conn:
+            conn.sendall(token.encode())
+    except OSError:
+        return
+    while time.monotonic() < deadline:  # the holder closes its socket: connections are refused from then on
+        try:
+            socket.create_connection((host, port), timeout=1.0).close()
+        except OSError:
+            return
+        time.sleep(0.01)
+
+
 def direct_ingress_env(port: int) -> dict[str, str]:
-    """The Serve flags that make the gateway replica serve HTTP itself on `port` (direct ingress)."""
+    """The Serve flags that make the gateway replica serve HTTP itself on `port` (direct ingress).
+
+    The replica's port range is that one port, and Serve's quarantine of released ports (meant for
+    an HAProxy in front, which ggp serve does not run) is off: a gateway replica that restarts gets
+    its port back at once instead of failing with NoAvailablePortError for minutes.
+    """
     return {"RAY_SERVE_ENABLE_DIRECT_INGRESS": "1", "RAY_SERVE_DIRECT_INGRESS_MIN_HTTP_PORT": str(port),
-            "RAY_SERVE_DIRECT_INGRESS_MAX_HTTP_PORT": str(port + 1)}
+            "RAY_SERVE_DIRECT_INGRESS_MAX_HTTP_PORT": str(port + 1), "RAY_SERVE_PORT_QUARANTINE_S": "0"}
+
+
+class PortHold:
+    """Listening placeholder sockets on the API ports from the moment `ggp serve` starts until Serve binds them.
+
+    Starting Ray takes seconds to minutes, and every process it starts binds ports of its own; a
+    port that is merely free when `ggp serve` starts could be taken before Serve's proxy or the
+    gateway replica binds it (Serve then gives up with NoAvailablePortError). Holding a listening
+    socket keeps every other process off the port until Serve binds it: the proxy's is freed just
+    before `serve.start`, the gateway replica's direct-ingress port when the replica, its start-up
+    done, asks for it (`hand_over_on_request`, `claim_port`). Port 0 holds a free port the system picks.
+    """
+
+    def __init__(self, host: str, ports: dict[str, tuple[int, str]]) -> None:
+        """Hold {name: (port, the option that sets it)}; a busy port is a ConfigError naming that option."""
+        import socket
+
+        self.host = host
+        self.sockets: dict[str, socket.socket] = {}
+        self.ports: dict[str, int] = {}
+        for name, (port, option) in ports.items():
+            sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((host, port))
+                sock.listen(1)
+            except OSError as exc:
+                sock.close()
+                self.close()
+                raise ConfigError(f"port {port} on {host} is not available ({exc.strerror}): another process is using "
+                                  f"it; stop that process or choose another port with {option}") from exc
+            self.sockets[name] = sock
+            self.ports[name] = int(sock.getsockname()[1])
+
+    def release(self, name: str, say: bool = False) -> None:
+        """Free one port for Serve to bind (saying so on stdout first when `say`)."""
+        sock = self.sockets.pop(name, None)
+        if sock is not None:
+            if say:
+                print(f"ggp serve: port {self.ports[name]} handed to Serve ({name})", flush=True)
+            sock.close()
+
+    def hand_over_on_request(self, name: str) -> str:
+        """Keep holding `name` until a process connects and sends the returned token, then free it.
+
+        The gateway replica does that (`claim_port`) at the end of its start-up, right before Serve
+        binds its direct-ingress port, so the port is never free for long. Anything else that
+        connects meanwhile (a health probe, say) is disconnected and the port stays held.
+        """
+        import secrets
+        import threading
+
+        token = secrets.token_hex(16)
+        sock = self.sockets[name]
+
+        def serve_handover() -> None:
+            while name in self.sockets:
+                try:
+                    conn, _ = sock.accept()
+                except OSError:
+                    return  # closed by release/close
+                with conn:
+                    conn.settimeout(2.0)
+                    try:
+                        claim = conn.recv(64)
+                    except OSError:
+                        claim = b""
+                    if claim == token.encode():
+                        self.release(name, say=True)
+                        return
+
+        threading.Thread(target=serve_handover, name=f"ggp-port-{name}", daemon=True).start()
+        return token
+
+    def close(self) -> None:
+        """Free every port still held."""
+        for name in list(self.sockets):
+            self.release(name)
 
 
 # How long a stopping gateway replica keeps answering on its direct-ingress port so an external
@@ -136,13 +247,15 @@ DIRECT_INGRESS_DRAINING_S = "5"
 
 
 def deploy(settings: Settings, host: str = "127.0.0.1", port: int = 8000, config: ServeConfig | None = None,
-           blocking: bool = False, access_log: bool = False, direct_ingress_port: int | None = None) -> Any:
+           blocking: bool = False, access_log: bool = False, direct_ingress_port: int | None = None,
+           hold: PortHold | None = None) -> Any:
     """Migrate the database, start Ray (if needed) and Serve on host:port, and deploy the app.
 
     Serve's per-request access log is off unless asked for: writing (and streaming to the driver)
     one line per request cost more CPU here than the request itself. `direct_ingress_port` turns on
     Serve's direct ingress: the gateway replica also serves HTTP itself on that port, without the
     proxy hop (the proxy keeps serving `port`). It must be set before this call starts Ray.
+    `hold` keeps the ports (options `proxy` and `direct`) until Serve binds them.
     """
     import ray
 
@@ -177,6 +290,19 @@ def deploy(settings: Settings, host: str = "127.0.0.1", port: int = 8000, config
         ray.init(include_dashboard=False, ignore_reinit_error=True)
     # the same logging for Serve's own actors (the HTTP proxy logged a line per request) and for the app's replicas
     logging_config = {"enable_access_log": access_log, "log_level": "INFO" if access_log else "WARNING"}
+    if hold is not None:
+        hold.release("proxy", say=True)
     serve.start(http_options={"host": host, "port": port}, logging_config=logging_config)
-    return serve.run(build_application(settings, config), name=APP_NAME, route_prefix="/", blocking=blocking,
-                     logging_config=logging_config)
+    handover = None
+    if hold is not None and "direct" in hold.sockets:
+        handover = (host, hold.ports["direct"], hold.hand_over_on_request("direct"))
+    try:
+        return serve.run(build_application(settings, config, handover), name=APP_NAME, route_prefix="/", blocking=blocking,
+                         logging_config=logging_config)
+    except Exception as exc:
+        text = f"{type(exc).__name__}: {exc}"
+        if direct_ingress_port is not None and ("NoAvailablePortError" in text or "already in use" in text):
+            raise ConfigError(f"Serve could not bind the API port {direct_ingress_port} on {host}: another process "
+                              "took it while Serve started; choose another --port (or serve through the proxy "
+                              "with --proxy)") from exc
+        raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from typing import Any, Protocol
 
@@ -262,7 +263,7 @@ class StreamsService(Service):
 
     def _out(self, row: Stream) -> s.StreamOut:
         control = self.runs.get(row.id)
-        stats: dict[str, Any] = {}
+        stats: dict[str, Any] = dict(row.final_stats or {})  # a finished run keeps its last statistics
         if control is not None:
             try:
                 stats = redact_value(_plain(control.stats()))
@@ -299,6 +300,7 @@ class StreamsService(Service):
             assert row is not None
             error = redact_text(error) if error else None
             row.status, row.stopped_at, row.error = status, utcnow(), error
+            row.final_stats = redact_value(_plain(stats))
             self._meter_row(row, stats, final=True)
             org, project_id = row.organization_id, row.project_id
         event = "stream.failed" if status == "failed" else "stream.stopped"
@@ -339,9 +341,10 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, bool | int | float | str) or value is None:
-        return value
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return str(value)
+    if isinstance(value, float) or (not isinstance(value, bool | int | str) and value is not None):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return str(value)
+        return number if math.isfinite(number) else None  # JSON (and PostgreSQL's json) has no NaN
+    return value

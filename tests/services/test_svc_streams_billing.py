@@ -194,3 +194,21 @@ def test_usage_priced_on_invoice(client: Any, settings: Any) -> None:
     prices = PLANS["pro"].prices_cents
     expected = 9900 + round(90 * prices["stream_minutes"]) + round(500 * prices["gpu_seconds"]) + round(2e9 * prices["output_bytes"])
     assert invoice.total_cents == expected == 9900 + 90 + 10 + 10
+
+
+def test_finished_stream_keeps_its_final_stats(client: Any, org_c: Org) -> None:
+    """A stream run to its end through the API still reports its per-node statistics afterwards."""
+    headers = org_c.headers["producer"]
+    project = _project(client, headers, GRAPH_YAML.replace("frames: 100000", "frames: 5"))
+    stream = client.post("/api/v1/streams/start", json={"project_id": project, "settings": {"realtime": False}},
+                         headers=headers).json()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        current = client.get(f"/api/v1/streams/{stream['id']}", headers=headers).json()
+        if current["status"] != "running":
+            break
+        time.sleep(0.1)
+    assert current["status"] == "stopped", current
+    assert current["stats"]["out"]["messages_in"] == 5, current["stats"]
+    listed = {s["id"]: s for s in client.get("/api/v1/streams/status", headers=headers).json()}
+    assert listed[stream["id"]]["stats"] == current["stats"]
