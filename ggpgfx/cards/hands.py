@@ -14,9 +14,8 @@ from typing import Any
 from pokerkit import HandHistory
 
 from ggpgfx.errors import ConfigError
-from ggpgfx.poker.cards import FULL_DECK
 from ggpgfx.poker.phh import load_hands
-from ggpgfx.poker.variants import phh_variant
+from ggpgfx.poker.variants import VARIANTS, Variant, phh_variant, variant
 
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_HANDS = DATA_DIR / "hands.phhs"
@@ -51,28 +50,39 @@ def table_hands(path: str | Path | None = None, limit: int | None = None) -> lis
 
 
 def random_hand(rng: random.Random, players: int = 6, hand_number: int = 1, small_blind: int = 50,
-                big_blind: int = 100, stack: int = 10_000) -> HandHistory:
-    """Play one seeded random no-limit hold'em hand with pokerkit and record it as PHH actions."""
-    from pokerkit import Automation, NoLimitTexasHoldem
+                big_blind: int = 100, stack: int = 10_000, game: str = "nlhe") -> HandHistory:
+    """Play one seeded random hand of a game (one with a PHH code) with pokerkit and record it as PHH."""
+    from pokerkit import Automation
 
+    chosen = variant(game)
+    if chosen.phh_code is None:
+        playable = ", ".join(v.code for v in VARIANTS.values() if v.phh_code)
+        raise ConfigError(f"random hands of {chosen.name} cannot be written as PHH: choose one of {playable}")
     automations = (Automation.ANTE_POSTING, Automation.BET_COLLECTION, Automation.BLIND_OR_STRADDLE_POSTING,
                    Automation.CARD_BURNING, Automation.HOLE_CARDS_SHOWING_OR_MUCKING, Automation.HAND_KILLING,
                    Automation.CHIPS_PUSHING, Automation.CHIPS_PULLING)
     stacks = [rng.randrange(stack // 2, stack * 2, big_blind) for _ in range(players)]
-    state = NoLimitTexasHoldem.create_state(automations, True, 0, (small_blind, big_blind), big_blind, stacks,
-                                            players)
+    factory: Any = chosen.game_class
+    bets: tuple[int, ...] = (big_blind, 2 * big_blind) if chosen.fixed_limit else (big_blind,)
+    state = factory.create_state(automations, True, 0, (small_blind, big_blind), *bets, stacks, players)
     with warnings.catch_warnings():  # pokerkit warns when dealt cards differ from its own shuffled deck
         warnings.simplefilter("ignore")
-        return _play(rng, state, players, hand_number, stacks, small_blind, big_blind)
+        actions = _play(rng, state, chosen, big_blind)
+    seats = sorted(rng.sample(range(1, 11), players))
+    names = rng.sample(NAMES, players)
+    sizes: dict[str, Any] = {"small_bet": big_blind, "big_bet": 2 * big_blind} if chosen.fixed_limit else \
+        {"min_bet": big_blind}
+    return HandHistory(variant=chosen.phh_code, ante_trimming_status=True, antes=[0] * players,
+                       blinds_or_straddles=[small_blind, big_blind] + [0] * (players - 2), starting_stacks=stacks,
+                       actions=actions, players=names, seats=seats, hand=hand_number, **sizes)
 
 
-def _play(rng: random.Random, state: Any, players: int, hand_number: int, stacks: list[int], small_blind: int,
-          big_blind: int) -> HandHistory:
-    deck = list(FULL_DECK)
+def _play(rng: random.Random, state: Any, chosen: Variant, big_blind: int) -> list[str]:
+    deck = list(chosen.deck)
     rng.shuffle(deck)
     actions: list[str] = []
-    for p in range(players):
-        cards = deck.pop() + deck.pop()
+    for p in range(state.player_count):
+        cards = "".join(deck.pop() for _ in range(chosen.hole_cards))
         state.deal_hole(cards)
         actions.append(f"d dh p{p + 1} {cards}")
     while state.status:
@@ -99,15 +109,11 @@ def _play(rng: random.Random, state: Any, players: int, hand_number: int, stacks
         else:
             state.check_or_call()
             actions.append(f"p{actor + 1} cc")
-    seats = sorted(rng.sample(range(1, 11), players))
-    names = rng.sample(NAMES, players)
-    return HandHistory(variant="NT", ante_trimming_status=True, antes=[0] * players,
-                       blinds_or_straddles=[small_blind, big_blind] + [0] * (players - 2), min_bet=big_blind,
-                       starting_stacks=stacks, actions=actions, players=names, seats=seats, hand=hand_number)
+    return actions
 
 
 def plan_hands(source: str = "phh", hands: str | Path | None = None, max_hands: int | None = None,
-               players: int = 6, seed: int = 0) -> tuple[list[HandHistory], random.Random]:
+               players: int = 6, seed: int = 0, game: str = "nlhe") -> tuple[list[HandHistory], random.Random]:
     """The hands a simulated table plays and the random generator that then fills their unknown cards.
 
     The table simulator and the RFID reader simulator both start here with the same arguments, so
@@ -118,4 +124,4 @@ def plan_hands(source: str = "phh", hands: str | Path | None = None, max_hands: 
         return table_hands(hands, limit=max_hands), rng
     if source != "random":
         raise ConfigError(f"bad hand source {source!r}: expected 'phh' or 'random'")
-    return [random_hand(rng, players, hand_number=i + 1) for i in range(max_hands or 3)], rng
+    return [random_hand(rng, players, hand_number=i + 1, game=game) for i in range(max_hands or 3)], rng

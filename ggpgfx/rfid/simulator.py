@@ -29,6 +29,7 @@ class SimulatorConfig:
     max_hands: int | None = None
     players: int = 6
     seed: int = 0
+    game: str = "nlhe"  # random hands: a variant code (the table simulator's `game`)
     timing: Timing = field(default_factory=Timing)
     speed: float = 1.0  # >1 plays faster than real time
     inventory_s: float = 0.5  # present tags are reported again this often
@@ -49,7 +50,8 @@ GARBAGE = [b"TAG 1 NOTHEX!!", b"TAG 99 E0040000AAAA0001", b"FOO BAR", b"TAG 3 E0
 
 def timeline(config: SimulatorConfig, deck: DeckRegistry, antennas: AntennaMap) -> list[tuple[float, str, int, str]]:
     """(time s, "in"/"out"/"clear", antenna, uid) events of the configured hands, on the table_sim clock."""
-    hands, rng = plan_hands(config.source, config.hands, config.max_hands, config.players, config.seed)
+    hands, rng = plan_hands(config.source, config.hands, config.max_hands, config.players, config.seed,
+                            config.game)
     uid_of = {card: uid for uid, card in deck.tags.items()}
     events: list[tuple[float, str, int, str]] = []
     start = 0.0

@@ -6,7 +6,7 @@ import heapq
 import random
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ggpgfx.cards.deck import get_style
 from ggpgfx.cards.hands import plan_hands
@@ -41,6 +41,8 @@ class TableSim(Node):
         hands: FilePath | None = Field(None, description="PHH/PHHS file; default: hands shipped with ggpgfx")
         max_hands: int | None = Field(None, ge=1, description="stop after this many hands (random: default 3)")
         players: int = Field(6, ge=2, le=10, description="players at a random table")
+        game: str = Field("nlhe", description="game of random hands: a variant code with a PHH code (nlhe, flhe, "
+                                              "plo, shortdeck); PHH hands carry their own")
         seed: int = 0
         style: str = Field("broadcast", description="deck style (see ggpgfx.cards.deck)")
         card_scale: float = Field(0.045, gt=0.01, le=0.12, description="card width as a fraction of frame width")
@@ -58,6 +60,13 @@ class TableSim(Node):
             "up", description="hole cards on the overhead view: face up (for vision tests), face down, or not drawn")
         cams_width: int = Field(1280, ge=320, le=3840, description="size of the hole-card camera wall")
         cams_height: int = Field(720, ge=180, le=2160)
+
+        @field_validator("game")
+        @classmethod
+        def _known_game(cls, value: str) -> str:
+            from ggpgfx.poker.variants import variant  # pokerkit loads only when a game is named
+
+            return variant(value).code
 
     @classmethod
     def negotiate(cls, params: BaseModel, input_caps: dict[str, VideoCaps]) -> dict[str, VideoCaps]:
@@ -84,7 +93,7 @@ class TableSim(Node):
             self.wall = HoleCamWall(p.cams_width, p.cams_height, get_style(p.style))
             self.wall_zones = [z.to_dict() for z in self.wall.zones()]
         self.timing = Timing(deal=p.deal_interval_s, action=p.action_interval_s, end_pause=p.end_pause_s)
-        self.hands, self.rng = plan_hands(p.source, p.hands, p.max_hands, p.players, p.seed)
+        self.hands, self.rng = plan_hands(p.source, p.hands, p.max_hands, p.players, p.seed, p.game)
         self.hand_index = 0
         self.frame_index = 0
         self.hand_start_s = 0.0

@@ -63,3 +63,21 @@ def test_random_hands_are_seeded_and_fill_unknown_cards() -> None:
     assert len(seat_cards) == 2 * len(cash.seats) and len(set(seat_cards)) == len(seat_cards)
     with pytest.raises(ConfigError):
         plan_hands("dealer")
+
+
+@pytest.mark.parametrize(("game", "hole", "deck"), [("plo", 4, 52), ("shortdeck", 2, 36), ("flhe", 2, 52)])
+def test_random_hands_of_other_games_play_and_replay(game: str, hole: int, deck: int) -> None:
+    from ggpgfx.poker.phh import replay
+    from ggpgfx.poker.variants import VARIANTS
+
+    history = random_hand(random.Random(7), players=4, game=game)
+    assert history.variant == VARIANTS[game].phh_code
+    dealt = [a.split()[3] for a in history.actions if a.startswith("d dh")]
+    assert all(len(cards) == 2 * hole for cards in dealt)
+    assert replay(history).mismatches == []  # pokerkit replays what pokerkit played
+    steps = build_script(history, 1, random.Random(0))
+    assert steps[0].actions[0].hand is not None and steps[0].actions[0].hand.game == game
+    cards = [r["card"] for s in steps for r in s.reads if r["zone"] in ("seat", "board")]
+    assert set(cards) <= set(VARIANTS[game].deck) and len(VARIANTS[game].deck) == deck
+    with pytest.raises(ConfigError, match="random hands of 5-Card PLO cannot be written as PHH"):
+        random_hand(random.Random(7), game="plo5")

@@ -76,3 +76,22 @@ def test_omaha_hole_cards_fan_inside_the_seat_zone_the_camera_declares() -> None
     two = _overflow(["Ah", "Kd"])
     assert _overflow(["Ah", "Kd", "Qs", "Jc"]) <= two + 2
     assert _overflow(["Ah", "Kd", "Qs", "Jc", "Th", "9s"]) <= two + 2
+
+
+def test_random_plo_table_deals_four_cards_a_seat() -> None:
+    g = Graph("plo-random", fps=30)
+    sim = g.add("ingest.table_sim", id="sim", width=640, height=360, source="random", game="plo", max_hands=1,
+                players=3, seed=2, action_interval_s=0.1, deal_interval_s=0.02)
+    actions = g.add("sink.collect", id="actions", limit=100_000)
+    reads = g.add("sink.collect", id="reads", limit=100_000)
+    sim.actions >> actions.inp
+    sim.reads >> reads.inp
+    result = g.run(max_frames=2000, realtime=False)
+    assert result.error is None
+    start = result.collected("actions")[0]
+    assert start.kind == "start_hand" and start.hand.game == "plo"
+    rows = [r for t in result.collected("reads") for r in t.to_pylist() if r["zone"] == "seat"]
+    per_seat: dict[int, int] = {}
+    for row in rows:
+        per_seat[row["seat"]] = per_seat.get(row["seat"], 0) + 1
+    assert sorted(per_seat.values()) == [4, 4, 4]
