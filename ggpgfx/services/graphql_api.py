@@ -158,7 +158,7 @@ class Query:
     async def projects(self, info: Info, filter: ProjectFilter | None = None) -> list[Project]:
         """Projects of my organisation."""
         f = filter or ProjectFilter()
-        rows = await _call(info, "projects", "list_projects", f.name_contains, max(1, min(f.limit, 500)), max(0, f.offset))
+        rows = await _call(info, "projects", "list_projects", f.name_contains, max(1, min(f.limit, 500)), max(0, min(f.offset, 2**31 - 1)))
         return [Project.of(p) for p in rows]
 
     @strawberry.field

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1/projects", tags=["projects"], responses=ERROR
 async def list_projects(
     principal: CurrentPrincipal, request: Request,
     name_contains: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> list[s.ProjectOut]:
     """Projects of my organisation."""
     result: list[s.ProjectOut] = await backend(request).call(
