@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,15 @@ def control_server(graph: Any, *, host: str = "127.0.0.1", port: int = 0, resume
             log.info("table %s resumed from %d journal entries", name, count)
         table.journal = JournalWriter(path)
         tables[name] = table
+    threading.Thread(target=_warm_up, name="ggp-control-warmup", daemon=True).start()
     return ControlServer(tables, host=host, port=port, health=HealthSampler(graph), token=token)
+
+
+def _warm_up() -> None:
+    """Load the hand evaluator's compiled kernels now, not on the first dealt card (seconds on a small machine)."""
+    from ggpgfx.poker.evaluator import describe
+
+    describe(["Ah", "Kd"], ["2c", "3d", "4h"])
 
 
 class LiveRun:

@@ -42,10 +42,11 @@ class Client:
     def __init__(self, live: LiveRun) -> None:
         self.live = live
         self.base = live.url
-        reply = httpx.post(f"{self.base}/control/v1/session", json={"token": live.server.token})
+        reply = httpx.post(f"{self.base}/control/v1/session", json={"token": live.server.token}, timeout=60)
         assert reply.status_code == 200, reply.text
         self.session = reply.json()["session"]
-        self.http = httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {self.session}"})
+        self.http = httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {self.session}"},
+                                 timeout=60)  # the first hand label loads compiled kernels (seconds)
 
     def act(self, verb: str, args: dict[str, Any] | None = None, request_id: str | None = None,
             table: str = "table-1", **extra: Any) -> httpx.Response:
