@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from control_helpers import PHH, Client
+from ggpgfx.graph.api import Graph
 
 from ggpgfx.control.journal import read_entries
 from ggpgfx.control.live import start_live
 from ggpgfx.control.phh_requests import hand_requests
-from ggpgfx.graph.api import Graph
 
 pytestmark = pytest.mark.ray
 
