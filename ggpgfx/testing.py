@@ -195,7 +195,7 @@ def _wait_handled(runner: NodeRunner, total: int, timeout_s: float) -> None:
 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if runner.metrics.messages_in >= total and runner.in_hand is None and not runner.inbox.posted:
+        if runner.metrics.process_us.count >= total and not runner.inbox.posted:  # counted after each step
             return
         time.sleep(0.005)
     raise TimeoutError(f"node '{runner.rnode.id}' did not take its {total} inputs within {timeout_s:g} s")

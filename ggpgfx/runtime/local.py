@@ -135,7 +135,8 @@ class NodeRunner:
         self.sync_tolerance = max(tolerances, default=0)
         self.sync_drops = 0
         self.gate: threading.Lock | None = threading.Lock() if executor.has_barrier else None
-        #: The message taken from an input edge whose step has not finished (set under `inbox.cond`).
+        #: The message taken from an input edge whose step has not finished (set under `inbox.cond`; kept
+        #: exact only with a barrier, which is when checkpoints read it).
         self.in_hand: tuple[EdgeQueue, Message] | None = None
         self._latest: dict[str, Message] = {}
         self._live_edges: list[EdgeQueue] = []
@@ -238,19 +239,17 @@ class NodeRunner:
     # -- steps ----------------------------------------------------------------------------------------
     def _step(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run one state-changing step under the gate (re-entrant: a step inside a step runs as part of it)."""
-        if self._in_step:
-            return fn(*args)
         gate = self.gate
-        if gate is not None:
-            gate.acquire()
+        if gate is None or self._in_step:  # no barrier: nothing to hold (the in-hand message only matters to one)
+            return fn(*args)
+        gate.acquire()
         self._in_step = True
         try:
             return fn(*args)
         finally:
             self._in_step = False
             self.in_hand = None
-            if gate is not None:
-                gate.release()
+            gate.release()
 
     def _run_posted(self) -> None:
         """Run the work worker threads posted (emits, call_soon) on this thread, oldest first."""
@@ -275,6 +274,9 @@ class NodeRunner:
 
     def _deliver(self, port: str, msg: Message) -> None:
         hooks = self.ex.hooks
+        if not hooks and self.gate is None:  # the common case, kept to one call
+            self._handle(port, msg)
+            return
         for hook in hooks:
             hook.before_message(self, port, msg)
         self._step(self._handle, port, msg)

@@ -63,7 +63,7 @@ class RtmpPublisher(Node):
         self._report()
 
     def _report(self) -> None:
-        """Emit the sender's state when it changed (from the graph thread: emitting is not thread-safe)."""
+        """Emit the sender's state when it changed (checked on the graph thread, once per packet)."""
         state = self.output.stats.state
         if state != self.reported:
             self.reported = state
