@@ -59,6 +59,8 @@ class NodeContext:
     device: str = "cpu"
     #: Input ports with at least one edge (so a node can tell whether an optional input is in use).
     connected_inputs: frozenset[str] = frozenset()
+    #: Set by executors that checkpoint (a restartable Ray fragment): asks for a checkpoint soon.
+    request_checkpoint: Callable[[], None] | None = None
     #: The run policy of the graph (ggpgfx.policy.RunPolicy) or None when unrestricted.
     policy: Any = None
 
@@ -175,6 +177,12 @@ class Node:
                 return False
             time.sleep(0.01)
         return True
+
+    def checkpoint_now(self) -> None:
+        """Ask for a checkpoint at a point that matters to the node (the end of a hand); safe from any thread,
+        a no-op where nothing checkpoints."""
+        if self.context.request_checkpoint is not None:
+            self.context.request_checkpoint()
 
     def latest(self, port: str) -> Any | None:
         """The newest payload received on a `latest` input, or None before the first one."""

@@ -101,11 +101,9 @@ class FragmentActor:
         if self.frag.gpu:
             visible = os.environ.get("CUDA_VISIBLE_DEVICES", "")
             context.device = "cuda:0" if visible and visible != "-1" else "cpu"
-        node = rnode.cls(rnode.id, rnode.params, context)
-        # Nodes may ask for a checkpoint at a point that matters to them (the end of a hand):
-        # `getattr(self, "checkpoint_now", None)` — it only wakes the checkpoint thread, so it is safe anywhere.
-        node.checkpoint_now = self.soon.set  # type: ignore[attr-defined]
-        return node
+        # Node.checkpoint_now() only wakes the checkpoint thread, so it is safe anywhere.
+        context.request_checkpoint = self.soon.set
+        return rnode.cls(rnode.id, rnode.params, context)
 
     def _outlet(self, edge: ResolvedEdge) -> Outlet:
         outlets = []

@@ -70,9 +70,8 @@ class RunningSum(Node):
         self.seen += 1
         self.emit("out", (msg.payload, self.total, self.seen))
         every = self.params.checkpoint_every
-        checkpoint_now = getattr(self, "checkpoint_now", None)
-        if every and self.seen % every == 0 and checkpoint_now is not None:
-            checkpoint_now()
+        if every and self.seen % every == 0:
+            self.checkpoint_now()
 
     def snapshot(self) -> Any:
         return {"total": self.total, "seen": self.seen}
