@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from control_helpers import PHH, Client
-from ggpgfx.graph.api import Graph
+from ggpgfx.api import Graph
 
 from ggpgfx.control.journal import read_entries
 from ggpgfx.control.live import start_live
