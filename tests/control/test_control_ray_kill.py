@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from control_helpers import PHH, Client
-from ggpgfx.api import Graph
 
+from ggpgfx.api import Graph
 from ggpgfx.control.journal import read_entries
 from ggpgfx.control.live import start_live
 from ggpgfx.control.phh_requests import hand_requests
