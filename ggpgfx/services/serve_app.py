@@ -210,6 +210,8 @@ class PortHold:
         connects meanwhile (a health probe, say) is disconnected and the port stays held.
         """
         import secrets
+        import socket
+        import struct
         import threading
 
         token = secrets.token_hex(16)
@@ -222,6 +224,9 @@ class PortHold:
                 except OSError:
                     return  # closed by release/close
                 with conn:
+                    # reset rather than close: a closed connection would leave a TIME_WAIT entry on the port,
+                    # and Serve binds without SO_REUSEADDR (it then fails with 'Failed to bind')
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     conn.settimeout(2.0)
                     try:
                         claim = conn.recv(64)
