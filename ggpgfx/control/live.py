@@ -6,13 +6,13 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ggpgfx.control.health import HealthSampler
 from ggpgfx.control.journal import JournalWriter, journal_path
-from ggpgfx.control.server import ControlServer
-from ggpgfx.control.table import ControlTable
 from ggpgfx.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ggpgfx.control.server import ControlServer
 
 log = logging.getLogger("ggpgfx.control")
 OPERATOR_TYPE = "ingest.operator"
@@ -43,6 +43,12 @@ def control_server(graph: Any, *, host: str = "127.0.0.1", port: int = 0, resume
     nodes = operator_nodes(graph)
     if not nodes:
         return None
+    # Imported here: the server, the table replica (pokerkit) and aiohttp cost a second of start-up
+    # that graphs without an operator node must not pay.
+    from ggpgfx.control.health import HealthSampler
+    from ggpgfx.control.server import ControlServer
+    from ggpgfx.control.table import ControlTable
+
     tables: dict[str, ControlTable] = {}
     for node_id, node in nodes.items():
         name = str(node.params.table)
