@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from ggpgfx.cards.detector import CardDetector, ZoneSpec
-from ggpgfx.cards.infer import CardClassifier
+from ggpgfx.cards.infer import UNKNOWN, CardClassifier
 from ggpgfx.cards.synth import HELD_OUT_BACKGROUNDS, TRAIN_BACKGROUNDS, make_scene, random_cards, style_names
 from ggpgfx.errors import ConfigError
 from ggpgfx.poker.cards import FULL_DECK, RANKS, SUITS
@@ -103,7 +103,7 @@ def evaluate(folder: str | Path, classifier: CardClassifier, limit: int | None =
         image = np.asarray(Image.open(root / entry["file"]).convert("L"))
         h, w = image.shape
         zone = ZoneSpec.from_dict({"name": "all", "zone": "board", "polygon": [[0, 0], [w, 0], [w, h], [0, h]]})
-        detections = detector.detect(image, [zone])
+        detections = [d for d in detector.detect(image, [zone]) if d.card != UNKNOWN]  # unknown: not a read
         report.images += 1
         owner: list[int | None] = []  # which labelled card each detection lies on
         for det in detections:
@@ -174,7 +174,6 @@ def score_scene(cell: Cell, detections: list[Any], truths: list[tuple[str, np.nd
     detector's at that threshold; `cell.scored` keeps the raw (confidence, right) pairs for calibration.
     """
     from ggpgfx.cards.detector import Detection, unknown_duplicates
-    from ggpgfx.cards.infer import UNKNOWN
 
     owner: list[int | None] = []
     for det in detections:

@@ -11,13 +11,16 @@ from ggpgfx.cards.locate import normalise
 from ggpgfx.errors import ConfigError
 
 DEFAULT_MODEL = Path(__file__).parent / "models" / "card-detector.onnx"
+#: Shipped models by name: "default" (the project's own styles, never abstains) and "real-decks" (fine-tuned
+#: with real deck designs, calibrated, abstains below its threshold; see docs/cards.md).
+SHIPPED_MODELS = {"default": DEFAULT_MODEL, "real-decks": DEFAULT_MODEL.with_name("card-detector-real-decks.onnx")}
 UNKNOWN = "??"  # a card was found but not read surely enough: never another card (see CardDetector)
 
 
 def load_model_bytes(source: str | Path | None = None, tracking_uri: str | None = None) -> bytes:
-    """ONNX bytes of the shipped model (None or "default"), a file path, or an MLflow `models:/` URI."""
-    if source is None or str(source) in ("", "default"):
-        path = DEFAULT_MODEL
+    """ONNX bytes of a shipped model (None, "default", "real-decks"), a file path, or an MLflow `models:/` URI."""
+    if source is None or str(source) in ("", *SHIPPED_MODELS):
+        path = SHIPPED_MODELS[str(source or "default")]
         if not path.is_file():
             raise ConfigError(f"the shipped card model is missing ({path}); run `ggp cards train`")
         return path.read_bytes()
