@@ -72,6 +72,9 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
     app.include_router(accounts_router)
     app.include_router(projects_router)
     app.include_router(ops_router)
+    from ggpgfx.services.control_proxy import router as control_router
+
+    app.include_router(control_router)
     if graphql:
         from ggpgfx.services.graphql_api import graphql_router
 

@@ -65,10 +65,22 @@ class RuntimeLauncher:
 
     def start(self, resolved: Any, *, options: dict[str, Any]) -> RunControl:
         """Start the graph in the background; metrics arrive through the executor's `on_stats` callback."""
+        from ggpgfx.control.live import control_server
         from ggpgfx.runtime.run import start_run
 
         control = _LiveRun()
-        control.handle = start_run(resolved, executor=self.executor, on_stats=control.update, **options)
+        control.server = control_server(resolved)  # graphs with ingest.operator: their control endpoint
+        if control.server is not None:
+            control.server.start()
+        try:
+            control.handle = start_run(resolved, executor=self.executor, on_stats=control.update, **options)
+        except BaseException:
+            if control.server is not None:
+                control.server.stop()
+            raise
+        if control.server is not None:
+            handle = control.handle
+            control.server.health.stats = lambda: handle.stats()
         return control
 
 
@@ -78,6 +90,7 @@ class _LiveRun:
     def __init__(self) -> None:
         self.handle: Any = None
         self.latest: dict[str, Any] = {}
+        self.server: Any = None  # the control endpoint (ggpgfx.control), when the graph has one
 
     def update(self, stats: dict[str, Any]) -> None:
         """on_stats callback."""
@@ -98,8 +111,12 @@ class _LiveRun:
         return pulled or self.latest
 
     def stop(self, timeout: float = 5.0) -> Any:
-        """Delegated."""
-        return self.handle.stop(timeout)
+        """Delegated (the control endpoint closes after the graph)."""
+        try:
+            return self.handle.stop(timeout)
+        finally:
+            if self.server is not None:
+                self.server.stop()
 
 
 class StreamsService(Service):
@@ -237,6 +254,26 @@ class StreamsService(Service):
             with self.context.session() as session:
                 self.audit(session, principal, principal.organization_id, "stream.stopped", f"stream:{row.id}")
         return self.get(principal, row.id)
+
+    def control_endpoint(self, principal: Principal, stream_id: str) -> tuple[str, str]:
+        """Base URL of a running stream's control endpoint and a fresh session on it (viewer or above)."""
+        principal.require("viewer")
+        with self.context.sessions() as session:
+            row = scoped_get(session, Stream, stream_id, principal, "stream")
+        with self._lock:
+            control = self.runs.get(row.id)
+        server = getattr(control, "server", None)
+        if server is None:
+            raise ServiceError(f"stream '{stream_id}' has no control endpoint (it is not running, or its graph "
+                               "has no ingest.operator node)", 404)
+        return server.url, server.new_session()
+
+    def audit_control(self, principal: Principal, stream_id: str, verb: str, request_id: Any,
+                      version: Any) -> None:
+        """Write one accepted control action to the audit log."""
+        with self.context.session() as session:
+            self.audit(session, principal, principal.organization_id, "stream.control", f"stream:{stream_id}",
+                       verb=verb, request_id=str(request_id), version=version)
 
     def get(self, principal: Principal, stream_id: str) -> s.StreamOut:
         """One stream with live metrics while it runs."""
