@@ -213,6 +213,39 @@ class Mutation:
         """Stop a stream."""
         return Stream.of(await _call(info, "streams", "stop", s.StreamStopIn(stream_id=str(stream_id))))
 
+    @strawberry.mutation
+    async def control_table(self, info: Info, stream_id: strawberry.ID, table: str, verb: str, id: str,
+                            args: JSON | None = None, expect_version: int | None = None) -> ControlReply:
+        """One control-protocol request (docs/console.md) for a running stream's table (producer or above)."""
+        request: dict[str, Any] = {"id": id, "verb": verb, "args": args or {}}
+        if expect_version is not None:
+            request["expect_version"] = expect_version
+        reply = await _call(info, "streams", "control_request", str(stream_id), table, request)
+        error = reply.get("error") or {}
+        return ControlReply(type=reply["type"], id=reply.get("id"), version=reply.get("version"),
+                            code=error.get("code"), message=error.get("message"))
+
+
+@strawberry.type
+class ControlReply:
+    """The control protocol's ack or reject for one request."""
+
+    type: str
+    id: str | None
+    version: int | None
+    code: str | None
+    message: str | None
+
+
+@strawberry.type
+class TableStateUpdate:
+    """A table's protocol state (docs/console.md) at a version."""
+
+    stream_id: strawberry.ID
+    table: str
+    version: int
+    state: JSON
+
 
 @strawberry.type
 class Subscription:
@@ -246,6 +279,20 @@ class Subscription:
                                    stats=stream.stats)  # type: ignore[arg-type]
             if stream.status not in ("starting", "running"):
                 return
+            await asyncio.sleep(POLL_S)
+
+    @strawberry.subscription
+    async def table_state(self, info: Info, stream_id: strawberry.ID,
+                          table: str = "table-1") -> AsyncGenerator[TableStateUpdate, None]:
+        """A stream's table state now and at every new version (the control protocol's `state` object)."""
+        last = -1
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + MAX_SUBSCRIPTION_S
+        while loop.time() < deadline:
+            state = await _call(info, "streams", "control_state", str(stream_id), table, fresh=True)
+            if int(state["version"]) != last:
+                last = int(state["version"])
+                yield TableStateUpdate(stream_id=stream_id, table=table, version=last, state=state)
             await asyncio.sleep(POLL_S)
 
     @strawberry.subscription

@@ -268,6 +268,34 @@ class StreamsService(Service):
                                "has no ingest.operator node)", 404)
         return server.url, server.new_session()
 
+    def _control_server(self, principal: Principal, stream_id: str) -> Any:
+        with self.context.sessions() as session:
+            row = scoped_get(session, Stream, stream_id, principal, "stream")
+        with self._lock:
+            control = self.runs.get(row.id)
+        server = getattr(control, "server", None)
+        if server is None:
+            raise ServiceError(f"stream '{stream_id}' has no control endpoint (it is not running, or its graph "
+                               "has no ingest.operator node)", 404)
+        return server
+
+    def control_request(self, principal: Principal, stream_id: str, table: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Judge one control request for a stream's table (producer or above); accepted ones are audited."""
+        principal.require("producer")
+        server = self._control_server(principal, stream_id)
+        reply, _state = server.handle(table, request)
+        if reply.get("type") == "ack":
+            self.audit_control(principal, stream_id, str(request.get("verb")), reply.get("id"), reply.get("version"))
+        return dict(reply)
+
+    def control_state(self, principal: Principal, stream_id: str, table: str) -> dict[str, Any]:
+        """A table's protocol state (viewer or above)."""
+        principal.require("viewer")
+        control_table = self._control_server(principal, stream_id).tables.get(table)
+        if control_table is None:
+            raise ServiceError(f"stream '{stream_id}' has no table '{table}'", 404)
+        return dict(control_table.state())
+
     def audit_control(self, principal: Principal, stream_id: str, verb: str, request_id: Any,
                       version: Any) -> None:
         """Write one accepted control action to the audit log."""

@@ -70,3 +70,36 @@ def test_stream_control_behind_platform_auth(client: Any, org_a: Org, org_b: Org
         assert sorted(e["detail"]["verb"] for e in control) == ["fold", "new_hand"]
     finally:
         client.post("/api/v1/streams/stop", json={"stream_id": stream}, headers=org_a.headers["producer"])
+
+
+def test_graphql_control_mutation_and_table_state_subscription(client: Any, org_a: Org) -> None:
+    stream = _start(client, org_a)
+    query = ("mutation($s: ID!, $a: JSON) { controlTable(streamId: $s, table: \"table-1\", verb: \"new_hand\", "
+             "id: \"gql-1\", args: $a) { type id version code message } }")
+    try:
+        denied = client.post("/graphql", json={"query": query, "variables": {"s": stream, "a": NEW_HAND}},
+                             headers=org_a.headers["viewer"]).json()
+        assert denied["data"] is None and denied["errors"]
+        acked = client.post("/graphql", json={"query": query, "variables": {"s": stream, "a": NEW_HAND}},
+                            headers=org_a.headers["producer"]).json()
+        assert acked["data"]["controlTable"] == {"type": "ack", "id": "gql-1", "version": 1, "code": None,
+                                                 "message": None}
+        with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send_json({"type": "connection_init", "payload": {"Authorization": org_a.headers["viewer"]["Authorization"]}})
+            assert ws.receive_json()["type"] == "connection_ack"
+            ws.send_json({"id": "1", "type": "subscribe", "payload": {
+                "query": "subscription($s: ID!) { tableState(streamId: $s) { version state } }",
+                "variables": {"s": stream}}})
+            first = ws.receive_json()
+            assert first["type"] == "next", first
+            update = first["payload"]["data"]["tableState"]
+            assert update["version"] == 1 and update["state"]["to_act"] == 2  # heads-up: the button acts first
+            fold = query.replace("new_hand", "fold").replace("gql-1", "gql-2")
+            reply = client.post("/graphql", json={"query": fold, "variables": {"s": stream, "a": {"seat": 2}}},
+                                headers=org_a.headers["producer"]).json()["data"]["controlTable"]
+            assert reply["type"] == "ack" and reply["version"] == 2
+            second = ws.receive_json()
+            assert second["payload"]["data"]["tableState"]["version"] == 2
+            ws.send_json({"id": "1", "type": "complete"})
+    finally:
+        client.post("/api/v1/streams/stop", json={"stream_id": stream}, headers=org_a.headers["producer"])
