@@ -87,6 +87,20 @@ def training_styles(config: TrainConfig) -> tuple[list[str], list[str], list[str
     return train_styles, val, held
 
 
+def dataset_manifest(config: TrainConfig) -> dict[str, Any]:
+    """Which styles and real designs (with licences), which seeds and sizes made the data: logged to MLflow."""
+    from ggpgfx.cards.designs import DESIGNS
+
+    train_styles, val_styles, held_styles = training_styles(config)
+    used = {s.split(":", 1)[1] for s in train_styles + val_styles + held_styles if s.startswith("deck:")}
+    return {"seed": config.seed, "scenes": config.scenes, "val_scenes": config.val_scenes,
+            "capture": config.capture, "card_px": list(config.card_px),
+            "train_styles": sorted(set(train_styles)), "validation_styles": val_styles, "held_out_styles": held_styles,
+            "designs": {name: {"role": d.role, "folder": d.folder, "licence": d.licence}
+                        for name, d in DESIGNS.items() if name in used},
+            "init": str(config.init) if config.init else None}
+
+
 def init_from_onnx(model: Any, path: Path) -> None:
     """Load an exported model's weights into `build_model`'s network for fine-tuning.
 
@@ -228,6 +242,7 @@ def train(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | No
                 on_epoch(metrics)
 
         _, result = fit(config, log_epoch)
+        mlflow.log_dict(dataset_manifest(config), "dataset_manifest.json")
         mlflow.log_metrics({"held_out_patch_accuracy": result.held_out_accuracy, "train_seconds": result.seconds})
         info = mlflow.onnx.log_model(onnx.load(str(result.onnx_path)), name="model",
                                      registered_model_name=config.model_name if config.register else None,

@@ -25,6 +25,9 @@ def test_train_register_and_load_by_models_uri(tmp_path) -> None:  # type: ignor
     run = mlflow.get_run(result.run_id)
     assert run.data.params["epochs"] == "1" and "val_accuracy" in run.data.metrics
     assert "held_out_patch_accuracy" in run.data.metrics
+    manifest = mlflow.artifacts.load_dict(f"runs:/{result.run_id}/dataset_manifest.json")
+    assert manifest["seed"] == 0 and manifest["scenes"] == 40
+    assert "deck:standard" in manifest["held_out_styles"] and manifest["designs"]["standard"]["role"] == "test"
     versions = mlflow.MlflowClient().search_model_versions("name='card-detector'")
     assert [str(v.version) for v in versions] == ["1"]
 
