@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from ggpgfx.errors import ServiceError
 from ggpgfx.services.security import API_KEY_PREFIX, Principal, TokenSigner, principal_from_claims
+
+if TYPE_CHECKING:
+    from ggpgfx.services.backend import Backend
 
 bearer_scheme = HTTPBearer(auto_error=False, description="JWT access token, or an API key")
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key (ggp_...)")
@@ -29,7 +32,7 @@ class Authenticator:
     session_cache_s = 2.0
     max_cached = 50_000
 
-    def __init__(self, signer: TokenSigner, backend: Any) -> None:
+    def __init__(self, signer: TokenSigner, backend: Backend) -> None:
         self.signer = signer
         self.backend = backend
         self._sessions: dict[str, tuple[float, str]] = {}
@@ -67,7 +70,7 @@ class Authenticator:
         """
         if api_key or (token and token.startswith(API_KEY_PREFIX)):
             key = api_key or token or ""
-            principal: Principal = await self.backend.call("accounts", "authenticate_api_key", key, ip)
+            principal: Principal = await self.backend.accounts.authenticate_api_key(key, ip)
             return principal
         if not token:
             raise ServiceError("authentication required: send 'Authorization: Bearer <token>' or 'X-API-Key'", 401)
@@ -78,10 +81,11 @@ class Authenticator:
             if cached is not None and cached[0] >= now:
                 role = cached[1]
             else:
-                role = await self.backend.call("accounts", "session_role", principal.session_id)
-                if role is None:
+                current = await self.backend.accounts.session_role(principal.session_id)
+                if current is None:
                     self._sessions.pop(principal.session_id, None)
                     raise ServiceError("session revoked; log in again", 401)
+                role = current
                 if len(self._sessions) > 50_000:
                     self._sessions.clear()
                 self._sessions[principal.session_id] = (now + self.session_cache_s, role)

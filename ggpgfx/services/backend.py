@@ -1,34 +1,33 @@
-"""How the HTTP layer reaches the services: in-process objects, or Ray Serve deployment handles."""
+"""How the HTTP layer reaches the services: in-process objects, or Ray Serve deployment handles.
+
+Both backends offer the same typed clients (`ggpgfx.services.api`): `backend.projects.list_projects(...)`.
+They differ only in the `Bind` their clients are built with: `InThread` (run the method in a worker
+thread here) or `ThroughHandle` (send the method to the Serve deployment that hosts its service).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
-from ggpgfx.errors import ServiceError
+from ggpgfx.services.api import (
+    AccountsAPI,
+    AccountsClient,
+    BillingAPI,
+    BillingClient,
+    NotificationsAPI,
+    NotificationsClient,
+    ProjectsAPI,
+    ProjectsClient,
+    StreamsAPI,
+    StreamsClient,
+)
 from ggpgfx.services.config import Settings
 
-
-def invoke(services: dict[str, Any], service: str, method: str, args: tuple[Any, ...],
-           kwargs: dict[str, Any]) -> tuple[Any, ...]:
-    """Call a service method; return ('ok', value) or ('err', status, message, extra) — picklable either way."""
-    target = services.get(service)
-    if target is None or method.startswith("_") or not callable(getattr(target, method, None)):
-        return ("err", 500, f"no service method {service}.{method}", None)
-    try:
-        return ("ok", getattr(target, method)(*args, **kwargs))
-    except ServiceError as exc:
-        return ("err", exc.status_code, str(exc), getattr(exc, "diagnostics", None))
-
-
-def unwrap(reply: tuple[Any, ...]) -> Any:
-    """Turn an `invoke` reply back into a value or a raised ServiceError."""
-    if reply[0] == "ok":
-        return reply[1]
-    error = ServiceError(reply[2], reply[1])
-    if reply[3] is not None:
-        error.diagnostics = reply[3]  # type: ignore[attr-defined]
-    raise error
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def build_services(settings: Settings, names: tuple[str, ...], migrate: bool = True,
@@ -55,12 +54,31 @@ def build_services(settings: Settings, names: tuple[str, ...], migrate: bool = T
     return services
 
 
-class Backend:
-    """Routes `call(service, method, ...)` to wherever that service runs."""
+class InThread:
+    """A `Bind` that runs each call of a method on `service` in a worker thread of this process."""
 
-    async def call(self, service: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        """Await one service call; ServiceErrors come back raised."""
-        raise NotImplementedError
+    def __init__(self, service: object) -> None:
+        self.service = service
+
+    def __call__(self, method: Callable[Concatenate[Any, P], R]) -> Callable[P, Coroutine[Any, Any, R]]:
+        """The awaitable call of `method` on this object's service."""
+        service = self.service
+
+        @functools.wraps(method)
+        async def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            return await asyncio.to_thread(method, service, *args, **kwargs)
+
+        return call
+
+
+class Backend:
+    """The services as the HTTP layer sees them: one typed client per service."""
+
+    accounts: AccountsAPI
+    notifications: NotificationsAPI
+    projects: ProjectsAPI
+    billing: BillingAPI
+    streams: StreamsAPI
 
     def close(self) -> None:
         """Release what the backend holds."""
@@ -71,10 +89,11 @@ class LocalBackend(Backend):
 
     def __init__(self, settings: Settings, launcher: Any = None) -> None:
         self.services = build_services(settings, ("accounts", "projects", "billing", "streams"), launcher=launcher)
-
-    async def call(self, service: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        """Run the method in a thread."""
-        return unwrap(await asyncio.to_thread(invoke, self.services, service, method, args, kwargs))
+        self.accounts = AccountsClient(InThread(self.services["accounts"]))
+        self.notifications = NotificationsClient(InThread(self.services["notifications"]))
+        self.projects = ProjectsClient(InThread(self.services["projects"]))
+        self.billing = BillingClient(InThread(self.services["billing"]))
+        self.streams = StreamsClient(InThread(self.services["streams"]))
 
     def close(self) -> None:
         """Stop streams, finish webhook deliveries, close the database."""
@@ -85,22 +104,53 @@ class LocalBackend(Backend):
         self.services["context"].close()
 
 
-# Which deployment hosts which service (notifications ride with accounts for the endpoint CRUD).
-DEPLOYMENT_OF = {"accounts": "accounts", "notifications": "accounts", "projects": "projects",
-                 "billing": "billing", "streams": "streams"}
+@functools.cache
+def gateway_reads() -> frozenset[Callable[..., Any]]:
+    """Read-only service methods the Serve gateway answers in its own process, from the same database.
+
+    No cache: every call runs its query, so the hottest reads cost one Serve hop instead of two.
+    Everything else, and every write, goes to the owning deployment through its handle.
+    """
+    from ggpgfx.services.accounts import AccountsService
+    from ggpgfx.services.projects import ProjectsService
+
+    return frozenset({ProjectsService.list_projects, ProjectsService.get_project, ProjectsService.list_versions,
+                      AccountsService.session_role})
 
 
-# Read-only service methods the Serve gateway answers in its own process, from the same database
-# (no cache: every call runs its query), so the hottest reads cost one Serve hop instead of two.
-# Everything else, and every write, goes to the owning deployment through its handle.
-GATEWAY_READS = frozenset({
-    ("projects", "list_projects"), ("projects", "get_project"), ("projects", "list_versions"),
-    ("accounts", "session_active"), ("accounts", "session_role"),
-})
+class ThroughHandle:
+    """A `Bind` that sends each call to a Serve deployment (`ServiceHost.run`) through its handle.
+
+    With a `reader` (a service object of the gateway's own), the methods in `gateway_reads()` run
+    here in a worker thread instead. A failure in the deployment comes back as Ray's `RayTaskError`;
+    the exception the service raised (its `cause`) is raised again here, so callers see the same
+    exceptions as with `InThread`.
+    """
+
+    def __init__(self, handle: Any, reader: object | None = None) -> None:
+        self.handle = handle
+        self.reader = reader
+
+    def __call__(self, method: Callable[Concatenate[Any, P], R]) -> Callable[P, Coroutine[Any, Any, R]]:
+        """The awaitable call of `method` on the deployment (or on the local reader)."""
+        if self.reader is not None and method in gateway_reads():
+            return InThread(self.reader)(method)
+        handle = self.handle
+
+        @functools.wraps(method)
+        async def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            from ray.exceptions import RayTaskError
+
+            try:
+                return cast(R, await handle.run.remote(method, args, kwargs))
+            except RayTaskError as exc:
+                raise exc.cause from None
+
+        return call
 
 
 def build_gateway_readers(settings: Settings) -> dict[str, Any]:
-    """The service objects behind GATEWAY_READS, for the gateway process (no migrations, no webhooks)."""
+    """The service objects behind `gateway_reads()`, for the gateway process (no migrations, no webhooks)."""
     from ggpgfx.services.accounts import AccountsService
     from ggpgfx.services.base import ServiceContext
     from ggpgfx.services.projects import ProjectsService
@@ -110,20 +160,24 @@ def build_gateway_readers(settings: Settings) -> dict[str, Any]:
 
 
 class ServeBackend(Backend):
-    """Services behind Ray Serve deployment handles; GATEWAY_READS answered in-process when `readers` is given."""
+    """Services behind Ray Serve deployment handles; `gateway_reads()` answered in-process when `readers` is given.
+
+    Webhook endpoints (the notifications service) are hosted by the accounts deployment.
+    """
 
     def __init__(self, handles: dict[str, Any], readers: dict[str, Any] | None = None) -> None:
         self.handles = handles
         self.readers = readers
-
-    async def call(self, service: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        """Run a gateway read here (in a worker thread), else call the hosting deployment through its handle."""
-        if self.readers is not None and (service, method) in GATEWAY_READS:
-            return unwrap(await asyncio.to_thread(invoke, self.readers, service, method, args, kwargs))
-        handle = self.handles[DEPLOYMENT_OF[service]]
-        return unwrap(await handle.call.remote(service, method, args, kwargs))
+        reader = (readers or {}).get
+        self.accounts = AccountsClient(ThroughHandle(handles["accounts"], reader("accounts")))
+        self.notifications = NotificationsClient(ThroughHandle(handles["accounts"]))
+        self.projects = ProjectsClient(ThroughHandle(handles["projects"], reader("projects")))
+        self.billing = BillingClient(ThroughHandle(handles["billing"]))
+        self.streams = StreamsClient(ThroughHandle(handles["streams"]))
 
     def close(self) -> None:
         """Close the gateway's own database connections."""
         if self.readers is not None:
             self.readers["context"].close()
+
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -15,6 +15,9 @@ from ggpgfx.errors import ServiceError
 from ggpgfx.services import schemas as s
 from ggpgfx.services.config import Settings
 from ggpgfx.services.security import Principal
+
+if TYPE_CHECKING:
+    from ggpgfx.services.backend import Backend
 
 POLL_S = 0.5
 MAX_SUBSCRIPTION_S = 3600.0
@@ -135,9 +138,10 @@ async def _principal(info: Info, fresh: bool = False) -> Principal:
     return principal  # type: ignore[no-any-return]
 
 
-async def _call(info: Info, service: str, method: str, *args: Any, fresh: bool = False) -> Any:
-    principal = await _principal(info, fresh)
-    return await info.context["request"].app.state.backend.call(service, method, principal, *args)
+def _backend(info: Info) -> Backend:
+    """The typed service clients of the app serving this request."""
+    backend: Backend = info.context["request"].app.state.backend
+    return backend
 
 
 @strawberry.type
@@ -148,7 +152,7 @@ class Query:
     async def project(self, info: Info, id: strawberry.ID) -> Project | None:
         """A project of my organisation (null when absent)."""
         try:
-            return Project.of(await _call(info, "projects", "get_project", str(id)))
+            return Project.of(await _backend(info).projects.get_project(await _principal(info), str(id)))
         except ServiceError as exc:
             if exc.status_code == 404:
                 return None
@@ -158,14 +162,15 @@ class Query:
     async def projects(self, info: Info, filter: ProjectFilter | None = None) -> list[Project]:
         """Projects of my organisation."""
         f = filter or ProjectFilter()
-        rows = await _call(info, "projects", "list_projects", f.name_contains, max(1, min(f.limit, 500)), max(0, min(f.offset, 2**31 - 1)))
+        rows = await _backend(info).projects.list_projects(
+            await _principal(info), f.name_contains, max(1, min(f.limit, 500)), max(0, min(f.offset, 2**31 - 1)))
         return [Project.of(p) for p in rows]
 
     @strawberry.field
     async def stream(self, info: Info, id: strawberry.ID) -> Stream | None:
         """A stream (null when absent)."""
         try:
-            return Stream.of(await _call(info, "streams", "get", str(id)))
+            return Stream.of(await _backend(info).streams.get(await _principal(info), str(id)))
         except ServiceError as exc:
             if exc.status_code == 404:
                 return None
@@ -175,7 +180,7 @@ class Query:
     async def user(self, info: Info, id: strawberry.ID) -> User | None:
         """A user of my organisation (null when absent)."""
         try:
-            u = await _call(info, "accounts", "get_user", str(id))
+            u = await _backend(info).accounts.get_user(await _principal(info), str(id))
         except ServiceError as exc:
             if exc.status_code == 404:
                 return None
@@ -191,13 +196,13 @@ class Mutation:
     async def create_project(self, info: Info, input: ProjectInput) -> Project:
         """Create a project."""
         body = s.ProjectIn(name=input.name, description=input.description)
-        return Project.of(await _call(info, "projects", "create_project", body))
+        return Project.of(await _backend(info).projects.create_project(await _principal(info), body))
 
     @strawberry.mutation
     async def update_project(self, info: Info, id: strawberry.ID, input: ProjectInput) -> Project:
         """Update a project."""
         body = s.ProjectUpdate(name=input.name, description=input.description)
-        return Project.of(await _call(info, "projects", "update_project", str(id), body))
+        return Project.of(await _backend(info).projects.update_project(await _principal(info), str(id), body))
 
     @strawberry.mutation
     async def start_stream(self, info: Info, project_id: strawberry.ID, settings: StreamSettings) -> Stream:
@@ -206,12 +211,13 @@ class Mutation:
                                  ("max_frames", settings.max_frames)) if v is not None}
         body = s.StreamStartIn(project_id=str(project_id), version=settings.version,
                                destination_ids=[str(d) for d in settings.destination_ids], settings=run)
-        return Stream.of(await _call(info, "streams", "start", body))
+        return Stream.of(await _backend(info).streams.start(await _principal(info), body))
 
     @strawberry.mutation
     async def stop_stream(self, info: Info, stream_id: strawberry.ID) -> Stream:
         """Stop a stream."""
-        return Stream.of(await _call(info, "streams", "stop", s.StreamStopIn(stream_id=str(stream_id))))
+        body = s.StreamStopIn(stream_id=str(stream_id))
+        return Stream.of(await _backend(info).streams.stop(await _principal(info), body))
 
     @strawberry.mutation
     async def control_table(self, info: Info, stream_id: strawberry.ID, table: str, verb: str, id: str,
@@ -258,7 +264,7 @@ class Subscription:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + MAX_SUBSCRIPTION_S
         while loop.time() < deadline:
-            project = await _call(info, "projects", "get_project", str(project_id), fresh=True)
+            project = await _backend(info).projects.get_project(await _principal(info, fresh=True), str(project_id))
             key = (project.updated_at, project.latest_version)
             if key != last:
                 last = key
@@ -272,7 +278,7 @@ class Subscription:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + MAX_SUBSCRIPTION_S
         while loop.time() < deadline:
-            stream = await _call(info, "streams", "get", str(stream_id), fresh=True)
+            stream = await _backend(info).streams.get(await _principal(info, fresh=True), str(stream_id))
             if (stream.status, stream.stats) != last:
                 last = (stream.status, stream.stats)
                 yield StreamStatus(stream_id=strawberry.ID(stream.id), status=stream.status, error=stream.error,

@@ -34,6 +34,10 @@ class GraphInvalid(ServiceError):
         count = len(diagnostics)
         super().__init__(f"{count} error{'s' if count != 1 else ''} in graph", 422)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by the diagnostics (it crosses from a Serve deployment to the gateway as itself)."""
+        return (type(self), (self.diagnostics,))
+
 
 def validate_graph_yaml(text: str, filename: str = "graph.yaml", policy: Any = None) -> list[dict[str, Any]]:
     """Run the runtime's validator and the run policy; return the diagnostics as plain dicts (empty when valid).

@@ -17,15 +17,13 @@ router = APIRouter(prefix="/api/v1", responses=ERRORS)
 @router.post("/streams/start", response_model=s.StreamOut, status_code=201, tags=["streams"])
 async def start_stream(body: s.StreamStartIn, principal: CurrentPrincipal, request: Request) -> s.StreamOut:
     """Start a project's graph as a managed run (plan limits are checked first)."""
-    result: s.StreamOut = await backend(request).call("streams", "start", principal, body)
-    return result
+    return await backend(request).streams.start(principal, body)
 
 
 @router.post("/streams/stop", response_model=s.StreamOut, tags=["streams"])
 async def stop_stream(body: s.StreamStopIn, principal: CurrentPrincipal, request: Request) -> s.StreamOut:
     """Stop a stream."""
-    result: s.StreamOut = await backend(request).call("streams", "stop", principal, body)
-    return result
+    return await backend(request).streams.stop(principal, body)
 
 
 @router.get("/streams/status", response_model=list[s.StreamOut], tags=["streams"])
@@ -34,37 +32,32 @@ async def stream_status(
     project_id: Annotated[str | None, Query(max_length=32)] = None, active: bool = False,
 ) -> list[s.StreamOut]:
     """Streams of my organisation with live per-node metrics."""
-    result: list[s.StreamOut] = await backend(request).call("streams", "status", principal, project_id, active)
-    return result
+    return await backend(request).streams.status(principal, project_id, active)
 
 
 @router.get("/streams/{stream_id}", response_model=s.StreamOut, tags=["streams"])
 async def get_stream(stream_id: str, principal: CurrentPrincipal, request: Request) -> s.StreamOut:
     """One stream."""
-    result: s.StreamOut = await backend(request).call("streams", "get", principal, stream_id)
-    return result
+    return await backend(request).streams.get(principal, stream_id)
 
 
 @router.get("/billing/plans", response_model=list[s.PlanOut], tags=["billing"])
 async def plans(principal: CurrentPrincipal, request: Request) -> list[s.PlanOut]:
     """The plan catalogue."""
-    result: list[s.PlanOut] = await backend(request).call("billing", "list_plans")
-    return result
+    return await backend(request).billing.list_plans()
 
 
 @router.get("/billing/subscription", response_model=s.SubscriptionOut, tags=["billing"])
 async def subscription(principal: CurrentPrincipal, request: Request) -> s.SubscriptionOut:
     """My organisation's plan."""
-    result: s.SubscriptionOut = await backend(request).call("billing", "get_subscription", principal)
-    return result
+    return await backend(request).billing.get_subscription(principal)
 
 
 @router.put("/billing/subscription", response_model=s.SubscriptionOut, tags=["billing"])
 async def change_plan(body: s.PlanChangeIn, principal: CurrentPrincipal, request: Request) -> s.SubscriptionOut:
     """Ask for a plan (owner): an upgrade starts a checkout and waits for the provider's confirmation,
     a downgrade is scheduled for the period's end."""
-    result: s.SubscriptionOut = await backend(request).call("billing", "change_plan", principal, body)
-    return result
+    return await backend(request).billing.change_plan(principal, body)
 
 
 @router.get("/billing/usage", response_model=s.UsageOut, tags=["billing"])
@@ -73,36 +66,31 @@ async def usage(
     year: Annotated[int | None, Query(ge=2020, le=2100)] = None, month: Annotated[int | None, Query(ge=1, le=12)] = None,
 ) -> s.UsageOut:
     """Usage totals of a month."""
-    result: s.UsageOut = await backend(request).call("billing", "usage", principal, year, month)
-    return result
+    return await backend(request).billing.usage(principal, year, month)
 
 
 @router.get("/billing/invoices", response_model=list[s.InvoiceOut], tags=["billing"])
 async def invoices(principal: CurrentPrincipal, request: Request) -> list[s.InvoiceOut]:
     """Invoices."""
-    result: list[s.InvoiceOut] = await backend(request).call("billing", "list_invoices", principal)
-    return result
+    return await backend(request).billing.list_invoices(principal)
 
 
 @router.post("/billing/invoices", response_model=s.InvoiceOut, status_code=201, tags=["billing"])
 async def create_invoice(body: s.InvoiceIn, principal: CurrentPrincipal, request: Request) -> s.InvoiceOut:
     """Close a month into an invoice."""
-    result: s.InvoiceOut = await backend(request).call("billing", "create_invoice", principal, body)
-    return result
+    return await backend(request).billing.create_invoice(principal, body)
 
 
 @router.get("/billing/invoices/{invoice_id}", response_model=s.InvoiceOut, tags=["billing"])
 async def get_invoice(invoice_id: str, principal: CurrentPrincipal, request: Request) -> s.InvoiceOut:
     """One invoice."""
-    result: s.InvoiceOut = await backend(request).call("billing", "get_invoice", principal, invoice_id)
-    return result
+    return await backend(request).billing.get_invoice(principal, invoice_id)
 
 
 @router.post("/staff/invoices/{invoice_id}/pay", response_model=s.InvoiceOut, tags=["platform staff"])
 async def staff_mark_paid(invoice_id: str, principal: CurrentPrincipal, request: Request) -> s.InvoiceOut:
     """Record an out-of-band payment (platform operators only; never a tenant role)."""
-    result: s.InvoiceOut = await backend(request).call("billing", "staff_mark_paid", principal, invoice_id)
-    return result
+    return await backend(request).billing.staff_mark_paid(principal, invoice_id)
 
 
 @router.put("/staff/organizations/{organization_id}/subscription", response_model=s.SubscriptionOut,
@@ -110,16 +98,14 @@ async def staff_mark_paid(invoice_id: str, principal: CurrentPrincipal, request:
 async def staff_set_plan(organization_id: str, body: s.PlanChangeIn, principal: CurrentPrincipal,
                          request: Request) -> s.SubscriptionOut:
     """Put an organisation on a plan after an out-of-band payment (platform operators only)."""
-    result: s.SubscriptionOut = await backend(request).call("billing", "staff_set_plan", principal, organization_id, body)
-    return result
+    return await backend(request).billing.staff_set_plan(principal, organization_id, body)
 
 
 @router.get("/staff/audit", response_model=list[s.StaffAuditOut], tags=["platform staff"])
 async def staff_audit(principal: CurrentPrincipal, request: Request,
                       limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[s.StaffAuditOut]:
     """The platform operators' own audit trail (platform operators only)."""
-    result: list[s.StaffAuditOut] = await backend(request).call("billing", "staff_audit_log", principal, limit)
-    return result
+    return await backend(request).billing.staff_audit_log(principal, limit)
 
 
 @router.post("/billing/webhooks/stripe", tags=["billing"])
@@ -127,8 +113,7 @@ async def stripe_webhook(request: Request) -> dict[str, str]:
     """Stripe-compatible payment events (signature in `Stripe-Signature`; replays are acknowledged once)."""
     payload = await request.body()
     signature = request.headers.get("stripe-signature", "")
-    result: dict[str, str] = await backend(request).call("billing", "handle_stripe_webhook", payload, signature)
-    return result
+    return await backend(request).billing.handle_stripe_webhook(payload, signature)
 
 
 @router.get("/graphics/templates", response_model=list[s.TemplateOut], tags=["graphics"])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
 from ggpgfx.services.schemas import ErrorOut
+
+if TYPE_CHECKING:
+    from ggpgfx.services.backend import Backend
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": text}
@@ -18,6 +21,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def backend(request: Request) -> Any:
+def backend(request: Request) -> Backend:
     """The service backend of this app (local objects or Serve handles)."""
-    return request.app.state.backend
+    result: Backend = request.app.state.backend
+    return result

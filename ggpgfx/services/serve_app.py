@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ggpgfx.errors import ConfigError
+from ggpgfx.errors import ConfigError, ServiceError
 from ggpgfx.services.config import Settings
 
 DEPLOYMENTS = ("gateway", "accounts", "projects", "billing", "streams")
@@ -57,20 +58,28 @@ class ServeConfig:
 
 
 class ServiceHost:
-    """A Serve replica hosting plain service objects; one generic `call` keeps the surface small."""
+    """A Serve replica hosting plain service objects; the gateway's `ThroughHandle` calls `run`."""
 
     def __init__(self, settings: Settings, names: tuple[str, ...]) -> None:
         from ggpgfx.services.backend import build_services
+        from ggpgfx.services.base import Service
 
         self.services = build_services(settings, names, migrate=False)
+        self.hosted = [service for service in self.services.values() if isinstance(service, Service)]
 
-    async def call(self, service: str, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
-        """Run one service method in a worker thread; errors come back as values (see backend.invoke)."""
+    async def run(self, method: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Run one public method of a hosted service class in a worker thread; its exceptions propagate."""
         import asyncio
 
-        from ggpgfx.services.backend import invoke
+        return await asyncio.to_thread(method, self._owner(method), *args, **kwargs)
 
-        return await asyncio.to_thread(invoke, self.services, service, method, args, kwargs)
+    def _owner(self, method: Callable[..., Any]) -> Any:
+        """The hosted service whose class defines `method` (only public methods of hosted services run)."""
+        name = getattr(method, "__name__", "")
+        for service in self.hosted:
+            if not name.startswith("_") and getattr(type(service), name, None) is method:
+                return service
+        raise ServiceError(f"{getattr(method, '__qualname__', name)} is not served by this deployment", 500)
 
     def check_health(self) -> None:
         """Serve health check: the database answers."""

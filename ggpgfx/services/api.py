@@ -1,0 +1,354 @@
+"""Typed service calls: one Protocol per service, one client per service that implements it over a transport.
+
+The HTTP layer (routes, GraphQL, the authenticator) only sees these Protocols, so mypy checks every
+call: a misspelt method or a wrong argument is a type error. A client binds each method of the plain
+service class (``ProjectsService.list_projects``, ...) with a `Bind`: `backend.InThread` runs it in a
+worker thread of this process, `backend.ThroughHandle` sends it to the Serve deployment hosting the
+service. Failures travel as the exceptions the service raised (`ServiceError` with its status); the
+app maps them to HTTP in one exception handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from ggpgfx.services import schemas as s
+    from ggpgfx.services.security import Principal
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Bind(Protocol):
+    """Turns a method of a service class into an awaitable call of it on wherever that service runs."""
+
+    def __call__(self, method: Callable[Concatenate[Any, P], R]) -> Callable[P, Coroutine[Any, Any, R]]:
+        """The bound call (same parameters as `method` without `self`)."""
+        ...
+
+class AccountsAPI(Protocol):
+    """The accounts service as the HTTP layer calls it."""
+
+    async def signup(self, body: s.SignupIn, ip: str = "") -> s.SignupOut:
+        """Create a user, their organisation (free plan) and an owner membership."""
+
+    async def login(self, body: s.LoginIn, user_agent: str = "", ip: str = "") -> s.TokenPair:
+        """Check the password; return tokens, or an MFA challenge when TOTP is on."""
+
+    async def verify_mfa(self, body: s.MfaIn, user_agent: str = "", ip: str = "") -> s.TokenPair:
+        """Second login step: a valid, unused MFA token plus a TOTP code newer than the last one accepted."""
+
+    async def refresh(self, body: s.RefreshIn, user_agent: str = "", ip: str = "") -> s.TokenPair:
+        """Rotate a refresh token; presenting a used one revokes its whole session (family)."""
+
+    async def session_role(self, session_id: str) -> str | None:
+        """The role the session's user holds now in the session's organisation; None once revoked."""
+
+    async def authenticate_api_key(self, key: str, ip: str = "") -> Principal:
+        """Look an API key up by prefix and compare hashes; revoked keys fail."""
+
+    async def me(self, principal: Principal) -> s.MeOut:
+        """The caller's user, organisation and role."""
+
+    async def get_user(self, principal: Principal, user_id: str) -> s.UserOut:
+        """A user who shares the caller's organisation, else 404."""
+
+    async def logout(self, principal: Principal) -> None:
+        """Revoke the caller's session."""
+
+    async def totp_setup(self, principal: Principal) -> s.TotpSetupOut:
+        """Start TOTP enrolment: store a new (not yet enabled) seed and return it."""
+
+    async def totp_enable(self, principal: Principal, body: s.CodeIn) -> None:
+        """Turn TOTP on after checking a code from the enrolled seed."""
+
+    async def totp_disable(self, principal: Principal, body: s.CodeIn) -> None:
+        """Turn TOTP off (needs a current code)."""
+
+    async def list_sessions(self, principal: Principal) -> list[s.SessionOut]:
+        """The caller's sessions in this organisation, newest first."""
+
+    async def revoke_session(self, principal: Principal, session_id: str) -> None:
+        """Revoke one of the caller's sessions (admins may revoke anyone's in their organisation)."""
+
+    async def create_api_key(self, principal: Principal, body: s.ApiKeyIn) -> s.ApiKeyCreated:
+        """Create a key with at most the caller's role; the secret is returned once."""
+
+    async def list_api_keys(self, principal: Principal) -> list[s.ApiKeyOut]:
+        """Keys of the organisation (never their secrets)."""
+
+    async def revoke_api_key(self, principal: Principal, key_id: str) -> None:
+        """Revoke a key; it fails authentication from then on."""
+
+    async def list_members(self, principal: Principal) -> list[s.MemberOut]:
+        """Members of the caller's organisation."""
+
+    async def add_member(self, principal: Principal, body: s.MemberIn) -> s.MemberOut:
+        """Add an existing user by email; only owners grant admin or owner."""
+
+    async def set_member_role(self, principal: Principal, user_id: str, body: s.RoleIn) -> None:
+        """Change a member's role; every request checks the current role, and a demotion also revokes the"""
+
+    async def remove_member(self, principal: Principal, user_id: str) -> None:
+        """Remove a member (the last owner cannot be removed); their sessions, refresh tokens and API keys"""
+
+    async def audit_log(self, principal: Principal, limit: int = 100) -> list[s.AuditOut]:
+        """Newest audit entries of the organisation."""
+
+
+class NotificationsAPI(Protocol):
+    """The notifications service as the HTTP layer calls it."""
+
+    async def create_endpoint(self, principal: Principal, body: s.WebhookIn) -> s.WebhookOut:
+        """Register a URL; its signing secret is returned once."""
+
+    async def list_endpoints(self, principal: Principal) -> list[s.WebhookOut]:
+        """Endpoints of the organisation."""
+
+    async def delete_endpoint(self, principal: Principal, endpoint_id: str) -> None:
+        """Remove an endpoint and its delivery log."""
+
+    async def list_deliveries(self, principal: Principal, endpoint_id: str) -> list[s.DeliveryOut]:
+        """Every attempt for one endpoint, newest first."""
+
+
+class ProjectsAPI(Protocol):
+    """The projects service as the HTTP layer calls it."""
+
+    async def list_projects(
+        self, principal: Principal, name_contains: str | None = None, limit: int = 100, offset: int = 0,
+    ) -> list[s.ProjectOut]:
+        """Projects of the caller's organisation, newest first (the API's hottest read: plain Core rows)."""
+
+    async def create_project(self, principal: Principal, body: s.ProjectIn) -> s.ProjectOut:
+        """Create a project owned by the caller's organisation."""
+
+    async def get_project(self, principal: Principal, project_id: str) -> s.ProjectOut:
+        """One project of the caller's organisation."""
+
+    async def update_project(
+        self, principal: Principal, project_id: str, body: s.ProjectUpdate,
+    ) -> s.ProjectOut:
+        """Rename or re-describe a project."""
+
+    async def delete_project(self, principal: Principal, project_id: str) -> None:
+        """Delete a project with its versions, assets and destinations."""
+
+    async def create_version(
+        self, principal: Principal, project_id: str, body: s.GraphVersionIn,
+    ) -> s.GraphVersionOut:
+        """Validate YAML and save it as the next immutable version (422 with line numbers if invalid)."""
+
+    async def list_versions(self, principal: Principal, project_id: str) -> list[s.GraphVersionOut]:
+        """All versions of a project, oldest first (without YAML)."""
+
+    async def get_version(
+        self, principal: Principal, project_id: str, version: int | None = None,
+    ) -> s.GraphVersionOut:
+        """One version with its YAML (latest when `version` is None)."""
+
+    async def diff_versions(
+        self, principal: Principal, project_id: str, from_version: int, to_version: int,
+    ) -> s.DiffOut:
+        """Unified diff of two versions' YAML."""
+
+    async def upload_asset(
+        self, principal: Principal, project_id: str, kind: str, filename: str, content_type: str, data: bytes,
+    ) -> s.AssetOut:
+        """Store a file for the project (skins, logos, photos)."""
+
+    async def list_assets(self, principal: Principal, project_id: str) -> list[s.AssetOut]:
+        """Assets of a project."""
+
+    async def get_asset(
+        self, principal: Principal, project_id: str, asset_id: str,
+    ) -> tuple[s.AssetOut, bytes]:
+        """An asset's metadata and bytes."""
+
+    async def delete_asset(self, principal: Principal, project_id: str, asset_id: str) -> None:
+        """Delete an asset and its bytes."""
+
+    async def list_members(self, principal: Principal, project_id: str) -> list[s.ProjectMemberOut]:
+        """Users assigned to a project."""
+
+    async def add_member(
+        self, principal: Principal, project_id: str, body: s.ProjectMemberIn,
+    ) -> s.ProjectMemberOut:
+        """Assign a member of the organisation to the project."""
+
+    async def remove_member(self, principal: Principal, project_id: str, user_id: str) -> None:
+        """Unassign a user from the project."""
+
+    async def create_destination(
+        self, principal: Principal, project_id: str, body: s.DestinationIn,
+    ) -> s.DestinationOut:
+        """Store a publish target; the stream key is encrypted with the organisation id as context."""
+
+    async def list_destinations(self, principal: Principal, project_id: str) -> list[s.DestinationOut]:
+        """Destinations with masked keys."""
+
+    async def delete_destination(self, principal: Principal, project_id: str, destination_id: str) -> None:
+        """Remove a destination."""
+
+
+class BillingAPI(Protocol):
+    """The billing service as the HTTP layer calls it."""
+
+    async def list_plans(self) -> list[s.PlanOut]:
+        """The plan catalogue."""
+
+    async def get_subscription(self, principal: Principal) -> s.SubscriptionOut:
+        """The caller's subscription."""
+
+    async def change_plan(self, principal: Principal, body: s.PlanChangeIn) -> s.SubscriptionOut:
+        """Ask for another plan (owners only). The customer never switches a paid plan on by themselves:"""
+
+    async def usage(
+        self, principal: Principal, year: int | None = None, month: int | None = None,
+    ) -> s.UsageOut:
+        """Usage totals for a month (default: the current one)."""
+
+    async def create_invoice(self, principal: Principal, body: s.InvoiceIn) -> s.InvoiceOut:
+        """Close a month into an invoice: the plan fee plus metered usage at the plan's prices."""
+
+    async def list_invoices(self, principal: Principal) -> list[s.InvoiceOut]:
+        """Invoices of the organisation, newest first."""
+
+    async def get_invoice(self, principal: Principal, invoice_id: str) -> s.InvoiceOut:
+        """One invoice with lines."""
+
+    async def staff_mark_paid(self, principal: Principal, invoice_id: str) -> s.InvoiceOut:
+        """Record an out-of-band payment of any organisation's invoice (platform operators only)."""
+
+    async def staff_set_plan(
+        self, principal: Principal, organization_id: str, body: s.PlanChangeIn,
+    ) -> s.SubscriptionOut:
+        """Put an organisation on a plan now, after an out-of-band payment (platform operators only)."""
+
+    async def staff_audit_log(self, principal: Principal, limit: int = 100) -> list[s.StaffAuditOut]:
+        """The operators' own trail, newest first (platform operators only)."""
+
+    async def handle_stripe_webhook(self, payload: bytes, signature: str) -> dict[str, str]:
+        """Verify a Stripe-style signed event and apply it once (replays are acknowledged, not re-applied)."""
+
+
+class StreamsAPI(Protocol):
+    """The streams service as the HTTP layer calls it."""
+
+    async def start(self, principal: Principal, body: s.StreamStartIn) -> s.StreamOut:
+        """Check plan limits, then run the project's graph version (latest unless given)."""
+
+    async def stop(self, principal: Principal, body: s.StreamStopIn) -> s.StreamOut:
+        """Stop a running stream and meter its final usage."""
+
+    async def get(self, principal: Principal, stream_id: str) -> s.StreamOut:
+        """One stream with live metrics while it runs."""
+
+    async def status(
+        self, principal: Principal, project_id: str | None = None, active_only: bool = False,
+    ) -> list[s.StreamOut]:
+        """Streams of the organisation (optionally of one project / only active ones), newest first."""
+
+
+class AccountsClient:
+    """AccountsAPI over a transport."""
+
+    def __init__(self, bind: Bind) -> None:
+        from ggpgfx.services.accounts import AccountsService as S
+
+        self.signup = bind(S.signup)
+        self.login = bind(S.login)
+        self.verify_mfa = bind(S.verify_mfa)
+        self.refresh = bind(S.refresh)
+        self.session_role = bind(S.session_role)
+        self.authenticate_api_key = bind(S.authenticate_api_key)
+        self.me = bind(S.me)
+        self.get_user = bind(S.get_user)
+        self.logout = bind(S.logout)
+        self.totp_setup = bind(S.totp_setup)
+        self.totp_enable = bind(S.totp_enable)
+        self.totp_disable = bind(S.totp_disable)
+        self.list_sessions = bind(S.list_sessions)
+        self.revoke_session = bind(S.revoke_session)
+        self.create_api_key = bind(S.create_api_key)
+        self.list_api_keys = bind(S.list_api_keys)
+        self.revoke_api_key = bind(S.revoke_api_key)
+        self.list_members = bind(S.list_members)
+        self.add_member = bind(S.add_member)
+        self.set_member_role = bind(S.set_member_role)
+        self.remove_member = bind(S.remove_member)
+        self.audit_log = bind(S.audit_log)
+
+
+class NotificationsClient:
+    """NotificationsAPI over a transport."""
+
+    def __init__(self, bind: Bind) -> None:
+        from ggpgfx.services.notifications import NotificationsService as S
+
+        self.create_endpoint = bind(S.create_endpoint)
+        self.list_endpoints = bind(S.list_endpoints)
+        self.delete_endpoint = bind(S.delete_endpoint)
+        self.list_deliveries = bind(S.list_deliveries)
+
+
+class ProjectsClient:
+    """ProjectsAPI over a transport."""
+
+    def __init__(self, bind: Bind) -> None:
+        from ggpgfx.services.projects import ProjectsService as S
+
+        self.list_projects = bind(S.list_projects)
+        self.create_project = bind(S.create_project)
+        self.get_project = bind(S.get_project)
+        self.update_project = bind(S.update_project)
+        self.delete_project = bind(S.delete_project)
+        self.create_version = bind(S.create_version)
+        self.list_versions = bind(S.list_versions)
+        self.get_version = bind(S.get_version)
+        self.diff_versions = bind(S.diff_versions)
+        self.upload_asset = bind(S.upload_asset)
+        self.list_assets = bind(S.list_assets)
+        self.get_asset = bind(S.get_asset)
+        self.delete_asset = bind(S.delete_asset)
+        self.list_members = bind(S.list_members)
+        self.add_member = bind(S.add_member)
+        self.remove_member = bind(S.remove_member)
+        self.create_destination = bind(S.create_destination)
+        self.list_destinations = bind(S.list_destinations)
+        self.delete_destination = bind(S.delete_destination)
+
+
+class BillingClient:
+    """BillingAPI over a transport."""
+
+    def __init__(self, bind: Bind) -> None:
+        from ggpgfx.services.billing import BillingService as S
+
+        self.list_plans = bind(S.list_plans)
+        self.get_subscription = bind(S.get_subscription)
+        self.change_plan = bind(S.change_plan)
+        self.usage = bind(S.usage)
+        self.create_invoice = bind(S.create_invoice)
+        self.list_invoices = bind(S.list_invoices)
+        self.get_invoice = bind(S.get_invoice)
+        self.staff_mark_paid = bind(S.staff_mark_paid)
+        self.staff_set_plan = bind(S.staff_set_plan)
+        self.staff_audit_log = bind(S.staff_audit_log)
+        self.handle_stripe_webhook = bind(S.handle_stripe_webhook)
+
+
+class StreamsClient:
+    """StreamsAPI over a transport."""
+
+    def __init__(self, bind: Bind) -> None:
+        from ggpgfx.services.streams import StreamsService as S
+
+        self.start = bind(S.start)
+        self.stop = bind(S.stop)
+        self.get = bind(S.get)
+        self.status = bind(S.status)
+
+
