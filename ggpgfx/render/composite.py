@@ -8,6 +8,7 @@ kernel (one pass, skips transparent pixels) gives identical bytes and wins only 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,7 +19,6 @@ from ggpgfx.media.frames import VideoFrame
 from ggpgfx.render.layers import Layer
 
 BlendFn = Callable[[np.ndarray, np.ndarray, np.ndarray, int], None]
-_kernel: list[BlendFn] = []
 
 
 def blend_plane_numpy(dst: np.ndarray, pm: np.ndarray, inv: np.ndarray, opacity: int = 256) -> None:
@@ -61,11 +61,10 @@ def _build_numba() -> BlendFn | None:
     return blend_plane_numba  # type: ignore[no-any-return]
 
 
+@functools.cache
 def numba_blend() -> BlendFn | None:
     """The Numba kernel (compiled or loaded from cache on first call), or None without Numba."""
-    if not _kernel:
-        _kernel.append(_build_numba() or blend_plane_numpy)
-    return None if _kernel[0] is blend_plane_numpy else _kernel[0]
+    return _build_numba()
 
 
 def warm_up() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -85,10 +86,9 @@ def yuv_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.stack([r, g, b], axis=-1)
 
 
-_converter: list[Callable[..., None] | None] = []
-
-
-def _build_converter() -> Callable[..., None] | None:
+@functools.cache
+def _converter() -> Callable[..., None] | None:
+    """The Numba RGBA->YUVA converter, built once per process (None without Numba)."""
     try:
         import numba
     except ImportError:  # pragma: no cover - numba is in the poker extra
@@ -129,8 +129,7 @@ def _build_converter() -> Callable[..., None] | None:
 
 def warm_up() -> None:
     """Compile (or load from Numba's cache) the converter now."""
-    if not _converter:
-        _converter.append(_build_converter())
+    _converter()
 
 
 def layer_from_rgba(image: Image.Image | np.ndarray, x: int = 0, y: int = 0, use_numba: bool = True) -> Layer:
@@ -142,13 +141,13 @@ def layer_from_rgba(image: Image.Image | np.ndarray, x: int = 0, y: int = 0, use
         padded = np.zeros((ph, pw, 4), np.uint8)
         padded[:h, :w] = pixels
         pixels = padded
-    warm_up()
-    if use_numba and _converter[0] is not None:
+    converter = _converter() if use_numba else None
+    if converter is not None:
         # one pass per pixel, skipping transparent ones: ~5x the numpy version on overlay elements
         planes = (np.empty((ph, pw), np.uint16), np.empty((ph, pw), np.uint8), np.empty((ph // 2, pw // 2), np.uint16),
                   np.empty((ph // 2, pw // 2), np.uint16), np.empty((ph // 2, pw // 2), np.uint8))
         source = pixels if pixels.flags.writeable and pixels.flags.c_contiguous else np.array(pixels, order="C")
-        _converter[0](source, *planes)
+        converter(source, *planes)
         return Layer(int(x) & ~1, int(y) & ~1, *planes)
     # float32 and 2x2 sums by slicing: ~4x faster than float64 and reshape().mean() on big layers
     data = pixels.astype(np.float32)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import delete, select, update
+
 from ggpgfx.errors import ServiceError
 from ggpgfx.services import schemas as s
 from ggpgfx.services.base import scoped_get
@@ -65,8 +67,6 @@ class AccountsService(OrganizationAdmin):
         account's owner is told: an `account.signup_attempt` audit entry and webhook event in their
         organisation.
         """
-        from sqlalchemy import select
-
         email = body.email.strip().lower()
         check_password(body.password, email)
         with self.context.session() as session:
@@ -110,8 +110,6 @@ class AccountsService(OrganizationAdmin):
         Failures are counted per account and per client address (never per credential header): past
         a few, logins are refused with 429 for a growing while, even with the right password.
         """
-        from sqlalchemy import select
-
         email = body.email.strip().lower()
         self._check_address(ip)
         with self.context.session() as session:
@@ -144,7 +142,6 @@ class AccountsService(OrganizationAdmin):
         """
         from datetime import UTC, datetime
 
-        from sqlalchemy import delete, update
         from sqlalchemy.exc import IntegrityError
 
         claims = self.signer.verify(body.mfa_token, audience=MFA_AUDIENCE)
@@ -199,8 +196,6 @@ class AccountsService(OrganizationAdmin):
 
     def _login_failed(self, user_id: str, organization_id: str, action: str, ip: str) -> None:
         """Count a wrong password or code (own transaction: the caller's rolls back); lock past the free ones."""
-        from sqlalchemy import update
-
         self._address_failed(ip)
         with self.context.session() as session:
             session.execute(update(User).where(User.id == user_id).values(failed_logins=User.failed_logins + 1)
@@ -217,8 +212,6 @@ class AccountsService(OrganizationAdmin):
 
     def refresh(self, body: s.RefreshIn, user_agent: str = "", ip: str = "") -> s.TokenPair:
         """Rotate a refresh token; presenting a used one revokes its whole session (family)."""
-        from sqlalchemy import select, update
-
         digest = sha256_hex(body.refresh_token)
         reused = False
         with self.context.session() as session:
@@ -255,8 +248,6 @@ class AccountsService(OrganizationAdmin):
             return self._issue(session, auth_session, membership)
 
     def _membership(self, session: Any, user_id: str, organization_id: str | None) -> Membership:
-        from sqlalchemy import select
-
         query = select(Membership).where(Membership.user_id == user_id)
         if organization_id:
             query = query.where(Membership.organization_id == organization_id)
@@ -305,8 +296,6 @@ class AccountsService(OrganizationAdmin):
     def session_role(self, session_id: str) -> str | None:
         """The role the session's user holds now in the session's organisation; None once the session is
         revoked or the membership is gone (checked on every request, not taken from the token)."""
-        from sqlalchemy import select
-
         with self.context.sessions() as session:
             row = session.execute(
                 select(AuthSession.revoked_at, Membership.role).join(
@@ -321,8 +310,6 @@ class AccountsService(OrganizationAdmin):
     def authenticate_api_key(self, key: str, ip: str = "") -> Principal:
         """Look an API key up by prefix and compare hashes; revoked keys fail."""
         import hmac
-
-        from sqlalchemy import select
 
         prefix = api_key_prefix(key)
         if prefix is None:
@@ -361,8 +348,6 @@ class AccountsService(OrganizationAdmin):
 
     def get_user(self, principal: Principal, user_id: str) -> s.UserOut:
         """A user who shares the caller's organisation, else 404."""
-        from sqlalchemy import select
-
         principal.require("viewer")
         with self.context.session() as session:
             user = session.scalars(
@@ -432,8 +417,6 @@ class AccountsService(OrganizationAdmin):
 
     def list_sessions(self, principal: Principal) -> list[s.SessionOut]:
         """The caller's sessions in this organisation, newest first."""
-        from sqlalchemy import select
-
         user_id = self._need_user(principal)
         with self.context.session() as session:
             rows = session.scalars(

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from ggpgfx.errors import ServiceError
 from ggpgfx.services.config import Settings
 from ggpgfx.services.crypto import SecretBox
@@ -88,8 +90,6 @@ class Service:
 
 def scoped_get(session: Session, model: Any, object_id: str, principal: Principal, what: str) -> Any:
     """Load a row of the caller's organisation, or 404 (another tenant's rows look absent)."""
-    from sqlalchemy import select
-
     row = session.scalars(
         select(model).where(model.id == object_id, model.organization_id == principal.organization_id)
     ).first()

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from sqlalchemy import func, select
+
 from ggpgfx.errors import ServiceError
 from ggpgfx.services import schemas as s
 from ggpgfx.services.base import Service, scoped_get
@@ -105,8 +107,6 @@ class BillingService(Service):
 
     def _subscription(self, session: Any, organization_id: str) -> Subscription:
         """The organisation's subscription, with a scheduled downgrade applied once its date has come."""
-        from sqlalchemy import select
-
         row = session.scalars(select(Subscription).where(Subscription.organization_id == organization_id)).first()
         if row is None:
             row = Subscription(organization_id=organization_id, plan_code="free")
@@ -171,8 +171,6 @@ class BillingService(Service):
                                             quantity=float(quantity)))
 
     def _totals(self, session: Any, organization_id: str, start: datetime, end: datetime) -> dict[str, float]:
-        from sqlalchemy import func, select
-
         rows = session.execute(
             select(UsageRecord.metric, func.sum(UsageRecord.quantity)).where(
                 UsageRecord.organization_id == organization_id, UsageRecord.recorded_at >= start,
@@ -192,8 +190,6 @@ class BillingService(Service):
 
     def check_stream_start(self, organization_id: str, demand: dict[str, float]) -> None:
         """Raise 402 naming the limit a stream start would exceed (its own 'starting' row already exists)."""
-        from sqlalchemy import func, select
-
         with self.context.session() as session:
             plan = PLANS[self._subscription(session, organization_id).plan_code]
             running = session.scalar(select(func.count()).select_from(Stream).where(
@@ -219,8 +215,6 @@ class BillingService(Service):
     # ---- invoices ---------------------------------------------------------------------------
     def create_invoice(self, principal: Principal, body: s.InvoiceIn) -> s.InvoiceOut:
         """Close a month into an invoice: the plan fee plus metered usage at the plan's prices."""
-        from sqlalchemy import select
-
         principal.require("admin")
         now = utcnow()
         year, month = body.year, body.month
@@ -257,16 +251,12 @@ class BillingService(Service):
         return out
 
     def _invoice_out(self, session: Any, invoice: Invoice) -> s.InvoiceOut:
-        from sqlalchemy import select
-
         lines = session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)).all()
         return s.InvoiceOut.model_validate(invoice).model_copy(
             update={"lines": [s.InvoiceLineOut.model_validate(x) for x in lines]})
 
     def list_invoices(self, principal: Principal) -> list[s.InvoiceOut]:
         """Invoices of the organisation, newest first."""
-        from sqlalchemy import select
-
         principal.require("admin")
         with self.context.sessions() as session:
             rows = session.scalars(select(Invoice).where(Invoice.organization_id == principal.organization_id)
@@ -336,8 +326,6 @@ class BillingService(Service):
 
     def staff_audit_log(self, principal: Principal, limit: int = 100) -> list[s.StaffAuditOut]:
         """The operators' own trail, newest first (platform operators only)."""
-        from sqlalchemy import select
-
         from ggpgfx.services.models import StaffAuditEvent
 
         with self.context.session() as session:
@@ -355,7 +343,6 @@ class BillingService(Service):
     # ---- payment-provider webhook --------------------------------------------------------------
     def handle_stripe_webhook(self, payload: bytes, signature: str) -> dict[str, str]:
         """Verify a Stripe-style signed event and apply it once (replays are acknowledged, not re-applied)."""
-        from sqlalchemy import select
         from sqlalchemy.exc import IntegrityError
 
         secret = self.settings.stripe_webhook_secret

@@ -11,6 +11,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from sqlalchemy import select
+
 from ggpgfx.errors import ServiceError
 from ggpgfx.media.redact import redact_value
 from ggpgfx.services import schemas as s
@@ -87,8 +89,6 @@ class NotificationsService(Service):
 
     def list_endpoints(self, principal: Principal) -> list[s.WebhookOut]:
         """Endpoints of the organisation."""
-        from sqlalchemy import select
-
         principal.require("admin")
         with self.context.sessions() as session:
             rows = session.scalars(select(WebhookEndpoint).where(
@@ -104,8 +104,6 @@ class NotificationsService(Service):
 
     def list_deliveries(self, principal: Principal, endpoint_id: str) -> list[s.DeliveryOut]:
         """Every attempt for one endpoint, newest first."""
-        from sqlalchemy import select
-
         principal.require("admin")
         with self.context.sessions() as session:
             endpoint = scoped_get(session, WebhookEndpoint, endpoint_id, principal, "webhook")
@@ -116,8 +114,6 @@ class NotificationsService(Service):
     # ---- delivery -------------------------------------------------------------------------
     def emit(self, organization_id: str, event_type: str, data: dict[str, Any]) -> str:
         """Queue `event_type` for every matching endpoint of the organisation; returns the event id."""
-        from sqlalchemy import select
-
         event_id = new_id()
         data = redact_value(data)  # events carry errors: known secrets never leave in them
         with self.context.sessions() as session:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
+
 from ggpgfx.errors import ServiceError
 from ggpgfx.services import schemas as s
 from ggpgfx.services.base import Service, scoped_get
@@ -33,8 +35,6 @@ class OrganizationAdmin(Service):
 
     def list_api_keys(self, principal: Principal) -> list[s.ApiKeyOut]:
         """Keys of the organisation (never their secrets)."""
-        from sqlalchemy import select
-
         principal.require("admin")
         with self.context.session() as session:
             rows = session.scalars(
@@ -53,8 +53,6 @@ class OrganizationAdmin(Service):
     # ---- members and audit ---------------------------------------------------------------
     def list_members(self, principal: Principal) -> list[s.MemberOut]:
         """Members of the caller's organisation."""
-        from sqlalchemy import select
-
         principal.require("viewer")
         with self.context.session() as session:
             rows = session.execute(
@@ -68,8 +66,6 @@ class OrganizationAdmin(Service):
 
     def add_member(self, principal: Principal, body: s.MemberIn) -> s.MemberOut:
         """Add an existing user by email; only owners grant admin or owner."""
-        from sqlalchemy import select
-
         principal.require("admin")
         self._check_grant(principal, body.role)
         with self.context.session() as session:
@@ -93,8 +89,6 @@ class OrganizationAdmin(Service):
             raise ServiceError("only an owner can grant the admin or owner role", 403)
 
     def _member_row(self, session: Any, principal: Principal, user_id: str) -> Membership:
-        from sqlalchemy import select
-
         row = session.scalars(
             select(Membership).where(Membership.organization_id == principal.organization_id, Membership.user_id == user_id)
         ).first()
@@ -135,8 +129,6 @@ class OrganizationAdmin(Service):
                        reason: str) -> dict[str, int]:
         """Revoke the user's sessions in the organisation and the API keys they made above `keep_role`
         (all of them when None); refresh tokens die with their session. Returns the counts revoked."""
-        from sqlalchemy import select
-
         now = utcnow()
         sessions = session.scalars(select(AuthSession).where(
             AuthSession.organization_id == organization_id, AuthSession.user_id == user_id,
@@ -153,8 +145,6 @@ class OrganizationAdmin(Service):
         return {"sessions_revoked": len(sessions), "api_keys_revoked": revoked_keys}
 
     def _keep_an_owner(self, session: Any, principal: Principal, row: Membership, new_role: str | None) -> None:
-        from sqlalchemy import func, select
-
         if row.role != "owner" or new_role == "owner":
             return
         owners = session.scalar(
@@ -167,8 +157,6 @@ class OrganizationAdmin(Service):
 
     def audit_log(self, principal: Principal, limit: int = 100) -> list[s.AuditOut]:
         """Newest audit entries of the organisation."""
-        from sqlalchemy import select
-
         principal.require("admin")
         with self.context.session() as session:
             rows = session.scalars(

@@ -6,6 +6,8 @@ import difflib
 import hashlib
 from typing import Any
 
+from sqlalchemy import func, select
+
 from ggpgfx.errors import ServiceError
 from ggpgfx.services import schemas as s
 from ggpgfx.services.assets import make_asset_store
@@ -75,16 +77,12 @@ class ProjectsService(Service):
 
     # ---- projects ---------------------------------------------------------------------
     def _out(self, session: Any, project: Project) -> s.ProjectOut:
-        from sqlalchemy import func, select
-
         latest = session.scalar(select(func.max(GraphVersion.version)).where(GraphVersion.project_id == project.id))
         return s.ProjectOut.model_validate(project).model_copy(update={"latest_version": latest})
 
     def list_projects(self, principal: Principal, name_contains: str | None = None, limit: int = 100,
                       offset: int = 0) -> list[s.ProjectOut]:
         """Projects of the caller's organisation, newest first (the API's hottest read: plain Core rows)."""
-        from sqlalchemy import func, select
-
         principal.require("viewer")
         latest = (
             select(func.max(GraphVersion.version)).where(GraphVersion.project_id == Project.id)
@@ -134,8 +132,6 @@ class ProjectsService(Service):
         principal.require("admin")
         with self.context.session() as session:
             project = scoped_get(session, Project, project_id, principal, "project")
-            from sqlalchemy import select
-
             keys = session.scalars(select(Asset.storage_key).where(Asset.project_id == project.id)).all()
             session.delete(project)
             self.audit(session, principal, principal.organization_id, "project.deleted", f"project:{project_id}")
@@ -145,7 +141,6 @@ class ProjectsService(Service):
     # ---- graph versions ---------------------------------------------------------------
     def create_version(self, principal: Principal, project_id: str, body: s.GraphVersionIn) -> s.GraphVersionOut:
         """Validate YAML and save it as the next immutable version (422 with line numbers if invalid)."""
-        from sqlalchemy import func, select
         from sqlalchemy.exc import IntegrityError
 
         from ggpgfx.services.run_policy import policy_for
@@ -176,8 +171,6 @@ class ProjectsService(Service):
 
     def list_versions(self, principal: Principal, project_id: str) -> list[s.GraphVersionOut]:
         """All versions of a project, oldest first (without YAML)."""
-        from sqlalchemy import select
-
         principal.require("viewer")
         with self.context.sessions() as session:
             project = scoped_get(session, Project, project_id, principal, "project")
@@ -186,8 +179,6 @@ class ProjectsService(Service):
             return [s.GraphVersionOut.model_validate(r) for r in rows]
 
     def _version_row(self, session: Any, principal: Principal, project_id: str, version: int | None) -> GraphVersion:
-        from sqlalchemy import select
-
         project = scoped_get(session, Project, project_id, principal, "project")
         query = select(GraphVersion).where(GraphVersion.project_id == project.id)
         if version is None:
@@ -244,8 +235,6 @@ class ProjectsService(Service):
 
     def list_assets(self, principal: Principal, project_id: str) -> list[s.AssetOut]:
         """Assets of a project."""
-        from sqlalchemy import select
-
         principal.require("viewer")
         with self.context.sessions() as session:
             project = scoped_get(session, Project, project_id, principal, "project")
@@ -277,8 +266,6 @@ class ProjectsService(Service):
     # ---- project members ----------------------------------------------------------------
     def list_members(self, principal: Principal, project_id: str) -> list[s.ProjectMemberOut]:
         """Users assigned to a project."""
-        from sqlalchemy import select
-
         principal.require("viewer")
         with self.context.sessions() as session:
             project = scoped_get(session, Project, project_id, principal, "project")
@@ -287,8 +274,6 @@ class ProjectsService(Service):
 
     def add_member(self, principal: Principal, project_id: str, body: s.ProjectMemberIn) -> s.ProjectMemberOut:
         """Assign a member of the organisation to the project."""
-        from sqlalchemy import select
-
         principal.require("admin")
         with self.context.session() as session:
             project = scoped_get(session, Project, project_id, principal, "project")
@@ -307,8 +292,6 @@ class ProjectsService(Service):
 
     def remove_member(self, principal: Principal, project_id: str, user_id: str) -> None:
         """Unassign a user from the project."""
-        from sqlalchemy import select
-
         principal.require("admin")
         with self.context.session() as session:
             project = scoped_get(session, Project, project_id, principal, "project")
@@ -339,8 +322,6 @@ class ProjectsService(Service):
 
     def list_destinations(self, principal: Principal, project_id: str) -> list[s.DestinationOut]:
         """Destinations with masked keys."""
-        from sqlalchemy import select
-
         principal.require("viewer")
         with self.context.sessions() as session:
             project = scoped_get(session, Project, project_id, principal, "project")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from ggpgfx.policy import RunPolicy, tenant_policy
 from ggpgfx.services.config import Settings
 
 
 def policy_for(settings: Settings, session: Any, organization_id: str, role: str) -> RunPolicy:
     """The policy every graph of this organisation is saved and started under, for a member with `role`."""
-    from sqlalchemy import select
-
     from ggpgfx.services.models import Subscription
 
     plan = session.scalar(select(Subscription.plan_code).where(Subscription.organization_id == organization_id))

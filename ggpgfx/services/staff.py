@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import getpass
 
+from sqlalchemy import select
+
 from ggpgfx.errors import ServiceError
 from ggpgfx.services.base import ServiceContext
 from ggpgfx.services.models import PlatformStaff, StaffAuditEvent, User
@@ -21,8 +23,6 @@ def _shell_actor() -> str:
 
 
 def _user(context: ServiceContext, session: object, email: str) -> User:
-    from sqlalchemy import select
-
     user = session.scalars(select(User).where(User.email == email.strip().lower())).first()  # type: ignore[attr-defined]
     if user is None:
         raise ServiceError(f"no user with email '{email}'; they sign up first", 404)
@@ -55,8 +55,6 @@ def revoke(context: ServiceContext, email: str) -> bool:
 
 def list_staff(context: ServiceContext) -> list[tuple[str, str]]:
     """(email, granted at) of every operator."""
-    from sqlalchemy import select
-
     with context.sessions() as session:
         rows = session.execute(select(User.email, PlatformStaff.created_at).join(
             PlatformStaff, PlatformStaff.user_id == User.id).order_by(PlatformStaff.created_at)).all()

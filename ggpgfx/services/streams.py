@@ -7,6 +7,8 @@ import math
 import threading
 from typing import Any, Protocol
 
+from sqlalchemy import select, update
+
 from ggpgfx.errors import GgpError, ServiceError
 from ggpgfx.media.redact import redact_text, redact_value
 from ggpgfx.services import schemas as s
@@ -143,8 +145,6 @@ class StreamsService(Service):
 
     def _fail_orphans(self) -> None:
         """Streams left 'running' by a previous process have no run any more: mark them lost."""
-        from sqlalchemy import update
-
         with self.context.session() as session:
             session.execute(update(Stream).where(Stream.status.in_(ACTIVE)).values(
                 status="lost", stopped_at=utcnow(), error="the streams service restarted"))
@@ -187,8 +187,6 @@ class StreamsService(Service):
 
     def start(self, principal: Principal, body: s.StreamStartIn) -> s.StreamOut:
         """Check plan limits, then run the project's graph version (latest unless given)."""
-        from sqlalchemy import select
-
         principal.require("producer")
         options = {k: v for k, v in body.settings.items() if k in self.run_options}
         with self.context.session() as session:
@@ -312,8 +310,6 @@ class StreamsService(Service):
 
     def status(self, principal: Principal, project_id: str | None = None, active_only: bool = False) -> list[s.StreamOut]:
         """Streams of the organisation (optionally of one project / only active ones), newest first."""
-        from sqlalchemy import select
-
         principal.require("viewer")
         for stream_id in list(self.runs):
             self._poll(stream_id)
