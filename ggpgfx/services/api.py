@@ -251,6 +251,14 @@ class StreamsAPI(Protocol):
     ) -> list[s.StreamOut]:
         """Streams of the organisation (optionally of one project / only active ones), newest first."""
 
+    async def control_endpoint(self, principal: Principal, stream_id: str) -> tuple[str, str]:
+        """Base URL of a running stream's control endpoint and a fresh session on it (viewer or above)."""
+
+    async def audit_control(
+        self, principal: Principal, stream_id: str, verb: str, request_id: Any, version: Any,
+    ) -> None:
+        """Write one accepted control action to the audit log."""
+
 
 class AccountsClient:
     """AccountsAPI over a transport."""
@@ -350,5 +358,5 @@ class StreamsClient:
         self.stop = bind(S.stop)
         self.get = bind(S.get)
         self.status = bind(S.status)
-
-
+        self.control_endpoint = bind(S.control_endpoint)
+        self.audit_control = bind(S.audit_control)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
@@ -22,6 +22,9 @@ from ggpgfx.services.auth import CurrentPrincipal
 from ggpgfx.services.routing import ERRORS, backend
 from ggpgfx.services.security import ROLE_RANK
 
+if TYPE_CHECKING:
+    from ggpgfx.services.backend import Backend
+
 router = APIRouter(prefix="/api/v1/streams/{stream_id}/control/v1", tags=["control"], responses=ERRORS)
 ACTING_ROLE = "producer"
 
@@ -31,9 +34,8 @@ def _forbidden(request_id: Any = None) -> dict[str, Any]:
         "code": "forbidden", "message": f"your role may watch this table but not act on it ({ACTING_ROLE} or above acts)"}}
 
 
-async def _target(request_backend: Any, principal: Any, stream_id: str) -> tuple[str, str]:
-    target: tuple[str, str] = await request_backend.call("streams", "control_endpoint", principal, stream_id)
-    return target
+async def _target(request_backend: Backend, principal: Any, stream_id: str) -> tuple[str, str]:
+    return await request_backend.streams.control_endpoint(principal, stream_id)
 
 
 async def _relay(request: Request, principal: Any, stream_id: str, method: str, path: str) -> JSONResponse:
@@ -49,8 +51,7 @@ async def _relay(request: Request, principal: Any, stream_id: str, method: str, 
     body = reply.json()
     if method == "POST" and reply.status_code == 200 and isinstance(body, dict) and body.get("type") == "ack":
         verb = path.rsplit("/", 1)[-1]
-        await backend(request).call("streams", "audit_control", principal, stream_id, verb, body.get("id"),
-                                    body.get("version"))
+        await backend(request).streams.audit_control(principal, stream_id, verb, body.get("id"), body.get("version"))
     return JSONResponse(body, status_code=reply.status_code)
 
 
@@ -91,7 +92,7 @@ async def control_socket(websocket: WebSocket, stream_id: str) -> None:
     ip = websocket.client.host if websocket.client else ""
     try:
         principal = await websocket.app.state.authenticator.principal(token or None, None, ip)
-        request_backend = websocket.app.state.backend
+        request_backend: Backend = websocket.app.state.backend
         base, session = await _target(request_backend, principal, stream_id)
     except ServiceError as error:
         await websocket.close(code=4401 if error.status_code == 401 else 4403, reason=str(error)[:120])
@@ -107,7 +108,7 @@ async def control_socket(websocket: WebSocket, stream_id: str) -> None:
                 message = json.loads(text)
                 if message.get("type") == "ack" and message.get("id") in pending:
                     verb = pending.pop(message["id"])
-                    await request_backend.call("streams", "audit_control", principal, stream_id, verb,
+                    await request_backend.streams.audit_control(principal, stream_id, verb,
                                                message["id"], message.get("version"))
                 elif message.get("type") == "reject":
                     pending.pop(str(message.get("id")), None)
