@@ -259,6 +259,14 @@ class StreamsAPI(Protocol):
     ) -> None:
         """Write one accepted control action to the audit log."""
 
+    async def control_request(
+        self, principal: Principal, stream_id: str, table: str, request: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Judge one control request for a stream's table (producer or above); accepted ones are audited."""
+
+    async def control_state(self, principal: Principal, stream_id: str, table: str) -> dict[str, Any]:
+        """A table's protocol state (viewer or above)."""
+
 
 class AccountsClient:
     """AccountsAPI over a transport."""
@@ -360,3 +368,5 @@ class StreamsClient:
         self.status = bind(S.status)
         self.control_endpoint = bind(S.control_endpoint)
         self.audit_control = bind(S.audit_control)
+        self.control_request = bind(S.control_request)
+        self.control_state = bind(S.control_state)

@@ -226,7 +226,8 @@ class Mutation:
         request: dict[str, Any] = {"id": id, "verb": verb, "args": args or {}}
         if expect_version is not None:
             request["expect_version"] = expect_version
-        reply = await _call(info, "streams", "control_request", str(stream_id), table, request)
+        principal = await _principal(info)
+        reply = await _backend(info).streams.control_request(principal, str(stream_id), table, request)
         error = reply.get("error") or {}
         return ControlReply(type=reply["type"], id=reply.get("id"), version=reply.get("version"),
                             code=error.get("code"), message=error.get("message"))
@@ -295,10 +296,12 @@ class Subscription:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + MAX_SUBSCRIPTION_S
         while loop.time() < deadline:
-            state = await _call(info, "streams", "control_state", str(stream_id), table, fresh=True)
+            principal = await _principal(info, fresh=True)
+            state = await _backend(info).streams.control_state(principal, str(stream_id), table)
             if int(state["version"]) != last:
                 last = int(state["version"])
-                yield TableStateUpdate(stream_id=stream_id, table=table, version=last, state=state)
+                yield TableStateUpdate(stream_id=stream_id, table=table, version=last,
+                                       state=state)  # type: ignore[arg-type]  # JSON scalar
             await asyncio.sleep(POLL_S)
 
     @strawberry.subscription
