@@ -231,6 +231,10 @@ class TableState(BaseModel):
     flags: list[str] = Field(default_factory=list)  # e.g. conflicting reads
     # Added by the poker core: what each seat won in the finished hand (seat -> chips), as pokerkit pushed it.
     winnings: dict[int, int] = Field(default_factory=dict)
+    # The operator's last graphics cues (None: none sent, the overlay's own params decide).
+    ticker: str | None = None  # ticker text; "" hides the ticker
+    lower_third: str | None = None  # lower-third text (a newline splits title and subtitle); "" hides it
+    leaderboard_shown: bool | None = None  # leaderboard forced on or off
 
     @field_validator("game")
     @classmethod

@@ -168,12 +168,24 @@ class TableTracker:
                 return bool(event.data.get("hidden"))
         return False
 
+    def cues(self) -> dict[str, Any]:
+        """The operator's last ticker, lower-third and leaderboard cues (absent when never sent)."""
+        cues: dict[str, Any] = {}
+        for event in reversed(self.log):
+            if event.kind in ("ticker", "lower_third") and event.kind not in cues:
+                cues[event.kind] = str(event.data.get("note") or "")
+            elif event.kind == "leaderboard" and "leaderboard_shown" not in cues and "shown" in event.data:
+                cues["leaderboard_shown"] = bool(event.data["shown"])
+            if len(cues) == 3:
+                break
+        return cues
+
     # -- output -----------------------------------------------------------------------------------
 
     def table_state(self) -> TableState:
         """The renderer's view of the table now."""
         base = TableState(table=self.table, version=self.version, pts=self._pts, graphics_hidden=self.graphics_hidden(),
-                          flags=list(self.flags))
+                          flags=list(self.flags), **self.cues())
         hand = self.hand
         if hand is None:
             return base

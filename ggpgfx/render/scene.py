@@ -16,7 +16,7 @@ from PIL import Image
 from ggpgfx.poker.messages import TableState
 from ggpgfx.render.draw import Drawn, recording
 from ggpgfx.render.elements import ElementFrame, Wanted, element_types
-from ggpgfx.render.elements.panels import render_ticker_text, ticker_label_width
+from ggpgfx.render.elements.panels import render_ticker_text, ticker_label_width, ticker_text
 from ggpgfx.render.formats import ease
 from ggpgfx.render.layers import Layer, layer_from_rgba
 from ggpgfx.render.layout import Layout
@@ -74,6 +74,9 @@ class Scene:
         self._memory: dict[str, dict[str, Any]] = {}  # per element type, between frames (its clocks)
         self._owner: dict[str, str] = {}  # element id ("seat:3") -> element type ("players")
         self._ticker: tuple[Image.Image, Layer, int, int] | None = None
+        #: the ticker text that scrolls (the operator's cue or the param; kept while the ticker leaves)
+        self.ticker = options.ticker or ""
+        self._ticker_built = ""
         #: (seconds left, delay length) from a delay.secure countdown, when wired; None uses `delay_s`
         self.countdown: tuple[float, float] | None = None
 
@@ -129,6 +132,8 @@ class Scene:
     def update(self, state: TableState | None, pts: int) -> list[Placed]:
         """Bring the cache up to date for this frame and return placed elements, bottom first."""
         wanted = self.wanted(state, pts)
+        if "ticker" in wanted:
+            self.ticker = ticker_text(state, self.options) or self.ticker
         default_from = self.skin.animation.enter.direction
         for name, want in wanted.items():
             current = self.elements.get(name)
@@ -189,7 +194,7 @@ class Scene:
         for p in self.update(state, pts):
             opacity = int(round(p.opacity * 256))
             layers.append(p.element.layer().placed(p.x, p.y, opacity))
-            if p.name == "ticker" and self.options.ticker:
+            if p.name == "ticker" and self.ticker:
                 layers.append(self._ticker_window(p.x, p.y, opacity, pts))
         return layers
 
@@ -198,24 +203,25 @@ class Scene:
         result: list[tuple[str, Drawn]] = []
         for p in placed:
             result.extend((p.name, item.moved(p.x, p.y)) for item in p.element.record)
-            if p.name == "ticker" and self.options.ticker:
+            if p.name == "ticker" and self.ticker:
                 _, view_w, view_x = self.ticker_scroll(p.x, pts)
-                result.append((p.name, Drawn("text", (view_x, p.y, view_w, p.image.height), self.options.ticker,
+                result.append((p.name, Drawn("text", (view_x, p.y, view_w, p.image.height), self.ticker,
                                              "ticker")))
         return result
 
     def _ticker_strip(self) -> tuple[Image.Image, Layer, int, int]:
-        """The ticker text repeated to cover the view plus one loop, as an image and a layer (built once)."""
-        if self._ticker is None:
+        """The ticker text repeated to cover the view plus one loop, as an image and a layer (built per text)."""
+        if self._ticker is None or self._ticker_built != self.ticker:
             lay = self.layout
             label_w = ticker_label_width(self.options.ticker_label, lay)
             view_w = (lay.size("ticker")[0] - label_w - lay.px(16)) & ~1
-            loop = render_ticker_text(self.options.ticker or "", lay, lay.px(120))
+            loop = render_ticker_text(self.ticker, lay, lay.px(120))
             repeats = 1 + math.ceil(view_w / loop.width)
             strip = Image.new("RGBA", (loop.width * (repeats + 1), loop.height), (0, 0, 0, 0))
             for index in range(repeats + 1):
                 strip.paste(loop, (index * loop.width, 0))
             self._ticker = (strip, layer_from_rgba(strip), loop.width, view_w)
+            self._ticker_built = self.ticker
         return self._ticker
 
     def ticker_scroll(self, x: int, pts: int) -> tuple[int, int, int]:
@@ -235,7 +241,7 @@ class Scene:
         result = []
         for p in self.update(state, pts):
             result.append((p.image, p.x, p.y, p.opacity))
-            if p.name == "ticker" and self.options.ticker:
+            if p.name == "ticker" and self.ticker:
                 column, view_w, view_x = self.ticker_scroll(p.x, pts)
                 strip = self._ticker_strip()[0]
                 result.append((strip.crop((column, 0, column + view_w, strip.height)), view_x, p.y, p.opacity))

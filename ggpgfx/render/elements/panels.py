@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
@@ -12,6 +13,10 @@ from ggpgfx.render.draw import rgba
 from ggpgfx.render.elements import ElementFrame, Wanted, bind, register_element
 from ggpgfx.render.formats import format_chips
 from ggpgfx.render.layout import Layout
+
+if TYPE_CHECKING:
+    from ggpgfx.poker.messages import TableState
+    from ggpgfx.render.options import OverlayOptions
 
 Standing = tuple[str, float]  # (name, stack)
 
@@ -153,6 +158,19 @@ def render_delay(label: str, layout: Layout) -> Image.Image:
     return image
 
 
+def ticker_text(state: TableState | None, options: OverlayOptions) -> str | None:
+    """The ticker text now: the operator's last `ticker` cue when one was sent, else the `ticker` param."""
+    return state.ticker if state is not None and state.ticker is not None else options.ticker
+
+
+def lower_third_text(state: TableState | None, options: OverlayOptions) -> tuple[str | None, str]:
+    """(title, subtitle) now: the operator's last `lower_third` cue (a newline starts the subtitle), else the params."""
+    if state is not None and state.lower_third is not None:
+        title, _, subtitle = state.lower_third.partition("\n")
+        return title or None, subtitle
+    return options.lower_third_title, options.lower_third_subtitle
+
+
 def _standings_shown(frame: ElementFrame, name: str, during_hand: bool) -> tuple[Standing, ...]:
     """Standings when the element `name` shows now (auto: during a hand, or between hands), else ()."""
     from ggpgfx.render.views import IN_HAND_STREETS, standings
@@ -160,6 +178,8 @@ def _standings_shown(frame: ElementFrame, name: str, during_hand: bool) -> tuple
     state = frame.state
     assert state is not None
     shown = frame.visibility(name)
+    if name == "leaderboard" and state.leaderboard_shown is not None:  # the operator's cue wins over the param
+        shown = "on" if state.leaderboard_shown else "off"
     if shown == "off" or (shown == "auto" and (state.street in IN_HAND_STREETS) != during_hand):
         return ()
     return standings(state)
@@ -167,7 +187,7 @@ def _standings_shown(frame: ElementFrame, name: str, during_hand: bool) -> tuple
 
 @register_element("leaderboard", order=40)
 def want_leaderboard(frame: ElementFrame) -> dict[str, Wanted]:
-    """Chip counts, biggest stack first: between hands."""
+    """Chip counts, biggest stack first: between hands (the operator's `leaderboard` cue forces it on or off)."""
     ranks = _standings_shown(frame, "leaderboard", during_hand=False)
     if not ranks:
         return {}
@@ -189,13 +209,13 @@ def want_chip_strip(frame: ElementFrame) -> dict[str, Wanted]:
 
 @register_element("lower_third", order=70, table=False)
 def want_lower_third(frame: ElementFrame) -> dict[str, Wanted]:
-    """A title and subtitle (`lower_third_title`), whatever the table does."""
-    opts, lay = frame.options, frame.layout
-    if not opts.lower_third_title:
+    """A title and subtitle (the operator's `lower_third` cue, else `lower_third_title`), whatever the table does."""
+    lay = frame.layout
+    title, subtitle = lower_third_text(frame.state, frame.options)
+    if not title:
         return {}
-    key = ("lower", opts.lower_third_title, opts.lower_third_subtitle)
-    return {"lower_third": Wanted(key, bind(render_lower_third, opts.lower_third_title, opts.lower_third_subtitle,
-                                            lay), lay.origin("lower_third"))}
+    key = ("lower", title, subtitle)
+    return {"lower_third": Wanted(key, bind(render_lower_third, title, subtitle, lay), lay.origin("lower_third"))}
 
 
 @register_element("sponsors", order=80, table=False)
@@ -229,9 +249,9 @@ def want_delay(frame: ElementFrame) -> dict[str, Wanted]:
 
 @register_element("ticker", order=100, table=False)
 def want_ticker(frame: ElementFrame) -> dict[str, Wanted]:
-    """The ticker's frame and label (`ticker`); the scene scrolls the text inside it."""
+    """The ticker's frame and label (the operator's `ticker` cue, else `ticker`); the scene scrolls the text."""
     opts, lay = frame.options, frame.layout
-    if not opts.ticker:
+    if not ticker_text(frame.state, opts):
         return {}
     return {"ticker": Wanted(("ticker", opts.ticker_label), bind(render_ticker_frame, opts.ticker_label, lay),
                              lay.origin("ticker"), "bottom")}
