@@ -37,6 +37,10 @@ CHECKS = ("values", "overlap", "title_safe", "hole_cards")
 #: Output sizes of the two aspects (the sources are re-sized, so the table is drawn for the aspect too).
 ASPECTS = {"16:9": (1280, 720), "9:16": (720, 1280)}
 SIZED_SOURCES = ("ingest.table_sim", "ingest.test_pattern")
+#: Live inputs (an operator at the console, an RFID reader on the network) and the port of the recorded-hand
+#: simulator that stands in for each when the audit runs a live graph.
+LIVE_INPUTS = {"ingest.operator": {"actions": "actions"}, "ingest.rfid": {"reads": "reads"}}
+STAND_IN = "audit_table"
 
 
 @dataclass
@@ -87,6 +91,31 @@ def _load(path: Path, sets: list[tuple[str, str, Any]]) -> dict[str, Any]:
     if diags:
         raise GraphError(diags)
     return data  # type: ignore[no-any-return]
+
+
+def _replace_live_inputs(data: dict[str, Any]) -> list[str]:
+    """Play recorded hands where a live graph takes its actions and reads from people and readers.
+
+    A live table's overlay only ever sees TableStates built from OperatorActions and CardReads; the
+    table simulator replays recorded hands as exactly those messages, so one simulator node takes the
+    place of every operator and RFID node (its own camera picture is not used). Returns the replaced ids.
+    """
+    nodes = data["nodes"]
+    live = {nid: LIVE_INPUTS[n["type"]] for nid, n in nodes.items() if n.get("type") in LIVE_INPUTS}
+    if not live:
+        return []
+    edges = []
+    for src, src_port, dst, dst_port in _edges(data):
+        if src in live:
+            if src_port not in live[src]:
+                raise ConfigError(f"audit: node '{src}' port '{src_port}' has no recorded-hand stand-in")
+            src, src_port = STAND_IN, live[src][src_port]
+        edges.append(f"{src}.{src_port} -> {dst}.{dst_port}")
+    for nid in live:
+        del nodes[nid]
+    nodes[STAND_IN] = {"type": "ingest.table_sim", "params": {"name_plates": False, "hole_cards": "hidden"}}
+    data["edges"] = edges
+    return sorted(live)
 
 
 def _edges(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -176,6 +205,7 @@ def audit_graph(path: Path, *, skins: tuple[str, ...] = ("broadcast", "minimal")
     for skin in skins:
         load_skin(skin)  # an unknown skin is a one-line error before anything runs
     data = _load(Path(path), sets or [])
+    _replace_live_inputs(data)
     edges = _edges(data)
     overlays = {nid: dict(n.get("params") or {}) for nid, n in data["nodes"].items() if n["type"] == "render.overlay"}
     report = AuditReport(Path(path).name, [])
