@@ -63,6 +63,9 @@ class CardClassifier:
         proto = onnx.load(str(path))
         meta = {p.key: p.value for p in proto.metadata_props}
         self.classes: list[str] = meta["classes"].split(",") if "classes" in meta else []
+        # calibrated models (`ggp cards calibrate`) divide their logits by a temperature before the softmax,
+        # as the CPU classifier (ggpgfx.cards.infer) does; raw logits (softmax=False) stay as the model gives them
+        self.temperature = float(meta.get("temperature", 1.0))
         weights = {t.name for t in proto.graph.initializer}
         first = next(i for i in proto.graph.input if i.name not in weights)
         self.channels = int(first.type.tensor_type.shape.dim[1].dim_value or 3)
@@ -120,13 +123,13 @@ class CardClassifier:
         """Probabilities (N, classes): numpy for numpy crops or the CPU backend, else a device tensor."""
         if self.backend == "onnxruntime":
             logits = self._session.run(None, {self._input: self._prepare_np(to_numpy(crops))})[0]
-            return _softmax(logits) if self.softmax else logits
+            return _softmax(logits / self.temperature) if self.softmax else logits
         import torch
 
         on_host = isinstance(crops, np.ndarray)
         with torch.no_grad():
             logits = self._model(self._prepare_torch(torch.as_tensor(crops).to(self.device)))[0]
-            out = torch.softmax(logits, 1) if self.softmax else logits
+            out = torch.softmax(logits / self.temperature, 1) if self.softmax else logits
         return out.cpu().numpy() if on_host else out
 
     def classify(self, crops: Any) -> tuple[np.ndarray, np.ndarray]:
