@@ -256,17 +256,11 @@ class StreamsService(Service):
     def control_endpoint(self, principal: Principal, stream_id: str) -> tuple[str, str]:
         """Base URL of a running stream's control endpoint and a fresh session on it (viewer or above)."""
         principal.require("viewer")
-        with self.context.sessions() as session:
-            row = scoped_get(session, Stream, stream_id, principal, "stream")
-        with self._lock:
-            control = self.runs.get(row.id)
-        server = getattr(control, "server", None)
-        if server is None:
-            raise ServiceError(f"stream '{stream_id}' has no control endpoint (it is not running, or its graph "
-                               "has no ingest.operator node)", 404)
+        server = self._control_server(principal, stream_id)
         return server.url, server.new_session()
 
     def _control_server(self, principal: Principal, stream_id: str) -> Any:
+        """The control server of one of the organisation's running streams (404 when it has none)."""
         with self.context.sessions() as session:
             row = scoped_get(session, Stream, stream_id, principal, "stream")
         with self._lock:
