@@ -229,3 +229,23 @@ def test_ggp_run_policy_keeps_ffmpeg_to_the_file(tmp_path: Path) -> None:
     graph.write_text(graph.read_text().replace("list.m3u8", "take.ts"))
     plain = ggp("run", str(graph), "--policy", "strict", "--no-realtime", cwd=inside)
     assert plain.returncode == 0, plain.stderr
+
+
+def test_shipped_card_model_names_pass_and_paths_are_still_checked(policy: RunPolicy) -> None:
+    """`detect.cards` `model: real-decks` names a shipped model, not a file; a path is still confined."""
+    from ggpgfx.cards.infer import load_model_bytes
+    from ggpgfx.errors import ConfigError
+
+    base = ("name: g\nnodes:\n  src: {type: ingest.test_pattern}\n"
+            "  cards: {type: detect.cards, params: {model: MODEL}}\nedges:\n  - src.video -> cards.video\n")
+    for name in ("real-decks", "default", "models:/card-detector/2"):
+        resolved, diags = resolve_text(base.replace("MODEL", name), "g.yaml")
+        assert resolved is not None and not diags
+        checked, problems = check_graph(resolved, policy)
+        assert problems == [] and checked.nodes["cards"].params.model == name
+    resolved, _ = resolve_text(base.replace("MODEL", "/etc/ssl/model.onnx"), "g.yaml")
+    _, problems = check_graph(resolved, policy)
+    assert problems and "outside" in problems[0].message
+    # A bare name that is not a shipped model is refused by name, never read as a file in the working folder.
+    with pytest.raises(ConfigError, match="unknown shipped card model 'secrets'"):
+        load_model_bytes("secrets")

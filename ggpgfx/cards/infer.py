@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ DEFAULT_MODEL = Path(__file__).parent / "models" / "card-detector.onnx"
 #: Shipped models by name: "default" (the project's own styles, never abstains) and "real-decks" (fine-tuned
 #: with real deck designs, calibrated, abstains below its threshold; see docs/cards.md).
 SHIPPED_MODELS = {"default": DEFAULT_MODEL, "real-decks": DEFAULT_MODEL.with_name("card-detector-real-decks.onnx")}
+BARE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 UNKNOWN = "??"  # a card was found but not read surely enough: never another card (see CardDetector)
 
 
@@ -37,6 +39,11 @@ def load_model_bytes(source: str | Path | None = None, tracking_uri: str | None 
         except Exception as exc:  # mlflow raises its own exception types for unknown names/versions
             raise ConfigError(f"cannot load card model {text}: {exc}") from exc
         return bytes(proto.SerializeToString())
+    if BARE_NAME.match(text):
+        # A bare name is a shipped model, never a file in the working folder (the run policy lets bare
+        # names through as bundled names, like skins): a local file is given as ./NAME or a path.
+        raise ConfigError(f"unknown shipped card model {text!r}; shipped: {', '.join(SHIPPED_MODELS)} "
+                          "(or a file path such as ./model.onnx, or models:/NAME/VERSION)")
     path = Path(text).expanduser()
     if not path.is_file():
         raise ConfigError(f"card model file not found: {path}")

@@ -53,8 +53,8 @@ FfmpegOptions = Annotated[dict[str, str], Resource("options")]
 Container = Annotated[str, Resource("format")]
 #: A file path or a network URL the node writes to (publish.tee destinations).
 OutputTarget = Annotated[str, Resource("write", urls=True)]
-#: A model file, or a `models:/NAME/VERSION` reference to the model registry.
-ModelRef = Annotated[str, Resource("read", schemes=("models",))]
+#: A shipped model's name, a model file, or a `models:/NAME/VERSION` reference to the model registry.
+ModelRef = Annotated[str, Resource("read", names=True, schemes=("models",))]
 #: A bundled name (such as a skin) or a folder/file path.
 NameOrPath = Annotated[str, Resource("read", names=True)]
 
