@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import signal
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,6 +33,43 @@ def healthy(url: str) -> bool:
         return httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+def serve_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `ggp serve` child: this one without Ray/database settings, GGP_HOME=home, extras."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("RAY_", "GGP_DATABASE_URL"))}
+    env.update(GGP_HOME=str(home), PYTHONUNBUFFERED="1", **extra)
+    return env
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """SIGINT (a clean shutdown), then SIGKILL of the whole process group if it does not exit in time."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@contextmanager
+def serve_process(args: list[str], env: dict[str, str], log_path: Path, port: int, ready_s: float = 60,
+                  cwd: Path | None = None) -> Iterator[str]:
+    """`ggp serve ARGS` as its own process (own session), yielding its base URL once healthy; stopped after."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "ggpgfx.cli", "serve", "--port", str(port), *args],
+                                   env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                   cwd=str(cwd) if cwd else None)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + ready_s
+        while not healthy(url):
+            assert process.poll() is None, f"ggp serve exited early:\n{log_path.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, f"ggp serve not ready:\n{log_path.read_text()[-3000:]}"
+            time.sleep(0.2)
+        yield url
+    finally:
+        stop(process)
+
+
 GRAPH_YAML = """name: svc-test
 settings: {fps: 50}
 nodes:

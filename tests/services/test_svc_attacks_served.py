@@ -3,11 +3,7 @@ what the in-process tests check, over real sockets from a real client address.""
 
 from __future__ import annotations
 
-import os
 import secrets
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from svc_helpers import PASSWORD, activate_plan, free_port, healthy
+from svc_helpers import PASSWORD, activate_plan, free_port, serve_env, serve_process
 
 WEBHOOK_SECRET = "whsec_served_test"
 
@@ -24,32 +20,12 @@ WEBHOOK_SECRET = "whsec_served_test"
 def served(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     """An HTTP client on `ggp serve --plain` over the session's database backend (its own schema/file)."""
     home: Path = tmp_path_factory.mktemp("served-home")
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("RAY_", "GGP_DATABASE_URL"))}
-    env.update(GGP_HOME=str(home), GGP_STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, GGP_STREAM_EXECUTOR="local",
-               PYTHONUNBUFFERED="1")
+    env = serve_env(home, GGP_STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, GGP_STREAM_EXECUTOR="local")
     if not database_url.startswith("sqlite"):
         env["GGP_DATABASE_URL"] = database_url
-    port = free_port()
-    log_path = home / "serve.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "ggpgfx.cli", "serve", "--plain", "--port", str(port)],
-                                  env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while not healthy(url):
-            assert server.poll() is None, f"ggp serve exited early:\n{log_path.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"ggp serve not ready:\n{log_path.read_text()[-3000:]}"
-            time.sleep(0.2)
-        with httpx.Client(base_url=url, timeout=30) as client:
-            yield client
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
+    with serve_process(["--plain"], env, home / "serve.log", free_port()) as url, \
+            httpx.Client(base_url=url, timeout=30) as client:
+        yield client
 
 
 def _account(http: httpx.Client, tag: str, org_id: str | None = None) -> tuple[str, str, dict[str, str]]:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from svc_helpers import free_port, healthy, make_org
+from svc_helpers import free_port, make_org, serve_env, serve_process
 from test_svc_policy import Server, _errors, _project, _save, read_from, record_to, storage
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
@@ -23,31 +19,12 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     if not database_url.startswith("sqlite"):
         pytest.skip("the Serve path runs once, on SQLite")
     home = tmp_path_factory.mktemp("policy-serve-home")
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("RAY_", "GGP_DATABASE_URL"))}
-    env.update(GGP_HOME=str(home), RAY_AUTH_MODE="disabled", GGP_POLICY_ALLOW_HOSTS="127.0.0.2",
-               GGP_RATE_LIMIT_PER_S="10000", GGP_RATE_LIMIT_BURST="10000")
-    port, proxy = free_port(), free_port()
+    env = serve_env(home, RAY_AUTH_MODE="disabled", GGP_POLICY_ALLOW_HOSTS="127.0.0.2",
+                    GGP_RATE_LIMIT_PER_S="10000", GGP_RATE_LIMIT_BURST="10000")
     log = home / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "ggpgfx.cli", "serve", "--port", str(port),
-                                    "--proxy-port", str(proxy)], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True, cwd=str(home))
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while not healthy(url):
-            assert process.poll() is None, f"ggp serve exited early:\n{log.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"ggp serve not ready:\n{log.read_text()[-3000:]}"
-            time.sleep(0.5)
-        with httpx.Client(base_url=url, timeout=60) as http:
-            yield Server(url, home, None, log, http)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    with serve_process(["--proxy-port", str(free_port())], env, log, free_port(), ready_s=180, cwd=home) as url, \
+            httpx.Client(base_url=url, timeout=60) as http:
+        yield Server(url, home, None, log, http)
 
 
 def test_policy_through_serve(server: Server) -> None:

@@ -4,7 +4,6 @@ change, and no other process can take the API ports while Ray and Serve start.""
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from svc_helpers import free_port, healthy
+from svc_helpers import free_port, healthy, stop
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -87,9 +86,4 @@ def test_ports_are_held_while_serve_starts(tmp_path: Path) -> None:
         assert taken == [], f"another process could bind {sorted(set(taken))} while ggp serve started"
         assert healthy(f"http://127.0.0.1:{proxy}")
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
+        stop(server)
