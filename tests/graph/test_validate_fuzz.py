@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from ggpgfx.graph.load import Diagnostic
 from ggpgfx.graph.validate import resolve_text
 
-FUZZ = settings(max_examples=150, deadline=3000, derandomize=True, suppress_health_check=list(HealthCheck))
+# No wall-clock deadline: a loaded CI machine stretches wall time; _check bounds each example in CPU time.
+FUZZ = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 TYPES = ["ingest.test_pattern", "sink.null", "publish.file", "render.overlay", "rules.poker", "encode.h264",
          "ingest.video", "no.such", "", 3]
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**12), st.floats(allow_nan=True),
@@ -31,9 +32,9 @@ graphs = st.fixed_dictionaries({}, optional={
 
 
 def _check(text: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     resolved, diags = resolve_text(text, "fuzz.yaml")
-    assert time.perf_counter() - started < 10.0
+    assert time.process_time() - started < 10.0
     assert all(isinstance(d, Diagnostic) and d.format().startswith("fuzz.yaml:") for d in diags)
     assert (resolved is None) == bool(diags) or resolved is None
 
