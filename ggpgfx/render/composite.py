@@ -2,15 +2,15 @@
 
 `composite_layers(frame, layers)` is the reference the GPU twin in `operators_gpu/` mirrors: per plane,
 out = (dst * inv + pm + 128 + ((dst * inv + pm + 128) >> 8)) >> 8, i.e. round((dst*(255-a) + v*a) / 255)
-with integer math, where pm = v*a was computed once per layer. The numpy version is the default; a Numba
-kernel (one pass, skips transparent pixels) gives identical bytes and wins only on sparse layers.
+with integer math, where pm = v*a was computed once per layer. The default is a Numba kernel that blends a
+layer's three planes in one call with a branch-free, vectorised inner loop (~2.5x numpy's eight passes);
+numpy is the fallback without Numba and gives identical bytes.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from ggpgfx.media.frames import VideoFrame
 from ggpgfx.render.layers import Layer
 
 BlendFn = Callable[[np.ndarray, np.ndarray, np.ndarray, int], None]
+LayerFn = Callable[..., None]
 
 
 def blend_plane_numpy(dst: np.ndarray, pm: np.ndarray, inv: np.ndarray, opacity: int = 256) -> None:
@@ -35,36 +36,21 @@ def blend_plane_numpy(dst: np.ndarray, pm: np.ndarray, inv: np.ndarray, opacity:
     dst[...] = acc
 
 
-def _build_numba() -> BlendFn | None:
+@functools.cache
+def _kernels() -> tuple[BlendFn, LayerFn] | None:
+    """(per-plane blend, whole-layer blend) compiled with Numba (loaded from its cache), or None without Numba."""
     try:
-        import numba
+        from ggpgfx.render import blend_kernels
     except ImportError:  # pragma: no cover - numba is in the poker extra
         return None
-
-    # one explicit signature with 'A' (any) layout arrays: compiled (or loaded from cache) once, eagerly,
-    # instead of once per contiguity combination on the first frames
-    @numba.njit("void(uint8[:, :], uint16[:, :], uint8[:, :], int64)", cache=True, nogil=True)
-    def blend_plane_numba(dst: Any, pm: Any, inv: Any, opacity: int) -> None:  # pragma: no cover - jitted
-        height, width = dst.shape
-        for i in range(height):
-            for j in range(width):
-                ia = np.int32(inv[i, j])
-                if ia == 255:
-                    continue
-                p = np.int32(pm[i, j])
-                if opacity < 256:
-                    p = (p * opacity) >> 8
-                    ia = 255 - (((255 - ia) * opacity) >> 8)
-                t = np.int32(dst[i, j]) * ia + p + 128
-                dst[i, j] = (t + (t >> 8)) >> 8
-
-    return blend_plane_numba  # type: ignore[no-any-return]
+    return blend_kernels.blend_plane_numba, blend_kernels.blend_layer
 
 
 @functools.cache
 def numba_blend() -> BlendFn | None:
-    """The Numba kernel (compiled or loaded from cache on first call), or None without Numba."""
-    return _build_numba()
+    """A per-plane Numba blend (same bytes as numpy), or None without Numba."""
+    kernels = _kernels()
+    return kernels[0] if kernels else None
 
 
 def warm_up() -> None:
@@ -72,12 +58,12 @@ def warm_up() -> None:
     from ggpgfx.render.layers import warm_up as warm_layers
 
     warm_layers()
+    _kernels()
 
 
 def blend_plane(dst: np.ndarray, pm: np.ndarray, inv: np.ndarray, opacity: int = 256) -> None:
-    """Blend one plane. numpy is the default: on real overlay layers (mostly translucent panels, few fully
-    transparent pixels to skip) it measured faster than the per-pixel Numba loop (bench_render.py)."""
-    blend_plane_numpy(dst, pm, inv, opacity)
+    """Blend one plane: the vectorised Numba kernel when Numba is there, else numpy (same bytes)."""
+    (numba_blend() or blend_plane_numpy)(dst, pm, inv, opacity)
 
 
 def _clip(start: int, size: int, limit: int) -> tuple[int, int, int]:
@@ -93,7 +79,8 @@ def composite_layers(frame: VideoFrame, layers: Sequence[Layer], blend: BlendFn 
     """Blend layers (in order, bottom first) into a yuv420p frame's planes in place; off-frame parts clip."""
     if frame.format != "yuv420p":
         raise MediaError(f"the overlay composites into yuv420p frames, got {frame.format}")
-    fn = blend or blend_plane
+    kernels = _kernels() if blend is None else None
+    fn = blend or blend_plane_numpy
     y_plane, u_plane, v_plane = frame.planes
     for layer in layers:
         if layer.opacity <= 0:
@@ -102,11 +89,16 @@ def composite_layers(frame: VideoFrame, layers: Sequence[Layer], blend: BlendFn 
         dx, sx, ww = _clip(layer.x, layer.width, frame.width)
         if hh <= 0 or ww <= 0:
             continue
-        fn(y_plane[dy:dy + hh, dx:dx + ww], layer.y_pm[sy:sy + hh, sx:sx + ww],
-           layer.y_inv[sy:sy + hh, sx:sx + ww], layer.opacity)
         # layer x/y are even, so chroma offsets are exact halves
         cdy, csy, chh = _clip(layer.y // 2, layer.c_inv.shape[0], u_plane.shape[0])
         cdx, csx, cww = _clip(layer.x // 2, layer.c_inv.shape[1], u_plane.shape[1])
+        if kernels is not None:
+            # one call per layer for all three planes: no per-plane slicing and dispatch in Python
+            kernels[1](y_plane, u_plane, v_plane, layer.y_pm, layer.y_inv, layer.u_pm, layer.v_pm, layer.c_inv,
+                       dy, dx, sy, sx, hh, ww, cdy, cdx, csy, csx, max(0, chh), max(0, cww), layer.opacity)
+            continue
+        fn(y_plane[dy:dy + hh, dx:dx + ww], layer.y_pm[sy:sy + hh, sx:sx + ww],
+           layer.y_inv[sy:sy + hh, sx:sx + ww], layer.opacity)
         if chh <= 0 or cww <= 0:
             continue
         inv = layer.c_inv[csy:csy + chh, csx:csx + cww]

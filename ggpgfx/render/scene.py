@@ -40,12 +40,25 @@ class Element:
     #: what the drawing drew (texts with their roles, panels, cards), in the image's pixels
     record: list[Drawn] = field(default_factory=list, repr=False)
     _layer: Layer | None = field(default=None, repr=False)
+    #: the layer as last placed (x, y, opacity): reused while the element stands still
+    _placed: Layer | None = field(default=None, repr=False)
 
     def layer(self) -> Layer:
         """The YUVA layer, converted on first use after each drawing."""
         if self._layer is None:
             self._layer = layer_from_rgba(self.image)
         return self._layer
+
+    def placed_layer(self, x: int, y: int, opacity: int) -> Layer:
+        """The layer at (x, y) with this opacity; the same object as last frame when nothing moved."""
+        placed = self._placed
+        if placed is None or placed.opacity != opacity or placed.x != (int(x) & ~1) or placed.y != (int(y) & ~1):
+            placed = self._placed = self.layer().placed(x, y, opacity)
+        return placed
+
+    def redrawn(self, key: Hashable, image: Image.Image, record: list[Drawn]) -> None:
+        """Take a new drawing (its layer is converted on first use)."""
+        self.key, self.image, self.record, self._layer, self._placed = key, image, record, None, None
 
 
 @dataclass
@@ -73,12 +86,16 @@ class Scene:
         self.first_pts: int | None = None
         self._memory: dict[str, dict[str, Any]] = {}  # per element type, between frames (its clocks)
         self._owner: dict[str, str] = {}  # element id ("seat:3") -> element type ("players")
-        self._ticker: tuple[Image.Image, Layer, int, int] | None = None
+        self._ticker: tuple[Image.Image, Layer, int, int, int] | None = None
         #: the ticker text that scrolls (the operator's cue or the param; kept while the ticker leaves)
         self.ticker = options.ticker or ""
         self._ticker_built = ""
         #: (seconds left, delay length) from a delay.secure countdown, when wired; None uses `delay_s`
         self.countdown: tuple[float, float] | None = None
+        # answers of elements that depend only on the state and countdown, reused until either changes
+        self._answers: dict[str, dict[str, Wanted]] = {}
+        self._answered: tuple[TableState | None, int, tuple[float, float] | None] | None = None
+        self._counting = False  # set by counted() while a count-up runs (the asking element is time-dependent)
 
     # -- what to show --------------------------------------------------------------------------
     def _counted(self, seat: int, what: str, target: float | None, pts: int) -> float | None:
@@ -110,21 +127,36 @@ class Scene:
 
     def counted(self, seat: int, what: str, target: float | None, pts: int) -> float | None:
         """The value to print while counting up to `target` (elements ask this for stacks and equity)."""
-        return self._counted(seat, what, target, pts)
+        value = self._counted(seat, what, target, pts)
+        if value != target:
+            self._counting = True
+        return value
 
     def wanted(self, state: TableState | None, pts: int) -> dict[str, Wanted]:
         """Every element this frame should show, keyed by element id: each registered element the skin places."""
         if self.first_pts is None:
             self.first_pts = pts
         table = state is not None and not state.graphics_hidden
+        answered = self._answered
+        version = state.version if state is not None else -1
+        if answered is None or answered[0] is not state or answered[1] != version or answered[2] != self.countdown:
+            self._answers.clear()
+            self._answered = (state, version, self.countdown)
         out: dict[str, Wanted] = {}
         for element in element_types():
             if not self.layout.has(element.name) or (element.table and not table):
                 continue
-            memory = self._memory.setdefault(element.name, {})
-            wanted = element.want(ElementFrame(state, pts, self.options, self.layout, self, memory))
-            for key in wanted:
-                self._owner[key] = element.name
+            wanted = self._answers.get(element.name)
+            if wanted is None:
+                memory = self._memory.setdefault(element.name, {})
+                frame = ElementFrame(state, pts, self.options, self.layout, self, memory)
+                self._counting = False
+                wanted = element.want(frame)
+                for key in wanted:
+                    self._owner[key] = element.name
+                if not (frame.used_time or self._counting):
+                    # same state, same countdown: the same answer next frame (nothing changed costs ~nothing)
+                    self._answers[element.name] = wanted
             out.update(wanted)
         return out
 
@@ -144,10 +176,10 @@ class Scene:
                     image = want.draw()
                 self.elements[name] = Element(want.key, image, want.xy, enter_from, pts, record=record)
                 self.redraws += 1
-            elif current.key != want.key:
+            elif current.key is not want.key and current.key != want.key:
                 with recording() as record:
                     image = want.draw()
-                current.key, current.image, current._layer, current.record = want.key, image, None, record
+                current.redrawn(want.key, image, record)
                 self.redraws += 1
             self.elements[name].xy = want.xy
         for name, element in list(self.elements.items()):
@@ -193,7 +225,7 @@ class Scene:
         layers: list[Layer] = []
         for p in self.update(state, pts):
             opacity = int(round(p.opacity * 256))
-            layers.append(p.element.layer().placed(p.x, p.y, opacity))
+            layers.append(p.element.placed_layer(p.x, p.y, opacity))
             if p.name == "ticker" and self.ticker:
                 layers.append(self._ticker_window(p.x, p.y, opacity, pts))
         return layers
@@ -209,8 +241,9 @@ class Scene:
                                              "ticker")))
         return result
 
-    def _ticker_strip(self) -> tuple[Image.Image, Layer, int, int]:
-        """The ticker text repeated to cover the view plus one loop, as an image and a layer (built per text)."""
+    def _ticker_strip(self) -> tuple[Image.Image, Layer, int, int, int]:
+        """The ticker text repeated to cover the view plus one loop, as an image and a layer (built per text),
+        with the loop width, the view width and the label's width."""
         if self._ticker is None or self._ticker_built != self.ticker:
             lay = self.layout
             label_w = ticker_label_width(self.options.ticker_label, lay)
@@ -220,17 +253,17 @@ class Scene:
             strip = Image.new("RGBA", (loop.width * (repeats + 1), loop.height), (0, 0, 0, 0))
             for index in range(repeats + 1):
                 strip.paste(loop, (index * loop.width, 0))
-            self._ticker = (strip, layer_from_rgba(strip), loop.width, view_w)
+            self._ticker = (strip, layer_from_rgba(strip), loop.width, view_w, label_w)
             self._ticker_built = self.ticker
         return self._ticker
 
     def ticker_scroll(self, x: int, pts: int) -> tuple[int, int, int]:
         """(strip column, view width, view x) of the ticker text at this time."""
         lay = self.layout
-        _, _, loop_w, view_w = self._ticker_strip()
+        _, _, loop_w, view_w, label_w = self._ticker_strip()
         speed = float(lay.extra("ticker", "speed", 120)) * lay.s
         column = int((pts - (self.first_pts or 0)) / 1e6 * speed) % loop_w & ~1
-        return column, view_w, x + ticker_label_width(self.options.ticker_label, lay) + lay.px(16)
+        return column, view_w, x + label_w + lay.px(16)
 
     def _ticker_window(self, x: int, y: int, opacity: int, pts: int) -> Layer:
         column, view_w, view_x = self.ticker_scroll(x, pts)

@@ -47,14 +47,31 @@ class SceneClock(Protocol):
 
 @dataclass
 class ElementFrame:
-    """What an element sees when asked: the state (None before the first), time, options, layout, its memory."""
+    """What an element sees when asked: the state (None before the first), time, options, layout, its memory.
+
+    Reading `pts` marks the element's answer as time-dependent: the scene then asks it again every frame.
+    An element that does not read it (or only passes it to `counted`, which tracks its own count-ups) is
+    asked again only when the state or the countdown changes.
+    """
 
     state: TableState | None
-    pts: int
+    time_us: int
     options: OverlayOptions
     layout: Layout
     scene: SceneClock
     memory: dict[str, Any] = field(default_factory=dict)  # kept per element between frames (clocks)
+    #: set when the element read `pts` (its answer may change with time alone)
+    used_time: bool = False
+
+    @property
+    def pts(self) -> int:
+        """This frame's time (µs); reading it makes the scene ask the element again on every frame."""
+        self.used_time = True
+        return self.time_us
+
+    def counted(self, seat: int, what: str, target: float | None) -> float | None:
+        """The value to print while counting up to `target` (the scene asks again only while it counts)."""
+        return self.scene.counted(seat, what, target, self.time_us)
 
     def visibility(self, name: str, default: Literal["auto", "on", "off"] = "auto") -> str:
         """The output's choice for an element: its own option field when it has one, else `show[name]`."""

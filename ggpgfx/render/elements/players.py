@@ -141,7 +141,7 @@ def want_players(frame: ElementFrame) -> dict[str, Wanted]:
     """One box per seated player, stacked down from the skin's origin: during a hand and at its end (winner)."""
     from ggpgfx.render.views import IN_HAND_STREETS, player_view, shown_seats
 
-    state, lay, pts = frame.state, frame.layout, frame.pts
+    state, lay = frame.state, frame.layout
     assert state is not None
     shown = frame.visibility("players")
     # boxes stay through "complete" so the winner is seen; the leaderboard shares that moment
@@ -151,8 +151,8 @@ def want_players(frame: ElementFrame) -> dict[str, Wanted]:
     pitch = lay.size("players")[1] + lay.px(lay.extra("players", "gap", 6))
     out: dict[str, Wanted] = {}
     for index, seat in enumerate(shown_seats(state)):
-        stack = frame.scene.counted(seat.seat, "stack", seat.stack, pts)
-        equity = frame.scene.counted(seat.seat, "equity", seat.equity_win, pts)
+        stack = frame.counted(seat.seat, "stack", seat.stack)
+        equity = frame.counted(seat.seat, "equity", seat.equity_win)
         view = player_view(seat, state, frame.options.reveal, stack, equity, state.winnings.get(seat.seat, 0))
         y = y0 + index * pitch
         if y + pitch > lay.height:
