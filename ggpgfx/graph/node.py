@@ -59,6 +59,8 @@ class NodeContext:
     device: str = "cpu"
     #: Input ports with at least one edge (so a node can tell whether an optional input is in use).
     connected_inputs: frozenset[str] = frozenset()
+    #: Output ports with at least one edge, or None when the executor does not say (then assume all are used).
+    connected_outputs: frozenset[str] | None = None
     #: Set by executors that checkpoint (a restartable Ray fragment): asks for a checkpoint soon.
     request_checkpoint: Callable[[], None] | None = None
     #: The run policy of the graph (ggpgfx.policy.RunPolicy) or None when unrestricted.
@@ -187,6 +189,11 @@ class Node:
     def latest(self, port: str) -> Any | None:
         """The newest payload received on a `latest` input, or None before the first one."""
         return None if self._io is None else self._io.latest(port)
+
+    def output_used(self, port: str) -> bool:
+        """True when an output port has an edge (or the executor does not say): skip work nobody receives."""
+        used = self.context.connected_outputs
+        return used is None or port in used
 
     @classmethod
     def is_source(cls) -> bool:

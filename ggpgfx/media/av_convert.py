@@ -133,6 +133,12 @@ def video_to_av(frame: VideoFrame) -> av.VideoFrame:
         planes = [np.asarray(p) for p in frame.planes]
         if frame.format in ("rgb24", "bgr24", "rgba", "gray"):
             return av.VideoFrame.from_ndarray(planes[0], format=frame.format)
+        if frame.format == "yuva420p":
+            avf = av.VideoFrame(frame.width, frame.height, "yuva420p")
+            shapes = [*_yuv_shapes(frame.width, frame.height), (frame.height, frame.width)]
+            for dst, src in zip(_plane_views(avf, shapes), planes, strict=True):
+                np.copyto(dst, src)
+            return avf
         if frame.format == "nv12":
             return av.VideoFrame.from_ndarray(np.concatenate([planes[0], planes[1].reshape(planes[1].shape[0], -1)]),
                                               format="nv12")

@@ -11,6 +11,7 @@ import numpy as np
 #: Pixel formats and their plane layouts as (height divisor, width divisor, channels) per plane.
 PLANE_LAYOUTS: dict[str, tuple[tuple[int, int, int], ...]] = {
     "yuv420p": ((1, 1, 1), (2, 2, 1), (2, 2, 1)),
+    "yuva420p": ((1, 1, 1), (2, 2, 1), (2, 2, 1), (1, 1, 1)),  # alpha: full range, 0 = transparent
     "nv12": ((1, 1, 1), (2, 2, 2)),
     "gray": ((1, 1, 1),),
     "rgb24": ((1, 1, 3),),
@@ -19,7 +20,8 @@ PLANE_LAYOUTS: dict[str, tuple[tuple[int, int, int], ...]] = {
 }
 
 #: Neutral (black) value of each plane for limited-range YUV.
-_BLACK = {"yuv420p": (16, 128, 128), "nv12": (16, 128), "gray": (0,), "rgb24": (0,), "bgr24": (0,), "rgba": (0,)}
+_BLACK = {"yuv420p": (16, 128, 128), "yuva420p": (16, 128, 128, 0), "nv12": (16, 128), "gray": (0,), "rgb24": (0,),
+          "bgr24": (0,), "rgba": (0,)}
 
 
 def plane_shapes(pixel_format: str, width: int, height: int) -> list[tuple[int, ...]]:

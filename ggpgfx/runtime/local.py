@@ -556,7 +556,8 @@ class LocalExecutor:
             rnode = graph.nodes[nid]
             context = NodeContext(graph_name=graph.name, node_id=nid, fps=settings.fps, realtime=self.realtime,
                                   home=home, settings=settings.model_dump(), policy=policy,
-                                  connected_inputs=frozenset(e.spec.dst_port for e in graph.edges_into(nid)))
+                                  connected_inputs=frozenset(e.spec.dst_port for e in graph.edges_into(nid)),
+                                  connected_outputs=frozenset(e.spec.src_port for e in graph.edges_from(nid)))
             node = node_factory(rnode, context) if node_factory else rnode.cls(nid, rnode.params, context)
             self.runners[nid] = NodeRunner(self, rnode, node, Inbox())
         fused = settings.scheduler == "fused"

@@ -1,16 +1,19 @@
-"""render.overlay: the broadcast overlay (player boxes, board, pot, outs, leaderboard...) blended into yuv420p."""
+"""render.overlay: the broadcast overlay (player boxes, board, pot, outs, leaderboard...) blended into yuv420p,
+and the same graphics alone (fill + key, yuva420p or RGBA with alpha) on optional outputs, same pts."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from ggpgfx.graph.node import Message, Node, Port, Resources, VideoCaps, register_node
 from ggpgfx.media.frames import VideoFrame
 from ggpgfx.poker.messages import TableState
+from ggpgfx.render.alpha import AlphaMode, GraphicsFormat, render_graphics
 from ggpgfx.render.composite import composite_layers, warm_up
+from ggpgfx.render.layers import Layer
 from ggpgfx.render.options import OverlayOptions
 from ggpgfx.render.scene import Scene
 from ggpgfx.render.skins import load_skin
@@ -29,7 +32,14 @@ class Overlay(Node):
         "countdown": Port(DelayCountdown, policy="latest", required=False,
                           doc="delay.secure countdown: drives the secure-delay badge"),
     }
-    outputs = {"video": Port(VideoFrame, doc="video with the overlay")}
+    outputs = {
+        "video": Port(VideoFrame, doc="video with the overlay"),
+        "fill": Port(VideoFrame, caps=VideoCaps(format="yuv420p"),
+                     doc="key & fill: the graphics alone over black (or straight colour, see fill_mode)"),
+        "key": Port(VideoFrame, caps=VideoCaps(format="yuv420p"),
+                    doc="key & fill: the graphics' alpha as luma (16 transparent .. 235 opaque)"),
+        "graphics": Port(VideoFrame, doc="the graphics alone with alpha, as graphics_format says (yuva420p or rgba)"),
+    }
     resources = Resources(cpu=1)
 
     class Params(OverlayOptions):
@@ -37,6 +47,12 @@ class Overlay(Node):
         and `venue_safe` (an in-room output: no hole card in any layer, whatever the camera shows)."""
 
         in_place: bool = True
+        fill_mode: AlphaMode = Field("premultiplied", description="fill output: premultiplied (over black, what "
+                                     "a mixer's premultiplied key wants) or straight colour")
+        graphics_format: GraphicsFormat = Field("yuva420p", description="graphics output: yuva420p (ProRes 4444, "
+                                                "VP9 alpha) or rgba (PNG sequences)")
+        graphics_alpha: AlphaMode = Field("straight", description="graphics output: straight colour (what "
+                                          "alpha files and editors expect) or premultiplied")
         venue_safe: bool = Field(False, description="no hole card in any layer: needs reveal: live, and covers "
                                                     "the seat zones the camera frames declare")
 
@@ -46,6 +62,14 @@ class Overlay(Node):
                 raise ValueError(f"venue_safe: true needs reveal: live (got reveal: {self.reveal}); "
                                  "a venue output may only show cards tabled for everyone")
             return self
+
+    @classmethod
+    def negotiate(cls, params: BaseModel, input_caps: dict[str, VideoCaps]) -> dict[str, VideoCaps]:
+        """Like the camera video, except the graphics output's pixel format (yuva420p or rgba)."""
+        caps = super().negotiate(params, input_caps)
+        size = caps.get("graphics", VideoCaps())
+        caps["graphics"] = VideoCaps(getattr(params, "graphics_format", "yuva420p"), size.width, size.height)
+        return caps
 
     def setup(self) -> None:
         """Load the skin now so a bad skin name fails before the first frame."""
@@ -57,6 +81,10 @@ class Overlay(Node):
         self.render_ns = 0
         self.composite_ns = 0
         self.warned_zones = False
+        self.alpha_ns = 0
+        #: which of the graphics-alone outputs have a consumer (none: the node costs what it always did)
+        self.alpha_outputs = [port for port in ("fill", "key", "graphics") if self.output_used(port)]
+        self.program = self.output_used("video")
 
     def _scene_for(self, frame: VideoFrame) -> Scene:
         scene = self.scene
@@ -73,6 +101,9 @@ class Overlay(Node):
 
     def process(self, port: str, msg: Message) -> None:
         """Blend this frame's layers into the frame's planes and pass it on."""
+        if not self.program:  # graphics alone: the camera picture only sets size and time
+            self._graphics_only(msg)
+            return
         frame: VideoFrame = msg.payload.writable() if self.params.in_place else msg.payload.copy()
         if self.params.venue_safe and not cover_seat_zones(frame) and not self.warned_zones:
             self.warned_zones = True
@@ -90,6 +121,33 @@ class Overlay(Node):
         self.last_pts = msg.pts
         self.frames += 1
         self.emit("video", frame)
+        if self.alpha_outputs:
+            self._emit_alpha(layers, frame.width, frame.height, msg.pts)
+
+    def _graphics_only(self, msg: Message) -> None:
+        camera: VideoFrame = msg.payload
+        scene = self._scene_for(camera)
+        countdown = self.latest("countdown")
+        if countdown is not None:
+            scene.countdown = (getattr(countdown, "remaining_s", 0.0), getattr(countdown, "delay_s", 0.0))
+        started = time.perf_counter_ns()
+        layers = scene.layers(self.latest("state"), msg.pts)
+        self.render_ns += time.perf_counter_ns() - started
+        self.last_pts = msg.pts
+        self.frames += 1
+        self._emit_alpha(layers, camera.width, camera.height, msg.pts)
+
+    def _emit_alpha(self, layers: list[Layer], width: int, height: int, pts: int) -> None:
+        """The same layers as the program frame, blended alone: fill, key and graphics share this frame's pts."""
+        started = time.perf_counter_ns()
+        alone = render_graphics(layers, width, height, pts)
+        p = self.params
+        frames = {"fill": lambda: alone.fill_frame(p.fill_mode), "key": alone.key_frame,
+                  "graphics": lambda: alone.graphics_frame(p.graphics_format, p.graphics_alpha)}
+        made = {port: frames[port]() for port in self.alpha_outputs}
+        self.alpha_ns += time.perf_counter_ns() - started
+        for port, out in made.items():
+            self.emit(port, out, pts=pts)
 
     def teardown(self) -> None:
         """Log what the overlay cost per frame."""
@@ -102,4 +160,5 @@ class Overlay(Node):
         """Per-frame costs so far (for tests and benchmarks)."""
         frames = max(1, self.frames)
         return {"frames": self.frames, "scene_ms": self.render_ns / frames / 1e6,
+                "alpha_ms": self.alpha_ns / frames / 1e6,
                 "composite_ms": self.composite_ns / frames / 1e6, "redraws": self.scene.redraws if self.scene else 0}
