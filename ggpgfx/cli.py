@@ -87,6 +87,10 @@ def run(
     control_port: Annotated[int, typer.Option(help="Port of the control endpoint and console (graphs with ingest.operator; 0: any free port).")] = 0,
     host: Annotated[str, typer.Option(help="Address the control endpoint listens on (anything but 127.0.0.1 opens it to the network).")] = "127.0.0.1",
     resume_control: Annotated[bool, typer.Option(help="Carry on the tables of the last run from their control journal.")] = False,
+    metrics_port: Annotated[int | None, typer.Option(
+        help="Serve Prometheus metrics of this run at http://127.0.0.1:PORT/metrics (0: any free port).")] = None,
+    dashboard: Annotated[bool, typer.Option(
+        "--dashboard", help="Ray executor: start the embedded cluster with the Ray dashboard on and print its URL.")] = False,
 ) -> None:
     """Run a graph until its sources end (or Ctrl-C), with a live table of per-node stats."""
     from ggpgfx.runtime.display import StatsDisplay
@@ -98,10 +102,15 @@ def run(
     display = StatsDisplay(resolved.name, chosen)
     options = RunOptions(realtime=realtime, max_frames=max_frames, duration_s=duration, on_stats=display.update,
                          stats_interval_s=0.5 if display.live else 5.0)
-    kwargs = {"address": address} if chosen == "ray" and address else {}
+    kwargs: dict[str, Any] = {"address": address} if chosen == "ray" and address else {}
+    if dashboard:
+        if chosen != "ray":
+            raise typer.BadParameter("--dashboard needs --executor ray (the local executor has no Ray dashboard)")
+        kwargs["include_dashboard"] = True
     from ggpgfx.control.live import control_server
 
     server = control_server(resolved, host=host, port=control_port, resume=resume_control)
+    metrics_server: Any = None
     if server is not None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             typer.echo(f"warning: the control endpoint listens on {host}: anyone who can reach it and has the "
@@ -112,11 +121,23 @@ def run(
         runner = make_executor(resolved, chosen, options, **kwargs)
         if server is not None:
             server.health.stats = lambda: runner.stats(refresh=True)
+        if metrics_port is not None:
+            from ggpgfx.telemetry.prom import GraphSource, serve_graph_metrics
+
+            # the Ray executor's stats are refreshed by the run loop (on_stats): a scrape never calls actors
+            metrics_server, bound = serve_graph_metrics(metrics_port, GraphSource(
+                resolved.name, lambda: runner.stats(refresh=False)))
+            typer.echo(f"metrics: http://127.0.0.1:{bound}/metrics", err=True)
+        if dashboard:
+            runner.on_started = lambda url: typer.echo(f"ray dashboard: {url or 'not available'}", err=True)
         with display:
             result = runner.run()
     finally:
         if server is not None:
             server.stop()
+        if metrics_server is not None:
+            metrics_server.shutdown()
+            metrics_server.server_close()
     display.final(result)
     if stats_json:
         stats_json.parent.mkdir(parents=True, exist_ok=True)

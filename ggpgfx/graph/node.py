@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -102,6 +103,8 @@ class Node:
         self.context = context or NodeContext(node_id=node_id)
         self.log = logging.getLogger(f"ggpgfx.node.{node_id}")
         self._io: NodeIO | None = None
+        self._reported: dict[str, float] = {}
+        self._reported_lock = threading.Lock()
 
     # -- lifecycle hooks, overridden by node types ------------------------------------------------
     def setup(self) -> None:
@@ -185,6 +188,25 @@ class Node:
         a no-op where nothing checkpoints."""
         if self.context.request_checkpoint is not None:
             self.context.request_checkpoint()
+
+    def set_metric(self, key: str, value: float) -> None:
+        """Report a gauge (encoder bitrate, reader health, buffer fill...), exported with the node's labels.
+
+        Keys named in `ggpgfx.telemetry.catalog` become their own Prometheus metric; others are exported as
+        `ggp_node_metric{metric="key"}`. Safe from any thread.
+        """
+        with self._reported_lock:
+            self._reported[key] = float(value)
+
+    def count_metric(self, key: str, amount: float = 1.0) -> None:
+        """Add to a counter the node reports (reconnects, conflicts); safe from any thread."""
+        with self._reported_lock:
+            self._reported[key] = self._reported.get(key, 0.0) + amount
+
+    def reported_metrics(self) -> dict[str, float]:
+        """A copy of what the node reported with `set_metric` / `count_metric`."""
+        with self._reported_lock:
+            return dict(self._reported)
 
     def latest(self, port: str) -> Any | None:
         """The newest payload received on a `latest` input, or None before the first one."""

@@ -40,6 +40,8 @@ class RunOptions:
     duration_s: float | None = None
     on_stats: Callable[[dict[str, Any]], None] | None = None
     stats_interval_s: float = 1.0
+    #: organisation / project / stream labels of the run's metrics (set by the platform for managed streams).
+    metric_labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -661,6 +663,9 @@ class LocalExecutor:
         for nid, runner in self.runners.items():
             runner.metrics.drops = runner.drops()
             result[nid] = runner.metrics.snapshot()
+            reported = runner.node.reported_metrics()
+            if reported:
+                result[nid]["reported"] = reported
         return result
 
     def run(self) -> RunResult:

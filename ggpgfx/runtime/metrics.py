@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections import deque
@@ -10,31 +11,40 @@ from typing import Any
 
 import numpy as np
 
+from ggpgfx.telemetry.catalog import LATENCY_BUCKETS_S
+
 WINDOW = 2048  # samples kept per histogram; percentiles describe the recent past
+#: Upper bounds (µs) of the lifetime buckets every histogram keeps for Prometheus.
+BUCKET_BOUNDS_US = tuple(b * 1_000_000 for b in LATENCY_BUCKETS_S)
 
 
 @dataclass
 class Histogram:
-    """A bounded window of samples (µs) plus lifetime count and sum."""
+    """A bounded window of samples (µs) plus lifetime count, sum and bucket counts (for Prometheus)."""
 
     samples: deque[float] = field(default_factory=lambda: deque(maxlen=WINDOW))
     count: int = 0
     total: float = 0.0
+    #: Lifetime samples per bucket: [i] counts values in (BOUNDS[i-1], BOUNDS[i]]; the last is +Inf.
+    buckets: list[int] = field(default_factory=lambda: [0] * (len(BUCKET_BOUNDS_US) + 1))
 
     def add(self, value: float) -> None:
         """Record one sample."""
         self.samples.append(value)
         self.count += 1
         self.total += value
+        self.buckets[bisect.bisect_left(BUCKET_BOUNDS_US, value)] += 1
 
-    def summary(self) -> dict[str, float]:
-        """count, mean, p50, p90, p99, max over the window."""
+    def summary(self) -> dict[str, Any]:
+        """count, mean, p50, p90, p99, max over the window; lifetime sum and per-bucket counts."""
         if not self.samples:
-            return {"count": self.count, "mean": 0.0, "p50": 0.0, "p90": 0.0, "p99": 0.0, "max": 0.0}
+            return {"count": self.count, "mean": 0.0, "p50": 0.0, "p90": 0.0, "p99": 0.0, "max": 0.0,
+                    "sum": self.total, "buckets": list(self.buckets)}
         arr = np.fromiter(self.samples, dtype=np.float64)
         p50, p90, p99 = np.percentile(arr, [50, 90, 99])
         return {"count": self.count, "mean": self.total / max(self.count, 1), "p50": float(p50),
-                "p90": float(p90), "p99": float(p99), "max": float(arr.max())}
+                "p90": float(p90), "p99": float(p99), "max": float(arr.max()), "sum": self.total,
+                "buckets": list(self.buckets)}
 
 
 @dataclass

@@ -8,6 +8,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -60,6 +61,8 @@ class RayExecutor:
         self._done = threading.Event()
         self._running = False
         self.store = StateStore(graph.name, self.run_id)
+        #: Called once the fragments run, with the Ray dashboard URL (None when the cluster has none).
+        self.on_started: Callable[[str | None], None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -85,6 +88,8 @@ class RayExecutor:
                                           self.namespace, self.transport, self.window))
             self._await_ready(list(self.actors))
             ray.get([actor.start.remote() for actor in self.actors.values()], timeout=START_TIMEOUT_S)
+            if self.on_started is not None:
+                self.on_started(view.dashboard_url)
         except BaseException:
             self._teardown()
             raise

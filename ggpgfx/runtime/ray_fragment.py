@@ -94,7 +94,7 @@ class FragmentActor:
                 self.server = SocketServer(f"{setup.run_id}-{self.incarnation}", self._socket_record)
             except OSError:  # no Unix sockets here: producers use actor calls
                 self.server = None
-        self.metrics = MetricsExporter(self.graph.name, self.frag.name)
+        self.metrics = MetricsExporter(self.graph.name, self.frag.name, setup.options.get("metric_labels") or {})
 
     # -- construction hooks --------------------------------------------------------------------------
     def _make_node(self, rnode: ResolvedNode, context: NodeContext) -> Node:

@@ -43,7 +43,7 @@ def fragment_setup(graph: ResolvedGraph, plan: Plan, frag: Fragment, blob: bytes
                 frag.max_restarts > 0 or any(c.max_restarts > 0 for c in consumers))
         if edge.dst in frag.node_ids and frag.name not in {s.name for s in sources}:
             producers[edge.index] = len(sources)
-    run_options = {k: getattr(options, k) for k in ("realtime", "max_frames", "duration_s")}
+    run_options = {k: getattr(options, k) for k in ("realtime", "max_frames", "duration_s", "metric_labels")}
     return FragmentSetup(blob, frag, routes, retain, producers, run_id, namespace, run_options,
                          str(ggp_home()), transport, window, f"ggp_{run_id}")
 
@@ -74,8 +74,19 @@ def merge_stats(parts: dict[str, dict[str, Any]], graph: ResolvedGraph, plan: Pl
             if nid == "_hops":
                 continue
             if nid in merged:
+                into = merged[nid]
                 for key in ("messages_in", "messages_out", "drops", "errors", "fps_out"):
-                    merged[nid][key] += s[key]
+                    into[key] += s[key]
+                for hist in ("process_us", "queue_wait_us", "latency_us"):  # replicas: one histogram
+                    a, b = into.get(hist), s.get(hist)
+                    if a and b and "buckets" in a and "buckets" in b:
+                        into[hist] = {**a, "count": a["count"] + b["count"], "sum": a["sum"] + b["sum"],
+                                      "buckets": [x + y for x, y in zip(a["buckets"], b["buckets"], strict=True)]}
+                if s.get("reported"):  # counters add up; gauges of replicas add up too (bitrate, buffer)
+                    reported = dict(into.get("reported", {}))
+                    for key, value in s["reported"].items():
+                        reported[key] = reported.get(key, 0.0) + value
+                    into["reported"] = reported
             else:
                 merged[nid] = dict(s)
     for nid in merged:

@@ -1,4 +1,8 @@
-"""Per-node metrics of a fragment exported with ray.util.metrics (Prometheus, via the Ray dashboard agent)."""
+"""Per-node metrics of a fragment exported with ray.util.metrics (Prometheus, via the Ray dashboard agent).
+
+Names and labels come from `ggpgfx.telemetry.catalog` (Ray exposes them with a `ray_` prefix), so the Ray
+dashboard's metrics view and the shipped Grafana dashboards see the same series as `ggp run --metrics-port`.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,21 @@ import logging
 import threading
 from typing import Any
 
+from ggpgfx.telemetry.catalog import BY_NAME, GRAPH_LABELS, LATENCY_BUCKETS_S
+
 log = logging.getLogger(__name__)
 
 EXPORT_INTERVAL_S = 2.0
-#: Histogram boundaries in milliseconds for processing and end-to-end latency.
-LATENCY_BOUNDARIES_MS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 33, 50, 100, 250, 1000]
+_TAG_KEYS = (*GRAPH_LABELS, "fragment")
 
 
 class MetricsExporter:
     """Pushes node counters, gauges and latency histograms of one fragment to Ray's metrics agent."""
 
-    def __init__(self, graph: str, fragment: str) -> None:
+    def __init__(self, graph: str, fragment: str, labels: dict[str, str] | None = None) -> None:
         self.graph = graph
         self.fragment = fragment
+        self.labels = {k: (labels or {}).get(k, "") for k in ("organisation", "project", "stream")}
         self._stop = threading.Event()
         self._seen: dict[tuple[str, str], int] = {}
         self.metrics: dict[str, Any] = {}
@@ -26,16 +32,21 @@ class MetricsExporter:
     def _make(self) -> None:
         from ray.util import metrics
 
-        keys = ("graph", "fragment", "node")
+        def counter(name: str) -> Any:
+            return metrics.Counter(name, BY_NAME[name].help, tag_keys=_TAG_KEYS)
+
+        def histogram(name: str) -> Any:
+            return metrics.Histogram(name, BY_NAME[name].help, boundaries=list(LATENCY_BUCKETS_S), tag_keys=_TAG_KEYS)
+
         self.metrics = {
-            "in": metrics.Counter("ggp_node_messages_in", "Messages a node received.", tag_keys=keys),
-            "out": metrics.Counter("ggp_node_messages_out", "Messages a node emitted.", tag_keys=keys),
-            "drops": metrics.Counter("ggp_node_drops", "Messages dropped on a node's inputs.", tag_keys=keys),
-            "fps": metrics.Gauge("ggp_node_fps", "Messages out per second.", tag_keys=keys),
-            "process": metrics.Histogram("ggp_node_process_ms", "Time in process()/tick().",
-                                         boundaries=LATENCY_BOUNDARIES_MS, tag_keys=keys),
-            "latency": metrics.Histogram("ggp_node_latency_ms", "End-to-end latency from the source's emit.",
-                                         boundaries=LATENCY_BOUNDARIES_MS, tag_keys=keys),
+            "in": counter("ggp_node_messages_in"),
+            "out": counter("ggp_node_messages_out"),
+            "drops": counter("ggp_node_drops"),
+            "errors": counter("ggp_node_errors"),
+            "fps": metrics.Gauge("ggp_node_fps", BY_NAME["ggp_node_fps"].help, tag_keys=_TAG_KEYS),
+            "process": histogram("ggp_node_process_seconds"),
+            "queue_wait": histogram("ggp_node_queue_wait_seconds"),
+            "latency": histogram("ggp_node_latency_seconds"),
         }
 
     def start(self, executor: Any, outlets: list[Any]) -> None:
@@ -62,17 +73,20 @@ class MetricsExporter:
     def export(self, executor: Any) -> None:
         """Push the current numbers once."""
         for nid, runner in executor.runners.items():
-            tags = {"graph": self.graph, "fragment": self.fragment, "node": nid}
+            tags = {**self.labels, "graph": self.graph, "node": nid, "node_type": runner.metrics.node_type,
+                    "fragment": self.fragment}
             m = runner.metrics
-            for name, total in (("in", m.messages_in), ("out", m.messages_out), ("drops", runner.drops())):
+            for name, total in (("in", m.messages_in), ("out", m.messages_out), ("drops", runner.drops()),
+                                ("errors", m.errors)):
                 delta = self._delta((nid, name), total)
                 if delta:
                     self.metrics[name].inc(delta, tags=tags)
             self.metrics["fps"].set(m.snapshot()["fps_out"], tags=tags)
-            for name, hist in (("process", m.process_us), ("latency", m.latency_us)):
+            for name, hist in (("process", m.process_us), ("queue_wait", m.queue_wait_us),
+                               ("latency", m.latency_us)):
                 fresh = self._delta((nid, name + "_count"), hist.count)
                 for value in list(hist.samples)[-min(fresh, len(hist.samples)):] if fresh else []:
-                    self.metrics[name].observe(value / 1000, tags=tags)
+                    self.metrics[name].observe(value / 1_000_000, tags=tags)
 
     def stop(self) -> None:
         """Stop exporting."""

@@ -83,6 +83,7 @@ class SecureDelay(Node):
                     self.first_in = now
                 self.queue.push(now + self.params.delay_s, packet)
                 self.cond.notify()
+                self._report_buffer(now + self.params.delay_s)
             return
         stamp = packet.dts if packet.dts is not None else packet.pts
         stamp_us = int((stamp or 0) * packet.time_base * 1_000_000)
@@ -91,6 +92,13 @@ class SecureDelay(Node):
             self.first_in = stamp_us / 1e6
         self.queue.push(stamp_us / 1e6 + self.params.delay_s, packet)
         self._release(self.media_now_us / 1e6)
+        self._report_buffer(stamp_us / 1e6 + self.params.delay_s)
+
+    def _report_buffer(self, newest_due: float) -> None:
+        """Held media time and memory use against the budget (spilling to disk starts at 1.0)."""
+        head = self.queue.peek_due()
+        self.set_metric("delay_buffer_seconds", 0.0 if head is None else max(0.0, newest_due - head))
+        self.set_metric("delay_buffer_fill_ratio", self.queue.memory_bytes / max(1, self.queue.memory_limit))
 
     # -- releasing ----------------------------------------------------------------------------------
     def _release(self, now: float) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -13,6 +14,7 @@ from ggpgfx.graph.fields import FfmpegOptions
 from ggpgfx.graph.node import Message, Node, Port, Resources, VideoCaps, register_node
 from ggpgfx.media.av_convert import av_to_packet, us_to_ticks, video_to_av
 from ggpgfx.media.frames import Packet, VideoFrame
+from ggpgfx.telemetry.rates import MediaRate
 
 TIME_BASE = Fraction(1, 90_000)
 PICTURE_NONE, PICTURE_I = 0, 1  # AVPictureType values
@@ -126,6 +128,9 @@ class H264Encoder(Node):
         self.last_pts: int | None = None
         self.stream_info: dict[str, Any] = {}
         self.frames_in = 0
+        self.frame_rate = MediaRate()  # frames in: media time against wall time
+        self.packet_rate = MediaRate()  # packets out: bits per media second
+        self.next_report = 0.0
 
     def _open(self, frame: VideoFrame) -> None:
         self.ctx = open_h264(self.params, frame.width, frame.height, self.fps)
@@ -154,18 +159,30 @@ class H264Encoder(Node):
         # copy the source's GOP; only an explicit request forces a keyframe
         avf.pict_type = PICTURE_I if frame.meta.get("force_keyframe") else PICTURE_NONE
         self.frames_in += 1
+        self.frame_rate.add(msg.pts, 0)
         self._emit(self.ctx.encode(avf))
+        self._report()
+
+    def _report(self, force: bool = False) -> None:
+        """Bitrate and speed against real time as node metrics (twice a second at most)."""
+        now = time.monotonic()
+        if force or now >= self.next_report:
+            self.next_report = now + 0.5
+            self.set_metric("encoder_bitrate_bps", self.packet_rate.bitrate_bps())
+            self.set_metric("encoder_speed_ratio", self.frame_rate.speed_ratio())
 
     def _emit(self, packets: list[Any]) -> None:
         for pkt in packets:
             packet = av_to_packet(pkt, "video", "h264", self.stream_info)
             packet.time_base = TIME_BASE
+            self.packet_rate.add(packet.pts_us, len(packet.data))
             self.emit("packets", packet, pts=packet.pts_us)
 
     def on_eos(self) -> None:
         """Drain the encoder's delayed frames."""
         if self.ctx is not None:
             self._emit(self.ctx.encode(None))
+            self._report(force=True)
 
     def teardown(self) -> None:
         """Drop the codec context."""

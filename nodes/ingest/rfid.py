@@ -76,7 +76,13 @@ class RfidIngest(Node):
             self.last_tags, self.last_activity = tags, now  # idle time counts once a reader has connected
         if now >= self.next_health:
             self.next_health = now + p.health_interval_s
-            self.emit("health", self.processor.health(now), pts=self._pts(now))
+            health = self.processor.health(now)
+            self.set_metric("rfid_reader_connected", 1.0 if health.connected else 0.0)
+            # never read yet: silent since the node started
+            self.set_metric("rfid_reader_last_read_age_seconds",
+                            health.last_read_age_s if health.last_read_age_s is not None else now - self.started)
+            self.set_metric("rfid_reader_read_rate", health.read_rate)
+            self.emit("health", health, pts=self._pts(now))
         if p.duration_s is not None and now - self.started >= p.duration_s:
             return False
         return not (p.idle_timeout_s is not None and now - self.last_activity >= p.idle_timeout_s)

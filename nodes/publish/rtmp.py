@@ -65,6 +65,8 @@ class RtmpPublisher(Node):
     def _report(self) -> None:
         """Emit the sender's state when it changed (checked on the graph thread, once per packet)."""
         state = self.output.stats.state
+        self.set_metric("output_connected", 1.0 if state == "connected" else 0.0)
+        self.set_metric("output_reconnects", self.output.stats.reconnects)
         if state != self.reported:
             self.reported = state
             self.emit("status", {"target": redact_url(self.target), **self.stats()})

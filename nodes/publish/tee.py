@@ -84,6 +84,9 @@ class Tee(Node):
                     raise output.error
                 continue
             output.put(msg.payload)
+        states = [o.stats.state for _, o in self.outputs_]
+        self.set_metric("output_connected", 1.0 if all(s == "connected" for s in states) else 0.0)
+        self.set_metric("output_reconnects", sum(o.stats.reconnects for _, o in self.outputs_))
 
     def on_eos(self) -> None:
         """Drain every destination (in parallel, bounded), then report."""

@@ -114,6 +114,8 @@ class PokerRules(Node):
         self._spot: EquitySpot | None = None  # the last spot handed to the worker
         self._state_spot: EquitySpot | None = None  # the spot of the last published state
         self._recorded: set[int] = set()
+        self._conflicts: dict[int, int] = {}  # hand number -> conflicting reads counted
+        self._submitted_at = 0.0  # when the pending spot went to the equity worker
         # Answers come back on the node's thread (call_soon), so table state has one writer.
         self.worker = EquityWorker(self.params.trials, lambda answer: self.call_soon(self._on_answer, answer)) \
             if self.params.equity else None
@@ -123,12 +125,25 @@ class PokerRules(Node):
         if port == "reads":
             rows = msg.payload.to_pylist() if hasattr(msg.payload, "to_pylist") else list(msg.payload)
             events = self.tracker.apply_reads(rows)
+            self._count_conflicts()
         else:
             events = self.tracker.apply_action(msg.payload)
         for event in events:
             self.emit("events", event, pts=msg.pts)
         self._publish(msg.pts)
         self._record_hand()
+
+    def _count_conflicts(self) -> None:
+        """Card reads that contradict where a card lies (distinct per hand), as a node counter."""
+        hand = self.tracker.hand
+        book = getattr(hand, "book", None)
+        if hand is None or book is None:
+            return
+        conflicts = sum(1 for flag in book.flags if flag.startswith("conflicting reads"))
+        seen = self._conflicts.get(hand.setup.hand_number, 0)
+        if conflicts > seen:
+            self._conflicts[hand.setup.hand_number] = conflicts
+            self.count_metric("card_read_conflicts", conflicts - seen)
 
     def _record_hand(self) -> None:
         """Append a hand to the PHH file once, when it finishes."""
@@ -158,7 +173,12 @@ class PokerRules(Node):
         self.emit("state", with_equity(self._state, answer), pts=pts)
         if spot is not None and answer is None and spot != self._spot and self.worker is not None:
             self._spot = spot
+            self._submitted_at = time.monotonic()
             self.worker.submit(spot)
+            self.set_metric("equity_worker_pending", 1.0)
+        elif self._spot is not None and (self._answer is None or self._answer.spot != self._spot):
+            # still waiting: the lag grows while the table moves
+            self.set_metric("equity_worker_lag_seconds", time.monotonic() - self._submitted_at)
 
     def _next_version(self) -> int:
         self._version = getattr(self, "_version", 0) + 1
@@ -168,6 +188,9 @@ class PokerRules(Node):
         from ggpgfx.poker.table_equity import with_equity
 
         self._answer = answer
+        if answer.spot == self._spot:
+            self.set_metric("equity_worker_lag_seconds", time.monotonic() - self._submitted_at)
+            self.set_metric("equity_worker_pending", 0.0)
         state = self._state
         if state is None or self._state_spot != answer.spot:
             return  # the table moved on; a newer spot is queued

@@ -178,6 +178,7 @@ def test_node_metrics_reach_the_prometheus_endpoint(ray_session: Any) -> None:
     while time.monotonic() < deadline:
         text = urllib.request.urlopen(url, timeout=5).read().decode()
         lines = [line for line in text.splitlines() if line.startswith(wanted) and 'graph="metrics"' in line
+                 and 'node_type="test.counter"' in line
                  and 'node="src"' in line]
         if lines:
             break

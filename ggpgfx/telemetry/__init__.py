@@ -1,0 +1,1 @@
+"""Operations telemetry: the metric catalogue, Prometheus exposition, API metrics and OpenTelemetry traces."""

@@ -1,0 +1,41 @@
+"""Small sliding-window rates that nodes report as gauges (encoder bitrate, speed against real time)."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+
+class MediaRate:
+    """Bits per media second and media seconds per wall second over the last `window_s` wall seconds."""
+
+    def __init__(self, window_s: float = 3.0) -> None:
+        self.window_s = window_s
+        self._points: deque[tuple[float, int, int]] = deque()  # (wall s, media pts µs, bytes)
+
+    def add(self, pts_us: int, size: int, now: float | None = None) -> None:
+        """One unit of media (a packet, a frame) at pts with `size` bytes."""
+        now = time.monotonic() if now is None else now
+        self._points.append((now, pts_us, size))
+        while len(self._points) > 2 and now - self._points[0][0] > self.window_s:
+            self._points.popleft()
+
+    def bitrate_bps(self) -> float:
+        """Bits per second of media time (0 until two points span some media time)."""
+        if len(self._points) < 2:
+            return 0.0
+        pts = [p for _, p, _ in self._points]  # packets may come out of pts order (B-frames)
+        span_us = max(pts) - min(pts)
+        if span_us <= 0:
+            return 0.0
+        bits = 8 * sum(size for _, _, size in list(self._points)[1:])
+        return bits * 1_000_000 / span_us
+
+    def speed_ratio(self) -> float:
+        """Media seconds per wall second (1.0: real time; below 1: falling behind)."""
+        if len(self._points) < 2:
+            return 0.0
+        wall = self._points[-1][0] - self._points[0][0]
+        if wall <= 0:
+            return 0.0
+        return (self._points[-1][1] - self._points[0][1]) / 1_000_000 / wall
