@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from ggpgfx.services import schemas as s
+    from ggpgfx.services import tournament_schemas as ts
     from ggpgfx.services.security import Principal
+    from ggpgfx.tournament.state import GraphicsCues, TournamentState
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -268,6 +270,128 @@ class StreamsAPI(Protocol):
         """A table's protocol state (viewer or above)."""
 
 
+class TournamentAPI(Protocol):
+    """The tournament service as the HTTP layer calls it."""
+
+    async def list_players(
+        self, principal: Principal, q: str | None = None, limit: int = 100, offset: int = 0,
+    ) -> list[ts.PlayerOut]:
+        """Players of the organisation, by name; `q` matches name, nickname, hometown or country."""
+
+    async def create_player(self, principal: Principal, body: ts.PlayerIn) -> ts.PlayerOut:
+        """Add a player to the organisation."""
+
+    async def get_player(self, principal: Principal, player_id: str) -> ts.PlayerOut:
+        """One player."""
+
+    async def update_player(self, principal: Principal, player_id: str, body: ts.PlayerUpdate) -> ts.PlayerOut:
+        """Change a player's details."""
+
+    async def delete_player(self, principal: Principal, player_id: str) -> None:
+        """Delete a player who has no entries (their photo too)."""
+
+    async def set_player_photo(
+        self, principal: Principal, player_id: str, data: bytes, shape: str = "square", size: int = 512,
+    ) -> ts.PlayerOut:
+        """Store an uploaded image as the player's photo: centre-cropped to a square (or a circle with a"""
+
+    async def get_player_photo(self, principal: Principal, player_id: str) -> bytes:
+        """The player's cropped photo (PNG)."""
+
+    async def list_events(self, principal: Principal) -> list[ts.EventOut]:
+        """Events of the organisation, newest first."""
+
+    async def create_event(self, principal: Principal, body: ts.EventIn) -> ts.EventOut:
+        """Create an event."""
+
+    async def get_event(self, principal: Principal, event_id: str) -> ts.EventOut:
+        """One event."""
+
+    async def update_event(self, principal: Principal, event_id: str, body: ts.EventUpdate) -> ts.EventOut:
+        """Change an event's settings."""
+
+    async def delete_event(self, principal: Principal, event_id: str) -> None:
+        """Delete an event with its tables, entries, counts and payouts (players stay)."""
+
+    async def get_structure(self, principal: Principal, event_id: str) -> list[ts.LevelOut]:
+        """The blind structure, in order."""
+
+    async def set_structure(self, principal: Principal, event_id: str, body: ts.StructureIn) -> list[ts.LevelOut]:
+        """Replace the blind structure."""
+
+    async def get_clock(self, principal: Principal, event_id: str) -> ts.ClockOut:
+        """The clock now."""
+
+    async def clock_action(self, principal: Principal, event_id: str, body: ts.ClockIn) -> ts.ClockOut:
+        """Start, pause, resume, add/remove time or jump to a level; stored as a new anchor."""
+
+    async def list_tables(self, principal: Principal, event_id: str) -> list[ts.TableOut]:
+        """Tables of the event with their player counts."""
+
+    async def create_table(self, principal: Principal, event_id: str, body: ts.TableIn) -> ts.TableOut:
+        """Add a table."""
+
+    async def seating(self, principal: Principal, event_id: str, body: ts.SeatingIn) -> list[ts.MoveOut]:
+        """`draw`: seat every unseated live entry at random, tables kept even; `balance`: move players from"""
+
+    async def break_table(
+        self, principal: Principal, event_id: str, table_id: str, seed: int | None = None,
+    ) -> list[ts.MoveOut]:
+        """Break a table: its players go to free seats at the emptiest open tables, one by one at random."""
+
+    async def move_entry(self, principal: Principal, event_id: str, entry_id: str, body: ts.MoveIn) -> ts.EntryOut:
+        """Move a live player to another table (a given seat, or the first free one)."""
+
+    async def list_entries(
+        self, principal: Principal, event_id: str, table_id: str | None = None, active_only: bool = False,
+    ) -> list[ts.EntryOut]:
+        """Entries of the event (of one table, or only live ones), by table and seat."""
+
+    async def create_entry(self, principal: Principal, event_id: str, body: ts.EntryIn) -> ts.EntryOut:
+        """Register a player: a first entry, or a re-entry once their earlier entry is out."""
+
+    async def set_chips(self, principal: Principal, event_id: str, entry_id: str, body: ts.ChipsIn) -> ts.EntryOut:
+        """One seat's chip count. Concurrent writes: the later one wins; `chips_version` tells them apart."""
+
+    async def bulk_chips(self, principal: Principal, event_id: str, body: ts.BulkChipsIn) -> list[ts.EntryOut]:
+        """Counts for many seats (a table, or every table) in one transaction: all or nothing."""
+
+    async def chip_history(
+        self, principal: Principal, event_id: str, entry_id: str | None = None, limit: int = 1000,
+    ) -> list[ts.ChipCountOut]:
+        """Recorded counts, newest first (of one entry, or of the event)."""
+
+    async def import_csv(self, principal: Principal, event_id: str, kind: str, text: str) -> dict[str, Any]:
+        """Import `structure`, `chips` or `payouts` CSV: every row is checked first, and a bad row (its line"""
+
+    async def get_payouts(self, principal: Principal, event_id: str) -> ts.PayoutsOut:
+        """The payout table for the current field and prize pool."""
+
+    async def set_payouts(self, principal: Principal, event_id: str, body: ts.PayoutsIn) -> ts.PayoutsOut:
+        """Use the standard curve (over `places` paid) or a table of rows."""
+
+    async def eliminate(self, principal: Principal, event_id: str, body: ts.EliminationIn) -> ts.EliminationOut:
+        """A bust-out: the entry finishes in the place the remaining field says, with that place's prize."""
+
+    async def list_eliminations(self, principal: Principal, event_id: str) -> list[ts.EliminationOut]:
+        """Bust-outs, latest first."""
+
+    async def add_hands(self, principal: Principal, event_id: str, body: ts.HandIn) -> ts.HandsOut:
+        """Store recorded hands (PHH) of the event: the source of VPIP/PFR/AF/WTSD on air."""
+
+    async def get_stats(self, principal: Principal, event_id: str) -> ts.StatsOut:
+        """Per-player stats: VPIP/PFR/AF/WTSD from the event's recorded hands (players matched by name or"""
+
+    async def set_graphics(self, principal: Principal, event_id: str, body: GraphicsCues) -> TournamentState:
+        """Which tournament elements are on air (the `graphics` part of the state message)."""
+
+    async def get_state(self, principal: Principal, event_id: str) -> TournamentState:
+        """The tournament-state message the graph receives (ggpgfx.tournament.TournamentState)."""
+
+    async def state_version(self, principal: Principal, event_id: str) -> int:
+        """The event's data version (cheap: subscriptions poll it and build the state only on change)."""
+
+
 class AccountsClient:
     """AccountsAPI over a transport."""
 
@@ -370,3 +494,47 @@ class StreamsClient:
         self.audit_control = bind(S.audit_control)
         self.control_request = bind(S.control_request)
         self.control_state = bind(S.control_state)
+
+
+class TournamentClient:
+    """TournamentAPI over a transport."""
+
+    def __init__(self, bind: Bind) -> None:
+        from ggpgfx.services.tournament import TournamentService as S
+
+        self.list_players = bind(S.list_players)
+        self.create_player = bind(S.create_player)
+        self.get_player = bind(S.get_player)
+        self.update_player = bind(S.update_player)
+        self.delete_player = bind(S.delete_player)
+        self.set_player_photo = bind(S.set_player_photo)
+        self.get_player_photo = bind(S.get_player_photo)
+        self.list_events = bind(S.list_events)
+        self.create_event = bind(S.create_event)
+        self.get_event = bind(S.get_event)
+        self.update_event = bind(S.update_event)
+        self.delete_event = bind(S.delete_event)
+        self.get_structure = bind(S.get_structure)
+        self.set_structure = bind(S.set_structure)
+        self.get_clock = bind(S.get_clock)
+        self.clock_action = bind(S.clock_action)
+        self.list_tables = bind(S.list_tables)
+        self.create_table = bind(S.create_table)
+        self.seating = bind(S.seating)
+        self.break_table = bind(S.break_table)
+        self.move_entry = bind(S.move_entry)
+        self.list_entries = bind(S.list_entries)
+        self.create_entry = bind(S.create_entry)
+        self.set_chips = bind(S.set_chips)
+        self.bulk_chips = bind(S.bulk_chips)
+        self.chip_history = bind(S.chip_history)
+        self.import_csv = bind(S.import_csv)
+        self.get_payouts = bind(S.get_payouts)
+        self.set_payouts = bind(S.set_payouts)
+        self.eliminate = bind(S.eliminate)
+        self.list_eliminations = bind(S.list_eliminations)
+        self.add_hands = bind(S.add_hands)
+        self.get_stats = bind(S.get_stats)
+        self.set_graphics = bind(S.set_graphics)
+        self.get_state = bind(S.get_state)
+        self.state_version = bind(S.state_version)

@@ -27,6 +27,7 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
     from ggpgfx.services.routes_accounts import router as accounts_router
     from ggpgfx.services.routes_ops import router as ops_router
     from ggpgfx.services.routes_projects import router as projects_router
+    from ggpgfx.services.routes_tournament import events_router, players_router
     from ggpgfx.services.security import TokenSigner
 
     @contextlib.asynccontextmanager
@@ -49,8 +50,10 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
         diagnostics = getattr(exc, "diagnostics", None)
         if exc.status_code == 422:  # keep 422 bodies in FastAPI's validation-error shape
             items = diagnostics or [{"line": 0, "col": 0, "text": str(exc)}]
-            detail: Any = [{"loc": ["body", "yaml", d.get("line", 0), d.get("col", 0)], "msg": d.get("text", str(exc)),
-                            "type": "graph_error" if diagnostics else "value_error"} for d in items]
+            where = getattr(exc, "field", "yaml")  # the body field the line numbers refer to (a CSV import: csv)
+            detail: Any = [{"loc": ["body", where, d.get("line", 0), d.get("col", 0)], "msg": d.get("text", str(exc)),
+                            "type": (f"{where}_error" if where != "yaml" else "graph_error") if diagnostics else "value_error"}
+                    for d in items]
         else:
             detail = str(exc)
         headers = {"www-authenticate": "Bearer"} if exc.status_code == 401 else None
@@ -72,6 +75,8 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
     app.include_router(accounts_router)
     app.include_router(projects_router)
     app.include_router(ops_router)
+    app.include_router(players_router)
+    app.include_router(events_router)
     from ggpgfx.services.control_proxy import router as control_router
 
     app.include_router(control_router)
@@ -87,7 +92,7 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
     app.add_middleware(RateLimit, rate_per_s=settings.rate_limit_per_s, burst=settings.rate_limit_burst)
     app.add_middleware(WebSocketRateLimit, rate_per_s=settings.ws_rate_per_s, burst=settings.ws_burst)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
-                       overrides={"/assets": 20 * 1024 * 1024 + 64 * 1024})
+                       overrides={"/assets": 20 * 1024 * 1024 + 64 * 1024, "/photo": 20 * 1024 * 1024 + 64 * 1024})
 
     return app
 

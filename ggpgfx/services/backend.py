@@ -23,6 +23,8 @@ from ggpgfx.services.api import (
     ProjectsClient,
     StreamsAPI,
     StreamsClient,
+    TournamentAPI,
+    TournamentClient,
 )
 from ggpgfx.services.config import Settings
 
@@ -45,8 +47,11 @@ def build_services(settings: Settings, names: tuple[str, ...], migrate: bool = T
     services: dict[str, Any] = {"notifications": notifications, "context": context}
     if "accounts" in names:
         services["accounts"] = AccountsService(context, notifications)
-    if "projects" in names:
+    if "projects" in names:  # the projects deployment also hosts tournaments (players, events, chips, clock)
+        from ggpgfx.services.tournament import TournamentService
+
         services["projects"] = ProjectsService(context)
+        services["tournament"] = TournamentService(context)
     if "billing" in names or "streams" in names:
         services["billing"] = BillingService(context, notifications)
     if "streams" in names:
@@ -79,6 +84,7 @@ class Backend:
     projects: ProjectsAPI
     billing: BillingAPI
     streams: StreamsAPI
+    tournament: TournamentAPI
 
     def close(self) -> None:
         """Release what the backend holds."""
@@ -94,6 +100,7 @@ class LocalBackend(Backend):
         self.projects = ProjectsClient(InThread(self.services["projects"]))
         self.billing = BillingClient(InThread(self.services["billing"]))
         self.streams = StreamsClient(InThread(self.services["streams"]))
+        self.tournament = TournamentClient(InThread(self.services["tournament"]))
 
     def close(self) -> None:
         """Stop streams, finish webhook deliveries, close the database."""
@@ -174,6 +181,7 @@ class ServeBackend(Backend):
         self.projects = ProjectsClient(ThroughHandle(handles["projects"], reader("projects")))
         self.billing = BillingClient(ThroughHandle(handles["billing"]))
         self.streams = StreamsClient(ThroughHandle(handles["streams"]))
+        self.tournament = TournamentClient(ThroughHandle(handles["projects"]))
 
     def close(self) -> None:
         """Close the gateway's own database connections."""

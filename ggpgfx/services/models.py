@@ -213,7 +213,9 @@ class Asset(Base):
     __tablename__ = "assets"
     id: Mapped[str] = _id()
     organization_id: Mapped[str] = _org()
-    project_id: Mapped[str] = mapped_column(String(32), ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    # None: an organisation-level asset (a tournament player's photo), listed with no project
+    project_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("projects.id", ondelete="CASCADE"),
+                                                   index=True, nullable=True)
     kind: Mapped[str] = mapped_column(String(20))
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(120))
@@ -391,3 +393,150 @@ class StaffAuditEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ip: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = _created()
+
+
+# ---- tournaments (issue #15): players, events, tables, entries, chips, clock, payouts ------------------
+
+
+class TournamentPlayer(Base):
+    """A player of the organisation, reusable across events (photo: an asset of the organisation)."""
+
+    __tablename__ = "tournament_players"
+    __table_args__ = (Index("ix_tournament_players_org_name", "organization_id", "name"),)
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    name: Mapped[str] = mapped_column(String(200))
+    nickname: Mapped[str] = mapped_column(String(200), default="")
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)  # ISO 3166-1 alpha-2
+    photo_asset_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("assets.id", ondelete="SET NULL"), nullable=True)
+    hometown: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+
+
+class TournamentEvent(Base):
+    """An event: its settings, the stored clock anchor (never a counter), payout mode and graphics cues."""
+
+    __tablename__ = "tournament_events"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    name: Mapped[str] = mapped_column(String(200))
+    variant: Mapped[str] = mapped_column(String(40), default="NLHE")
+    buy_in: Mapped[int] = mapped_column(BigInteger, default=0)  # whole currency units, prize-pool share
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    starting_stack: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled | running | finished
+    payout_mode: Mapped[str] = mapped_column(String(10), default="curve")  # curve | table
+    payout_places: Mapped[int | None] = mapped_column(Integer, nullable=True)  # curve: places paid (None: 15%)
+    clock_started: Mapped[bool] = mapped_column(Boolean, default=False)
+    clock_level_index: Mapped[int] = mapped_column(Integer, default=0)
+    clock_started_at: Mapped[float] = mapped_column(Float, default=0.0)  # epoch s
+    clock_paused_total_s: Mapped[float] = mapped_column(Float, default=0.0)
+    clock_paused_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    clock_added_s: Mapped[float] = mapped_column(Float, default=0.0)
+    graphics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # bumped by every change to the event's data
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+
+
+class TournamentLevel(Base):
+    """One level (or break) of an event's blind structure, at `position`."""
+
+    __tablename__ = "tournament_levels"
+    __table_args__ = (UniqueConstraint("event_id", "position"),)
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    event_id: Mapped[str] = mapped_column(String(32), ForeignKey("tournament_events.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    is_break: Mapped[bool] = mapped_column(Boolean, default=False)
+    small_blind: Mapped[int] = mapped_column(BigInteger, default=0)
+    big_blind: Mapped[int] = mapped_column(BigInteger, default=0)
+    ante: Mapped[int] = mapped_column(BigInteger, default=0)
+    big_blind_ante: Mapped[int] = mapped_column(BigInteger, default=0)
+    duration_s: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class TournamentTable(Base):
+    """A table of an event; `broken_at` once it is broken."""
+
+    __tablename__ = "tournament_tables"
+    __table_args__ = (UniqueConstraint("event_id", "name"),)
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    event_id: Mapped[str] = mapped_column(String(32), ForeignKey("tournament_events.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    seats: Mapped[int] = mapped_column(Integer, default=9)
+    broken_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = _created()
+
+
+class TournamentEntry(Base):
+    """One entry (or re-entry, `entry_number` > 1) of a player into an event: seat, chips, bust-out."""
+
+    __tablename__ = "tournament_entries"
+    __table_args__ = (UniqueConstraint("event_id", "player_id", "entry_number"), UniqueConstraint("table_id", "seat"))
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    event_id: Mapped[str] = mapped_column(String(32), ForeignKey("tournament_events.id", ondelete="CASCADE"), index=True)
+    player_id: Mapped[str] = mapped_column(String(32), ForeignKey("tournament_players.id", ondelete="CASCADE"),
+                                           index=True)
+    entry_number: Mapped[int] = mapped_column(Integer, default=1)
+    table_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("tournament_tables.id", ondelete="SET NULL"),
+                                                 nullable=True, index=True)
+    seat: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    chips: Mapped[int] = mapped_column(BigInteger, default=0)
+    chips_version: Mapped[int] = mapped_column(Integer, default=1)
+    chips_updated_at: Mapped[datetime] = _created()
+    chips_updated_by: Mapped[str] = mapped_column(String(80), default="")
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active | eliminated | winner
+    place: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    prize: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    eliminated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    eliminated_by: Mapped[str | None] = mapped_column(String(32), nullable=True)  # entry id
+    created_at: Mapped[datetime] = _created()
+
+
+class TournamentChipCount(Base):
+    """History: one row per recorded chip count of an entry."""
+
+    __tablename__ = "tournament_chip_counts"
+    __table_args__ = (Index("ix_tournament_chip_counts_entry_time", "entry_id", "recorded_at"),)
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    event_id: Mapped[str] = mapped_column(String(32), ForeignKey("tournament_events.id", ondelete="CASCADE"), index=True)
+    entry_id: Mapped[str] = mapped_column(String(32), ForeignKey("tournament_entries.id", ondelete="CASCADE"))
+    chips: Mapped[int] = mapped_column(BigInteger)
+    level_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source: Mapped[str] = mapped_column(String(20), default="seat")  # seat | bulk | csv | entry
+    recorded_by: Mapped[str] = mapped_column(String(80), default="")
+    recorded_at: Mapped[datetime] = _created()
+
+
+class TournamentPayout(Base):
+    """A row of an event's imported payout table: places `place_from`..`place_to` each get `amount`."""
+
+    __tablename__ = "tournament_payouts"
+    __table_args__ = (UniqueConstraint("event_id", "place_from"),)
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    event_id: Mapped[str] = mapped_column(String(32), ForeignKey("tournament_events.id", ondelete="CASCADE"), index=True)
+    place_from: Mapped[int] = mapped_column(Integer)
+    place_to: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # whole currency units
+    percent: Mapped[float | None] = mapped_column(Float, nullable=True)  # of the prize pool, per place
+
+
+class TournamentHand(Base):
+    """A recorded hand of the event (PHH text), the source of on-air player statistics."""
+
+    __tablename__ = "tournament_hands"
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    event_id: Mapped[str] = mapped_column(String(32), ForeignKey("tournament_events.id", ondelete="CASCADE"), index=True)
+    table_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    phh: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = _created()
