@@ -1,15 +1,26 @@
 """Operator console latency and load: action sent -> first encoded frame that shows it; 4 clients at 20 actions/s.
 
-Run: .venv/bin/python benchmarks/bench_console.py [--sizes 720p,1080p] [--toggles 20] [--load-seconds 60]
+Run: .venv/bin/python benchmarks/bench_console.py [--sizes 720p,1080p] [--actions 24] [--toggles 12]
+[--load-seconds 60] [--no-animate]
 
 Latency: a live graph (static bars -> render.overlay -> encode.h264, ultrafast/zerolatency, realtime 30 fps)
-with ingest.operator -> rules.poker feeding the overlay. A hand is running (player boxes on screen); a
-client toggles `graphics {hidden}` every `--interval` s over the WebSocket. Every encoded packet is
-decoded; for each toggle: frames from the send to the arrival (at the encoder's consumer) of the first
-packet whose picture has moved a quarter of the way from the old state to the new one (the skin animates
-the change; that is the first frame where it visibly happens). Beside it, in the
-same run, the pipeline's own source-to-encoder latency (arrival minus the source frame's emit time), in
-frames. The target is p95(action) <= p95(pipeline) + 2 frames.
+with ingest.operator -> rules.poker feeding the overlay. Hands are running (six player boxes on screen);
+one WebSocket client plays betting actions (check/call, bet the minimum raise, fold: the to-act highlight,
+the action badge, the stack and the pot change) `--interval` s apart, starting a new hand when a betting
+round ends; a second row toggles `graphics {hidden}` (show/hide, which the skin animates in and out).
+Every encoded packet is decoded. For each request: `before` = the last frame that arrived before the send,
+`after` = the last frame before the next request (the settled picture); the pixels that differ between
+them (by more than 24 luma levels) are the change, and the frame that shows it is the first one arriving
+after the send whose change pixels have moved at least half of the way from `before` to `after` on
+average. Latency = that frame's arrival (at the encoder's consumer) minus the send, in frames. Beside it,
+in the same run, the pipeline's own source-to-encoder latency (a packet's arrival minus the emit time of
+the camera frame it encodes), in frames. The target is p95(action) <= p95(pipeline) + 2 frames.
+
+Stage by stage (the run wraps the control server, the journal, ingest.operator, rules.poker and
+render.overlay with timestamps; only the benchmark does this): ws send -> judge start (the request
+reached the server's worker) -> journal fsync -> judged and acked; the operator node read the entry ->
+rules.poker applied it (state version V) -> the overlay drew V between frames -> the first frame
+composited with V -> its packet at the encoder's consumer. Printed as p50/p95 ms per stage.
 
 Load: 4 WebSocket clients send `tag` requests (unique notes) at 20 requests/s in total for
 `--load-seconds`; every tenth request is sent twice (a retry with the same id). Checks: every acked note
@@ -45,16 +56,117 @@ def _register_arrivals() -> None:
 
     @register_node
     class Arrivals(Node):
-        """Keeps (arrival wall time ns, source emit time ns, payload) of every message."""
+        """Keeps (arrival wall time ns, source emit time ns, pts, payload) of every message."""
 
         type_name = "bench.arrivals"
         inputs = {"inp": Port(object)}
 
         def setup(self) -> None:
-            self.items: list[tuple[int, int, Any]] = []
+            self.items: list[tuple[int, int, int, Any]] = []
 
         def process(self, port: str, msg: Message) -> None:
-            self.items.append((time.time_ns(), msg.origin_ns, msg.payload))
+            self.items.append((time.time_ns(), msg.origin_ns, msg.pts, msg.payload))
+
+
+class Trace:
+    """Timestamps (wall ns) of the stages an operator request passes, recorded by wrapped methods."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, int, Any]] = []
+        self._lock = threading.Lock()
+        self._undo: list[tuple[Any, str, Any]] = []
+
+    def mark(self, stage: str, info: Any = None) -> None:
+        """Record one stage event now."""
+        with self._lock:
+            self.events.append((stage, time.time_ns(), info))
+
+    def first(self, stage: str, after: int, match: Any = None) -> tuple[int, Any] | None:
+        """The first `stage` event at or after `after` (whose info satisfies `match`, when given)."""
+        for name, when, info in self.events:
+            if name == stage and when >= after and (match is None or match(info)):
+                return when, info
+        return None
+
+    def _wrap(self, owner: Any, name: str, make: Any) -> None:
+        original = owner.__dict__.get(name)
+        inherited = getattr(owner, name)
+        self._undo.append((owner, name, original))
+        setattr(owner, name, make(inherited))
+
+    def install(self) -> None:
+        """Wrap the control path's methods (undone by `remove`)."""
+        from ggpgfx.control.journal import JournalReader, JournalWriter
+        from ggpgfx.control.server import ControlServer
+        from ggpgfx.graph.registry import get_node_type
+
+        Overlay, PokerRules = get_node_type("render.overlay"), get_node_type("rules.poker")
+
+        trace = self
+
+        def handle(fn: Any) -> Any:
+            def wrapper(server: Any, table: str, request: dict[str, Any]) -> Any:
+                trace.mark("judge_start", request.get("id"))
+                result = fn(server, table, request)
+                trace.mark("judged", request.get("id"))
+                return result
+            return wrapper
+
+        def append(fn: Any) -> Any:
+            def wrapper(writer: Any, entry: dict[str, Any]) -> None:
+                trace.mark("fsync_start", entry.get("id"))
+                fn(writer, entry)
+                trace.mark("fsync_done", entry.get("id"))
+            return wrapper
+
+        def read(fn: Any) -> Any:
+            def wrapper(reader: Any) -> list[dict[str, Any]]:
+                entries: list[dict[str, Any]] = fn(reader)
+                if entries:
+                    trace.mark("operator_read", [e.get("id") for e in entries])
+                return entries
+            return wrapper
+
+        def process_rules(fn: Any) -> Any:
+            def wrapper(node: Any, port: str, msg: Any) -> None:
+                trace.mark("rules_start")
+                fn(node, port, msg)
+                state = getattr(node, "_state", None)
+                trace.mark("rules_done", state.version if state is not None else None)
+            return wrapper
+
+        def on_latest(fn: Any) -> Any:
+            def wrapper(node: Any, port: str, msg: Any) -> None:
+                version = getattr(msg.payload, "version", None) if port == "state" else None
+                trace.mark("overlay_draw_start", version)
+                fn(node, port, msg)
+                trace.mark("overlay_draw_done", version)
+            return wrapper
+
+        def process_overlay(fn: Any) -> Any:
+            def wrapper(node: Any, port: str, msg: Any) -> None:
+                state = node.latest("state")
+                version = state.version if state is not None else None
+                trace.mark("frame_start", (version, msg.pts, msg.origin_ns))
+                fn(node, port, msg)
+                trace.mark("frame_done", (version, msg.pts))
+            return wrapper
+
+        self._wrap(ControlServer, "handle", handle)
+        self._wrap(JournalWriter, "append", append)
+        self._wrap(JournalReader, "read", read)
+        self._wrap(PokerRules, "process", process_rules)
+        self._wrap(Overlay, "on_latest", on_latest)
+        self._wrap(Overlay, "process", process_overlay)
+
+    def remove(self) -> None:
+        """Put the original methods back."""
+        for owner, name, original in reversed(self._undo):
+            if original is None:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, original)
+        self._undo.clear()
 
 
 def _session(base: str, token: str) -> str:
@@ -69,25 +181,166 @@ def _ws(base: str, session: str) -> Any:
     return connect(f"ws://{base.removeprefix('http://')}/control/v1/ws?session={session}", open_timeout=30)
 
 
-def _await(ws: Any, request_id: str, timeout: float = 60.0) -> dict[str, Any]:
+def _await(ws: Any, request_id: str, timeout: float = 60.0, states: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ack or reject of `request_id`; `states` keeps the newest table state pushed meanwhile."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         message = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+        if message.get("type") == "state" and states is not None:
+            if message["version"] >= states.get("version", -1):
+                states.update(version=message["version"], state=message["state"])
         if message.get("id") == request_id and message["type"] in ("ack", "reject"):
             return dict(message)
     raise TimeoutError(f"no reply to {request_id}")
 
 
-def latency(size: str, toggles: int, interval: float, animate: bool = True) -> dict[str, Any]:
-    """Action -> first encoded frame showing it, and the pipeline's own latency, in frames at 30 fps."""
+def _pump(ws: Any, states: dict[str, Any], until_version: int, timeout: float = 10.0) -> None:
+    """Read pushed states until the table state of `until_version` is in `states`."""
+    deadline = time.monotonic() + timeout
+    while states.get("version", -1) < until_version and time.monotonic() < deadline:
+        try:
+            message = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+        except TimeoutError:
+            break
+        if message.get("type") == "state" and message["version"] >= states.get("version", -1):
+            states.update(version=message["version"], state=message["state"])
+
+
+#: the betting pattern the latency run plays, one verb per request, for whoever is to act
+PATTERN = ("check_call", "bet", "fold", "check_call", "check_call", "fold", "check_call")
+
+
+def _next_action(state: dict[str, Any], number: int) -> tuple[str, dict[str, Any]] | None:
+    """The next timed request: a betting verb for the player to act (None: the betting round is over)."""
+    predict = state.get("predict") or {}
+    seat = predict.get("seat")
+    if seat is None:
+        return None
+    verb = PATTERN[number % len(PATTERN)]
+    if verb == "bet" and not predict.get("can_raise"):
+        verb = "check_call"
+    if verb == "fold" and predict.get("can_check"):
+        verb = "check_call"  # folding when checking is free would end hands too soon
+    args: dict[str, Any] = {"seat": seat}
+    if verb == "bet":
+        args["amount"] = int(predict["min_raise_to"])
+    return verb, args
+
+
+def _decode(items: list[tuple[int, int, int, Any]]) -> list[tuple[int, int, int, np.ndarray]]:
+    """(arrival, origin, pts, luma every 4th pixel) of every decoded frame, in arrival order."""
     import av
 
+    decoder = av.CodecContext.create("h264", "r")
+    extradata = items[0][3].stream_info.get("extradata") if items else None
+    if extradata:
+        decoder.extradata = extradata
+    frames: list[tuple[int, int, int, np.ndarray]] = []
+    for arrival, origin, pts, packet in items:
+        for frame in decoder.decode(av.Packet(bytes(packet.data))):
+            luma = frame.to_ndarray(format="gray")[::4, ::4].astype(np.int16)
+            frames.append((arrival, origin, pts, luma))
+    return frames
+
+
+def _shown_at(frames: list[tuple[int, int, int, np.ndarray]], sent: int, settled: int) -> int | None:
+    """Arrival of the first frame after `sent` that shows the change `before` -> `after` (see the module doc)."""
+    before = [f for f in frames if f[0] < sent]
+    after = [f for f in frames if f[0] < settled]
+    if not before or not after:
+        return None
+    old, new = before[-1][3], after[-1][3]
+    mask = np.abs(new - old) > 24
+    if int(mask.sum()) < 20:
+        return None  # nothing visible changed
+    way = float(np.abs(new - old)[mask].mean())
+    for arrival, _, _, luma in frames:
+        if arrival >= sent and float(np.abs(luma - old)[mask].mean()) >= 0.5 * way:
+            return arrival
+    return None
+
+
+def _same_frame(frames: dict[int, Any], pts: int) -> int | None:
+    """The frame pts a packet pts stands for (it went through 1/90000 s ticks: within 100 us)."""
+    for key in (pts, pts - 1, pts + 1):
+        if key in frames:
+            return key
+    return next((key for key in frames if abs(key - pts) <= 100), None)
+
+
+def _pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+STAGES = (("ws send -> judge start", "sent", "judge_start"), ("judge (replica)", "judge_start", "fsync_start"),
+          ("journal fsync", "fsync_start", "fsync_done"), ("fsync -> ack sent", "fsync_done", "judged"),
+          ("fsync -> operator node read", "fsync_done", "operator_read"),
+          ("operator read -> rules.poker start", "operator_read", "rules_start"),
+          ("rules.poker", "rules_start", "rules_done"),
+          ("rules -> overlay draw start", "rules_done", "overlay_draw_start"),
+          ("overlay draw between frames", "overlay_draw_start", "overlay_draw_done"),
+          ("overlay drawn -> next frame starts", "overlay_draw_done", "frame_start"),
+          ("frame composite", "frame_start", "frame_done"),
+          ("composited -> packet at consumer", "frame_done", "packet"),
+          ("sent -> packet at consumer (total)", "sent", "packet"),
+          ("packet -> frame showing it (animation)", "packet", "shown"))
+
+
+def _stages(trace: Trace, sends: list[tuple[str, int, int]], arrivals: list[tuple[int, int, int, Any]],
+            shown: dict[str, int]) -> dict[str, dict[str, float]]:
+    """p50/p95 ms of each stage over the requests (events matched by request id, state version and pts)."""
+    marks: list[dict[str, int]] = []
+    for request_id, sent, _ in sends:
+        row: dict[str, int] = {"sent": sent}
+        for stage in ("judge_start", "judged", "fsync_start", "fsync_done"):
+            hit = trace.first(stage, sent, lambda info, rid=request_id: info == rid)
+            if hit:
+                row[stage] = hit[0]
+        hit = trace.first("operator_read", sent, lambda info, rid=request_id: rid in info)
+        if hit:
+            row["operator_read"] = hit[0]
+            rules = trace.first("rules_start", hit[0])
+            done = trace.first("rules_done", hit[0])
+            if rules and done:
+                row["rules_start"], row["rules_done"] = rules[0], done[0]
+                version = done[1]
+                draw = trace.first("overlay_draw_start", done[0], lambda info, v=version: info == v)
+                drawn = trace.first("overlay_draw_done", done[0], lambda info, v=version: info == v)
+                frame = trace.first("frame_start", done[0], lambda info, v=version: info[0] is not None
+                                    and info[0] >= v)
+                if draw and drawn:
+                    row["overlay_draw_start"], row["overlay_draw_done"] = draw[0], drawn[0]
+                if frame:
+                    row["frame_start"] = frame[0]
+                    pts = frame[1][1]
+                    end = trace.first("frame_done", frame[0], lambda info, p=pts: info[1] == p)
+                    if end:
+                        row["frame_done"] = end[0]
+                    # a packet's pts went through 1/90000 s ticks: within 100 us is the same frame
+                    packet = next((a for a, _, p, _ in arrivals if abs(p - pts) <= 100), None)
+                    if packet is not None:
+                        row["packet"] = packet
+        if request_id in shown:
+            row["shown"] = shown[request_id]
+        marks.append(row)
+    out: dict[str, dict[str, float]] = {}
+    for label, a, b in STAGES:
+        values = [(row[b] - row[a]) / 1e6 for row in marks if a in row and b in row]
+        out[label] = {"p50_ms": _pct(values, 50), "p95_ms": _pct(values, 95), "n": len(values)}
+    return out
+
+
+def latency(size: str, kind: str, count: int, interval: float, animate: bool = True) -> dict[str, Any]:
+    """Request -> first encoded frame showing it, and the pipeline's own latency, in frames at 30 fps.
+
+    `kind`: "actions" (betting verbs for the player to act) or "toggles" (graphics hidden / shown).
+    """
     from ggpgfx.api import Graph
     from ggpgfx.control.live import start_live
 
     width, height = SIZES[size]
     fps = 30.0
-    g = Graph(f"bench-console-{size}", realtime=True, fps=fps)
+    g = Graph(f"bench-console-{size}-{kind}", realtime=True, fps=fps)
     g.add("ingest.test_pattern", id="camera", width=width, height=height, moving=False)
     g.add("ingest.operator", id="op")
     g.add("rules.poker", id="rules", equity=False, drain_s=0)
@@ -99,73 +352,91 @@ def latency(size: str, toggles: int, interval: float, animate: bool = True) -> d
     g.connect("rules.state", "gfx.state")
     g.connect("gfx.video", "enc.video", capacity=4)
     g.connect("enc.packets", "packets.inp", capacity=256)
-    live = start_live(g.validate())
-    sends: list[tuple[int, bool]] = []
+    trace = Trace()
+    trace.install()
+    sends: list[tuple[str, int, int]] = []  # (request id, sent ns, version acked)
+    cuts: list[int] = []  # when an untimed request (misdeal, new hand) was sent
+    hands = 0
     try:
-        session = _session(live.url, live.server.token)
-        with _ws(live.url, session) as ws:
-            ws.send(json.dumps({"id": "hand", "verb": "new_hand", "table": "table-1",
-                                "args": {"button": 6, "small_blind": 50, "big_blind": 100, "seats": SEATS}}))
-            assert _await(ws, "hand")["type"] == "ack"
-            arrivals = live.handle.executor.runners["packets"].node
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and len(getattr(arrivals, "items", [])) < 30:
-                time.sleep(0.1)  # the encoder is up
-            time.sleep(1.0)  # the boxes are drawn and encoded: the "shown" reference
-            hidden = False
-            for number in range(toggles):
-                hidden = not hidden
-                request_id = f"g-{number}"
-                sent = time.time_ns()
-                ws.send(json.dumps({"id": request_id, "verb": "graphics", "table": "table-1",
-                                    "args": {"hidden": hidden}}))
-                assert _await(ws, request_id)["type"] == "ack"
-                sends.append((sent, hidden))
-                time.sleep(interval)
+        live = start_live(g.validate())
+        try:
+            session = _session(live.url, live.server.token)
+            with _ws(live.url, session) as ws:
+                states: dict[str, Any] = {}
+
+                def request(request_id: str, verb: str, args: dict[str, Any]) -> dict[str, Any]:
+                    ws.send(json.dumps({"id": request_id, "verb": verb, "table": "table-1", "args": args}))
+                    reply = _await(ws, request_id, states=states)
+                    if reply["type"] != "ack":
+                        raise RuntimeError(f"{verb} {args} rejected: {reply['error']['message']}")
+                    _pump(ws, states, int(reply["version"]))
+                    return reply
+
+                def new_hand() -> None:
+                    nonlocal hands
+                    cuts.append(time.time_ns())  # the picture the last action settled to ends here
+                    hands += 1
+                    if hands > 1:  # a misdeal restores the stacks and deals the hand again: every hand alike
+                        request(f"misdeal-{hands}", "misdeal", {})
+                    else:
+                        request("hand", "new_hand", {"button": 6, "small_blind": 50, "big_blind": 100,
+                                                     "seats": SEATS})
+                    time.sleep(interval)  # the boxes have entered
+
+                new_hand()
+                arrivals = live.handle.executor.runners["packets"].node
+                deadline = time.monotonic() + 120
+                while time.monotonic() < deadline and len(getattr(arrivals, "items", [])) < 30:
+                    time.sleep(0.1)  # the encoder is up
+                time.sleep(1.0)
+                hidden = False
+                for number in range(count):
+                    if kind == "toggles":
+                        hidden = not hidden
+                        verb, args = "graphics", {"hidden": hidden}
+                    else:
+                        step = _next_action(states["state"], number)
+                        if step is None:
+                            new_hand()
+                            step = _next_action(states["state"], number)
+                        assert step is not None
+                        verb, args = step
+                    request_id = f"{kind}-{number}"
+                    sent = time.time_ns()
+                    reply = request(request_id, verb, args)
+                    sends.append((request_id, sent, int(reply["version"])))
+                    time.sleep(interval)
+                ending = time.time_ns()
+        finally:
+            result = live.stop(timeout=30)
     finally:
-        result = live.stop(timeout=30)
+        trace.remove()
     items = result.instances["packets"].items
-    decoder = av.CodecContext.create("h264", "r")
-    extradata = items[0][2].stream_info.get("extradata") if items else None
-    if extradata:
-        decoder.extradata = extradata
-    frames: list[tuple[int, int, np.ndarray]] = []  # (arrival, origin, small luma)
-    for arrival, origin, packet in items:
-        for frame in decoder.decode(av.Packet(bytes(packet.data))):
-            luma = frame.to_ndarray(format="gray")[::8, ::8].astype(np.int16)
-            frames.append((arrival, origin, luma))
+    frames = _decode(items)
     frame_ns = 1e9 / fps
-    pipeline = [(arrival - origin) / frame_ns for arrival, origin, _ in frames]
-
-    def nearest_before(when: int) -> np.ndarray:
-        earlier = [luma for arrival, _, luma in frames if arrival < when]
-        return earlier[-1]
-
-    shown_ref = nearest_before(sends[0][0])
-    hidden_ref = nearest_before(sends[1][0]) if len(sends) > 1 else frames[-1][2]
-    if float(np.abs(shown_ref - hidden_ref).mean()) < 0.5:
-        raise RuntimeError("the overlay did not change the picture: cannot tell shown from hidden")
+    # the pipeline's own latency: a packet's arrival minus the emit time of the camera frame it encodes (its
+    # message's origin is the frame the encoder was given when it came out, later when the encoder delays)
+    source = {info[1]: info[2] for name, _, info in trace.events if name == "frame_start"}
+    pipeline = [(arrival - source[key]) / frame_ns for arrival, _, pts, _ in items
+                for key in [_same_frame(source, pts)] if key is not None]
+    shown: dict[str, int] = {}
     lags: list[float] = []
     missed = 0
-    gap = float(np.abs(shown_ref - hidden_ref).mean())
-    for sent, hidden in sends:
-        before = shown_ref if hidden else hidden_ref
-        # "shows it": the picture has left the old state by a quarter of the way (the skin animates the
-        # change over several frames; its first visible frame is when the operator sees it happen)
-        first = next((arrival for arrival, _, luma in frames if arrival >= sent
-                      and float(np.abs(luma - before).mean()) > 0.25 * gap), None)
+    for index, (request_id, sent, _) in enumerate(sends):
+        settled = min([sends[index + 1][1] if index + 1 < len(sends) else ending]
+                      + [cut for cut in cuts if cut > sent])
+        first = _shown_at(frames, sent, settled)
         if first is None:
             missed += 1
             continue
+        shown[request_id] = first
         lags.append((first - sent) / frame_ns)
-
-    def pct(values: list[float], q: float) -> float:
-        return float(np.percentile(values, q)) if values else float("nan")
-
-    return {"size": size, "animate": animate, "toggles": len(sends), "missed": missed, "frames_decoded": len(frames),
-            "action_p50_frames": pct(lags, 50), "action_p95_frames": pct(lags, 95),
-            "pipeline_p50_frames": pct(pipeline, 50), "pipeline_p95_frames": pct(pipeline, 95),
-            "extra_p95_frames": pct(lags, 95) - pct(pipeline, 95)}
+    stages = _stages(trace, sends, items, shown)
+    return {"size": size, "kind": kind, "animate": animate, "requests": len(sends), "missed": missed,
+            "hands": hands, "frames_decoded": len(frames),
+            "action_p50_frames": _pct(lags, 50), "action_p95_frames": _pct(lags, 95),
+            "pipeline_p50_frames": _pct(pipeline, 50), "pipeline_p95_frames": _pct(pipeline, 95),
+            "extra_p95_frames": _pct(lags, 95) - _pct(pipeline, 95), "stages_ms": stages}
 
 
 def load(seconds: float, clients: int = 4, rate: float = 20.0) -> dict[str, Any]:
@@ -234,33 +505,46 @@ def load(seconds: float, clients: int = 4, rate: float = 20.0) -> dict[str, Any]
             "rtt_p95_ms": float(np.percentile(rtts, 95)) * 1000 if rtts else None, "errors": errors}
 
 
+def _print_row(row: dict[str, Any]) -> None:
+    print(f"{row['size']} {row['kind']} ({'animated' if row['animate'] else 'animate: false'}): request -> "
+          f"encoded frame showing it p50 {row['action_p50_frames']:.2f} / p95 {row['action_p95_frames']:.2f} "
+          f"frames; pipeline source -> encoder p50 {row['pipeline_p50_frames']:.2f} / p95 "
+          f"{row['pipeline_p95_frames']:.2f} frames; extra p95 {row['extra_p95_frames']:+.2f} frames (target <= +2); "
+          f"missed {row['missed']} of {row['requests']}")
+    for label, value in row["stages_ms"].items():
+        print(f"    {label:<40} p50 {value['p50_ms']:7.2f} ms  p95 {value['p95_ms']:7.2f} ms  (n={value['n']})")
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run both parts and print a summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="720p,1080p")
-    parser.add_argument("--toggles", type=int, default=20)
-    parser.add_argument("--interval", type=float, default=0.5, help="seconds between graphics toggles")
+    parser.add_argument("--actions", type=int, default=24, help="betting actions per size")
+    parser.add_argument("--toggles", type=int, default=12, help="graphics hide/show toggles per size (0: none)")
+    parser.add_argument("--interval", type=float, default=0.8, help="seconds between requests (the skin counts "
+                        "stacks up over 0.6 s: the settled picture is taken just before the next request)")
     parser.add_argument("--load-seconds", type=float, default=60.0)
     parser.add_argument("--skip-latency", action="store_true")
-    parser.add_argument("--no-animate", action="store_true", help="overlay without enter/exit animations")
+    parser.add_argument("--no-animate", action="store_true", help="overlay without enter/exit/count-up animations")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "console.json")
     args = parser.parse_args(argv)
     _register_arrivals()
     report: dict[str, Any] = {"latency": [], "load": None}
     if not args.skip_latency:
         for size in [s for s in args.sizes.split(",") if s]:
-            row = latency(size, args.toggles, args.interval, animate=not args.no_animate)
-            report["latency"].append(row)
-            print(f"{size}: action -> encoded frame p50 {row['action_p50_frames']:.2f} / p95 "
-                  f"{row['action_p95_frames']:.2f} frames; pipeline source -> encoder p50 "
-                  f"{row['pipeline_p50_frames']:.2f} / p95 {row['pipeline_p95_frames']:.2f} frames; "
-                  f"extra p95 {row['extra_p95_frames']:+.2f} frames (target <= +2); missed {row['missed']}")
-    row = report["load"] = load(args.load_seconds)
-    print(f"load: {row['clients']} clients, {row['requests_acked']} acked in {row['seconds']:.0f} s "
-          f"({row['rate_achieved']:.1f}/s), received {row['received']}, lost {row['lost']}, applied twice "
-          f"{row['applied_twice']}, in version order {row['in_version_order']}, retries same ack "
-          f"{row['retries_same_ack']} ({row['retries']}); rtt p50 {row['rtt_p50_ms']:.1f} ms p95 "
-          f"{row['rtt_p95_ms']:.1f} ms")
+            for kind, count in (("actions", args.actions), ("toggles", args.toggles)):
+                if count <= 0:
+                    continue
+                row = latency(size, kind, count, args.interval, animate=not args.no_animate)
+                report["latency"].append(row)
+                _print_row(row)
+    if args.load_seconds > 0:
+        row = report["load"] = load(args.load_seconds)
+        print(f"load: {row['clients']} clients, {row['requests_acked']} acked in {row['seconds']:.0f} s "
+              f"({row['rate_achieved']:.1f}/s), received {row['received']}, lost {row['lost']}, applied twice "
+              f"{row['applied_twice']}, in version order {row['in_version_order']}, retries same ack "
+              f"{row['retries_same_ack']} ({row['retries']}); rtt p50 {row['rtt_p50_ms']:.1f} ms p95 "
+              f"{row['rtt_p95_ms']:.1f} ms")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
     return report

@@ -117,8 +117,9 @@ class Scene:
 
     @staticmethod
     def _displayed(start: float, end: float, since: int, pts: int, anim: Animation) -> float:
-        # counted numbers step at COUNT_STEP_US, not every frame: each step redraws the element
-        elapsed = (pts - since) // COUNT_STEP_US * COUNT_STEP_US
+        # counted numbers step at COUNT_STEP_US, not every frame: each step redraws the element. The first
+        # drawing after a change already shows the first step: the number moves on the very next frame
+        elapsed = ((pts - since) // COUNT_STEP_US + 1) * COUNT_STEP_US
         progress = elapsed / (anim.duration_ms * 1000)
         if progress >= 1:
             return end

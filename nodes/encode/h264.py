@@ -75,7 +75,9 @@ def open_h264(params: H264Params, width: int, height: int, fps: float) -> Any:
     ctx.width, ctx.height, ctx.pix_fmt = width, height, "yuv420p"
     ctx.time_base = TIME_BASE
     ctx.framerate = Fraction(fps).limit_denominator(1001)
-    ctx.thread_type = "AUTO"
+    # zerolatency asks x264 for sliced threads (no frame delay); FFmpeg's wrapper turns them into frame
+    # threads (1 frame of delay per extra thread: 2 frames on 2 cores) unless the thread type is SLICE only
+    ctx.thread_type = "SLICE" if params.tune and "zerolatency" in params.tune else "AUTO"
     ctx.thread_count = params.threads
     if params.bframes is not None:
         ctx.max_b_frames = params.bframes

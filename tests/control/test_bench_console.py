@@ -1,4 +1,4 @@
-"""A short run of benchmarks/bench_console.py: both parts run, nothing lost, nothing applied twice."""
+"""A short run of benchmarks/bench_console.py: actions, toggles and load run, stages are timed, nothing lost or twice."""
 
 from __future__ import annotations
 
@@ -13,10 +13,15 @@ def test_short_console_benchmark(tmp_path: Path) -> None:
     assert spec and spec.loader
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    report = bench.main(["--sizes", "720p", "--toggles", "4", "--load-seconds", "2", "--json",
-                         str(tmp_path / "console.json")])
-    row = report["latency"][0]
-    assert row["toggles"] == 4 and row["missed"] == 0 and row["action_p50_frames"] > 0
+    report = bench.main(["--sizes", "720p", "--actions", "8", "--toggles", "2", "--interval", "0.5",
+                         "--load-seconds", "2", "--json", str(tmp_path / "console.json")])
+    actions, toggles = report["latency"]
+    assert actions["kind"] == "actions" and toggles["kind"] == "toggles"
+    for row in (actions, toggles):
+        assert row["missed"] == 0 and row["action_p50_frames"] > 0
+    assert actions["requests"] == 8 and actions["hands"] >= 1
+    stages = actions["stages_ms"]
+    assert stages["journal fsync"]["n"] == 8 and stages["sent -> packet at consumer (total)"]["n"] >= 6
     load = report["load"]
     assert load["requests_acked"] >= 20 and load["received"] == load["requests_acked"]
     assert load["lost"] == 0 and load["applied_twice"] == 0 and load["in_version_order"] is True

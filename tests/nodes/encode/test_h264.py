@@ -43,6 +43,20 @@ def test_zerolatency_has_no_reordering() -> None:
     assert [p.pts for p in packets] == [p.dts for p in packets]
 
 
+def test_zerolatency_packet_comes_out_with_its_own_frame() -> None:
+    """No frame-thread delay: FFmpeg would turn x264's sliced threads into frame threads (2 frames late on 2 cores)."""
+    import numpy as np
+    from ggpgfx.nodes.encode.h264 import H264Params, open_h264
+
+    ctx = open_h264(H264Params(preset="ultrafast", tune="zerolatency", threads=3), 320, 240, 30.0)
+    late = []
+    for index in range(8):
+        frame = av.VideoFrame.from_ndarray(np.full((360, 320), index * 20, np.uint8), format="yuv420p")
+        frame.pts = index * 3000
+        late += [index - packet.pts // 3000 for packet in ctx.encode(frame)]
+    assert late == [0] * 8
+
+
 def test_unknown_option_is_a_clear_error() -> None:
     with pytest.raises(GgpError, match="libx264 has no option 'nope'"):
         _encode(frames=2, options={"nope": "1"})
