@@ -15,6 +15,7 @@ NODE_TYPES: dict[str, str] = {
     "ingest.operator": "ggpgfx.nodes.ingest.operator",
     "ingest.table_sim": "ggpgfx.nodes.ingest.table_sim",
     "ingest.test_pattern": "ggpgfx.nodes.ingest.test_pattern",
+    "ingest.tournament": "ggpgfx.nodes.ingest.tournament",
     "ingest.video": "ggpgfx.nodes.ingest.video",
     "publish.events": "ggpgfx.nodes.publish.events",
     "publish.file": "ggpgfx.nodes.publish.file",

@@ -22,6 +22,7 @@ from ggpgfx.render.layers import Layer, layer_from_rgba
 from ggpgfx.render.layout import Layout
 from ggpgfx.render.options import OverlayOptions
 from ggpgfx.render.skins import Animation, load_skin
+from ggpgfx.tournament.state import TournamentState
 
 #: Count-up animations advance in steps this long (10 steps a second reads as counting and redraws a third as often as 30 fps).
 COUNT_STEP_US = 100_000
@@ -94,8 +95,12 @@ class Scene:
         self.countdown: tuple[float, float] | None = None
         # answers of elements that depend only on the state and countdown, reused until either changes
         self._answers: dict[str, dict[str, Wanted]] = {}
-        self._answered: tuple[TableState | None, int, tuple[float, float] | None] | None = None
+        self._answered: tuple[Any, ...] | None = None
         self._counting = False  # set by counted() while a count-up runs (the asking element is time-dependent)
+        #: the latest tournament-state message and the pts it arrived at (its clock counts down from there)
+        self.tournament: TournamentState | None = None
+        self.tournament_since: int | None = None
+        self._base_chip_format = self.layout.chip_format
 
     # -- what to show --------------------------------------------------------------------------
     def _counted(self, seat: int, what: str, target: float | None, pts: int) -> float | None:
@@ -133,6 +138,18 @@ class Scene:
             self._counting = True
         return value
 
+    def set_tournament(self, state: TournamentState | None, pts: int) -> None:
+        """Show this tournament state from `pts` on; the `stacks_in_bb` cue switches every stack to big blinds."""
+        if state is not self.tournament:
+            if state is None or self.tournament is None or state.clock != self.tournament.clock:
+                self.tournament_since = pts
+            self.tournament = state
+        chip_format = "bb" if state is not None and state.graphics.stacks_in_bb else self._base_chip_format
+        if chip_format != self.layout.chip_format:
+            self.layout.chip_format = chip_format
+            for element in self.elements.values():  # every amount is drawn anew in the new format
+                element.key = object()
+
     def wanted(self, state: TableState | None, pts: int) -> dict[str, Wanted]:
         """Every element this frame should show, keyed by element id: each registered element the skin places."""
         if self.first_pts is None:
@@ -140,9 +157,11 @@ class Scene:
         table = state is not None and not state.graphics_hidden
         answered = self._answered
         version = state.version if state is not None else -1
-        if answered is None or answered[0] is not state or answered[1] != version or answered[2] != self.countdown:
+        tournament = self.tournament
+        if answered is None or answered[0] is not state or answered[1] != version or answered[2] != self.countdown \
+                or answered[3] is not tournament or answered[4] != self.layout.chip_format:
             self._answers.clear()
-            self._answered = (state, version, self.countdown)
+            self._answered = (state, version, self.countdown, tournament, self.layout.chip_format)
         out: dict[str, Wanted] = {}
         for element in element_types():
             if not self.layout.has(element.name) or (element.table and not table):
@@ -150,7 +169,7 @@ class Scene:
             wanted = self._answers.get(element.name)
             if wanted is None:
                 memory = self._memory.setdefault(element.name, {})
-                frame = ElementFrame(state, pts, self.options, self.layout, self, memory)
+                frame = ElementFrame(state, pts, self.options, self.layout, self, memory, tournament=tournament)
                 self._counting = False
                 wanted = element.want(frame)
                 for key in wanted:

@@ -13,6 +13,7 @@ from ggpgfx.errors import ConfigError
 from ggpgfx.poker.messages import TableState
 from ggpgfx.render.options import OverlayOptions
 from ggpgfx.render.scene import Scene
+from ggpgfx.tournament.state import TournamentState
 
 Background = Literal["felt", "transparent", "black"]
 
@@ -30,13 +31,14 @@ def felt(width: int, height: int) -> Image.Image:
 
 def render_image(state: TableState | None, skin: str = "broadcast", size: tuple[int, int] = (1920, 1080),
                  reveal: str = "delayed", background: Background = "felt", pts: int = 0,
-                 **options: Any) -> Image.Image:
+                 tournament: TournamentState | None = None, **options: Any) -> Image.Image:
     """The overlay over a background as a Pillow RGBA image; options are OverlayOptions fields."""
     width, height = int(size[0]), int(size[1])
     if width % 2 or height % 2 or width < 160 or height < 120 or width > 7680 or height > 7680:
         raise ConfigError(f"size {width}x{height}: use even numbers from 160x120 to 7680x7680")
     opts = OverlayOptions(skin=skin, reveal=reveal, animate=False, **options)  # type: ignore[arg-type]
     scene = Scene(opts, width, height)
+    scene.set_tournament(tournament, pts)
     if background == "felt":
         canvas = felt(width, height).copy()
     elif background == "black":
@@ -62,7 +64,7 @@ def paste_clipped(canvas: Image.Image, image: Image.Image, x: int, y: int) -> No
     canvas.alpha_composite(image.crop((left, top, right, bottom)), (x + left, y + top))
 
 
-def render_still(state: TableState, skin: str = "broadcast", size: tuple[int, int] = (1920, 1080),
+def render_still(state: TableState | None, skin: str = "broadcast", size: tuple[int, int] = (1920, 1080),
                  reveal: str = "delayed", **options: Any) -> bytes:
     """Render the overlay for a TableState as PNG bytes (felt background unless `background=` says otherwise)."""
     image = render_image(state, skin, size, reveal, **options)

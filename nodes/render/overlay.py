@@ -18,6 +18,7 @@ from ggpgfx.render.options import OverlayOptions
 from ggpgfx.render.scene import Scene
 from ggpgfx.render.skins import load_skin
 from ggpgfx.render.venue import cover_seat_zones
+from ggpgfx.tournament.state import TournamentState
 from ggpgfx.types import DelayCountdown
 
 
@@ -31,6 +32,8 @@ class Overlay(Node):
         "state": Port(TableState, policy="latest", required=False, doc="table state to draw (newest wins)"),
         "countdown": Port(DelayCountdown, policy="latest", required=False,
                           doc="delay.secure countdown: drives the secure-delay badge"),
+        "tournament": Port(TournamentState, policy="latest", required=False,
+                           doc="tournament state (ingest.tournament): leaderboard, clock, field, payouts, cues"),
     }
     outputs = {
         "video": Port(VideoFrame, doc="video with the overlay"),
@@ -94,9 +97,11 @@ class Overlay(Node):
 
     def on_latest(self, port: str, msg: Message) -> None:
         """Draw changed elements as soon as a new state arrives, between frames rather than in one."""
-        if self.scene is not None and port == "state":
+        if self.scene is not None and port in ("state", "tournament"):
             started = time.perf_counter_ns()
-            self.scene.layers(msg.payload, self.last_pts)
+            tournament = msg.payload if port == "tournament" else self.latest("tournament")
+            self.scene.set_tournament(tournament, self.last_pts)
+            self.scene.layers(msg.payload if port == "state" else self.latest("state"), self.last_pts)
             self.render_ns += time.perf_counter_ns() - started
 
     def process(self, port: str, msg: Message) -> None:
@@ -113,6 +118,7 @@ class Overlay(Node):
         if countdown is not None:
             scene.countdown = (getattr(countdown, "remaining_s", 0.0), getattr(countdown, "delay_s", 0.0))
         started = time.perf_counter_ns()
+        scene.set_tournament(self.latest("tournament"), msg.pts)
         layers = scene.layers(self.latest("state"), msg.pts)
         drawn = time.perf_counter_ns()
         composite_layers(frame, layers)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ggpgfx.poker.messages import TableState
     from ggpgfx.render.layout import Layout
     from ggpgfx.render.options import OverlayOptions
+    from ggpgfx.tournament.state import TournamentState
 
 
 @dataclass
@@ -72,6 +73,7 @@ class ElementFrame:
     def counted(self, seat: int, what: str, target: float | None) -> float | None:
         """The value to print while counting up to `target` (the scene asks again only while it counts)."""
         return self.scene.counted(seat, what, target, self.time_us)
+    tournament: TournamentState | None = None  # the latest tournament-state message (render.overlay `tournament`)
 
     def visibility(self, name: str, default: Literal["auto", "on", "off"] = "auto") -> str:
         """The output's choice for an element: its own option field when it has one, else `show[name]`."""
