@@ -14,6 +14,7 @@ from strawberry.types import Info
 from ggpgfx.errors import ServiceError
 from ggpgfx.services import schemas as s
 from ggpgfx.services.config import Settings
+from ggpgfx.services.graphql_tournament import TournamentMutation, TournamentQuery, TournamentSubscription
 from ggpgfx.services.security import Principal
 
 if TYPE_CHECKING:
@@ -145,8 +146,8 @@ def _backend(info: Info) -> Backend:
 
 
 @strawberry.type
-class Query:
-    """Read operations."""
+class Query(TournamentQuery):
+    """Read operations (the tournament ones in graphql_tournament.py)."""
 
     @strawberry.field
     async def project(self, info: Info, id: strawberry.ID) -> Project | None:
@@ -189,8 +190,8 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
-    """Write operations."""
+class Mutation(TournamentMutation):
+    """Write operations (the tournament ones in graphql_tournament.py)."""
 
     @strawberry.mutation
     async def create_project(self, info: Info, input: ProjectInput) -> Project:
@@ -255,8 +256,8 @@ class TableStateUpdate:
 
 
 @strawberry.type
-class Subscription:
-    """Live updates over WebSocket (graphql-transport-ws or graphql-ws)."""
+class Subscription(TournamentSubscription):
+    """Live updates over WebSocket (graphql-transport-ws or graphql-ws); tournamentState in graphql_tournament.py."""
 
     @strawberry.subscription
     async def project_updated(self, info: Info, project_id: strawberry.ID) -> AsyncGenerator[Project, None]:
