@@ -38,8 +38,10 @@ def _layer_signature(frame_c: bool, layer_c: bool) -> str:
 
 
 # explicit signatures: compiled (or loaded from Numba's cache) at import, never on a frame; the contiguous
-# variants vectorise, the strided ones ('A': decoder planes with padded lines, ticker windows) still work
-@numba.njit([_layer_signature(f, c) for f in (True, False) for c in (True, False)], nogil=True, cache=True)
+# variants vectorise, the strided ones ('A': decoder planes with padded lines, ticker windows) still work.
+# The GIL is kept (a layer takes tens of µs): releasing it per layer let the overlay's background drawing
+# thread take it, and getting it back costs the frame up to a switch interval (5 ms) each time.
+@numba.njit([_layer_signature(f, c) for f in (True, False) for c in (True, False)], cache=True)
 def blend_layer(y: Any, u: Any, v: Any, y_pm: Any, y_inv: Any, u_pm: Any, v_pm: Any, c_inv: Any,
                 dy: int, dx: int, sy: int, sx: int, h: int, w: int,
                 cdy: int, cdx: int, csy: int, csx: int, ch: int, cw: int,

@@ -7,6 +7,7 @@ converted to a YUVA layer once per drawing; per frame the scene only decides pos
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,9 +58,18 @@ class Element:
             placed = self._placed = self.layer().placed(x, y, opacity)
         return placed
 
-    def redrawn(self, key: Hashable, image: Image.Image, record: list[Drawn]) -> None:
-        """Take a new drawing (its layer is converted on first use)."""
-        self.key, self.image, self.record, self._layer, self._placed = key, image, record, None, None
+    def redrawn(self, key: Hashable, image: Image.Image, record: list[Drawn], layer: Layer | None = None) -> None:
+        """Take a new drawing (its layer is converted on first use unless given)."""
+        self.key, self.image, self.record, self._layer, self._placed = key, image, record, layer, None
+
+
+@dataclass
+class Prepared:
+    """An element drawn ahead of the frame that shows it (by `offpath.BackgroundRenderer`)."""
+
+    image: Image.Image
+    record: list[Drawn]
+    layer: Layer
 
 
 @dataclass
@@ -101,6 +111,10 @@ class Scene:
         self.tournament: TournamentState | None = None
         self.tournament_since: int | None = None
         self._base_chip_format = self.layout.chip_format
+        #: drawings made ahead by a background renderer, by (element id, content key); taken instead of drawing
+        self.prepared: dict[tuple[str, Hashable], Prepared] = {}
+        #: held by whoever asks or updates the scene while a background renderer shares it
+        self.lock = threading.Lock()
 
     # -- what to show --------------------------------------------------------------------------
     def _counted(self, seat: int, what: str, target: float | None, pts: int) -> float | None:
@@ -192,20 +206,28 @@ class Scene:
             if current is None or current.leaving_at is not None:
                 box_name = self._owner.get(name, name)
                 enter_from = want.enter_from or str(self.layout.extra(box_name, "enter_from", default_from))
-                with recording() as record:
-                    image = want.draw()
-                self.elements[name] = Element(want.key, image, want.xy, enter_from, pts, record=record)
+                image, record, layer = self._drawing(name, want)
+                self.elements[name] = Element(want.key, image, want.xy, enter_from, pts, record=record,
+                                              _layer=layer)
                 self.redraws += 1
             elif current.key is not want.key and current.key != want.key:
-                with recording() as record:
-                    image = want.draw()
-                current.redrawn(want.key, image, record)
+                current.redrawn(want.key, *self._drawing(name, want))
                 self.redraws += 1
             self.elements[name].xy = want.xy
         for name, element in list(self.elements.items()):
             if name not in wanted and element.leaving_at is None:
                 element.leaving_at = pts
         return self._placed(pts)
+
+    def _drawing(self, name: str, want: Wanted) -> tuple[Image.Image, list[Drawn], Layer | None]:
+        """The element's drawing: made ahead by a background renderer when there is one, else drawn now."""
+        if self.prepared:
+            ready = self.prepared.pop((name, want.key), None)
+            if ready is not None:
+                return ready.image, ready.record, ready.layer
+        with recording() as record:
+            image = want.draw()
+        return image, record, None
 
     def _placed(self, pts: int) -> list[Placed]:
         enter, leave = self.skin.animation.enter, self.skin.animation.exit

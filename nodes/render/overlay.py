@@ -4,7 +4,7 @@ and the same graphics alone (fill + key, yuva420p or RGBA with alpha) on optiona
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -14,6 +14,7 @@ from ggpgfx.poker.messages import TableState
 from ggpgfx.render.alpha import AlphaMode, GraphicsFormat, render_graphics
 from ggpgfx.render.composite import composite_layers, warm_up
 from ggpgfx.render.layers import Layer
+from ggpgfx.render.offpath import BackgroundRenderer
 from ggpgfx.render.options import OverlayOptions
 from ggpgfx.render.scene import Scene
 from ggpgfx.render.skins import load_skin
@@ -56,6 +57,10 @@ class Overlay(Node):
                                                 "VP9 alpha) or rgba (PNG sequences)")
         graphics_alpha: AlphaMode = Field("straight", description="graphics output: straight colour (what "
                                           "alpha files and editors expect) or premultiplied")
+        render_thread: Literal["auto", "on", "off"] = Field(
+            "auto", description="draw state changes on a background thread; frames keep the last completed "
+                                "drawing and never wait for one (auto: on in real-time runs, off offline, where "
+                                "every frame shows the newest state)")
         venue_safe: bool = Field(False, description="no hole card in any layer: needs reveal: live, and covers "
                                                     "the seat zones the camera frames declare")
 
@@ -79,6 +84,9 @@ class Overlay(Node):
         load_skin(self.params.skin)
         warm_up()
         self.scene: Scene | None = None
+        self.renderer: BackgroundRenderer | None = None
+        mode = self.params.render_thread
+        self.off_path = mode == "on" or (mode == "auto" and self.context.realtime)
         self.last_pts = 0
         self.frames = 0
         self.render_ns = 0
@@ -92,17 +100,31 @@ class Overlay(Node):
     def _scene_for(self, frame: VideoFrame) -> Scene:
         scene = self.scene
         if scene is None or (scene.layout.width, scene.layout.height) != (frame.width, frame.height):
+            if self.renderer is not None:
+                self.renderer.close()
+                self.renderer = None
             scene = self.scene = Scene(self.params, frame.width, frame.height)
+            if self.off_path:
+                # the state known now is drawn by the first frame itself; later ones in the background
+                self.renderer = BackgroundRenderer(scene, self.latest("state"), name=f"{self.id}-render")
         return scene
 
     def on_latest(self, port: str, msg: Message) -> None:
-        """Draw changed elements as soon as a new state arrives, between frames rather than in one."""
-        if self.scene is not None and port in ("state", "tournament"):
-            started = time.perf_counter_ns()
-            tournament = msg.payload if port == "tournament" else self.latest("tournament")
-            self.scene.set_tournament(tournament, self.last_pts)
-            self.scene.layers(msg.payload if port == "state" else self.latest("state"), self.last_pts)
-            self.render_ns += time.perf_counter_ns() - started
+        """A new state: drawn in the background (off the frame path) or, offline, between frames."""
+        if self.scene is None or port not in ("state", "tournament"):
+            return
+        state = msg.payload if port == "state" else self.latest("state")
+        if self.renderer is not None:
+            if port == "tournament":  # rare: applied now; the elements it changes are drawn on the way
+                with self.scene.lock:
+                    self.scene.set_tournament(msg.payload, self.last_pts)
+            self.renderer.submit(state, self.last_pts)
+            return
+        started = time.perf_counter_ns()
+        tournament = msg.payload if port == "tournament" else self.latest("tournament")
+        self.scene.set_tournament(tournament, self.last_pts)
+        self.scene.layers(state, self.last_pts)
+        self.render_ns += time.perf_counter_ns() - started
 
     def process(self, port: str, msg: Message) -> None:
         """Blend this frame's layers into the frame's planes and pass it on."""
@@ -118,8 +140,7 @@ class Overlay(Node):
         if countdown is not None:
             scene.countdown = (getattr(countdown, "remaining_s", 0.0), getattr(countdown, "delay_s", 0.0))
         started = time.perf_counter_ns()
-        scene.set_tournament(self.latest("tournament"), msg.pts)
-        layers = scene.layers(self.latest("state"), msg.pts)
+        layers = self._layers(scene, msg.pts)
         drawn = time.perf_counter_ns()
         composite_layers(frame, layers)
         self.render_ns += drawn - started
@@ -130,6 +151,16 @@ class Overlay(Node):
         if self.alpha_outputs:
             self._emit_alpha(layers, frame.width, frame.height, msg.pts)
 
+    def _layers(self, scene: Scene, pts: int) -> list[Layer]:
+        """This frame's layers: of the newest state whose drawing is complete when drawing off the path (a
+        redraw in progress never holds the frame up), else of the newest state."""
+        if self.renderer is None:
+            scene.set_tournament(self.latest("tournament"), pts)
+            return scene.layers(self.latest("state"), pts)
+        with scene.lock:
+            scene.set_tournament(self.latest("tournament"), pts)
+            return scene.layers(self.renderer.shown(), pts)
+
     def _graphics_only(self, msg: Message) -> None:
         camera: VideoFrame = msg.payload
         scene = self._scene_for(camera)
@@ -137,7 +168,7 @@ class Overlay(Node):
         if countdown is not None:
             scene.countdown = (getattr(countdown, "remaining_s", 0.0), getattr(countdown, "delay_s", 0.0))
         started = time.perf_counter_ns()
-        layers = scene.layers(self.latest("state"), msg.pts)
+        layers = self._layers(scene, msg.pts)
         self.render_ns += time.perf_counter_ns() - started
         self.last_pts = msg.pts
         self.frames += 1
@@ -156,7 +187,9 @@ class Overlay(Node):
             self.emit(port, out, pts=pts)
 
     def teardown(self) -> None:
-        """Log what the overlay cost per frame."""
+        """Stop the drawing thread; log what the overlay cost per frame."""
+        if self.renderer is not None:
+            self.renderer.close()
         if self.frames:
             self.log.info("overlay: %d frames, %.2f ms/frame scene, %.2f ms/frame composite, %d redraws",
                           self.frames, self.render_ns / self.frames / 1e6, self.composite_ns / self.frames / 1e6,
@@ -165,6 +198,9 @@ class Overlay(Node):
     def stats(self) -> dict[str, Any]:
         """Per-frame costs so far (for tests and benchmarks)."""
         frames = max(1, self.frames)
+        renderer = self.renderer
         return {"frames": self.frames, "scene_ms": self.render_ns / frames / 1e6,
                 "alpha_ms": self.alpha_ns / frames / 1e6,
-                "composite_ms": self.composite_ns / frames / 1e6, "redraws": self.scene.redraws if self.scene else 0}
+                "composite_ms": self.composite_ns / frames / 1e6, "redraws": self.scene.redraws if self.scene else 0,
+                "background_renders": renderer.renders if renderer else 0,
+                "background_render_max_ms": renderer.max_render_ms if renderer else 0.0}
