@@ -93,6 +93,9 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
     app.add_middleware(WebSocketRateLimit, rate_per_s=settings.ws_rate_per_s, burst=settings.ws_burst)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        overrides={"/assets": 20 * 1024 * 1024 + 64 * 1024, "/photo": 20 * 1024 * 1024 + 64 * 1024})
+    from ggpgfx.services.ops_metrics import install_observability
+
+    install_observability(app, backend, settings.metrics_token)
 
     return app
 

@@ -89,6 +89,10 @@ class Backend:
     def close(self) -> None:
         """Release what the backend holds."""
 
+    def observability(self) -> tuple[Any, Any]:
+        """(ServiceContext for the DB pool and usage totals, StreamsService whose runs this process holds)."""
+        return None, None
+
 
 class LocalBackend(Backend):
     """All services in this process; blocking calls run in worker threads."""
@@ -101,6 +105,10 @@ class LocalBackend(Backend):
         self.billing = BillingClient(InThread(self.services["billing"]))
         self.streams = StreamsClient(InThread(self.services["streams"]))
         self.tournament = TournamentClient(InThread(self.services["tournament"]))
+
+    def observability(self) -> tuple[Any, Any]:
+        """Everything runs here: the database and the streams."""
+        return self.services["context"], self.services["streams"]
 
     def close(self) -> None:
         """Stop streams, finish webhook deliveries, close the database."""
@@ -182,6 +190,10 @@ class ServeBackend(Backend):
         self.billing = BillingClient(ThroughHandle(handles["billing"]))
         self.streams = StreamsClient(ThroughHandle(handles["streams"]))
         self.tournament = TournamentClient(ThroughHandle(handles["projects"]))
+
+    def observability(self) -> tuple[Any, Any]:
+        """The gateway's own database connections; streams run in the streams deployment."""
+        return (self.readers or {}).get("context"), None
 
     def close(self) -> None:
         """Close the gateway's own database connections."""

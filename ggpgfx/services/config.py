@@ -82,6 +82,8 @@ class Settings:
     login_address_free_failures: int = 20  # failed logins from one client address before it is locked
     #: hosts and CIDR networks tenants' graphs and webhooks may reach although private (GGP_POLICY_ALLOW_HOSTS)
     policy_allow_hosts: list[str] = field(default_factory=list)
+    #: bearer token Prometheus must send to /metrics (GGP_METRICS_TOKEN); open to any client without one
+    metrics_token: str | None = None
 
     @property
     def assets_dir(self) -> Path:
@@ -110,6 +112,7 @@ def load_settings(**overrides: object) -> Settings:
         s3_bucket=os.environ.get("GGP_S3_BUCKET"),
         s3_endpoint=os.environ.get("GGP_S3_ENDPOINT"),
         stripe_webhook_secret=os.environ.get("GGP_STRIPE_WEBHOOK_SECRET"),
+        metrics_token=os.environ.get("GGP_METRICS_TOKEN") or None,
         stream_executor=os.environ.get("GGP_STREAM_EXECUTOR", "ray"),
         graphql_introspection=os.environ.get("GGP_GRAPHQL_INTROSPECTION", "0").lower() in ("1", "true", "yes"),
         login_account_free_failures=int(os.environ.get("GGP_LOGIN_ACCOUNT_FREE_FAILURES", "5")),

@@ -137,6 +137,10 @@ class StreamsService(Service):
         self.notifications = notifications
         self.launcher = launcher or RuntimeLauncher(self.settings.stream_executor)
         self.runs: dict[str, RunControl] = {}
+        from ggpgfx.telemetry.prom import GraphCollector
+
+        self.graph_metrics = GraphCollector()  # per-node metrics of the runs held here, for /metrics
+        self._run_spans: dict[str, Any] = {}  # stream id -> the open "stream.run" span
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._meter_thread = threading.Thread(target=self._meter_loop, name="ggp-meter", daemon=True)
@@ -187,6 +191,22 @@ class StreamsService(Service):
 
     def start(self, principal: Principal, body: s.StreamStartIn) -> s.StreamOut:
         """Check plan limits, then run the project's graph version (latest unless given)."""
+        from opentelemetry import trace
+
+        from ggpgfx.telemetry.tracing import tracer
+
+        span = tracer().start_span("stream.start", attributes={
+            "ggp.organisation": principal.organization_id, "ggp.project": body.project_id})
+        try:
+            with trace.use_span(span, record_exception=True, set_status_on_exception=True):
+                return self._start(principal, body, span)
+        finally:
+            span.end()
+
+    def _start(self, principal: Principal, body: s.StreamStartIn, span: Any) -> s.StreamOut:
+        from ggpgfx.telemetry.prom import GraphSource
+        from ggpgfx.telemetry.tracing import tracer
+
         principal.require("producer")
         options = {k: v for k, v in body.settings.items() if k in self.run_options}
         with self.context.session() as session:
@@ -204,13 +224,16 @@ class StreamsService(Service):
             session.add(stream)
             session.flush()
             stream_id = stream.id
+        span.set_attribute("ggp.stream", stream_id)
+        labels = {"organisation": principal.organization_id, "project": project.id, "stream": stream_id}
         try:
-            with self.context.sessions() as session:
+            with tracer().start_as_current_span("stream.prepare"), self.context.sessions() as session:
                 resolved = self._prepare(session, principal, project.id, yaml_text, body.destination_ids)
             demand = graph_demand(resolved)
             demand["outputs"] = max(demand.get("outputs", 0.0), float(len(body.destination_ids)))
             self.billing.check_stream_start(principal.organization_id, demand)
-            control = self.launcher.start(resolved, options=options)
+            with tracer().start_as_current_span("stream.placement", attributes={"ggp.graph": resolved.name}):
+                control = self.launcher.start(resolved, options={**options, "metric_labels": labels})
         except BaseException as exc:
             error = redact_text(str(exc) if isinstance(exc, GgpError) else f"{type(exc).__name__}: {exc}")
             with self.context.session() as session:
@@ -230,6 +253,8 @@ class StreamsService(Service):
             raise ServiceError(f"graph could not start: {error}", 503) from None
         with self._lock:
             self.runs[stream_id] = control
+            self._run_spans[stream_id] = tracer().start_span("stream.running", attributes={"ggp.stream": stream_id})
+        self.graph_metrics.attach(stream_id, GraphSource(str(getattr(resolved, "name", "graph")), control.stats, labels))
         with self.context.session() as session:
             row = session.get(Stream, stream_id)
             assert row is not None
@@ -339,13 +364,25 @@ class StreamsService(Service):
             self._finish(stream_id, "failed" if state == "failed" else "stopped", stop=False, error=error)
 
     def _finish(self, stream_id: str, status: str, stop: bool, error: str | None = None) -> None:
+        from ggpgfx.telemetry.tracing import tracer
+
         with self._lock:
             control = self.runs.pop(stream_id, None)
+            run_span = self._run_spans.pop(stream_id, None)
         if control is None:
             return
+        self.graph_metrics.detach(stream_id)
         stats: dict[str, Any] = {}
         if stop:
-            control.stop()
+            with tracer().start_as_current_span("stream.stop", attributes={"ggp.stream": stream_id}):
+                control.stop()
+        if run_span is not None:
+            from opentelemetry.trace import Status, StatusCode
+
+            run_span.set_attribute("ggp.status", status)
+            if status == "failed":
+                run_span.set_status(Status(StatusCode.ERROR, redact_text(error or "failed")[:200]))
+            run_span.end()
         try:
             stats = control.stats()
         except Exception:

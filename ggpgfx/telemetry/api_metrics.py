@@ -19,8 +19,9 @@ class PlatformMetrics:
     """The platform's metric families in their own registry (one per app, so tests can build many apps)."""
 
     def __init__(self) -> None:
-        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 
+        disable_created_metrics()  # `*_created` series only add noise (and are not in the catalogue)
         self.registry = CollectorRegistry(auto_describe=True)
 
         def doc(name: str) -> dict[str, Any]:
@@ -31,7 +32,6 @@ class PlatformMetrics:
         self.duration = Histogram(**doc("ggp_api_request_duration_seconds"), buckets=API_BUCKETS_S)
         self.errors = Counter(**doc("ggp_api_request_errors"))
         self.in_flight = Gauge(**doc("ggp_api_requests_in_flight"))
-        self.usage = Counter(**doc("ggp_billing_usage"))
         self.pool_size = Gauge(**doc("ggp_db_pool_size"))
         self.pool_checked_out = Gauge(**doc("ggp_db_pool_checked_out"))
         self.pool_overflow = Gauge(**doc("ggp_db_pool_overflow"))
@@ -53,11 +53,6 @@ class PlatformMetrics:
         self.pool_size.set_function(reader("size"))
         self.pool_checked_out.set_function(reader("checkedout"))
         self.pool_overflow.set_function(lambda: max(0.0, reader("overflow")()))
-
-    def record_usage(self, organisation: str, metric: str, amount: float) -> None:
-        """Count metered usage (stream seconds, renders...) as billing records it."""
-        if amount > 0:
-            self.usage.labels(organisation, metric).inc(amount)
 
     def exposition(self) -> tuple[bytes, str]:
         """The text exposition of the registry and its content type."""
