@@ -5,6 +5,7 @@ import { HandSetup, type HandSetupValues } from "./components/HandSetup";
 import { Confirm, ConnectionPill, GraphicsPanel, HealthBar, Help, Notices, PreviewPanel } from "./components/Panels";
 import { SeatRing } from "./components/SeatRing";
 import { StreamPanel } from "./components/StreamPanel";
+import { TournamentPanel } from "./components/TournamentPanel";
 import { betProblem, keypadAmount, keypadPress, presets, type PresetKey } from "./lib/amounts";
 import { nextBoardCount } from "./lib/cards";
 import { commandFor, typingInField, type Command } from "./lib/keyboard";
@@ -268,6 +269,7 @@ export function App() {
           onTag={(note) => send("tag", { note })}
         />
         <StreamPanel />
+        <TournamentPanel />
       </div>
       <Notices notices={store.notices} onDismiss={(id) => client?.emit({ type: "dismiss", id })} />
       {dialog === "setup" && <HandSetup state={table} onStart={startHand} onClose={() => setDialog(null)} />}
