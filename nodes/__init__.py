@@ -21,6 +21,7 @@ NODE_TYPES: dict[str, str] = {
     "publish.file": "ggpgfx.nodes.publish.file",
     "publish.hls": "ggpgfx.nodes.publish.hls",
     "publish.rtmp": "ggpgfx.nodes.publish.rtmp",
+    "publish.studio": "ggpgfx.nodes.publish.studio",
     "publish.tee": "ggpgfx.nodes.publish.tee",
     "publish.webrtc": "ggpgfx.nodes.publish.webrtc",
     "render.overlay": "ggpgfx.nodes.render.overlay",

@@ -16,6 +16,7 @@ from ggpgfx.render.composite import composite_layers, warm_up
 from ggpgfx.render.layers import Layer
 from ggpgfx.render.offpath import BackgroundRenderer
 from ggpgfx.render.options import OverlayOptions
+from ggpgfx.render.record import SceneCall
 from ggpgfx.render.scene import Scene
 from ggpgfx.render.skins import load_skin
 from ggpgfx.render.venue import cover_seat_zones
@@ -43,6 +44,8 @@ class Overlay(Node):
         "key": Port(VideoFrame, caps=VideoCaps(format="yuv420p"),
                     doc="key & fill: the graphics' alpha as luma (16 transparent .. 235 opaque)"),
         "graphics": Port(VideoFrame, doc="the graphics alone with alpha, as graphics_format says (yuva420p or rgba)"),
+        "scene": Port(SceneCall, doc="the scene updates drawn (state changes by frame pts): what publish.studio "
+                                     "records so `ggp studio render` redraws exactly these frames"),
     }
     resources = Resources(cpu=1)
 
@@ -96,6 +99,10 @@ class Overlay(Node):
         #: which of the graphics-alone outputs have a consumer (none: the node costs what it always did)
         self.alpha_outputs = [port for port in ("fill", "key", "graphics") if self.output_used(port)]
         self.program = self.output_used("video")
+        self.recording = self.output_used("scene")
+        self.calls = 0
+        #: (state, tournament, countdown) of the last recorded frame: references, so a new state never looks old
+        self.recorded: tuple[Any, ...] | None = None
 
     def _scene_for(self, frame: VideoFrame) -> Scene:
         scene = self.scene
@@ -118,6 +125,8 @@ class Overlay(Node):
             if port == "tournament":  # rare: applied now; the elements it changes are drawn on the way
                 with self.scene.lock:
                     self.scene.set_tournament(msg.payload, self.last_pts)
+                if self.recording:
+                    self._record("between", self.last_pts, None, msg.payload, update=False)
             self.renderer.submit(state, self.last_pts)
             return
         started = time.perf_counter_ns()
@@ -125,6 +134,30 @@ class Overlay(Node):
         self.scene.set_tournament(tournament, self.last_pts)
         self.scene.layers(state, self.last_pts)
         self.render_ns += time.perf_counter_ns() - started
+        if self.recording:
+            self._record("between", self.last_pts, state, tournament)
+            self.recorded = None  # the next frame records its state even when it is this one
+
+    def _record(self, kind: str, pts: int, state: TableState | None, tournament: Any, update: bool = True) -> None:
+        """Emit a SceneCall on `scene` (the first carries the options and the output size)."""
+        scene = self.scene
+        first = self.calls == 0
+        call = SceneCall(kind=kind, pts=pts, index=self.calls, state=state,  # type: ignore[arg-type]
+                         tournament=tournament, update=update,
+                         countdown=scene.countdown if scene is not None else None,
+                         options=OverlayOptions(**{k: getattr(self.params, k) for k in OverlayOptions.model_fields})
+                         .model_dump(mode="json") if first else None,
+                         size=(scene.layout.width, scene.layout.height) if first and scene is not None else None)
+        self.calls += 1
+        self.emit("scene", call, pts=pts)
+
+    def _record_frame(self, scene: Scene, pts: int, state: TableState | None, tournament: Any) -> None:
+        """Record the state, tournament and countdown this frame draws when one changed since the last frame."""
+        recorded = self.recorded
+        if recorded is None or recorded[0] is not state or recorded[1] is not tournament or \
+                recorded[2] != scene.countdown:
+            self.recorded = (state, tournament, scene.countdown)
+            self._record("frame", pts, state, tournament)
 
     def process(self, port: str, msg: Message) -> None:
         """Blend this frame's layers into the frame's planes and pass it on."""
@@ -154,12 +187,19 @@ class Overlay(Node):
     def _layers(self, scene: Scene, pts: int) -> list[Layer]:
         """This frame's layers: of the newest state whose drawing is complete when drawing off the path (a
         redraw in progress never holds the frame up), else of the newest state."""
+        tournament = self.latest("tournament")
         if self.renderer is None:
-            scene.set_tournament(self.latest("tournament"), pts)
-            return scene.layers(self.latest("state"), pts)
+            state = self.latest("state")
+            if self.recording:
+                self._record_frame(scene, pts, state, tournament)
+            scene.set_tournament(tournament, pts)
+            return scene.layers(state, pts)
         with scene.lock:
-            scene.set_tournament(self.latest("tournament"), pts)
-            return scene.layers(self.renderer.shown(), pts)
+            state = self.renderer.shown()
+            if self.recording:
+                self._record_frame(scene, pts, state, tournament)
+            scene.set_tournament(tournament, pts)
+            return scene.layers(state, pts)
 
     def _graphics_only(self, msg: Message) -> None:
         camera: VideoFrame = msg.payload

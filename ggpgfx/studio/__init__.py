@@ -1,0 +1,1 @@
+"""Post-production from a recorded session: hands, corrections, frame-accurate re-renders, clips, timelines."""

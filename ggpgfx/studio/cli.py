@@ -1,0 +1,193 @@
+"""`ggp studio ...`: list a session's hands, correct them, show the corrections, re-render clips."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ggpgfx.errors import ConfigError
+
+studio_app = typer.Typer(help="Post-production from a recorded session (publish.studio): hands, fixes, re-renders.",
+                         no_args_is_help=True)
+
+SessionArg = Annotated[Path, typer.Argument(help="session folder written by publish.studio")]
+
+
+@studio_app.command("list")
+def list_hands(session: SessionArg,
+               as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False) -> None:
+    """Hands with start/end (time and pts), players, pot, cards, showdown, all-ins, tags and corrections."""
+    from ggpgfx.studio.jobs import hand_line
+    from ggpgfx.studio.session import Session
+
+    opened = Session(session)
+    hands = opened.hands()
+    if as_json:
+        typer.echo(json.dumps([h.as_dict() for h in hands], indent=2))
+        return
+    typer.echo(f"{session}: {len(hands)} hands, {len(opened.frame_pts)} frames at {opened.fps:g} fps, "
+               f"{len(opened.corrections)} corrections")
+    for hand in hands:
+        typer.echo(hand_line(hand, opened.fps))
+
+
+def _pair(value: str, what: str) -> tuple[int, str]:
+    seat, sep, rest = value.partition("=")
+    if not sep or not seat.strip().isdigit() or not rest.strip():
+        raise ConfigError(f"--{what} {value!r}: use SEAT={what.upper()}, e.g. --{what} 3=" +
+                          {"card": "AhKd", "stack": "125000", "name": "'Jane Doe'", "action": "'RAISE 4,000'"}[what])
+    return int(seat), rest.strip()
+
+
+def _cards(text: str) -> list[str]:
+    text = text.replace(" ", "").replace(",", "")
+    if len(text) % 2:
+        raise ConfigError(f"{text!r}: cards are two characters each, e.g. AhKd")
+    return [text[i:i + 2] for i in range(0, len(text), 2)]
+
+
+@studio_app.command()
+def fix(session: SessionArg,
+        hand: Annotated[int, typer.Option("--hand", help="hand number (see ggp studio list)")],
+        card: Annotated[list[str] | None, typer.Option(help="SEAT=CARDS: a seat's hole cards, e.g. 3=AhKd")] = None,
+        board: Annotated[list[str] | None, typer.Option(help="N=CARD: board card N (1-5), e.g. 4=Qs")] = None,
+        stack: Annotated[list[str] | None, typer.Option(help="SEAT=AMOUNT: the seat's stack at hand start")] = None,
+        name: Annotated[list[str] | None, typer.Option(help="SEAT=NAME: the player's name in this hand")] = None,
+        action: Annotated[list[str] | None, typer.Option(help="SEAT=LABEL: the action label shown (with --at)")] = None,
+        at: Annotated[float, typer.Option(help="seconds into the hand from which --action shows")] = 0.0,
+        tag: Annotated[list[str] | None, typer.Option(help="a tag for the highlight reel")] = None,
+        note: Annotated[str, typer.Option(help="why (kept with the correction)")] = "") -> None:
+    """Append corrections to the session's log as new events; the recorded events are never edited."""
+    from pydantic import ValidationError
+
+    from ggpgfx.studio.session import Correction, Session
+
+    opened = Session(session)
+    wanted: list[Correction] = []
+    try:
+        for value in card or []:
+            seat, text = _pair(value, "card")
+            wanted.append(Correction(hand=hand, kind="card", seat=seat, cards=_cards(text), note=note))
+        for value in board or []:
+            index, text = _pair(value, "card")
+            if not 1 <= index <= 5:
+                raise ConfigError(f"--board {value!r}: board cards are numbered 1 to 5")
+            wanted.append(Correction(hand=hand, kind="card", board_index=index - 1, cards=_cards(text)[:1], note=note))
+        for value in stack or []:
+            seat, text = _pair(value, "stack")
+            if not text.replace(",", "").isdigit():
+                raise ConfigError(f"--stack {value!r}: the amount is a whole number of chips")
+            wanted.append(Correction(hand=hand, kind="stack", seat=seat, amount=int(text.replace(",", "")), note=note))
+        for value in name or []:
+            seat, text = _pair(value, "name")
+            wanted.append(Correction(hand=hand, kind="name", seat=seat, text=text, note=note))
+        for value in action or []:
+            seat, text = _pair(value, "action")
+            wanted.append(Correction(hand=hand, kind="action", seat=seat, text=text, at_s=at, note=note))
+        wanted += [Correction(hand=hand, kind="tag", text=text, note=note) for text in tag or []]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    if not wanted:
+        raise ConfigError("nothing to fix: give --card, --board, --stack, --name, --action or --tag")
+    for correction in wanted:
+        typer.echo(opened.add_correction(correction).describe())
+
+
+@studio_app.command()
+def diff(session: SessionArg) -> None:
+    """The corrections in the order made, and what each changes on air."""
+    from ggpgfx.studio.corrections import apply_corrections
+    from ggpgfx.studio.session import Session
+
+    opened = Session(session)
+    if not opened.corrections:
+        typer.echo("no corrections")
+        return
+    for correction in opened.corrections:
+        typer.echo(correction.describe())
+        after = apply_corrections(opened.calls, [correction])
+        changed = [(a, b) for a, b in zip(opened.calls, after, strict=True) if a.state != b.state]
+        for before_call, after_call in changed[:1]:
+            for line in _state_diff(before_call.state, after_call.state):
+                typer.echo(f"    {line}")
+        typer.echo(f"    {len(changed)} recorded states changed")
+
+
+def _state_diff(before: object, after: object) -> list[str]:
+    from ggpgfx.poker.messages import TableState
+
+    assert isinstance(before, TableState) and isinstance(after, TableState)
+    lines = []
+    if before.board != after.board:
+        lines.append(f"board: {''.join(before.board)} -> {''.join(after.board)}")
+    for old, new in zip(before.seats, after.seats, strict=False):
+        for key in ("name", "stack", "hole_cards", "last_action", "hand_label", "equity_win"):
+            if getattr(old, key) != getattr(new, key):
+                lines.append(f"seat {old.seat} {key}: {getattr(old, key)!r} -> {getattr(new, key)!r}")
+    return lines
+
+
+@studio_app.command()
+def render(session: SessionArg,
+           hands: Annotated[str | None, typer.Option(help="hands to render: 3,5-7 (default: all)")] = None,
+           skin: Annotated[str | None, typer.Option(help="another skin (default: the one used live)")] = None,
+           aspect: Annotated[str | None, typer.Option(help="16:9, 9:16 or 1:1 (a centred crop of the ISO)")] = None,
+           lang: Annotated[str, typer.Option(help="language of the graphics' texts")] = "en",
+           graphics_only: Annotated[bool, typer.Option("--graphics-only", help="the graphics alone with alpha")] = False,
+           out: Annotated[Path, typer.Option(help="output folder")] = Path("out/studio-render"),
+           workers: Annotated[int, typer.Option(min=1, max=64, help="hands rendered at once (Ray Data when > 1)")] = 1,
+           ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (default: embedded)")] = None,
+           crf: Annotated[float, typer.Option(min=0, max=51)] = 18.0,
+           preset: Annotated[str, typer.Option()] = "veryfast",
+           timeline: Annotated[str, typer.Option(help="otio, edl, both or none")] = "both",
+           reel: Annotated[int, typer.Option(min=0, help="hands in the highlight reel (0: none)")] = 5) -> None:
+    """Re-render hands from the corrected log over the ISO (or alone with alpha): clips, reel, timeline."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ggpgfx.studio.jobs import parse_hands, render_session
+    from ggpgfx.studio.render import RenderSettings
+    from ggpgfx.studio.session import Session
+
+    if timeline not in ("otio", "edl", "both", "none"):
+        raise ConfigError(f"--timeline {timeline!r}: use otio, edl, both or none")
+    settings = RenderSettings(skin=skin, aspect=aspect, lang=lang, graphics_only=graphics_only,  # type: ignore[arg-type]
+                              crf=crf, preset=preset)
+    settings.check()
+    if skin:
+        from ggpgfx.render.skins import load_skin
+
+        load_skin(skin)
+    chosen = parse_hands(hands, Session(session))
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as progress:
+        task = progress.add_task(f"rendering {len(chosen)} hands", total=len(chosen))
+
+        def on_hand(result: object, done: int, total: int) -> None:
+            from ggpgfx.studio.render import ClipResult
+
+            assert isinstance(result, ClipResult)
+            status = f"[green]done[/] {result.frames} frames in {result.seconds:.1f} s -> {Path(result.path).name}" \
+                if result.ok else f"[red]FAILED[/] {result.error}"
+            progress.console.print(f"hand {result.hand}: {status}")
+            progress.update(task, completed=done)
+
+        job = render_session(session, chosen, out, settings, workers=workers,
+                             executor="ray" if workers > 1 or ray_address else "local", address=ray_address,
+                             on_hand=on_hand, reel=reel > 0, reel_size=reel,
+                             timeline=None if timeline == "none" else timeline)
+    typer.echo(f"{len(job.clips) - len(job.failed)} of {len(job.clips)} hands rendered in {job.seconds:.1f} s "
+               f"into {out}" + (f"; reel {job.reel}" if job.reel else "") +
+               (f"; timeline {job.timeline}" if job.timeline else ""))
+    if job.failed:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `ggp studio` to the main CLI."""
+    app.add_typer(studio_app, name="studio")

@@ -1,0 +1,183 @@
+"""Re-render one hand of a session: the corrected scene calls replayed over the ISO frames, frame by frame.
+
+With no corrections and the recorded skin and size, every frame is the live program frame: the same
+scene calls at the same pts, composited with the same kernel over the same camera pixels (when the ISO
+is lossless; with a lossy ISO the graphics are identical and the camera differs by the ISO's coding).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from PIL import Image
+
+from ggpgfx.errors import ConfigError
+from ggpgfx.media.frames import VideoFrame
+from ggpgfx.render.composite import composite_layers, warm_up
+from ggpgfx.render.options import OverlayOptions
+from ggpgfx.render.record import SceneReplay, options_of
+from ggpgfx.render.still import paste_clipped
+from ggpgfx.studio.session import Hand, Session
+from ggpgfx.studio.video import VideoWriter, read_frames
+
+Aspect = Literal["16:9", "9:16", "1:1"]
+ASPECTS: dict[str, tuple[int, int]] = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
+#: languages the overlay can draw; the renderer has no translated texts yet
+LANGUAGES = ("en",)
+
+
+@dataclass
+class RenderSettings:
+    """What a re-render changes from the live look (None: as recorded)."""
+
+    skin: str | None = None
+    aspect: Aspect | None = None
+    lang: str = "en"
+    graphics_only: bool = False
+    crf: float = 18.0
+    preset: str = "veryfast"
+    lossless: bool = False
+    #: seconds of scene replay before the hand's first frame, so animations in flight match the live run
+    preroll_s: float = 3.0
+    threads: int = 0
+
+    def check(self) -> None:
+        """Refuse what cannot be rendered, with the reason."""
+        if self.aspect is not None and self.aspect not in ASPECTS:
+            raise ConfigError(f"aspect {self.aspect!r}: use one of {', '.join(ASPECTS)}")
+        if self.lang not in LANGUAGES:
+            raise ConfigError(f"--lang {self.lang!r}: the overlay has no translated texts yet (available: "
+                              f"{', '.join(LANGUAGES)})")
+
+
+@dataclass
+class ClipResult:
+    """One rendered hand."""
+
+    hand: int
+    path: str
+    frames: int
+    seconds: float
+    ok: bool = True
+    error: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def crop_box(width: int, height: int, aspect: str | None) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of the centred crop of a width x height picture to `aspect` (even numbers)."""
+    if aspect is None:
+        return 0, 0, width, height
+    aw, ah = ASPECTS[aspect]
+    if width * ah >= height * aw:  # too wide: keep the height
+        w, h = (height * aw // ah) & ~1, height & ~1
+    else:
+        w, h = width & ~1, (width * ah // aw) & ~1
+    return ((width - w) // 2) & ~1, ((height - h) // 2) & ~1, w, h
+
+
+def crop_frame(frame: VideoFrame, box: tuple[int, int, int, int]) -> VideoFrame:
+    """A writable yuv420p copy of the box of a frame (the whole frame when the box is)."""
+    x, y, w, h = box
+    if (x, y, w, h) == (0, 0, frame.width, frame.height):
+        return frame.writable()
+    planes = [np.ascontiguousarray(frame.planes[0][y:y + h, x:x + w]),
+              np.ascontiguousarray(frame.planes[1][y // 2:(y + h) // 2, x // 2:(x + w) // 2]),
+              np.ascontiguousarray(frame.planes[2][y // 2:(y + h) // 2, x // 2:(x + w) // 2])]
+    return VideoFrame(planes, "yuv420p", w, h, frame.pts)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:12] or "x"
+
+
+def clip_name(hand: Hand, settings: RenderSettings | None = None) -> str:
+    """hand-0007_Alice-Bob_AhKd-QsQc[_9x16][_skin-NAME]: the hand number, players (up to four) and the
+    hole cards seen (up to four hands), plus what the render changed from the live look."""
+    players = "-".join(_slug(p) for p in hand.players[:4]) + ("-etc" if len(hand.players) > 4 else "")
+    cards = "-".join("".join(c) for c in list(hand.cards.values())[:4])
+    extra = []
+    if settings is not None and settings.aspect:
+        extra.append(settings.aspect.replace(":", "x"))
+    if settings is not None and settings.skin:
+        extra.append("skin-" + _slug(Path(settings.skin).name))
+    return "_".join(part for part in (f"hand-{hand.number:04d}", players, cards, *extra) if part)
+
+
+def _options(session: Session, settings: RenderSettings) -> tuple[OverlayOptions, tuple[int, int]]:
+    options, size = options_of(session.calls)
+    if settings.skin:
+        options = options.model_copy(update={"skin": settings.skin})
+    else:
+        copy = session.folder / "skins" / Path(str(options.skin)).name
+        if (copy / "skin.yaml").is_file():
+            options = options.model_copy(update={"skin": str(copy)})  # the skin as it was on the day
+    return options, size
+
+
+def render_hand(folder: str | Path, number: int, out_dir: str | Path, settings: RenderSettings | None = None,
+                on_frame: Callable[[int, int], None] | None = None, session: Session | None = None) -> ClipResult:
+    """Re-render hand `number` into out_dir (an mp4 over the ISO, or with graphics_only a PNG sequence)."""
+    settings = settings or RenderSettings()
+    settings.check()
+    session = session or Session(folder)
+    hand = session.hand(number)
+    started = time.perf_counter()
+    options, (width, height) = _options(session, settings)
+    box = crop_box(width, height, settings.aspect)
+    calls = session.corrected_calls()
+    replay = SceneReplay(calls, options, box[2], box[3], first_pts=session.first_pts)
+    pts = session.frame_pts
+    first = max(0, hand.start_frame - round(settings.preroll_s * session.fps))
+    replay.skip(int(pts[first]))
+    for index in range(first, hand.start_frame):
+        replay.update(int(pts[index]))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    name = clip_name(hand, settings)
+    warm_up()
+    if settings.graphics_only:
+        path = _graphics_only(replay, pts, hand, out / name, box, on_frame)
+    else:
+        path = out / f"{name}.mp4"
+        writer = VideoWriter(path.with_name("." + path.name + ".part.mp4"), box[2], box[3], session.fps,
+                             crf=settings.crf, preset=settings.preset, lossless=settings.lossless,
+                             threads=settings.threads)
+        done = 0
+        try:
+            for index, frame in read_frames(session.iso_path, hand.start_frame, hand.frames):
+                picture = crop_frame(frame, box)
+                composite_layers(picture, replay.layers(int(pts[index])))
+                writer.write(picture)
+                done += 1
+                if on_frame is not None:
+                    on_frame(done, hand.frames)
+        finally:
+            writer.close()
+        if done != hand.frames:
+            raise ConfigError(f"hand {number}: the ISO has {done} of the hand's {hand.frames} frames")
+        writer.path.replace(path)
+    return ClipResult(hand.number, str(path), hand.frames, time.perf_counter() - started, info=hand.as_dict())
+
+
+def _graphics_only(replay: SceneReplay, pts: np.ndarray, hand: Hand, folder: Path, box: tuple[int, int, int, int],
+                   on_frame: Callable[[int, int], None] | None) -> Path:
+    """The graphics alone with alpha as an RGBA PNG sequence (frame-NNNNNN.png, numbered from the hand's start)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    width, height = box[2], box[3]
+    for done, index in enumerate(range(hand.start_frame, hand.end_frame), start=1):
+        canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+        for image, x, y, opacity in replay.images(int(pts[index])):
+            if opacity < 1.0:
+                image = image.copy()
+                image.putalpha(image.getchannel("A").point(lambda v, k=opacity: int(v * k)))
+            paste_clipped(canvas, image, x, y)
+        canvas.save(folder / f"frame-{done - 1:06d}.png", compress_level=1)
+        if on_frame is not None:
+            on_frame(done, hand.frames)
+    return folder

@@ -1,0 +1,158 @@
+"""ggp studio: a short recorded session (lossless ISO and program), its hands, corrections, and re-renders
+that equal the live program frame for frame on the decoded planes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import pytest
+
+from ggpgfx.api import Graph
+from ggpgfx.errors import ConfigError
+from ggpgfx.studio.jobs import parse_hands, render_session
+from ggpgfx.studio.render import RenderSettings, render_hand
+from ggpgfx.studio.session import Correction, Session
+
+
+def record_session(folder: Path, hands: int = 2) -> Path:
+    """A short table_sim session: program and ISO both lossless H.264, so planes compare exactly."""
+    g = Graph("studio-test", fps=30, realtime=False)
+    g.add("ingest.table_sim", id="table", width=640, height=360, max_hands=hands, action_interval_s=0.25,
+          deal_interval_s=0.05, end_pause_s=0.6, name_plates=False, hole_cards="down")
+    g.add("rules.poker", id="rules", table="t", trials=500)
+    g.add("render.overlay", id="gfx", skin="broadcast", reveal="delayed", in_place=False,
+          ticker="studio test ticker")
+    g.add("encode.h264", id="enc", preset="ultrafast", options={"qp": "0"})
+    g.add("publish.file", id="program", path=str(folder / "program.mkv"))
+    g.add("publish.studio", id="studio", folder=str(folder), program="program.mkv", lossless=True, preset="ultrafast")
+    for edge in ("table.video -> gfx.video", "table.video -> studio.video", "table.reads -> rules.reads",
+                 "table.actions -> rules.actions", "rules.state -> gfx.state", "rules.events -> studio.events",
+                 "gfx.scene -> studio.scene", "gfx.video -> enc.video", "enc.packets -> program.packets"):
+        g.connect(*[part.strip() for part in edge.split("->")])
+    result = g.run()
+    assert result.error is None, result.error
+    return folder
+
+
+@pytest.fixture(scope="module")
+def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return record_session(tmp_path_factory.mktemp("studio") / "session")
+
+
+def decoded(path: Path | str, start: int = 0, count: int | None = None) -> list[list[np.ndarray]]:
+    planes = []
+    with av.open(str(path)) as container:
+        for index, frame in enumerate(container.decode(video=0)):
+            if index < start:
+                continue
+            if count is not None and index >= start + count:
+                break
+            yuv = frame.to_ndarray(format="yuv420p")
+            h = frame.height
+            planes.append([yuv[:h], yuv[h:]])
+    return planes
+
+
+def test_session_folder_has_iso_log_skin_and_manifest(session_folder: Path) -> None:
+    manifest = json.loads((session_folder / "manifest.json").read_text())
+    assert manifest["complete"] and manifest["skin"] == "broadcast" and manifest["size"] == [640, 360]
+    session = Session(session_folder)
+    assert len(session.frame_pts) == manifest["frames"] > 60
+    assert np.all(np.diff(session.frame_pts) > 0)
+    assert (session_folder / "skins" / "broadcast" / "skin.yaml").is_file()
+    assert list((session_folder / "log").glob("part-*.parquet"))
+    assert any(e.kind == "hand_started" for e in session.events) or session.events
+    with av.open(str(session.iso_path)) as container:
+        assert container.streams.video[0].frames in (0, manifest["frames"])  # mkv/mp4 may not count
+
+
+def test_list_hands(session_folder: Path) -> None:
+    hands = Session(session_folder).hands()
+    assert [h.number for h in hands] == [1, 2]
+    first, second = hands
+    assert first.start_frame == 0 or first.start_frame < second.start_frame
+    assert first.end_frame == second.start_frame
+    assert first.players and first.pot > 0 and first.cards
+
+
+def test_rerender_equals_live_program_on_decoded_planes(session_folder: Path, tmp_path: Path) -> None:
+    session = Session(session_folder)
+    hand = session.hands()[1]  # the second hand: the scene carries the first one's history
+    clip = render_hand(session_folder, hand.number, tmp_path, RenderSettings(lossless=True, preset="ultrafast"))
+    assert clip.ok and clip.frames == hand.frames
+    rendered = decoded(clip.path)
+    live = decoded(session_folder / "program.mkv", hand.start_frame, hand.frames)
+    assert len(rendered) == len(live) == hand.frames
+    different = [i for i, (a, b) in enumerate(zip(rendered, live, strict=True))
+                 if not all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))]
+    assert different == [], f"{len(different)} of {hand.frames} frames differ, first {different[:5]}"
+
+
+def test_fix_appends_and_changes_only_the_corrected_hand(session_folder: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "session"
+    import shutil
+
+    shutil.copytree(session_folder, copy)
+    session = Session(copy)
+    hand = session.hands()[0]
+    seat = next(s for c in session.calls if c.state and c.state.hand_number == hand.number
+                for s in c.state.seats if s.hole_cards)
+    before_rows = len(list((copy / "log").glob("part-*.parquet")))
+    fixed = session.add_correction(Correction(hand=hand.number, kind="name", seat=seat.seat, text="Corrected Name"))
+    session.add_correction(Correction(hand=hand.number, kind="card", seat=seat.seat, cards=["As", "Ks"]))
+    assert fixed.number == 1
+    reopened = Session(copy)
+    assert [c.kind for c in reopened.corrections] == ["name", "card"]
+    assert len(list((copy / "log").glob("part-*.parquet"))) == before_rows + 2  # appended, nothing rewritten
+    states = [c.state for c in reopened.corrected_calls() if c.state and c.state.hand_number == hand.number]
+    shown = [s for st in states for s in st.seats if s.seat == seat.seat]
+    assert all(s.name == "Corrected Name" for s in shown)
+    assert all(s.hole_cards == ["As", "Ks"][:len(s.hole_cards)] for s in shown)
+    assert any(s.hole_cards == ["As", "Ks"] for s in shown)
+    originals = [c.state for c in reopened.calls if c.state and c.state.hand_number == hand.number]
+    assert any(s.name == seat.name for st in originals for s in st.seats)  # the original stays
+    other = [c for c in reopened.corrected_calls() if c.state and c.state.hand_number != hand.number]
+    assert other == [c for c in reopened.calls if c.state and c.state.hand_number != hand.number]
+    with pytest.raises(ConfigError, match="hand 99 is not in this session"):
+        reopened.add_correction(Correction(hand=99, kind="tag", text="x"))
+    with pytest.raises(ValueError, match="not a card"):
+        Correction(hand=1, kind="card", seat=1, cards=["Zz"])
+
+
+def test_render_job_clips_reel_timeline_and_a_failed_hand(session_folder: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import ggpgfx.studio.jobs as jobs
+
+    real = jobs.render_hand
+
+    def flaky(folder: Any, number: int, *args: Any, **kwargs: Any) -> Any:
+        if number == 1:
+            raise RuntimeError("disk full")
+        return real(folder, number, *args, **kwargs)
+
+    monkeypatch.setattr(jobs, "render_hand", flaky)
+    seen: list[tuple[int, bool]] = []
+    job = render_session(session_folder, [1, 2], tmp_path, RenderSettings(preset="ultrafast"),
+                         on_hand=lambda r, done, total: seen.append((r.hand, r.ok)), timeline="both")
+    assert sorted(seen) == [(1, False), (2, True)]
+    assert [c.hand for c in job.failed] == [1] and "disk full" in (job.failed[0].error or "")
+    assert job.reel and len(decoded(job.reel)) == Session(session_folder).hands()[1].frames
+    edl = (tmp_path / "timeline.edl").read_text()
+    assert "001  H0002" in edl and "FROM CLIP NAME: hand-0002" in edl
+    assert (tmp_path / "timeline.otio").is_file()
+    assert json.loads((tmp_path / "job.json").read_text())["failed"] == [1]
+
+
+def test_parse_hands_and_bad_settings(session_folder: Path) -> None:
+    session = Session(session_folder)
+    assert parse_hands("1-2", session) == [1, 2] and parse_hands(None, session) == [1, 2]
+    with pytest.raises(ConfigError, match="not in this session"):
+        parse_hands("7", session)
+    with pytest.raises(ConfigError, match="translated"):
+        RenderSettings(lang="fr").check()
+    with pytest.raises(ConfigError, match="not a studio session"):
+        Session(session_folder / "nope")
