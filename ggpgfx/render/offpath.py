@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from ggpgfx.poker.messages import TableState
 from ggpgfx.render.draw import recording
@@ -38,6 +39,9 @@ class BackgroundRenderer:
         self.render_ns = 0  # thread CPU spent drawing (off the frame path)
         self.last_render_ms = 0.0
         self.max_render_ms = 0.0
+        #: called under the scene lock after each `Scene.wanted` (which moves count-up and clock state): a
+        #: recorder logs it so a re-render replays the same scene (`ggpgfx.render.record`)
+        self.on_wanted: Callable[[TableState | None, int], None] | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -90,6 +94,8 @@ class BackgroundRenderer:
         scene = self.scene
         with scene.lock:  # the answers are cheap; only the drawing below runs unlocked
             wanted = scene.wanted(state, pts)
+            if self.on_wanted is not None:
+                self.on_wanted(state, pts)
             current = {name: element.key for name, element in scene.elements.items() if element.leaving_at is None}
             carried = {key: item for key, item in scene.prepared.items() if key[0] in wanted}
         fresh: dict[tuple[str, object], Prepared] = {}

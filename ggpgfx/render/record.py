@@ -3,8 +3,10 @@
 A live overlay's picture depends on which TableState was the newest when each frame was drawn and on
 the states it drew between frames (animations start at those times), which depends on thread timing.
 `render.overlay` therefore emits a `SceneCall` for every scene update that is not a plain repeat: each
-state drawn between frames (`between`, at the previous frame's pts) and each frame whose state or
-countdown changed (`frame`). `SceneReplay` plays such a list back onto a fresh `Scene` frame by frame.
+state drawn between frames (`between`, at the previous frame's pts), each frame whose state, tournament
+or countdown changed (`frame`) and, when the background renderer draws state changes (real-time runs),
+each of its `Scene.wanted` calls with the last frame drawn before it (`wanted`: count-ups and clocks move
+there). `SceneReplay` plays such a list back onto a fresh `Scene` frame by frame.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ class SceneCall(BaseModel):
     """One recorded scene update of a live overlay."""
 
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["frame", "between"]
+    kind: Literal["frame", "between", "wanted"]
     #: frame: the frame's pts; between: the pts the scene was updated at (the previous frame's)
     pts: int
     #: the overlay's call order (a 'between' call and the next frame can share a pts)
@@ -35,6 +37,8 @@ class SceneCall(BaseModel):
     tournament: TournamentState | None = None
     #: between: False when only the tournament was applied (the background renderer draws the state)
     update: bool = True
+    #: wanted (the background renderer asked the scene what to draw): pts of the last frame drawn before it
+    after: int | None = None
     countdown: tuple[float, float] | None = None
     #: the overlay's options and output size, on the first call only
     options: dict[str, Any] | None = None
@@ -63,6 +67,8 @@ class SceneReplay:
                 self.scene.set_tournament(call.tournament, call.pts)
                 if call.update:
                     self.scene.update(call.state, call.pts)  # layer conversions are a cache: same picture
+            elif call.kind == "wanted" and (call.after if call.after is not None else -1) < pts:
+                self.scene.wanted(call.state, call.pts)  # count-ups and clocks move as they did live
             elif call.kind == "frame" and call.pts <= pts:
                 self.state, self.tournament = call.state, call.tournament
                 self.scene.countdown = call.countdown

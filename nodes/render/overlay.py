@@ -103,6 +103,7 @@ class Overlay(Node):
         self.calls = 0
         #: (state, tournament, countdown) of the last recorded frame: references, so a new state never looks old
         self.recorded: tuple[Any, ...] | None = None
+        self.drawn_pts: int | None = None  # pts of the last frame whose layers were made (under the scene lock)
 
     def _scene_for(self, frame: VideoFrame) -> Scene:
         scene = self.scene
@@ -114,6 +115,8 @@ class Overlay(Node):
             if self.off_path:
                 # the state known now is drawn by the first frame itself; later ones in the background
                 self.renderer = BackgroundRenderer(scene, self.latest("state"), name=f"{self.id}-render")
+                if self.recording:
+                    self.renderer.on_wanted = self._record_wanted
         return scene
 
     def on_latest(self, port: str, msg: Message) -> None:
@@ -125,8 +128,8 @@ class Overlay(Node):
             if port == "tournament":  # rare: applied now; the elements it changes are drawn on the way
                 with self.scene.lock:
                     self.scene.set_tournament(msg.payload, self.last_pts)
-                if self.recording:
-                    self._record("between", self.last_pts, None, msg.payload, update=False)
+                    if self.recording:
+                        self._record("between", self.last_pts, None, msg.payload, update=False)
             self.renderer.submit(state, self.last_pts)
             return
         started = time.perf_counter_ns()
@@ -138,12 +141,18 @@ class Overlay(Node):
             self._record("between", self.last_pts, state, tournament)
             self.recorded = None  # the next frame records its state even when it is this one
 
-    def _record(self, kind: str, pts: int, state: TableState | None, tournament: Any, update: bool = True) -> None:
-        """Emit a SceneCall on `scene` (the first carries the options and the output size)."""
+    def _record_wanted(self, state: TableState | None, pts: int) -> None:
+        """The background renderer asked the scene (under its lock) what `state` wants: logged in order."""
+        self._record("wanted", pts, state, None, after=self.drawn_pts)
+
+    def _record(self, kind: str, pts: int, state: TableState | None, tournament: Any, update: bool = True,
+                after: int | None = None) -> None:
+        """Emit a SceneCall on `scene` (the first carries the options and the output size); with a background
+        renderer, called under the scene lock, so call indexes follow the order the scene saw."""
         scene = self.scene
         first = self.calls == 0
         call = SceneCall(kind=kind, pts=pts, index=self.calls, state=state,  # type: ignore[arg-type]
-                         tournament=tournament, update=update,
+                         tournament=tournament, update=update, after=after,
                          countdown=scene.countdown if scene is not None else None,
                          options=OverlayOptions(**{k: getattr(self.params, k) for k in OverlayOptions.model_fields})
                          .model_dump(mode="json") if first else None,
@@ -198,6 +207,7 @@ class Overlay(Node):
             state = self.renderer.shown()
             if self.recording:
                 self._record_frame(scene, pts, state, tournament)
+            self.drawn_pts = pts
             scene.set_tournament(tournament, pts)
             return scene.layers(state, pts)
 

@@ -18,14 +18,14 @@ from ggpgfx.studio.render import RenderSettings, render_hand
 from ggpgfx.studio.session import Correction, Session
 
 
-def record_session(folder: Path, hands: int = 2) -> Path:
+def record_session(folder: Path, hands: int = 2, render_thread: str = "auto") -> Path:
     """A short table_sim session: program and ISO both lossless H.264, so planes compare exactly."""
     g = Graph("studio-test", fps=30, realtime=False)
     g.add("ingest.table_sim", id="table", width=640, height=360, max_hands=hands, action_interval_s=0.25,
           deal_interval_s=0.05, end_pause_s=0.6, name_plates=False, hole_cards="down")
     g.add("rules.poker", id="rules", table="t", trials=500)
     g.add("render.overlay", id="gfx", skin="broadcast", reveal="delayed", in_place=False,
-          ticker="studio test ticker")
+          ticker="studio test ticker", render_thread=render_thread)
     g.add("encode.h264", id="enc", preset="ultrafast", options={"qp": "0"})
     g.add("publish.file", id="program", path=str(folder / "program.mkv"))
     g.add("publish.studio", id="studio", folder=str(folder), program="program.mkv", lossless=True, preset="ultrafast")
@@ -41,6 +41,12 @@ def record_session(folder: Path, hands: int = 2) -> Path:
 @pytest.fixture(scope="module")
 def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return record_session(tmp_path_factory.mktemp("studio") / "session")
+
+
+@pytest.fixture(scope="module")
+def threaded_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Recorded with the overlay drawing state changes on its background thread (what real-time runs do)."""
+    return record_session(tmp_path_factory.mktemp("studio") / "threaded", hands=1, render_thread="on")
 
 
 def decoded(path: Path | str, start: int = 0, count: int | None = None) -> list[list[np.ndarray]]:
@@ -79,9 +85,12 @@ def test_list_hands(session_folder: Path) -> None:
     assert first.players and first.pot > 0 and first.cards
 
 
-def test_rerender_equals_live_program_on_decoded_planes(session_folder: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("which", ["offline", "background-renderer"])
+def test_rerender_equals_live_program_on_decoded_planes(which: str, request: pytest.FixtureRequest,
+                                                        tmp_path: Path) -> None:
+    session_folder = request.getfixturevalue("session_folder" if which == "offline" else "threaded_session")
     session = Session(session_folder)
-    hand = session.hands()[1]  # the second hand: the scene carries the first one's history
+    hand = session.hands()[-1]  # offline: the second hand, so the scene carries the first one's history
     clip = render_hand(session_folder, hand.number, tmp_path, RenderSettings(lossless=True, preset="ultrafast"))
     assert clip.ok and clip.frames == hand.frames
     rendered = decoded(clip.path)
