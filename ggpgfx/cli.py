@@ -71,6 +71,18 @@ def _load_with_sets(file: Path, sets: list[str], policy: str | None = None) -> A
     raise GraphError(diags)
 
 
+def _announce_dashboard(url: str | None) -> None:
+    """Print the Ray dashboard's URL and where its metrics view looks for Prometheus and Grafana."""
+    if not url:
+        typer.echo("ray dashboard: not available (the connected cluster runs without it)", err=True)
+        return
+    typer.echo(f"ray dashboard: {url}  (actors ggp/<graph>/<fragment>)", err=True)
+    prometheus = os.environ.get("RAY_PROMETHEUS_HOST", "http://localhost:9090")
+    grafana = os.environ.get("RAY_GRAFANA_HOST", "http://localhost:3000")
+    typer.echo(f"ray dashboard metrics view: Prometheus {prometheus}, Grafana {grafana} "
+               "(cluster/prometheus, cluster/grafana; RAY_PROMETHEUS_HOST / RAY_GRAFANA_HOST)", err=True)
+
+
 @app.command()
 def run(
     file: Annotated[Path, typer.Argument(help="Graph YAML file.")],
@@ -129,7 +141,7 @@ def run(
                 resolved.name, lambda: runner.stats(refresh=False)))
             typer.echo(f"metrics: http://127.0.0.1:{bound}/metrics", err=True)
         if dashboard:
-            runner.on_started = lambda url: typer.echo(f"ray dashboard: {url or 'not available'}", err=True)
+            runner.on_started = _announce_dashboard
         with display:
             result = runner.run()
     finally:

@@ -100,3 +100,11 @@ def test_promtool_accepts_the_config_and_every_dashboard_query(tmp_path: Path) -
     done = subprocess.run([str(PROMTOOL), "check", "rules", str(tmp_path / "queries.yml")],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_operations_doc_lists_every_metric() -> None:
+    from ggpgfx.telemetry.catalog import METRICS
+
+    text = (CLUSTER.parent / "docs" / "operations.md").read_text()
+    missing = [m.name for m in METRICS if f"`{m.name}" not in text]
+    assert not missing, f"docs/operations.md does not list {missing}"
