@@ -13,6 +13,7 @@ from typing import Any
 
 import av
 import numpy as np
+from av.packet import PacketSideData, packet_sidedata_type_from_literal
 
 from ggpgfx.media.frames import AudioFrame, Packet, VideoFrame
 
@@ -43,7 +44,7 @@ class AvHandle:
         if avf is None or avf is not self.frame:
             return None
         avf.make_writable()
-        result = VideoFrame(_plane_views(avf, _yuv_shapes(avf.width, avf.height)), "yuv420p",  # type: ignore[arg-type]
+        result = VideoFrame(_plane_views(avf, _yuv_shapes(avf.width, avf.height)), "yuv420p",  # type: ignore[call-arg, arg-type]
                             frame.width, frame.height, frame.pts, frame.device,
                             {k: v for k, v in frame.meta.items() if k not in (AV_FRAME_KEY, COW_KEY)})
         result.meta[AV_FRAME_KEY] = AvHandle(avf)
@@ -82,7 +83,7 @@ def av_to_video(avf: av.VideoFrame, pts_us: int, *, writable: bool = False) -> V
         avf.make_writable()
     planes = _plane_views(avf, _yuv_shapes(avf.width, avf.height))
     handle = AvHandle(avf)
-    frame = VideoFrame(planes, "yuv420p", avf.width, avf.height, pts_us)  # type: ignore[arg-type]
+    frame = VideoFrame(planes, "yuv420p", avf.width, avf.height, pts_us)  # type: ignore[call-arg, arg-type]
     frame.meta[AV_FRAME_KEY] = handle
     if not writable:
         for plane in planes:
@@ -118,7 +119,7 @@ def writable_frame(frame: VideoFrame) -> VideoFrame:
     avf, views = new_av_frame(frame.width, frame.height)
     for dst, src in zip(views, frame.planes, strict=True):
         np.copyto(dst, np.asarray(src))
-    result = VideoFrame(views, "yuv420p", frame.width, frame.height, frame.pts,  # type: ignore[arg-type]
+    result = VideoFrame(views, "yuv420p", frame.width, frame.height, frame.pts,  # type: ignore[call-arg, arg-type]
                         frame.device, {k: v for k, v in frame.meta.items() if k not in (AV_FRAME_KEY, COW_KEY)})
     result.meta[AV_FRAME_KEY] = AvHandle(avf)
     return result
@@ -167,11 +168,14 @@ def audio_to_av(frame: AudioFrame) -> av.AudioFrame:
     return avf
 
 
-def av_to_packet(pkt: av.Packet, kind: str, codec: str, stream_info: dict[str, Any]) -> Packet:
-    """A Packet from an encoded av.Packet (the bytes are copied: packets are small)."""
+def av_to_packet(pkt: av.Packet, kind: str, codec: str, stream_info: dict[str, Any],
+                 side_data: tuple[str, ...] = ()) -> Packet:
+    """A Packet from an encoded av.Packet (the bytes are copied: packets are small), with the side data of the
+    named types (VP9 carries its alpha plane in "matroska_block_additional")."""
     time_base = pkt.time_base or Fraction(1, 90_000)
+    extra = {sd.data_type: bytes(sd) for sd in pkt.iter_sidedata() if sd.data_type in side_data} if side_data else {}
     return Packet(bytes(pkt), pkt.pts, pkt.dts, Fraction(time_base), bool(pkt.is_keyframe), kind, codec,
-                  int(pkt.duration or 0), stream_info)
+                  int(pkt.duration or 0), stream_info, extra)
 
 
 def packet_to_av(packet: Packet) -> av.Packet:
@@ -183,6 +187,10 @@ def packet_to_av(packet: Packet) -> av.Packet:
     pkt.is_keyframe = packet.keyframe
     if packet.duration:
         pkt.duration = packet.duration
+    for name, data in packet.side_data.items():
+        side = PacketSideData(packet_sidedata_type_from_literal(name), len(data))  # type: ignore[call-arg, arg-type]
+        side.update(data)
+        pkt.set_sidedata(side)
     return pkt
 
 

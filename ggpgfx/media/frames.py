@@ -134,6 +134,8 @@ class Packet:
     codec: str = "h264"
     duration: int = 0
     stream_info: dict[str, Any] = field(default_factory=dict)  # width, height, sample_rate, extradata, ...
+    #: FFmpeg packet side data the muxer needs, by PyAV's type name (VP9's alpha: "matroska_block_additional")
+    side_data: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def pts_us(self) -> int:

@@ -21,7 +21,7 @@ from ggpgfx.media.frames import Packet
 log = logging.getLogger(__name__)
 
 #: Formats by file suffix (when `format` is not given).
-FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".ts": "mpegts", ".flv": "flv",
+FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".ts": "mpegts", ".flv": "flv", ".webm": "webm",
            ".m3u8": "hls"}
 
 
@@ -108,14 +108,31 @@ class StreamMuxer:
             elif packet.kind == "audio":
                 stream = self.container.add_mux_stream(packet.codec, rate=int(info.get("sample_rate", 48000)))
             else:
-                fps = info.get("fps")
-                stream = self.container.add_mux_stream(
-                    packet.codec, rate=Fraction(fps).limit_denominator(1001) if fps else None,
-                    width=int(info.get("width", 0)), height=int(info.get("height", 0)))
+                stream = self._add_video_stream(packet)
             stream.time_base = packet.time_base
         except Exception as exc:
             raise media_error(f"cannot add a {packet.codec} {packet.kind} stream to", self.target, exc,
                               secrets=self.secrets) from None
+        return stream
+
+    def _add_video_stream(self, packet: Packet) -> Any:
+        info = packet.stream_info
+        fps = info.get("fps")
+        rate = Fraction(fps).limit_denominator(1001) if fps else None
+        template = info.get("encoder")
+        if template:
+            # a stream whose codec context is configured like the upstream encoder, so the container header says
+            # what the bitstream is (ProRes 4444's 'ap4h' tag and depth); packets are muxed, never re-encoded
+            stream = self.container.add_stream(template["name"], rate=rate)
+            ctx = stream.codec_context
+            ctx.width, ctx.height = int(info.get("width", 0)), int(info.get("height", 0))
+            ctx.pix_fmt = template.get("pix_fmt") or ctx.pix_fmt
+            ctx.options = {str(k): str(v) for k, v in template.get("options", {}).items()}
+        else:
+            stream = self.container.add_mux_stream(packet.codec, rate=rate, width=int(info.get("width", 0)),
+                                                   height=int(info.get("height", 0)))
+        if info.get("alpha"):
+            stream.metadata["alpha_mode"] = "1"  # Matroska/WebM: the alpha travels in BlockAdditional side data
         return stream
 
     def _mux(self, packet: Packet) -> None:

@@ -56,3 +56,21 @@ def stream_summary(path: str | Path) -> dict[str, dict[str, Any]]:
                     bucket.append(float(pts * time_base))
     return {kind: {"codec": codecs[kind], "frames": len(values), "first": min(values, default=None),
                    "last": max(values, default=None)} for kind, values in times.items()}
+
+
+def ffprobe_streams(path: str | Path, *, frames: bool = False, timeout_s: float = 60.0) -> dict[str, Any]:
+    """ffprobe's JSON (-show_streams, and -show_frames when asked) for a file; MediaError without ffprobe."""
+    import json
+    import shutil
+    import subprocess
+
+    from ggpgfx.errors import MediaError
+
+    ffprobe = shutil.which("ffprobe")
+    if ffprobe is None:
+        raise MediaError("ffprobe is not installed (apt-get install ffmpeg)")
+    args = [ffprobe, "-v", "error", "-of", "json", "-show_streams"] + (["-show_frames"] if frames else [])
+    done = subprocess.run([*args, str(path)], capture_output=True, timeout=timeout_s, check=False)
+    if done.returncode != 0:
+        raise MediaError(f"ffprobe could not read {path}: {done.stderr.decode(errors='replace').strip()}")
+    return json.loads(done.stdout)  # type: ignore[no-any-return]

@@ -109,7 +109,7 @@ class FilePublisher(Node):
         offset = self.offsets.setdefault(packet.kind, int(Fraction(self.segment_start_s) / packet.time_base))
         return Packet(packet.data, None if packet.pts is None else packet.pts - offset,
                       None if packet.dts is None else packet.dts - offset, packet.time_base, packet.keyframe,
-                      packet.kind, packet.codec, packet.duration, packet.stream_info)
+                      packet.kind, packet.codec, packet.duration, packet.stream_info, packet.side_data)
 
     def _finish(self) -> None:
         if self.muxer is not None:
