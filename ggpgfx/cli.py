@@ -223,7 +223,12 @@ def show(file: Annotated[Path, typer.Argument(help="Graph YAML file.")],
     renderers = {"text": graph_text, "dot": graph_dot, "svg": graph_svg}
     if format not in renderers:
         raise typer.BadParameter(f"--format must be one of {', '.join(renderers)}")
-    text = renderers[format](resolved)
+    from ggpgfx.runtime import devices
+
+    placements = devices.place(resolved)  # as `ggp run` would resolve them on this machine
+    node_notes = {nid: p.describe() for nid, p in placements.items() if p.requested is not None}
+    edge_notes = {b.edge.index: f"{b.kind} {b.source} -> {b.target}" for b in devices.boundaries(resolved, placements)}
+    text = renderers[format](resolved, node_notes, edge_notes)
     if output:
         output.write_text(text, encoding="utf-8")
     else:

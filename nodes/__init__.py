@@ -34,5 +34,7 @@ NODE_TYPES: dict[str, str] = {
     "sink.collect": "ggpgfx.nodes.sink.collect",
     "sink.null": "ggpgfx.nodes.sink.null",
     "sink.stats": "ggpgfx.nodes.sink.stats",
+    "util.convert": "ggpgfx.nodes.util.convert",
     "util.passthrough": "ggpgfx.nodes.util.passthrough",
+    "util.resize": "ggpgfx.nodes.util.resize",
 }

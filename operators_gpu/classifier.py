@@ -44,13 +44,13 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 class CardClassifier:
     """Batch classifier over card crops; `backend` is "onnxruntime", "torch" or "auto" (torch on CUDA)."""
 
-    def __init__(self, model: str | Path | None = None, device: str = "auto", backend: str = "auto",
+    def __init__(self, model: str | Path | bytes | None = None, device: str = "auto", backend: str = "auto",
                  normalise: str = "auto", scale: float = 1 / 255, mean: Sequence[float] = (0.0,),
                  std: Sequence[float] = (1.0,), softmax: bool = True) -> None:
         import onnx
 
-        path = Path(model) if model is not None else default_model()
-        if path is None or not path.is_file():
+        path = Path(model) if isinstance(model, str | Path) else default_model() if model is None else None
+        if not isinstance(model, bytes) and (path is None or not path.is_file()):
             raise ConfigError(f"card model {str(path) if path else '(none shipped)'} not found; "
                               f"pass a .onnx path or train one with `ggp cards train`")
         self.path = path
@@ -60,7 +60,7 @@ class CardClassifier:
         if backend not in ("torch", "onnxruntime"):
             raise ConfigError(f"unknown classifier backend {backend!r}: use 'auto', 'torch' or 'onnxruntime'")
         self.backend = backend
-        proto = onnx.load(str(path))
+        proto = onnx.load_from_string(model) if isinstance(model, bytes) else onnx.load(str(path))
         meta = {p.key: p.value for p in proto.metadata_props}
         self.classes: list[str] = meta["classes"].split(",") if "classes" in meta else []
         # calibrated models (`ggp cards calibrate`) divide their logits by a temperature before the softmax,

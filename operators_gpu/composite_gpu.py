@@ -9,9 +9,11 @@ twin and the render compositor bit for bit.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from ggpgfx.operators_gpu.composite import Overlay, PlaneStack, blend_stack, check_frame, prepare_overlay
 
 from ggpgfx.errors import ConfigError
@@ -110,3 +112,80 @@ def composite_layers_gpu(frame: VideoFrame, layers: Sequence[Layer], overlay: Ov
     if overlay is None:
         overlay = prepare_overlay(layers, frame.width, frame.height)
     return composite_gpu(frame, overlay), overlay
+
+
+class LayerUploads:
+    """Device copies of layer planes (as int32), uploaded once per numpy array: the render scene caches its
+    layers, so an element that did not change costs no copy; a moved or faded one reuses its planes."""
+
+    def __init__(self, device: str) -> None:
+        self.device = device
+        self._cache: dict[int, tuple[weakref.ref[np.ndarray], Any]] = {}
+        self.uploads = 0
+
+    def get(self, array: np.ndarray) -> Any:
+        """The device tensor of this array (uploaded on first sight, kept while the array lives)."""
+        import torch
+
+        key = id(array)
+        hit = self._cache.get(key)
+        if hit is not None and hit[0]() is array:
+            return hit[1]
+        tensor = torch.from_numpy(np.ascontiguousarray(array, dtype=np.int32)).to(self.device)
+        self._cache[key] = (weakref.ref(array, lambda _ref, key=key: self._cache.pop(key, None)), tensor)
+        self.uploads += 1
+        return tensor
+
+
+def _clip(start: int, size: int, limit: int) -> tuple[int, int, int]:
+    """(destination start, source start, length) of a span clipped to [0, limit), as the render compositor."""
+    d0, s0 = start, 0
+    if d0 < 0:
+        s0, d0 = -d0, 0
+    return d0, s0, max(0, min(size - s0, limit - d0))
+
+
+def _blend_torch(dst: Any, pm: Any, inv: Any, opacity: int) -> None:
+    """The render compositor's integer blend of one plane region, in int32 on the region's device."""
+    import torch
+
+    if opacity < 256:
+        pm = (pm * opacity) >> 8
+        inv = 255 - (((255 - inv) * opacity) >> 8)
+    t = dst.to(torch.int32) * inv + pm + 128
+    dst.copy_(((t + (t >> 8)) >> 8).to(torch.uint8))
+
+
+def composite_layers_torch(frame: VideoFrame, layers: Sequence[Layer], uploads: LayerUploads) -> VideoFrame:
+    """Blend layers (bottom first) into a yuv420p frame's torch planes in place, layer by layer, only over
+    each layer's rectangle: the device twin of `ggpgfx.render.composite.composite_layers` (same bytes).
+
+    Unlike `composite_gpu` it needs no `prepare_overlay` per layer set, so animated overlays (whose layer
+    set changes every frame) cost only the uploads of layers not seen before."""
+    import torch
+
+    if frame.format != "yuv420p":
+        raise ConfigError(f"the overlay composites into yuv420p frames, got {frame.format}")
+    y_plane, u_plane, v_plane = frame.planes
+    if not all(isinstance(p, torch.Tensor) for p in frame.planes):
+        raise ConfigError("composite_layers_torch needs torch planes; upload() the frame first")
+    with torch.no_grad():
+        for layer in layers:
+            if layer.opacity <= 0:
+                continue
+            dy, sy, hh = _clip(layer.y, layer.height, frame.height)
+            dx, sx, ww = _clip(layer.x, layer.width, frame.width)
+            if hh <= 0 or ww <= 0:
+                continue
+            _blend_torch(y_plane[dy:dy + hh, dx:dx + ww], uploads.get(layer.y_pm)[sy:sy + hh, sx:sx + ww],
+                         uploads.get(layer.y_inv)[sy:sy + hh, sx:sx + ww], layer.opacity)
+            cdy, csy, chh = _clip(layer.y // 2, layer.c_inv.shape[0], u_plane.shape[0])
+            cdx, csx, cww = _clip(layer.x // 2, layer.c_inv.shape[1], u_plane.shape[1])
+            if chh <= 0 or cww <= 0:
+                continue
+            inv = uploads.get(layer.c_inv)[csy:csy + chh, csx:csx + cww]
+            _blend_torch(u_plane[cdy:cdy + chh, cdx:cdx + cww], uploads.get(layer.u_pm)[csy:csy + chh, csx:csx + cww],
+                         inv, layer.opacity)
+            _blend_torch(v_plane[cdy:cdy + chh, cdx:cdx + cww], uploads.get(layer.v_pm)[csy:csy + chh, csx:csx + cww],
+                         inv, layer.opacity)
+    return frame

@@ -77,3 +77,14 @@ def _test_node_types() -> None:
         module = importlib.util.module_from_spec(spec)
         sys.modules["ggp_testnodes"] = module
         spec.loader.exec_module(module)
+
+
+@pytest.fixture
+def fake_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One pretend CUDA device: `device: cuda` resolves to cuda:0 and the device path runs on torch CPU tensors."""
+    pytest.importorskip("torch")
+    from ggpgfx.runtime import devices
+
+    monkeypatch.setattr(devices, "cuda_device_count", lambda: 1)
+    monkeypatch.setattr(devices, "kernels_missing", lambda: None)
+    monkeypatch.setattr(devices, "kernel_device", lambda device: "cpu")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, SecretStr
+from pydantic import AfterValidator, BaseModel, SecretStr
 
 Access = Literal["read", "write", "url", "address", "secret", "options", "format"]
 
@@ -160,3 +160,21 @@ def _nested_markers(annotation: Any) -> list[Resource]:
     for arg in typing.get_args(annotation):
         found += _nested_markers(arg)
     return found
+
+
+DEVICE_NAMES = "auto, cpu, cuda or cuda:N"
+
+
+def device_name(value: str) -> str:
+    """Check and normalise a node's `device` param: 'auto', 'cpu', 'cuda' or 'cuda:N' (ValueError otherwise)."""
+    text = str(value).strip().lower()
+    if text in ("auto", "cpu", "cuda"):
+        return text
+    if text.startswith("cuda:") and text[5:].isdigit():
+        return f"cuda:{int(text[5:])}"
+    raise ValueError(f"device must be {DEVICE_NAMES}, got {value!r}")
+
+
+#: Where a node's kernels run: `auto` (CUDA when present), `cpu`, `cuda` or `cuda:N`. The runtime resolves it
+#: (`ggpgfx.runtime.devices`): a CUDA request on a machine without CUDA runs on the CPU and says so once.
+Device = Annotated[str, AfterValidator(device_name)]

@@ -96,6 +96,9 @@ class Node:
     outputs: ClassVar[dict[str, Port]] = {}
     Params: ClassVar[type[BaseModel]] = NoParams
     resources: ClassVar[Resources] = Resources()
+    #: True when the node takes and emits VideoFrames on the device it runs on (its `device` param resolved
+    #: to CUDA): the runtime moves frames across CPU<->GPU boundaries. False: frames reach it in host memory.
+    device_frames: ClassVar[bool] = False
 
     def __init__(self, node_id: str, params: BaseModel | None = None, context: NodeContext | None = None) -> None:
         self.id = node_id

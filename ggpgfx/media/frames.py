@@ -73,12 +73,15 @@ class VideoFrame:
 
     def copy(self) -> VideoFrame:
         """A deep copy with writable planes (frames read from Ray's object store are read-only)."""
+        meta = {k: v for k, v in self.meta.items() if k != "shared"}
         return VideoFrame([_copy_plane(p) for p in self.planes], self.format, self.width, self.height, self.pts,
-                          self.device, dict(self.meta))
+                          self.device, meta)
 
     def writable(self) -> VideoFrame:
         """This frame if every plane is writable, else a writable one: from its copy-on-write owner
         (`meta["cow"]`, e.g. a decoder buffer the decoder has let go of: no copy), else a copy."""
+        if self.meta.get("shared"):  # device planes have no read-only flag: share() marks the frame instead
+            return self.copy()
         if all(getattr(p, "flags", None) is None or p.flags.writeable for p in self.planes):
             return self
         owner = self.meta.get("cow")
@@ -93,6 +96,8 @@ class VideoFrame:
         for plane in self.planes:
             if isinstance(plane, np.ndarray):
                 plane.flags.writeable = False
+            else:
+                self.meta["shared"] = True
         self.meta.pop("cow", None)  # a shared buffer must never be handed to one writer in place
         return self
 

@@ -224,13 +224,14 @@ def runout_count(request: EquityRequest) -> int:
 
 
 def equity(hands: Sequence[str | Sequence[str]], board: str | Sequence[str] = (), dead: str | Sequence[str] = (),
-           game: str | Variant = "nlhe", exact: bool | None = None, trials: int = 100_000, seed: int = 1) -> EquityResult:
-    """Exact when the runouts are few (or `exact=True`), otherwise Monte Carlo with `trials`."""
+           game: str | Variant = "nlhe", exact: bool | None = None, trials: int = 100_000, seed: int = 1,
+           backend: str = "auto") -> EquityResult:
+    """Exact when the runouts are few (or `exact=True`, through the exact `backend`), otherwise Monte Carlo."""
     if exact is None:
         request = prepare(hands, board, dead, game)
         exact = runout_count(request) * _evals_per_board(request) <= EXACT_BUDGET
     if exact:
-        return exact_equity(hands, board, dead, game)
+        return exact_equity(hands, board, dead, game, backend=backend)
     return monte_carlo_equity(hands, board, dead, game, trials, seed)
 
 

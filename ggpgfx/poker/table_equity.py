@@ -52,9 +52,9 @@ def spot_of(state: TableState, dead: list[str]) -> EquitySpot | None:
                       "".join(state.board), "".join(c for c in dict.fromkeys(dead) if c not in held))
 
 
-def solve(spot: EquitySpot, trials: int = 20_000, seed: int = 1) -> SpotAnswer:
-    """Solve a spot: exact when runouts are few, else seeded Monte Carlo."""
-    result = equity(list(spot.hands), spot.board, spot.dead, spot.game, trials=trials, seed=seed)
+def solve(spot: EquitySpot, trials: int = 20_000, seed: int = 1, backend: str = "auto") -> SpotAnswer:
+    """Solve a spot: exact (through the exact `backend`) when runouts are few, else seeded Monte Carlo."""
+    result = equity(list(spot.hands), spot.board, spot.dead, spot.game, trials=trials, seed=seed, backend=backend)
     answer = SpotAnswer(spot, method=result.method_text(), seconds=result.seconds)
     for seat, win, tie in zip(spot.seats, result.win, result.tie, strict=True):
         answer.win[seat] = win

@@ -17,6 +17,7 @@ from ggpgfx.errors import GgpError, NodeError
 from ggpgfx.graph.node import Message, Node, NodeContext
 from ggpgfx.graph.validate import ResolvedEdge, ResolvedGraph, ResolvedNode
 from ggpgfx.media.frames import VideoFrame
+from ggpgfx.runtime import devices
 from ggpgfx.runtime.channel import EdgeQueue, Inbox
 from ggpgfx.runtime.metrics import NodeMetrics
 
@@ -94,6 +95,30 @@ class InlineOutlet:
         self.consumer.finish_inline()
 
 
+class HostOutlet:
+    """A cross-fragment edge out of a node that keeps frames on a CUDA device: frames go to host memory
+    (through pinned buffers) before the fragment channel, which carries host frames only."""
+
+    def __init__(self, inner: Outlet, metrics: NodeMetrics) -> None:
+        self.inner = inner
+        self.metrics = metrics
+
+    def put(self, msg: Message, stop: threading.Event) -> bool:
+        """Download a device frame, then send."""
+        payload = msg.payload
+        if type(payload) is VideoFrame and payload.device != "cpu":
+            self.metrics.downloads += 1
+            msg = Message(devices.to_host_pinned(payload), msg.pts, msg.seq, msg.origin_ns)
+        return self.inner.put(msg, stop)
+
+    def close(self) -> None:
+        """End of stream on the inner outlet."""
+        self.inner.close()
+
+    def __getattr__(self, name: str) -> Any:  # drops, counters and the rest of the wrapped outlet
+        return getattr(self.inner, name)
+
+
 class StepHooks:
     """Callbacks a `LocalExecutor` makes around each node's steps; subclass and override what you need.
 
@@ -152,6 +177,7 @@ class NodeRunner:
         self.last_pts: int | None = None
         self.thread = threading.Thread(target=self._main, name=f"ggp-{rnode.id}", daemon=True)
         self.fused = False  # True: runs inside its producer's thread (scheduler: fused)
+        self.frames_device = "cpu"  # where this node's VideoFrames live ("cuda:N" for device-frame nodes on CUDA)
         self.fused_children: list[NodeRunner] = []
         node.bind(self)
 
@@ -260,6 +286,9 @@ class NodeRunner:
 
     def _handle(self, port: str, msg: Message) -> None:
         """One input message, by the port's policy (runs inside a step)."""
+        payload = msg.payload
+        if type(payload) is VideoFrame and payload.device != self.frames_device:
+            msg = self._moved(msg, payload)
         policy = self.policies[port]
         if policy == "latest":
             self._latest[port] = msg
@@ -273,6 +302,15 @@ class NodeRunner:
                 for out in self.seq:
                     self.seq[out] = msg.seq
             self.node.process(port, msg)
+
+    def _moved(self, msg: Message, frame: VideoFrame) -> Message:
+        """A CPU<->GPU boundary: the frame copied to this node's frame device (a new message: the producer's
+        message may also go to other consumers)."""
+        if self.frames_device == "cpu":
+            self.metrics.downloads += 1
+        else:
+            self.metrics.uploads += 1
+        return Message(devices.to_device(frame, self.frames_device), msg.pts, msg.seq, msg.origin_ns)
 
     def _deliver(self, port: str, msg: Message) -> None:
         hooks = self.ex.hooks
@@ -554,14 +592,19 @@ class LocalExecutor:
         self.inbound: dict[int, EdgeQueue] = {}
         policy = getattr(graph, "policy", None)
         home = policy.home if policy is not None and policy.home is not None else ggp_home()
+        #: Where each node runs (its `device` param resolved here; CUDA fallbacks said once per node).
+        self.placements = devices.place(graph, ids)
+        devices.announce(self.placements)
         for nid in ids:
             rnode = graph.nodes[nid]
             context = NodeContext(graph_name=graph.name, node_id=nid, fps=settings.fps, realtime=self.realtime,
                                   home=home, settings=settings.model_dump(), policy=policy,
                                   connected_inputs=frozenset(e.spec.dst_port for e in graph.edges_into(nid)),
-                                  connected_outputs=frozenset(e.spec.src_port for e in graph.edges_from(nid)))
+                                  connected_outputs=frozenset(e.spec.src_port for e in graph.edges_from(nid)),
+                                  device=self.placements[nid].device)
             node = node_factory(rnode, context) if node_factory else rnode.cls(nid, rnode.params, context)
             self.runners[nid] = NodeRunner(self, rnode, node, Inbox())
+            self.runners[nid].frames_device = self.placements[nid].frames
         fused = settings.scheduler == "fused"
         for edge in graph.edges:
             producer, consumer = self.runners.get(edge.src), self.runners.get(edge.dst)
@@ -580,7 +623,10 @@ class LocalExecutor:
             elif producer is not None:
                 if outlet_factory is None:
                     raise ValueError(f"edge {edge.label} leaves the executor but no outlet factory was given")
-                producer.outputs[edge.spec.src_port].append(outlet_factory(edge))
+                outlet = outlet_factory(edge)
+                if devices.cross_fragment_transport(producer.frames_device) == "pinned-host":
+                    outlet = HostOutlet(outlet, producer.metrics)
+                producer.outputs[edge.spec.src_port].append(outlet)
         for runner in self.runners.values():
             runner.is_source = runner.rnode.cls.is_source() and not runner.inbox.edges
         self.started_at = 0.0

@@ -57,6 +57,9 @@ class NodeMetrics:
     messages_out: int = 0
     drops: int = 0
     errors: int = 0
+    #: frames moved host->device / device->host on the way into this node (CPU<->GPU boundaries)
+    uploads: int = 0
+    downloads: int = 0
     process_us: Histogram = field(default_factory=Histogram)
     queue_wait_us: Histogram = field(default_factory=Histogram)
     latency_us: Histogram = field(default_factory=Histogram)  # end to end, from the source's emit
@@ -76,6 +79,8 @@ class NodeMetrics:
                 "messages_out": self.messages_out,
                 "drops": self.drops,
                 "errors": self.errors,
+                "uploads": self.uploads,
+                "downloads": self.downloads,
                 "fps_out": self.messages_out / elapsed,
                 "process_us": self.process_us.summary(),
                 "queue_wait_us": self.queue_wait_us.summary(),

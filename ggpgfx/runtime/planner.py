@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ggpgfx.errors import ConfigError
 from ggpgfx.graph.validate import ResolvedEdge, ResolvedGraph, ResolvedNode, topological_order
+from ggpgfx.runtime import devices
 from ggpgfx.runtime.ray_cluster import ClusterView, RayNodeInfo
 
 Split = Literal["auto", "node"]
@@ -25,11 +27,14 @@ class NodeRequest:
     custom: dict[str, float] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, node: ResolvedNode) -> NodeRequest:
-        """Merge the node class's `resources` with the YAML `resources:` mapping."""
+    def of(cls, node: ResolvedNode, placement: devices.Placement | None = None) -> NodeRequest:
+        """Merge the node class's `resources` with the YAML `resources:` mapping; a node whose `device`
+        resolved to CUDA asks for a GPU share (`devices.gpu_request`)."""
         merged: dict[str, Any] = {**node.cls.resources.model_dump(), **node.spec.resources}
         cpu = float(merged.pop("cpu", 0.0) or 0.0)
         gpu = float(merged.pop("gpu", 0.0) or 0.0)
+        if placement is not None:
+            gpu = devices.gpu_request(placement, gpu)
         memory = int(merged.pop("memory_mb", 0) or 0)
         return cls(cpu, gpu, memory, {k: float(v) for k, v in merged.items() if v})
 
@@ -74,6 +79,17 @@ class Plan:
     fragments: list[Fragment]
     cluster: ClusterView
     problems: list[str] = field(default_factory=list)
+    placements: dict[str, devices.Placement] = field(default_factory=dict)
+
+    def boundaries(self) -> list[devices.Boundary]:
+        """CPU<->GPU boundaries inside fragments (consecutive nodes whose frames live on different devices)."""
+        return [b for b in devices.boundaries(self.graph, self.placements)
+                if {f.name for f in self.fragments_of(b.edge.src)} == {f.name for f in self.fragments_of(b.edge.dst)}]
+
+    def transport(self, edge: ResolvedEdge) -> str:
+        """How frames cross a cross-fragment edge: 'pinned-host' out of a CUDA node, else 'host'."""
+        placement = self.placements.get(edge.src)
+        return devices.cross_fragment_transport(placement.frames if placement else "cpu")
 
     def fragment(self, name: str) -> Fragment:
         """A fragment by name."""
@@ -102,7 +118,13 @@ class Plan:
                 "fragments": [{"name": f.name, "actor": f"ggp/{self.graph.name}/{f.name}", "kind": f.kind,
                                "nodes": f.node_ids, "cpu": f.cpu, "gpu": f.gpu, "custom": f.custom,
                                "max_restarts": f.max_restarts, "target": f.target} for f in self.fragments],
-                "cross_edges": [e.label for e in self.cross_edges()], "problems": self.problems}
+                "cross_edges": [e.label for e in self.cross_edges()], "problems": self.problems,
+                "devices": {nid: {"requested": p.requested, "device": p.device, "frames": p.frames,
+                                  "fallback": p.reason} for nid, p in self.placements.items()},
+                "boundaries": [{"edge": b.edge.label, "kind": b.kind, "from": b.source, "to": b.target}
+                               for b in self.boundaries()],
+                "cross_transports": {e.label: self.transport(e) for e in self.cross_edges()
+                                     if devices.carries_frames(self.graph, e)}}
 
     def text(self) -> str:
         """The human form printed by `ggp plan`."""
@@ -114,8 +136,16 @@ class Plan:
             lines.append(f"    resources: {f.resources_text()}"
                          + (f"; restarts up to {f.max_restarts}" if f.max_restarts else ""))
             lines.append(f"    runs on: {f.target}")
+            placed = [f"{nid} {self.placements[nid].describe()}" for nid in f.node_ids
+                      if nid in self.placements and self.placements[nid].requested is not None]
+            if placed:
+                lines.append(f"    devices: {', '.join(placed)}")
+            for b in self.boundaries():
+                if b.edge.src in f.node_ids:
+                    lines.append(f"    {b.kind} at {b.text()}")
         for e in self.cross_edges():
-            lines.append(f"  cross edge: {e.label} (capacity {e.capacity}, {e.on_full})")
+            via = f", frames via {self.transport(e)} memory" if self.transport(e) != "host" else ""
+            lines.append(f"  cross edge: {e.label} (capacity {e.capacity}, {e.on_full}{via})")
         for problem in self.problems:
             lines.append(f"  error: {problem}")
         return "\n".join(lines)
@@ -150,14 +180,15 @@ def _add(frag: Fragment, node: ResolvedNode, req: NodeRequest) -> None:
         frag.snapshot_interval_s = restart.snapshot_interval_s
 
 
-def cut(graph: ResolvedGraph, split: Split = "auto") -> list[Fragment]:
+def cut(graph: ResolvedGraph, split: Split = "auto",
+        placements: dict[str, devices.Placement] | None = None) -> list[Fragment]:
     """Fragments of a graph: by resource kind, with isolated and replicated nodes on their own."""
     fragments: dict[str, Fragment] = {}
     taken: set[str] = set()
     groups: dict[str, str] = {}
     for nid in topological_order(graph.nodes, graph.edges):
         node = graph.nodes[nid]
-        req = NodeRequest.of(node)
+        req = NodeRequest.of(node, (placements or {}).get(nid))
         if node.spec.replicas > 1:
             for i in range(node.spec.replicas):
                 name = _unique(f"{nid}-r{i}", taken)
@@ -230,6 +261,11 @@ def make_plan(graph: ResolvedGraph, cluster: ClusterView, split: Split = "auto")
     """Cut and place a graph on a cluster."""
     if split not in ("auto", "node"):
         raise ConfigError(f"unknown split mode '{split}'; choose 'auto' or 'node'")
-    fragments = cut(graph, split)
+    gpus = int(max((n.resources.get("GPU", 0.0) for n in cluster.nodes), default=0.0))
+    placements = devices.place(graph, gpus=gpus)
+    fragments = cut(graph, split, placements)
+    for frag in fragments:  # Ray takes fractions of one GPU or whole GPUs
+        if frag.gpu > 1 and frag.gpu != int(frag.gpu):
+            frag.gpu = float(math.ceil(frag.gpu))
     problems = place(graph, fragments, cluster)
-    return Plan(graph, fragments, cluster, problems)
+    return Plan(graph, fragments, cluster, problems, placements)

@@ -98,7 +98,7 @@ class FragmentActor:
 
     # -- construction hooks --------------------------------------------------------------------------
     def _make_node(self, rnode: ResolvedNode, context: NodeContext) -> Node:
-        if self.frag.gpu:
+        if self.frag.gpu and "device" not in type(rnode.params).model_fields:  # device params: resolved already
             visible = os.environ.get("CUDA_VISIBLE_DEVICES", "")
             context.device = "cuda:0" if visible and visible != "-1" else "cpu"
         # Node.checkpoint_now() only wakes the checkpoint thread, so it is safe anywhere.

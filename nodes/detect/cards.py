@@ -6,10 +6,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ggpgfx.graph.fields import FilePath, MediaUrl, ModelRef
+from ggpgfx.graph.fields import Device, FilePath, MediaUrl, ModelRef
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.media.frames import VideoFrame
 from ggpgfx.poker.messages import DETECTIONS_SCHEMA, card_reads_table
+from ggpgfx.runtime import devices
 from ggpgfx.types import CardReads, Detections
 
 LUMA_FORMATS = ("yuv420p", "nv12", "gray")
@@ -41,6 +42,8 @@ class DetectCards(Node):
         min_card_area: float = Field(300, gt=0, description="smallest card blob in pixels")
         reuse_unchanged: bool = Field(True, description="skip zones whose pixels did not change")
         threads: int = Field(1, ge=1, le=16, description="ONNX Runtime threads")
+        device: Device = Field("cpu", description="where the classifier runs: auto, cpu, cuda or cuda:N (the "
+                                                  "ONNX graph on torch there; localisation stays on the CPU)")
         abstain: float | None = Field(None, ge=0, le=1, description="cards read below this confidence are "
                                       "'??' (unknown) in detections and never announced; default: the model's "
                                       "calibrated threshold")
@@ -54,8 +57,11 @@ class DetectCards(Node):
         if p.zones is not None and p.zones_file is not None:
             raise ValueError("give either `zones` or `zones_file`, not both")
         self.zones = load_zones(p.zones if p.zones is not None else p.zones_file, p.camera)
-        self.detector = CardDetector(CardClassifier(p.model, p.threads, p.tracking_uri), p.min_card_area,
-                                     p.reuse_unchanged, abstain=p.abstain)
+        classifier = CardClassifier(p.model, p.threads, p.tracking_uri)
+        if self.context.device.startswith("cuda"):
+            classifier.probabilities = _device_probabilities(  # type: ignore[method-assign]
+                p.model, p.tracking_uri, devices.kernel_device(self.context.device))
+        self.detector = CardDetector(classifier, p.min_card_area, p.reuse_unchanged, abstain=p.abstain)
         self.smoother = Smoother(p.stable_frames, p.absent_frames, p.min_confidence)
         self.announced = 0
 
@@ -89,6 +95,25 @@ class DetectCards(Node):
             self.emit("reads", card_reads_table([
                 {"pts": msg.pts, "zone": d.zone.zone, "seat": d.zone.seat, "card": d.card, "source": "vision",
                  "confidence": confidence} for d, confidence in announce]))
+
+
+def _device_probabilities(model: str | None, tracking_uri: str | None, device: str) -> Any:
+    """The classifier's `probabilities` on a device: the same ONNX model interpreted with torch there (the
+    per-patch normalisation and calibration temperature of the CPU classifier; within 1e-5 of it)."""
+    import numpy as np
+    from ggpgfx.operators_gpu.classifier import CardClassifier as DeviceClassifier
+
+    from ggpgfx.cards.infer import load_model_bytes
+
+    classifier = DeviceClassifier(load_model_bytes(model, tracking_uri), device=device, backend="torch",
+                                  normalise="per_patch")
+
+    def probabilities(patches: np.ndarray) -> np.ndarray:
+        if len(patches) == 0:
+            return np.zeros((0, len(classifier.classes)), np.float32)
+        return np.asarray(classifier(np.ascontiguousarray(patches)))
+
+    return probabilities
 
 
 def _detections_table(pts: int, camera: str, detections: list[Any]) -> Any:

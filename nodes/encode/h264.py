@@ -10,7 +10,7 @@ import av
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ggpgfx.errors import ConfigError
-from ggpgfx.graph.fields import FfmpegOptions
+from ggpgfx.graph.fields import Device, FfmpegOptions
 from ggpgfx.graph.node import Message, Node, Port, Resources, VideoCaps, register_node
 from ggpgfx.media.av_convert import av_to_packet, us_to_ticks, video_to_av
 from ggpgfx.media.frames import Packet, VideoFrame
@@ -51,6 +51,8 @@ class H264Params(BaseModel):
     threads: int = Field(0, ge=0, le=64, description="0: as many as useful")
     fps: float | None = Field(None, gt=0, description="nominal frame rate; default: the graph's fps")
     options: FfmpegOptions = Field(default_factory=dict, description="extra libx264 / AVCodecContext options")
+    device: Device = Field("cpu", description="cuda or cuda:N: NVIDIA's h264_nvenc when PyAV's FFmpeg has it and "
+                                              "the GPU has NVENC, else libx264 with the reason logged once")
 
     @field_validator("preset")
     @classmethod
@@ -111,6 +113,41 @@ def open_h264(params: H264Params, width: int, height: int, fps: float) -> Any:
     return ctx
 
 
+#: x264 presets onto NVENC's p1 (fastest) .. p7 (best).
+NVENC_PRESETS = {"ultrafast": "p1", "superfast": "p2", "veryfast": "p3", "faster": "p3", "fast": "p4",
+                 "medium": "p5", "slow": "p6", "slower": "p7", "veryslow": "p7", "placebo": "p7"}
+
+
+def open_nvenc(params: H264Params, width: int, height: int, fps: float, gpu: int = 0) -> Any:
+    """An opened h264_nvenc codec context for these params (x264-only `options` are not passed on)."""
+    if "h264_nvenc" not in av.codecs_available:
+        raise ConfigError("PyAV's FFmpeg has no h264_nvenc encoder")
+    ctx = av.CodecContext.create("h264_nvenc", "w")
+    ctx.width, ctx.height, ctx.pix_fmt = width, height, "yuv420p"
+    ctx.time_base = TIME_BASE
+    ctx.framerate = Fraction(fps).limit_denominator(1001)
+    ctx.gop_size = params.keyint or max(1, round(2 * fps))
+    if params.bframes is not None:
+        ctx.max_b_frames = params.bframes
+    options = {"preset": NVENC_PRESETS[params.preset], "gpu": str(gpu)}
+    if params.tune and "zerolatency" in params.tune:
+        options.update(tune="ll", zerolatency="1")
+    bitrate = parse_bitrate(params.bitrate)
+    if bitrate:
+        ctx.bit_rate = bitrate
+    elif params.crf is not None:
+        options.update(rc="vbr", cq=f"{params.crf:g}")
+    maxrate, bufsize = parse_bitrate(params.maxrate), parse_bitrate(params.bufsize)
+    if maxrate:
+        options["maxrate"] = str(maxrate)
+        options["bufsize"] = str(bufsize or 2 * maxrate)
+    if params.profile:
+        options["profile"] = params.profile
+    ctx.options = options
+    ctx.open()
+    return ctx
+
+
 @register_node
 class H264Encoder(Node):
     """Encode yuv420p frames to H.264 with libx264 (threaded); SPS/PPS repeat on every keyframe."""
@@ -125,6 +162,14 @@ class H264Encoder(Node):
         """Check the options now (a bad option fails the graph before any frame)."""
         self.fps = self.params.fps or self.context.fps
         open_h264(self.params, 64, 64, self.fps)  # validates preset/tune/options on a tiny frame
+        self.codec = "libx264"
+        if self.context.device.startswith("cuda"):
+            try:  # NVENC has a minimum size: probe with a small but valid frame
+                open_nvenc(self.params, 256, 256, self.fps, int(self.context.device.split(":")[1]))
+                self.codec = "h264_nvenc"
+            except Exception as exc:  # no NVENC (H100/H200 have none), no driver, no such encoder in FFmpeg
+                self.log.warning("%s (encode.h264): h264_nvenc unavailable (%s): encoding with libx264",
+                                 self.id, exc)
         self.ctx: Any = None
         self.size: tuple[int, int] | None = None
         self.last_pts: int | None = None
@@ -135,7 +180,11 @@ class H264Encoder(Node):
         self.next_report = 0.0
 
     def _open(self, frame: VideoFrame) -> None:
-        self.ctx = open_h264(self.params, frame.width, frame.height, self.fps)
+        if self.codec == "h264_nvenc":
+            self.ctx = open_nvenc(self.params, frame.width, frame.height, self.fps,
+                                  int(self.context.device.split(":")[1]))
+        else:
+            self.ctx = open_h264(self.params, frame.width, frame.height, self.fps)
         self.size = (frame.width, frame.height)
         self.stream_info = {"width": frame.width, "height": frame.height, "pix_fmt": "yuv420p", "fps": self.fps,
                             "profile": self.params.profile or "high", "bit_rate": self.ctx.bit_rate or 0}

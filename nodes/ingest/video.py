@@ -11,7 +11,7 @@ from typing import Any
 import av
 from pydantic import BaseModel, ConfigDict, Field
 
-from ggpgfx.graph.fields import FfmpegOptions, MediaSource
+from ggpgfx.graph.fields import Device, FfmpegOptions, MediaSource
 from ggpgfx.graph.node import Node, Port, VideoCaps, register_node
 from ggpgfx.media.av_convert import av_to_audio, av_to_video
 from ggpgfx.media.errors import describe_target, is_url, media_error, seconds
@@ -45,6 +45,9 @@ class VideoParams(BaseModel):
     writable: bool = Field(False, description="false: zero-copy read-only views, made writable on demand by "
                            "frame.writable() (usually without a copy); true: writable now (a copy per frame)")
     threads: int = Field(0, ge=0, le=64, description="decoder threads (0: auto)")
+    device: Device = Field("cpu", description="cuda or cuda:N: NVIDIA's CUVID decoder (h264_cuvid, hevc_cuvid...) "
+                                              "when PyAV's FFmpeg has it and it opens, else the CPU decoder "
+                                              "with the reason logged once; frames still arrive in host memory")
 
 
 @register_node
@@ -118,12 +121,30 @@ class VideoSource(Node):
             if stream is not None:
                 stream.thread_type = "AUTO"
                 stream.thread_count = p.threads
+        self.vdecoder = self._cuvid() if self.vstream is not None and self.context.device.startswith("cuda") else None
         self.duration_us = int(c.duration) if c.duration and not self.network else None
         self.start_us = int(c.start_time) if c.start_time is not None and not self.network else 0
         self._rebase_first = self.network  # live streams: the first frame's pts becomes the timeline origin
         if p.start_s and not self.network:
             c.seek(int(p.start_s * 1e6), any_frame=False, backward=True)
         self._set_state("playing")
+
+    def _cuvid(self) -> Any:
+        """An opened CUVID decoder for the video stream, or None (the reason logged once per node)."""
+        name = f"{self.vstream.codec_context.name}_cuvid"
+        try:
+            if name not in av.codecs_available:
+                raise ValueError(f"PyAV's FFmpeg has no {name}")
+            decoder = av.CodecContext.create(name, "r")
+            decoder.extradata = self.vstream.codec_context.extradata
+            decoder.options = {"gpu": self.context.device.split(":")[1]}
+            decoder.open()
+            return decoder
+        except Exception as exc:  # no driver, no NVDEC, an unsupported profile
+            if not getattr(self, "_told_cuvid", False):
+                self._told_cuvid = True
+                log.warning("%s (ingest.video): %s unavailable (%s): decoding on the CPU", self.id, name, exc)
+            return None
 
     def _set_state(self, state: str) -> None:
         self.state = state
@@ -137,8 +158,15 @@ class VideoSource(Node):
     # -- decoding ---------------------------------------------------------------------------------
     def _decode(self) -> Iterator[tuple[str, Any]]:
         streams = [s for s in (self.vstream, self.astream) if s is not None]
+        if self.vdecoder is not None:
+            self.vdecoder.flush_buffers()  # after a seek or a loop: no frame from before it
         for packet in self.container.demux(streams):
             if packet.stream is self.vstream:
+                if self.vdecoder is not None:
+                    for frame in self.vdecoder.decode(packet):
+                        frame.time_base = self.vstream.time_base
+                        yield "video", frame if frame.format.name == "yuv420p" else frame.reformat(format="yuv420p")
+                    continue
                 for frame in packet.decode():
                     yield "video", frame
             else:

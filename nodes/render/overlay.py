@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from ggpgfx.graph.fields import Device
 from ggpgfx.graph.node import Message, Node, Port, Resources, VideoCaps, register_node
 from ggpgfx.media.frames import VideoFrame
 from ggpgfx.poker.messages import TableState
@@ -20,6 +21,7 @@ from ggpgfx.render.record import SceneCall
 from ggpgfx.render.scene import Scene
 from ggpgfx.render.skins import load_skin
 from ggpgfx.render.venue import cover_seat_zones
+from ggpgfx.runtime import devices
 from ggpgfx.tournament.state import TournamentState
 from ggpgfx.types import DelayCountdown
 
@@ -48,6 +50,7 @@ class Overlay(Node):
                                      "records so `ggp studio render` redraws exactly these frames"),
     }
     resources = Resources(cpu=1)
+    device_frames = True  # on CUDA, frames arrive and leave as device planes and the blend runs there
 
     class Params(OverlayOptions):
         """The overlay options plus `in_place` (set it false when the same video also feeds another branch)
@@ -64,6 +67,8 @@ class Overlay(Node):
             "auto", description="draw state changes on a background thread; frames keep the last completed "
                                 "drawing and never wait for one (auto: on in real-time runs, off offline, where "
                                 "every frame shows the newest state)")
+        device: Device = Field("cpu", description="where the blend runs: auto, cpu, cuda or cuda:N (the CPU, "
+                                                  "saying so once, when CUDA is unavailable)")
         venue_safe: bool = Field(False, description="no hole card in any layer: needs reveal: live, and covers "
                                                     "the seat zones the camera frames declare")
 
@@ -104,6 +109,12 @@ class Overlay(Node):
         #: (state, tournament, countdown) of the last recorded frame: references, so a new state never looks old
         self.recorded: tuple[Any, ...] | None = None
         self.drawn_pts: int | None = None  # pts of the last frame whose layers were made (under the scene lock)
+        self._composite = composite_layers
+        if self.context.device.startswith("cuda"):
+            from ggpgfx.operators_gpu.composite_gpu import LayerUploads, composite_layers_torch
+
+            uploads = LayerUploads(devices.kernel_device(self.context.device))
+            self._composite = lambda frame, layers: composite_layers_torch(frame, layers, uploads)
 
     def _scene_for(self, frame: VideoFrame) -> Scene:
         scene = self.scene
@@ -184,7 +195,7 @@ class Overlay(Node):
         started = time.perf_counter_ns()
         layers = self._layers(scene, msg.pts)
         drawn = time.perf_counter_ns()
-        composite_layers(frame, layers)
+        self._composite(frame, layers)
         self.render_ns += drawn - started
         self.composite_ns += time.perf_counter_ns() - drawn
         self.last_pts = msg.pts

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ggpgfx.graph.fields import OutputPath
+from ggpgfx.graph.fields import Device, OutputPath
 from ggpgfx.graph.node import Message, Node, Port, Resources, register_node
 from ggpgfx.poker.messages import GameEvent, OperatorAction, TableState
 from ggpgfx.types import CardReads
@@ -23,8 +23,9 @@ if TYPE_CHECKING:  # the engine (pokerkit, Numba kernels) loads in setup: `ggp v
 class EquityWorker:
     """Solves the newest equity spot on its own thread; older pending spots are simply replaced."""
 
-    def __init__(self, trials: int, publish: Any) -> None:
+    def __init__(self, trials: int, publish: Any, backend: str = "auto") -> None:
         self.trials = trials
+        self.backend = backend  # the exact-equity backend: "auto" (Numba) or "cuda"
         self.publish = publish  # called as publish(answer) from the worker thread
         self._wanted: EquitySpot | None = None
         self._busy = False
@@ -72,7 +73,7 @@ class EquityWorker:
                 spot, self._wanted, self._busy = self._wanted, None, True
             try:
                 assert spot is not None
-                self.publish(solve(spot, self.trials))
+                self.publish(solve(spot, self.trials, backend=self.backend))
             finally:
                 with self._cond:
                     self._busy = False
@@ -101,6 +102,8 @@ class PokerRules(Node):
         phh_path: OutputPath | None = Field(None, description="append every finished hand to this .phhs file")
         drain_s: float = Field(120.0, ge=0, description="at end of stream, wait this long for the last equity answer "
                                "(the first answer after install includes compiling the kernels)")
+        device: Device = Field("cpu", description="exact equity on: auto, cpu, cuda or cuda:N (the CUDA "
+                                                  "enumeration; the CPU's Numba engine when CUDA is unavailable)")
 
     resources = Resources(cpu=1)
 
@@ -117,8 +120,13 @@ class PokerRules(Node):
         self._conflicts: dict[int, int] = {}  # hand number -> conflicting reads counted
         self._submitted_at = 0.0  # when the pending spot went to the equity worker
         # Answers come back on the node's thread (call_soon), so table state has one writer.
-        self.worker = EquityWorker(self.params.trials, lambda answer: self.call_soon(self._on_answer, answer)) \
-            if self.params.equity else None
+        backend = "auto"
+        if self.context.device.startswith("cuda"):
+            import ggpgfx.operators_gpu.equity  # noqa: F401 - registers the "cuda" exact backend
+
+            backend = "cuda"
+        self.worker = EquityWorker(self.params.trials, lambda answer: self.call_soon(self._on_answer, answer),
+                                   backend) if self.params.equity else None
 
     def process(self, port: str, msg: Message) -> None:
         """Apply reads or an action, emit the events and the new TableState, queue equity."""

@@ -92,6 +92,29 @@ def test_equity_and_outs_arrive_as_a_later_version() -> None:
     assert [s.version for s in states] == sorted(s.version for s in states)
 
 
+def test_equity_on_the_device_equals_the_cpu_engine(fake_cuda: None) -> None:
+    steps = hand_script(WSOP)
+    flop = next(i for i, s in enumerate(steps) if s.read and s.read["zone"] == "board" and s.read["card"] == "5h")
+    states = {}
+    for device in ("cpu", "cuda"):
+        g = Graph("equity-device", realtime=False)
+        source = g.add("testpoker.script", id="src", steps=flop + 1)
+        game = g.add("rules.poker", id="game", trials=2000, device=device)
+        sink = g.add("sink.collect", id="states")
+        source.reads >> game.reads
+        source.actions >> game.actions
+        game.state >> sink.inp
+        result = g.run()
+        assert result.instances["game"].context.device == ("cuda:0" if device == "cuda" else "cpu")
+        assert result.instances["game"].worker.backend == ("cuda" if device == "cuda" else "auto")
+        states[device] = result.collected("states")[-1]
+    cpu, gpu = states["cpu"], states["cuda"]
+    assert gpu.board == ["Th", "Jc", "5h"] and gpu.equity_method == cpu.equity_method
+    # the torch enumeration (standing in for CUDA here) counts exactly what the Numba engine counts
+    assert [(s.equity_win, s.equity_tie) for s in gpu.seats] == [(s.equity_win, s.equity_tie) for s in cpu.seats]
+    assert any(s.equity_win for s in gpu.seats)
+
+
 def test_faulty_reads_do_not_break_the_hand() -> None:
     states, _ = _run(duplicate_rate=0.3, late_rate=0.2, seed=3)
     final = states[-1]
