@@ -45,9 +45,10 @@ def test_dashboard_lists_fragment_actors(tmp_path: Path) -> None:
     ray_dir = tempfile.mkdtemp(prefix="ggpdash")  # short: Ray's socket paths have a length limit
     env = {**os.environ, "GGP_HOME": str(tmp_path / "home"), "GGP_RAY_TEMP_DIR": ray_dir,
            "GGP_RAY_DASHBOARD_PORT": str(_free_port()), "RAY_PROMETHEUS_HOST": "http://127.0.0.1:9"}
+    metrics_port = _free_port()
     process = subprocess.Popen([sys.executable, "-m", "ggpgfx.cli", "run", str(tmp_path / "graph.yaml"),
-                                "--executor", "ray", "--dashboard"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+                                "--executor", "ray", "--dashboard", "--metrics-port", str(metrics_port)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
     assert process.stderr is not None
     threading.Thread(target=lambda: lines.extend(process.stderr or []), daemon=True).start()
@@ -74,6 +75,13 @@ def test_dashboard_lists_fragment_actors(tmp_path: Path) -> None:
                 break
             time.sleep(1)
         assert len(names) >= 2 and set(names.values()) == {"ALIVE"}, (names, "".join(lines)[-2000:])
+        # the same run's --metrics-port serves the fragments' per-node series (merged by the driver)
+        wanted = 'ggp_node_messages_out_total{graph="dash",node="fwd",node_type="util.passthrough"'
+        scraped = ""
+        while wanted not in scraped and time.monotonic() < deadline + 10:
+            scraped = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
+            time.sleep(0.5)
+        assert wanted in scraped and 'ggp_node_process_seconds_bucket{graph="dash"' in scraped
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
