@@ -140,6 +140,7 @@ class TournamentService(Service):
         super().__init__(context)
         self.store = make_asset_store(self.settings)
         self.now = clock
+        self._hands_parsed: dict[str, tuple[int, dict[str, Any]]] = {}  # hand row id -> (hands, counters by name)
 
     # ---- helpers ----------------------------------------------------------------------------------
     def _event(self, session: Any, principal: Principal, event_id: str) -> TournamentEvent:
@@ -1108,21 +1109,35 @@ class TournamentService(Service):
             self._touch(session, principal, event, "hands.added", hands=len(histories))
         return ts.HandsOut(hands=len(histories), players=names)
 
-    def _stats(self, session: Any, principal: Principal, event: TournamentEvent,
-               players: dict[str, TournamentPlayer]) -> ts.StatsOut:
+    def _hand_counters(self, session: Any, event_id: str) -> tuple[int, dict[str, Any]]:
+        """(hands, per-player counters by lower-case name) over the event's recorded hands. Each stored row
+        is parsed once per process (rows never change), so the state message stays cheap to build."""
         from ggpgfx.poker.phh import loads_hands
         from ggpgfx.poker.stats import PlayerStats as Counters
         from ggpgfx.poker.stats import session_stats
 
-        texts = session.scalars(select(TournamentHand.phh).where(TournamentHand.event_id == event.id)
-                                .order_by(TournamentHand.recorded_at)).all()
+        ids = session.scalars(select(TournamentHand.id).where(TournamentHand.event_id == event_id)).all()
+        missing = [i for i in ids if i not in self._hands_parsed]
+        if missing:
+            if len(self._hands_parsed) > 50_000:
+                self._hands_parsed.clear()
+            for hand_id, text in session.execute(select(TournamentHand.id, TournamentHand.phh)
+                                                 .where(TournamentHand.id.in_(missing))):
+                histories = loads_hands(text)
+                self._hands_parsed[hand_id] = (len(histories), {
+                    name.lower(): stats for name, stats in session_stats(histories).items()})
         counters: dict[str, Counters] = {}
         hands = 0
-        for text in texts:
-            histories = loads_hands(text)
-            hands += len(histories)
-            for name, stats in session_stats(histories).items():
-                counters.setdefault(name.lower(), Counters()).add(stats)
+        for hand_id in ids:
+            count, per_name = self._hands_parsed[hand_id]
+            hands += count
+            for name, stats in per_name.items():
+                counters.setdefault(name, Counters()).add(stats)
+        return hands, counters
+
+    def _stats(self, session: Any, principal: Principal, event: TournamentEvent,
+               players: dict[str, TournamentPlayer]) -> ts.StatsOut:
+        hands, counters = self._hand_counters(session, event.id)
         history: dict[str, list[int]] = {}
         entry_player = {e.id: e.player_id for e in self._entries(session, event.id)}
         for entry_id, chips in session.execute(select(TournamentChipCount.entry_id, TournamentChipCount.chips)
@@ -1186,13 +1201,31 @@ class TournamentService(Service):
         clock: ClockState | None = None
         if levels:
             c = self._clock_out(event, levels, now)
+            # The clock is given at a reference time taken from the stored anchor (the moment the level began
+            # at the current pace, or the moment of the pause), not at `now`: the message stays byte-for-byte
+            # the same until something changes, and a reader advances it with ClockState.at(now).
+            if c.running and c.level_started_at is not None:
+                as_of = round(c.level_started_at, 3)
+                remaining = round(c.remaining_s + (now - as_of), 3)
+            elif c.started and event.clock_paused_at is not None:
+                as_of, remaining = event.clock_paused_at, c.remaining_s
+            else:
+                as_of, remaining = 0.0, c.remaining_s
             clock = ClockState(levels=self._blind_levels(levels), level_index=c.level_index, running=c.running,
-                               level_started_at=c.level_started_at, remaining_s=c.remaining_s, as_of=now)
+                               level_started_at=round(c.level_started_at, 3) if c.level_started_at else None,
+                               remaining_s=max(0.0, remaining), as_of=as_of)
         entries = self._entries(session, event.id)
         tables = {t.id: t for t in self._tables(session, event.id)}
         players = self._players_by_id(session, principal, {e.player_id for e in entries})
-        stats = self._stats(session, principal, event, players)
-        by_player_stats = {s.player_id: s for s in stats.players}
+        hand_count, counters = self._hand_counters(session, event.id)
+        by_player_stats: dict[str, PlayerStats] = {}
+        for player in players.values():
+            mine = counters.get(player.name.lower()) or (counters.get(player.nickname.lower())
+                                                         if player.nickname else None)
+            if mine is not None and mine.hands:
+                ratios = mine.ratios()
+                by_player_stats[player.id] = PlayerStats(hands=mine.hands, vpip=ratios["vpip"], pfr=ratios["pfr"],
+                                                         af=ratios["af"], wtsd=ratios["wtsd"])
         latest: dict[str, TournamentEntry] = {}
         for entry in entries:  # a player's live entry, else their latest one
             current = latest.get(entry.player_id)
@@ -1202,15 +1235,13 @@ class TournamentService(Service):
         state_players: list[StatePlayer] = []
         for player_id, entry in latest.items():
             player = players[player_id]
-            st = by_player_stats.get(player_id)
             state_players.append(StatePlayer(
                 id=player_id, name=player.name, nickname=player.nickname or None, country=player.country,
                 hometown=player.hometown or None,
                 photo=f"/api/v1/players/{player_id}/photo" if player.photo_asset_id else None,
                 chips=entry.chips if entry.status != "eliminated" else 0,
                 table=tables[entry.table_id].name if entry.table_id in tables else None, seat=entry.seat,
-                stats=PlayerStats(hands=st.hands, vpip=st.vpip, pfr=st.pfr, af=st.af, wtsd=st.wtsd)
-                if st is not None and stats.source == "hands" and st.hands else None,
+                stats=by_player_stats.get(player_id) if hand_count else None,
                 eliminated_place=entry.place if entry.status == "eliminated" else None,
                 prize=entry.prize if entry.status != "active" else None))
         live = [e for e in entries if e.status != "eliminated"]

@@ -267,6 +267,16 @@ def test_clock_survives_restart_and_actions(client: Any, settings: Any, org_a: O
     first = ok(client.get(f"{P}/events/{event}/clock", headers=op))
     assert first["level_index"] == 0 and first["running"]
     assert abs(first["remaining_s"] - (1800 - 600 - (time.time() - started))) < 1.0
+    # the state message gives the clock at a stored reference time: the same bytes until something changes,
+    # and the graph's ClockState.at(now) counts down from it
+    from ggpgfx.tournament.state import TournamentState
+
+    body = client.get(f"{P}/events/{event}/state", headers=op).content
+    time.sleep(0.25)
+    assert client.get(f"{P}/events/{event}/state", headers=op).content == body
+    on_air = TournamentState.model_validate_json(body).clock
+    assert on_air is not None and on_air.running
+    assert abs(on_air.at(time.time()).remaining_s - (1800 - 600 - (time.time() - started))) < 1.0
     with TestClient(create_local_app(settings)) as second:  # "restart": a new server process on the same data
         again = ok(second.get(f"{P}/events/{event}/clock", headers=op))
         assert again["level_index"] == 0
@@ -276,6 +286,9 @@ def test_clock_survives_restart_and_actions(client: Any, settings: Any, org_a: O
     time.sleep(0.3)
     later = ok(client.get(f"{P}/events/{event}/clock", headers=op))
     assert not later["running"] and abs(later["remaining_s"] - paused["remaining_s"]) < 0.05
+    held = TournamentState.model_validate_json(client.get(f"{P}/events/{event}/state", headers=op).content).clock
+    assert held is not None and not held.running
+    assert abs(held.at(time.time() + 60).remaining_s - paused["remaining_s"]) < 0.05
     # removing more than is left moves to the next level; adding brings time back within the level
     moved = ok(client.post(f"{P}/events/{event}/clock", json={"action": "adjust", "seconds": -1300}, headers=op))
     assert moved["level_index"] == 1 and moved["level"]["big_blind"] == 300
