@@ -68,7 +68,7 @@ METRICS: tuple[MetricDef, ...] = (
     _graph("ggp_encoder_bitrate_bps", "gauge", "Encoded bits per second over the last few seconds.",
            "encoder_bitrate_bps"),
     _graph("ggp_encoder_speed_ratio", "gauge",
-           "Media seconds encoded per wall second (below 1: the encoder is slower than real time).",
+           "Frames encoded per wall second against the stream's frame rate (below 1: slower than real time).",
            "encoder_speed_ratio"),
     _graph("ggp_output_connected", "gauge", "1 while a publish node's connection is up.", "output_connected"),
     _graph("ggp_output_reconnects", "counter", "Reconnects of a publish node's connection.", "output_reconnects"),

@@ -18,6 +18,10 @@ def test_media_rate_bitrate_and_speed() -> None:
         rate.add(i * 33_333, 1000, now=i * (2 / 30))
     assert abs(rate.bitrate_bps() - 30 * 8000 / (30 * 33_333 / 1e6)) < 1
     assert abs(rate.speed_ratio() - 0.5) < 0.01
+    dropping = MediaRate(window_s=10)
+    for i in range(31):  # real-time pts, but every other frame was dropped upstream
+        dropping.add(i * 33_333 * (2 if i > 3 else 1), 1000, now=i * (2 if i > 3 else 1) / 30)
+    assert abs(dropping.speed_ratio() - 0.5) < 0.01  # 30 frames in 2 s of a 30 fps stream
 
 
 def test_encoder_and_delay_report_their_metrics() -> None:
