@@ -118,6 +118,22 @@ def _replace_live_inputs(data: dict[str, Any]) -> list[str]:
     return sorted(live)
 
 
+def _tournament_inputs(data: dict[str, Any], edges: list[tuple[str, str, str, str]]) -> dict[str, Any]:
+    """overlay id -> the TournamentState its `ingest.tournament` file holds (the audit draws it on every frame).
+
+    A platform URL is not fetched: such an overlay is audited without tournament elements.
+    """
+    from ggpgfx.render.cli import load_tournament_file
+
+    found: dict[str, Any] = {}
+    for src, _, dst, port in edges:
+        node = data["nodes"].get(src) or {}
+        path = (node.get("params") or {}).get("path")
+        if port == "tournament" and node.get("type") == "ingest.tournament" and path:
+            found[dst] = load_tournament_file(Path(path))
+    return found
+
+
 def _edges(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     result = []
     for edge in data.get("edges") or []:
@@ -214,6 +230,7 @@ def audit_graph(path: Path, *, skins: tuple[str, ...] = ("broadcast", "minimal")
     delays = {dst: float((data["nodes"][src].get("params") or {}).get("delay_s", 0)) for src, port, dst, _ in edges
               if dst in overlays and port == "countdown"}
     any_venue = any(p.get("venue_safe") for p in overlays.values())
+    tournaments = _tournament_inputs(data, edges)
     for aspect in aspects:
         size = ASPECTS[aspect]
         seen, inputs = _source_graph(data, size, max_frames, False, overlays, edges, action_interval_s)
@@ -230,13 +247,14 @@ def audit_graph(path: Path, *, skins: tuple[str, ...] = ("broadcast", "minimal")
             for skin in skins:
                 row = AuditRow(overlay_id, skin, aspect, bool(params.get("venue_safe")))
                 _audit_output(row, params, frames, states, hidden_frames, delays.get(overlay_id, 0.0),
-                              out_dir / f"{Path(path).stem}-{overlay_id}-{skin}-{aspect.replace(':', 'x')}.png")
+                              out_dir / f"{Path(path).stem}-{overlay_id}-{skin}-{aspect.replace(':', 'x')}.png",
+                              tournaments.get(overlay_id))
                 report.rows.append(row)
     return report
 
 
 def _audit_output(row: AuditRow, params: dict[str, Any], frames: list[Any], states: list[Any],
-                  hidden_frames: dict[int, VideoFrame], delay_s: float, png: Path) -> None:
+                  hidden_frames: dict[int, VideoFrame], delay_s: float, png: Path, tournament: Any = None) -> None:
     settled: Scene | None = None
     animated: Scene | None = None
     twin: Scene | None = None  # draws the states without hidden hole cards (it remembers the hand, as settled does)
@@ -247,6 +265,8 @@ def _audit_output(row: AuditRow, params: dict[str, Any], frames: list[Any], stat
             settled = Scene(_options(params, row.skin, delay_s, False), frame.width, frame.height)
             animated = Scene(_options(params, row.skin, delay_s, True), frame.width, frame.height)
             twin = Scene(_options(params, row.skin, delay_s, False), frame.width, frame.height)
+            for scene in (settled, animated, twin):
+                scene.set_tournament(tournament, message.pts)
         while state_index + 1 < len(states) and states[state_index + 1].pts <= message.pts:
             state_index += 1
         state: TableState | None = states[state_index].payload if state_index >= 0 else None

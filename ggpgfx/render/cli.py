@@ -42,6 +42,27 @@ def load_state_file(path: Path) -> object:
         raise ConfigError(f"state file {path}: {where}: {first['msg']}") from None
 
 
+def load_tournament_file(path: Path) -> object:
+    """A TournamentState from a JSON or YAML file, with every problem named (ConfigError)."""
+    import yaml
+
+    from ggpgfx.tournament.state import parse_tournament_state
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"tournament file {path} not found") from None
+    except OSError as exc:
+        raise ConfigError(f"tournament file {path}: {exc.strerror}") from None
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"tournament file {path}: not YAML ({exc})") from None
+        return parse_tournament_state(data if data is not None else {})
+    return parse_tournament_state(text)
+
+
 @render_app.command("still")
 def still(
     output: Annotated[Path, typer.Option("--output", "-o", help="PNG file to write.")],
@@ -54,18 +75,22 @@ def still(
     ticker: Annotated[str | None, typer.Option(help="Ticker text.")] = None,
     title: Annotated[str | None, typer.Option(help="Lower-third title.")] = None,
     subtitle: Annotated[str, typer.Option(help="Lower-third subtitle.")] = "",
+    tournament: Annotated[Path | None, typer.Option(help="TournamentState as JSON or YAML (its `graphics` cues "
+                                                         "say which tournament elements show).")] = None,
 ) -> None:
-    """Render the overlay for one TableState to a PNG."""
+    """Render the overlay for one TableState (and/or a tournament state) to a PNG."""
     from ggpgfx.render.samples import sample_state
     from ggpgfx.render.still import render_still
 
-    if (state is None) == (sample is None):
-        raise ConfigError("give exactly one of --state FILE or --sample NAME")
+    if state is not None and sample is not None or state is None and sample is None and tournament is None:
+        raise ConfigError("give exactly one of --state FILE or --sample NAME (or only --tournament FILE)")
     if reveal not in ("live", "delayed"):
         raise ConfigError(f"--reveal {reveal!r}: use live or delayed")
-    table = load_state_file(state) if state is not None else sample_state(sample or "")
+    table = load_state_file(state) if state is not None else sample_state(sample) if sample is not None else None
+    events = load_tournament_file(tournament) if tournament is not None else None
     png = render_still(table, skin=skin, size=parse_size(size), reveal=reveal,  # type: ignore[arg-type]
-                       background=background, ticker=ticker, lower_third_title=title, lower_third_subtitle=subtitle)
+                       background=background, ticker=ticker, lower_third_title=title, lower_third_subtitle=subtitle,
+                       tournament=events)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_bytes(png)

@@ -40,6 +40,8 @@ class TournamentIngest(Node):
         api_key: StreamKey | None = Field(None, description="platform API key for `url` (X-API-Key header)")
         poll_s: float = Field(0.25, gt=0, le=60, description="how often the file or URL is checked for a change")
         timeout_s: float = Field(5.0, gt=0, le=60, description="HTTP timeout for one poll of `url`")
+        stop_after_s: float | None = Field(None, gt=0, description="end the stream after this long (default: "
+                                                                   "run until the graph stops)")
 
         @model_validator(mode="after")
         def _one_source(self) -> TournamentIngest.Params:
@@ -125,6 +127,8 @@ class TournamentIngest(Node):
 
     def tick(self) -> bool:
         """Emit the first state, then poll the source every `poll_s` and emit what changed."""
+        if self.params.stop_after_s is not None and time.monotonic() - self.started >= self.params.stop_after_s:
+            return False
         if self.first is not None:
             state, self.first = self.first, None
             self._emit(state)

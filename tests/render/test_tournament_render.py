@@ -181,3 +181,21 @@ def test_animation_enters_like_other_elements() -> None:
     start = {p.name: p for p in scene.update(None, 0)}["blinds_clock"]
     settled = {p.name: p for p in scene.update(None, 2_000_000)}["blinds_clock"]
     assert start.y < settled.y  # slides in from the top (broadcast skin)
+
+
+def test_cli_renders_a_tournament_file(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    ggp = str(Path(sys.executable).parent / "ggp")
+    event = tmp_path / "event.json"
+    event.write_text(_state(clock=True, leaderboard=True).to_json())
+    out = tmp_path / "t.png"
+    done = subprocess.run([ggp, "render", "still", "--tournament", str(event), "--size", "1280x720", "-o", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert Image.open(out).size == (1280, 720)
+    event.write_text('{"players": [{"id": "a", "name": "A", "country": "UK"}]}')
+    done = subprocess.run([ggp, "render", "still", "--tournament", str(event), "-o", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "the United Kingdom is 'GB'" in done.stderr and "Traceback" not in done.stderr

@@ -83,6 +83,8 @@ def _header(image: Image.Image, layout: Layout, height: int, title: str, right: 
     ink, pad = rgba(skin.color("header_text")), px(12)
     face = layout.font("bold", 19)
     right_w = int(face.getlength(right)) if right else 0
+    if right_w and face.getlength(title) + right_w + 3 * pad > w:  # a narrow panel keeps its title, drops the extra
+        right, right_w = "", 0
     draw.text(image, (pad, height / 2), title, face, ink, max_width=w - 3 * pad - right_w, role="title")
     if right:
         draw.text(image, (w - pad, height / 2), right, face, ink, anchor="rm", role="subtitle")
@@ -316,7 +318,7 @@ def want_blinds_clock(frame: ElementFrame) -> dict[str, Wanted]:
 class FieldView:
     """The players-remaining and average-stack bug's texts."""
 
-    cells: tuple[tuple[str, str], ...]  # (label, value)
+    cells: tuple[tuple[str, str, str], ...]  # (label, value, a smaller line under the value or "")
 
 
 def render_field(view: FieldView, layout: Layout) -> Image.Image:
@@ -326,15 +328,21 @@ def render_field(view: FieldView, layout: Layout) -> Image.Image:
     image = _frame_panel(layout, w, h)
     cell = w / max(1, len(view.cells))
     label_face = layout.font("bold", 14)
-    for index, (label, value) in enumerate(view.cells):
+    for index, (label, value, sub) in enumerate(view.cells):
         cx = cell * (index + 0.5)
         if index:
             draw.fill_mask(image, draw.rounded_mask(max(1, px(1)), h - px(20), 0), rgba(skin.color("border")),
                            (int(cell * index), px(10)))
-        draw.text(image, (cx, h * 0.3), label, label_face, rgba(skin.color("text_dim")), anchor="mm",
-                  max_width=int(cell) - px(12), role="label")
-        face = draw.fit_font(layout.font_path("bold"), value, px(24), int(cell) - px(12), px(11))
-        draw.text(image, (cx, h * 0.66), value, face, rgba(skin.color("stack")), anchor="mm", role="amount")
+        room = int(cell) - px(12)
+        label_fit = draw.fit_font(layout.font_path("bold"), label, label_face.size, room, px(9))
+        draw.text(image, (cx, h * (0.24 if sub else 0.3)), label, label_fit, rgba(skin.color("text_dim")),
+                  anchor="mm", max_width=room, role="label")
+        face = draw.fit_font(layout.font_path("bold"), value, px(24), room, px(11))
+        draw.text(image, (cx, h * (0.53 if sub else 0.66)), value, face, rgba(skin.color("stack")), anchor="mm",
+                  role="amount")
+        if sub:
+            draw.text(image, (cx, h * 0.8), sub, label_face, rgba(skin.color("text")), anchor="mm", max_width=room,
+                      role="amount_bb")
     return image
 
 
@@ -349,11 +357,11 @@ def want_field_bug(frame: ElementFrame) -> dict[str, Wanted]:
     remaining = state.players_remaining()
     average, big_blind = state.average_stack(), state.big_blind()
     avg = format_chips(average, lay.chip_format, big_blind)  # type: ignore[arg-type]
-    if big_blind and lay.chip_format != "bb":
-        avg += " \u00b7 " + format_chips(average, "bb", big_blind)
-    cells = [("PLAYERS", f"{remaining:,}/{entries:,}" if entries else f"{remaining:,}"), ("AVG STACK", avg)]
+    avg_bb = format_chips(average, "bb", big_blind) if big_blind and lay.chip_format != "bb" else ""
+    cells = [("PLAYERS", f"{remaining:,}/{entries:,}" if entries else f"{remaining:,}", ""),
+             ("AVG STACK", avg, avg_bb)]
     if state.field.prize_pool:
-        cells.append(("PRIZE POOL", money(state.field.prize_pool, state.event.currency)))
+        cells.append(("PRIZE POOL", money(state.field.prize_pool, state.event.currency), ""))
     view = FieldView(tuple(cells))
     return {"field_bug": Wanted(view, bind(render_field, view, lay), lay.origin("field_bug"), "top")}
 

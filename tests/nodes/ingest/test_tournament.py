@@ -120,3 +120,12 @@ def test_platform_refusal_is_a_clear_error(platform: tuple[str, dict[str, object
     url, _ = platform
     with pytest.raises(MediaError, match="HTTP 401"):
         NodeHarness(TournamentIngest, {"url": url, "api_key": "wrong"})
+
+
+def test_stop_after(tmp_path: Path) -> None:
+    path = tmp_path / "event.json"
+    _write(path, sample_tournament(), 1)
+    harness = NodeHarness(TournamentIngest, {"path": str(path), "stop_after_s": 0.05})
+    assert harness.tick() is True
+    harness.node.started -= 1.0
+    assert harness.tick() is False
