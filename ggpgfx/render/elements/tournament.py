@@ -334,7 +334,7 @@ def render_field(view: FieldView, layout: Layout) -> Image.Image:
             draw.fill_mask(image, draw.rounded_mask(max(1, px(1)), h - px(20), 0), rgba(skin.color("border")),
                            (int(cell * index), px(10)))
         room = int(cell) - px(12)
-        label_fit = draw.fit_font(layout.font_path("bold"), label, label_face.size, room, px(9))
+        label_fit = draw.fit_font(layout.font_path("bold"), label, px(14), room, px(9))
         draw.text(image, (cx, h * (0.24 if sub else 0.3)), label, label_fit, rgba(skin.color("text_dim")),
                   anchor="mm", max_width=room, role="label")
         face = draw.fit_font(layout.font_path("bold"), value, px(24), room, px(11))
