@@ -1238,7 +1238,7 @@ class TournamentService(Service):
             state_players.append(StatePlayer(
                 id=player_id, name=player.name, nickname=player.nickname or None, country=player.country,
                 hometown=player.hometown or None,
-                photo=f"/api/v1/players/{player_id}/photo" if player.photo_asset_id else None,
+                photo=f"/api/v1/players/{player_id}/photo?v={player.photo_asset_id}" if player.photo_asset_id else None,
                 chips=entry.chips if entry.status != "eliminated" else 0,
                 table=tables[entry.table_id].name if entry.table_id in tables else None, seat=entry.seat,
                 stats=by_player_stats.get(player_id) if hand_count else None,

@@ -59,7 +59,16 @@ class TournamentIngest(Node):
         self.emitted = 0
         self.rejected = 0
         self.next_poll = 0.0
+        self.photos: dict[str, str | None] = {}  # platform photo path -> local file (None: not fetched)
+        self.photo_dir: Path | None = None
         self.first = self._read(strict=True)
+
+    def teardown(self) -> None:
+        """Remove the fetched photos."""
+        if getattr(self, "photo_dir", None) is not None:
+            import shutil
+
+            shutil.rmtree(self.photo_dir, ignore_errors=True)
 
     def _pts(self) -> int:
         return int((time.monotonic() - self.started) * 1_000_000)
@@ -94,9 +103,36 @@ class TournamentIngest(Node):
             raise MediaError(f"tournament state {url}: {getattr(exc, 'reason', exc)}") from None
         if body == self.signature:
             return None
-        state = parse_tournament_state(body)
+        state = self._platform_photos(url, headers, parse_tournament_state(body))
         self.signature = body
         return state
+
+    def _platform_photos(self, url: str, headers: dict[str, str], state: TournamentState) -> TournamentState:
+        """Players' photos given as platform paths (`/api/v1/players/{id}/photo?v=<asset>`) are fetched with the
+        same API key into a folder of this node and replaced by the local file (once per photo version);
+        a photo that cannot be fetched draws initials (None), the state still goes on air."""
+        import tempfile
+        import urllib.parse
+
+        players = []
+        for player in state.players:
+            photo = player.photo
+            if photo and photo.startswith("/api/"):
+                if photo not in self.photos:
+                    if self.photo_dir is None:
+                        self.photo_dir = Path(tempfile.mkdtemp(prefix="ggp-tournament-photos-"))
+                    target = self.photo_dir / f"{len(self.photos)}.png"
+                    try:
+                        request = urllib.request.Request(urllib.parse.urljoin(url, photo), headers=headers)
+                        with urllib.request.urlopen(request, timeout=self.params.timeout_s) as response:  # noqa: S310
+                            target.write_bytes(response.read())
+                        self.photos[photo] = str(target)
+                    except (urllib.error.URLError, OSError) as exc:
+                        self.log.warning("photo of %s not fetched (initials drawn): %s", player.name, exc)
+                        self.photos[photo] = None
+                player = player.model_copy(update={"photo": self.photos[photo]})
+            players.append(player)
+        return state.model_copy(update={"players": players})
 
     def _read(self, strict: bool) -> TournamentState | None:
         """A new state when the source changed, else None; errors raise when strict, else are logged."""
