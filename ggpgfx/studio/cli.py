@@ -138,6 +138,8 @@ def render(session: SessionArg,
            aspect: Annotated[str | None, typer.Option(help="16:9, 9:16 or 1:1 (a centred crop of the ISO)")] = None,
            lang: Annotated[str, typer.Option(help="language of the graphics' texts")] = "en",
            graphics_only: Annotated[bool, typer.Option("--graphics-only", help="the graphics alone with alpha")] = False,
+           alpha_format: Annotated[str, typer.Option(help="--graphics-only: mov (QuickTime Animation) or png")] = "mov",
+           size: Annotated[str | None, typer.Option(help="--graphics-only: WIDTHxHEIGHT (default: as recorded)")] = None,
            out: Annotated[Path, typer.Option(help="output folder")] = Path("out/studio-render"),
            workers: Annotated[int, typer.Option(min=1, max=64, help="hands rendered at once (Ray Data when > 1)")] = 1,
            ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (default: embedded)")] = None,
@@ -155,8 +157,11 @@ def render(session: SessionArg,
 
     if timeline not in ("otio", "edl", "both", "none"):
         raise ConfigError(f"--timeline {timeline!r}: use otio, edl, both or none")
+    from ggpgfx.render.cli import parse_size
+
     settings = RenderSettings(skin=skin, aspect=aspect, lang=lang, graphics_only=graphics_only,  # type: ignore[arg-type]
-                              crf=crf, preset=preset)
+                              crf=crf, preset=preset, alpha_format=alpha_format,  # type: ignore[arg-type]
+                              size=parse_size(size) if size else None)
     settings.check()
     if skin:
         from ggpgfx.render.skins import load_skin

@@ -11,9 +11,11 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
+import av
 import numpy as np
 from PIL import Image
 
@@ -46,11 +48,21 @@ class RenderSettings:
     #: seconds of scene replay before the hand's first frame, so animations in flight match the live run
     preroll_s: float = 3.0
     threads: int = 0
+    #: graphics-only: QuickTime Animation (.mov, ARGB, what editors import with alpha) or an RGBA PNG sequence
+    alpha_format: Literal["mov", "png"] = "mov"
+    #: graphics-only: draw at this size instead of the recorded one (the layout scales; e.g. 1920x1080)
+    size: tuple[int, int] | None = None
 
     def check(self) -> None:
         """Refuse what cannot be rendered, with the reason."""
         if self.aspect is not None and self.aspect not in ASPECTS:
             raise ConfigError(f"aspect {self.aspect!r}: use one of {', '.join(ASPECTS)}")
+        if self.size is not None and not self.graphics_only:
+            raise ConfigError("--size needs --graphics-only (over the ISO the picture keeps the ISO's size)")
+        if self.size is not None and (self.size[0] % 2 or self.size[1] % 2 or min(self.size) < 120):
+            raise ConfigError(f"--size {self.size[0]}x{self.size[1]}: use even numbers, at least 120")
+        if self.alpha_format not in ("mov", "png"):
+            raise ConfigError(f"alpha format {self.alpha_format!r}: use mov or png")
         if self.lang not in LANGUAGES:
             raise ConfigError(f"--lang {self.lang!r}: the overlay has no translated texts yet (available: "
                               f"{', '.join(LANGUAGES)})")
@@ -129,6 +141,8 @@ def render_hand(folder: str | Path, number: int, out_dir: str | Path, settings: 
     hand = session.hand(number)
     started = time.perf_counter()
     options, (width, height) = _options(session, settings)
+    if settings.size is not None:
+        width, height = settings.size
     box = crop_box(width, height, settings.aspect)
     calls = session.corrected_calls()
     replay = SceneReplay(calls, options, box[2], box[3], first_pts=session.first_pts)
@@ -142,7 +156,7 @@ def render_hand(folder: str | Path, number: int, out_dir: str | Path, settings: 
     name = clip_name(hand, settings)
     warm_up()
     if settings.graphics_only:
-        path = _graphics_only(replay, pts, hand, out / name, box, on_frame)
+        path = _graphics_only(replay, pts, hand, out / name, box, settings, session.fps, on_frame)
     else:
         path = out / f"{name}.mp4"
         writer = VideoWriter(path.with_name("." + path.name + ".part.mp4"), box[2], box[3], session.fps,
@@ -165,19 +179,46 @@ def render_hand(folder: str | Path, number: int, out_dir: str | Path, settings: 
     return ClipResult(hand.number, str(path), hand.frames, time.perf_counter() - started, info=hand.as_dict())
 
 
-def _graphics_only(replay: SceneReplay, pts: np.ndarray, hand: Hand, folder: Path, box: tuple[int, int, int, int],
-                   on_frame: Callable[[int, int], None] | None) -> Path:
-    """The graphics alone with alpha as an RGBA PNG sequence (frame-NNNNNN.png, numbered from the hand's start)."""
-    folder.mkdir(parents=True, exist_ok=True)
+def _graphics_canvas(replay: SceneReplay, pts: int, width: int, height: int) -> Image.Image:
+    """The frame's elements composited, straight RGBA over transparent (the drawings are straight RGBA)."""
+    canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    for image, x, y, opacity in replay.images(pts):
+        if opacity < 1.0:
+            image = image.copy()
+            image.putalpha(image.getchannel("A").point(lambda v, k=opacity: int(v * k)))
+        paste_clipped(canvas, image, x, y)
+    return canvas
+
+
+def _graphics_only(replay: SceneReplay, pts: np.ndarray, hand: Hand, stem: Path, box: tuple[int, int, int, int],
+                   settings: RenderSettings, fps: float, on_frame: Callable[[int, int], None] | None) -> Path:
+    """The graphics alone with alpha, straight colour in full-resolution RGB (the element drawings composited
+    as drawn, no 4:2:0), as a QuickTime Animation .mov (ARGB, which editors import with alpha) or an RGBA
+    PNG sequence (frame-NNNNNN.png)."""
     width, height = box[2], box[3]
-    for done, index in enumerate(range(hand.start_frame, hand.end_frame), start=1):
-        canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-        for image, x, y, opacity in replay.images(int(pts[index])):
-            if opacity < 1.0:
-                image = image.copy()
-                image.putalpha(image.getchannel("A").point(lambda v, k=opacity: int(v * k)))
-            paste_clipped(canvas, image, x, y)
-        canvas.save(folder / f"frame-{done - 1:06d}.png", compress_level=1)
-        if on_frame is not None:
-            on_frame(done, hand.frames)
-    return folder
+    frames = range(hand.start_frame, hand.end_frame)
+    if settings.alpha_format == "png":
+        stem.mkdir(parents=True, exist_ok=True)
+        for done, index in enumerate(frames, start=1):
+            _graphics_canvas(replay, int(pts[index]), width, height).save(stem / f"frame-{done - 1:06d}.png",
+                                                                            compress_level=1)
+            if on_frame is not None:
+                on_frame(done, hand.frames)
+        return stem
+    path = stem.with_suffix(".mov")
+    temporary = path.with_name("." + path.name + ".part.mov")
+    rate = Fraction(fps).limit_denominator(1001)
+    with av.open(str(temporary), "w") as container:
+        stream = container.add_stream("qtrle", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = width, height, "argb"
+        for done, index in enumerate(frames, start=1):
+            canvas = _graphics_canvas(replay, int(pts[index]), width, height)
+            frame = av.VideoFrame.from_ndarray(np.asarray(canvas), format="rgba")  # from_image drops alpha
+            frame.pts = done - 1
+            frame.time_base = 1 / rate
+            container.mux(stream.encode(frame))
+            if on_frame is not None:
+                on_frame(done, hand.frames)
+        container.mux(stream.encode(None))
+    temporary.replace(path)
+    return path

@@ -165,3 +165,18 @@ def test_parse_hands_and_bad_settings(session_folder: Path) -> None:
         RenderSettings(lang="fr").check()
     with pytest.raises(ConfigError, match="not a studio session"):
         Session(session_folder / "nope")
+
+
+def test_graphics_only_mov_has_alpha_and_every_frame(session_folder: Path, tmp_path: Path) -> None:
+    session = Session(session_folder)
+    hand = session.hands()[0]
+    clip = render_hand(session_folder, hand.number, tmp_path, RenderSettings(graphics_only=True, size=(480, 270)))
+    with av.open(clip.path) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.name, stream.width, stream.height) == ("qtrle", 480, 270)
+        frames = [f.to_ndarray(format="rgba") for f in container.decode(stream)]
+    assert len(frames) == hand.frames
+    alpha = frames[-1][..., 3]
+    assert alpha.max() == 255 and 0.02 < (alpha > 0).mean() < 0.9  # graphics, and transparent around them
+    with pytest.raises(ConfigError, match="--graphics-only"):
+        RenderSettings(size=(480, 270)).check()
