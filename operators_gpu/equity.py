@@ -173,6 +173,75 @@ def _enumerate_torch(request: EquityRequest, device: str) -> tuple[np.ndarray, i
     return result, total
 
 
+def _board_shares(values: Any, lows: Any | None) -> Any:
+    """Each player's pot share per board (N, P) int64 in pot units, with the CPU engine's split."""
+    import torch
+
+    best = values.amax(1, keepdim=True)
+    winners = values == best
+    count = torch.count_nonzero(winners, dim=1)
+    if lows is None:
+        return torch.where(winners, (UNIT // count)[:, None], 0)
+    best_low = lows.amin(1, keepdim=True)
+    has_low = best_low != NO_LOW
+    high_pot = torch.where(has_low[:, 0], UNIT // 2, UNIT)
+    low_winners = (lows == best_low) & has_low
+    low_count = torch.count_nonzero(low_winners, dim=1).clamp(min=1)
+    return (torch.where(winners, (high_pot // count)[:, None], 0)
+            + torch.where(low_winners, ((UNIT // 2) // low_count)[:, None], 0))
+
+
+def monte_carlo_torch(request: EquityRequest, trials: int, seed: int = 1, device: str = "auto"
+                      ) -> tuple[np.ndarray, int]:
+    """Counts int64 (4, P): wins, ties, shares and squared shares over `trials` random runouts (torch).
+
+    Each runout is a uniformly random k-subset of the remaining deck (the top k of one random key per card),
+    scored by the same evaluator as the exact enumeration. Seeded, but not the Numba engine's random stream:
+    the two agree within their standard errors, not bit for bit."""
+    import torch
+
+    dev = resolve_device(device)
+    game = int(request.game_code)
+    if game not in (GAME_HOLDEM, GAME_OMAHA, GAME_OMAHA_HILO):
+        raise ConfigError(f"the torch equity backend has no game code {game}")
+    if trials < 1:
+        raise ConfigError(f"trials must be at least 1, got {trials}")
+    t = device_tables(dev)
+    holes = torch.as_tensor(request.holes.astype(np.int32), device=dev)
+    known = torch.as_tensor(request.board.astype(np.int32), device=dev)
+    deck = torch.as_tensor(request.deck.astype(np.int32), device=dev)
+    k = 5 - int(request.board.size)
+    players, hole_count = request.holes.shape
+    per_board = players if game == GAME_HOLDEM else players * (hole_count * (hole_count - 1) // 2) * 10
+    chunk = max(1, CHUNK_ELEMENTS["cuda" if dev.startswith("cuda") else "cpu"] // max(per_board, int(deck.numel())))
+    generator = torch.Generator(device=dev)
+    generator.manual_seed(abs(int(seed)))
+    counts = torch.zeros((4, players), dtype=torch.int64, device=dev)
+    with _run_lock, torch.inference_mode():
+        for start in range(0, trials, chunk):
+            n = min(chunk, trials - start)
+            if k:
+                keys = torch.rand((n, int(deck.numel())), generator=generator, device=dev)
+                drawn = _take(deck, keys.topk(k, dim=1).indices.to(torch.int32))
+            else:
+                drawn = deck[:0].expand(n, 0)
+            if game == GAME_HOLDEM:
+                shares = _board_shares(_holdem_values(t, known, drawn, holes, bool(request.short_deck)), None)
+            else:
+                high, low = _omaha_values(t, known, drawn, holes, game == GAME_OMAHA_HILO)
+                shares = _board_shares(high, low)
+            counts[0] += torch.count_nonzero(shares == UNIT, dim=0)
+            counts[1] += torch.count_nonzero((shares > 0) & (shares < UNIT), dim=0)
+            counts[2] += shares.sum(0)
+            counts[3] += (shares * shares).sum(0)
+        result = counts.cpu().numpy()
+    return result, trials
+
+
+def _monte_carlo_backend(request: EquityRequest, trials: int, seed: int) -> tuple[np.ndarray, int]:
+    return monte_carlo_torch(request, trials, seed, "cuda")
+
+
 def _torch_backend(request: EquityRequest) -> tuple[np.ndarray, int]:
     return enumerate_exact(request, "auto")
 
@@ -229,11 +298,12 @@ def register() -> None:
     "cuda" takes the one-kernel CUDA enumeration when it passed its self-check, else the torch path on
     CUDA, else (no GPU) torch on the CPU with one log line; "cuda-kernel" is the kernel alone.
     """
-    from ggpgfx.poker.equity import register_backend
+    from ggpgfx.poker.equity import register_backend, register_monte_carlo
 
     register_backend("torch", _torch_backend)
     register_backend("cuda", _cuda_backend)
     register_backend("cuda-kernel", _kernel_backend)
+    register_monte_carlo("cuda", _monte_carlo_backend)
 
 
 def equity_gpu(hands: Sequence[str | Sequence[str]], board: str | Sequence[str] = (),

@@ -94,6 +94,17 @@ def register_backend(name: str, function: ExactBackend) -> None:
     _BACKENDS[name] = function
 
 
+#: Monte Carlo backends by name: `function(request, trials, seed) -> (counts int64 (4, P), total)` where the
+#: rows are wins, ties, shares and squared shares (for the standard error). The default is the Numba engine.
+MonteCarloBackend = Callable[["EquityRequest", int, int], tuple[np.ndarray, int]]
+_MC_BACKENDS: dict[str, MonteCarloBackend] = {}
+
+
+def register_monte_carlo(name: str, function: MonteCarloBackend) -> None:
+    """Add a Monte Carlo backend (the GPU operators register "cuda")."""
+    _MC_BACKENDS[name] = function
+
+
 def backends() -> list[str]:
     """Names of the registered exact backends."""
     return list(_BACKENDS)
@@ -194,12 +205,19 @@ def exact_equity(hands: Sequence[str | Sequence[str]], board: str | Sequence[str
 
 def monte_carlo_equity(hands: Sequence[str | Sequence[str]], board: str | Sequence[str] = (),
                        dead: str | Sequence[str] = (), game: str | Variant = "nlhe", trials: int = 100_000,
-                       seed: int = 1) -> EquityResult:
-    """Seeded Monte Carlo over random runouts with a standard error per player."""
+                       seed: int = 1, backend: str = "auto") -> EquityResult:
+    """Seeded Monte Carlo over random runouts with a standard error per player (`backend`: "auto" = Numba, or
+    a registered Monte Carlo backend such as "cuda")."""
     started = time.perf_counter()
     if trials < 1:
         raise ConfigError(f"trials must be at least 1, got {trials}")
     request = prepare(hands, board, dead, game)
+    if backend not in ("auto", "numba"):
+        if backend not in _MC_BACKENDS:
+            raise ConfigError(f"unknown Monte Carlo backend {backend!r}: registered are "
+                              f"{', '.join(['numba', *_MC_BACKENDS])}")
+        counts, total = _MC_BACKENDS[backend](request, trials, seed)
+        return _with_errors(_result(request, "monte-carlo", counts, total, backend, started), counts, total, started)
     t = get_tables()
     ranks, flushes = (t.sd_rank_values, t.sd_flush_values) if request.short_deck else (t.rank_values,
                                                                                         t.flush_values)
@@ -207,7 +225,11 @@ def monte_carlo_equity(hands: Sequence[str | Sequence[str]], board: str | Sequen
     with threads_for(trials * _evals_per_board(request), PARALLEL_MIN_EVALS):
         counts, total = ek.monte_carlo_kernel(request.game_code, request.holes, request.board, request.deck, trials,
                                               abs(int(seed)), t.card_keys, t.row_offsets, ranks, flushes, 8)
-    result = _result(request, "monte-carlo", counts, total, "numba", started)
+    return _with_errors(_result(request, "monte-carlo", counts, total, "numba", started), counts, total, started)
+
+
+def _with_errors(result: EquityResult, counts: np.ndarray, total: int, started: float) -> EquityResult:
+    """The result with each player's standard error, from the summed shares and squared shares."""
     errors = []
     for p in range(len(result.hands)):
         mean = counts[2, p] / (total * UNIT)
@@ -232,7 +254,8 @@ def equity(hands: Sequence[str | Sequence[str]], board: str | Sequence[str] = ()
         exact = runout_count(request) * _evals_per_board(request) <= EXACT_BUDGET
     if exact:
         return exact_equity(hands, board, dead, game, backend=backend)
-    return monte_carlo_equity(hands, board, dead, game, trials, seed)
+    return monte_carlo_equity(hands, board, dead, game, trials, seed,
+                              backend=backend if backend in _MC_BACKENDS else "auto")
 
 
 def warm_up(game: str | Variant = "nlhe") -> float:
