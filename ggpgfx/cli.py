@@ -88,7 +88,7 @@ def run(
     file: Annotated[Path, typer.Argument(help="Graph YAML file.")],
     executor: Annotated[str | None, typer.Option(help="local or ray (default: the graph's settings.executor, else local).")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a param: NODE.PARAM=VALUE (repeatable).")] = None,
-    max_frames: Annotated[int | None, typer.Option(help="Stop each source after N frames.")] = None,
+    max_frames: Annotated[int | None, typer.Option(help="Stop each video source after N frames (sources without video, like ingest.operator, run until those end).")] = None,
     duration: Annotated[float | None, typer.Option(help="Stop sources after this many seconds of media time.")] = None,
     realtime: Annotated[bool | None, typer.Option("--realtime/--no-realtime", help="Pace sources by pts, or run flat out.")] = None,
     stats_json: Annotated[Path | None, typer.Option(help="Write per-node metrics as JSON here at the end.")] = None,

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from ggpgfx.config import ggp_home
 from ggpgfx.errors import GgpError, NodeError
 from ggpgfx.graph.node import Message, Node, NodeContext
+from ggpgfx.graph.ports import negotiates_caps
 from ggpgfx.graph.validate import ResolvedEdge, ResolvedGraph, ResolvedNode
 from ggpgfx.media.frames import VideoFrame
 from ggpgfx.runtime import devices
@@ -173,6 +174,7 @@ class NodeRunner:
         self._post_to = inbox  # where worker threads post (the host's inbox, when fused)
         self._in_step = False
         self._ended = False  # outputs closed: later emits from workers are dropped
+        self.counts_frames = False  # a source with a video output: `max_frames` counts its ticks
         self.first_pts: int | None = None
         self.last_pts: int | None = None
         self.thread = threading.Thread(target=self._main, name=f"ggp-{rnode.id}", daemon=True)
@@ -421,14 +423,27 @@ class NodeRunner:
         self._end_of_stream()
 
     def _source_loop(self) -> None:
+        try:
+            self._source_ticks()
+        finally:
+            if self.counts_frames:
+                self.ex.frame_source_ended()
+
+    def _source_ticks(self) -> None:
         ex, node, m = self.ex, self.node, self.metrics
         posted = self._post_to.posted
         ticks = 0
         limit_us = None if ex.options.duration_s is None else int(ex.options.duration_s * 1e6)
+        max_ticks = ex.options.max_frames
+        follow = max_ticks is not None and not self.counts_frames and ex.has_frame_sources
+        if follow:
+            max_ticks = None  # a poll is not a frame: run while the video sources run
         while not ex.sources_stop.is_set():
             if posted:
                 self._run_posted()
-            if ex.options.max_frames is not None and ticks >= ex.options.max_frames:
+            if max_ticks is not None and ticks >= max_ticks:
+                break
+            if follow and ex.frame_sources_done.is_set():
                 break
             if limit_us is not None and self.first_pts is not None and self.last_pts is not None \
                     and self.last_pts - self.first_pts >= limit_us:
@@ -629,7 +644,27 @@ class LocalExecutor:
                 producer.outputs[edge.spec.src_port].append(outlet)
         for runner in self.runners.values():
             runner.is_source = runner.rnode.cls.is_source() and not runner.inbox.edges
+            runner.counts_frames = runner.is_source and any(
+                negotiates_caps(port.type) for port in runner.rnode.cls.outputs.values())
+        #: `max_frames` counts video frames: sources without a video output (ingest.operator, ingest.rfid:
+        #: their ticks are polls) run until every video source of this executor has ended
+        self._frame_sources = sum(1 for r in self.runners.values() if r.counts_frames)
+        self._frame_sources_left = self._frame_sources
+        self._frame_sources_lock = threading.Lock()
+        self.frame_sources_done = threading.Event()
         self.started_at = 0.0
+
+    @property
+    def has_frame_sources(self) -> bool:
+        """True when this executor runs a source with a video output (what `max_frames` counts)."""
+        return self._frame_sources > 0
+
+    def frame_source_ended(self) -> None:
+        """A video source's loop ended; the last one lets the other sources end (with `max_frames`)."""
+        with self._frame_sources_lock:
+            self._frame_sources_left -= 1
+            if self._frame_sources_left <= 0:
+                self.frame_sources_done.set()
 
     def _fusable(self, edge: ResolvedEdge, consumer: NodeRunner) -> bool:
         """A consumer fed by exactly this one lossless queue edge can run in its producer's thread."""

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from sqlalchemy import select, update
 
 from ggpgfx.errors import GgpError, ServiceError
+from ggpgfx.graph.ports import negotiates_caps
 from ggpgfx.media.redact import redact_text, redact_value
 from ggpgfx.services import schemas as s
 from ggpgfx.services.base import Service, scoped_get
@@ -43,11 +44,15 @@ class RunLauncher(Protocol):
 
 
 def graph_demand(resolved: Any) -> dict[str, float]:
-    """What a resolved graph asks of a plan: sources, outputs, the longest delay, GPUs."""
+    """What a resolved graph asks of a plan: video sources, outputs, the longest delay, GPUs.
+
+    A video source is an `ingest.*` node with a video output: `ingest.operator` (the console) and
+    `ingest.rfid` (card reads) are inputs of a table, not video sources.
+    """
     demand = {"video_sources": 0.0, "outputs": 0.0, "delay_seconds": 0.0, "gpus": 0.0}
     for node in resolved.nodes.values():
         type_name = str(node.cls.type_name)
-        if type_name.startswith("ingest."):
+        if type_name.startswith("ingest.") and any(negotiates_caps(port.type) for port in node.cls.outputs.values()):
             demand["video_sources"] += 1
         if type_name.startswith("publish."):
             demand["outputs"] += 1

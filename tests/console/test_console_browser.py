@@ -5,160 +5,30 @@ docs/images/console-*.png (docs/console.md)."""
 
 from __future__ import annotations
 
-import os
 import statistics
-import tempfile
 import time
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
-from console_helpers import IMAGES, FlakyLink, Rest, operator_graph
+from console_helpers import (
+    NEW_HAND,
+    PHH,
+    TABLET,
+    Console,
+    FlakyLink,
+    Rest,
+    keypad,
+    operator_graph,
+    pick_cards,
+    play_by_clicking,
+    shot,
+)
 
 from ggpgfx.media.rtmp_server import free_port
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(300)]
-
-SCRATCH = Path(tempfile.gettempdir()) / "ggp-console-screenshots"
-_RECORD = "wsop-2019-42-3-00-01-07.phh"
-_SHARED = Path(os.environ.get("GGP_PHH_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data" / "phh")
-#: The recorded hand: from the shared PHH data beside the repository when it is there, else the copy in tests/.
-PHH = next((p for p in (_SHARED / _RECORD, Path("/work/shared/data/phh") / _RECORD) if p.exists()),
-           Path(__file__).resolve().parents[1] / "poker" / "data" / _RECORD)
-LAPTOP = {"width": 1366, "height": 900}
-TABLET = {"width": 1024, "height": 768}
-SEATS = [{"seat": 1, "name": "Ann", "stack": 10_000}, {"seat": 2, "name": "Bob", "stack": 10_000},
-         {"seat": 3, "name": "Cy", "stack": 10_000}]
-NEW_HAND = {"button": 3, "small_blind": 50, "big_blind": 100, "seats": SEATS}
-STEP_MS = 15_000  # the longest wait for one action's state on a busy 2-core machine
-
-
-class Console:
-    """One console page: helpers that click, type and read exactly what an operator would."""
-
-    def __init__(self, browser: Any, url: str, viewport: dict[str, int] = LAPTOP) -> None:
-        self.context = browser.new_context(viewport=viewport, has_touch=viewport is TABLET)
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(STEP_MS)
-        self.page.goto(url)
-        self.wait_connected()
-
-    def wait_connected(self) -> None:
-        """Until the WebSocket is open and the table's first state is on screen."""
-        self.page.wait_for_selector("[data-testid=connection][data-status=open]")
-        self.page.wait_for_function("() => !document.querySelector('[data-testid=version]').textContent.includes('–')")
-
-    def version(self) -> int:
-        """The state version on screen."""
-        return int(self.page.inner_text("[data-testid=version]").strip().lstrip("v"))
-
-    def wait_version(self, above: int) -> int:
-        """Until the screen shows a version above `above`, and the console is not busy any more."""
-        self.page.wait_for_function(
-            "(v) => parseInt(document.querySelector('[data-testid=version]').textContent.slice(1)) > v "
-            "&& !document.querySelector('.busy')", arg=above)
-        return self.version()
-
-    def act(self, do: Any) -> int:
-        """Run one operator step and wait for the table's new version."""
-        before = self.version()
-        do()
-        return self.wait_version(before)
-
-    def click(self, testid: str) -> None:
-        """Click (or tap) an element by its test id."""
-        self.page.click(f"[data-testid={testid}]")
-
-    def stacks(self) -> dict[int, int]:
-        """Seat -> stack as shown on the seat ring."""
-        out = {}
-        for element in self.page.query_selector_all("[data-testid$=-stack][data-testid^=seat-]"):
-            seat = int(str(element.get_attribute("data-testid")).split("-")[1])
-            out[seat] = int(element.inner_text().replace(",", ""))
-        return out
-
-    def to_act(self) -> str:
-        """The 'To act' line of the action panel."""
-        return str(self.page.inner_text("[data-testid=to-act]"))
-
-    def notices(self, kind: str) -> list[str]:
-        """Texts of the notices of one kind (reject, conflict, error)."""
-        return [str(e.inner_text()) for e in self.page.query_selector_all(f"[data-testid=notice-{kind}] .notice-text")]
-
-    def close(self) -> None:
-        """Close the page's browser context."""
-        self.context.close()
-
-
-def shot(console: Console, name: str, full_page: bool = False) -> None:
-    """A screenshot for docs/console.md: written there with GGP_UPDATE_SCREENSHOTS=1, else to a temp folder
-    (so a test run leaves the checkout clean)."""
-    folder = IMAGES if os.environ.get("GGP_UPDATE_SCREENSHOTS") == "1" else SCRATCH
-    folder.mkdir(parents=True, exist_ok=True)
-    console.page.evaluate("() => window.scrollTo(0, 0)")
-    console.page.screenshot(path=str(folder / f"console-{name}.png"), full_page=full_page)
-
-
-# -- clicking ---------------------------------------------------------------------------------------------
-
-
-def setup_by_clicking(console: Console, args: dict[str, Any], picture: str | None = None) -> None:
-    """Fill the hand set-up form (names and stacks are typed: they are words) and start the hand."""
-    console.click("action-hand-setup")
-    for seat in args["seats"]:
-        console.page.fill(f"[data-testid=setup-name-{seat['seat']}]", seat["name"])
-        console.page.fill(f"[data-testid=setup-stack-{seat['seat']}]", str(seat["stack"]))
-    console.click(f"setup-button-{args['button']}")
-    console.page.fill("[data-testid=setup-sb]", str(args["small_blind"]))
-    console.page.fill("[data-testid=setup-bb]", str(args["big_blind"]))
-    console.page.fill("[data-testid=setup-ante]", str(args.get("ante") or ""))
-    console.page.fill("[data-testid=setup-bb-ante]", str(args.get("big_blind_ante") or ""))
-    console.page.fill("[data-testid=setup-hand-number]", str(args.get("hand_number") or 1))
-    if picture:
-        shot(console, picture)
-    console.act(lambda: console.click("setup-start"))
-
-
-def pick_cards(console: Console, opener: str, cards: list[str]) -> None:
-    """Open the card picker and tap the cards."""
-    console.click(opener)
-    for card in cards:
-        console.click(f"card-{card}")
-    console.click("cards-send")
-
-
-def keypad(console: Console, amount: int) -> None:
-    """Tap an amount on the numeric keypad."""
-    console.click("keypad-clear")
-    for digit in str(amount):
-        console.click(f"keypad-{digit}")
-
-
-def play_by_clicking(console: Console, verb: str, args: dict[str, Any]) -> None:
-    """One protocol request, entered by tapping the console the way an operator would."""
-    if verb == "new_hand":
-        setup_by_clicking(console, args, picture="setup")
-    elif verb == "deal":
-        console.click(f"seat-{args['seat']}")
-        console.act(lambda: pick_cards(console, "action-deal", args["cards"]))
-    elif verb == "board":
-        console.act(lambda: pick_cards(console, "action-board", args["cards"]))
-    elif verb in ("fold", "check_call", "bet"):
-        assert f"seat {args['seat']}" in console.to_act()  # the console acts for the player to act
-        if verb == "bet":
-            keypad(console, args["amount"])
-            console.act(lambda: console.click("action-bet"))
-        else:
-            console.act(lambda: console.click(f"action-{verb.replace('_', '-')}"))
-    elif verb in ("show", "muck"):
-        console.click(f"seat-{args['seat']}")
-        console.act(lambda: console.click(f"action-{verb}"))
-    elif verb == "next_hand":
-        console.act(lambda: console.click("action-next-hand"))
-    else:
-        raise AssertionError(f"no clicking for {verb}")
-
 
 def test_recorded_hand_by_clicking_ends_with_the_record_stacks(live: Any, browser: Any) -> None:
     from ggpgfx.control.phh_requests import hand_requests

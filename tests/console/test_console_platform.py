@@ -1,6 +1,7 @@
-"""Stream controls through the platform in a real browser: the platform app serves the console at /console/;
+"""The console through the platform in a real browser: the platform app serves the console at /console/;
 sign in, pick a destination, start and stop the project's stream (Apollo -> the platform's GraphQL API, served
-by uvicorn with every service in-process)."""
+by uvicorn with every service in-process); and a live-table stream started with /api/v1/streams/start,
+driven from /console/?stream=ID behind the platform's auth: a recorded hand played by clicking only."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from console_helpers import PHH, Console, play_by_clicking
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(180)]
 
@@ -23,6 +25,23 @@ nodes:
   out: {type: sink.null}
 edges:
   - src.video -> out.inp
+"""
+
+LIVE_GRAPH = """name: console-platform-live
+settings: {fps: 30, realtime: true}
+nodes:
+  camera: {type: ingest.test_pattern, params: {width: 320, height: 180}}
+  console: {type: ingest.operator, params: {table: table-1}}
+  rules: {type: rules.poker, params: {table: table-1, equity: false, drain_s: 0}}
+  gfx: {type: render.overlay, params: {skin: broadcast, reveal: delayed}}
+  enc: {type: encode.h264, params: {preset: ultrafast, tune: zerolatency, crf: 30}}
+  out: {type: sink.null}
+edges:
+  - camera.video -> gfx.video
+  - console.actions -> rules.actions
+  - rules.state -> gfx.state
+  - gfx.video -> enc.video
+  - enc.packets -> out.inp
 """
 
 
@@ -88,3 +107,61 @@ def test_sign_in_pick_a_destination_start_and_stop_the_stream(platform: str, bro
     finally:
         context.close()
         api.close()
+
+
+def _owner(api: httpx.Client, email: str) -> dict[str, str]:
+    signup = api.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD, "organization_name": "live"})
+    assert signup.status_code == 201, signup.text
+    token = api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.timeout(180)  # the body must take under 60 s (asserted); set-up may compile kernels on a cold cache
+def test_a_platform_stream_plays_a_recorded_hand_by_clicking(platform: str, browser: Any, poker_warm: None) -> None:
+    import tomllib
+
+    from ggpgfx.control.phh_requests import hand_requests
+
+    began = time.monotonic()
+    api = httpx.Client(base_url=platform, timeout=30)
+    email = "operator@console.test"
+    headers = _owner(api, email)
+    project = api.post("/api/v1/projects", json={"name": "live table"}, headers=headers).json()["id"]
+    assert api.post(f"/api/v1/projects/{project}/versions", json={"yaml": LIVE_GRAPH}, headers=headers).status_code == 201
+    started = api.post("/api/v1/streams/start", json={"project_id": project}, headers=headers)
+    assert started.status_code == 201, started.text
+    stream = started.json()["id"]
+    control = f"/api/v1/streams/{stream}/control/v1"
+    deadline = time.monotonic() + 30
+    while api.get(f"{control}/tables", headers=headers).status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.2)  # the stream's control server is up
+
+    def sign_in(page: Any) -> None:
+        page.fill("[data-testid=stream-email]", email)
+        page.fill("[data-testid=stream-password]", PASSWORD)
+        with page.expect_navigation():  # signed in: the page starts again with the control connection
+            page.click("[data-testid=stream-signin]")
+
+    record = tomllib.loads(PHH.read_text(encoding="utf-8"))
+    requests = hand_requests(PHH)
+    console = Console(browser, f"{platform}/console/?stream={stream}", sign_in=sign_in)
+    try:
+        assert console.page.query_selector("[data-testid=stream-status]") is not None
+        for step, (verb, args) in enumerate(requests):  # seats, cards, betting: all by clicking
+            try:
+                play_by_clicking(console, verb, args)
+            except Exception as error:
+                seen = console.notices("reject") + console.notices("error") + [console.to_act()]
+                raise AssertionError(f"step {step} {verb} {args}: {seen}") from error
+        expected = {seat: stack for seat, stack in enumerate(record["finishing_stacks"], start=1)}
+        assert console.stacks() == expected
+        state = api.get(f"{control}/tables/table-1/state", headers=headers).json()["state"]
+        assert {s["seat"]: s["stack"] for s in state["seats"]} == expected
+        audit = api.get("/api/v1/audit", params={"limit": 500}, headers=headers).json()
+        audited = [e for e in audit if e["action"] == "stream.control" and e["target"] == f"stream:{stream}"]
+        assert len(audited) == len(requests)  # every action the console sent, in the platform's audit log
+    finally:
+        console.close()
+        api.post("/api/v1/streams/stop", json={"stream_id": stream}, headers=headers)
+        api.close()
+    assert time.monotonic() - began < 60, f"took {time.monotonic() - began:.0f} s"

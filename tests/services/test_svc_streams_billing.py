@@ -212,3 +212,15 @@ def test_finished_stream_keeps_its_final_stats(client: Any, org_c: Org) -> None:
     assert current["stats"]["out"]["messages_in"] == 5, current["stats"]
     listed = {s["id"]: s for s in client.get("/api/v1/streams/status", headers=headers).json()}
     assert listed[stream["id"]]["stats"] == current["stats"]
+
+
+def test_a_live_table_counts_its_camera_not_its_console_or_rfid() -> None:
+    """ingest.operator and ingest.rfid feed the table, not the video: graphs/live_table.yaml fits the free plan."""
+    from pathlib import Path
+
+    from ggpgfx.graph.load import load_graph
+    from ggpgfx.services.streams import graph_demand
+
+    live = load_graph(Path(__file__).resolve().parents[2] / "graphs" / "live_table.yaml")
+    assert {n.spec.type for n in live.nodes.values()} >= {"ingest.operator", "ingest.rfid", "ingest.test_pattern"}
+    assert graph_demand(live)["video_sources"] == 1
