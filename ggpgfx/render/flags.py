@@ -297,15 +297,21 @@ def flag_image(code: str | None, width: int, height: int) -> Image.Image | None:
     return canvas.resize((max(1, width), max(1, height)), Image.Resampling.LANCZOS).convert("RGBA")
 
 
+@functools.lru_cache(maxsize=256)
+def _rounded_flag(code: str, width: int, height: int, radius: int) -> Image.Image | None:
+    picture = flag_image(code, width, height)
+    return None if picture is None else draw.rounded_image(picture, radius)
+
+
 def draw_flag(image: Image.Image, box: tuple[int, int, int, int], code: str | None, font_path: Path,
               fill: RGBA, ink: RGBA, radius: int = 2) -> None:
     """The flag in box (x, y, w, h), rounded; an unknown country's ISO code on a badge; nothing without a code."""
     if not code:
         return
     x, y, w, h = box
-    picture = flag_image(code.upper(), w, h)
+    picture = _rounded_flag(code.upper(), w, h, radius)
     if picture is not None:
-        image.alpha_composite(draw.rounded_image(picture, radius), (x, y))
+        image.alpha_composite(picture, (x, y))
         return
     draw.panel(image, box, fill, radius)
     face = draw.fit_font(font_path, code.upper(), int(h * 0.72), w - 4)
