@@ -383,7 +383,15 @@ def run_tests(quick: bool) -> int:
             f"--confcutdir={ROOT / 'tests' / 'operators_gpu'}", "--rootdir", str(ROOT)]
     if quick:
         args += ["-k", "not preflop_all"]
-    return int(pytest.main(args))
+    status = int(pytest.main(args))
+    if all(_importable(name) for name in ("pydantic", "av", "pokerkit")):  # the graph path's CUDA-only tests
+        graph_tests = [str(ROOT / "tests" / "runtime" / "test_devices.py"),
+                       str(ROOT / "tests" / "nodes" / "render" / "test_overlay_device.py")]
+        status = status or int(pytest.main([*graph_tests, "-q", "-rs", "-m", "gpu", "-p", "no:cacheprovider",
+                                            "--rootdir", str(ROOT)]))
+    else:
+        print("graph-path CUDA tests skipped: PyAV, pydantic or pokerkit missing (carry .whl, docs/gpu.md)")
+    return status
 
 
 def print_row(row: Row) -> int:

@@ -170,3 +170,14 @@ def test_gpu_requests() -> None:
 def test_bad_device_value_is_a_graph_error() -> None:
     with pytest.raises(GraphError, match="device must be"):
         Graph.from_yaml(CHAIN.replace("DEV", "tpu")).run()
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not devices.cuda_device_count(), reason="no CUDA device")
+def test_a_real_gpu_chain_keeps_frames_on_the_device_and_matches_the_cpu() -> None:
+    on_gpu = Graph.from_yaml(CHAIN.replace("DEV", "cuda")).run()
+    on_cpu = Graph.from_yaml(CHAIN.replace("DEV", "cpu")).run()
+    assert (on_gpu.nodes["small"]["uploads"], on_gpu.nodes["rgb"]["uploads"], on_gpu.nodes["out"]["downloads"]) == \
+        (3, 0, 3)
+    for a, b in zip(on_gpu.collected("out"), on_cpu.collected("out"), strict=True):
+        assert np.array_equal(a.planes[0], b.planes[0])

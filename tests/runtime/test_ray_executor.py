@@ -129,6 +129,25 @@ def test_fake_gpu_fragment_gets_cuda_visible_devices(ray_session: Any) -> None:
     assert ex.placement["main"]["devices"] == {"src": "cpu", "sink": "cpu"}
 
 
+def test_device_node_goes_to_a_gpu_actor_and_resolves_there(ray_session: Any) -> None:
+    # the session's cluster offers one (fake) GPU: the planner gives `device: cuda` a GPU share, Ray places the
+    # fragment with num_gpus; inside, there is no CUDA driver, so the node says so and runs its CPU twin
+    g = Graph("device", realtime=False)
+    g.add("ingest.test_pattern", id="bars", width=64, height=48, frames=4)
+    g.add("util.resize", id="small", width=32, height=24, device="cuda")
+    g.add("sink.collect", id="sink")
+    g.connect("bars.video", "small.video")
+    g.connect("small.video", "sink.inp")
+    result, ex = _run(g, split="auto")
+    assert [(f.width, f.height, f.device) for f in result.collected("sink")] == [(32, 24, "cpu")] * 4
+    gpu = ex.placement["gpu"]
+    assert gpu["cuda_visible_devices"] == "0"
+    from ggpgfx.runtime import devices
+
+    if not devices.cuda_device_count():
+        assert gpu["devices"] == {"small": "cpu"}
+
+
 def test_replicas_merge_in_sequence_order(ray_session: Any) -> None:
     g = Graph("replicas", realtime=False)
     g.add("test.counter", id="src", count=120)
