@@ -27,6 +27,7 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
     from ggpgfx.services.routes_accounts import router as accounts_router
     from ggpgfx.services.routes_ops import router as ops_router
     from ggpgfx.services.routes_projects import router as projects_router
+    from ggpgfx.services.routes_studio import router as studio_router
     from ggpgfx.services.routes_tournament import events_router, players_router
     from ggpgfx.services.security import TokenSigner
 
@@ -77,6 +78,7 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
     app.include_router(ops_router)
     app.include_router(players_router)
     app.include_router(events_router)
+    app.include_router(studio_router)
     from ggpgfx.services.control_proxy import router as control_router
 
     app.include_router(control_router)
