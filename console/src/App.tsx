@@ -11,6 +11,7 @@ import { nextBoardCount } from "./lib/cards";
 import { commandFor, typingInField, type Command } from "./lib/keyboard";
 import type { TableState, Verb } from "./lib/protocol";
 import { GAME_VERBS, currentTable, isBusy } from "./lib/store";
+import { withTournamentSetup, type HandSetupData } from "./lib/tournament";
 import { useControl } from "./useControl";
 
 type Dialog = null | "setup" | "deal" | "board" | "help" | "misdeal";
@@ -37,6 +38,10 @@ export function App() {
   const [dialog, setDialog] = useState<Dialog>(null);
   const [kiosk, setKiosk] = useState(() => new URLSearchParams(window.location.search).get("kiosk") === "1");
   const tickerRef = useRef<HTMLInputElement>(null);
+  const [tournamentSetup, setTournamentSetup] = useState<HandSetupData | null>(null);
+  useEffect(() => {
+    if (dialog === null) setTournamentSetup(null); // Escape closes the dialog too: the next set-up is the table's own
+  }, [dialog]);
 
   // Keep the selection on a seat that exists.
   useEffect(() => {
@@ -269,10 +274,27 @@ export function App() {
           onTag={(note) => send("tag", { note })}
         />
         <StreamPanel />
-        <TournamentPanel />
+        <TournamentPanel
+          onHandSetup={(setup) => {
+            setTournamentSetup(setup);
+            setDialog("setup");
+          }}
+        />
       </div>
       <Notices notices={store.notices} onDismiss={(id) => client?.emit({ type: "dismiss", id })} />
-      {dialog === "setup" && <HandSetup state={table} onStart={startHand} onClose={() => setDialog(null)} />}
+      {dialog === "setup" && (
+        <HandSetup
+          state={tournamentSetup ? withTournamentSetup(table, tournamentSetup) : table}
+          onStart={(values) => {
+            setTournamentSetup(null);
+            startHand(values);
+          }}
+          onClose={() => {
+            setTournamentSetup(null);
+            setDialog(null);
+          }}
+        />
+      )}
       {dialog === "deal" && selectedSeat !== null && (
         <CardEntry
           title={`Hole cards for seat ${selectedSeat}`}

@@ -342,6 +342,9 @@ class TournamentAPI(Protocol):
     async def move_entry(self, principal: Principal, event_id: str, entry_id: str, body: ts.MoveIn) -> ts.EntryOut:
         """Move a live player to another table (a given seat, or the first free one)."""
 
+    async def hand_setup(self, principal: Principal, event_id: str, table_id: str) -> ts.HandSetupOut:
+        """What the live table's next hand starts from: seats' chip counts and the clock's blinds."""
+
     async def list_entries(
         self, principal: Principal, event_id: str, table_id: str | None = None, active_only: bool = False,
     ) -> list[ts.EntryOut]:
@@ -523,6 +526,7 @@ class TournamentClient:
         self.seating = bind(S.seating)
         self.break_table = bind(S.break_table)
         self.move_entry = bind(S.move_entry)
+        self.hand_setup = bind(S.hand_setup)
         self.list_entries = bind(S.list_entries)
         self.create_entry = bind(S.create_entry)
         self.set_chips = bind(S.set_chips)

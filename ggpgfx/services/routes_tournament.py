@@ -170,6 +170,12 @@ async def break_table(event_id: str, table_id: str, principal: CurrentPrincipal,
     return await backend(request).tournament.break_table(principal, event_id, table_id, seed)
 
 
+@events_router.get("/{event_id}/tables/{table_id}/hand-setup", response_model=ts.HandSetupOut)
+async def hand_setup(event_id: str, table_id: str, principal: CurrentPrincipal, request: Request) -> ts.HandSetupOut:
+    """The live table's next hand: seats' chip counts and the clock's blinds (the `new_hand` arguments)."""
+    return await backend(request).tournament.hand_setup(principal, event_id, table_id)
+
+
 @events_router.post("/{event_id}/seating", response_model=list[ts.MoveOut])
 async def seating(event_id: str, body: ts.SeatingIn, principal: CurrentPrincipal,
                   request: Request) -> list[ts.MoveOut]:

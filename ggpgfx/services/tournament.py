@@ -661,6 +661,31 @@ class TournamentService(Service):
             session.flush()
             return self._one_entry_out(session, principal, entry)
 
+    def hand_setup(self, principal: Principal, event_id: str, table_id: str) -> ts.HandSetupOut:
+        """What the live table's next hand starts from: the seats' names and chip counts, and the blinds of
+        the clock's level (during a break, the next playing level's; before the start, the first)."""
+        principal.require("viewer")
+        with self.context.sessions() as session:
+            event = self._event(session, principal, event_id)
+            table = self._table(session, principal, event_id, table_id)
+            seated = [e for e in self._entries(session, event_id) if e.table_id == table.id and e.status == "active"]
+            players = self._players_by_id(session, principal, {e.player_id for e in seated})
+            levels = self._levels(session, event_id)
+            index: int | None = None
+            blinds = (0, 0, 0, 0)
+            if levels:
+                index = self._clock_out(event, levels, self.now()).level_index
+                playing = [lv for lv in levels[index:] if not lv.is_break] or [
+                    lv for lv in reversed(levels[:index]) if not lv.is_break]
+                if playing:
+                    lv = playing[0]
+                    blinds = (lv.small_blind, lv.big_blind, lv.ante, lv.big_blind_ante)
+            return ts.HandSetupOut(
+                table=table.name, level_index=index, small_blind=blinds[0], big_blind=blinds[1], ante=blinds[2],
+                big_blind_ante=blinds[3],
+                seats=[ts.SetupSeat(seat=e.seat or 0, name=players[e.player_id].name, stack=e.chips)
+                       for e in sorted(seated, key=lambda e: e.seat or 0)])
+
     # ---- entries ------------------------------------------------------------------------------------
     def _entry(self, session: Any, principal: Principal, event_id: str, entry_id: str) -> TournamentEntry:
         entry: TournamentEntry = scoped_get(session, TournamentEntry, entry_id, principal, "entry")

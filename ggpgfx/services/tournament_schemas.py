@@ -334,6 +334,27 @@ class ClockOut(Model):
     as_of: float  # epoch s
 
 
+class SetupSeat(Model):
+    """A seat of the live table's hand set-up."""
+
+    seat: int
+    name: str
+    stack: int
+
+
+class HandSetupOut(Model):
+    """The live table's next hand from the tournament data: the clock's blinds and the seats' chip counts,
+    in the shape of the control protocol's `new_hand` arguments (add `button` and `hand_number`)."""
+
+    table: str
+    level_index: int | None
+    small_blind: int
+    big_blind: int
+    ante: int
+    big_blind_ante: int
+    seats: list[SetupSeat]
+
+
 class HandIn(Model):
     """Recorded hands of the event as PHH text (one hand or several `[n]` sections)."""
 

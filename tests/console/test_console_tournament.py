@@ -90,6 +90,15 @@ def test_chip_grid_clock_and_bust_out(platform: str, browser: Any) -> None:
         page.wait_for_selector("[data-testid=t-problem]")
         assert "not a chip count" in page.inner_text("[data-testid=t-problem]")
 
+        # the live table's next hand starts from these counts and the clock's blinds
+        page.click("[data-testid=t-chips-hand-setup]")
+        page.wait_for_selector("[data-testid=hand-setup]")
+        assert [page.input_value(f"[data-testid=setup-name-{s}]") for s in (1, 2, 3)] == names
+        assert [page.input_value(f"[data-testid=setup-stack-{s}]") for s in (1, 2, 3)] == ["31500", "8500", "20000"]
+        assert (page.input_value("[data-testid=setup-sb]"), page.input_value("[data-testid=setup-bb]")) == ("100", "200")
+        page.keyboard.press("Escape")
+        page.wait_for_selector("[data-testid=hand-setup]", state="detached")
+
         page.click("[data-testid=t-tab-clock]")
         page.click("[data-testid=t-clock-start]")
         page.wait_for_selector("[data-testid=t-clock-pause]")

@@ -488,3 +488,23 @@ def test_stats_from_hands_or_chips(client: Any, org_a: Org, with_hands: bool) ->
     assert on_air["Stats C"]["vpip"] == 100.0 and on_air["Stats C"]["pfr"] == 100.0
     bad = client.post(f"{P}/events/{event}/hands", json={"phh": "not phh"}, headers=op)
     assert bad.status_code == 422
+
+
+def test_hand_setup_from_the_live_table(client: Any, org_a: Org) -> None:
+    """The live table's next hand starts from the tournament data: seat names and chip counts, and the blinds
+    of the clock's level (during a break, the next playing level's)."""
+    op = org_a.headers["producer"]
+    event = new_event(client, op)
+    table = ok(client.post(f"{P}/events/{event}/tables", json={"name": "TV", "seats": 6}, headers=op), 201)["id"]
+    for seat, (name, chips) in enumerate((("Setup Ann", 41000), ("Setup Bo", 9000)), start=2):
+        player = ok(client.post(f"{P}/players", json={"name": name}, headers=op), 201)["id"]
+        ok(client.post(f"{P}/events/{event}/entries", json={"player_id": player, "table_id": table, "seat": seat,
+                                                             "chips": chips}, headers=op), 201)
+    before = ok(client.get(f"{P}/events/{event}/tables/{table}/hand-setup", headers=org_a.headers["viewer"]))
+    assert before == {"table": "TV", "level_index": 0, "small_blind": 100, "big_blind": 200, "ante": 0,
+                      "big_blind_ante": 0, "seats": [{"seat": 2, "name": "Setup Ann", "stack": 41000},
+                                                     {"seat": 3, "name": "Setup Bo", "stack": 9000}]}
+    ok(client.post(f"{P}/events/{event}/clock", json={"action": "start", "level_index": 4}, headers=op))  # the break
+    during = ok(client.get(f"{P}/events/{event}/tables/{table}/hand-setup", headers=op))
+    assert (during["level_index"], during["small_blind"], during["big_blind"], during["big_blind_ante"]) == (
+        4, 400, 800, 800)

@@ -122,6 +122,7 @@ CASES = [
     Case("create table", "POST", lambda r: f"{_event(r)}/tables", "producer", (201,),
          lambda r: {"name": secrets.token_hex(3)}),
     Case("break table", "POST", lambda r: f"{P}/events/{r.fresh_table()}/break", "producer", (200,)),
+    Case("hand setup", "GET", lambda r: f"{_event(r)}/tables/{r.table}/hand-setup", "viewer", (200,)),
     Case("seating", "POST", lambda r: f"{_event(r)}/seating", "producer", (200,), lambda r: {"action": "balance"}),
     Case("list entries", "GET", lambda r: f"{_event(r)}/entries", "viewer", (200,)),
     Case("create entry", "POST", lambda r: f"{_event(r)}/entries", "producer", (201,),

@@ -107,7 +107,7 @@ export function HandSetup({
   const [sb, setSb] = useState(defaults.sb);
   const [bb, setBb] = useState(defaults.bb);
   const [ante, setAnte] = useState(state?.ante ? String(state.ante) : "");
-  const [bbAnte, setBbAnte] = useState("");
+  const [bbAnte, setBbAnte] = useState(state?.big_blind_ante ? String(state.big_blind_ante) : "");
   const [straddles, setStraddles] = useState("");
   const [hand, setHand] = useState(defaults.hand);
   const [problem, setProblem] = useState<string | null>(null);

@@ -20,6 +20,7 @@ import {
   type Entry,
   type EventSummary,
   type GraphicsCues,
+  type HandSetupData,
   type Level,
   type Player,
   type Table,
@@ -122,7 +123,7 @@ function ClockControl({ api, event, onProblem }: { api: TournamentApi; event: st
   );
 }
 
-function ChipGrid({ api, event, tables, entries, reload, onProblem }: { api: TournamentApi; event: string; tables: Table[]; entries: Entry[]; reload: () => Promise<void>; onProblem: (t: string | null) => void }) {
+function ChipGrid({ api, event, tables, entries, reload, onProblem, onHandSetup }: { api: TournamentApi; event: string; tables: Table[]; entries: Entry[]; reload: () => Promise<void>; onProblem: (t: string | null) => void; onHandSetup?: (setup: HandSetupData) => void }) {
   const open = tables.filter((t) => !t.broken);
   const [tableId, setTableId] = useState<string>(open[0]?.id ?? "");
   const [typed, setTyped] = useState<Record<string, string>>({});
@@ -197,6 +198,16 @@ function ChipGrid({ api, event, tables, entries, reload, onProblem }: { api: Tou
         <button type="button" className="primary" onClick={() => void saveTable()} data-testid="t-chips-save-table">
           Save table
         </button>
+        {onHandSetup && (
+          <button
+            type="button"
+            onClick={() => api.handSetup(event, tableId).then(onHandSetup, (e: Error) => onProblem(e.message))}
+            title="open the live table's hand set-up with these seats, stacks and the clock's blinds"
+            data-testid="t-chips-hand-setup"
+          >
+            Hand set-up from this table
+          </button>
+        )}
         <span className="hint">type a count (25k, 1.2m), Enter saves it and moves down</span>
       </div>
       <table className="t-grid">
@@ -461,7 +472,8 @@ function GraphicsCuesPanel({ api, event, entries, onProblem }: { api: Tournament
   );
 }
 
-export function TournamentPanel() {
+/** The tournament screens; `onHandSetup` (from the Action Tracker) opens its hand set-up with a table's seats. */
+export function TournamentPanel({ onHandSetup }: { onHandSetup?: (setup: HandSetupData) => void } = {}) {
   const origin = window.location.origin;
   const params = new URLSearchParams(window.location.search);
   const [token, setToken] = useState<string | null>(() => window.sessionStorage.getItem(PLATFORM_TOKEN_KEY));
@@ -535,7 +547,7 @@ export function TournamentPanel() {
         </p>
       )}
       {event && tab === "clock" && <ClockControl api={api} event={event} onProblem={setProblem} />}
-      {event && tab === "chips" && <ChipGrid api={api} event={event} tables={tables} entries={entries} reload={reload} onProblem={setProblem} />}
+      {event && tab === "chips" && <ChipGrid api={api} event={event} tables={tables} entries={entries} reload={reload} onProblem={setProblem} onHandSetup={onHandSetup} />}
       {event && tab === "eliminations" && <Eliminations api={api} event={event} entries={entries} reload={reload} onProblem={setProblem} />}
       {tab === "players" && <PlayerEditor api={api} onProblem={setProblem} />}
       {event && tab === "graphics" && <GraphicsCuesPanel api={api} event={event} entries={entries} onProblem={setProblem} />}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { TableState } from "./protocol";
 import { changedCounts, errorText, formatClock, gridMove, levelLabel, parseChips, remainingNow, tableRows, TournamentApi, type Clock, type Entry } from "./tournament";
 
 const entry = (id: string, seat: number, chips: number, table = "t1", status = "active"): Entry => ({
@@ -122,5 +123,33 @@ describe("API", () => {
     expect(calls[0].init?.headers).toEqual({ "Content-Type": "application/json", Authorization: "Bearer tok" });
     expect(calls[0].init?.body).toBe('{"chips":25000}');
     await expect(api.bulkChips("ev", [{ entry_id: "e1", chips: 1 }])).rejects.toThrow("is out of the event");
+  });
+});
+
+describe("hand set-up from the tournament", () => {
+  it("puts the table's seats, stacks and blinds into the live table's state, keeping its button", async () => {
+    const { withTournamentSetup } = await import("./tournament");
+    const { setupDefaults } = await import("../components/HandSetup");
+    const live: TableState = { table: "t", version: 3, hand_number: 41, street: "complete", board: [], pots: [], total_pot: 0, button: 2, to_act: null, small_blind: 100, big_blind: 200, seats: [], graphics_hidden: false };
+    const state = withTournamentSetup(live, {
+      table: "TV",
+      level_index: 5,
+      small_blind: 400,
+      big_blind: 800,
+      ante: 0,
+      big_blind_ante: 800,
+      seats: [
+        { seat: 2, name: "Ann", stack: 41000 },
+        { seat: 5, name: "Bo", stack: 9000 },
+      ],
+    });
+    expect(state.big_blind_ante).toBe(800);
+    const form = setupDefaults(state);
+    expect(form.rows.filter((r) => r.name).map((r) => [r.seat, r.name, r.stack])).toEqual([
+      [2, "Ann", "41000"],
+      [5, "Bo", "9000"],
+    ]);
+    expect([form.button, form.sb, form.bb, form.hand]).toEqual(["5", "400", "800", "42"]);
+    expect(withTournamentSetup(null, { table: "TV", level_index: null, small_blind: 0, big_blind: 0, ante: 0, big_blind_ante: 0, seats: [] }).seats).toEqual([]);
   });
 });

@@ -2,6 +2,8 @@
 // amounts as crews type them ("25k", "1.2m", "25,000"), the clock between server reads, and the
 // chip grid's keyboard moves. The screens are in components/TournamentPanel.tsx.
 
+import type { SeatState, TableState } from "./protocol";
+
 export interface Level {
   position: number;
   small_blind: number;
@@ -199,6 +201,25 @@ export function errorText(status: number, body: unknown): string {
   return `request failed (${status})`;
 }
 
+/** GET /events/{id}/tables/{table}/hand-setup: the `new_hand` arguments but the button and hand number. */
+export interface HandSetupData {
+  table: string;
+  level_index: number | null;
+  small_blind: number;
+  big_blind: number;
+  ante: number;
+  big_blind_ante: number;
+  seats: { seat: number; name: string; stack: number }[];
+}
+
+/** The live table's state with the tournament's seats, stacks and blinds in place: what the hand set-up
+ * dialog starts from (it moves the button on from the live table's, as for any next hand). */
+export function withTournamentSetup(state: TableState | null, setup: HandSetupData): TableState {
+  const seats: SeatState[] = setup.seats.map((s) => ({ seat: s.seat, name: s.name, stack: s.stack, bet: 0, status: "active", hole_cards: [] }));
+  const base: TableState = state ?? { table: setup.table, version: 0, hand_number: 0, street: "idle", board: [], pots: [], total_pot: 0, button: null, to_act: null, small_blind: 0, big_blind: 0, seats: [], graphics_hidden: false };
+  return { ...base, seats, small_blind: setup.small_blind, big_blind: setup.big_blind, ante: setup.ante, big_blind_ante: setup.big_blind_ante };
+}
+
 type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 /** The tournament REST API with the signed-in user's bearer token. Errors throw with the server's words. */
@@ -231,6 +252,7 @@ export class TournamentApi {
     this.call<Clock>("POST", `/events/${event}/clock`, { action, ...extra });
   structure = (event: string) => this.call<Level[]>("GET", `/events/${event}/structure`);
   tables = (event: string) => this.call<Table[]>("GET", `/events/${event}/tables`);
+  handSetup = (event: string, table: string) => this.call<HandSetupData>("GET", `/events/${event}/tables/${table}/hand-setup`);
   entries = (event: string) => this.call<Entry[]>("GET", `/events/${event}/entries`);
   setChips = (event: string, entry: string, chips: number) => this.call<Entry>("PUT", `/events/${event}/entries/${entry}/chips`, { chips });
   bulkChips = (event: string, counts: ChipEdit[]) => this.call<Entry[]>("POST", `/events/${event}/chips`, { counts });
