@@ -37,7 +37,7 @@ def ray_session():  # type: ignore[no-untyped-def]
     ray.shutdown()
 
 
-@pytest.fixture(params=["threads", "fused"])
+@pytest.fixture(params=["auto", "threads", "fused"])
 def scheduler(request: pytest.FixtureRequest) -> str:
     """The local executor's scheduling mode."""
     return str(request.param)

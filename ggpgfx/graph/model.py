@@ -23,9 +23,10 @@ class Settings(BaseModel):
     queue_capacity: int = Field(8, ge=1, le=100_000, description="Default capacity of every edge.")
     on_full: OnFull = Field("block", description="Default policy of a full edge.")
     stop_timeout_s: float = Field(2.0, gt=0, description="How long a stop may take before threads are abandoned.")
-    scheduler: Literal["threads", "fused"] = Field(
-        "threads", description="threads: a thread per node (pipeline parallelism); fused: a node whose only input "
-        "is a blocking queue edge runs inside its producer's thread (no hand-off cost).")
+    scheduler: Literal["auto", "threads", "fused"] = Field(
+        "auto", description="auto: fused, except that heavy or blocking nodes (codecs, inference, I/O: "
+        "own_thread) keep a thread of their own; threads: a thread per node (pipeline parallelism); fused: a node "
+        "whose only input is a blocking queue edge runs inside its producer's thread (no hand-off cost).")
 
 
 class InputOptions(BaseModel):

@@ -99,6 +99,9 @@ class Node:
     #: True when the node takes and emits VideoFrames on the device it runs on (its `device` param resolved
     #: to CUDA): the runtime moves frames across CPU<->GPU boundaries. False: frames reach it in host memory.
     device_frames: ClassVar[bool] = False
+    #: A heavy or blocking stage (codecs, inference, network and file I/O): the default `auto` scheduler keeps
+    #: it on a thread of its own so it overlaps the other stages; light nodes run in their producer's thread.
+    own_thread: ClassVar[bool] = False
 
     def __init__(self, node_id: str, params: BaseModel | None = None, context: NodeContext | None = None) -> None:
         self.id = node_id

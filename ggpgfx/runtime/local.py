@@ -620,10 +620,10 @@ class LocalExecutor:
             node = node_factory(rnode, context) if node_factory else rnode.cls(nid, rnode.params, context)
             self.runners[nid] = NodeRunner(self, rnode, node, Inbox())
             self.runners[nid].frames_device = self.placements[nid].frames
-        fused = settings.scheduler == "fused"
+        scheduler = settings.scheduler
         for edge in graph.edges:
             producer, consumer = self.runners.get(edge.src), self.runners.get(edge.dst)
-            if fused and producer is not None and consumer is not None and self._fusable(edge, consumer):
+            if producer is not None and consumer is not None and self._fuses(scheduler, edge, consumer):
                 consumer.fused = True
                 producer.fused_children.append(consumer)
                 producer.outputs[edge.spec.src_port].append(InlineOutlet(consumer, edge.spec.dst_port))
@@ -665,6 +665,16 @@ class LocalExecutor:
             self._frame_sources_left -= 1
             if self._frame_sources_left <= 0:
                 self.frame_sources_done.set()
+
+    def _fuses(self, scheduler: str, edge: ResolvedEdge, consumer: NodeRunner) -> bool:
+        """Whether this edge's consumer runs in its producer's thread under the scheduler.
+
+        auto (the default): every fusable consumer except a node that asks for its own thread (`own_thread`:
+        codecs, inference, I/O), so light chains cost a function call per hop while heavy stages still
+        overlap on their own threads (they release the GIL in C for most of their time)."""
+        if scheduler == "threads" or not self._fusable(edge, consumer):
+            return False
+        return scheduler == "fused" or not consumer.rnode.cls.own_thread
 
     def _fusable(self, edge: ResolvedEdge, consumer: NodeRunner) -> bool:
         """A consumer fed by exactly this one lossless queue edge can run in its producer's thread."""

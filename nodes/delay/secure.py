@@ -40,6 +40,7 @@ class SecureDelay(Node):
     """Delay packets by a fixed time with bounded memory; start on a keyframe; emit a countdown."""
 
     type_name = "delay.secure"
+    own_thread = True  # heavy or blocking: keeps a thread of its own under the auto scheduler
     inputs = {"packets": Port(Packet, doc="encoded video (and audio) packets")}
     outputs = {"packets": Port(Packet, doc="the same packets, delay_s later, in order"),
                "countdown": Port(DelayCountdown, doc="seconds until the delayed feed starts, then live")}

@@ -21,6 +21,7 @@ class DetectCards(Node):
     """Card recognition on the luma plane: OpenCV localisation + ONNX CNN, smoothed over frames."""
 
     type_name = "detect.cards"
+    own_thread = True  # heavy or blocking: keeps a thread of its own under the auto scheduler
     inputs = {"video": Port(VideoFrame, doc="camera frames (yuv420p, nv12 or gray)")}
     outputs = {
         "reads": Port(CardReads, doc="one row per card, announced once after `stable_frames` frames"),

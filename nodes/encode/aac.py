@@ -28,6 +28,7 @@ class AacEncoder(Node):
     """Encode audio to AAC-LC (1024-sample frames), pts/dts in 1/sample_rate units."""
 
     type_name = "encode.aac"
+    own_thread = True  # heavy or blocking: keeps a thread of its own under the auto scheduler
     inputs = {"audio": Port(AudioFrame, doc="audio in any format, rate and layout")}
     outputs = {"packets": Port(Packet, doc="AAC packets (raw, with stream parameters)")}
     Params = AacParams

@@ -153,6 +153,7 @@ class H264Encoder(Node):
     """Encode yuv420p frames to H.264 with libx264 (threaded); SPS/PPS repeat on every keyframe."""
 
     type_name = "encode.h264"
+    own_thread = True  # heavy or blocking: keeps a thread of its own under the auto scheduler
     inputs = {"video": Port(VideoFrame, caps=VideoCaps(format="yuv420p"), doc="frames to encode")}
     outputs = {"packets": Port(Packet, doc="H.264 packets (Annex B), pts/dts in 1/90000 s")}
     Params = H264Params

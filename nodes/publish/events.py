@@ -31,6 +31,7 @@ class EventsPublisher(Node):
     """Log every event exactly once by key (WAL + Parquet parts) and ship it to Kafka at least once."""
 
     type_name = "publish.events"
+    own_thread = True  # heavy or blocking: keeps a thread of its own under the auto scheduler
     inputs = {"events": Port(BaseModel, doc="GameEvents, stats or any pydantic model (keyed by `key`)")}
     Params = EventsParams
 

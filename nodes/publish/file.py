@@ -56,6 +56,7 @@ class FilePublisher(Node):
     """Record packets (video and audio) to a file; mp4 with faststart by default; segments for long runs."""
 
     type_name = "publish.file"
+    own_thread = True  # heavy or blocking: keeps a thread of its own under the auto scheduler
     inputs = {"packets": Port(Packet, doc="video and/or audio packets (connect both encoders here)")}
     outputs = {"files": Port(str, doc="path of each finished file")}
     Params = FileParams

@@ -31,6 +31,7 @@ class HlsPublisher(Node):
     """Write an HLS stream (m3u8 + .ts segments) to a folder; segments start on keyframes."""
 
     type_name = "publish.hls"
+    own_thread = True  # heavy or blocking: keeps a thread of its own under the auto scheduler
     inputs = {"packets": Port(Packet, doc="H.264 video and AAC audio packets")}
     Params = HlsParams
 

@@ -40,6 +40,7 @@ class RtmpPublisher(Node):
     """Publish packets as FLV over RTMP; a dropped server is reconnected (counted, logged), never fatal."""
 
     type_name = "publish.rtmp"
+    own_thread = True  # heavy or blocking: keeps a thread of its own under the auto scheduler
     inputs = {"packets": Port(Packet, doc="H.264 video and AAC audio packets")}
     outputs = {"status": Port(dict, doc="connection state changes: {state, connects, reconnects, ...}")}
     Params = RtmpParams

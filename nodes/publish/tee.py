@@ -48,6 +48,7 @@ class Tee(Node):
     """Send the same packets to several destinations at once, each isolated on its own sender thread."""
 
     type_name = "publish.tee"
+    own_thread = True  # heavy or blocking: keeps a thread of its own under the auto scheduler
     inputs = {"packets": Port(Packet, doc="video and audio packets")}
     Params = TeeParams
 

@@ -34,6 +34,7 @@ class WebRtcPreview(Node):
     """Serve the video to browsers over WebRTC: GET / is a player page, POST /whep takes an SDP offer."""
 
     type_name = "publish.webrtc"
+    own_thread = True  # heavy or blocking: keeps a thread of its own under the auto scheduler
     inputs = {"video": Port(VideoFrame, policy="latest", doc="video to preview (the newest frame wins)"),
               "audio": Port(AudioFrame, required=False,
                             doc="optional sound (Opus to the viewers; a viewer more than 1 s behind skips ahead)")}
