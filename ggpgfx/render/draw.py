@@ -121,15 +121,26 @@ def panel(image: Image.Image, box: tuple[int, int, int, int], fill: RGBA, radius
     x, y, w, h = box
     _record("panel", box)
     if border is not None and border_px > 0 and border[3] > 0:
-        fill_mask(image, rounded_mask(w, h, radius), border, (x, y))
-        inner = rounded_mask(w - 2 * border_px, h - 2 * border_px, max(0, radius - border_px))
-        fill_mask(image, inner, fill, (x + border_px, y + border_px))
+        # border and fill composed once per size and colours: one composite of the panel's area per redraw
+        image.alpha_composite(_bordered_panel(w, h, radius, fill, border, border_px), dest=(int(x), int(y)))
     else:
         fill_mask(image, rounded_mask(w, h, radius), fill, (x, y))
 
 
+@functools.lru_cache(maxsize=256)
+def _bordered_panel(w: int, h: int, radius: int, fill: RGBA, border: RGBA, border_px: int) -> Image.Image:
+    """A rounded panel with its inner border, on transparency (cached: panels repeat on every redraw)."""
+    out = Image.new("RGBA", (max(1, w), max(1, h)), (0, 0, 0, 0))
+    fill_mask(out, rounded_mask(w, h, radius), border, (0, 0))
+    inner = rounded_mask(w - 2 * border_px, h - 2 * border_px, max(0, radius - border_px))
+    fill_mask(out, inner, fill, (border_px, border_px))
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
 def fit_font(path: Path, text: str, size: int, max_width: int, min_size: int = 8) -> ImageFont.FreeTypeFont:
-    """The largest font no bigger than `size` in which `text` fits `max_width` (down to `min_size`)."""
+    """The largest font no bigger than `size` in which `text` fits `max_width` (down to `min_size`; cached:
+    the same names and amounts are fitted on every redraw)."""
     face = font(path, size)
     while size > min_size and face.getlength(text) > max_width:
         size -= 1
@@ -183,8 +194,28 @@ def card(image: Image.Image, box: tuple[int, int, int, int], code: str | None, s
     x, y, w, h = box
     radius = max(2, w // 8)
     _record("card", box, code if face_up and code is not None else "")
-    with recording():  # a card is one record: its rank and suit are not separate texts
-        _card(image, box, code, skin, face_up, index_w, radius)
+    image.alpha_composite(_card_image(w, h, code if face_up else None, skin, index_w, radius), dest=(int(x), int(y)))
+
+
+_CARDS: dict[tuple[object, ...], Image.Image] = {}
+
+
+def _card_image(w: int, h: int, code: str | None, skin: Skin, index_w: int, radius: int) -> Image.Image:
+    """A card drawn once per size, code and colours and reused: one composite per card on every redraw of a
+    player box or the board instead of four fills and two texts."""
+    suit = code[1].lower() if code else ""
+    key = (w, h, code, index_w, radius, skin.color("card_edge"), skin.color("card_back"),
+           skin.color("card_back_pattern"), skin.color("card_face"), skin.suit_colors.get(suit, ""),
+           skin.font_path("bold"))
+    cached = _CARDS.get(key)
+    if cached is None:
+        cached = Image.new("RGBA", (max(1, w), max(1, h)), (0, 0, 0, 0))
+        with recording():  # a card is one record: its rank and suit are not separate texts
+            _card(cached, (0, 0, w, h), code, skin, code is not None, index_w, radius)
+        if len(_CARDS) > 1024:
+            _CARDS.clear()
+        _CARDS[key] = cached
+    return cached
 
 
 def _card(image: Image.Image, box: tuple[int, int, int, int], code: str | None, skin: Skin,
