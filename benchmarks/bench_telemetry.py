@@ -1,7 +1,9 @@
 """Telemetry overhead, side by side in one run.
 
-(a) `Histogram.add` with the Prometheus bucket counts vs the same add without them (the code before);
-(b) a graph run (test pattern -> 5 pass-throughs -> null sink, flat out) with either add: CPU time per frame;
+(a) ns per sample: `Histogram.add` plus the bucket fold on read (every 500 samples, as a 30 fps node read
+    by a stats refresh every ~16 s would see) vs a per-add `bisect` into the buckets vs the plain add alone;
+(b) a graph run (test pattern -> 5 pass-throughs -> null sink, flat out, stats read every 50 ms) with the
+    bucket fold vs with the fold switched off: CPU time per frame;
 (c) one Prometheus scrape of a 20-node run (collector + text exposition) vs `json.dumps` of the same stats
     (what `--stats-json` writes).
 Prints ratios and writes benchmarks/results/telemetry.json.
@@ -10,6 +12,7 @@ Prints ratios and writes benchmarks/results/telemetry.json.
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import statistics
 import time
@@ -22,23 +25,33 @@ from ggpgfx.runtime import metrics as runtime_metrics
 RESULTS = Path(__file__).parent / "results"
 
 
-def _add_without_buckets(self: runtime_metrics.Histogram, value: float) -> None:
+def _bisect_add(self: runtime_metrics.Histogram, value: float) -> None:
     self.samples.append(value)
     self.count += 1
     self.total += value
+    self.buckets[bisect.bisect_left(runtime_metrics.BUCKET_BOUNDS_US, value)] += 1
 
 
 def bench_add(n: int) -> dict[str, float]:
-    """ns per add, with and without bucket counts."""
+    """ns per sample: add + fold every 500, bisect per add, plain add."""
     values = [float((i * 7919) % 200_000) for i in range(n)]
-    out: dict[str, list[float]] = {"with_buckets": [], "without": []}
-    with_buckets = runtime_metrics.Histogram.add
+    out: dict[str, list[float]] = {"add_and_fold": [], "bisect_per_add": [], "plain_add": []}
+    add = runtime_metrics.Histogram.add
     for _ in range(5):
-        for name, add in (("with_buckets", with_buckets), ("without", _add_without_buckets)):
+        hist = runtime_metrics.Histogram()
+        began = time.perf_counter()
+        for start in range(0, n, 500):
+            for v in values[start:start + 500]:
+                add(hist, v)
+            hist.fold()
+        out["add_and_fold"].append((time.perf_counter() - began) / n * 1e9)
+        assert sum(hist.buckets) == n
+        for name, fn in (("bisect_per_add", _bisect_add), ("plain_add", add)):
             hist = runtime_metrics.Histogram()
             began = time.perf_counter()
-            for v in values:
-                add(hist, v)
+            for start in range(0, n, 500):  # the same loop shape as above
+                for v in values[start:start + 500]:
+                    fn(hist, v)
             out[name].append((time.perf_counter() - began) / n * 1e9)
     return {k: statistics.median(v) for k, v in out.items()}
 
@@ -57,19 +70,20 @@ def _graph(frames: int) -> Graph:
 
 
 def bench_graph(frames: int, rounds: int) -> dict[str, float]:
-    """CPU µs per frame of the whole process, with and without bucket counts."""
-    original = runtime_metrics.Histogram.add
-    out: dict[str, list[float]] = {"with_buckets": [], "without": []}
+    """CPU µs per frame of the whole process, stats read every 50 ms, with the bucket fold and without."""
+    original = runtime_metrics.Histogram.fold
+    out: dict[str, list[float]] = {"with_fold": [], "without_fold": []}
+    variants = [("with_fold", original), ("without_fold", lambda self: list(self.buckets))]
     try:
-        for _ in range(rounds):
-            for name, add in (("with_buckets", original), ("without", _add_without_buckets)):
-                runtime_metrics.Histogram.add = add  # type: ignore[method-assign]
+        for round_index in range(rounds):
+            for name, fold in variants if round_index % 2 == 0 else variants[::-1]:
+                runtime_metrics.Histogram.fold = fold  # type: ignore[method-assign]
                 began = time.process_time()
-                result = _graph(frames).run()
+                result = _graph(frames).run(on_stats=lambda stats: None, stats_interval_s=0.05)
                 assert result.error is None
                 out[name].append((time.process_time() - began) / frames * 1e6)
     finally:
-        runtime_metrics.Histogram.add = original  # type: ignore[method-assign]
+        runtime_metrics.Histogram.fold = original  # type: ignore[method-assign]
     return {k: statistics.median(v) for k, v in out.items()}
 
 
@@ -107,16 +121,18 @@ def main() -> None:
     add = bench_add(args.adds)
     graph = bench_graph(args.frames, args.rounds)
     scrape = bench_scrape(20, 50)
-    result = {"histogram_add_ns": add, "graph_cpu_us_per_frame": graph, "scrape_20_nodes": scrape,
-              "ratios": {"add": add["with_buckets"] / add["without"],
-                         "graph_cpu": graph["with_buckets"] / graph["without"],
+    result = {"histogram_ns_per_sample": add, "graph_cpu_us_per_frame": graph, "scrape_20_nodes": scrape,
+              "ratios": {"add_and_fold_vs_plain": add["add_and_fold"] / add["plain_add"],
+                         "bisect_vs_plain": add["bisect_per_add"] / add["plain_add"],
+                         "graph_cpu": graph["with_fold"] / graph["without_fold"],
                          "scrape_vs_stats_json": scrape["scrape_ms"] / scrape["stats_json_ms"]}}
-    print(f"Histogram.add: {add['with_buckets']:.0f} ns with buckets vs {add['without']:.0f} ns without "
-          f"({result['ratios']['add']:.2f}x)")
-    print(f"graph (6 hops, 64x48): {graph['with_buckets']:.1f} vs {graph['without']:.1f} CPU us/frame "
-          f"({result['ratios']['graph_cpu']:.3f}x)")
+    r = result["ratios"]
+    print(f"per sample: add+fold {add['add_and_fold']:.0f} ns, bisect per add {add['bisect_per_add']:.0f} ns, "
+          f"plain add {add['plain_add']:.0f} ns ({r['add_and_fold_vs_plain']:.2f}x / {r['bisect_vs_plain']:.2f}x)")
+    print(f"graph (6 hops, 64x48, stats every 50 ms): {graph['with_fold']:.1f} vs {graph['without_fold']:.1f} "
+          f"CPU us/frame ({r['graph_cpu']:.3f}x)")
     print(f"scrape of 20 nodes: {scrape['scrape_ms']:.2f} ms vs json.dumps {scrape['stats_json_ms']:.2f} ms "
-          f"({result['ratios']['scrape_vs_stats_json']:.1f}x)")
+          f"({r['scrape_vs_stats_json']:.1f}x)")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "telemetry.json").write_text(json.dumps(result, indent=2))
 

@@ -85,3 +85,18 @@ def test_metrics_port_in_use_is_a_clear_error() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_histogram_buckets_follow_the_samples() -> None:
+    from ggpgfx.runtime.metrics import BUCKET_BOUNDS_US, WINDOW, Histogram
+
+    hist = Histogram()
+    for value in (50.0, 100.0, 101.0, 3_000.0, 10_000_000.0):  # 100 µs is the first bound: le includes it
+        hist.add(value)
+    buckets = hist.summary()["buckets"]
+    assert buckets[0] == 2 and buckets[1] == 1 and buckets[-1] == 1 and sum(buckets) == 5
+    assert hist.fold() == buckets  # nothing new: nothing counted twice
+    for _ in range(3 * WINDOW):  # more than the window between two reads: totals stay exact
+        hist.add(BUCKET_BOUNDS_US[5])
+    buckets = hist.summary()["buckets"]
+    assert sum(buckets) == hist.count == 5 + 3 * WINDOW and buckets[5] == 3 * WINDOW + 1  # + the 3 ms one
