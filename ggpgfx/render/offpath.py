@@ -35,6 +35,8 @@ class BackgroundRenderer:
         self._shown = shown  # what frames draw until the first background drawing completes
         self._stopping = False
         self._busy = False
+        #: the exception a drawing raised (the thread stops drawing; `raise_error` re-raises it on the frame path)
+        self.error: BaseException | None = None
         self.renders = 0
         self.render_ns = 0  # thread CPU spent drawing (off the frame path)
         self.last_render_ms = 0.0
@@ -50,6 +52,11 @@ class BackgroundRenderer:
         with self._cond:
             self._pending = (state, pts)
             self._cond.notify()
+
+    def raise_error(self) -> None:
+        """Re-raise, on the caller's thread, what a background drawing raised (a bad skin asset, a bug)."""
+        if self.error is not None:
+            raise self.error
 
     def shown(self) -> TableState | None:
         """The newest state whose drawing is complete (the state given at creation before any completed)."""
@@ -84,6 +91,10 @@ class BackgroundRenderer:
                 self._busy = True
             try:
                 self._render(state, pts)
+            except Exception as exc:  # kept for the frame path: the node fails as an inline drawing would
+                self.error = exc
+                with self._cond:
+                    self._stopping = True
             finally:
                 with self._cond:
                     self._busy = False

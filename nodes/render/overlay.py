@@ -214,6 +214,7 @@ class Overlay(Node):
                 self._record_frame(scene, pts, state, tournament)
             scene.set_tournament(tournament, pts)
             return scene.layers(state, pts)
+        self.renderer.raise_error()  # a background drawing that failed fails the node, as inline drawing would
         with scene.lock:
             state = self.renderer.shown()
             if self.recording:

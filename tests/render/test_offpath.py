@@ -3,6 +3,7 @@ first frame after the drawing completes shows it (no frame of added latency)."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,6 +92,28 @@ def test_frames_keep_the_last_drawing_until_the_new_one_is_complete(slow_skin: s
     assert all(np.array_equal(a, b) for a, b in zip(held.planes, _frame(inline, first, 33_333).planes, strict=True))
     assert all(np.array_equal(a, b) for a, b in zip(shown.planes, _frame(inline, second, 66_666).planes, strict=True))
     assert not all(np.array_equal(a, b) for a, b in zip(held.planes, shown.planes, strict=True))
+
+
+def test_a_failed_background_drawing_is_raised_on_the_frame_path(monkeypatch: pytest.MonkeyPatch,
+                                                                 slow_skin: str) -> None:
+    scene = Scene(OverlayOptions(animate=False, skin=slow_skin), 640, 360)
+    first = sample_state("preflop")
+    RELEASE.set()
+    scene.layers(first, 0)
+    renderer = BackgroundRenderer(scene, first)
+    try:
+        monkeypatch.setattr(sys.modules[__name__], "_slow_pot", _broken_pot)
+        renderer.submit(first.model_copy(update={"total_pot": 1, "version": first.version + 1}), 0)
+        assert renderer.idle(10)
+        with pytest.raises(RuntimeError, match="drawing failed"):
+            renderer.raise_error()
+        assert renderer.shown() is first  # frames kept the last good drawing
+    finally:
+        renderer.close()
+
+
+def _broken_pot(pot: int) -> Image.Image:
+    raise RuntimeError("drawing failed")
 
 
 def test_only_the_newest_pending_state_is_drawn() -> None:
