@@ -21,8 +21,8 @@ from ggpgfx.studio.session import Correction, Session
 def record_session(folder: Path, hands: int = 2, render_thread: str = "auto") -> Path:
     """A short table_sim session: program and ISO both lossless H.264, so planes compare exactly."""
     g = Graph("studio-test", fps=30, realtime=False)
-    g.add("ingest.table_sim", id="table", width=640, height=360, max_hands=hands, action_interval_s=0.25,
-          deal_interval_s=0.05, end_pause_s=0.6, name_plates=False, hole_cards="down")
+    g.add("ingest.table_sim", id="table", width=640, height=360, max_hands=hands, action_interval_s=0.15,
+          deal_interval_s=0.04, end_pause_s=0.4, name_plates=False, hole_cards="down")
     g.add("rules.poker", id="rules", table="t", trials=500)
     g.add("render.overlay", id="gfx", skin="broadcast", reveal="delayed", in_place=False,
           ticker="studio test ticker", render_thread=render_thread)
@@ -180,3 +180,19 @@ def test_graphics_only_mov_has_alpha_and_every_frame(session_folder: Path, tmp_p
     assert alpha.max() == 255 and 0.02 < (alpha > 0).mean() < 0.9  # graphics, and transparent around them
     with pytest.raises(ConfigError, match="--graphics-only"):
         RenderSettings(size=(480, 270)).check()
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_ray_data_renders_hands_in_parallel_and_reports_a_failed_one(session_folder: Path, tmp_path: Path,
+                                                                    ray_session: Any) -> None:
+    seen: list[tuple[int, bool]] = []
+    job = render_session(session_folder, [1, 2, 99], tmp_path, RenderSettings(preset="ultrafast"), workers=2,
+                         executor="ray", on_hand=lambda r, done, total: seen.append((r.hand, r.ok)),
+                         reel=False, timeline=None)
+    assert sorted(seen) == [(1, True), (2, True), (99, False)]
+    assert "hand 99 is not in this session" in (job.failed[0].error or "")
+    hands = {h.number: h for h in Session(session_folder).hands()}
+    for clip in job.clips:
+        if clip.ok:
+            assert len(decoded(clip.path)) == hands[clip.hand].frames
