@@ -119,7 +119,7 @@ def run(
         if chosen != "ray":
             raise typer.BadParameter("--dashboard needs --executor ray (the local executor has no Ray dashboard)")
         kwargs["include_dashboard"] = True
-    from ggpgfx.control.live import control_server
+    from ggpgfx.control.live import attach, control_server
 
     server = control_server(resolved, host=host, port=control_port, resume=resume_control)
     metrics_server: Any = None
@@ -132,7 +132,7 @@ def run(
     try:
         runner = make_executor(resolved, chosen, options, **kwargs)
         if server is not None:
-            server.health.stats = lambda: runner.stats(refresh=True)
+            attach(server, resolved, runner)
         if metrics_port is not None:
             from ggpgfx.telemetry.prom import GraphSource, serve_graph_metrics
 

@@ -69,6 +69,33 @@ def control_server(graph: Any, *, host: str = "127.0.0.1", port: int = 0, resume
     return ControlServer(tables, host=host, port=port, health=HealthSampler(graph), token=token)
 
 
+def attach(server: ControlServer, graph: Any, runner: Any) -> None:
+    """Wire a control server to the executor that runs the graph (before it starts): health reads its
+    stats, and card reads that reach a `rules.poker` of a controlled table also reach that table's
+    replica, so the console shows RFID/vision cards (local executor: its step hooks; a Ray graph's
+    console shows only the cards typed on it)."""
+    from ggpgfx.runtime.local import StepHooks
+
+    server.health.stats = lambda: runner.stats(refresh=True)
+    tables = {node_id: str(node.params.table) for node_id, node in graph.nodes.items()
+              if node.spec.type == "rules.poker" and str(node.params.table) in server.tables}
+    if not tables or not hasattr(runner, "add_hooks"):
+        return
+
+    class CardReads(StepHooks):
+        def after_message(self, hooked: Any, port: str, msg: Any) -> None:
+            table = tables.get(hooked.rnode.id) if port == "reads" else None
+            if table is not None:
+                payload = msg.payload
+                rows = payload.to_pylist() if hasattr(payload, "to_pylist") else list(payload)
+                try:
+                    server.card_reads(table, rows)
+                except Exception:  # the console's view must never stop the graph
+                    log.exception("control: card reads for table %s not applied to the console's table", table)
+
+    runner.add_hooks(CardReads())
+
+
 def _warm_up() -> None:
     """Load the hand evaluator's compiled kernels now, not on the first dealt card (seconds on a small machine)."""
     from ggpgfx.poker.evaluator import describe
@@ -108,7 +135,7 @@ def start_live(graph: Any, *, executor: str = "local", host: str = "127.0.0.1", 
     server.start()
     try:
         runner = make_executor(resolved, executor, RunOptions(**options), **(executor_options or {}))
-        server.health.stats = lambda: runner.stats(refresh=True)
+        attach(server, resolved, runner)
         handle = RunHandle(runner)
     except BaseException:
         server.stop()

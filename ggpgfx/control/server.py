@@ -216,6 +216,17 @@ class ControlServer:
                 log.exception("control on_accept hook failed")
         return reply, state
 
+    def card_reads(self, table_name: str, rows: list[dict[str, Any]]) -> None:
+        """Card reads that reached the graph's rules.poker for this table (any thread): the replica takes
+        them and every console gets the new state (same version: reads are not requests)."""
+        table = self.tables.get(table_name)
+        if table is None or not table.apply_reads(rows):
+            return
+        state = table.state()
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            asyncio.run_coroutine_threadsafe(self._broadcast_state(table_name, state), loop)
+
     async def _run(self, table: str, request: dict[str, Any],
                    reply_to: web.WebSocketResponse | None = None) -> dict[str, Any]:
         """Judge off the loop; the requester's reply goes out before the state push to everyone."""

@@ -199,6 +199,13 @@ class ControlTable:
             for key in list(self.acks)[: len(self.acks) - STATE_VERSION_LIMIT]:
                 del self.acks[key]
 
+    def apply_reads(self, rows: list[dict[str, Any]]) -> bool:
+        """Take card reads (RFID, vision) the graph's rules.poker received, so the console shows the cards
+        the graph knows and judges against them. Not a request: the version stays; True when the table
+        changed."""
+        with self.lock:
+            return bool(self.tracker.apply_reads(rows))
+
     def load(self, path: Any) -> int:
         """Replay a journal written earlier (a restarted server); returns the number of entries."""
         entries, _ = read_entries(path)

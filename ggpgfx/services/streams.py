@@ -72,22 +72,26 @@ class RuntimeLauncher:
 
     def start(self, resolved: Any, *, options: dict[str, Any]) -> RunControl:
         """Start the graph in the background; metrics arrive through the executor's `on_stats` callback."""
-        from ggpgfx.control.live import control_server
-        from ggpgfx.runtime.run import start_run
+        from ggpgfx.control.live import attach, control_server
+        from ggpgfx.runtime.local import RunOptions
+        from ggpgfx.runtime.run import RunHandle, make_executor
 
         control = _LiveRun()
         control.server = control_server(resolved)  # graphs with ingest.operator: their control endpoint
         if control.server is not None:
             control.server.start()
         try:
-            control.handle = start_run(resolved, executor=self.executor, on_stats=control.update, **options)
+            runner = make_executor(resolved, self.executor, RunOptions(on_stats=control.update, **options))
+            if control.server is not None:
+                attach(control.server, resolved, runner)  # health, and RFID/vision cards for the console
+            control.handle = RunHandle(runner)
         except BaseException:
             if control.server is not None:
                 control.server.stop()
             raise
         if control.server is not None:
             handle = control.handle
-            control.server.health.stats = lambda: handle.stats()
+            control.server.health.stats = lambda: handle.stats()  # no Ray refresh once the run ended
         return control
 
 

@@ -280,3 +280,48 @@ def play_by_clicking(console: Console, verb: str, args: dict[str, Any]) -> None:
         console.act(lambda: console.click("action-next-hand"))
     else:
         raise AssertionError(f"no clicking for {verb}")
+
+
+class QueuedReads:
+    """A card reader the test drives: `put(rows)` and the graph's `test.console_reads` node emits them as
+    CardReads, the way ingest.rfid or detect.cards would."""
+
+    queue: Any = None
+
+    @classmethod
+    def register(cls) -> None:
+        """Register the node type (once per process)."""
+        import queue
+        import time
+
+        from ggpgfx.graph.node import Node, Port, register_node
+        from ggpgfx.graph.registry import get_node_type
+        from ggpgfx.poker.messages import card_reads_table
+        from ggpgfx.types import CardReads
+
+        if get_node_type("test.console_reads") is not None:
+            return
+        cls.queue = queue.Queue()
+        rows_in = cls.queue
+
+        class ConsoleReads(Node):
+            """Emit the rows the test put, as CardReads."""
+
+            type_name = "test.console_reads"
+            outputs = {"reads": Port(CardReads)}
+
+            def tick(self) -> bool:
+                try:
+                    rows = rows_in.get(timeout=0.01)
+                except queue.Empty:
+                    return True
+                pts = int(time.monotonic() * 1e6)
+                self.emit("reads", card_reads_table([{**row, "pts": pts} for row in rows]), pts=pts)
+                return True
+
+        register_node(ConsoleReads)
+
+    @classmethod
+    def put(cls, rows: list[dict[str, Any]]) -> None:
+        """Send one batch of reads into the graph."""
+        cls.queue.put(rows)

@@ -18,6 +18,7 @@ from console_helpers import (
     TABLET,
     Console,
     FlakyLink,
+    QueuedReads,
     Rest,
     keypad,
     operator_graph,
@@ -54,6 +55,44 @@ def test_recorded_hand_by_clicking_ends_with_the_record_stacks(live: Any, browse
 
 
 # -- keyboard ---------------------------------------------------------------------------------------------
+
+
+def test_cards_from_rfid_and_vision_show_on_the_console(poker_warm: None, browser: Any) -> None:
+    """The seat ring and board show the cards that reached rules.poker from a reader, not only typed ones."""
+    from ggpgfx.api import Graph
+    from ggpgfx.control.live import start_live
+
+    QueuedReads.register()
+    g = Graph("console-reads", realtime=True)
+    g.add("test.console_reads", id="rfid")
+    g.add("ingest.operator", id="op")
+    g.add("rules.poker", id="rules", equity=False, drain_s=0)
+    g.add("sink.null", id="states")
+    g.connect("rfid.reads", "rules.reads")
+    g.connect("op.actions", "rules.actions")
+    g.connect("rules.state", "states.inp")
+    live = start_live(g.validate())
+    console = None
+    try:
+        rest = Rest(live.url, live.server.token)
+        rest.ok("new_hand", NEW_HAND)
+        console = Console(browser, live.server.console_url)
+        QueuedReads.put([{"zone": "seat", "seat": 1, "card": "Ah", "source": "rfid"},
+                         {"zone": "seat", "seat": 1, "card": "Kd", "source": "rfid"}])
+        console.page.wait_for_selector("[data-testid=seat-1] [data-card='Kd']")
+        cards = [e.get_attribute("data-card") for e in console.page.query_selector_all("[data-testid=seat-1] [data-card]")]
+        assert cards == ["Ah", "Kd"]
+        for _ in range(3):  # the button calls, the small blind completes, the big blind checks
+            console.act(lambda: console.click("action-check-call"))  # type: ignore[union-attr]
+        QueuedReads.put([{"zone": "board", "seat": -1, "card": c, "source": "vision"} for c in ("7c", "8d", "9h")])
+        console.page.wait_for_selector("[data-testid=board] [data-card='9h']")
+        board = [e.get_attribute("data-card") for e in console.page.query_selector_all("[data-testid=board] [data-card]")]
+        assert board == ["7c", "8d", "9h"]
+        assert "flop" in console.page.inner_text("[data-testid=street]").lower()
+    finally:
+        if console is not None:
+            console.close()
+        live.stop()
 
 
 def test_a_hand_by_keyboard_only(live: Any, rest: Rest, browser: Any) -> None:

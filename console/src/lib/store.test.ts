@@ -31,6 +31,16 @@ describe("reduce", () => {
     expect(currentTable(s)?.state.street).toBe("preflop");
   });
 
+  it("cards read by RFID or vision arrive as a state of the same version and show", () => {
+    const seat = { seat: 1, name: "Ann", stack: 9_950, bet: 50, status: "active", hole_cards: [] as string[] };
+    let s = reduce(initialState, { type: "server", at: 0, message: { type: "state", table: "table-1", version: 4, state: table(4, { seats: [{ ...seat }] as TableState["seats"] }) } });
+    const read = table(4, { seats: [{ ...seat, hole_cards: ["Ah", "Kd"] }] as TableState["seats"], board: ["7c", "8d", "9h"], street: "flop" });
+    s = reduce(s, { type: "server", at: 1, message: { type: "state", table: "table-1", version: 4, state: read } });
+    expect(currentTable(s)?.version).toBe(4); // reads are not requests: the version stays
+    expect(currentTable(s)?.state.seats[0].hole_cards).toEqual(["Ah", "Kd"]);
+    expect(currentTable(s)?.state.board).toEqual(["7c", "8d", "9h"]);
+  });
+
   it("an ack clears the request and the table stays busy until the acked version arrives", () => {
     let s = reduce(withState(4), { type: "sent", request: bet });
     expect(isBusy(s, "table-1")).toBe(true);

@@ -1,0 +1,78 @@
+"""Cards read by RFID or vision (what reached rules.poker) show in the console's table state, not only typed ones."""
+
+from __future__ import annotations
+
+import json
+import queue
+import time
+from typing import Any
+
+from control_helpers import NEW_HAND, Client
+
+from ggpgfx.api import Graph
+from ggpgfx.control.live import start_live
+from ggpgfx.graph.node import Node, Port, register_node
+from ggpgfx.graph.registry import get_node_type
+from ggpgfx.poker.messages import card_reads_table
+from ggpgfx.types import CardReads
+
+READS: queue.Queue[list[dict[str, Any]]] = queue.Queue()
+
+
+class QueuedReads(Node):
+    """Card reads the test puts in READS, as an RFID reader would send them."""
+
+    type_name = "test.queued_reads"
+    outputs = {"reads": Port(CardReads)}
+
+    def tick(self) -> bool:
+        try:
+            rows = READS.get(timeout=0.01)
+        except queue.Empty:
+            return True
+        pts = int(time.monotonic() * 1e6)
+        self.emit("reads", card_reads_table([{**row, "pts": pts} for row in rows]), pts=pts)
+        return True
+
+
+def _wait_state(ws: Any, check: Any, timeout: float = 20.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+        if message.get("type") == "state" and check(message["state"]):
+            return dict(message)
+    raise AssertionError("no state with the read cards reached the console")
+
+
+def test_rfid_cards_reach_the_console_state() -> None:
+    if get_node_type("test.queued_reads") is None:
+        register_node(QueuedReads)
+    g = Graph("console-reads", realtime=True)
+    g.add("test.queued_reads", id="rfid")
+    g.add("ingest.operator", id="op")
+    g.add("rules.poker", id="rules", equity=False, drain_s=0)
+    g.add("sink.collect", id="states")
+    g.connect("rfid.reads", "rules.reads")
+    g.connect("op.actions", "rules.actions")
+    g.connect("rules.state", "states.inp", capacity=4096)
+    live = start_live(g.validate())
+    try:
+        client = Client(live)
+        version = client.ok("new_hand", NEW_HAND)
+        with client.ws() as ws:
+            READS.put([{"zone": "seat", "seat": 1, "card": "Ah", "source": "rfid"},
+                       {"zone": "seat", "seat": 1, "card": "Kd", "source": "rfid"}])
+            seen = _wait_state(ws, lambda s: s["seats"][0]["hole_cards"] == ["Ah", "Kd"])
+            assert seen["version"] == version  # reads are not requests: the version (expect_version) stays
+            client.ok("check_call", {"seat": 3})
+            client.ok("check_call", {"seat": 1})
+            client.ok("check_call", {"seat": 2})
+            READS.put([{"zone": "board", "seat": -1, "card": c, "source": "vision"} for c in ("7c", "8d", "9h")])
+            _wait_state(ws, lambda s: s["board"] == ["7c", "8d", "9h"] and s["street"] == "flop")
+        state = client.state()
+        assert state["seats"][0]["hole_cards"] == ["Ah", "Kd"] and state["board"] == ["7c", "8d", "9h"]
+        assert state["predict"]["seat"] == 1  # the replica judges on the flop the cards opened
+        typed = client.act("deal", {"seat": 2, "cards": ["Ah", "2c"]})  # the ace is in seat 1's hand already
+        assert typed.status_code == 409 and "Ah" in typed.json()["error"]["message"]
+    finally:
+        live.stop()
