@@ -94,8 +94,9 @@ def composite_layers(frame: VideoFrame, layers: Sequence[Layer], blend: BlendFn 
         cdx, csx, cww = _clip(layer.x // 2, layer.c_inv.shape[1], u_plane.shape[1])
         if kernels is not None:
             # one call per layer for all three planes: no per-plane slicing and dispatch in Python
+            y_spans, c_spans = layer.spans()
             kernels[1](y_plane, u_plane, v_plane, layer.y_pm, layer.y_inv, layer.u_pm, layer.v_pm, layer.c_inv,
-                       dy, dx, sy, sx, hh, ww, cdy, cdx, csy, csx, max(0, chh), max(0, cww), layer.opacity)
+                       y_spans, c_spans, dy, dx, sy, sx, hh, ww, cdy, cdx, csy, csx, max(0, chh), max(0, cww), layer.opacity)
             continue
         fn(y_plane[dy:dy + hh, dx:dx + ww], layer.y_pm[sy:sy + hh, sx:sx + ww],
            layer.y_inv[sy:sy + hh, sx:sx + ww], layer.opacity)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PIL import Image
@@ -30,6 +30,16 @@ class Layer:
     v_pm: np.ndarray
     c_inv: np.ndarray
     opacity: int = 256
+    #: per row, the [start, end) columns holding any non-transparent pixel, luma then chroma rows (int64,
+    #: shape (rows, 2)); the blend skips the rest. Computed on first use and kept by `placed` and `window`.
+    _spans: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    def spans(self) -> tuple[np.ndarray, np.ndarray]:
+        """(luma spans, chroma spans): where each row has anything to blend (fully transparent pixels are
+        exact no-ops of the blend, so skipping them changes no byte)."""
+        if self._spans is None:
+            self._spans = (_row_spans(self.y_inv), _row_spans(self.c_inv))
+        return self._spans
 
     @property
     def width(self) -> int:
@@ -49,9 +59,11 @@ class Layer:
         """A horizontal window of this layer (views, no copy), for the scrolling ticker."""
         c0 = column & ~1
         w = width & ~1
+        luma, chroma = self.spans()
+        spans = (np.clip(luma - c0, 0, w), np.clip(chroma - c0 // 2, 0, w // 2))
         return Layer(x & ~1, y & ~1, self.y_pm[:, c0:c0 + w], self.y_inv[:, c0:c0 + w],
                      self.u_pm[:, c0 // 2:(c0 + w) // 2], self.v_pm[:, c0 // 2:(c0 + w) // 2],
-                     self.c_inv[:, c0 // 2:(c0 + w) // 2], self.opacity)
+                     self.c_inv[:, c0 // 2:(c0 + w) // 2], self.opacity, spans)
 
     def rgba(self) -> np.ndarray:
         """Back to straight RGBA (h, w, 4) uint8, for tests and previews (not the frame path)."""
@@ -63,6 +75,18 @@ class Layer:
         rgb = yuv_to_rgb(luma, cu[: self.height, : self.width], cv[: self.height, : self.width])
         out = np.concatenate([rgb, alpha[..., None]], axis=-1)
         return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
+def _row_spans(inv: np.ndarray) -> np.ndarray:
+    """[start, end) of the non-transparent pixels (inv != 255) of each row; (0, 0) for an empty row."""
+    visible = inv != 255
+    width = visible.shape[1]
+    start = visible.argmax(axis=1)
+    end = width - visible[:, ::-1].argmax(axis=1)
+    empty = ~visible.any(axis=1)
+    start[empty] = 0
+    end[empty] = 0
+    return np.ascontiguousarray(np.stack([start, end], axis=1), dtype=np.int64)
 
 
 def rgb_to_yuv(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
