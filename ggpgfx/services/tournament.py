@@ -141,6 +141,7 @@ class TournamentService(Service):
         self.store = make_asset_store(self.settings)
         self.now = clock
         self._hands_parsed: dict[str, tuple[int, dict[str, Any]]] = {}  # hand row id -> (hands, counters by name)
+        self._state_cache: dict[str, tuple[Any, TournamentState]] = {}  # event id -> (key, message)
 
     # ---- helpers ----------------------------------------------------------------------------------
     def _event(self, session: Any, principal: Principal, event_id: str) -> TournamentEvent:
@@ -209,6 +210,15 @@ class TournamentService(Service):
         event.clock_paused_at = anchor.paused_at
         event.clock_added_s = anchor.added_s
 
+    @staticmethod
+    def _bump_events_of(session: Any, player_id: str) -> None:
+        """A player's details are part of the state of every event they entered: new versions for those."""
+        from sqlalchemy import update
+
+        session.execute(update(TournamentEvent).where(TournamentEvent.id.in_(
+            select(TournamentEntry.event_id).where(TournamentEntry.player_id == player_id)))
+            .values(version=TournamentEvent.version + 1, updated_at=utcnow()))
+
     def _audit_simple(self, session: Any, principal: Principal, action: str, target: str, **detail: Any) -> None:
         self.audit(session, principal, principal.organization_id, f"tournament.{action}", target, **detail)
 
@@ -263,6 +273,7 @@ class TournamentService(Service):
                 setattr(player, name, (value or None) if name == "country" else value)
             player.updated_at = utcnow()
             self._audit_simple(session, principal, "player.updated", f"player:{player.id}", fields=sorted(changes))
+            self._bump_events_of(session, player.id)
             session.flush()
             return self._player_out(player)
 
@@ -311,6 +322,7 @@ class TournamentService(Service):
             if old is not None:
                 session.delete(old)
             self._audit_simple(session, principal, "player.photo", f"player:{player.id}", shape=shape, size=size)
+            self._bump_events_of(session, player.id)
             session.flush()
             out = self._player_out(player)
         if old is not None:
@@ -751,27 +763,36 @@ class TournamentService(Service):
             return self._one_entry_out(session, principal, entry)
 
     # ---- chip counts --------------------------------------------------------------------------------
+    def _level_now(self, session: Any, event: TournamentEvent) -> int | None:
+        """The clock's level index now (None before the clock starts)."""
+        if not event.clock_started:
+            return None
+        levels = self._levels(session, event.id)
+        if not levels:
+            return None
+        return tclock.clock_position(self._blind_levels(levels), self._anchor(event), self.now()).level_index
+
+    _NO_LEVEL: Any = object()
+
     def _record(self, session: Any, principal: Principal, event: TournamentEvent, entry: TournamentEntry,
-                source: str) -> None:
-        """Append the entry's current chips to the history, at the clock's level."""
-        level: int | None = None
-        if event.clock_started:
-            levels = self._levels(session, event.id)
-            if levels:
-                level = tclock.clock_position(self._blind_levels(levels), self._anchor(event), self.now()).level_index
+                source: str, level: Any = _NO_LEVEL) -> None:
+        """Append the entry's current chips to the history, at the clock's level (pass `level` when recording
+        many counts: it is computed once)."""
+        if level is self._NO_LEVEL:
+            level = self._level_now(session, event)
         session.add(TournamentChipCount(organization_id=principal.organization_id, event_id=event.id,
                                         entry_id=entry.id, chips=entry.chips, level_index=level, source=source,
                                         recorded_by=principal.actor, recorded_at=utcnow()))
 
     def _set_chips(self, session: Any, principal: Principal, event: TournamentEvent, entry: TournamentEntry,
-                   chips: int, source: str) -> None:
+                   chips: int, source: str, level: Any = _NO_LEVEL) -> None:
         if entry.status != "active":
             raise ServiceError(f"entry '{entry.id}' is out of the event; its chips cannot change", 409)
         entry.chips = chips
         entry.chips_version = TournamentEntry.chips_version + 1  # in SQL, so two writers get two versions
         entry.chips_updated_at = utcnow()
         entry.chips_updated_by = principal.actor
-        self._record(session, principal, event, entry, source)
+        self._record(session, principal, event, entry, source, level)
 
     def set_chips(self, principal: Principal, event_id: str, entry_id: str, body: ts.ChipsIn) -> ts.EntryOut:
         """One seat's chip count. Concurrent writes: the later one wins; `chips_version` tells them apart."""
@@ -806,13 +827,19 @@ class TournamentService(Service):
     def _apply_counts(self, session: Any, principal: Principal, event: TournamentEvent,
                       resolved: list[tuple[TournamentEntry, int]], source: str) -> list[ts.EntryOut]:
         seen: set[str] = set()
+        level = self._level_now(session, event)
         for entry, chips in resolved:
             if entry.id in seen:
                 raise ServiceError(f"entry '{entry.id}' is counted twice in one import", 422)
             seen.add(entry.id)
-            self._set_chips(session, principal, event, entry, chips, source)
+            self._set_chips(session, principal, event, entry, chips, source, level)
         self._touch(session, principal, event, f"chips.{source}", counts=len(resolved))
         session.flush()
+        # the SQL-side version bump expired chips_version: reload the rows in one query, not one per entry
+        ids = [e.id for e, _ in resolved]
+        for start in range(0, len(ids), 500):
+            session.scalars(select(TournamentEntry).where(TournamentEntry.id.in_(ids[start:start + 500]))
+                            .execution_options(populate_existing=True)).all()
         tables = {t.id: t for t in self._tables(session, event.id)}
         players = self._players_by_id(session, principal, {e.player_id for e, _ in resolved})
         return [self._entry_out(e, players, tables) for e, _ in resolved]
@@ -1212,7 +1239,24 @@ class TournamentService(Service):
         """The tournament-state message the graph receives (ggpgfx.tournament.TournamentState)."""
         principal.require("viewer")
         with self.context.sessions() as session:
-            return self._state(session, principal, self._event(session, principal, event_id))
+            event = self._event(session, principal, event_id)
+            # Every change to what the message shows bumps the event's version, except the clock walking into
+            # the next level by itself: with the level in the key a cached message is exact, and polls of an
+            # unchanged 1,000-player event cost one query instead of building the message again.
+            key = (event.id, event.version, self._level_now(session, event), self._clock_finished(session, event))
+            cached = self._state_cache.get(event.id)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            state = self._state(session, principal, event)
+            self._state_cache[event.id] = (key, state)
+            if len(self._state_cache) > 256:
+                self._state_cache.pop(next(iter(self._state_cache)))
+            return state
+
+    def _clock_finished(self, session: Any, event: TournamentEvent) -> bool:
+        levels = self._levels(session, event.id) if event.clock_started else []
+        return bool(levels) and tclock.clock_position(self._blind_levels(levels), self._anchor(event),
+                                                      self.now()).finished
 
     def state_version(self, principal: Principal, event_id: str) -> int:
         """The event's data version (cheap: subscriptions poll it and build the state only on change)."""
@@ -1239,9 +1283,15 @@ class TournamentService(Service):
             clock = ClockState(levels=self._blind_levels(levels), level_index=c.level_index, running=c.running,
                                level_started_at=round(c.level_started_at, 3) if c.level_started_at else None,
                                remaining_s=max(0.0, remaining), as_of=as_of)
-        entries = self._entries(session, event.id)
+        # plain rows (Core), not ORM objects: the message for a 1,000-player field is built on every poll
+        entries: list[Any] = list(session.execute(
+            select(TournamentEntry.__table__).where(TournamentEntry.event_id == event.id)
+            .order_by(TournamentEntry.created_at, TournamentEntry.id)).all())
         tables = {t.id: t for t in self._tables(session, event.id)}
-        players = self._players_by_id(session, principal, {e.player_id for e in entries})
+        players: dict[str, Any] = {row.id: row for row in session.execute(
+            select(TournamentPlayer.__table__).where(
+                TournamentPlayer.organization_id == principal.organization_id,
+                TournamentPlayer.id.in_(select(TournamentEntry.player_id).where(TournamentEntry.event_id == event.id))))}
         hand_count, counters = self._hand_counters(session, event.id)
         by_player_stats: dict[str, PlayerStats] = {}
         for player in players.values():
@@ -1260,7 +1310,7 @@ class TournamentService(Service):
         state_players: list[StatePlayer] = []
         for player_id, entry in latest.items():
             player = players[player_id]
-            state_players.append(StatePlayer(
+            state_players.append(StatePlayer.model_construct(  # values checked when they were stored
                 id=player_id, name=player.name, nickname=player.nickname or None, country=player.country,
                 hometown=player.hometown or None,
                 photo=f"/api/v1/players/{player_id}/photo?v={player.photo_asset_id}" if player.photo_asset_id else None,

@@ -508,3 +508,20 @@ def test_hand_setup_from_the_live_table(client: Any, org_a: Org) -> None:
     during = ok(client.get(f"{P}/events/{event}/tables/{table}/hand-setup", headers=op))
     assert (during["level_index"], during["small_blind"], during["big_blind"], during["big_blind_ante"]) == (
         4, 400, 800, 800)
+
+
+def test_player_changes_reach_the_state_of_their_events(client: Any, org_a: Org) -> None:
+    """A player's new name or photo is a new state version of every event they entered (subscriptions and the
+    cached message see it)."""
+    op = org_a.headers["producer"]
+    event = new_event(client, op)
+    player = ok(client.post(f"{P}/players", json={"name": "Old Name"}, headers=op), 201)["id"]
+    ok(client.post(f"{P}/events/{event}/entries", json={"player_id": player}, headers=op), 201)
+    before = ok(client.get(f"{P}/events/{event}/state", headers=op))
+    assert ok(client.get(f"{P}/events/{event}/state", headers=op)) == before  # unchanged: the same message
+    ok(client.put(f"{P}/players/{player}", json={"name": "New Name"}, headers=op))
+    after = ok(client.get(f"{P}/events/{event}/state", headers=op))
+    assert after["version"] > before["version"] and [p["name"] for p in after["players"]] == ["New Name"]
+    ok(client.post(f"{P}/players/{player}/photo", files={"file": ("p.jpg", _image(40, 40), "image/jpeg")}, headers=op))
+    photo = ok(client.get(f"{P}/events/{event}/state", headers=op))
+    assert photo["version"] > after["version"] and photo["players"][0]["photo"].startswith(f"/api/v1/players/{player}/photo?v=")
