@@ -36,6 +36,23 @@ def test_numba_and_numpy_give_identical_bytes() -> None:
         assert np.array_equal(pa, pb)
 
 
+def test_the_default_blend_skipping_transparent_row_ends_gives_the_numpy_bytes() -> None:
+    image = _random_rgba(60, 97, seed=5)
+    image[:, :9, 3] = 0  # transparent left and right ends and a fully transparent row
+    image[:, 80:, 3] = 0
+    image[40, :, 3] = 0
+    layer = layer_from_rgba(image)
+    luma, _ = layer.spans()
+    assert tuple(luma[40]) == (0, 0) and tuple(luma[30]) == (9, 80)
+    layers = [layer.placed(11, 7), layer.placed(-30, 200, 90), layer.placed(290, 10),
+              layer.window(6, 64, 120, 100), layer.window(20, 40, 0, 150).placed(0, 150, 180)]
+    a, b = _random_frame(320, 240), _random_frame(320, 240)
+    composite_layers(a, layers, blend=blend_plane_numpy)
+    composite_layers(b, layers)
+    for pa, pb in zip(a.planes, b.planes, strict=True):
+        assert np.array_equal(pa, pb)
+
+
 def test_blend_matches_float_reference() -> None:
     rng = np.random.default_rng(3)
     dst = rng.integers(0, 256, (64, 64), dtype=np.uint8)
