@@ -37,4 +37,5 @@ NODE_TYPES: dict[str, str] = {
     "util.convert": "ggpgfx.nodes.util.convert",
     "util.passthrough": "ggpgfx.nodes.util.passthrough",
     "util.resize": "ggpgfx.nodes.util.resize",
+    "util.reframe": "ggpgfx.nodes.util.reframe",
 }

@@ -7,6 +7,7 @@ still wait before the delayed feed begins.
 
 from __future__ import annotations
 
+import math
 import shutil
 import threading
 import time
@@ -120,8 +121,8 @@ class SecureDelay(Node):
         self.emit("packets", packet, pts=packet.pts_us)
 
     def _countdown(self, now: float) -> None:
-        if self.live or self.first_in is None or now < self.next_countdown:
-            return
+        if self.live or self.first_in is None or now < self.next_countdown or not math.isfinite(now):
+            return  # (end of a media-clock stream releases at now = inf: no countdown time to stamp)
         remaining = max(0.0, self.first_in + self.params.delay_s - now)
         self.next_countdown = now + self.params.countdown_interval_s
         pts = int(now * 1e6) if not self.wall else 0

@@ -91,3 +91,20 @@ def test_media_clock_releases_after_the_delay_and_starts_on_a_keyframe(tmp_path:
     messages = g.run(realtime=False).collected("late")
     assert len(messages) == 90 and messages[0].payload.keyframe
     assert [m.pts for m in messages] == sorted(m.pts for m in messages)
+
+
+def test_media_clock_stream_shorter_than_the_delay_ends_cleanly(tmp_path: Path) -> None:
+    # a recording that ends before the delay went live: everything held is released at end of stream
+    g = Graph("delay", fps=30)
+    src = g.add("ingest.test_pattern", width=160, height=120, frames=20)
+    venc = g.add("encode.h264", id="venc", preset="ultrafast", tune="zerolatency", keyint=30)
+    held = g.add("delay.secure", id="delay", delay_s=5.0, clock="media", spill_dir=str(tmp_path))
+    late = g.add("sink.collect", id="late")
+    countdown = g.add("sink.collect", id="countdown")
+    src.video >> venc.video
+    venc.packets >> held.packets
+    held.packets >> late.inp
+    held.countdown >> countdown.inp
+    result = g.run(realtime=False)
+    assert len(result.collected("late")) == 20
+    assert result.collected("countdown")[-1].state == "ended"
