@@ -83,3 +83,24 @@ def test_flow_through_serve(serve_url: str) -> None:
         assert graphql["data"]["projects"] == []
         assert "openapi" in http.get("/openapi.json").json()
         assert http.get("/docs").status_code == 200
+
+
+def test_tournament_through_serve(serve_url: str) -> None:
+    """Tournaments are hosted by the projects deployment: writes, reads, the state message and a CSV error
+    (its line-numbered diagnostics cross from the replica to the gateway) all answer through Serve."""
+    with httpx.Client(base_url=serve_url, timeout=30) as http:
+        email = f"serve-t-{time.time_ns()}@x.test"
+        assert http.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD,
+                                                       "organization_name": "serve-t"}).status_code == 201
+        h = {"Authorization": f"Bearer {http.post('/api/v1/auth/login', json={'email': email, 'password': PASSWORD}).json()['access_token']}"}
+        event = http.post("/api/v1/events", json={"name": "Serve Open", "buy_in": 50}, headers=h).json()["id"]
+        bad = http.post(f"/api/v1/events/{event}/structure/csv", headers=h,
+                        json={"csv": "level,small_blind,big_blind,minutes\n1,100,200,20\n2,x,400,20\n"})
+        assert bad.status_code == 422, bad.text
+        assert bad.json()["detail"][0]["loc"] == ["body", "csv", 3, 0] and "line 3" in bad.json()["detail"][0]["msg"]
+        player = http.post("/api/v1/players", json={"name": "Serve Sam", "country": "fi"}, headers=h).json()["id"]
+        entry = http.post(f"/api/v1/events/{event}/entries", json={"player_id": player}, headers=h).json()["id"]
+        counted = http.put(f"/api/v1/events/{event}/entries/{entry}/chips", json={"chips": 12345}, headers=h).json()
+        assert counted["chips"] == 12345 and counted["chips_version"] == 2
+        state = http.get(f"/api/v1/events/{event}/state", headers=h).json()
+        assert state["players"][0]["chips"] == 12345 and state["players"][0]["country"] == "FI"
