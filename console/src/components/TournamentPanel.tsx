@@ -63,6 +63,10 @@ function ClockControl({ api, event, onProblem }: { api: TournamentApi; event: st
     const timer = window.setInterval(() => void load(), 5000); // another operator's changes, level changes
     return () => window.clearInterval(timer);
   }, [load]);
+  const levelIndex = clock?.level_index;
+  useEffect(() => {
+    if (levelIndex !== undefined) setJump(levelIndex); // the jump list starts at the level on the clock
+  }, [levelIndex]);
   const remaining = clock ? remainingNow(clock, now) : 0;
   useEffect(() => {
     if (clock?.running && remaining <= 0) void load(); // the level ended: the server says what comes next
