@@ -19,8 +19,10 @@ the camera frame it encodes), in frames. The target is p95(action) <= p95(pipeli
 Stage by stage (the run wraps the control server, the journal, ingest.operator, rules.poker and
 render.overlay with timestamps; only the benchmark does this): ws send -> judge start (the request
 reached the server's worker) -> journal fsync -> judged and acked; the operator node read the entry ->
-rules.poker applied it (state version V) -> the overlay drew V between frames -> the first frame
-composited with V -> its packet at the encoder's consumer. Printed as p50/p95 ms per stage.
+rules.poker applied it (state version V) -> render.overlay took V (`on_latest`: it draws there, or hands
+the drawing to its background renderer) -> the first frame composited after V arrived -> its packet at the
+encoder's consumer -> the frame that shows the change (later when the drawing or an animation was not done
+yet). Printed as p50/p95 ms per stage.
 
 Load: 4 WebSocket clients send `tag` requests (unique notes) at 20 requests/s in total for
 `--load-seconds`; every tenth request is sent twice (a retry with the same id). Checks: every acked note
@@ -274,16 +276,16 @@ def _pct(values: list[float], q: float) -> float:
 
 STAGES = (("ws send -> judge start", "sent", "judge_start"), ("judge (replica)", "judge_start", "fsync_start"),
           ("journal fsync", "fsync_start", "fsync_done"), ("fsync -> ack sent", "fsync_done", "judged"),
-          ("fsync -> operator node read", "fsync_done", "operator_read"),
+          ("journal write -> operator node read", "fsync_start", "operator_read"),
           ("operator read -> rules.poker start", "operator_read", "rules_start"),
           ("rules.poker", "rules_start", "rules_done"),
           ("rules -> overlay draw start", "rules_done", "overlay_draw_start"),
-          ("overlay draw between frames", "overlay_draw_start", "overlay_draw_done"),
+          ("overlay on_latest (draws, or hands off)", "overlay_draw_start", "overlay_draw_done"),
           ("overlay drawn -> next frame starts", "overlay_draw_done", "frame_start"),
-          ("frame composite", "frame_start", "frame_done"),
+          ("frame composite (first frame after the new state)", "frame_start", "frame_done"),
           ("composited -> packet at consumer", "frame_done", "packet"),
           ("sent -> packet at consumer (total)", "sent", "packet"),
-          ("packet -> frame showing it (animation)", "packet", "shown"))
+          ("that packet -> the frame showing it", "packet", "shown"))
 
 
 def _stages(trace: Trace, sends: list[tuple[str, int, int]], arrivals: list[tuple[int, int, int, Any]],
@@ -512,7 +514,7 @@ def _print_row(row: dict[str, Any]) -> None:
           f"{row['pipeline_p95_frames']:.2f} frames; extra p95 {row['extra_p95_frames']:+.2f} frames (target <= +2); "
           f"missed {row['missed']} of {row['requests']}")
     for label, value in row["stages_ms"].items():
-        print(f"    {label:<40} p50 {value['p50_ms']:7.2f} ms  p95 {value['p95_ms']:7.2f} ms  (n={value['n']})")
+        print(f"    {label:<52} p50 {value['p50_ms']:7.2f} ms  p95 {value['p95_ms']:7.2f} ms  (n={value['n']})")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
