@@ -190,6 +190,34 @@ def _graphics_canvas(replay: SceneReplay, pts: int, width: int, height: int) -> 
     return canvas
 
 
+def _blend_over(canvas: np.ndarray, image: np.ndarray, x: int, y: int, opacity: float, order: list[int]) -> None:
+    """Straight-alpha `image` (h, w, RGBA) over the straight-alpha canvas (H, W, 4 in `order`: the canvas's
+    channel index of R, G, B, A) at x, y, clipped to the canvas."""
+    height, width = canvas.shape[:2]
+    left, top = max(0, -x), max(0, -y)
+    right, bottom = min(image.shape[1], width - x), min(image.shape[0], height - y)
+    if right <= left or bottom <= top:
+        return
+    source = image[top:bottom, left:right]
+    target = canvas[y + top:y + bottom, x + left:x + right]
+    r, g, b, a = order
+    alpha: np.ndarray = source[..., 3].astype(np.uint32)
+    if opacity < 1.0:
+        alpha = alpha * int(round(opacity * 256)) >> 8
+    below = target[..., a].astype(np.uint32)
+    if not below.any():  # nothing under it (the usual case): a copy
+        for channel, index in zip((r, g, b), range(3), strict=True):
+            target[..., channel] = source[..., index]
+        target[..., a] = alpha
+        return
+    under = below * (255 - alpha) // 255
+    total = alpha + under
+    safe = np.maximum(total, 1)
+    for channel, index in zip((r, g, b), range(3), strict=True):
+        target[..., channel] = (source[..., index] * alpha + target[..., channel] * under + safe // 2) // safe
+    target[..., a] = total
+
+
 def _graphics_only(replay: SceneReplay, pts: np.ndarray, hand: Hand, stem: Path, box: tuple[int, int, int, int],
                    settings: RenderSettings, fps: float, on_frame: Callable[[int, int], None] | None) -> Path:
     """The graphics alone with alpha, straight colour in full-resolution RGB (the element drawings composited
@@ -212,8 +240,13 @@ def _graphics_only(replay: SceneReplay, pts: np.ndarray, hand: Hand, stem: Path,
         stream = container.add_stream("qtrle", rate=rate)
         stream.width, stream.height, stream.pix_fmt = width, height, "argb"
         for done, index in enumerate(frames, start=1):
-            canvas = _graphics_canvas(replay, int(pts[index]), width, height)
-            frame = av.VideoFrame.from_ndarray(np.asarray(canvas), format="rgba")  # from_image drops alpha
+            # drawn straight into a new ARGB frame (qtrle keeps the previous frame, so never reuse one)
+            frame = av.VideoFrame(width, height, "argb")
+            plane = frame.planes[0]
+            canvas = np.frombuffer(plane, np.uint8).reshape(height, plane.line_size // 4, 4)[:, :width]  # type: ignore[call-overload]
+            canvas.fill(0)
+            for image, x, y, opacity in replay.images(int(pts[index])):
+                _blend_over(canvas, np.asarray(image), x, y, opacity, [1, 2, 3, 0])
             frame.pts = done - 1
             frame.time_base = 1 / rate
             container.mux(stream.encode(frame))
