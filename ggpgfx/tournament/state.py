@@ -166,6 +166,7 @@ class GraphicsCues(BaseModel):
     stacks_in_bb: bool = False  # player boxes, leaderboard and strip show stacks in big blinds
     leaderboard_rows: int = Field(10, ge=1, le=30)
     leaderboard_page: int = Field(0, ge=0)  # which page of leaderboard_rows players (a 1,000-player field pages)
+    leaderboard_page_s: float | None = Field(None, ge=2, le=120)  # turn the pages by themselves, from leaderboard_page
 
 
 class TournamentState(BaseModel):

@@ -100,6 +100,18 @@ def test_leaderboard_pages_through_a_thousand_players() -> None:
     assert ("subtitle", "600 LEFT  4/60") in rows
 
 
+def test_leaderboard_pages_turn_by_themselves() -> None:
+    state = sample_tournament(1000, 600, tables=112, graphics=GraphicsCues(leaderboard=True, leaderboard_page=58,
+                                                                           leaderboard_page_s=5))
+    scene = Scene(OverlayOptions(animate=False), 1920, 1080)
+
+    def first_rank(pts: int) -> int:
+        rows = _drawn(state, scene=scene, pts=pts)["tournament_leaderboard"]
+        return next(int(v) for role, v in rows if role == "rank")
+
+    assert [first_rank(t * 1_000_000) for t in (0, 4, 5, 10, 11)] == [581, 581, 591, 1, 1]  # page 59 of 60, then 60, 1
+
+
 def test_clock_counts_down_between_messages_and_changes_level() -> None:
     state = _state(clock=True)
     assert state.clock is not None and state.clock.remaining_s == 720

@@ -183,9 +183,16 @@ def want_tournament_leaderboard(frame: ElementFrame) -> dict[str, Wanted]:
         return {}
     lay, cues = frame.layout, state.graphics
     per_page = max(1, min(cues.leaderboard_rows, int(lay.extra("tournament_leaderboard", "rows", 10))))
-    standings = state.standings()
+    memory = frame.memory
+    sorted_for: object = memory.get("standings_of")
+    if sorted_for is not state:  # sorted once per state, not per frame while pages turn
+        memory["standings_of"], memory["standings"] = state, state.standings()
+    standings = memory["standings"]
     pages = max(1, -(-len(standings) // per_page))
     page = min(cues.leaderboard_page, pages - 1)
+    if cues.leaderboard_page_s and pages > 1:  # pages turn on their own, counted from when the cue arrived
+        since = getattr(frame.scene, "tournament_since", None) or 0
+        page = (page + int(max(0, frame.pts - since) / 1e6 // cues.leaderboard_page_s)) % pages
     rows = _rows(standings[page * per_page:(page + 1) * per_page], page * per_page)
     right = f"{state.players_remaining()} LEFT" + (f"  {page + 1}/{pages}" if pages > 1 else "")
     title = "CHIP COUNTS"
