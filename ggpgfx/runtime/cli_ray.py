@@ -47,3 +47,23 @@ def register(app: typer.Typer) -> None:
         result = make_plan(graph, view, split)  # type: ignore[arg-type]
         typer.echo(json.dumps(result.to_json(), indent=2) if as_json else result.text())
         result.check()
+
+    @app.command("show-run")
+    def show_run(
+        file: Annotated[Path, typer.Argument(help="Show YAML file (a table graph, N tables, per-table overrides).")],
+        tables: Annotated[int | None, typer.Option(help="Number of tables (overrides the file's 'tables').")] = None,
+        address: Annotated[str | None, typer.Option(help="Ray cluster: auto, HOST:PORT or ray://... (default: embedded).")] = None,
+        duration: Annotated[float | None, typer.Option(help="Stop every table after this many seconds.")] = None,
+    ) -> None:
+        """Run a show: every table its own Ray executor, dealt over the raylets; one table's failure ends only it."""
+        from ggpgfx.runtime.local import RunOptions
+        from ggpgfx.runtime.ray_show import ShowRunner, load_show, table_graphs
+
+        spec = load_show(file, tables)
+        runner = ShowRunner(spec.name, table_graphs(spec), RunOptions(duration_s=duration), address=address)
+        result = runner.run()
+        for i, (table, node) in enumerate(zip(result.tables, result.nodes, strict=True)):
+            state = f"error: {table.error}" if table.error else "ok"
+            typer.echo(f"table {i + 1} ({table.graph}) on Ray node {node[:8]}: {table.elapsed_s:.1f} s, {state}")
+        if result.failed:
+            raise typer.Exit(1)

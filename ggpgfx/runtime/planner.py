@@ -216,10 +216,14 @@ def _fits(node: RayNodeInfo, frag: Fragment) -> bool:
     return all(res.get(key, 0.0) >= value for key, value in frag.custom.items())
 
 
-def place(graph: ResolvedGraph, fragments: list[Fragment], cluster: ClusterView) -> list[str]:
-    """Scale CPU shares to the cluster, choose a target node per fragment, list impossible requests."""
+def place(graph: ResolvedGraph, fragments: list[Fragment], cluster: ClusterView,
+          cpu_budget: float | None = None) -> list[str]:
+    """Scale CPU shares to the cluster (or to `cpu_budget` CPUs: one table's part of a show), choose a
+    target node per fragment, list impossible requests."""
     problems: list[str] = []
     total_cpu = sum(n.resources.get("CPU", 0.0) for n in cluster.nodes) or 1.0
+    if cpu_budget is not None:
+        total_cpu = min(total_cpu, max(cpu_budget, MIN_CPU))
     biggest = max((n.resources.get("CPU", 0.0) for n in cluster.nodes), default=1.0) or 1.0
     asked = sum(max(f.requested_cpu, MIN_CPU) for f in fragments)
     # CPU requests are shares, not reservations: a frame pipeline's threads time-share the cores, and a
@@ -257,8 +261,15 @@ def place(graph: ResolvedGraph, fragments: list[Fragment], cluster: ClusterView)
     return problems
 
 
-def make_plan(graph: ResolvedGraph, cluster: ClusterView, split: Split = "auto") -> Plan:
-    """Cut and place a graph on a cluster."""
+def make_plan(graph: ResolvedGraph, cluster: ClusterView, split: Split = "auto", *,
+              cpu_budget: float | None = None, node_id: str | None = None) -> Plan:
+    """Cut and place a graph on a cluster; `node_id` keeps it on one raylet, `cpu_budget` caps its CPU shares
+    (a show places many tables on one cluster: `ray_show.py`)."""
+    if node_id is not None:
+        only = [n for n in cluster.nodes if n.node_id == node_id]
+        if not only:
+            raise ConfigError(f"Ray node {node_id[:8]} is not an alive node of the cluster")
+        cluster = ClusterView(only, cluster.source, cluster.dashboard_url, list(cluster.notes))
     if split not in ("auto", "node"):
         raise ConfigError(f"unknown split mode '{split}'; choose 'auto' or 'node'")
     gpus = int(max((n.resources.get("GPU", 0.0) for n in cluster.nodes), default=0.0))
@@ -267,5 +278,8 @@ def make_plan(graph: ResolvedGraph, cluster: ClusterView, split: Split = "auto")
     for frag in fragments:  # Ray takes fractions of one GPU or whole GPUs
         if frag.gpu > 1 and frag.gpu != int(frag.gpu):
             frag.gpu = float(math.ceil(frag.gpu))
-    problems = place(graph, fragments, cluster)
+    problems = place(graph, fragments, cluster, cpu_budget)
+    if node_id is not None:
+        for frag in fragments:
+            frag.target_node_id = node_id
     return Plan(graph, fragments, cluster, problems, placements)

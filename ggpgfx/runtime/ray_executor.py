@@ -35,7 +35,8 @@ class RayExecutor:
     def __init__(self, graph: ResolvedGraph, options: RunOptions | None = None, *, address: str | None = None,
                  split: Split = "auto", transport: str = "auto", window: int = 4,
                  include_dashboard: bool | None = None, num_cpus: int | None = None, num_gpus: int | None = None,
-                 resources: dict[str, float] | None = None) -> None:
+                 resources: dict[str, float] | None = None, node_id: str | None = None,
+                 cpu_budget: float | None = None, name_suffix: str = "") -> None:
         if transport not in ("auto", "shm", "shm_copy", "object_store"):
             raise ConfigError(f"unknown transport '{transport}'; choose auto, shm, shm_copy or object_store")
         self.graph = graph
@@ -43,6 +44,10 @@ class RayExecutor:
         self.split = split
         self.transport = transport
         self.window = window
+        #: A show's table: every fragment on this Ray node (soft affinity) within this many CPUs of shares.
+        self.node_id = node_id
+        self.cpu_budget = cpu_budget
+        self.name_suffix = name_suffix
         self.connection = RayConnection(address, include_dashboard=include_dashboard, num_cpus=num_cpus,
                                         num_gpus=num_gpus, resources=resources)
         self.sources_stop = threading.Event()
@@ -74,16 +79,21 @@ class RayExecutor:
 
         try:
             view = live_view()
-            self.plan = make_plan(self.graph, view, self.split)
+            self.plan = make_plan(self.graph, view, self.split, cpu_budget=self.cpu_budget, node_id=self.node_id)
             self.plan.check()
             announce(self.graph.name, self.namespace, view.dashboard_url)
             blob = pickle_graph(self.graph)
             remote_cls = ray.remote(FragmentActor)
+            affinity: dict[str, Any] = {}
+            if self.node_id is not None:
+                from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+                affinity["scheduling_strategy"] = NodeAffinitySchedulingStrategy(self.node_id, soft=True)
             for frag in self.plan.fragments:
                 self.actors[frag.name] = remote_cls.options(
-                    name=f"ggp/{self.graph.name}/{frag.name}", namespace=self.namespace,
+                    name=f"ggp/{self.graph.name}{self.name_suffix}/{frag.name}", namespace=self.namespace,
                     num_cpus=frag.cpu, num_gpus=frag.gpu or None, resources=frag.custom or None,
-                    max_restarts=frag.max_restarts, max_task_retries=0, max_concurrency=1,
+                    max_restarts=frag.max_restarts, max_task_retries=0, max_concurrency=1, **affinity,
                 ).remote(fragment_setup(self.graph, self.plan, frag, blob, self.options, self.run_id,
                                           self.namespace, self.transport, self.window))
             self._await_ready(list(self.actors))
