@@ -158,6 +158,9 @@ class ShowRunner:
         self.results: list[RunResult | None] = []
         self._threads: list[threading.Thread] = []
         self.started_at = 0.0
+        #: Per table: monotonic time its fragments were all running, and when its run ended.
+        self.running_at: list[float | None] = []
+        self.ended_at: list[float | None] = []
 
     def start(self) -> None:
         """Connect, deal the tables over the raylets, start every table's executor in its own thread."""
@@ -165,16 +168,29 @@ class ShowRunner:
         self.connection.connect()
         placement = deal_tables(len(self.tables), live_view())
         self.results = [None] * len(self.tables)
+        self.running_at = [None] * len(self.tables)
+        self.ended_at = [None] * len(self.tables)
         for i, (graph, (node_id, budget)) in enumerate(zip(self.tables, placement, strict=True)):
             ex = RayExecutor(graph, self.options, node_id=node_id, cpu_budget=budget, **self.executor_kwargs)
+            ex.on_started = lambda _url, i=i: self._mark_running(i)
             self.executors.append(ex)
             self.nodes.append(node_id)
             thread = threading.Thread(target=self._run_table, args=(i, ex), name=f"ggp-show-t{i + 1}", daemon=True)
             self._threads.append(thread)
             thread.start()
 
+    def _mark_running(self, index: int) -> None:
+        self.running_at[index] = time.monotonic()
+
     def _run_table(self, index: int, ex: RayExecutor) -> None:
-        self.results[index] = ex.run()
+        try:
+            self.results[index] = ex.run()
+        except Exception as exc:  # a Ray-level failure of this table's driver ends this table only
+            text = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            self.results[index] = RunResult(ex.graph.name, time.monotonic() - self.started_at, {},
+                                            ConfigError(f"table {index + 1} failed: {text}"), False, {})
+        finally:
+            self.ended_at[index] = time.monotonic()
 
     def wait(self, timeout: float | None = None) -> ShowResult | None:
         """Wait for every table to end; None on timeout."""
