@@ -14,6 +14,7 @@ from ggpgfx.graph.fields import Device, FfmpegOptions
 from ggpgfx.graph.node import Message, Node, Port, Resources, VideoCaps, register_node
 from ggpgfx.media.av_convert import av_to_packet, us_to_ticks, video_to_av
 from ggpgfx.media.frames import Packet, VideoFrame
+from ggpgfx.media.video_encoder import bits_per_second
 from ggpgfx.telemetry.rates import MediaRate
 
 TIME_BASE = Fraction(1, 90_000)
@@ -21,18 +22,6 @@ PICTURE_NONE, PICTURE_I = 0, 1  # AVPictureType values
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
            "placebo")
 TUNES = ("film", "animation", "grain", "stillimage", "psnr", "ssim", "fastdecode", "zerolatency")
-
-
-def parse_bitrate(value: str | int | None) -> int | None:
-    """'6M', '2500k' or 6000000 as bits per second."""
-    if value is None or isinstance(value, int):
-        return value
-    text = value.strip().lower()
-    scale = {"k": 1_000, "m": 1_000_000, "g": 1_000_000_000}.get(text[-1:], 1)
-    try:
-        return int(float(text[:-1] if scale != 1 else text) * scale)
-    except ValueError:
-        raise ConfigError(f"bad bitrate {value!r}; use bits per second or a suffix, e.g. 6M or 2500k") from None
 
 
 class H264Params(BaseModel):
@@ -87,12 +76,12 @@ def open_h264(params: H264Params, width: int, height: int, fps: float) -> Any:
     options = {"preset": params.preset}
     if params.tune:
         options["tune"] = params.tune
-    bitrate = parse_bitrate(params.bitrate)
+    bitrate = bits_per_second(params.bitrate)
     if bitrate:
         ctx.bit_rate = bitrate
     elif params.crf is not None:
         options["crf"] = f"{params.crf:g}"
-    maxrate, bufsize = parse_bitrate(params.maxrate), parse_bitrate(params.bufsize)
+    maxrate, bufsize = bits_per_second(params.maxrate), bits_per_second(params.bufsize)
     if maxrate:
         options["maxrate"] = str(maxrate)
         options["bufsize"] = str(bufsize or 2 * maxrate)
@@ -132,12 +121,12 @@ def open_nvenc(params: H264Params, width: int, height: int, fps: float, gpu: int
     options = {"preset": NVENC_PRESETS[params.preset], "gpu": str(gpu)}
     if params.tune and "zerolatency" in params.tune:
         options.update(tune="ll", zerolatency="1")
-    bitrate = parse_bitrate(params.bitrate)
+    bitrate = bits_per_second(params.bitrate)
     if bitrate:
         ctx.bit_rate = bitrate
     elif params.crf is not None:
         options.update(rc="vbr", cq=f"{params.crf:g}")
-    maxrate, bufsize = parse_bitrate(params.maxrate), parse_bitrate(params.bufsize)
+    maxrate, bufsize = bits_per_second(params.maxrate), bits_per_second(params.bufsize)
     if maxrate:
         options["maxrate"] = str(maxrate)
         options["bufsize"] = str(bufsize or 2 * maxrate)
