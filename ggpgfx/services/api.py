@@ -115,6 +115,25 @@ class NotificationsAPI(Protocol):
     async def list_deliveries(self, principal: Principal, endpoint_id: str) -> list[s.DeliveryOut]:
         """Every attempt for one endpoint, newest first."""
 
+    async def get_preferences(self, principal: Principal) -> list[s.PreferenceItem]:
+        """The caller's channels for every event (saved, or the defaults)."""
+
+    async def set_preferences(self, principal: Principal, body: s.PreferencesIn) -> list[s.PreferenceItem]:
+        """Save the caller's channels for the events given."""
+
+    async def list_notifications(self, principal: Principal, unread_only: bool = False, after: str | None = None,
+                                 limit: int = 50) -> list[s.NotificationOut]:
+        """The caller's notification centre, newest first."""
+
+    async def mark_read(self, principal: Principal, notification_ids: list[str] | None = None) -> int:
+        """Mark notifications read; returns how many changed."""
+
+    async def list_notification_deliveries(self, principal: Principal, limit: int = 200) -> list[s.NotificationDeliveryOut]:
+        """Delivery attempts of notifications (own, or the organisation's for an admin)."""
+
+    async def receive_alerts(self, body: s.AlertmanagerIn) -> dict[str, int]:
+        """Alertmanager's alerts as alert.fired / alert.resolved events."""
+
 
 class ProjectsAPI(Protocol):
     """The projects service as the HTTP layer calls it."""
@@ -435,6 +454,12 @@ class NotificationsClient:
         self.list_endpoints = bind(S.list_endpoints)
         self.delete_endpoint = bind(S.delete_endpoint)
         self.list_deliveries = bind(S.list_deliveries)
+        self.get_preferences = bind(S.get_preferences)
+        self.set_preferences = bind(S.set_preferences)
+        self.list_notifications = bind(S.list_notifications)
+        self.mark_read = bind(S.mark_read)
+        self.list_notification_deliveries = bind(S.list_notification_deliveries)
+        self.receive_alerts = bind(S.receive_alerts)
 
 
 class ProjectsClient:

@@ -381,6 +381,15 @@ class BillingService(Service):
                     self._pay(session, invoice)
                     invoice.provider_ref = str(obj.get("id") or invoice.provider_ref)
                     notify = ("invoice.paid", {"invoice_id": invoice.id})
+                elif event_type == "invoice.payment_failed":
+                    invoice = session.scalars(select(Invoice).where(
+                        Invoice.id == str(metadata.get("ggp_invoice_id")), Invoice.organization_id == org)).first()
+                    if invoice is None:
+                        raise ServiceError("invoice in webhook not found", 404)
+                    reason = (obj.get("last_payment_error") or {}).get("message") if isinstance(
+                        obj.get("last_payment_error"), dict) else None
+                    notify = ("payment.failed", {"invoice_id": invoice.id, "number": invoice.number,
+                                                 "total_cents": invoice.total_cents, "reason": reason})
                 elif event_type in ("customer.subscription.updated", "customer.subscription.created"):
                     plan_code = str(metadata.get("ggp_plan_code"))
                     if plan_code not in PLANS:

@@ -84,6 +84,15 @@ class Settings:
     policy_allow_hosts: list[str] = field(default_factory=list)
     #: bearer token Prometheus must send to /metrics (GGP_METRICS_TOKEN); open to any client without one
     metrics_token: str | None = None
+    #: outgoing mail for notifications (GGP_SMTP_HOST etc.); no host: the email channel logs "not configured"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "ggpgfx <notifications@localhost>"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    #: bearer token Alertmanager must send to POST /api/v1/alerts/webhook (GGP_ALERTS_TOKEN); unset: 503
+    alerts_token: str | None = None
 
     @property
     def assets_dir(self) -> Path:
@@ -113,6 +122,13 @@ def load_settings(**overrides: object) -> Settings:
         s3_endpoint=os.environ.get("GGP_S3_ENDPOINT"),
         stripe_webhook_secret=os.environ.get("GGP_STRIPE_WEBHOOK_SECRET"),
         metrics_token=os.environ.get("GGP_METRICS_TOKEN") or None,
+        smtp_host=os.environ.get("GGP_SMTP_HOST") or None,
+        smtp_port=int(os.environ.get("GGP_SMTP_PORT", "25")),
+        smtp_from=os.environ.get("GGP_SMTP_FROM", "ggpgfx <notifications@localhost>"),
+        smtp_username=os.environ.get("GGP_SMTP_USERNAME") or None,
+        smtp_password=os.environ.get("GGP_SMTP_PASSWORD") or None,
+        smtp_starttls=os.environ.get("GGP_SMTP_STARTTLS", "0").lower() in ("1", "true", "yes"),
+        alerts_token=os.environ.get("GGP_ALERTS_TOKEN") or None,
         stream_executor=os.environ.get("GGP_STREAM_EXECUTOR", "ray"),
         graphql_introspection=os.environ.get("GGP_GRAPHQL_INTROSPECTION", "0").lower() in ("1", "true", "yes"),
         login_account_free_failures=int(os.environ.get("GGP_LOGIN_ACCOUNT_FREE_FAILURES", "5")),

@@ -14,6 +14,11 @@ from strawberry.types import Info
 from ggpgfx.errors import ServiceError
 from ggpgfx.services import schemas as s
 from ggpgfx.services.config import Settings
+from ggpgfx.services.graphql_notifications import (
+    NotificationsMutation,
+    NotificationsQuery,
+    NotificationsSubscription,
+)
 from ggpgfx.services.graphql_tournament import TournamentMutation, TournamentQuery, TournamentSubscription
 from ggpgfx.services.security import Principal
 
@@ -146,7 +151,7 @@ def _backend(info: Info) -> Backend:
 
 
 @strawberry.type
-class Query(TournamentQuery):
+class Query(TournamentQuery, NotificationsQuery):
     """Read operations (the tournament ones in graphql_tournament.py)."""
 
     @strawberry.field
@@ -190,7 +195,7 @@ class Query(TournamentQuery):
 
 
 @strawberry.type
-class Mutation(TournamentMutation):
+class Mutation(TournamentMutation, NotificationsMutation):
     """Write operations (the tournament ones in graphql_tournament.py)."""
 
     @strawberry.mutation
@@ -281,7 +286,7 @@ class TableStateUpdate:
 
 
 @strawberry.type
-class Subscription(TournamentSubscription):
+class Subscription(TournamentSubscription, NotificationsSubscription):
     """Live updates over WebSocket (graphql-transport-ws or graphql-ws); tournamentState in graphql_tournament.py."""
 
     @strawberry.subscription

@@ -362,6 +362,54 @@ class WebhookDelivery(Base):
     created_at: Mapped[datetime] = _created()
 
 
+class NotificationPreference(Base):
+    """Which channels one user wants for one event type (no row: the defaults of notify_hub.DEFAULT_CHANNELS)."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (UniqueConstraint("organization_id", "user_id", "event_type"),)
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    event_type: Mapped[str] = mapped_column(String(80))
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)  # subset of ("email", "console")
+    updated_at: Mapped[datetime] = _created()
+
+
+class Notification(Base):
+    """One entry of a user's in-console notification centre."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_time", "user_id", "created_at"),)
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(32))
+    event_type: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = _created()
+
+
+class NotificationDelivery(Base):
+    """One attempt to deliver one event to one user over one channel (email, console)."""
+
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (Index("ix_notification_deliveries_org_time", "organization_id", "created_at"),)
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    user_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str] = mapped_column(String(32))
+    event_type: Mapped[str] = mapped_column(String(80))
+    target: Mapped[str] = mapped_column(String(320), default="")
+    attempt: Mapped[int] = mapped_column(Integer)
+    delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = _created()
+
+
 class UsedToken(Base):
     """The id (`jti`) of a single-use token that has been spent (MFA tokens); kept until it expires."""
 

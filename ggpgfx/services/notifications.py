@@ -1,4 +1,8 @@
-"""Outgoing webhooks: HMAC-SHA256 signed event posts with retries and a delivery log."""
+"""Outgoing webhooks: HMAC-SHA256 signed event posts with retries and a delivery log; people's notifications.
+
+`emit` sends an event to the organisation's webhooks and to its members over their channels (email,
+the console's notification centre: notify_hub.py). Alertmanager posts its alerts to `receive_alerts`.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,8 @@ from ggpgfx.services.security import Principal
 
 SIGNATURE_HEADER = "X-GGP-Signature"
 EVENT_TYPES = ("stream.started", "stream.stopped", "stream.failed", "invoice.created", "invoice.paid",
-               "subscription.updated", "account.signup_attempt")
+               "subscription.updated", "account.signup_attempt", "output.down", "output.recovered", "alert.fired",
+               "alert.resolved", "payment.failed", "member.invited")
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -56,6 +61,12 @@ class NotificationsService(Service):
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ggp-webhook")
         self._pending: set[Any] = set()
         self._lock = threading.Lock()
+        from collections import OrderedDict
+
+        from ggpgfx.services.notify_hub import UserNotifier
+
+        self.users = UserNotifier(context)
+        self._alerts_seen: OrderedDict[tuple[str, ...], None] = OrderedDict()
 
     def address_policy(self) -> Any:
         """The run policy's address rules for webhook URLs: http(s) to public hosts unless allow-listed."""
@@ -128,6 +139,12 @@ class NotificationsService(Service):
             with self._lock:
                 self._pending.add(future)
             future.add_done_callback(self._forget)
+        try:
+            self.users.dispatch(organization_id, event_id, event_type, data)
+        except Exception:  # people's channels never stop the caller (a stream stop, an invoice) or the webhooks
+            import logging
+
+            logging.getLogger(__name__).exception("notifying members of %s failed", event_type)
         return event_id
 
     def _forget(self, future: Any) -> None:
@@ -140,7 +157,9 @@ class NotificationsService(Service):
 
         with self._lock:
             pending = list(self._pending)
+        started = time.monotonic()
         wait(pending, timeout=timeout_s)
+        self.users.drain(max(0.0, timeout_s - (time.monotonic() - started)))
 
     def _deliver(self, organization_id: str, endpoint_id: str, url: str, secret: str, event_id: str,
                  event_type: str, body: bytes) -> bool:
@@ -179,3 +198,125 @@ class NotificationsService(Service):
             if attempt < attempts:
                 time.sleep(self.retry_delays_s[attempt - 1])
         return False
+
+    # ---- people: preferences, the notification centre, the delivery log ---------------------------
+    def get_preferences(self, principal: Principal) -> list[s.PreferenceItem]:
+        """The caller's channels for every event (saved, or the defaults)."""
+        from ggpgfx.services.models import NotificationPreference
+        from ggpgfx.services.notify_hub import DEFAULT_CHANNELS, USER_EVENTS
+
+        user_id = _user(principal)
+        with self.context.sessions() as session:
+            saved = {p.event_type: list(p.channels) for p in session.scalars(select(NotificationPreference).where(
+                NotificationPreference.organization_id == principal.organization_id,
+                NotificationPreference.user_id == user_id))}
+        return [s.PreferenceItem(event_type=event, channels=saved.get(event, list(DEFAULT_CHANNELS[event])),  # type: ignore[arg-type]
+                                 default=event not in saved) for event in USER_EVENTS]
+
+    def set_preferences(self, principal: Principal, body: s.PreferencesIn) -> list[s.PreferenceItem]:
+        """Save the caller's channels for the events given; returns every event's channels."""
+        from ggpgfx.services.models import NotificationPreference, utcnow
+
+        user_id = _user(principal)
+        with self.context.session() as session:
+            for item in body.preferences:
+                row = session.scalars(select(NotificationPreference).where(
+                    NotificationPreference.organization_id == principal.organization_id,
+                    NotificationPreference.user_id == user_id,
+                    NotificationPreference.event_type == item.event_type)).first()
+                channels: list[str] = sorted(set(item.channels))
+                if row is None:
+                    session.add(NotificationPreference(organization_id=principal.organization_id, user_id=user_id,
+                                                       event_type=item.event_type, channels=channels))
+                else:
+                    row.channels, row.updated_at = channels, utcnow()
+        return self.get_preferences(principal)
+
+    def list_notifications(self, principal: Principal, unread_only: bool = False, after: str | None = None,
+                           limit: int = 50) -> list[s.NotificationOut]:
+        """The caller's notification centre, newest first (`after`: only entries newer than that id)."""
+        from ggpgfx.services.models import Notification
+
+        user_id = _user(principal)
+        limit = max(1, min(int(limit), 200))
+        with self.context.sessions() as session:
+            query = select(Notification).where(Notification.organization_id == principal.organization_id,
+                                               Notification.user_id == user_id)
+            if unread_only:
+                query = query.where(Notification.read_at.is_(None))
+            if after:
+                anchor = session.get(Notification, after)
+                if anchor is None or anchor.user_id != user_id:
+                    raise ServiceError("notification not found", 404)
+                query = query.where(Notification.created_at >= anchor.created_at, Notification.id != anchor.id)
+            rows = session.scalars(query.order_by(Notification.created_at.desc(), Notification.id).limit(limit)).all()
+            return [s.NotificationOut.model_validate(r) for r in rows]
+
+    def mark_read(self, principal: Principal, notification_ids: list[str] | None = None) -> int:
+        """Mark some (or, with None, all) of the caller's notifications read; returns how many changed."""
+        from ggpgfx.services.models import Notification, utcnow
+
+        user_id = _user(principal)
+        with self.context.session() as session:
+            query = select(Notification).where(Notification.organization_id == principal.organization_id,
+                                               Notification.user_id == user_id, Notification.read_at.is_(None))
+            if notification_ids is not None:
+                query = query.where(Notification.id.in_(notification_ids[:500]))
+            rows = session.scalars(query).all()
+            now = utcnow()
+            for row in rows:
+                row.read_at = now
+            return len(rows)
+
+    def list_notification_deliveries(self, principal: Principal, limit: int = 200) -> list[s.NotificationDeliveryOut]:
+        """Delivery attempts: the caller's own, or the whole organisation's for an admin."""
+        from ggpgfx.services.models import NotificationDelivery
+        from ggpgfx.services.security import ROLE_RANK
+
+        query = select(NotificationDelivery).where(NotificationDelivery.organization_id == principal.organization_id)
+        if ROLE_RANK.get(principal.role, 0) < ROLE_RANK["admin"]:
+            query = query.where(NotificationDelivery.user_id == _user(principal))
+        with self.context.sessions() as session:
+            rows = session.scalars(query.order_by(NotificationDelivery.created_at.desc())
+                                   .limit(max(1, min(int(limit), 1000)))).all()
+            return [s.NotificationDeliveryOut.model_validate(r) for r in rows]
+
+    # ---- Alertmanager ------------------------------------------------------------------------------
+    def receive_alerts(self, body: s.AlertmanagerIn) -> dict[str, int]:
+        """Turn Alertmanager's alerts into alert.fired / alert.resolved events of the organisation in their
+        `organisation` label. Alertmanager repeats firing alerts: a repeat (same fingerprint, status and
+        start) is counted as a duplicate and not sent again. Alerts without a known organisation are unrouted."""
+        from ggpgfx.services.models import Organization
+
+        counts = {"accepted": 0, "duplicates": 0, "unrouted": 0}
+        for alert in body.alerts:
+            org = alert.labels.get("organisation", "")
+            with self.context.sessions() as session:
+                known = bool(org) and session.get(Organization, org) is not None
+            if not known:
+                counts["unrouted"] += 1
+                continue
+            identity = alert.fingerprint or json.dumps(sorted(alert.labels.items()))
+            key = (org, identity, alert.status, alert.startsAt)
+            with self._lock:
+                if key in self._alerts_seen:
+                    counts["duplicates"] += 1
+                    continue
+                self._alerts_seen[key] = None
+                while len(self._alerts_seen) > 10_000:
+                    self._alerts_seen.popitem(last=False)
+            data = {"alertname": alert.labels.get("alertname", "alert"), "severity": alert.labels.get("severity"),
+                    "stream_id": alert.labels.get("stream") or None, "node": alert.labels.get("node") or None,
+                    "summary": alert.annotations.get("summary"), "starts_at": alert.startsAt or None,
+                    "ends_at": alert.endsAt if alert.status == "resolved" else None,
+                    "labels": dict(alert.labels), "annotations": dict(alert.annotations)}
+            self.emit(org, "alert.fired" if alert.status == "firing" else "alert.resolved", data)
+            counts["accepted"] += 1
+        return counts
+
+
+def _user(principal: Principal) -> str:
+    """The caller's user id; API keys have no notification centre."""
+    if not principal.user_id:
+        raise ServiceError("notifications belong to users; an API key has none", 403)
+    return principal.user_id

@@ -81,8 +81,13 @@ class OrganizationAdmin(Service):
             session.add(row)
             session.flush()
             self.audit(session, principal, principal.organization_id, "member.added", f"user:{user.id}", role=body.role)
-            return s.MemberOut(user_id=user.id, email=user.email, display_name=user.display_name, role=row.role,
-                               created_at=row.created_at)
+            out = s.MemberOut(user_id=user.id, email=user.email, display_name=user.display_name, role=row.role,
+                              created_at=row.created_at)
+        notifications = getattr(self, "notifications", None)
+        if notifications is not None:
+            notifications.emit(principal.organization_id, "member.invited",
+                               {"user_id": out.user_id, "email": out.email, "role": out.role, "by": principal.actor})
+        return out
 
     def _check_grant(self, principal: Principal, role: str) -> None:
         if ROLE_RANK[role] >= ROLE_RANK["admin"] and principal.role != "owner":

@@ -458,3 +458,70 @@ class ErrorOut(Model):
     """An error body."""
 
     detail: str | list[dict[str, Any]]
+
+
+NotifyEvent = Literal["stream.started", "stream.failed", "stream.stopped", "output.down", "output.recovered",
+                      "alert.fired", "alert.resolved", "invoice.issued", "payment.failed", "member.invited"]
+NotifyChannel = Literal["email", "console"]
+
+
+class PreferenceItem(Model):
+    """The channels one event reaches the user over (an empty list: not notified)."""
+
+    event_type: NotifyEvent
+    channels: list[NotifyChannel] = Field(max_length=2)
+    default: bool = False  # true when no preference is saved and the defaults apply
+
+
+class PreferencesIn(Model):
+    """Preferences to save (events left out keep what they had)."""
+
+    preferences: list[PreferenceItem] = Field(max_length=32)
+
+
+class NotificationOut(Model):
+    """One entry of the notification centre."""
+
+    id: str
+    event_id: str
+    event_type: str
+    title: str
+    body: str
+    data: dict[str, Any]
+    read_at: datetime | None
+    created_at: datetime
+
+
+class NotificationDeliveryOut(Model):
+    """One attempt to deliver a notification to a user over a channel."""
+
+    id: str
+    user_id: str | None
+    channel: str
+    event_id: str
+    event_type: str
+    target: str
+    attempt: int
+    delivered: bool
+    error: str | None
+    created_at: datetime
+
+
+class AlertmanagerAlert(Model):
+    """One alert of an Alertmanager webhook (fields we use; others are ignored)."""
+
+    status: Literal["firing", "resolved"]
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    startsAt: str = ""  # noqa: N815 - Alertmanager's field names
+    endsAt: str = ""  # noqa: N815
+    fingerprint: str = ""
+
+
+class AlertmanagerIn(Model):
+    """Alertmanager's webhook body (version 4)."""
+
+    version: str = "4"
+    status: str = "firing"
+    receiver: str = ""
+    alerts: list[AlertmanagerAlert] = Field(max_length=1000)

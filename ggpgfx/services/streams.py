@@ -146,6 +146,7 @@ class StreamsService(Service):
         self.notifications = notifications
         self.launcher = launcher or RuntimeLauncher(self.settings.stream_executor)
         self.runs: dict[str, RunControl] = {}
+        self._outputs: dict[str, dict[str, bool]] = {}  # stream -> publish node -> connected when last polled
         from ggpgfx.telemetry.prom import GraphCollector
 
         self.graph_metrics = GraphCollector()  # per-node metrics of the runs held here, for /metrics
@@ -381,6 +382,7 @@ class StreamsService(Service):
         if control is None:
             return
         self.graph_metrics.detach(stream_id)
+        self._outputs.pop(stream_id, None)
         stats: dict[str, Any] = {}
         if stop:
             with tracer().start_as_current_span("stream.stop", attributes={"ggp.stream": stream_id}):
@@ -428,8 +430,40 @@ class StreamsService(Service):
                         row = session.get(Stream, stream_id)
                         if row is not None and row.status == "running":
                             self._meter_row(row, {}, final=False)
+                            org, project_id = row.organization_id, row.project_id
+                        else:
+                            org = None
+                    control = self.runs.get(stream_id)
+                    if org is not None and control is not None:
+                        self.watch_outputs(stream_id, org, project_id, control.stats())
                 except Exception:
                     log.exception("metering stream %s failed", stream_id)
+
+    def watch_outputs(self, stream_id: str, organization_id: str, project_id: str, stats: dict[str, Any]) -> list[str]:
+        """output.down when a publish node that was connected reports `output_connected` 0, output.recovered when
+        it is back; returns the events sent. An output that has never connected yet is starting, not down."""
+        seen = self._outputs.setdefault(stream_id, {})
+        sent = []
+        for node, values in stats.items():
+            reported = values.get("reported") if isinstance(values, dict) else None
+            if not isinstance(reported, dict) or "output_connected" not in reported:
+                continue
+            up = float(reported["output_connected"]) >= 1.0
+            before = seen.get(node)
+            if before is None and not up:
+                continue  # not connected yet
+            seen[node] = up
+            if before is None:
+                continue
+            if before and not up:
+                sent.append("output.down")
+            elif up and not before:
+                sent.append("output.recovered")
+            else:
+                continue
+            self._notify(organization_id, sent[-1], {"stream_id": stream_id, "project_id": project_id, "node": node,
+                                                     "reconnects": reported.get("output_reconnects")})
+        return sent
 
     def _notify(self, organization_id: str, event_type: str, data: dict[str, Any]) -> None:
         if self.notifications is not None:
