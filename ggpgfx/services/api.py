@@ -254,6 +254,9 @@ class BillingAPI(Protocol):
     async def handle_stripe_webhook(self, payload: bytes, signature: str) -> dict[str, str]:
         """Verify a Stripe-style signed event and apply it once (replays are acknowledged, not re-applied)."""
 
+    async def usage_report(self, principal: Principal, days: int = 30, project_id: str | None = None) -> dict[str, Any]:
+        """Daily usage per project from the rows invoices add up."""
+
 
 class StreamsAPI(Protocol):
     """The streams service as the HTTP layer calls it."""
@@ -506,6 +509,7 @@ class BillingClient:
         self.staff_set_plan = bind(S.staff_set_plan)
         self.staff_audit_log = bind(S.staff_audit_log)
         self.handle_stripe_webhook = bind(S.handle_stripe_webhook)
+        self.usage_report = bind(S.usage_report)
 
 
 class StreamsClient:

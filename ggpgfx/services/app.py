@@ -25,6 +25,7 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
     from ggpgfx.services.graphics import RenderJobs
     from ggpgfx.services.middleware import BodySizeLimit, RateLimit, WebSocketRateLimit
     from ggpgfx.services.routes_accounts import router as accounts_router
+    from ggpgfx.services.routes_analytics import router as analytics_router
     from ggpgfx.services.routes_notifications import router as notifications_router
     from ggpgfx.services.routes_ops import router as ops_router
     from ggpgfx.services.routes_projects import router as projects_router
@@ -78,6 +79,7 @@ def create_app(backend: Backend, settings: Settings, graphql: bool = True) -> An
     app.include_router(projects_router)
     app.include_router(ops_router)
     app.include_router(notifications_router)
+    app.include_router(analytics_router)
     app.include_router(players_router)
     app.include_router(events_router)
     app.include_router(studio_router)

@@ -188,6 +188,15 @@ class BillingService(Service):
         with self.context.sessions() as session:
             return s.UsageOut(period_start=start, period_end=end, totals=self._totals(session, principal.organization_id, start, end))
 
+    def usage_report(self, principal: Principal, days: int = 30, project_id: str | None = None) -> dict[str, Any]:
+        """Daily usage per project (stream and GPU hours, output GB, output hours by destination, hands,
+        tables) from the usage rows invoices add up (ggpgfx/services/usage.py)."""
+        from ggpgfx.services.usage import usage_report
+
+        principal.require("admin")
+        with self.context.sessions() as session:
+            return usage_report(session, principal.organization_id, days, project_id)
+
     def check_stream_start(self, organization_id: str, demand: dict[str, float]) -> None:
         """Raise 402 naming the limit a stream start would exceed (its own 'starting' row already exists)."""
         with self.context.session() as session:

@@ -229,7 +229,8 @@ class StreamsService(Service):
                 raise ServiceError(f"project '{project.id}' has no graph version to start", 404)
             yaml_text = version.yaml_text
             stream = Stream(organization_id=principal.organization_id, project_id=project.id,
-                            graph_version_id=version.id, status="starting", settings=dict(body.settings),
+                            graph_version_id=version.id, status="starting",
+                            settings={**dict(body.settings), "destination_ids": list(body.destination_ids)},
                             started_by=principal.actor)
             session.add(stream)
             session.flush()

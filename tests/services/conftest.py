@@ -59,7 +59,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Any
 
     home = tmp_path_factory.mktemp("ggp-home")
     return load_settings(home=home, database_url=database_url, rate_limit_per_s=10_000.0, rate_limit_burst=10_000,
-                         stream_executor="local", stripe_webhook_secret="whsec_test_secret",
+                         stream_executor="local", stripe_webhook_secret="whsec_test_secret", alerts_token="alert-token-1",
                          # every test client shares one address; test_svc_login_abuse checks the default
                          login_address_free_failures=1_000_000, ws_rate_per_s=10_000.0, ws_burst=10_000,
                          policy_allow_hosts=["127.0.0.1"])  # the tests' webhook receivers listen on loopback

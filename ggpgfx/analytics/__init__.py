@@ -1,0 +1,1 @@
+"""Show and usage analytics: hand summaries from event logs, Ray Data aggregations, exports and reports."""

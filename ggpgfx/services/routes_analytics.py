@@ -1,0 +1,29 @@
+"""REST routes: usage analytics per organisation, project and day (JSON or CSV)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from ggpgfx.services.auth import CurrentPrincipal
+from ggpgfx.services.routing import ERRORS, backend
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+
+
+@router.get("/analytics/usage", tags=["analytics"], response_model=None)
+async def usage(principal: CurrentPrincipal, request: Request, days: int = Query(30, ge=1, le=366),
+                project_id: str | None = Query(None, max_length=32),
+                format: Literal["json", "csv"] = "json") -> Any:
+    """Daily stream hours, GPU hours, output GB, output hours by destination, hands and tables (admin)."""
+    report = await backend(request).billing.usage_report(principal, days, project_id)
+    if format == "json":
+        return report
+    from ggpgfx.analytics.show import to_csv
+
+    keys = sorted({k for row in report["daily"] for k in row} - {"day", "project_id", "project"})
+    rows = [{"day": r["day"], "project_id": r["project_id"] or "", "project": r["project"] or "",
+             **{k: r.get(k, 0) for k in keys}} for r in report["daily"]]
+    return Response(to_csv(rows), media_type="text/csv",
+                    headers={"content-disposition": 'attachment; filename="usage.csv"'})

@@ -1,0 +1,129 @@
+"""Show analytics: a scripted show's event log -> hand summaries -> figures, checked against counts made
+directly from the raw log and the pots the tracker paid out live; Ray Data gives the same as one table."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+
+from ggpgfx.analytics.hands import hands_from_log, log_events, write_hands
+from ggpgfx.analytics.show import analytics_of_table, export, show_analytics
+from ggpgfx.analytics.simulate import simulate_show
+from ggpgfx.errors import ConfigError
+
+HANDS = 12
+
+
+@pytest.fixture(scope="module")
+def show(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    folder = tmp_path_factory.mktemp("show") / "log"
+    return folder, simulate_show(folder, HANDS, seed=11)
+
+
+def direct_counts(folder: Path) -> dict[str, Any]:
+    """Counts straight from the logged events (no tracker, no pokerkit): hands, players dealt in, preflop
+    voluntary money and raises, postflop bets/raises and calls, folds, showdowns."""
+    seats: dict[int, dict[int, str]] = {}
+    board: dict[int, int] = defaultdict(int)
+    vpip: set[tuple[int, str]] = set()
+    pfr: set[tuple[int, str]] = set()
+    aggressive: dict[str, int] = defaultdict(int)
+    calls: dict[str, int] = defaultdict(int)
+    folds: dict[int, int] = defaultdict(int)
+    for event in log_events(folder):
+        hand = event["hand_number"]
+        if event["kind"] == "hand_started":
+            seats[hand] = {s["seat"]: s["name"] for s in event["data"]["setup"]["seats"]}
+        elif event["kind"] == "card_seen" and event["seat"] is None:
+            board[hand] += 1
+        elif event["kind"] == "action":
+            name, action = seats[hand][event["seat"]], event["data"]["action"]
+            if board[hand] == 0:
+                if action in ("call", "raise", "bet"):
+                    vpip.add((hand, name))
+                if action == "raise":
+                    pfr.add((hand, name))
+            elif action in ("bet", "raise"):
+                aggressive[name] += 1
+            elif action == "call":
+                calls[name] += 1
+            if action == "fold":
+                folds[hand] += 1
+    dealt: dict[str, int] = defaultdict(int)
+    for names in seats.values():
+        for name in names.values():
+            dealt[name] += 1
+    return {"hands": len(seats), "dealt": dict(dealt), "vpip": _count(vpip), "pfr": _count(pfr),
+            "aggressive": dict(aggressive), "calls": dict(calls),
+            "showdowns": sum(1 for hand, names in seats.items() if len(names) - folds[hand] > 1)}
+
+
+def _count(pairs: set[tuple[int, str]]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for _, name in pairs:
+        out[name] += 1
+    return dict(out)
+
+
+def test_totals_equal_direct_counts(show: tuple[Path, list[dict[str, Any]]]) -> None:
+    folder, truth = show
+    result = analytics_of_table(hands_from_log(folder))
+    direct = direct_counts(folder)
+    assert result["hands"] == direct["hands"] == HANDS
+    assert result["showdowns"] == direct["showdowns"] == sum(t["plan"] in ("limp_checkdown", "raise_call_showdown")
+                                                             for t in truth)
+    assert result["total_pot"] == sum(t["pot"] for t in truth)
+    assert result["average_pot"] == pytest.approx(sum(t["pot"] for t in truth) / HANDS)
+    players = {p["player"]: p for p in result["players"]}
+    assert {name: p["hands"] for name, p in players.items()} == direct["dealt"]
+    for name, p in players.items():
+        assert round(p["vpip"] * p["hands"]) == direct["vpip"].get(name, 0), name
+        assert round(p["pfr"] * p["hands"]) == direct["pfr"].get(name, 0), name
+        assert p["aggressive_actions"] == direct["aggressive"].get(name, 0), name
+        assert p["calls"] == direct["calls"].get(name, 0), name
+    # table time: the summed duration of the hands each player was dealt in
+    for name, p in players.items():
+        expected = sum(t["end_us"] - t["start_us"] for t in truth if name in t["players"]) / 1e6
+        assert p["table_time_s"] == pytest.approx(expected), name
+    biggest = max(truth, key=lambda t: t["pot"])
+    assert result["biggest_pots"][0]["pot"] == biggest["pot"]
+    assert sum(h["hands"] for h in result["by_hour"]) == HANDS
+    assert sum(d["count"] for d in result["distributions"]["vpip"]) == len(players)
+    assert result["hands_per_hour"] == pytest.approx(HANDS / result["played_hours"])
+
+
+def test_undo_and_misdeal_are_not_counted(tmp_path: Path, show: tuple[Path, list[dict[str, Any]]]) -> None:
+    """An undone raise and a misdealt hand change the summaries as they changed the live table."""
+    folder, _ = show
+    events = log_events(folder)
+    first_hand = [e for e in events if e["hand_number"] == 1]
+    undone = dict(first_hand[-1], key="table-1/1/undo-test", kind="undo", seat=None, amount=None, data={})
+    from ggpgfx.analytics.hands import hand_rows
+
+    rows = hand_rows(first_hand + [undone], "table-1")
+    assert rows == []  # the last action undone: hand 1 is no longer finished
+    assert len(hand_rows(first_hand, "table-1")) == 3
+
+
+@pytest.mark.ray
+def test_ray_data_equals_in_memory_and_exports(tmp_path: Path, show: tuple[Path, list[dict[str, Any]]],
+                                               ray_session: Any) -> None:
+    folder, _ = show
+    path = write_hands(folder, tmp_path / "hands" / "table-1.parquet")
+    expected = analytics_of_table(pq.read_table(path))
+    assert show_analytics(tmp_path / "hands", batch_rows=7) == expected  # several blocks, added up exactly
+    csv_path = export(expected, tmp_path / "players.csv")
+    lines = csv_path.read_text().splitlines()
+    assert lines[0].startswith("player,hands,vpip,pfr,aggression") and len(lines) == 1 + len(expected["players"])
+    table = pq.read_table(export(expected, tmp_path / "players.parquet"))
+    assert table.column("player").to_pylist() == [p["player"] for p in expected["players"]]
+    with pytest.raises(ConfigError, match=r"\.csv or \.parquet"):
+        export(expected, tmp_path / "players.xlsx")
+    with pytest.raises(ConfigError, match="no hand summaries"):
+        show_analytics(tmp_path / "missing")
+    assert json.dumps(expected)  # plain JSON for the API
