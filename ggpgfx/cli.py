@@ -21,7 +21,7 @@ state: dict[str, Any] = {"debug": False}
 
 #: Modules that add commands of their area; each defines register(app). Imported when present.
 AREA_MODULES = ["ggpgfx.runtime.cli_ray", "ggpgfx.poker.cli", "ggpgfx.services.cli", "ggpgfx.cards.cli",
-                "ggpgfx.render.cli", "ggpgfx.media.cli", "ggpgfx.rfid.cli", "ggpgfx.studio.cli"]
+                "ggpgfx.render.cli", "ggpgfx.media.cli", "ggpgfx.rfid.cli", "ggpgfx.studio.cli", "ggpgfx.analytics.cli"]
 
 
 @app.callback()

@@ -127,3 +127,17 @@ def test_ray_data_equals_in_memory_and_exports(tmp_path: Path, show: tuple[Path,
     with pytest.raises(ConfigError, match="no hand summaries"):
         show_analytics(tmp_path / "missing")
     assert json.dumps(expected)  # plain JSON for the API
+
+
+def test_cli_hands(tmp_path: Path, show: tuple[Path, list[dict[str, Any]]]) -> None:
+    import subprocess
+    import sys
+
+    folder, _ = show
+    out = tmp_path / "hands.parquet"
+    ggp = [sys.executable, "-m", "ggpgfx.cli", "analytics", "hands"]
+    done = subprocess.run([*ggp, str(folder), str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert pq.read_table(out).num_rows == 3 * HANDS
+    missing = subprocess.run([*ggp, str(tmp_path / "nope"), str(out)], capture_output=True, text=True, timeout=120)
+    assert missing.returncode != 0 and "error: no event log" in missing.stderr and "Traceback" not in missing.stderr
