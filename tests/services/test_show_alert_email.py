@@ -1,0 +1,197 @@
+"""A two-hour show at accelerated speed (4 fps stream clock, run flat out) with an injected encoder stall:
+a real Prometheus scrapes the run with the shipped alert rules, sends GgpEncoderBelowRealTime to a real
+Alertmanager, which posts it to the platform's /api/v1/alerts/webhook (served by uvicorn); the
+organisation's members get the email on a real SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from svc_helpers import PASSWORD, free_port
+
+from ggpgfx.graph.node import Message, Node, Port, register_node
+from ggpgfx.media.frames import VideoFrame
+
+PROMETHEUS = shutil.which("prometheus")
+ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+CLUSTER = Path(__file__).resolve().parents[2] / "cluster"
+SHOW_FPS = 4
+SHOW_FRAMES = 2 * 3600 * SHOW_FPS  # two hours of stream clock
+
+
+STALL = {"seconds": 0.0}  # the test sets it while the show runs
+
+
+@register_node
+class ShowStall(Node):
+    """Forward frames, sleeping STALL["seconds"] before each (an injected encoder stall)."""
+
+    type_name = "test.show_stall"
+    inputs = {"inp": Port(VideoFrame)}
+    outputs = {"out": Port(VideoFrame)}
+
+    def process(self, port: str, msg: Message) -> None:
+        if STALL["seconds"]:
+            time.sleep(STALL["seconds"])
+        self.emit("out", msg.payload)
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook
+        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content,
+                                                                                 policy=email.policy.default)))
+        return "250 OK"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(PROMETHEUS is None or ALERTMANAGER is None,
+                    reason="prometheus / prometheus-alertmanager not installed (scripts/apt-packages.txt)")
+def test_stall_in_a_two_hour_show_mails_the_crew(tmp_path: Path) -> None:
+    import uvicorn
+    from aiosmtpd.controller import Controller
+
+    from ggpgfx.api import Graph
+    from ggpgfx.runtime.run import start_run
+    from ggpgfx.services.app import create_local_app
+    from ggpgfx.services.config import load_settings
+    from ggpgfx.telemetry.prom import GraphSource, serve_graph_metrics
+
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    api_port, prom_port, am_port = free_port(), free_port(), free_port()
+    settings = load_settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'ggp.db'}",
+                             stream_executor="local", alerts_token="am-token", smtp_host="127.0.0.1",
+                             smtp_port=smtp.port, smtp_from="ggpgfx <ops@ggp.test>")
+    server = uvicorn.Server(uvicorn.Config(create_local_app(settings), host="127.0.0.1", port=api_port,
+                                           log_level="warning"))
+    api = threading.Thread(target=server.run, daemon=True)
+    api.start()
+    processes: list[subprocess.Popen[bytes]] = []
+    handle: Any = None
+    metrics: Any = None
+    try:
+        base = f"http://127.0.0.1:{api_port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "API did not start"
+            time.sleep(0.2)
+        signup = httpx.post(f"{base}/api/v1/auth/signup", json={
+            "email": "crew@show.test", "password": PASSWORD, "organization_name": "show"}, timeout=30)
+        assert signup.status_code == 201, signup.text
+        org = signup.json()["organization"]["id"]
+
+        g = Graph("show", fps=SHOW_FPS, realtime=False)
+        src = g.add("ingest.test_pattern", width=64, height=48, frames=SHOW_FRAMES)
+        stall = g.add("test.show_stall", id="stall")
+        enc = g.add("encode.h264", id="enc", preset="ultrafast", tune="zerolatency", keyint=SHOW_FPS * 2)
+        sink = g.add("sink.null", id="sink")
+        src.video >> stall.inp
+        stall.out >> enc.video
+        enc.packets >> sink.inp
+
+        rules = (CLUSTER / "prometheus" / "alerts.yml").read_text().replace("for: 30s", "for: 1s")
+        (tmp_path / "alerts.yml").write_text(rules)
+        am_config = {
+            "route": {"receiver": "ggp", "group_by": ["alertname", "stream"], "group_wait": "0s",
+                      "group_interval": "1s", "repeat_interval": "1h"},
+            "receivers": [{"name": "ggp", "webhook_configs": [{
+                "url": f"{base}/api/v1/alerts/webhook", "send_resolved": True,
+                "http_config": {"authorization": {"type": "Bearer", "credentials": "am-token"}}}]}],
+        }
+        (tmp_path / "alertmanager.yml").write_text(yaml.safe_dump(am_config))
+        processes.append(subprocess.Popen(
+            [str(ALERTMANAGER), f"--config.file={tmp_path / 'alertmanager.yml'}",
+             f"--storage.path={tmp_path / 'am'}", f"--web.listen-address=127.0.0.1:{am_port}",
+             "--cluster.listen-address="],
+            stdout=subprocess.DEVNULL, stderr=open(tmp_path / "alertmanager.log", "wb")))
+
+        handle = start_run(g.validate())
+        labels = {"organisation": org, "project": "p-show", "stream": "s-show"}
+        metrics, metrics_port = serve_graph_metrics(0, GraphSource("show", handle.stats, labels))
+        config = {"global": {"scrape_interval": "1s", "evaluation_interval": "1s"}, "rule_files": ["alerts.yml"],
+                  "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am_port}"]}]}]},
+                  "scrape_configs": [{"job_name": "ggp-run",
+                                      "static_configs": [{"targets": [f"127.0.0.1:{metrics_port}"]}]}]}
+        (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+        processes.append(subprocess.Popen(
+            [str(PROMETHEUS), f"--config.file={tmp_path / 'prometheus.yml'}", f"--storage.tsdb.path={tmp_path / 'data'}",
+             f"--web.listen-address=127.0.0.1:{prom_port}"],
+            stdout=subprocess.DEVNULL, stderr=open(tmp_path / "prometheus.log", "wb")))
+
+        # the show runs flat out; once Prometheus has scraped it a few times, stall the encoder's input
+        time.sleep(4)
+        STALL["seconds"] = 0.5  # 2 frames per wall second against a 4 fps stream clock: half real time
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not inbox.messages:
+            time.sleep(0.5)
+        logs = "\n".join(p.read_text()[-1500:] for p in (tmp_path / "prometheus.log", tmp_path / "alertmanager.log"))
+        assert inbox.messages, f"no mail within 60 s\n{logs}"
+        rcpts, message = inbox.messages[0]
+        assert rcpts == ["crew@show.test"]
+        assert message["Subject"] == "[ggpgfx] Alert GgpEncoderBelowRealTime fired"
+        assert message["X-GGP-Event"] == "alert.fired"
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        assert "stream_id: s-show" in text and "node: enc" in text
+        # the stall is over: the rest of the two hours runs to the end
+        STALL["seconds"] = 0.0
+        result = handle.wait(timeout=240)
+        assert result is not None and handle.status() == "finished", handle.status()
+        assert handle.stats()["enc"]["messages_in"] == SHOW_FRAMES
+        log = httpx.post(f"{base}/api/v1/auth/login", json={"email": "crew@show.test", "password": PASSWORD},
+                         timeout=30).json()
+        centre = httpx.get(f"{base}/api/v1/notifications", timeout=30,
+                           headers={"Authorization": f"Bearer {log['access_token']}"}).json()
+        assert [n["title"] for n in centre if n["event_type"] == "alert.fired"] == \
+            ["Alert GgpEncoderBelowRealTime fired"]  # Alertmanager's repeats were not sent twice
+    finally:
+        STALL["seconds"] = 0.0
+        if handle is not None:
+            handle.stop(timeout=10)
+        if metrics is not None:
+            metrics.shutdown()
+            metrics.server_close()
+        for process in processes:
+            process.terminate()
+            process.wait(10)
+        server.should_exit = True
+        api.join(10)
+        smtp.stop()
+
+
+
+@pytest.mark.skipif(shutil.which("amtool") is None, reason="amtool not installed (apt package prometheus-alertmanager)")
+def test_shipped_alertmanager_config(tmp_path: Path) -> None:
+    """cluster/alertmanager/alertmanager.yml passes `amtool check-config` and posts to the platform's receiver;
+    the shipped Prometheus sends its alerts to it."""
+    shipped = CLUSTER / "alertmanager" / "alertmanager.yml"
+    (tmp_path / "alertmanager.yml").write_text(shipped.read_text())
+    (tmp_path / "alerts-token").write_text("t")
+    done = subprocess.run([str(shutil.which("amtool")), "check-config", str(tmp_path / "alertmanager.yml")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "SUCCESS" in done.stdout, done.stdout + done.stderr
+    config = yaml.safe_load(shipped.read_text())
+    (hook,) = config["receivers"][0]["webhook_configs"]
+    assert hook["url"].endswith("/api/v1/alerts/webhook") and hook["send_resolved"] is True
+    assert "organisation" in config["route"]["group_by"]
+    prometheus = yaml.safe_load((CLUSTER / "prometheus" / "prometheus.yml").read_text())
+    targets = prometheus["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
+    assert targets == ["127.0.0.1:9093"]
