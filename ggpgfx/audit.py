@@ -220,7 +220,10 @@ def audit_graph(path: Path, *, skins: tuple[str, ...] = ("broadcast", "minimal")
             raise ConfigError(f"unknown aspect {aspect!r}; use {' or '.join(ASPECTS)}")
     for skin in skins:
         load_skin(skin)  # an unknown skin is a one-line error before anything runs
-    data = _load(Path(path), sets or [])
+    from ggpgfx.graph.load import show_table
+
+    # a show file (N copies of one table graph) is audited as its table graph
+    data = _load(show_table(path) or Path(path), sets or [])
     _replace_live_inputs(data)
     edges = _edges(data)
     overlays = {nid: dict(n.get("params") or {}) for nid, n in data["nodes"].items() if n["type"] == "render.overlay"}

@@ -163,11 +163,14 @@ def run(
 @app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="Graph YAML files.")]) -> None:
     """Check graph files; print every problem as FILE:LINE:COL: error: ... and exit non-zero if any."""
-    from ggpgfx.graph.load import read_graph_text
+    from ggpgfx.graph.load import read_graph_text, show_table
     from ggpgfx.graph.validate import resolve_text
 
     failed = 0
     for file in files:
+        if show_table(file) is not None:
+            failed += _validate_show(file)
+            continue
         try:
             _, diags = resolve_text(read_graph_text(file), str(file))
         except GgpError as exc:
@@ -182,6 +185,21 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Graph YAML files.
             typer.echo(f"{file}: ok")
     if failed:
         raise typer.Exit(1)
+
+
+def _validate_show(file: Path) -> int:
+    """Check a show file and each of its tables (the table graph with that table's overrides): 1 if not ok."""
+    from ggpgfx.runtime.ray_show import load_show, table_graphs
+
+    try:
+        spec = load_show(file)
+        table_graphs(spec)
+    except GgpError as exc:
+        for line in [d.format() for d in getattr(exc, "diagnostics", [])] or [f"{file}:1:1: error: {exc}"]:
+            typer.echo(line, err=True)
+        return 1
+    typer.echo(f"{file}: ok (a show: {spec.tables} tables of {spec.table_path.name})")
+    return 0
 
 
 @app.command()

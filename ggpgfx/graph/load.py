@@ -188,6 +188,21 @@ def read_graph_text(path: str | Path) -> str:
         raise GraphError(f"{p}: cannot read graph file: {exc}") from None
 
 
+def show_table(path: str | Path) -> Path | None:
+    """When `path` is a show file (it names a `table:` graph and has no `nodes:`), that table graph's path.
+
+    Show files (`ggp show-run`, see ggpgfx.runtime.ray_show) live beside graphs; `ggp validate` and
+    `ggp audit` check the table graph they name instead of refusing them as graphs without nodes.
+    """
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None  # not readable as a show: the graph reader reports what is wrong
+    if isinstance(data, dict) and isinstance(data.get("table"), str) and "nodes" not in data:
+        return (Path(path).parent / data["table"]).resolve()
+    return None
+
+
 def validate_text(text: str, filename: str = "graph.yaml") -> list[Diagnostic]:
     """Every problem in a graph given as YAML text (empty when valid)."""
     from ggpgfx.graph.validate import resolve_text
