@@ -13,6 +13,10 @@ import numba
 import numpy as np
 from numba import prange
 
+from ggpgfx.jit import numba as load_numba
+
+load_numba()  # Numba's CPU target without SciPy's BLAS probe (ggpgfx.jit)
+
 SUIT_START = 0x3333
 FLUSH_BITS = 0x8888
 ROW_MASK = 0xFFF

@@ -8,6 +8,10 @@ from typing import Any
 import numba
 import numpy as np
 
+from ggpgfx.jit import numba as load_numba
+
+load_numba()  # Numba's CPU target without SciPy's BLAS probe (ggpgfx.jit), before the kernels below load
+
 
 @numba.njit(nogil=True, cache=True)
 def blend_rows(dst: Any, pm: Any, inv: Any, spans: Any, dy: int, dx: int, sy: int, sx: int, h: int, w: int,

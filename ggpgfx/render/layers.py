@@ -113,8 +113,10 @@ def yuv_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 @functools.cache
 def _converter() -> Callable[..., None] | None:
     """The Numba RGBA->YUVA converter, built once per process (None without Numba)."""
+    from ggpgfx.jit import numba as load_numba
+
     try:
-        import numba
+        numba = load_numba()
     except ImportError:  # pragma: no cover - numba is in the poker extra
         return None
     yk, ck = 219.0 / 255.0, 224.0 / 255.0
