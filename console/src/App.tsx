@@ -4,6 +4,7 @@ import { CardEntry } from "./components/CardEntry";
 import { HandSetup, type HandSetupValues } from "./components/HandSetup";
 import { Confirm, ConnectionPill, GraphicsPanel, HealthBar, Help, Notices, PreviewPanel } from "./components/Panels";
 import { SeatRing } from "./components/SeatRing";
+import { NotificationCentre } from "./components/NotificationCentre";
 import { StreamPanel } from "./components/StreamPanel";
 import { TournamentPanel } from "./components/TournamentPanel";
 import { betProblem, keypadAmount, keypadPress, presets, type PresetKey } from "./lib/amounts";
@@ -274,6 +275,7 @@ export function App() {
           onTag={(note) => send("tag", { note })}
         />
         <StreamPanel />
+        <NotificationCentre />
         <TournamentPanel
           onHandSetup={(setup) => {
             setTournamentSetup(setup);
