@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -104,10 +105,14 @@ class Cluster:
                 self.stop()
                 raise RuntimeError("the head raylet did not start; see " + str(Path(self.temp) / "start.log"))
             time.sleep(0.5)
+        self.worker_command = [*RAY, "start", "--block", f"--address={self.address}", *common]
         for _ in range(raylets - 1):
-            self.procs.append(subprocess.Popen([*RAY, "start", "--block", f"--address={self.address}", *common],
-                                               env=self.env, stdout=self.log, stderr=self.log))
+            self.procs.append(self._worker())
         self.raylets = raylets
+        self.retries = 0
+
+    def _worker(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(self.worker_command, env=self.env, stdout=self.log, stderr=self.log)
 
     def wait_nodes(self) -> int:
         """Connected driver: wait until every raylet registered (bounded)."""
@@ -118,6 +123,11 @@ class Cluster:
             alive = len([n for n in ray.nodes() if n["Alive"]])
             if alive >= self.raylets:
                 return alive
+            for k, proc in enumerate(self.procs[1:], start=1):
+                # under load a raylet can miss Ray's own start-up deadline and exit: start it again (twice at most)
+                if proc.poll() is not None and self.retries < 2 * (self.raylets - 1):
+                    self.retries += 1
+                    self.procs[k] = self._worker()
             time.sleep(0.5)
         return len([n for n in ray.nodes() if n["Alive"]])
 
@@ -125,6 +135,7 @@ class Cluster:
         for proc in reversed(self.procs):
             _stop_tree(proc)
         self.log.close()
+        shutil.rmtree(self.temp, ignore_errors=True)
 
 
 def run_show(cluster: Cluster, tables: int, seconds: float, size: tuple[int, int]) -> dict[str, Any]:
@@ -180,6 +191,7 @@ def run_show(cluster: Cluster, tables: int, seconds: float, size: tuple[int, int
         stop.set()
         machine_after = psutil.cpu_times()
         connection.close()
+        shutil.rmtree(out_dir, ignore_errors=True)
     assert result is not None, "the show did not end"
     expected = seconds * FPS
     rows = []
@@ -201,7 +213,7 @@ def run_show(cluster: Cluster, tables: int, seconds: float, size: tuple[int, int
                      "error": str(table.error) if table.error else None})
     busy = (sum(machine_after) - machine_after.idle - machine_after.iowait) - \
         (sum(machine_before) - machine_before.idle - machine_before.iowait)
-    return {"raylets": cluster.raylets, "alive_raylets": alive, "tables": tables, "rows": rows,
+    return {"raylets": cluster.raylets, "alive_raylets": alive, "raylet_restarts": cluster.retries, "tables": tables, "rows": rows,
             "held": sum(r["held"] for r in rows), "machine_busy_cores": busy / max(result.wall_s, 1e-9),
             "wall_s": result.wall_s, "load_average": os.getloadavg()}
 
