@@ -1,5 +1,5 @@
 """GraphQL for the notification centre: `notifications` query, `markNotificationsRead` mutation and the
-`notifications` subscription the console's bell listens to.
+`notifications` subscription the console's bell listens to; and the `usageReport` query.
 
 `graphql_api.Query`, `Mutation` and `Subscription` inherit these fields; they call the same
 `NotificationsAPI` as the REST routes under /api/v1/notifications.
@@ -63,6 +63,16 @@ class NotificationsQuery:
         api, principal = await _call(info)
         return [UserNotification.of(n) for n in await api.list_notifications(principal, unread_only, None,
                                                                             max(1, min(limit, 200)))]
+
+
+    @strawberry.field
+    async def usage_report(self, info: Info, days: int = 30, project_id: strawberry.ID | None = None) -> JSON:
+        """Daily usage per project, as GET /api/v1/analytics/usage returns it (admin)."""
+        from ggpgfx.services.graphql_api import _backend, _principal
+
+        report = await _backend(info).billing.usage_report(await _principal(info), max(1, min(days, 366)),
+                                                           str(project_id) if project_id else None)
+        return report  # type: ignore[return-value]
 
 
 @strawberry.type

@@ -53,3 +53,12 @@ def test_usage_report_matches_billing(client: Any) -> None:
     assert missing.status_code == 404
     other = make_org(client, "usage-b")  # nothing crosses organisations
     assert client.get("/api/v1/analytics/usage", headers=other.headers["owner"]).json()["totals"] == {}
+
+
+def test_usage_report_over_graphql(client: Any) -> None:
+    org = make_org(client, "usage-gql")
+    query = "{ usageReport(days: 7) }"
+    answer = client.post("/graphql", json={"query": query}, headers=org.headers["admin"]).json()
+    assert answer["data"]["usageReport"]["totals"] == {} and answer["data"]["usageReport"]["daily"] == []
+    denied = client.post("/graphql", json={"query": query}, headers=org.headers["viewer"]).json()
+    assert denied["data"] is None and denied["errors"]
