@@ -38,7 +38,7 @@ import numpy as np
 
 from ggpgfx.media.frames import VideoFrame
 from ggpgfx.runtime.ray_socket import SocketLink, SocketServer
-from ggpgfx.runtime.ray_wire import ShmBatch, ShmReader, ShmRing, decode, encode, remove_run_segments
+from ggpgfx.runtime.ray_wire import ShmReader, ShmRing, decode, encode, remove_run_segments
 
 RESULTS = Path(__file__).parent / "results"
 W, H = 1920, 1080
@@ -117,27 +117,20 @@ def run_socket_hop(frames: int, draw_in_slot: bool) -> dict[str, Any]:
 def _draw_into_slot(ring: ShmRing, source: VideoFrame, i: int) -> Any:
     """(b): claim a free slot, draw the frame's planes in it, ship only the header (planes out-of-band)."""
     sizes = [p.nbytes for p in source.planes]
-    if ring.map is None or ring.needs_regrow(sum(sizes)):
-        ring._grow(sum(sizes))
-    assert ring.map is not None
-    slot = ring.map.find(b"\x00", 0, ring.slots)
-    if slot < 0:
+    claimed = ring.claim(sizes)
+    if claimed is None:
         raise RuntimeError("every ring slot is still held by the consumer")
-    ring.map[slot] = 1
-    offset = 4096 + slot * ring.slot_size
-    region = np.frombuffer(ring.map, dtype=np.uint8, count=sum(sizes), offset=offset)
-    planes, pos = [], 0
-    for plane in source.planes:
-        view = region[pos: pos + plane.nbytes].reshape(plane.shape)
+    slot, parts = claimed
+    planes = []
+    for plane, part in zip(source.planes, parts, strict=True):
+        view = part.reshape(plane.shape)
         np.copyto(view, plane)  # the drawing itself: the same work (a) does into the producer's own memory
         planes.append(view)
-        pos += plane.nbytes
     planes[0][0, 0] = i % 256
     frame = VideoFrame(planes, "yuv420p", W, H, i)
-    buffers: list[pickle.PickleBuffer] = []
-    header = pickle.dumps([(frame, i, i, 0)], protocol=5, buffer_callback=buffers.append)  # no copy
-    del planes, frame, region
-    return ShmBatch(header, ring.name, slot, offset, sizes, ring.pins)
+    header = pickle.dumps([(frame, i, i, 0)], protocol=5, buffer_callback=lambda _buf: None)  # planes: no copy
+    del planes, frame, parts
+    return ring.seal(slot, header, sizes)
 
 
 COMPILED = textwrap.dedent("""

@@ -135,6 +135,32 @@ class ShmRing:
         target.release()
         return ShmBatch(header, self.name, slot, offset, [v.nbytes for v in views], self.pins)
 
+    def claim(self, sizes: list[int]) -> tuple[int, list[np.ndarray]] | None:
+        """Draw-into-slot path: a free slot and one writable uint8 array per buffer size, laid out as
+        `write` would lay out the buffers; None when every slot is busy. The producer draws its planes into
+        these arrays and hands `seal` the pickled header — the planes then cross without any copy.
+        (Measured in benchmarks/bench_hop.py; not yet used by nodes: docs/ray.md "Hop: drawing into the slot".)
+        The arrays view the segment: drop them before the ring grows, renews or closes."""
+        size = sum(sizes)
+        if self.map is None or size > self.slot_size:
+            self._grow(size)
+        assert self.map is not None
+        slot = self.map.find(b"\x00", 0, self.slots)
+        if slot < 0:
+            return None
+        self.map[slot] = 1
+        offset = STATE_BYTES + slot * self.slot_size
+        region = np.frombuffer(self.map, dtype=np.uint8, count=size, offset=offset)
+        parts, pos = [], 0
+        for length in sizes:
+            parts.append(region[pos: pos + length])
+            pos += length
+        return slot, parts
+
+    def seal(self, slot: int, header: bytes, sizes: list[int]) -> ShmBatch:
+        """The batch for a claimed slot whose buffers were drawn in place (`header` pickled out-of-band)."""
+        return ShmBatch(header, self.name, slot, STATE_BYTES + slot * self.slot_size, list(sizes), self.pins)
+
     def close(self) -> None:
         """Unmap and unlink the current segment (consumers keep their mappings while they view it)."""
         if self.map is not None:

@@ -98,3 +98,28 @@ def test_small_batches_travel_inline():
     items = as_tuples([Message(np.zeros(16, np.uint8), 0, 0, 0)])
     assert encode(items, ring) is items
     ring.close()
+
+
+def test_frames_drawn_into_a_claimed_slot_cross_without_a_copy(ring_and_reader):
+    import pickle
+
+    ring, reader = ring_and_reader
+    source = _frame(7)
+    sizes = [p.nbytes for p in source.planes]
+    claimed = ring.claim(sizes)
+    assert claimed is not None
+    slot, parts = claimed
+    planes = [part.reshape(p.shape) for part, p in zip(parts, source.planes, strict=True)]
+    for plane, src in zip(planes, source.planes, strict=True):
+        np.copyto(plane, src)
+    planes[0][0, 0] = 99
+    header = pickle.dumps([(VideoFrame(planes, "yuv420p", 320, 240, 5), 5, 1, 0)], protocol=5,
+                          buffer_callback=lambda _buf: None)
+    assert len(header) < 4096  # the planes are not in the header
+    del planes, parts
+    got = decode(ring.seal(slot, header, sizes), reader)[0]
+    assert got.payload.planes[0][0, 0] == 99 and int(got.payload.planes[0][1, 1]) == 7 and got.pts == 5
+    assert reader.viewed == 1 and ring.busy() == 1
+    del got
+    gc.collect()
+    assert ring.busy() == 0  # let go of once the consumer's frame is collected
