@@ -12,7 +12,9 @@ from ggpgfx.services.routing import ERRORS, backend
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
 
-@router.get("/analytics/usage", tags=["analytics"], response_model=None)
+@router.get("/analytics/usage", tags=["analytics"], response_model=None, responses={
+    200: {"description": "the report as JSON, or as CSV with format=csv",
+          "content": {"application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}}}}})
 async def usage(principal: CurrentPrincipal, request: Request, days: int = Query(30, ge=1, le=366),
                 project_id: str | None = Query(None, max_length=32),
                 format: Literal["json", "csv"] = "json") -> Any:
