@@ -187,8 +187,11 @@ def main() -> None:
         print(f"{preset:>10}: ggp/ffmpeg | wall fps {row['ggp_fps']:5.1f}/{row['ffmpeg_fps']:5.1f} = "
               f"{row['ratio_fps']:.2f}x | steady wall fps {row['ggp_steady_fps']:5.1f}/{row['ffmpeg_steady_fps']:5.1f}"
               f" = {row['ratio_steady_fps']:.2f}x | steady fps per CPU-s {row['ggp_steady_fps_per_cpu_s']:5.1f}/"
-              f"{row['ffmpeg_steady_fps_per_cpu_s']:5.1f} = {row['ratio_steady_fps_per_cpu_s']:.2f}x | start-up "
-              f"{row['ggp_startup_wall_s']:.2f}/{row['ffmpeg_startup_wall_s']:.2f} s | frames "
+              f"{row['ffmpeg_steady_fps_per_cpu_s']:5.1f} = {row['ratio_steady_fps_per_cpu_s']:.2f}x | whole fps "
+              f"per CPU-s {row['ggp_fps_per_cpu_s']:5.1f}/{row['ffmpeg_fps_per_cpu_s']:5.1f} = "
+              f"{row['ratio_fps_per_cpu_s']:.2f}x | start-up {row['ggp_startup_wall_s']:.2f}/"
+              f"{row['ffmpeg_startup_wall_s']:.2f} s wall, {row['ggp_startup_cpu_s']:.2f}/"
+              f"{row['ffmpeg_startup_cpu_s']:.2f} CPU-s | frames "
               f"{row['ggp_frames']:.0f}/{row['ffmpeg_frames']:.0f}")
     results["load_average_after"] = os.getloadavg()
     RESULTS.mkdir(parents=True, exist_ok=True)
