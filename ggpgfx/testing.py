@@ -16,7 +16,9 @@ runs on its own thread with its declared port policies, and its inputs end (EOS)
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +29,8 @@ from ggpgfx.graph.node import Message, Node, NodeContext
 from ggpgfx.graph.validate import ResolvedEdge, ResolvedGraph, ResolvedNode
 from ggpgfx.runtime.local import LocalExecutor, NodeRunner, RunOptions
 
-__all__ = ["DEFAULT_STEP_US", "DirectCalls", "NodeHarness", "NodeRun", "Timed", "at", "run_node", "timed"]
+__all__ = ["DEFAULT_STEP_US", "DirectCalls", "LeaderboardChange", "NodeHarness", "NodeRun", "Timed", "at",
+           "leaderboard_change", "run_node", "serve_app", "timed", "tournament_program_rgb"]
 
 DEFAULT_STEP_US = 33_333  # pts step of plain payloads: one frame at 30 fps
 
@@ -296,3 +299,87 @@ class DirectCalls:
                 return False
             time.sleep(0.01)
         return True
+
+
+@contextmanager
+def serve_app(app: Any, start_timeout_s: float = 30.0) -> Iterator[str]:
+    """Serve an ASGI app (e.g. the platform's `create_local_app(settings)`) with uvicorn on a free 127.0.0.1
+    port in a thread; yields its base URL (`http://127.0.0.1:PORT`) and stops the server on exit."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="serve-app", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_timeout_s
+    while not (server.started and server.servers) and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not (server.started and server.servers):
+        server.should_exit = True
+        raise RuntimeError("the app did not start serving")
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
+
+
+@dataclass(frozen=True)
+class LeaderboardChange:
+    """Where a program video's leaderboard turns from one tournament state's drawing into another's."""
+
+    frames: int  # decoded frames
+    visible_change: float  # mean |difference| of the region between the two expected drawings
+    first_after: int | None  # index of the first frame matching the `after` drawing
+    before_it_matches_before: bool  # the frame before that one matches the `before` drawing
+    stays: bool  # every frame from first_after on matches `after`
+    mismatch: list[float]  # every 10th frame's mean |difference| from `after` (for failure messages)
+
+
+def tournament_program_rgb(state: Any, width: int, height: int, skin: str = "broadcast") -> Any:
+    """The program frame the renderer makes from a TournamentState over the test pattern (no animation), as
+    int16 RGB: the golden a decoded program frame of `ingest.test_pattern -> render.overlay` is compared with."""
+    import av
+    import numpy as np
+
+    from ggpgfx.media.frames import VideoFrame
+    from ggpgfx.media.pattern import bars_planes
+    from ggpgfx.render.composite import composite_layers
+    from ggpgfx.render.options import OverlayOptions
+    from ggpgfx.render.scene import Scene
+
+    frame = VideoFrame(bars_planes(width, height, "yuv420p"), "yuv420p", width, height)
+    scene = Scene(OverlayOptions(skin=skin, animate=False), width, height)
+    scene.set_tournament(state, 0)
+    composite_layers(frame, scene.layers(None, 0))
+    flat = np.concatenate([p.reshape(-1) for p in frame.planes]).reshape(height * 3 // 2, width)
+    return av.VideoFrame.from_numpy_buffer(flat, format="yuv420p").to_ndarray(format="rgb24").astype(np.int16)
+
+
+def leaderboard_change(video: str, before: Any, after: Any, width: int, height: int, skin: str = "broadcast",
+                       rows: int = 4, tolerance: float = 3.0) -> LeaderboardChange:
+    """Decode a program video (an H.264 file or HLS playlist the graph wrote) and find where the top `rows`
+    of its leaderboard region change from the renderer's drawing of `before` to its drawing of `after`."""
+    import av
+    import numpy as np
+
+    from ggpgfx.render.layout import Layout
+    from ggpgfx.render.skins import load_skin
+
+    layout = Layout(load_skin(skin), width, height)
+    x, y = layout.origin("tournament_leaderboard")
+    w, row = layout.size("tournament_leaderboard")
+    region = (slice(y, y + row * rows), slice(x, x + w))
+    with av.open(video) as container:
+        frames = [f.to_ndarray(format="rgb24").astype(np.int16)[region] for f in container.decode(video=0)]
+    want_before = tournament_program_rgb(before, width, height, skin)[region]
+    want_after = tournament_program_rgb(after, width, height, skin)[region]
+
+    def off(got: Any, want: Any) -> float:
+        return float(np.abs(got - want).mean())
+
+    first = next((i for i, f in enumerate(frames) if off(f, want_after) < tolerance), None)
+    return LeaderboardChange(
+        frames=len(frames), visible_change=off(want_before, want_after), first_after=first,
+        before_it_matches_before=first is not None and first > 0 and off(frames[first - 1], want_before) < tolerance,
+        stays=first is not None and all(off(f, want_after) < tolerance for f in frames[first:]),
+        mismatch=[round(off(f, want_after), 2) for f in frames[::10]])

@@ -4,6 +4,7 @@ cues and the tournament-state message the graph receives. Viewers read; producer
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
@@ -11,6 +12,7 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from ggpgfx.services import tournament_schemas as ts
 from ggpgfx.services.auth import CurrentPrincipal
 from ggpgfx.services.routing import ERRORS, backend
+from ggpgfx.services.tournament_push import BOARD, FALLBACK_RECHECK_S
 from ggpgfx.tournament.state import GraphicsCues, TournamentState
 
 players_router = APIRouter(prefix="/api/v1/players", tags=["tournament"], responses=ERRORS)
@@ -104,10 +106,27 @@ async def delete_event(event_id: str, principal: CurrentPrincipal, request: Requ
     return Response(status_code=204)
 
 
-@events_router.get("/{event_id}/state", response_model=TournamentState)
-async def get_state(event_id: str, principal: CurrentPrincipal, request: Request) -> TournamentState:
-    """The tournament-state message the graph receives (see docs/tournament.md)."""
-    return await backend(request).tournament.get_state(principal, event_id)
+@events_router.get("/{event_id}/state", response_model=TournamentState,
+                   responses={204: {"description": "long-poll: no newer version within `wait_s`"}})
+async def get_state(
+    event_id: str, principal: CurrentPrincipal, request: Request,
+    after_version: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    wait_s: Annotated[float, Query(ge=0, le=60)] = 25.0,
+) -> Any:
+    """The tournament-state message the graph receives (see docs/tournament.md).
+
+    Long-poll: with `after_version=V` the answer waits (up to `wait_s`) until the event's version differs
+    from V and is sent at once when it already does; 204 when nothing changed in time. Writes through this
+    process wake the request immediately; others are seen within `tournament_push.FALLBACK_RECHECK_S`."""
+    api = backend(request).tournament
+    if after_version is not None:
+        deadline = time.monotonic() + wait_s
+        while await api.state_version(principal, event_id) == after_version:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return Response(status_code=204)
+            await BOARD.wait(event_id, min(left, FALLBACK_RECHECK_S))
+    return await api.get_state(principal, event_id)
 
 
 @events_router.put("/{event_id}/graphics", response_model=TournamentState)

@@ -152,6 +152,7 @@ class TournamentService(Service):
         """Bump the event's version and write the audit entry (in the caller's transaction)."""
         event.version = TournamentEvent.version + 1  # in SQL: concurrent writers never lose a bump
         event.updated_at = utcnow()
+        _announce_after_commit(session, event.id)
         self.audit(session, principal, principal.organization_id, f"tournament.{action}", f"event:{event.id}",
                    **detail)
 
@@ -218,6 +219,7 @@ class TournamentService(Service):
         session.execute(update(TournamentEvent).where(TournamentEvent.id.in_(
             select(TournamentEntry.event_id).where(TournamentEntry.player_id == player_id)))
             .values(version=TournamentEvent.version + 1, updated_at=utcnow()))
+        _announce_after_commit(session, None)
 
     def _audit_simple(self, session: Any, principal: Principal, action: str, target: str, **detail: Any) -> None:
         self.audit(session, principal, principal.organization_id, f"tournament.{action}", target, **detail)
@@ -1343,6 +1345,30 @@ class TournamentService(Service):
                                       if e.eliminated_by in by_entry else None) for e in busted],
             chip_leader=leader.player_id if leader is not None and leader.chips > 0 else None,
             graphics=cues)
+
+
+def _announce_after_commit(session: Any, event_id: str | None) -> None:
+    """Tell long-polling state readers of this process (`tournament_push.BOARD`) about the change once the
+    transaction has committed (a rolled-back change announces nothing)."""
+    from sqlalchemy import event as sa_event
+
+    from ggpgfx.services.tournament_push import BOARD
+
+    pending: set[str | None] | None = session.info.get("tournament_changed")
+    if pending is None:
+        pending = session.info["tournament_changed"] = set()
+
+        def announce(committed: Any) -> None:
+            changed = committed.info.pop("tournament_changed", set())
+            for key in (None,) if None in changed else changed:
+                BOARD.changed(key)
+
+        def forget(rolled_back: Any) -> None:
+            rolled_back.info.pop("tournament_changed", None)
+
+        sa_event.listen(session, "after_commit", announce, once=True)
+        sa_event.listen(session, "after_rollback", forget, once=True)
+    pending.add(event_id)
 
 
 def crop_photo(data: bytes, shape: str, size: int) -> bytes:

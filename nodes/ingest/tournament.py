@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,10 @@ from ggpgfx.tournament.state import TournamentState, parse_tournament_state
 class TournamentIngest(Node):
     """Emit a TournamentState whenever it changes: from `path` (a file an editor or script rewrites) or `url`.
 
-    `url` is the platform's `GET /api/v1/events/{id}/state`, polled with `api_key` (sent as X-API-Key).
+    `url` is the platform's `GET /api/v1/events/{id}/state`, read with `api_key` (sent as X-API-Key). The
+    platform pushes by long-poll: each request carries `after_version` and is answered as soon as the event
+    changes (or with 204 after `wait_s`); a platform that ignores it answers at once and is then polled every
+    `poll_s` (the fallback).
     The first read must succeed (a missing or invalid file stops the graph with the reason); later bad
     reads (a half-written file, a platform restart) keep the last good state on air and are logged.
     Each emitted clock is advanced to the moment of reading, so the overlay counts down from there.
@@ -40,6 +44,8 @@ class TournamentIngest(Node):
         api_key: StreamKey | None = Field(None, description="platform API key for `url` (X-API-Key header)")
         poll_s: float = Field(0.25, gt=0, le=60, description="how often the file or URL is checked for a change")
         timeout_s: float = Field(5.0, gt=0, le=60, description="HTTP timeout for one poll of `url`")
+        wait_s: float = Field(2.0, ge=0, le=30, description="long-poll of `url`: the platform holds each request "
+                                                            "up to this long and answers on a change (0: poll)")
         stop_after_s: float | None = Field(None, gt=0, description="end the stream after this long (default: "
                                                                    "run until the graph stops)")
 
@@ -61,6 +67,8 @@ class TournamentIngest(Node):
         self.next_poll = 0.0
         self.photos: dict[str, str | None] = {}  # platform photo path -> local file (None: not fetched)
         self.photo_dir: Path | None = None
+        self.version: int | None = None  # the platform's version of the last state read from `url`
+        self.repoll = False  # the last long-poll was answered (a change or 204): the next request goes at once
         self.first = self._read(strict=True)
 
     def teardown(self) -> None:
@@ -93,9 +101,19 @@ class TournamentIngest(Node):
         headers = {"Accept": "application/json"}
         if self.params.api_key is not None:
             headers["X-API-Key"] = self.params.api_key.get_secret_value()
-        request = urllib.request.Request(url, headers=headers)
+        query, wait = url, 0.0
+        if self.version is not None and self.params.wait_s > 0:  # long-poll: answered when the version moves
+            wait = self.params.wait_s
+            if self.params.stop_after_s is not None:  # never hold the graph past its end
+                wait = round(max(0.0, min(wait, self.started + self.params.stop_after_s - time.monotonic())), 3)
+            query = url + ("&" if urllib.parse.urlsplit(url).query else "?") + urllib.parse.urlencode(
+                {"after_version": self.version, "wait_s": wait})
+        request = urllib.request.Request(query, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=self.params.timeout_s) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.params.timeout_s + wait) as response:  # noqa: S310
+                if response.status == 204:  # nothing newer within wait_s: ask again at once
+                    self.repoll = True
+                    return None
                 body = response.read()
         except urllib.error.HTTPError as exc:
             raise MediaError(f"tournament state {url}: HTTP {exc.code} {exc.reason}") from None
@@ -105,6 +123,8 @@ class TournamentIngest(Node):
             return None
         state = self._platform_photos(url, headers, parse_tournament_state(body))
         self.signature = body
+        self.version = state.version
+        self.repoll = self.params.wait_s > 0  # a long-poll answered: the next one waits on the platform
         return state
 
     def _platform_photos(self, url: str, headers: dict[str, str], state: TournamentState) -> TournamentState:
@@ -112,7 +132,6 @@ class TournamentIngest(Node):
         same API key into a folder of this node and replaced by the local file (once per photo version);
         a photo that cannot be fetched draws initials (None), the state still goes on air."""
         import tempfile
-        import urllib.parse
 
         players = []
         for player in state.players:
@@ -175,9 +194,12 @@ class TournamentIngest(Node):
             time.sleep(min(wait, 0.05))
             return True
         self.next_poll = time.monotonic() + self.params.poll_s
+        self.repoll = False
         state = self._read(strict=False)
         if state is not None:
             self._emit(state)
+        if self.repoll:
+            self.next_poll = 0.0  # long-poll again at once: the platform holds the request until a change
         return True
 
 

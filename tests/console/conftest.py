@@ -58,3 +58,19 @@ def browser() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The platform API (`create_local_app`, SQLite, local stream executor, the console at /console/) on a
+    free port: its base URL."""
+    from ggpgfx.services.app import create_local_app
+    from ggpgfx.services.config import load_settings
+    from ggpgfx.testing import serve_app
+
+    monkeypatch.setenv("GGP_ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("GGP_ARGON2_MEMORY_KIB", "8192")
+    settings = load_settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'ggp.db'}",
+                             stream_executor="local", rate_limit_per_s=10_000.0, rate_limit_burst=10_000)
+    with serve_app(create_local_app(settings)) as url:
+        yield url

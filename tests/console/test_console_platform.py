@@ -5,10 +5,7 @@ driven from /console/?stream=ID behind the platform's auth: a recorded hand play
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -43,33 +40,6 @@ edges:
   - gfx.video -> enc.video
   - enc.packets -> out.inp
 """
-
-
-@pytest.fixture
-def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The platform API (`create_local_app`, SQLite, local stream executor) on a free port."""
-    import uvicorn
-
-    from ggpgfx.services.app import create_local_app
-    from ggpgfx.services.config import load_settings
-
-    monkeypatch.setenv("GGP_ARGON2_TIME_COST", "1")
-    monkeypatch.setenv("GGP_ARGON2_MEMORY_KIB", "8192")
-    settings = load_settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'ggp.db'}",
-                             stream_executor="local", rate_limit_per_s=10_000.0, rate_limit_burst=10_000)
-    server = uvicorn.Server(uvicorn.Config(create_local_app(settings), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not (server.started and server.servers) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the platform API did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
 
 
 def test_sign_in_pick_a_destination_start_and_stop_the_stream(platform: str, browser: Any) -> None:

@@ -86,3 +86,13 @@ def org_a(client: Any) -> Org:
 def org_b(client: Any) -> Org:
     """Second tenant (its resources must stay invisible to the first)."""
     return make_org(client, "bravo")
+
+
+@pytest.fixture
+def served(settings: Any) -> Iterator[str]:
+    """The platform app (every service in-process, the session's database) on a free port: its base URL."""
+    from ggpgfx.services.app import create_local_app
+    from ggpgfx.testing import serve_app
+
+    with serve_app(create_local_app(settings)) as url:
+        yield url
