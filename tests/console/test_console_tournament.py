@@ -88,7 +88,7 @@ def test_chip_grid_clock_and_bust_out(platform: str, browser: Any) -> None:
         api.close()
 
 
-@pytest.mark.slow  # ~30 s: 9 s of real-time 720p video, the browser and the platform
+@pytest.mark.slow  # 13 s quiet (86 s at load ~30): 9 s of real-time 720p video, the browser, the platform
 def test_chip_count_typed_in_the_console_reaches_the_program_output(platform: str, browser: Any,
                                                                     tmp_path: Path) -> None:
     """Browser to program: a chip count typed into the console's grid changes the leaderboard in the program
