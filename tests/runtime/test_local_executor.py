@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -56,7 +57,15 @@ def test_ctrl_c_stops_cleanly_within_two_seconds(tmp_path: Path) -> None:
     stats = tmp_path / "stats.json"
     proc = subprocess.Popen([sys.executable, "-m", "ggpgfx.cli", "run", str(graph), "--stats-json", str(stats)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    time.sleep(3.0)  # interpreter start plus a second of running
+    # wait for the run to say it started (a loaded machine may take seconds to import), then run a second
+    err: list[bytes] = []
+    reader = threading.Thread(target=lambda: err.extend(iter(proc.stderr.readline, b"")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    deadline = time.monotonic() + 60
+    while not any(b": started" in line for line in err) and time.monotonic() < deadline:
+        assert proc.poll() is None, b"".join(err).decode()
+        time.sleep(0.05)
+    time.sleep(1.0)
     assert proc.poll() is None
     sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
@@ -64,7 +73,8 @@ def test_ctrl_c_stops_cleanly_within_two_seconds(tmp_path: Path) -> None:
     assert time.monotonic() - sent < 2.0
     assert proc.returncode == 130
     assert stats.exists()  # the run still reported its metrics
-    assert "Traceback" not in proc.stderr.read().decode()
+    reader.join(timeout=5)
+    assert "Traceback" not in b"".join(err).decode()
 
 
 def test_run_handle_reports_live_stats_and_stops() -> None:
