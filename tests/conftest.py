@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from pathlib import Path
 
 import pytest
+
+# A harness started in the background (`make test &`, nohup) ignores SIGINT, and exec'd children inherit an
+# ignored signal: the `ggp run`/`ggp serve` processes the tests stop with Ctrl-C would never see it (Python
+# installs no KeyboardInterrupt handler when SIGINT starts ignored). A handled signal resets to the default in
+# children, so handling it here gives every child its Ctrl-C back.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 _HOME = Path(tempfile.mkdtemp(prefix="ggp-test-home-"))
 os.environ.setdefault("GGP_HOME", str(_HOME))
