@@ -195,10 +195,11 @@ def show_table(path: str | Path) -> Path | None:
     `ggp audit` check the table graph they name instead of refusing them as graphs without nodes.
     """
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None  # not readable as a show: the graph reader reports what is wrong
-    if isinstance(data, dict) and isinstance(data.get("table"), str) and "nodes" not in data:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None  # not readable: the graph reader reports what is wrong
+    data, _, diags = parse_yaml(text, str(path))  # the bounded reader: a hostile file is a diagnostic
+    if not diags and isinstance(data, dict) and isinstance(data.get("table"), str) and "nodes" not in data:
         return (Path(path).parent / data["table"]).resolve()
     return None
 

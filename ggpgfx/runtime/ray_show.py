@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from ggpgfx.errors import ConfigError, GraphError
+from ggpgfx.graph.load import parse_yaml
 from ggpgfx.graph.validate import ResolvedGraph, resolve_text
 from ggpgfx.runtime.local import RunOptions, RunResult
 from ggpgfx.runtime.ray_cluster import ClusterView, RayConnection, live_view
@@ -52,11 +53,12 @@ def load_show(path: str | Path, tables: int | None = None) -> ShowSpec:
     """Read a show file (clear ConfigError on anything wrong with it)."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read show file '{path}': {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"show file '{path}' is not valid YAML: {exc}") from None
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read show file '{path}': {getattr(exc, 'strerror', None) or exc}") from None
+    data, _, diags = parse_yaml(text, str(path))  # the bounded reader (alias bombs, deep nesting)
+    if diags:
+        raise GraphError(diags)
     if not isinstance(data, dict):
         raise ConfigError(f"show file '{path}' must be a mapping with 'table' and 'tables'")
     unknown = sorted(set(data) - SHOW_KEYS)

@@ -59,6 +59,10 @@ def test_rfid_cards_reach_the_console_state() -> None:
     try:
         client = Client(live)
         version = client.ok("new_hand", NEW_HAND)
+        # the ack means journaled; the reads must reach rules.poker after the hand it started there, not before
+        deadline = time.monotonic() + 20
+        while live.handle.stats()["states"]["messages_in"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
         with client.ws() as ws:
             READS.put([{"zone": "seat", "seat": 1, "card": "Ah", "source": "rfid"},
                        {"zone": "seat", "seat": 1, "card": "Kd", "source": "rfid"}])
