@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ggpgfx.errors import ConfigError, MediaError
 from ggpgfx.graph.fields import FilePath, MediaUrl, StreamKey
 from ggpgfx.graph.node import Node, Port, Resources, register_node
-from ggpgfx.policy import check_connect
+from ggpgfx.policy import PolicyError, check_connect
 from ggpgfx.tournament.state import TournamentState, parse_tournament_state
 
 
@@ -92,7 +92,7 @@ class TournamentIngest(Node):
             return None
         text = path.read_text(encoding="utf-8")
         data = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else json.loads(text)
-        state = parse_tournament_state(data if data is not None else {})
+        state = self._local_photos(parse_tournament_state(data if data is not None else {}))
         self.signature = signature
         return state
 
@@ -136,7 +136,11 @@ class TournamentIngest(Node):
         players = []
         for player in state.players:
             photo = player.photo
-            if photo and photo.startswith("/api/"):
+            if photo and not photo.startswith("/api/"):
+                # a URL source names photos only as platform paths: anything else would be a file on this server
+                self.log.warning("photo %r of %s is not a platform photo path: initials drawn", photo, player.name)
+                player = player.model_copy(update={"photo": None})
+            elif photo:
                 if photo not in self.photos:
                     if self.photo_dir is None:
                         self.photo_dir = Path(tempfile.mkdtemp(prefix="ggp-tournament-photos-"))
@@ -150,6 +154,23 @@ class TournamentIngest(Node):
                         self.log.warning("photo of %s not fetched (initials drawn): %s", player.name, exc)
                         self.photos[photo] = None
                 player = player.model_copy(update={"photo": self.photos[photo]})
+            players.append(player)
+        return state.model_copy(update={"players": players})
+
+    def _local_photos(self, state: TournamentState) -> TournamentState:
+        """Under a run policy, a file's photo paths are files like any other: confined to the organisation's
+        storage (resolved there); a photo outside it draws initials instead of reading a server file."""
+        policy = self.context.policy
+        if policy is None:
+            return state
+        players = []
+        for player in state.players:
+            if player.photo:
+                try:
+                    player = player.model_copy(update={"photo": policy.check_path(player.photo, "read")})
+                except PolicyError as exc:
+                    self.log.warning("photo of %s not used (initials drawn): %s", player.name, exc)
+                    player = player.model_copy(update={"photo": None})
             players.append(player)
         return state.model_copy(update={"players": players})
 

@@ -129,3 +129,24 @@ def test_stop_after(tmp_path: Path) -> None:
     assert harness.tick() is True
     harness.node.started -= 1.0
     assert harness.tick() is False
+
+
+def test_photo_paths_in_a_tenant_file_are_confined_by_the_run_policy(tmp_path: Path) -> None:
+    """A tenant's tournament file names photo files: under a policy they resolve inside its storage, and a
+    server file (outside) draws initials instead of being read onto the tenant's program."""
+    from ggpgfx.policy import RunPolicy
+
+    storage = tmp_path / "org"
+    storage.mkdir()
+    (storage / "ann.png").write_bytes(b"png")
+    path = storage / "event.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "players": [
+        {"id": "a", "name": "Ann Lee", "chips": 1000, "photo": "ann.png"},
+        {"id": "b", "name": "Bo Kim", "chips": 900, "photo": "/etc/hostname"}]}))
+    harness = NodeHarness(TournamentIngest, {"path": str(path)}, setup=False)
+    harness.node.context.policy = RunPolicy(read_roots=(storage,), write_roots=(storage,), base=storage)
+    harness.setup()
+    harness.tick()
+    (state,) = harness.take("tournament")
+    assert state.player("a").photo == str((storage / "ann.png").resolve())  # type: ignore[union-attr]
+    assert state.player("b").photo is None  # type: ignore[union-attr]
