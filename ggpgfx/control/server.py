@@ -53,6 +53,8 @@ class ControlServer:
         self.token = token or secrets.token_urlsafe(18)
         self.sessions: dict[str, float] = {}  # session -> expiry (monotonic)
         self.sockets: set[web.WebSocketResponse] = set()
+        # Sockets still receiving their first states: broadcasts meanwhile are held for them, in order.
+        self._joining: dict[web.WebSocketResponse, list[str]] = {}
         self._sent_versions: dict[str, int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -247,6 +249,8 @@ class ControlServer:
 
     async def _broadcast(self, message: dict[str, Any]) -> None:
         text = json.dumps(message)
+        for held in self._joining.values():
+            held.append(text)
         for ws in list(self.sockets):
             if ws.closed:
                 self.sockets.discard(ws)
@@ -270,12 +274,7 @@ class ControlServer:
             return self._unauthorized()
         ws = web.WebSocketResponse(heartbeat=20, max_msg_size=1 << 20)
         await ws.prepare(request)
-        loop = asyncio.get_running_loop()
-        for name, table in self.tables.items():
-            state = await loop.run_in_executor(None, table.state)
-            await ws.send_json({"type": "state", "table": name, "version": state["version"], "state": state})
-        await ws.send_json({"type": "health", "health": await loop.run_in_executor(None, self.health.sample)})
-        self.sockets.add(ws)
+        await self._join(ws)
         try:
             async for message in ws:
                 if message.type != WSMsgType.TEXT:
@@ -302,6 +301,25 @@ class ControlServer:
         finally:
             self.sockets.discard(ws)
         return ws
+
+    async def _join(self, ws: web.WebSocketResponse) -> None:
+        """Send a new socket the current states and health, then make it a broadcast target. A change
+        broadcast while those first messages are computed (card reads land at any time) is held and sent
+        after them in order, so a console that connects mid-change still ends on the newest state."""
+        self._joining[ws] = []
+        try:
+            loop = asyncio.get_running_loop()
+            for name, table in self.tables.items():
+                state = await loop.run_in_executor(None, table.state)
+                await ws.send_json({"type": "state", "table": name, "version": state["version"], "state": state})
+            await ws.send_json({"type": "health", "health": await loop.run_in_executor(None, self.health.sample)})
+            while held := self._joining[ws]:
+                self._joining[ws] = []
+                for text in held:
+                    await ws.send_str(text)
+            self.sockets.add(ws)  # no await between the last check and this: nothing is missed
+        finally:
+            self._joining.pop(ws, None)
 
     async def _tables(self, request: web.Request) -> web.Response:
         if not self._authorized(request):

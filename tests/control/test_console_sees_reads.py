@@ -80,3 +80,32 @@ def test_rfid_cards_reach_the_console_state() -> None:
         assert typed.status_code == 409 and "Ah" in typed.json()["error"]["message"]
     finally:
         live.stop()
+
+
+def test_a_console_connecting_mid_change_ends_on_the_newest_state() -> None:
+    """A change broadcast while a new socket is still being sent its first states is not lost for it."""
+    from control_helpers import live_graph
+
+    live = start_live(live_graph("console-joins").validate())
+    try:
+        client = Client(live)
+        client.ok("new_hand", NEW_HAND)
+        sample = live.server.health.sample
+        rows = [{"zone": "seat", "seat": 2, "card": c, "source": "rfid", "pts": 1} for c in ("Qs", "Jc")]
+
+        fired = []
+
+        def slow_sample() -> dict[str, Any]:
+            # the reads land once, after this socket's first state was computed and before it joins the
+            # broadcasts (later samples are the health ticker's)
+            if not fired:
+                fired.append(True)
+                live.server.card_reads("table-1", rows)
+                time.sleep(0.3)
+            return dict(sample())
+
+        live.server.health.sample = slow_sample  # type: ignore[method-assign]
+        with client.ws() as ws:
+            _wait_state(ws, lambda s: s["seats"][1]["hole_cards"] == ["Qs", "Jc"], timeout=10)
+    finally:
+        live.stop()
