@@ -114,10 +114,8 @@ class TableTracker:
         if event.kind in INFORMATIONAL:
             return False
         if event.kind == "card_seen" and (self.hand is None or self.hand.complete):
-            # Between hands only seat reads matter: cards dealt before the operator starts the hand. A card
-            # the finished hand already saw is that hand's card shown or collected late, not a new deal.
-            if event.data.get("zone") != "seat" or (self.hand is not None and event.cards
-                                                    and event.cards[0] in self.hand.book.where):
+            # Between hands only seat reads matter: cards dealt before the operator starts the hand.
+            if event.data.get("zone") != "seat" or self._late_read(event):
                 return False
             event.data["early"] = True
         if event.kind == "undo":
@@ -133,6 +131,24 @@ class TableTracker:
             self._flag(str(event.data.get("reason")))
             return True
         self.effective.append(event)
+        return True
+
+    def _late_read(self, event: GameEvent) -> bool:
+        """Whether a seat read between hands is the finished hand's card shown or put back late (dropped).
+
+        That is a card the finished hand held at this very seat, read before the seat has any card of the
+        next deal. Once one has come, the old cards were collected: the same card read there again is the
+        new deck order dealing it to that seat once more. (The RFID reader reports a card when it lands on
+        an antenna, so an old card lying there is not read again; a player lifting it to show it is.)
+        """
+        hand = self.hand
+        if hand is None or not event.cards or hand.book.where.get(event.cards[0]) != ("seat", event.seat):
+            return False
+        for earlier in reversed(self.effective):
+            if earlier.kind == "hand_started":
+                return True
+            if earlier.kind == "card_seen" and earlier.data.get("early") and earlier.seat == event.seat:
+                return False  # the seat has a card of the new deal already
         return True
 
     def _flag(self, text: str) -> None:

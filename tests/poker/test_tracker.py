@@ -129,6 +129,18 @@ def test_cards_shown_after_the_hand_do_not_leak_into_the_next() -> None:
     assert [s.hole_cards for s in tracker.table_state().seats] == [[], [], []]
 
 
+def test_a_new_deal_may_give_a_card_of_the_last_hand() -> None:
+    """Only a late read of the finished hand's card at its own seat, before that seat's new deal, is dropped."""
+    tracker = _started()
+    _play(tracker, len(SCRIPT))
+    tracker.apply_reads(_reads(("seat", 1, "Ah"), ("seat", 1, "Kh")))  # Ann shows late: the old hand's
+    tracker.apply_reads(_reads(("seat", 4, "Ah"), ("seat", 1, "Qs"), ("seat", 1, "Kh"), ("seat", 6, "2h")))
+    tracker.apply_action(OperatorAction(kind="start_hand", hand=_setup().model_copy(update={"hand_number": 4})))
+    # Bob gets Ann's old ace, Ann Bob's old queen and then her old king again, Cid a card of the old board
+    assert [s.hole_cards for s in tracker.table_state().seats] == [["Qs", "Kh"], ["Ah"], ["2h"]]
+    assert not tracker.table_state().flags
+
+
 def test_board_read_late_is_filled_in() -> None:
     tracker = _started()
     _play(tracker, 3)
