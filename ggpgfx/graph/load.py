@@ -175,6 +175,32 @@ def parse_yaml(text: str, file: str = "<graph>") -> tuple[Any, SourceMap, list[D
     return data, smap, []
 
 
+def load_data(text: str, file: str) -> Any:
+    """A data file a tenant wrote (YAML or JSON, YAML being a superset) read with the bounded reader.
+
+    Alias bombs, deep nesting and syntax errors raise ConfigError with the first problem and its line,
+    never RecursionError or minutes of CPU.
+    """
+    from ggpgfx.errors import ConfigError
+
+    data, _, diags = parse_yaml(text, file)
+    if diags:
+        raise ConfigError(diags[0].format())
+    return data
+
+
+def json_depth_ok(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether decoded JSON nests no deeper than `limit` (checked without recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth >= limit:
+                return False
+            stack.extend((child, depth + 1) for child in (value.values() if isinstance(value, dict) else value))
+    return True
+
+
 def read_graph_text(path: str | Path) -> str:
     """Text of a graph file, with a clear error when it cannot be read."""
     from ggpgfx.errors import GraphError

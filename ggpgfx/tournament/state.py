@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ggpgfx.errors import ConfigError
+from ggpgfx.graph.load import MAX_DEPTH, json_depth_ok
 from ggpgfx.tournament.clock import BlindLevel, ClockAnchor, clock_position
 from ggpgfx.tournament.countries import country_code
 from ggpgfx.tournament.payouts import PayoutPlace, prize_for_place, validate_payouts
@@ -267,6 +268,10 @@ def parse_tournament_state(data: str | bytes | dict[str, Any]) -> TournamentStat
             data = json.loads(data)
         except json.JSONDecodeError as exc:
             raise ConfigError(f"tournament state is not JSON: {exc}") from None
+        except RecursionError:  # nested past the interpreter's own limit
+            raise ConfigError(f"tournament state nests deeper than {MAX_DEPTH} levels") from None
+    if not json_depth_ok(data):
+        raise ConfigError(f"tournament state nests deeper than {MAX_DEPTH} levels")
     if not isinstance(data, dict):
         raise ConfigError(f"tournament state must be a JSON object, got {type(data).__name__}")
     try:

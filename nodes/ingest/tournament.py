@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 import urllib.error
 import urllib.parse
@@ -15,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ggpgfx.errors import ConfigError, MediaError
 from ggpgfx.graph.fields import FilePath, MediaUrl, StreamKey
+from ggpgfx.graph.load import load_data
 from ggpgfx.graph.node import Node, Port, Resources, register_node
 from ggpgfx.policy import PolicyError, check_connect
 from ggpgfx.tournament.state import TournamentState, parse_tournament_state
@@ -91,8 +91,11 @@ class TournamentIngest(Node):
         if signature == self.signature:
             return None
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else json.loads(text)
-        state = self._local_photos(parse_tournament_state(data if data is not None else {}))
+        if path.suffix.lower() in (".yaml", ".yml"):  # the bounded reader: alias bombs, deep nesting
+            data = load_data(text, str(path))
+            state = self._local_photos(parse_tournament_state(data if data is not None else {}))
+        else:
+            state = self._local_photos(parse_tournament_state(text))
         self.signature = signature
         return state
 

@@ -150,3 +150,39 @@ def test_photo_paths_in_a_tenant_file_are_confined_by_the_run_policy(tmp_path: P
     (state,) = harness.take("tournament")
     assert state.player("a").photo == str((storage / "ann.png").resolve())  # type: ignore[union-attr]
     assert state.player("b").photo is None  # type: ignore[union-attr]
+
+
+BOMB = """\
+a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]
+players: [{id: a, name: Ann, chips: 1, notes: *h}]
+"""
+
+
+@pytest.mark.parametrize(("name", "text", "problem"), [
+    ("bomb.yaml", BOMB, "more than 100000 values once aliases are expanded"),
+    ("deep.yaml", "players: " + "[" * 5000 + "]" * 5000 + "\n", "nesting deeper than 64 levels"),
+    ("deep.json", '{"players": ' + "[" * 100_000 + "]" * 100_000 + "}", "nests deeper than 64 levels"),
+    ("deeper.json", '{"players": ' + "[" * 500 + "]" * 500 + "}", "nests deeper than 64 levels"),
+])
+def test_hostile_event_files_are_a_clean_error(tmp_path: Path, name: str, text: str, problem: str) -> None:
+    """A tenant's alias bomb or deep nesting is refused with the reason, on the first read or a later one."""
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=problem):
+        NodeHarness(TournamentIngest, {"path": str(path)})
+    good = tmp_path / f"good{path.suffix}"
+    good.write_text(sample_tournament().to_json())
+    harness = NodeHarness(TournamentIngest, {"path": str(good)})
+    harness.tick()
+    assert len(harness.take("tournament")) == 1
+    good.write_text(text)  # a later save turns hostile: logged, the last good state stays, the node goes on
+    os.utime(good, ns=(9_000_000_000, 9_000_000_000))
+    _poll(harness)
+    assert harness.take("tournament") == [] and harness.node.rejected == 1
