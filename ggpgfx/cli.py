@@ -7,7 +7,9 @@ import importlib.util
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -142,6 +144,7 @@ def run(
             typer.echo(f"metrics: http://127.0.0.1:{bound}/metrics", err=True)
         if dashboard:
             runner.on_started = _announce_dashboard
+        terminated = _stop_on_sigterm()
         with display:
             result = runner.run()
     finally:
@@ -157,7 +160,25 @@ def run(
     if result.error is not None:
         raise result.error
     if result.interrupted:
-        raise typer.Exit(130)
+        raise typer.Exit(143 if terminated.is_set() else 130)
+
+
+def _stop_on_sigterm() -> threading.Event:
+    """Make SIGTERM (`timeout`, systemd, a supervisor, `docker stop`) stop the run like Ctrl-C: sources stop,
+    the graph drains, recordings are finished and renamed into place, the metrics are written. Without it
+    the process died at once and left its half-written `.part` files behind. A second SIGTERM is ignored
+    (the stop is bounded by the graph's stop timeout); SIGKILL remains the hard stop."""
+    terminated = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        return terminated
+
+    def handler(signum: int, frame: Any) -> None:
+        if not terminated.is_set():
+            terminated.set()
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+    return terminated
 
 
 @app.command()

@@ -23,6 +23,9 @@ class Settings(BaseModel):
     queue_capacity: int = Field(8, ge=1, le=100_000, description="Default capacity of every edge.")
     on_full: OnFull = Field("block", description="Default policy of a full edge.")
     stop_timeout_s: float = Field(2.0, gt=0, description="How long a stop may take before threads are abandoned.")
+    finish_timeout_s: float = Field(120.0, ge=0, le=3600, description="After a stop timed out: how much longer "
+                                    "nodes that write files (recordings) may take to finish them before they are "
+                                    "abandoned and their half-written files removed.")
     scheduler: Literal["auto", "threads", "fused"] = Field(
         "auto", description="auto: fused, except that heavy or blocking nodes (codecs, inference, I/O: "
         "own_thread) keep a thread of their own; threads: a thread per node (pipeline parallelism); fused: a node "

@@ -102,6 +102,10 @@ class Node:
     #: A heavy or blocking stage (codecs, inference, network and file I/O): the default `auto` scheduler keeps
     #: it on a thread of its own so it overlaps the other stages; light nodes run in their producer's thread.
     own_thread: ClassVar[bool] = False
+    #: The node finishes files when it stops (a recording's trailer, renaming a temporary into place): a stop
+    #: that timed out still gives it the graph's `finish_timeout_s` before its thread is abandoned, and then
+    #: calls `abandon()` so no half-written file is left.
+    writes_files: ClassVar[bool] = False
 
     def __init__(self, node_id: str, params: BaseModel | None = None, context: NodeContext | None = None) -> None:
         self.id = node_id
@@ -136,6 +140,11 @@ class Node:
 
     def teardown(self) -> None:
         """Release what setup acquired. Called even after an error."""
+
+    def abandon(self) -> None:
+        """The runtime gives up on this node's thread (stuck past every stop timeout; the process is about to
+        end): remove half-written output. Called from another thread: touch only files, not what the node's
+        thread is using."""
 
     def snapshot(self) -> Any | None:
         """Stateful nodes: a picklable snapshot of their state, or None when stateless."""

@@ -736,6 +736,34 @@ class LocalExecutor:
         for runner in self.runners.values():
             runner.inbox.wake()
 
+    def _finish_files(self) -> None:
+        """A stop timed out and the process will end with the threads still running: nodes that write files
+        get `finish_timeout_s` more to finish them (a long recording's faststart rewrite takes seconds); those
+        still running then are abandoned and remove their half-written files."""
+        def hosted(runner: NodeRunner) -> list[NodeRunner]:  # the runner and the nodes fused into its thread
+            return [runner] + [r for child in runner.fused_children for r in hosted(child)]
+
+        writers = {r: [w for w in hosted(r) if w.node.writes_files] for r in self.threaded() if r.thread.is_alive()}
+        writers = {r: nodes for r, nodes in writers.items() if nodes}
+        if not writers:
+            return
+        limit = self.graph.spec.settings.finish_timeout_s
+        names = ", ".join(w.rnode.id for nodes in writers.values() for w in nodes)
+        log.warning("waiting up to %g s for %s to finish writing", limit, names)
+        deadline = time.monotonic() + limit
+        for runner in writers:
+            runner.thread.join(max(0.0, deadline - time.monotonic()))
+        for runner, nodes in writers.items():
+            if not runner.thread.is_alive():
+                continue
+            for writer in nodes:
+                log.error("node '%s' did not finish its files within %g s: its half-written files are removed",
+                          writer.rnode.id, limit)
+                try:
+                    writer.node.abandon()
+                except Exception:
+                    log.exception("abandon of node '%s' failed", writer.rnode.id)
+
     def alive(self) -> bool:
         """True while any node thread runs."""
         return any(r.thread.is_alive() for r in self.threaded())
@@ -776,6 +804,7 @@ class LocalExecutor:
             self.stop(drain=True)
             if not self.wait(timeout * 0.6):
                 self.stop(drain=False)
-                self.wait(timeout * 0.4)
+                if not self.wait(timeout * 0.4):
+                    self._finish_files()
         return RunResult(self.graph.name, time.monotonic() - self.started_at, self.stats(), self.error,
                          interrupted, {nid: r.node for nid, r in self.runners.items()})

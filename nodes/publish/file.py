@@ -46,8 +46,10 @@ def temporary_path(path: str) -> str:
     return os.path.join(folder, f".{name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
 
 
-def _move_into_place(temporary: str, path: str) -> None:
-    if os.path.exists(temporary):
+def _move_into_place(temporary: str, path: str, abandoned: bool = False) -> None:
+    if abandoned:  # the runtime gave up on this writer: whatever it finished late is not a whole recording
+        Path(temporary).unlink(missing_ok=True)
+    elif os.path.exists(temporary):
         os.replace(temporary, path)
 
 
@@ -57,6 +59,7 @@ class FilePublisher(Node):
 
     type_name = "publish.file"
     own_thread = True  # heavy or blocking: keeps a thread of its own under the auto scheduler
+    writes_files = True  # a stop that timed out still lets it finish the file (trailer, faststart, rename)
     inputs = {"packets": Port(Packet, doc="video and/or audio packets (connect both encoders here)")}
     outputs = {"files": Port(str, doc="path of each finished file")}
     Params = FileParams
@@ -75,6 +78,7 @@ class FilePublisher(Node):
         self.segment_clock_s = 0.0
         self.offsets: dict[str, int] = {}
         self.files: list[str] = []
+        self.abandoned = False
 
     @property
     def final_path(self) -> str:
@@ -117,7 +121,9 @@ class FilePublisher(Node):
             muxer, self.muxer = self.muxer, None
             muxer.close()
             path = self.final_path
-            _move_into_place(muxer.target, path)
+            _move_into_place(muxer.target, path, self.abandoned)
+            if self.abandoned:
+                return
             self.files.append(path)
             self.emit("files", path)
 
@@ -133,7 +139,14 @@ class FilePublisher(Node):
             except Exception:
                 self.log.warning("could not finish %s after an error", self.final_path, exc_info=True)
                 self.muxer.abort()
-            _move_into_place(self.muxer.target, self.final_path)
+            _move_into_place(self.muxer.target, self.final_path, self.abandoned)
+
+    def abandon(self) -> None:
+        """Stuck past the finish timeout: remove the temporary file (never renamed into place half-written)."""
+        self.abandoned = True
+        muxer = self.muxer
+        if muxer is not None:
+            Path(muxer.target).unlink(missing_ok=True)
 
     def snapshot(self) -> Any | None:
         """The finished files so far."""

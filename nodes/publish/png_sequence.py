@@ -49,6 +49,7 @@ class PngSequencePublisher(Node):
     """Write each frame as a numbered RGBA PNG (alpha kept) plus frames.csv mapping numbers to pts."""
 
     type_name = "publish.png_sequence"
+    writes_files = True  # a stop that timed out still lets it write the PNGs it queued
     inputs = {"video": Port(VideoFrame, doc="rgba or yuva420p (alpha kept); yuv420p gives opaque PNGs")}
     resources = Resources(cpu=1)
     Params = PngSequenceParams
@@ -88,6 +89,11 @@ class PngSequencePublisher(Node):
         for future in self.pending:
             future.result()
         self.pending = []
+
+    def abandon(self) -> None:
+        """Stuck past the finish timeout: remove the PNGs still being written."""
+        for temporary in self.folder.glob(".*.part"):
+            temporary.unlink(missing_ok=True)
 
     def teardown(self) -> None:
         """Stop the writers and close the index."""
