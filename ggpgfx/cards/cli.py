@@ -74,14 +74,20 @@ def train(epochs: Annotated[int, typer.Option(min=1, max=200)] = 8,
           tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI (default: under GGP_HOME)")] = None,
           register: Annotated[bool, typer.Option(help="register the model as card-detector")] = True,
           init: Annotated[Path | None, typer.Option(help="fine-tune this exported ONNX model")] = None,
-          learning_rate: Annotated[float, typer.Option(min=1e-6, max=1.0)] = 3e-3) -> None:
+          learning_rate: Annotated[float, typer.Option(min=1e-6, max=1.0)] = 3e-3,
+          views: Annotated[int, typer.Option(min=0, max=8, help="extra jittered cuts of every card")] = 0,
+          real_weight: Annotated[int, typer.Option(min=1, max=10, help="weight of the real train designs")] = 2,
+          max_minutes: Annotated[float | None, typer.Option(min=1.0, max=600.0,
+                                                            help="stop before an epoch would overrun this")] = None,
+          ) -> None:
     """Generate synthetic data, train the classifier on the CPU, log to MLflow, export ONNX."""
     from ggpgfx.cards.train import TrainConfig
     from ggpgfx.cards.train import train as run_training
 
     config = TrainConfig(epochs=epochs, scenes=scenes, val_scenes=max(50, scenes // 12), width=width, seed=seed,
                          threads=threads, output=output, tracking_uri=tracking_uri, register=register, init=init,
-                         learning_rate=learning_rate)
+                         learning_rate=learning_rate, views=views, real_weight=real_weight,
+                         max_minutes=max_minutes)
     if init is not None and not init.is_file():
         raise ConfigError(f"--init model not found: {init}")
     result = run_training(config, on_epoch=lambda m: typer.echo(

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ggpgfx.cards.locate import PATCH_H, PATCH_W, Quad, _homography, corner_patches, find_cards, order_corners
+from ggpgfx.cards.locate import (
+    PATCH_H,
+    PATCH_W,
+    Quad,
+    _homography,
+    corner_patches,
+    find_cards,
+    order_corners,
+    refine_quad,
+)
 from ggpgfx.cards.synth import TRAIN_BACKGROUNDS, make_scene, random_cards
 from ggpgfx.poker.cards import FULL_DECK
 
@@ -34,12 +43,32 @@ def _occluded(occluder: np.ndarray, quad: Quad) -> list[float]:
     return result
 
 
+def jitter_quad(rng: np.random.Generator, quad: Quad, amount: float = 1.0) -> Quad:
+    """The quad moved the way another deck design moves its index: scaled about the card's centre
+    (0.9-1.12), shifted (±4 % of the width) and each corner nudged (2 % of the width), times `amount`.
+
+    Real designs put their index at their own place and size inside the corner region; cutting the same
+    card through such quads teaches the classifier that the index may sit a little further in, out or
+    larger, which a single design rendered at one place cannot teach.
+    """
+    c = quad.corners.astype(np.float32)
+    width = float(np.linalg.norm(c[1] - c[0]))
+    centre = c.mean(axis=0)
+    scale = float(np.exp(rng.uniform(np.log(0.9), np.log(1.12)) * amount))
+    shift = rng.uniform(-0.04, 0.04, 2).astype(np.float32) * width * amount
+    noise = rng.normal(0, 0.02 * width * amount, (4, 2)).astype(np.float32)
+    return Quad((centre + (c - centre) * scale + shift + noise).astype(np.float32), quad.area, quad.score, quad.level)
+
+
 def build_patches(rng: np.random.Generator, scenes: int, styles: list[str],
                   backgrounds: tuple[str, ...] = TRAIN_BACKGROUNDS, capture: bool = False,
-                  card_px: tuple[int, int] = (36, 110)) -> tuple[np.ndarray, np.ndarray]:
+                  card_px: tuple[int, int] = (36, 110), views: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(patches uint8 (N, H, W), labels int64) from `scenes` synthetic scenes of three cards each.
 
-    `capture` adds glare, motion blur and compression (`synth.capture_effects`) to the scenes.
+    `capture` adds glare, motion blur and compression (`synth.capture_effects`) to the scenes. `views`
+    extra cuts of every face-up card are taken through jittered quads (`jitter_quad`, from the outline
+    refined as the detector refines an unsure card's): more patches per rendered scene, and index
+    placements no single design has.
     """
     patches: list[np.ndarray] = []
     labels: list[int] = []
@@ -65,6 +94,16 @@ def build_patches(rng: np.random.Generator, scenes: int, styles: list[str],
                 if covered[k] < 0.3:
                     patches.append(cut[k])
                     labels.append(label)
+            if views and card != "back":
+                base = refine_quad(scene.image, quad) if quad.level > 0 else quad
+                for _view in range(views):
+                    moved = jitter_quad(rng, base)
+                    covered = _occluded(scene.occluder, moved)
+                    cut = corner_patches(scene.image, [moved])
+                    for k in range(2):
+                        if covered[k] < 0.3:
+                            patches.append(cut[k])
+                            labels.append(label)
         for quad in quads:  # blobs the localiser found that are not cards: teach "none"
             if id(quad) not in used and _match([quad], scene.corners[0] if scene.corners else quad.corners) is None:
                 cut = corner_patches(scene.image, [quad])

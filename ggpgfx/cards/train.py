@@ -41,6 +41,9 @@ class TrainConfig:
     capture: bool = True  # glare, motion blur, compression in the scenes
     card_px: tuple[int, int] = (30, 130)
     init: Path | None = None  # fine-tune: start from an exported ONNX model (batch norm folded, kept fixed)
+    views: int = 0  # extra jittered cuts of every training card (`dataset.jitter_quad`)
+    real_weight: int = 2  # each `train` real design is listed this many times beside the own styles
+    max_minutes: float | None = None  # stop after the epoch that would overrun this wall-clock budget
 
 
 @dataclass
@@ -69,8 +72,8 @@ def default_tracking_uri() -> str:
 def training_styles(config: TrainConfig) -> tuple[list[str], list[str], list[str]]:
     """Style names for training, validation and held-out patches.
 
-    Training: the project's own training styles plus the `train` real designs (listed twice, so about half
-    of the cards are real designs). Validation: the `validation` designs. Held out: the `test` designs and
+    Training: the project's own training styles plus the `train` real designs (each listed `real_weight`
+    times: with 2, about half of the cards are real designs). Validation: the `validation` designs. Held out: the `test` designs and
     the project's own held-out styles. Without the Debian decks installed, only the project's own styles.
     """
     from ggpgfx.cards.designs import available, designs
@@ -81,7 +84,7 @@ def training_styles(config: TrainConfig) -> tuple[list[str], list[str], list[str
         log.warning("real deck designs not installed (kdegames-card-data-kf5, librsvg2-bin): own styles only")
         return own or style_names(False), style_names(False), style_names(True)
     chosen = list(config.designs) if config.designs is not None else designs("train")
-    train_styles = own + [DESIGN_PREFIX + d for d in chosen] * (2 if own else 1)
+    train_styles = own + [DESIGN_PREFIX + d for d in chosen] * (max(1, config.real_weight) if own else 1)
     val = [DESIGN_PREFIX + d for d in designs("validation")]
     held = [DESIGN_PREFIX + d for d in designs("test")] + style_names(True)
     return train_styles, val, held
@@ -94,7 +97,8 @@ def dataset_manifest(config: TrainConfig) -> dict[str, Any]:
     train_styles, val_styles, held_styles = training_styles(config)
     used = {s.split(":", 1)[1] for s in train_styles + val_styles + held_styles if s.startswith("deck:")}
     return {"seed": config.seed, "scenes": config.scenes, "val_scenes": config.val_scenes,
-            "capture": config.capture, "card_px": list(config.card_px),
+            "capture": config.capture, "card_px": list(config.card_px), "views": config.views,
+            "real_weight": config.real_weight,
             "train_styles": sorted(set(train_styles)), "validation_styles": val_styles, "held_out_styles": held_styles,
             "designs": {name: {"role": d.role, "folder": d.folder, "licence": d.licence}
                         for name, d in DESIGNS.items() if name in used},
@@ -169,13 +173,16 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     styles, val_styles, held_styles = training_styles(config)
-    x_train, y_train = build_patches(rng, config.scenes, styles, capture=config.capture, card_px=config.card_px)
+    x_train, y_train = build_patches(rng, config.scenes, styles, capture=config.capture, card_px=config.card_px,
+                                     views=config.views)
     # validation: designs never trained on (what calibration and the abstain threshold are chosen on)
     x_val, y_val = build_patches(rng, config.val_scenes, val_styles, HELD_OUT_BACKGROUNDS, capture=config.capture,
                                  card_px=config.card_px)
     x_held, y_held = build_patches(rng, config.val_scenes, held_styles, HELD_OUT_BACKGROUNDS,
                                    capture=config.capture, card_px=config.card_px)
-    log.info("data: %d train, %d val, %d held-out patches", len(x_train), len(x_val), len(x_held))
+    data_seconds = time.monotonic() - began
+    log.info("data: %d train, %d val, %d held-out patches (%.0f s)", len(x_train), len(x_val), len(x_held),
+             data_seconds)
     model = build_model(config.width, len(CLASSES))
     if config.init is not None:
         init_from_onnx(model, config.init)
@@ -185,6 +192,13 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
     history: list[dict[str, float]] = []
     for epoch in range(config.epochs):
+        if config.max_minutes is not None and history:
+            spent = time.monotonic() - began
+            per_epoch = (spent - data_seconds) / len(history)
+            if spent + per_epoch > 60 * config.max_minutes:
+                log.warning("stopping after %d of %d epochs: the %.0f-minute budget would be overrun",
+                            len(history), config.epochs, config.max_minutes)
+                break
         model.train()
         if config.init is not None:
             freeze_batch_norm(model)
