@@ -110,6 +110,29 @@ def hands_from_log(folder: str | Path, table: str | None = None) -> pa.Table:
     return pa.Table.from_pylist(hand_rows(events, name), schema=HAND_SCHEMA)
 
 
+def hands_by_table(events: Iterable[dict[str, Any]]) -> pa.Table:
+    """The hand summaries of a log that may hold several tables: events split by their key's table prefix
+    (each table replayed by its own tracker, in log order), tables in order of first appearance."""
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        tables.setdefault(str(event.get("key", "")).split("/", 1)[0], []).append(event)
+    rows: list[dict[str, Any]] = []
+    for name, table_events in tables.items():
+        rows += hand_rows(table_events, name)
+    return pa.Table.from_pylist(rows, schema=HAND_SCHEMA)
+
+
+def log_size(folder: str | Path) -> int:
+    """Bytes of an event-log folder's Parquet parts and WAL (0 when it does not exist yet)."""
+    from ggpgfx.media.event_log import _PART
+
+    root = Path(folder)
+    if not root.is_dir():
+        return 0
+    files = [p for p in root.glob("part-*.parquet") if _PART.match(p.name)] + [root / "events.wal"]
+    return sum(p.stat().st_size for p in files if p.is_file())
+
+
 def write_hands(folder: str | Path, out: str | Path, table: str | None = None) -> Path:
     """`hands_from_log` written as Parquet (what `show_analytics` reads)."""
     path = Path(out)

@@ -146,14 +146,25 @@ def show_analytics(paths: str | Path | Sequence[str | Path], batch_rows: int = 1
     return combine([pickle.loads(r["partial"]) for r in rows])
 
 
+def players_table(result: dict[str, Any]) -> pa.Table:
+    """The per-player rows of `result` as an Arrow table (an empty one has the `player` column only)."""
+    return pa.Table.from_pylist(result["players"]) if result["players"] else pa.table({"player": pa.array([], pa.string())})
+
+
+def players_parquet(result: dict[str, Any]) -> bytes:
+    """The per-player table of `result` as Parquet file bytes."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(players_table(result), sink)
+    return bytes(sink.getvalue().to_pybytes())
+
+
 def export(result: dict[str, Any], out: str | Path) -> Path:
     """The per-player table of `result` as CSV or Parquet (by the file's suffix)."""
     from ggpgfx.errors import ConfigError
 
     path = Path(out)
-    table = pa.Table.from_pylist(result["players"]) if result["players"] else pa.table({"player": pa.array([], pa.string())})
     if path.suffix == ".parquet":
-        pq.write_table(table, path)
+        pq.write_table(players_table(result), path)
     elif path.suffix == ".csv":
         path.write_text(to_csv(result["players"]))
     else:

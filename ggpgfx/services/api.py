@@ -291,6 +291,9 @@ class StreamsAPI(Protocol):
     async def control_state(self, principal: Principal, stream_id: str, table: str) -> dict[str, Any]:
         """A table's protocol state (viewer or above)."""
 
+    async def analytics(self, principal: Principal, stream_id: str) -> dict[str, Any]:
+        """Show analytics of a stream's event logs (viewer or above)."""
+
 
 class TournamentAPI(Protocol):
     """The tournament service as the HTTP layer calls it."""
@@ -526,6 +529,7 @@ class StreamsClient:
         self.audit_control = bind(S.audit_control)
         self.control_request = bind(S.control_request)
         self.control_state = bind(S.control_state)
+        self.analytics = bind(S.analytics)
 
 
 class TournamentClient:

@@ -93,6 +93,8 @@ class Settings:
     smtp_starttls: bool = False
     #: bearer token Alertmanager must send to POST /api/v1/alerts/webhook (GGP_ALERTS_TOKEN); unset: 503
     alerts_token: str | None = None
+    #: the biggest stream event log (bytes) GET /streams/{id}/analytics replays in-process (GGP_ANALYTICS_MAX_LOG_BYTES)
+    analytics_max_log_bytes: int = 4 * 1024 * 1024
 
     @property
     def assets_dir(self) -> Path:
@@ -117,6 +119,7 @@ def load_settings(**overrides: object) -> Settings:
         rate_limit_per_s=float(os.environ.get("GGP_RATE_LIMIT_PER_S", "50")),
         rate_limit_burst=int(os.environ.get("GGP_RATE_LIMIT_BURST", "400")),
         max_body_bytes=int(os.environ.get("GGP_MAX_BODY_BYTES", str(2 * 1024 * 1024))),
+        analytics_max_log_bytes=int(os.environ.get("GGP_ANALYTICS_MAX_LOG_BYTES", str(4 * 1024 * 1024))),
         asset_backend=os.environ.get("GGP_ASSET_BACKEND", "local"),
         s3_bucket=os.environ.get("GGP_S3_BUCKET"),
         s3_endpoint=os.environ.get("GGP_S3_ENDPOINT"),

@@ -59,6 +59,12 @@ class Stream:
     stopped_at: datetime | None
     stats: JSON
 
+    @strawberry.field
+    async def analytics(self, info: Info) -> JSON:
+        """Show analytics of the stream's event log (as GET /api/v1/streams/{id}/analytics returns them)."""
+        result: Any = await _backend(info).streams.analytics(await _principal(info), str(self.id))
+        return result  # type: ignore[no-any-return]
+
     @staticmethod
     def of(x: s.StreamOut) -> Stream:
         """From the REST model."""
@@ -356,8 +362,10 @@ class Subscription(TournamentSubscription, NotificationsSubscription):
             await asyncio.sleep(POLL_S)
 
 
-# Each top-level field is a service call (a database query or more); nested fields are cheap.
+# Each top-level field is a service call (a database query or more); nested fields are cheap, except the
+# nested fields that are service calls of their own (a stream's analytics replays its event log).
 TOP_LEVEL_FIELD_COST = 10
+SERVICE_FIELDS = frozenset({"analytics"})
 
 
 def _cost_rule(max_cost: int) -> Any:
@@ -372,7 +380,7 @@ def _cost_rule(max_cost: int) -> Any:
             total = 0
             for selection in selection_set.selections if selection_set else ():
                 if isinstance(selection, FieldNode):
-                    total += TOP_LEVEL_FIELD_COST if top else 1
+                    total += TOP_LEVEL_FIELD_COST if top or selection.name.value in SERVICE_FIELDS else 1
                     total += self._cost(selection.selection_set, False, seen)
                 elif isinstance(selection, InlineFragmentNode):
                     total += self._cost(selection.selection_set, top, seen)

@@ -257,6 +257,19 @@ class Stream(Base):
     final_stats: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # per-node stats at the end
 
 
+class StreamEventLog(Base):
+    """The event-log folder a stream's `publish.events` node writes (recorded at start; analytics read it)."""
+
+    __tablename__ = "stream_event_logs"
+    __table_args__ = (UniqueConstraint("stream_id", "node_id"),)
+    id: Mapped[str] = _id()
+    organization_id: Mapped[str] = _org()
+    stream_id: Mapped[str] = mapped_column(String(32), ForeignKey("streams.id", ondelete="CASCADE"), index=True)
+    node_id: Mapped[str] = mapped_column(String(200))
+    folder: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+
+
 class Subscription(Base):
     """An organisation's plan (plans themselves are a code catalogue, see billing.PLANS)."""
 
@@ -274,13 +287,15 @@ class Subscription(Base):
 
 
 class UsageRecord(Base):
-    """Metered usage written by stream runs: stream_minutes, gpu_seconds, output_bytes."""
+    """Metered usage: stream_minutes, gpu_seconds, output_bytes (stream runs) and render_minutes (studio renders)."""
 
     __tablename__ = "usage_records"
     __table_args__ = (Index("ix_usage_org_time", "organization_id", "recorded_at"),)
     id: Mapped[str] = _id()
     organization_id: Mapped[str] = _org()
     stream_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: the project of usage that has no stream (studio renders); a stream's usage takes its stream's project
+    project_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     metric: Mapped[str] = mapped_column(String(40))
     quantity: Mapped[float] = mapped_column(Float)
     recorded_at: Mapped[datetime] = _created()

@@ -1,10 +1,11 @@
-"""REST routes: usage analytics per organisation, project and day (JSON or CSV)."""
+"""REST routes: usage analytics per organisation, project and day (JSON or CSV); show analytics of a stream
+(JSON, or its per-player table as CSV or Parquet)."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from ggpgfx.services.auth import CurrentPrincipal
 from ggpgfx.services.routing import ERRORS, backend
@@ -29,3 +30,25 @@ async def usage(principal: CurrentPrincipal, request: Request, days: int = Query
              **{k: r.get(k, 0) for k in keys}} for r in report["daily"]]
     return Response(to_csv(rows), media_type="text/csv",
                     headers={"content-disposition": 'attachment; filename="usage.csv"'})
+
+
+@router.get("/streams/{stream_id}/analytics", tags=["analytics"], response_model=None, responses={
+    200: {"description": "the show analytics as JSON; the per-player table with format=csv or format=parquet",
+          "content": {"application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}},
+                      "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}}}}})
+async def stream_analytics(principal: CurrentPrincipal, request: Request,
+                           stream_id: str = Path(max_length=32, pattern=r"^[A-Za-z0-9_-]+$"),
+                           format: Literal["json", "csv", "parquet"] = "json") -> Any:
+    """Hands per hour, average pot, showdown rate, biggest pots, per-player VPIP/PFR/aggression and table time,
+    from the event log the stream's publish.events node wrote (viewer or above)."""
+    result = await backend(request).streams.analytics(principal, stream_id)
+    if format == "json":
+        return result
+    from ggpgfx.analytics.show import players_parquet, to_csv
+
+    name = f"stream-{result['stream_id']}-players"
+    if format == "csv":
+        return Response(to_csv(result["players"]), media_type="text/csv",
+                        headers={"content-disposition": f'attachment; filename="{name}.csv"'})
+    return Response(players_parquet(result), media_type="application/vnd.apache.parquet",
+                    headers={"content-disposition": f'attachment; filename="{name}.parquet"'})

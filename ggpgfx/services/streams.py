@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
@@ -15,9 +16,10 @@ from ggpgfx.media.redact import redact_text, redact_value
 from ggpgfx.services import schemas as s
 from ggpgfx.services.base import Service, scoped_get
 from ggpgfx.services.billing import BillingService
-from ggpgfx.services.models import Destination, GraphVersion, Project, Stream, utcnow
+from ggpgfx.services.models import Destination, GraphVersion, Project, Stream, StreamEventLog, utcnow
 from ggpgfx.services.notifications import NotificationsService
 from ggpgfx.services.security import Principal
+from ggpgfx.services.stream_analytics import StreamAnalytics, assign_event_logs
 
 log = logging.getLogger("ggpgfx.services.streams")
 ACTIVE = ("starting", "running")
@@ -151,6 +153,7 @@ class StreamsService(Service):
 
         self.graph_metrics = GraphCollector()  # per-node metrics of the runs held here, for /metrics
         self._run_spans: dict[str, Any] = {}  # stream id -> the open "stream.run" span
+        self.show_analytics = StreamAnalytics(self.settings.analytics_max_log_bytes)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._meter_thread = threading.Thread(target=self._meter_loop, name="ggp-meter", daemon=True)
@@ -240,6 +243,7 @@ class StreamsService(Service):
         try:
             with tracer().start_as_current_span("stream.prepare"), self.context.sessions() as session:
                 resolved = self._prepare(session, principal, project.id, yaml_text, body.destination_ids)
+            resolved, event_logs = assign_event_logs(resolved, self._storage(principal.organization_id), stream_id)
             demand = graph_demand(resolved)
             demand["outputs"] = max(demand.get("outputs", 0.0), float(len(body.destination_ids)))
             self.billing.check_stream_start(principal.organization_id, demand)
@@ -271,6 +275,9 @@ class StreamsService(Service):
             assert row is not None
             row.status, row.metered_until = "running", utcnow()
             row.settings = {**row.settings, "gpus": demand.get("gpus", 0.0)}
+            for node_id, folder in event_logs.items():
+                session.add(StreamEventLog(organization_id=principal.organization_id, stream_id=stream_id,
+                                           node_id=node_id, folder=folder))
             self.audit(session, principal, principal.organization_id, "stream.started", f"stream:{stream_id}",
                        project=project.id, version=version.version)
             out = self._out(row)
@@ -330,6 +337,26 @@ class StreamsService(Service):
         with self.context.session() as session:
             self.audit(session, principal, principal.organization_id, "stream.control", f"stream:{stream_id}",
                        verb=verb, request_id=str(request_id), version=version)
+
+    def _storage(self, organization_id: str) -> Path:
+        from ggpgfx.policy import organization_storage
+
+        return organization_storage(self.settings.home, organization_id)
+
+    def analytics(self, principal: Principal, stream_id: str) -> dict[str, Any]:
+        """Show analytics of a stream's event logs (viewer or above): hands per hour, average pot, showdown
+        rate, biggest pots, per-player VPIP/PFR/aggression and table time; also while it runs."""
+        principal.require("viewer")
+        with self.context.sessions() as session:
+            row = scoped_get(session, Stream, stream_id, principal, "stream")
+            folders = dict(session.execute(select(StreamEventLog.node_id, StreamEventLog.folder).where(
+                StreamEventLog.stream_id == row.id,
+                StreamEventLog.organization_id == principal.organization_id)).tuples().all())
+            status, project_id = row.status, row.project_id
+        if not folders:
+            raise ServiceError(f"stream '{stream_id}' has no event log (its graph has no publish.events node)", 404)
+        result = self.show_analytics.compute(row.id, self._storage(principal.organization_id), folders)
+        return {"stream_id": row.id, "project_id": project_id, "status": status, **result}
 
     def get(self, principal: Principal, stream_id: str) -> s.StreamOut:
         """One stream with live metrics while it runs."""
