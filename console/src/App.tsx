@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ActionPanel, type ActionHandlers } from "./components/ActionPanel";
+import { AnalyticsPanel } from "./components/AnalyticsPanel";
 import { CardEntry } from "./components/CardEntry";
 import { HandSetup, type HandSetupValues } from "./components/HandSetup";
 import { Confirm, ConnectionPill, GraphicsPanel, HealthBar, Help, Notices, PreviewPanel } from "./components/Panels";
@@ -276,6 +277,7 @@ export function App() {
         />
         <StreamPanel />
         <NotificationCentre />
+        <AnalyticsPanel />
         <TournamentPanel
           onHandSetup={(setup) => {
             setTournamentSetup(setup);

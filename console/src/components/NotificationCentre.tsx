@@ -22,7 +22,8 @@ export function BarChart({ values, labels, title, width = 260, height = 80 }: { 
   );
 }
 
-function useToken(): string | null {
+/** The signed-in platform user's token (the stream panel stores it), re-read every second. */
+export function useToken(): string | null {
   const [token, setToken] = useState<string | null>(() => window.sessionStorage.getItem(PLATFORM_TOKEN_KEY));
   useEffect(() => {
     const timer = window.setInterval(() => setToken(window.sessionStorage.getItem(PLATFORM_TOKEN_KEY)), 1000);
