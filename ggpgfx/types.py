@@ -11,15 +11,15 @@ from typing import Literal
 from pydantic import BaseModel
 
 from ggpgfx.graph.ports import ArrowTable
-from ggpgfx.poker.messages import CARD_READS_SCHEMA, DETECTIONS_SCHEMA
+from ggpgfx.poker.messages import card_reads_schema, detections_schema
 
 __all__ = ["CardReads", "DelayCountdown", "Detections"]
 
 #: Card reads (RFID, vision, simulator): one row per card seen, with zone, seat, source and confidence.
-CardReads = ArrowTable("CardReads", CARD_READS_SCHEMA)
+CardReads = ArrowTable("CardReads", card_reads_schema)
 
 #: Card detections of a vision model: boxes with labels and scores, before they become reads.
-Detections = ArrowTable("Detections", DETECTIONS_SCHEMA)
+Detections = ArrowTable("Detections", detections_schema)
 
 
 class DelayCountdown(BaseModel):

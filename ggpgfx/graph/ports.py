@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 Policy = Literal["queue", "latest", "sync"]
 
 
 @dataclass(frozen=True)
 class ArrowTable:
-    """An Arrow-table port type with a declared schema; a consumer accepts any producer with its fields."""
+    """An Arrow-table port type with a declared schema; a consumer accepts any producer with its fields.
+
+    `schema` is a pyarrow Schema or a function returning one: with a function, pyarrow is imported only when
+    a graph connects such ports (declaring the type costs nothing, so a media graph never loads pyarrow).
+    """
 
     name: str
-    schema: pa.Schema
+    schema_source: pa.Schema | Callable[[], pa.Schema]
+    _built: list[pa.Schema] = field(default_factory=list, init=False, repr=False, compare=False, hash=False)
+
+    @property
+    def schema(self) -> pa.Schema:
+        """The declared schema (built on first use)."""
+        if not self._built:
+            source = self.schema_source
+            self._built.append(source() if callable(source) else source)
+        return self._built[0]
 
     @property
     def __name__(self) -> str:  # so type_label() treats it like a class

@@ -7,43 +7,70 @@ the renderer (consumer of TableState). Extend additively; never rename a field.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import functools
+from typing import TYPE_CHECKING, Any, Literal
 
-import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # A card is two characters: rank (23456789TJQKA) then suit (cdhs), e.g. "Ah", "Td".
 Card = str
 
-#: One row per card read. `zone` is "seat", "board", "muck" or "burn"; `seat` is the seat number
-#: for zone "seat" and -1 otherwise. `card` is null when the tag is not registered to a card.
-CARD_READS_SCHEMA = pa.schema(
-    [
-        ("pts", pa.int64()),
-        ("zone", pa.string()),
-        ("seat", pa.int16()),
-        ("card", pa.string()),
-        ("tag_uid", pa.string()),
-        ("source", pa.string()),  # "rfid", "vision", "sim", "fused"
-        ("confidence", pa.float32()),
-    ]
-)
+@functools.cache
+def card_reads_schema() -> pa.Schema:
+    """One row per card read. `zone` is "seat", "board", "muck" or "burn"; `seat` is the seat number for zone
+    "seat" and -1 otherwise. `card` is null when the tag is not registered to a card.
 
-#: One row per card found in a camera image; boxes are in pixels of that camera's frame.
-DETECTIONS_SCHEMA = pa.schema(
-    [
-        ("pts", pa.int64()),
-        ("camera", pa.string()),
-        ("zone", pa.string()),
-        ("seat", pa.int16()),
-        ("card", pa.string()),
-        ("confidence", pa.float32()),
-        ("x0", pa.float32()),
-        ("y0", pa.float32()),
-        ("x1", pa.float32()),
-        ("y1", pa.float32()),
-    ]
-)
+    Built on first use (also as `CARD_READS_SCHEMA`): importing this module must not import pyarrow, since
+    every overlay graph imports it for `TableState` and most never carry an Arrow table.
+    """
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("pts", pa.int64()),
+            ("zone", pa.string()),
+            ("seat", pa.int16()),
+            ("card", pa.string()),
+            ("tag_uid", pa.string()),
+            ("source", pa.string()),  # "rfid", "vision", "sim", "fused"
+            ("confidence", pa.float32()),
+        ]
+    )
+
+
+@functools.cache
+def detections_schema() -> pa.Schema:
+    """One row per card found in a camera image; boxes are in pixels of that camera's frame (built on first
+    use, also as `DETECTIONS_SCHEMA`)."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("pts", pa.int64()),
+            ("camera", pa.string()),
+            ("zone", pa.string()),
+            ("seat", pa.int16()),
+            ("card", pa.string()),
+            ("confidence", pa.float32()),
+            ("x0", pa.float32()),
+            ("y0", pa.float32()),
+            ("x1", pa.float32()),
+            ("y1", pa.float32()),
+        ]
+    )
+
+
+_LAZY_SCHEMAS = {"CARD_READS_SCHEMA": card_reads_schema, "DETECTIONS_SCHEMA": detections_schema}
+
+
+def __getattr__(name: str) -> Any:
+    """`CARD_READS_SCHEMA` and `DETECTIONS_SCHEMA`, built (and pyarrow imported) when first asked for."""
+    if name in _LAZY_SCHEMAS:
+        return _LAZY_SCHEMAS[name]()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def card_reads_table(rows: list[dict[str, Any]]) -> pa.Table:
@@ -60,7 +87,9 @@ def card_reads_table(rows: list[dict[str, Any]]) -> pa.Table:
         }
         for r in rows
     ]
-    return pa.Table.from_pylist(full, schema=CARD_READS_SCHEMA)
+    import pyarrow as pa
+
+    return pa.Table.from_pylist(full, schema=card_reads_schema())
 
 
 def _game_code(value: str) -> str:
