@@ -72,14 +72,28 @@ def control_server(graph: Any, *, host: str = "127.0.0.1", port: int = 0, resume
 def attach(server: ControlServer, graph: Any, runner: Any) -> None:
     """Wire a control server to the executor that runs the graph (before it starts): health reads its
     stats, and card reads that reach a `rules.poker` of a controlled table also reach that table's
-    replica, so the console shows RFID/vision cards (local executor: its step hooks; a Ray graph's
-    console shows only the cards typed on it)."""
+    replica, so the console shows RFID/vision cards. Local executor: its step hooks; Ray executor: the
+    fragment holding the rules.poker taps its `reads` input and the rows come to the driver in the
+    answers to the executor's polls (any machine of the cluster, no shared file system)."""
     from ggpgfx.runtime.local import StepHooks
 
     server.health.stats = lambda: runner.stats(refresh=True)
     tables = {node_id: str(node.params.table) for node_id, node in graph.nodes.items()
               if node.spec.type == "rules.poker" and str(node.params.table) in server.tables}
-    if not tables or not hasattr(runner, "add_hooks"):
+    if not tables:
+        return
+
+    def forward(table: str, rows: Any) -> None:
+        try:
+            server.card_reads(table, list(rows))
+        except Exception:  # the console's view must never stop the graph
+            log.exception("control: card reads for table %s not applied to the console's table", table)
+
+    if hasattr(runner, "tap"):  # the Ray executor
+        for node_id, table in tables.items():
+            runner.tap(node_id, "reads", lambda rows, table=table: forward(table, rows))
+        return
+    if not hasattr(runner, "add_hooks"):
         return
 
     class CardReads(StepHooks):
@@ -87,11 +101,7 @@ def attach(server: ControlServer, graph: Any, runner: Any) -> None:
             table = tables.get(hooked.rnode.id) if port == "reads" else None
             if table is not None:
                 payload = msg.payload
-                rows = payload.to_pylist() if hasattr(payload, "to_pylist") else list(payload)
-                try:
-                    server.card_reads(table, rows)
-                except Exception:  # the console's view must never stop the graph
-                    log.exception("control: card reads for table %s not applied to the console's table", table)
+                forward(table, payload.to_pylist() if hasattr(payload, "to_pylist") else payload)
 
     runner.add_hooks(CardReads())
 

@@ -68,6 +68,27 @@ class RayExecutor:
         self.store = StateStore(graph.name, self.run_id)
         #: Called once the fragments run, with the Ray dashboard URL (None when the cluster has none).
         self.on_started: Callable[[str | None], None] | None = None
+        self.taps: dict[tuple[str, str], list[Callable[[Any], None]]] = {}
+
+    def tap(self, node_id: str, port: str, callback: Callable[[Any], None]) -> None:
+        """Before start: call `callback(data)` on the driver for every message that reaches input `port` of
+        `node_id` in its fragment (after the node handled it; Arrow tables arrive as `to_pylist()` rows).
+
+        The copies travel in the answers to the driver's polls (every 50 ms), so they reach the driver from
+        any machine of the cluster, in order per node. After a fragment restart the replayed messages are
+        tapped again: callbacks must take a repeat (card reads do: a read where the card already lies is a
+        duplicate)."""
+        if node_id not in self.graph.nodes or port not in self.graph.nodes[node_id].cls.inputs:
+            raise ConfigError(f"cannot tap '{node_id}.{port}': no such node input in graph '{self.graph.name}'")
+        self.taps.setdefault((node_id, port), []).append(callback)
+
+    def _deliver_taps(self, tapped: list[tuple[str, str, Any]]) -> None:
+        for node_id, port, data in tapped:
+            for callback in self.taps.get((node_id, port), []):
+                try:
+                    callback(data)
+                except Exception:  # a listener on the driver must never stop the graph
+                    log.exception("tap of %s.%s failed", node_id, port)
 
     # -- lifecycle ------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -83,6 +104,9 @@ class RayExecutor:
             self.plan.check()
             announce(self.graph.name, self.namespace, view.dashboard_url)
             blob = pickle_graph(self.graph)
+            tapped: dict[str, list[str]] = {}
+            for node_id, port in self.taps:
+                tapped.setdefault(node_id, []).append(port)
             remote_cls = ray.remote(FragmentActor)
             affinity: dict[str, Any] = {}
             if self.node_id is not None:
@@ -95,7 +119,7 @@ class RayExecutor:
                     num_cpus=frag.cpu, num_gpus=frag.gpu or None, resources=frag.custom or None,
                     max_restarts=frag.max_restarts, max_task_retries=0, max_concurrency=1, **affinity,
                 ).remote(fragment_setup(self.graph, self.plan, frag, blob, self.options, self.run_id,
-                                          self.namespace, self.transport, self.window))
+                                          self.namespace, self.transport, self.window, tapped))
             self._await_ready(list(self.actors))
             ray.get([actor.start.remote() for actor in self.actors.values()], timeout=START_TIMEOUT_S)
             if self.on_started is not None:
@@ -187,6 +211,8 @@ class RayExecutor:
                                          f"cannot deliver to the next fragment: {answer['outlet_error']}"))
                     return
                 self.checkpoints[name] = answer["checkpoints"]
+                if answer.get("taps"):
+                    self._deliver_taps(answer["taps"])
                 all_done = all_done and answer["done"]
             if all_done:
                 return

@@ -7,6 +7,7 @@ import os
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from ggpgfx.errors import NodeError
 from ggpgfx.graph.node import Message, Node, NodeContext
 from ggpgfx.graph.validate import ResolvedEdge, ResolvedGraph, ResolvedNode
 from ggpgfx.runtime import ray_checkpoint
-from ggpgfx.runtime.local import LocalExecutor, Outlet, RunOptions
+from ggpgfx.runtime.local import LocalExecutor, NodeRunner, Outlet, RunOptions, StepHooks
 from ggpgfx.runtime.planner import Fragment
 from ggpgfx.runtime.ray_merge import InboundEdge
 from ggpgfx.runtime.ray_metrics import MetricsExporter
@@ -42,6 +43,45 @@ class FragmentSetup:
     transport: str = "auto"
     window: int = 4
     shm_prefix: str = "ggp"
+    taps: dict[str, list[str]] = field(default_factory=dict)  # node id -> input ports whose messages go to the driver
+
+
+TAP_BACKLOG = 4096  # tapped messages kept for the driver between two polls (the oldest go first)
+
+
+class _Taps(StepHooks):
+    """Copies of what reaches tapped inputs (node id -> ports), held until the driver's next poll takes them.
+
+    The driver polls every fragment every 50 ms anyway, so the copies travel in the poll's answer: no
+    shared file system and no extra actor, on one machine or many. Payloads go as plain rows
+    (`to_pylist()` of Arrow tables such as CardReads) or as they are (they must pickle).
+    """
+
+    def __init__(self, ports: dict[str, list[str]]) -> None:
+        self.ports = {nid: set(names) for nid, names in ports.items() if names}
+        self.pending: deque[tuple[str, str, Any]] = deque(maxlen=TAP_BACKLOG)
+        self.dropped = 0
+        self.lock = threading.Lock()
+
+    def after_message(self, runner: NodeRunner, port: str, msg: Message) -> None:
+        if port not in self.ports.get(runner.rnode.id, ()):
+            return
+        payload = msg.payload
+        data = payload.to_pylist() if hasattr(payload, "to_pylist") else payload
+        with self.lock:
+            if len(self.pending) == self.pending.maxlen:
+                self.dropped += 1
+            self.pending.append((runner.rnode.id, port, data))
+
+    def take(self) -> list[tuple[str, str, Any]]:
+        """Everything tapped since the last call, oldest first."""
+        with self.lock:
+            taken = list(self.pending)
+            self.pending.clear()
+        if self.dropped:
+            log.warning("%d tapped messages dropped: the driver did not poll for a while", self.dropped)
+            self.dropped = 0
+        return taken
 
 
 class FragmentActor:
@@ -95,6 +135,9 @@ class FragmentActor:
             except OSError:  # no Unix sockets here: producers use actor calls
                 self.server = None
         self.metrics = MetricsExporter(self.graph.name, self.frag.name, setup.options.get("metric_labels") or {})
+        self.tapped = _Taps({nid: ports for nid, ports in setup.taps.items() if nid in self.frag.node_ids})
+        if self.tapped.ports:
+            self.executor.add_hooks(self.tapped)
 
     # -- construction hooks --------------------------------------------------------------------------
     def _make_node(self, rnode: ResolvedNode, context: NodeContext) -> Node:
@@ -151,7 +194,8 @@ class FragmentActor:
         packed = None
         if error is not None:
             packed = (getattr(error, "node_id", None), _plain_message(error), getattr(error, "pts", None))
-        return {"done": done, "error": packed, "outlet_error": failed_outlet, "checkpoints": self.checkpoints}
+        return {"done": done, "error": packed, "outlet_error": failed_outlet, "checkpoints": self.checkpoints,
+                "taps": self.tapped.take()}
 
     def stats(self) -> dict[str, Any]:
         """Per-node metrics, with drops seen on cross-fragment inputs added to the consuming node."""

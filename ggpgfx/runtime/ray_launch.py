@@ -27,7 +27,8 @@ def pickle_graph(graph: ResolvedGraph) -> bytes:
 
 
 def fragment_setup(graph: ResolvedGraph, plan: Plan, frag: Fragment, blob: bytes, options: RunOptions,
-                   run_id: str, namespace: str, transport: str, window: int) -> FragmentSetup:
+                   run_id: str, namespace: str, transport: str, window: int,
+                   taps: dict[str, list[str]] | None = None) -> FragmentSetup:
     """Routes, replay and producer counts of one fragment's cross-fragment edges."""
     routes: dict[int, list[str]] = {}
     retain: dict[int, bool] = {}
@@ -45,7 +46,8 @@ def fragment_setup(graph: ResolvedGraph, plan: Plan, frag: Fragment, blob: bytes
             producers[edge.index] = len(sources)
     run_options = {k: getattr(options, k) for k in ("realtime", "max_frames", "duration_s", "metric_labels")}
     return FragmentSetup(blob, frag, routes, retain, producers, run_id, namespace, run_options,
-                         str(ggp_home()), transport, window, f"ggp_{run_id}")
+                         str(ggp_home()), transport, window, f"ggp_{run_id}",
+                         {nid: ports for nid, ports in (taps or {}).items() if nid in frag.node_ids})
 
 
 def announce(graph: str, namespace: str, dashboard: str | None) -> None:
