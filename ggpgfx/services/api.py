@@ -257,6 +257,9 @@ class BillingAPI(Protocol):
     async def usage_report(self, principal: Principal, days: int = 30, project_id: str | None = None) -> dict[str, Any]:
         """Daily usage per project from the rows invoices add up."""
 
+    async def record_render(self, organization_id: str, project_id: str | None, minutes: float) -> None:
+        """Meter a finished studio render job (its minutes of work) for the organisation and, when given, a project."""
+
 
 class StreamsAPI(Protocol):
     """The streams service as the HTTP layer calls it."""
@@ -513,6 +516,7 @@ class BillingClient:
         self.staff_audit_log = bind(S.staff_audit_log)
         self.handle_stripe_webhook = bind(S.handle_stripe_webhook)
         self.usage_report = bind(S.usage_report)
+        self.record_render = bind(S.record_render)
 
 
 class StreamsClient:

@@ -24,7 +24,7 @@ from ggpgfx.services.models import (
 from ggpgfx.services.notifications import NotificationsService, verify_signature
 from ggpgfx.services.security import Principal
 
-METRICS = ("stream_minutes", "gpu_seconds", "output_bytes")
+METRICS = ("stream_minutes", "gpu_seconds", "output_bytes", "render_minutes")
 
 
 @dataclass(frozen=True)
@@ -42,14 +42,14 @@ class Plan:
 PLANS: dict[str, Plan] = {
     "free": Plan("free", "Free", 0,
                  {"tables": 1, "video_sources": 1, "outputs": 1, "delay_seconds": 30, "stream_minutes": 600},
-                 {"stream_minutes": 0.0, "gpu_seconds": 0.0, "output_bytes": 0.0}),
+                 {"stream_minutes": 0.0, "gpu_seconds": 0.0, "output_bytes": 0.0, "render_minutes": 0.0}),
     "pro": Plan("pro", "Pro", 9900,
                 {"tables": 4, "video_sources": 8, "outputs": 4, "delay_seconds": 1800, "stream_minutes": 20000},
-                {"stream_minutes": 1.0, "gpu_seconds": 0.02, "output_bytes": 5.0 / 1e9}),
+                {"stream_minutes": 1.0, "gpu_seconds": 0.02, "output_bytes": 5.0 / 1e9, "render_minutes": 0.0}),
     "enterprise": Plan("enterprise", "Enterprise", 99900,
                        {"tables": 64, "video_sources": 256, "outputs": 64, "delay_seconds": 7200,
                         "stream_minutes": 1e9},
-                       {"stream_minutes": 0.5, "gpu_seconds": 0.01, "output_bytes": 2.0 / 1e9}),
+                       {"stream_minutes": 0.5, "gpu_seconds": 0.01, "output_bytes": 2.0 / 1e9, "render_minutes": 0.0}),
 }
 
 
@@ -160,15 +160,20 @@ class BillingService(Service):
         return out
 
     # ---- metering and limits -----------------------------------------------------------
-    def record_usage(self, organization_id: str, stream_id: str | None, usage: dict[str, float]) -> None:
-        """Write usage records (called by the streams service as runs progress and stop)."""
+    def record_usage(self, organization_id: str, stream_id: str | None, usage: dict[str, float],
+                     project_id: str | None = None) -> None:
+        """Write usage records (called by the streams service as runs progress and stop, and for studio renders)."""
         with self.context.session() as session:
             for metric, quantity in usage.items():
                 if metric not in METRICS:
                     raise ValueError(f"unknown usage metric '{metric}'")
                 if quantity > 0:
                     session.add(UsageRecord(organization_id=organization_id, stream_id=stream_id, metric=metric,
-                                            quantity=float(quantity)))
+                                            quantity=float(quantity), project_id=project_id))
+
+    def record_render(self, organization_id: str, project_id: str | None, minutes: float) -> None:
+        """Meter a finished studio render job (its minutes of work) for the organisation and, when given, a project."""
+        self.record_usage(organization_id, None, {"render_minutes": minutes}, project_id)
 
     def _totals(self, session: Any, organization_id: str, start: datetime, end: datetime) -> dict[str, float]:
         rows = session.execute(

@@ -233,26 +233,24 @@ class Mutation(TournamentMutation, NotificationsMutation):
 
     @strawberry.mutation
     async def studio_render(self, info: Info, session: str, hands: str | None = None, skin: str | None = None,
-                            aspect: str | None = None, graphics_only: bool = False) -> RenderProgress:
+                            aspect: str | None = None, graphics_only: bool = False,
+                            project_id: strawberry.ID | None = None) -> RenderProgress:
         """Re-render a recorded studio session of my organisation (producer or above); the job's progress
         comes through the `renderProgress` subscription."""
         from pydantic import ValidationError
 
         from ggpgfx.services.routes_studio import StudioRenderIn
-        from ggpgfx.services.studio import start_render
+        from ggpgfx.services.studio import start_metered_render
 
         principal = await _principal(info)
         principal.require("producer")
         try:
             body = StudioRenderIn(session=session, hands=hands, skin=skin, aspect=aspect,  # type: ignore[arg-type]
-                                  graphics_only=graphics_only)
+                                  graphics_only=graphics_only, project_id=str(project_id) if project_id else None)
         except ValidationError as exc:
             first = exc.errors()[0]
             raise ServiceError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}", 422) from None
-        request = info.context["request"]
-        job = await asyncio.to_thread(start_render, request.app.state.render_jobs, request.app.state.settings.home,
-                                      principal.organization_id, body.session, body.hands,
-                                      body.model_dump(exclude={"session", "hands"}))
+        job = await start_metered_render(info.context["request"], principal, body)
         return RenderProgress(job_id=strawberry.ID(job["job_id"]), status=job["status"],
                               progress=float(job["progress"]), error=job["error"])
 

@@ -23,6 +23,8 @@ class StudioRenderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     session: str = Field(max_length=300, pattern=SESSION_PATTERN,
                          description="the session folder, relative to the organisation's storage")
+    project_id: str | None = Field(None, max_length=32, pattern=r"^[A-Za-z0-9_-]+$",
+                                   description="the project the render minutes are counted under (usage)")
     hands: str | None = Field(None, max_length=200, pattern=r"^[0-9, -]*$|^all$", description="e.g. 3,5-7")
     skin: str | None = Field(None, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
                              description="a bundled skin name; default: the skin used live")
@@ -45,6 +47,7 @@ class StudioJobOut(BaseModel):
     hands: list[int] = Field(default_factory=list)
     clips: list[dict[str, Any]] = Field(default_factory=list)
     output: str | None = None
+    render_seconds: float | None = Field(None, description="seconds of work, once the job ended (metered as usage)")
     reel: str | None = None
     timeline: str | None = None
 
@@ -66,13 +69,10 @@ async def hands(principal: CurrentPrincipal, request: Request,
 @router.post("/render", response_model=StudioJobOut, status_code=202)
 async def render(body: StudioRenderIn, principal: CurrentPrincipal, request: Request) -> StudioJobOut:
     """Start a re-render; follow it with GET /studio/render/{job_id} or the `renderProgress` subscription."""
-    from ggpgfx.services.studio import start_render
+    from ggpgfx.services.studio import start_metered_render
 
     principal.require("producer")
-    settings = body.model_dump(exclude={"session", "hands"})
-    job = await asyncio.to_thread(start_render, request.app.state.render_jobs, request.app.state.settings.home,
-                                  principal.organization_id, body.session, body.hands, settings)
-    return _job_out(job)
+    return _job_out(await start_metered_render(request, principal, body))
 
 
 @router.get("/render/{job_id}", response_model=StudioJobOut)

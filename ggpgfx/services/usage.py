@@ -1,7 +1,8 @@
 """Usage analytics per organisation, project and day, from the rows billing reads.
 
 Stream hours, GPU hours and output gigabytes are sums of `usage_records` (written by the streams
-service's metering; invoices add up the same rows), joined to their stream for the project. Output hours
+service's metering; invoices add up the same rows), joined to their stream for the project; render minutes
+are the usage rows studio render jobs write (`BillingService.record_render`), with their own project. Output hours
 by destination are each metered stream minute counted once per destination the stream published to
 (`streams.settings.destination_ids`). Hands and tables come from the recorded tournament hands.
 """
@@ -12,7 +13,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ggpgfx.errors import ServiceError
 from ggpgfx.services.models import Destination, Project, Stream, TournamentHand, UsageRecord, utcnow
@@ -25,13 +26,13 @@ def usage_report(session: Any, organization_id: str, days: int = 30, project_id:
         raise ServiceError("days must be between 1 and 366", 422)
     end = now or utcnow()
     start = (end - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    query = (select(UsageRecord.metric, UsageRecord.quantity, UsageRecord.recorded_at, Stream.project_id,
-                    Stream.settings)
+    project_of = func.coalesce(Stream.project_id, UsageRecord.project_id)  # a stream's, else the record's own
+    query = (select(UsageRecord.metric, UsageRecord.quantity, UsageRecord.recorded_at, project_of, Stream.settings)
              .join(Stream, Stream.id == UsageRecord.stream_id, isouter=True)
              .where(UsageRecord.organization_id == organization_id, UsageRecord.recorded_at >= start,
                     UsageRecord.recorded_at <= end))
     if project_id:
-        query = query.where(Stream.project_id == project_id)
+        query = query.where(project_of == project_id)
     projects = dict(session.execute(select(Project.id, Project.name).where(
         Project.organization_id == organization_id)).all())
     if project_id and project_id not in projects:
@@ -52,6 +53,8 @@ def usage_report(session: Any, organization_id: str, days: int = 30, project_id:
             rows[key]["gpu_hours"] += quantity / 3600.0
         elif metric == "output_bytes":
             rows[key]["output_gb"] += quantity / 1e9
+        elif metric == "render_minutes":
+            rows[key]["render_minutes"] += quantity
     if not project_id:
         hands = session.execute(select(TournamentHand.recorded_at, TournamentHand.table_id).where(
             TournamentHand.organization_id == organization_id, TournamentHand.recorded_at >= start,

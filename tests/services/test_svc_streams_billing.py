@@ -154,7 +154,8 @@ def test_invoice_and_stripe_webhook(client: Any, org_c: Org, settings: Any) -> N
     assert invoice.status_code == 201, invoice.text
     body = invoice.json()
     assert body["status"] == "open" and body["total_cents"] == 9900
-    assert [line["metric"] for line in body["lines"]] == ["plan", "stream_minutes", "gpu_seconds", "output_bytes"]
+    assert [line["metric"] for line in body["lines"]] == ["plan", "stream_minutes", "gpu_seconds", "output_bytes",
+                                                     "render_minutes"]
     assert client.post("/api/v1/billing/invoices", json={"year": 2031, "month": 5}, headers=owner).status_code == 409
     event = {"id": "evt_test_1", "type": "invoice.paid", "data": {"object": {
         "id": "in_123", "metadata": {"ggp_organization_id": org_c.id, "ggp_invoice_id": body["id"]}}}}

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from svc_helpers import Org
+from svc_helpers import Org, make_org
 
 STUDIO_TESTS = Path(__file__).resolve().parents[1] / "studio" / "test_studio.py"
 
@@ -91,3 +91,39 @@ def test_graphql_studio_render_and_render_progress(client: Any, settings: Any, o
             seen.append((update["status"], update["progress"]))
     assert seen[-1] == ("done", 1.0), seen
     assert [p for _, p in seen] == sorted(p for _, p in seen)
+
+
+def test_render_minutes_are_usage_per_project(client: Any, settings: Any, org_b: Org, recorded: Path) -> None:
+    """A render job's minutes of work land in the usage rows billing reads, under the project it names."""
+    org = make_org(client, "renders")
+    session = _session_in_storage(settings, org, recorded)
+    owner = org.headers["owner"]
+    project = client.post("/api/v1/projects", json={"name": "highlights"}, headers=owner).json()["id"]
+    foreign = client.post("/api/v1/projects", json={"name": "theirs"}, headers=org_b.headers["owner"]).json()["id"]
+    body = {"session": session, "hands": "1", "preset": "ultrafast", "graphics_only": True}
+    refused = client.post("/api/v1/studio/render", json={**body, "project_id": foreign}, headers=org.headers["producer"])
+    assert refused.status_code == 404  # another organisation's project
+    started = client.post("/api/v1/studio/render", json={**body, "project_id": project},
+                          headers=org.headers["producer"])
+    assert started.status_code == 202, started.text
+    job_id = started.json()["job_id"]
+    deadline = time.monotonic() + 300
+    job: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/v1/studio/render/{job_id}", headers=org.headers["viewer"]).json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+    assert job["status"] == "done", job
+    minutes = job["render_seconds"] / 60
+    assert minutes > 0
+    report = client.get("/api/v1/analytics/usage", headers=org.headers["admin"]).json()
+    assert report["totals"]["render_minutes"] == pytest.approx(minutes)
+    (row,) = report["daily"]
+    assert row["project_id"] == project and row["project"] == "highlights"
+    only = client.get("/api/v1/analytics/usage", params={"project_id": project}, headers=org.headers["admin"]).json()
+    assert only["totals"]["render_minutes"] == pytest.approx(minutes)
+    month = client.get("/api/v1/billing/usage", headers=org.headers["admin"]).json()["totals"]
+    assert month["render_minutes"] == pytest.approx(minutes)  # the same rows invoices add up
+    assert client.get("/api/v1/analytics/usage", headers=org_b.headers["owner"]).json()["totals"].get(
+        "render_minutes", 0) == 0
