@@ -736,7 +736,7 @@ class LocalExecutor:
         for runner in self.runners.values():
             runner.inbox.wake()
 
-    def _finish_files(self) -> None:
+    def finish_files(self) -> None:
         """A stop timed out and the process will end with the threads still running: nodes that write files
         get `finish_timeout_s` more to finish them (a long recording's faststart rewrite takes seconds); those
         still running then are abandoned and remove their half-written files."""
@@ -805,6 +805,6 @@ class LocalExecutor:
             if not self.wait(timeout * 0.6):
                 self.stop(drain=False)
                 if not self.wait(timeout * 0.4):
-                    self._finish_files()
+                    self.finish_files()
         return RunResult(self.graph.name, time.monotonic() - self.started_at, self.stats(), self.error,
                          interrupted, {nid: r.node for nid, r in self.runners.items()})

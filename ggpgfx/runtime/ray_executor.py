@@ -296,9 +296,22 @@ class RayExecutor:
     def _teardown(self) -> None:
         import ray
 
-        for actor in self.actors.values():
+        settings = self.graph.spec.settings
+        shutdowns = {}
+        for name, actor in self.actors.items():
             try:
-                ray.get(actor.shutdown.remote(), timeout=5)
+                shutdowns[name] = actor.shutdown.remote()
+            except Exception:
+                pass
+        started = time.monotonic()
+        for name, actor in self.actors.items():
+            # a fragment that records may spend its finish timeout finishing the files before it answers
+            writes = self.plan is not None and any(self.graph.nodes[nid].cls.writes_files
+                                                   for nid in self.plan.fragment(name).node_ids)
+            limit = 5.0 + (settings.stop_timeout_s + settings.finish_timeout_s if writes else 0.0)
+            try:
+                if name in shutdowns:
+                    ray.get(shutdowns[name], timeout=max(0.1, started + limit - time.monotonic()))
             except Exception:
                 pass
             try:

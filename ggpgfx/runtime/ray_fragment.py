@@ -237,8 +237,11 @@ class FragmentActor:
                 threading.Thread(target=outlet.resync_after_restart, daemon=True).start()
 
     def shutdown(self) -> None:
-        """Abort threads and free shared memory before the actor is killed."""
+        """Abort threads and free shared memory before the actor is killed; nodes still finishing files get
+        the graph's `finish_timeout_s` (then their half-written files are removed)."""
         self.executor.stop(drain=False)
+        if not self.executor.wait(self.graph.spec.settings.stop_timeout_s * 0.4):
+            self.executor.finish_files()
         self.metrics.stop()
         if self.metrics.metrics:
             self.metrics.export(self.executor)  # the last numbers, so short runs show up too

@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ggpgfx.nodes.publish.file import FilePublisher
+import pytest
+from ggpgfx.nodes.publish.file import FileParams, FilePublisher
 
 from ggpgfx.api import Graph
 from ggpgfx.graph.registry import get_node_type
@@ -24,39 +25,49 @@ RELEASE = threading.Event()  # a stuck writer's on_eos waits for this (the test 
 
 
 class SlowFinish(FilePublisher):
-    """publish.file whose finishing takes `finish_s` (a long recording's faststart rewrite), or blocks until
-    RELEASE when `finish_s` is 0 (a writer stuck on a dead disk)."""
+    """publish.file whose finishing takes `finish_s` (a long recording's faststart rewrite)."""
 
     type_name = "test.slow_finish"
-    finish_s = 0.0
+
+    class Params(FileParams):
+        finish_s: float = 0.0
 
     def on_eos(self) -> None:
-        if SlowFinish.finish_s:
-            time.sleep(SlowFinish.finish_s)
-        else:
-            RELEASE.wait(60)
+        time.sleep(self.params.finish_s)
         super().on_eos()
 
 
-def _interrupted_run(path: Path, finish_timeout_s: float) -> Any:
-    """Record test bars through the slow writer and press Ctrl-C once it has muxed a few packets."""
-    if get_node_type("test.slow_finish") is None:
-        from ggpgfx.graph.node import register_node
+class StuckFinish(FilePublisher):
+    """publish.file whose finishing blocks until RELEASE (a writer stuck on a dead disk; local runs only)."""
 
-        register_node(SlowFinish)
+    type_name = "test.stuck_finish"
+
+    def on_eos(self) -> None:
+        RELEASE.wait(60)
+        super().on_eos()
+
+
+def _interrupted_run(path: Path, finish_timeout_s: float, finish_s: float, executor: str = "local") -> Any:
+    """Record test bars through a slow (finish_s) or stuck (0) writer; press Ctrl-C once it has muxed a few packets."""
+    from ggpgfx.graph.node import register_node
+
+    for cls in (SlowFinish, StuckFinish):
+        if get_node_type(cls.type_name) is None:
+            register_node(cls)
     g = Graph("stopped", realtime=True, stop_timeout_s=0.5, finish_timeout_s=finish_timeout_s)
     src = g.add("ingest.test_pattern", id="bars", width=160, height=90)
     enc = g.add("encode.h264", id="enc", preset="ultrafast", keyint=10)
-    out = g.add("test.slow_finish", id="out", path=str(path))
+    out = (g.add("test.slow_finish", id="out", path=str(path), finish_s=finish_s) if finish_s
+           else g.add("test.stuck_finish", id="out", path=str(path)))
     src.video >> enc.video
     enc.packets >> out.packets
 
     def ctrl_c(stats: dict[str, Any]) -> None:
-        if stats["out"]["messages_in"] >= 12:
+        if stats.get("out", {}).get("messages_in", 0) >= 12:
             raise KeyboardInterrupt
 
-    executor = make_executor(g.validate(), "local", RunOptions(on_stats=ctrl_c, stats_interval_s=0.05))
-    return executor, executor.run()
+    runner = make_executor(g.validate(), executor, RunOptions(on_stats=ctrl_c, stats_interval_s=0.05))
+    return runner, runner.run()
 
 
 def _parts(folder: Path) -> list[str]:
@@ -64,9 +75,8 @@ def _parts(folder: Path) -> list[str]:
 
 
 def test_a_stop_that_times_out_still_finishes_the_recording(tmp_path: Path) -> None:
-    SlowFinish.finish_s = 1.5  # longer than the whole stop timeout (0.5 s)
     path = tmp_path / "rec.mp4"
-    executor, result = _interrupted_run(path, finish_timeout_s=120)
+    executor, result = _interrupted_run(path, finish_timeout_s=120, finish_s=1.5)  # longer than the stop (0.5 s)
     assert result.interrupted and result.error is None
     assert not executor.alive()
     frames = counters(path)
@@ -75,10 +85,9 @@ def test_a_stop_that_times_out_still_finishes_the_recording(tmp_path: Path) -> N
 
 
 def test_a_writer_stuck_past_the_finish_timeout_leaves_no_half_written_file(tmp_path: Path) -> None:
-    SlowFinish.finish_s = 0.0
     RELEASE.clear()
     path = tmp_path / "rec.mp4"
-    executor, result = _interrupted_run(path, finish_timeout_s=0.5)
+    executor, result = _interrupted_run(path, finish_timeout_s=0.5, finish_s=0.0)
     try:
         assert result.interrupted and executor.runners["out"].thread.is_alive()  # abandoned, still stuck
         assert _parts(tmp_path) == [] and not path.exists()
@@ -86,6 +95,17 @@ def test_a_writer_stuck_past_the_finish_timeout_leaves_no_half_written_file(tmp_
         RELEASE.set()
         executor.runners["out"].thread.join(60)
     assert _parts(tmp_path) == [] and not path.exists()  # nor renamed into place when it comes back late
+
+
+@pytest.mark.ray
+def test_a_ray_fragment_finishes_the_recording_before_it_is_killed(ray_session: Any, tmp_path: Path) -> None:
+    """The fragment actor's shutdown waits for its writer instead of being killed mid-trailer."""
+    path = tmp_path / "rec.mp4"
+    _, result = _interrupted_run(path, finish_timeout_s=120, finish_s=3.0, executor="ray")
+    assert result.interrupted and result.error is None
+    frames = counters(path)
+    assert len(frames) >= 12 and frames == list(range(len(frames)))
+    assert _parts(tmp_path) == []
 
 
 GRAPH = """
