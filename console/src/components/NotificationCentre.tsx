@@ -1,11 +1,11 @@
 // The notification centre (bell) and a usage chart, for a console served by `ggp serve`: new entries
 // arrive over the `notifications` GraphQL subscription; "mark all read" posts to the REST API; the chart
-// shows stream hours per day from /api/v1/analytics/usage (an admin's view). Both stay hidden until a
+// shows stream hours (and studio render minutes) per day from /api/v1/analytics/usage (an admin's view). Both stay hidden until a
 // platform user is signed in (the stream panel stores the token).
 
 import { useEffect, useState } from "react";
 import type { SocketLike } from "../lib/client";
-import { barLayout, markRead, mergeNotifications, subscribeNotifications, unreadCount, type UserNotification } from "../lib/notifications";
+import { barLayout, markRead, mergeNotifications, subscribeNotifications, unreadCount, usageByDay, type UsageDay, type UserNotification } from "../lib/notifications";
 import { PLATFORM_TOKEN_KEY } from "./StreamPanel";
 
 export function BarChart({ values, labels, title, width = 260, height = 80 }: { values: number[]; labels: string[]; title: string; width?: number; height?: number }) {
@@ -38,7 +38,7 @@ export function NotificationCentre() {
   const [list, setList] = useState<UserNotification[]>([]);
   const [open, setOpen] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
-  const [usage, setUsage] = useState<{ day: string; hours: number }[] | null>(null);
+  const [usage, setUsage] = useState<UsageDay[] | null>(null);
 
   useEffect(() => {
     if (!token) return;
@@ -50,12 +50,9 @@ export function NotificationCentre() {
   useEffect(() => {
     if (!token || !open) return;
     fetch(`${origin}/api/v1/analytics/usage?days=14`, { headers: { Authorization: `Bearer ${token}` } })
-      .then(async (r) => (r.ok ? ((await r.json()) as { daily: { day: string; stream_hours?: number }[] }) : null))
+      .then(async (r) => (r.ok ? ((await r.json()) as { daily: { day: string; stream_hours?: number; render_minutes?: number }[] }) : null))
       .then((body) => {
-        if (!body) return;
-        const days = new Map<string, number>();
-        for (const row of body.daily) days.set(row.day, (days.get(row.day) ?? 0) + (row.stream_hours ?? 0));
-        setUsage([...days.entries()].map(([day, hours]) => ({ day, hours })));
+        if (body) setUsage(usageByDay(body.daily));
       })
       .catch(() => setUsage(null));
   }, [token, open, origin]);
@@ -87,7 +84,10 @@ export function NotificationCentre() {
           )}
           {unread > 0 && <button type="button" onClick={readAll}>Mark all read</button>}
           {usage && usage.length > 0 && (
-            <BarChart title="Stream hours per day" values={usage.map((u) => u.hours)} labels={usage.map((u) => u.day)} />
+            <BarChart title="Stream hours per day" values={usage.map((u) => u.streamHours)} labels={usage.map((u) => u.day)} />
+          )}
+          {usage && usage.some((u) => u.renderMinutes > 0) && (
+            <BarChart title="Studio render minutes per day" values={usage.map((u) => u.renderMinutes)} labels={usage.map((u) => u.day)} />
           )}
         </div>
       )}

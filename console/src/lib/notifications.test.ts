@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SocketLike } from "./client";
-import { barLayout, markRead, mergeNotifications, subscribeNotifications, unreadCount, type UserNotification } from "./notifications";
+import { barLayout, markRead, mergeNotifications, subscribeNotifications, unreadCount, usageByDay, type UserNotification } from "./notifications";
 
 const n = (id: string, createdAt: string, readAt: string | null = null): UserNotification => ({
   id, eventType: "alert.fired", title: `t${id}`, body: "", createdAt, readAt,
@@ -63,5 +63,20 @@ describe("bar layout", () => {
     expect(bars.map((b) => b.y)).toEqual([30, 0, 20]);
     expect(bars[1].x).toBeCloseTo(bars[0].w + 2);
     expect(barLayout([], 100, 40)).toEqual([]);
+  });
+});
+
+describe("usage per day", () => {
+  it("sums the projects of a day, in day order, render minutes beside stream hours", () => {
+    const days = usageByDay([
+      { day: "2026-12-06", stream_hours: 1.5 },
+      { day: "2026-12-05", stream_hours: 2, render_minutes: 3 },
+      { day: "2026-12-06", render_minutes: 4.5, stream_hours: 0.5 },
+    ]);
+    expect(days).toEqual([
+      { day: "2026-12-05", streamHours: 2, renderMinutes: 3 },
+      { day: "2026-12-06", streamHours: 2, renderMinutes: 4.5 },
+    ]);
+    expect(usageByDay([])).toEqual([]);
   });
 });

@@ -75,3 +75,22 @@ export function barLayout(values: number[], width: number, height: number, gap =
     return { x: i * (w + gap), y: height - h, w, h };
   });
 }
+
+/** One day of the usage report (GET /api/v1/analytics/usage), summed over projects. */
+export interface UsageDay {
+  day: string;
+  streamHours: number;
+  renderMinutes: number;
+}
+
+/** The usage report's daily rows (one per day and project) as one entry per day, in day order. */
+export function usageByDay(daily: { day: string; stream_hours?: number; render_minutes?: number }[]): UsageDay[] {
+  const days = new Map<string, UsageDay>();
+  for (const row of daily) {
+    const entry = days.get(row.day) ?? { day: row.day, streamHours: 0, renderMinutes: 0 };
+    entry.streamHours += row.stream_hours ?? 0;
+    entry.renderMinutes += row.render_minutes ?? 0;
+    days.set(row.day, entry);
+  }
+  return [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
+}
