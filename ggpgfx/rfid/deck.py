@@ -54,6 +54,8 @@ class DeckRegistry:
             registry = cls(str(data.get("deck_id", file.stem)))
             for uid, card in data["tags"].items():
                 registry.add(uid, card)
+        except RecursionError:  # nested past the interpreter's limit: a hostile file, not a deck
+            raise ConfigError(f"bad deck file {file}: nested too deeply") from None
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ConfigError(f"bad deck file {file}: {exc}") from None
         return registry
@@ -125,9 +127,13 @@ class AntennaMap:
             file = Path(data)
             if not file.is_file():
                 raise ConfigError(f"antenna calibration file not found: {file}")
-            import yaml
+            from ggpgfx.graph.load import load_data
 
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+            try:
+                text = file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"cannot read antenna calibration file {file}: {exc}") from None
+            data = load_data(text, str(file))  # the bounded reader: an alias bomb or deep nesting is refused
             if not isinstance(data, dict):
                 raise ConfigError(f"{file}: expected a mapping of antenna number to zone")
         result: dict[int, tuple[str, int]] = {}
@@ -136,7 +142,9 @@ class AntennaMap:
                 antenna = int(key)
             except (TypeError, ValueError):
                 raise ConfigError(f"bad antenna {key!r}: expected an integer") from None
-            text = str(value)
+            if not isinstance(value, str):
+                raise ConfigError(f"antenna {antenna}: bad zone {value!r:.40}; expected seat:N, board, muck or burn")
+            text = value
             zone, _, seat = text.partition(":")
             if zone not in ("seat", "board", "muck", "burn") or (zone == "seat") != bool(seat):
                 raise ConfigError(f"antenna {antenna}: bad zone {text!r}; expected seat:N, board, muck or burn")

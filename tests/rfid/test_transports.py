@@ -123,3 +123,25 @@ def test_registration_against_the_simulator_saves_a_deck(tmp_path) -> None:  # t
     registration.registry.save(path)
     loaded = DeckRegistry.load(path)
     assert loaded.tags == sim.deck.tags and loaded.deck_id == "club-deck"
+
+
+def test_hostile_calibration_and_deck_files_are_config_errors(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A tenant's antenna map or deck file with an alias bomb or deep nesting: one clear error, no blow-up."""
+    rows = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    rows += [f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]" for p, n in zip("abcdefg", "bcdefgh", strict=True)]
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(rows) + "\n1: *h\n")  # str() of antenna 1's zone would be 10^8 values long
+    with pytest.raises(ConfigError, match="more than 100000 values"):
+        AntennaMap.parse(bomb)
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("1: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ConfigError, match="nesting deeper than 64"):
+        AntennaMap.parse(deep)
+    nested = tmp_path / "nested.yaml"
+    nested.write_text("1: {seat: 3}\n")
+    with pytest.raises(ConfigError, match="antenna 1: bad zone"):
+        AntennaMap.parse(nested)
+    deck = tmp_path / "deep.json"
+    deck.write_text('{"tags": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(ConfigError, match="bad deck file .*nested too deeply"):
+        DeckRegistry.load(deck)
