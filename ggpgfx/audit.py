@@ -29,7 +29,7 @@ from ggpgfx.render.audit import (
     write_failure_png,
 )
 from ggpgfx.render.composite import composite_layers
-from ggpgfx.render.options import OverlayOptions
+from ggpgfx.render.options import OverlayOptions, says_live
 from ggpgfx.render.scene import Scene
 from ggpgfx.render.venue import cover_seat_zones
 
@@ -52,6 +52,7 @@ class AuditRow:
     aspect: str
     venue_safe: bool
     size: str = ""  # the frames' size: a source the audit cannot re-size keeps its own
+    delayed: bool = False  # the output airs through delay.secure: nothing on it may say LIVE
     frames: int = 0
     states: int = 0
     failures: Counter[str] = field(default_factory=Counter)
@@ -161,6 +162,22 @@ def _upstream(edges: list[tuple[str, str, str, str]], overlays: set[str]) -> set
     return seen
 
 
+def _behind_delay(data: dict[str, Any], edges: list[tuple[str, str, str, str]], overlays: set[str]) -> set[str]:
+    """The overlays whose outputs reach a `delay.secure` node downstream (their picture airs delayed)."""
+    result = set()
+    for overlay in overlays:
+        seen, todo = set(), [overlay]
+        while todo:
+            node = todo.pop()
+            for src, _, dst, _ in edges:
+                if src == node and dst not in seen:
+                    seen.add(dst)
+                    todo.append(dst)
+        if any((data["nodes"].get(n) or {}).get("type") == "delay.secure" for n in seen):
+            result.add(overlay)
+    return result
+
+
 def _source_graph(data: dict[str, Any], size: tuple[int, int], max_frames: int, hide_cards: bool,
                   overlays: dict[str, dict[str, Any]], edges: list[tuple[str, str, str, str]],
                   action_interval_s: float | None = None) -> Any:
@@ -233,6 +250,7 @@ def audit_graph(path: Path, *, skins: tuple[str, ...] = ("broadcast", "minimal")
     delays = {dst: float((data["nodes"][src].get("params") or {}).get("delay_s", 0)) for src, port, dst, _ in edges
               if dst in overlays and port == "countdown"}
     any_venue = any(p.get("venue_safe") for p in overlays.values())
+    delayed = _behind_delay(data, edges, set(overlays))
     tournaments = _tournament_inputs(data, edges)
     for aspect in aspects:
         size = ASPECTS[aspect]
@@ -248,7 +266,7 @@ def audit_graph(path: Path, *, skins: tuple[str, ...] = ("broadcast", "minimal")
             states = sorted(seen[state_src], key=lambda m: (m.pts, m.seq))
             hidden_frames = {m.pts: m.payload for m in hidden.get(video_src, [])}
             for skin in skins:
-                row = AuditRow(overlay_id, skin, aspect, bool(params.get("venue_safe")))
+                row = AuditRow(overlay_id, skin, aspect, bool(params.get("venue_safe")), delayed=overlay_id in delayed)
                 _audit_output(row, params, frames, states, hidden_frames, delays.get(overlay_id, 0.0),
                               out_dir / f"{Path(path).stem}-{overlay_id}-{skin}-{aspect.replace(':', 'x')}.png",
                               tournaments.get(overlay_id))
@@ -307,6 +325,9 @@ def _settled_findings(row: AuditRow, scene: Scene, twin: Scene, state: TableStat
     placed = scene.update(state, pts)
     drawn = scene.drawn(placed, pts)
     findings = check_values(drawn, state, scene)
+    if row.delayed:
+        findings += [Finding("values", name, f"{name}: {item.value!r} on a feed that airs through a secure delay",
+                             (item.box,)) for name, item in drawn if item.kind == "text" and says_live(item.value)]
     findings += check_layout(placed, drawn, scene, [tuple(b) for b in frame.meta.get("text_boxes") or ()])
     if row.venue_safe:
         shown = frame.copy()

@@ -154,6 +154,12 @@ class Node:
         """Stateful nodes: restore from the value `snapshot()` returned."""
 
     @classmethod
+    def graph_problems(cls, params: BaseModel, downstream: set[str]) -> list[str]:
+        """Problems of this node's params given the types of the nodes its outputs reach (checked when a graph is
+        validated; e.g. an overlay whose picture airs through `delay.secure` may not label itself LIVE)."""
+        return []
+
+    @classmethod
     def negotiate(cls, params: BaseModel, input_caps: dict[str, VideoCaps]) -> dict[str, VideoCaps]:
         """Caps of each video output given the params and upstream caps (default: declared or passed through)."""
         result: dict[str, VideoCaps] = {}

@@ -148,6 +148,7 @@ class _Validator:
         edge_specs = [e for i, raw in enumerate(edges_data) if (e := self._edge(i, raw, settings)) is not None]
         self._unconnected_inputs()
         self._cycles()
+        self._graph_problems()
         caps = self._caps()
         if self.diags or not isinstance(name, str):
             return None
@@ -304,6 +305,23 @@ class _Validator:
                     self.error(("nodes", node_id), f"node '{node_id}': required input '{port}' "
                                f"({type_label(decl.type)}) is not connected", key=True, node=node_id, port=port,
                                hint=f"add an edge 'SOURCE.PORT -> {node_id}.{port}'")
+
+    def _graph_problems(self) -> None:
+        """Each node's own check of its params against the node types its outputs reach downstream."""
+        after: dict[str, set[str]] = {}
+        for e in self.edges:
+            after.setdefault(e.src, set()).add(e.dst)
+        for node_id, node in self.nodes.items():
+            reached: set[str] = set()
+            todo = list(after.get(node_id, ()))
+            while todo:
+                nid = todo.pop()
+                if nid not in reached:
+                    reached.add(nid)
+                    todo.extend(after.get(nid, ()))
+            types = {self.nodes[n].cls.type_name for n in reached if n in self.nodes}
+            for problem in node.cls.graph_problems(node.params, types):
+                self.error(("nodes", node_id), f"node '{node_id}': {problem}", key=True, node=node_id)
 
     def _cycles(self) -> None:
         graph: dict[str, list[ResolvedEdge]] = {}

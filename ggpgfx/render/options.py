@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,9 +30,20 @@ class OverlayOptions(BaseModel):
         "visibility of overlay elements without an option of their own, by skin element name"))
     action_clock_s: int = Field(0, ge=0, le=600, description="shot clock for the player to act; 0 = off")
     ticker: str | None = Field(None, description="scrolling ticker text; None = no ticker")
-    ticker_label: str = "LIVE"
+    ticker_label: str = Field("", max_length=40, description=(
+        "label box left of the ticker text, as the producer sets it (e.g. LIVE on a feed that airs as it "
+        "happens); empty: no label box. A feed that airs through delay.secure may not say LIVE"))
     lower_third_title: str | None = None
     lower_third_subtitle: str = ""
     sponsors: list[FilePath] | None = Field(None, description="logo image paths; None = the skin's logo; [] = none")
     delay_s: float = Field(0.0, ge=0, description="secure delay in seconds: shows a countdown, then the delay")
     delay_label: str = "SECURE DELAY"
+
+
+#: A label that claims the picture is live ("LIVE", "Live now", "ON AIR LIVE"...).
+_LIVE_WORD = re.compile(r"\blive\b", re.IGNORECASE)
+
+
+def says_live(label: str) -> bool:
+    """True when a label claims the picture is live (what a feed behind a secure delay must never say)."""
+    return bool(_LIVE_WORD.search(label))

@@ -16,7 +16,7 @@ from ggpgfx.render.alpha import AlphaMode, GraphicsFormat, render_graphics
 from ggpgfx.render.composite import composite_layers, warm_up
 from ggpgfx.render.layers import Layer
 from ggpgfx.render.offpath import BackgroundRenderer
-from ggpgfx.render.options import OverlayOptions
+from ggpgfx.render.options import OverlayOptions, says_live
 from ggpgfx.render.record import SceneCall
 from ggpgfx.render.scene import Scene
 from ggpgfx.render.skins import load_skin
@@ -78,6 +78,15 @@ class Overlay(Node):
                 raise ValueError(f"venue_safe: true needs reveal: live (got reveal: {self.reveal}); "
                                  "a venue output may only show cards tabled for everyone")
             return self
+
+    @classmethod
+    def graph_problems(cls, params: BaseModel, downstream: set[str]) -> list[str]:
+        """A picture that airs through a secure delay is not live: its ticker may not say so."""
+        label = str(getattr(params, "ticker_label", ""))
+        if "delay.secure" in downstream and says_live(label):
+            return [f"ticker_label {label!r}: this output airs through delay.secure, so it is not live "
+                    "(set another label, or \"\" for none)"]
+        return []
 
     @classmethod
     def negotiate(cls, params: BaseModel, input_caps: dict[str, VideoCaps]) -> dict[str, VideoCaps]:

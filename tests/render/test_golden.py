@@ -19,7 +19,7 @@ from ggpgfx.render.samples import sample_state
 from ggpgfx.render.still import render_still
 
 GOLDEN = Path(__file__).parent / "golden"
-SHOW = {"ticker": "Final table of the GGP GFX Open - blinds up in 12:00 - follow @ggpgfx",
+SHOW = {"ticker": "Final table of the GGP GFX Open - blinds up in 12:00 - follow @ggpgfx", "ticker_label": "LIVE",
         "action_clock_s": 30, "delay_s": 30, "chip_strip": "on"}
 #: (sample, size, extra options): together they draw every element of a skin.
 CASES: dict[str, tuple[str, tuple[int, int], dict[str, Any]]] = {

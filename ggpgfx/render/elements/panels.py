@@ -84,14 +84,17 @@ def render_ticker_frame(label: str, layout: Layout) -> Image.Image:
     image = Image.new("RGBA", (w, h), (0, 0, 0, 0))
     draw.fill_mask(image, draw.rounded_mask(w, h, 0), rgba(skin.color("ticker")), (0, 0))
     label_w = ticker_label_width(label, layout)
-    draw.fill_mask(image, draw.rounded_mask(label_w, h, 0), rgba(skin.color("ticker_label")), (0, 0))
-    draw.text(image, (label_w / 2, h / 2), label.upper(), layout.font("bold", 20),
-              rgba(skin.color("header_text")), anchor="mm", role="label")
+    if label_w:
+        draw.fill_mask(image, draw.rounded_mask(label_w, h, 0), rgba(skin.color("ticker_label")), (0, 0))
+        draw.text(image, (label_w / 2, h / 2), label.upper(), layout.font("bold", 20),
+                  rgba(skin.color("header_text")), anchor="mm", role="label")
     return image
 
 
 def ticker_label_width(label: str, layout: Layout) -> int:
-    """Width of the ticker's label box in pixels (even)."""
+    """Width of the ticker's label box in pixels (even); 0 without a label (no box)."""
+    if not label.strip():
+        return 0
     return (int(layout.font("bold", 20).getlength(label.upper())) + layout.px(32)) & ~1
 
 

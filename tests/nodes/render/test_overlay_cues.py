@@ -99,7 +99,7 @@ def test_empty_ticker_cue_hides_the_param_ticker() -> None:
     state = TableState(ticker="")
     scene = Scene(OverlayOptions(animate=False, ticker="from the params"), W, H)
     assert "ticker" not in _drawn(scene, state, 0)
-    assert _drawn(scene, TableState(), STEP_US)["ticker"] == {"LIVE", "from the params"}
+    assert _drawn(scene, TableState(), STEP_US)["ticker"] == {"from the params"}  # no label unless one is set
 
 
 def test_overlay_node_draws_the_live_ticker() -> None:

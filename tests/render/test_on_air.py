@@ -1,0 +1,53 @@
+"""On-air correctness of the stock graphs' pictures (the QA pass of the stock graphs' outputs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ggpgfx.audit import audit_graph
+from ggpgfx.graph.validate import resolve_text
+
+REPO = Path(__file__).resolve().parents[2]
+DELAYED_GRAPHS = ("live-and-delayed.yaml", "multi_feed.yaml")
+
+
+@pytest.mark.parametrize("name", DELAYED_GRAPHS)
+def test_a_feed_behind_the_secure_delay_never_says_live(name: str, tmp_path: Path) -> None:
+    # the delayed broadcast's ticker said LIVE (the label's old default): the audit reads every text drawn
+    report = audit_graph(REPO / "graphs" / name, skins=("broadcast",), aspects=("16:9",), max_frames=60,
+                         out_dir=tmp_path)
+    delayed = [row for row in report.rows if row.delayed]
+    assert delayed and {row.overlay for row in delayed} >= {"delayed_gfx" if "live" in name else "broadcast_gfx"}
+    for row in report.rows:
+        assert row.ok, f"{row.overlay}: {row.first_failure[0].message}"
+
+
+def test_the_audit_catches_a_live_label_on_a_delayed_feed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # validation refuses such a graph; with that check off, the audit still finds LIVE drawn on the frames
+    from ggpgfx.graph.registry import get_node_type
+
+    monkeypatch.setattr(get_node_type("render.overlay"), "graph_problems", classmethod(lambda cls, params, downstream: []))
+    report = audit_graph(REPO / "graphs" / "live-and-delayed.yaml", skins=("broadcast",), aspects=("16:9",),
+                         max_frames=30, out_dir=tmp_path, sets=[("delayed_gfx", "ticker_label", "LIVE")])
+    row = next(r for r in report.rows if r.overlay == "delayed_gfx")
+    assert row.failures["values"] > 0 and row.png is not None
+    assert "'LIVE' on a feed that airs through a secure delay" in row.first_failure[0].message
+    assert next(r for r in report.rows if r.overlay == "live_gfx").ok
+
+
+@pytest.mark.parametrize("label", ["LIVE", "Live now", "on air live"])
+def test_validation_refuses_a_live_label_behind_the_delay(label: str) -> None:
+    text = (REPO / "graphs" / "live-and-delayed.yaml").read_text()
+    data = yaml.safe_load(text)
+    data["nodes"]["delayed_gfx"]["params"]["ticker_label"] = label
+    graph, diags = resolve_text(yaml.safe_dump(data), "graph.yaml")
+    assert graph is None
+    assert any("delayed_gfx" in d.message and "delay.secure" in d.message for d in diags), diags
+    data["nodes"]["live_gfx"]["params"]["ticker_label"] = label  # the venue feed is live: allowed
+    data["nodes"]["delayed_gfx"]["params"]["ticker_label"] = "DELAYED"
+    graph, diags = resolve_text(yaml.safe_dump(data), "graph.yaml")
+    assert graph is not None, diags
+
