@@ -148,6 +148,10 @@ def describe(hole_cards: Sequence[str], board: Sequence[str], game: str | Varian
         raise ConfigError(f"{chosen.name}: no hi-lo Hold'em evaluator")
     short = chosen.short_deck
     cards = list(hole_cards) + list(board)
+    if len(board) < 3 and not (len(hole_cards) == 2 and hole_cards[0][:1] == hole_cards[1][:1]):
+        # before the flop nobody has a made hand: "High Card, Queen" is not said on air; a pocket pair is one
+        # ("Pair of Queens"), so it keeps its label (docs/render.md, "Hand labels")
+        return None
     if len(cards) >= 5:
         return hand_label(evaluate(cards[:7], short), short)
     return hand_label(evaluate_partial(cards, short), short)

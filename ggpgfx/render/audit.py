@@ -28,6 +28,8 @@ TITLE_SAFE_MARGIN = 0.05
 Box = tuple[int, int, int, int]  # x, y, w, h
 IN_HAND = ("preflop", "flop", "turn", "river", "showdown", "complete")
 _NUMBER = r"-?\d[\d,]*(?:\.\d+)?"
+#: The one made hand a Hold'em player can hold before the flop (broadcast practice: nothing else is labelled).
+PREFLOP_LABEL = re.compile(r"Pair of \w+")
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def check_values(drawn: list[tuple[str, Drawn]], state: TableState, scene: Scene
 
     for element, items in by_element.items():
         texts = {role: [i for i in items if i.kind == "text" and i.role == role] for role in
-                 ("name", "amount", "percent", "pot", "blinds", "pots", "outs_title", "action")}
+                 ("name", "amount", "percent", "pot", "blinds", "pots", "outs_title", "action", "hand_label")}
         faces = [i for i in items if i.kind == "card" and i.value]
         if element.startswith("seat:"):
             seat = seats.get(int(element.split(":")[1]))
@@ -155,6 +157,15 @@ def check_values(drawn: list[tuple[str, Drawn]], state: TableState, scene: Scene
                     bad(element, f"seat {seat.seat}: {item.value} drawn for a hand this output may not see", item)
                 elif not _percent_ok(item.value, seat.equity_win):
                     bad(element, f"seat {seat.seat}: {item.value} but equity is {seat.equity_win:.4f}", item)
+            for item in texts["hand_label"]:
+                cut = item.value[:-1].rstrip() if item.value.endswith("\u2026") else None
+                if not shows or not seat.hand_label or not (item.value == seat.hand_label or
+                                                            (cut and seat.hand_label.startswith(cut))):
+                    bad(element, f"seat {seat.seat}: hand label {item.value!r} but the state says "
+                        f"{seat.hand_label if shows else 'hidden'!r}", item)
+                elif len(state.board) < 3 and not PREFLOP_LABEL.fullmatch(seat.hand_label):
+                    bad(element, f"seat {seat.seat}: {item.value!r} before the flop (only a pocket pair is a "
+                        "made hand there)", item)
             want_cards = list(seat.hole_cards) if shows else []
             if [f.value for f in faces] not in (want_cards, []) or (faces and not shows):
                 bad(element, f"seat {seat.seat}: cards {[f.value for f in faces]} but the state says "

@@ -123,6 +123,14 @@ def test_partial_label_preflop() -> None:
     assert ev.describe(["Ah", "Ad"], []) == "Pair of Aces"
 
 
+@pytest.mark.parametrize("hole", [["Qh", "7c"], ["Ah", "Kh"], ["2c", "3d"]])
+def test_no_made_hand_label_before_the_flop(hole: list[str]) -> None:
+    # "High Card, Queen" before the flop is not said on air; the flop gives the hand its first label
+    assert ev.describe(hole, []) is None
+    assert ev.describe(hole, [], "shortdeck") is None
+    assert ev.describe(hole, ["Qd", "7s", "2h"]) is not None
+
+
 def test_hi_lo_label_names_the_low() -> None:
     assert ev.describe(["Ah", "2h", "Kd", "Kc"], ["3s", "6d", "8c"], "omaha8") == "Pair of Kings / 8-6-3-2-A low"
     assert ev.describe(["Ah", "2h", "Kd", "Kc"], ["Ts", "Jd", "Qc"], "omaha8") == "Straight, Ace high"

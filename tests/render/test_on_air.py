@@ -51,3 +51,27 @@ def test_validation_refuses_a_live_label_behind_the_delay(label: str) -> None:
     graph, diags = resolve_text(yaml.safe_dump(data), "graph.yaml")
     assert graph is not None, diags
 
+
+def test_no_made_hand_label_before_the_flop(tmp_path: Path) -> None:
+    # "High Card, Queen" was drawn under pre-flop hands; the audit compares each drawn label with the state
+    # and refuses any pre-flop label but a pocket pair
+    report = audit_graph(REPO / "graphs" / "demo.yaml", skins=("broadcast",), aspects=("16:9",), max_frames=90,
+                         out_dir=tmp_path, action_interval_s=0.25)
+    for row in report.rows:
+        assert row.states >= 5 and row.ok, f"{row.overlay}: {row.first_failure[0].message}"
+
+
+def test_the_audit_refuses_a_pre_flop_high_card_label() -> None:
+    from ggpgfx.poker.messages import SeatState, TableState
+    from ggpgfx.render.audit import check_values
+    from ggpgfx.render.options import OverlayOptions
+    from ggpgfx.render.scene import Scene
+
+    seats = [SeatState(seat=1, name="Ann Lee", stack=1000, hole_cards=["Qh", "7c"], revealed_to="delayed",
+                       hand_label=label) for label in ("High Card, Queen",)]
+    seats.append(SeatState(seat=2, name="Bo Kim", stack=1000, hole_cards=["9h", "9c"], revealed_to="delayed",
+                           hand_label="Pair of Nines"))
+    state = TableState(street="preflop", seats=seats, hand_number=1, big_blind=10, small_blind=5)
+    scene = Scene(OverlayOptions(animate=False), 1280, 720)
+    findings = check_values(scene.drawn(scene.update(state, 0), 0), state, scene)
+    assert [f.element for f in findings] == ["seat:1"] and "before the flop" in findings[0].message
