@@ -22,6 +22,7 @@ from ggpgfx.poker.messages import TableState
 from ggpgfx.render.audit import (
     Finding,
     card_areas,
+    check_field_boards,
     check_layout,
     check_values,
     differing_areas,
@@ -324,7 +325,7 @@ def _settled_findings(row: AuditRow, scene: Scene, twin: Scene, state: TableStat
                       hidden: VideoFrame | None) -> list[Finding]:
     placed = scene.update(state, pts)
     drawn = scene.drawn(placed, pts)
-    findings = check_values(drawn, state, scene)
+    findings = check_values(drawn, state, scene) + check_field_boards(drawn, state, scene)
     if row.delayed:
         findings += [Finding("values", name, f"{name}: {item.value!r} on a feed that airs through a secure delay",
                              (item.box,)) for name, item in drawn if item.kind == "text" and says_live(item.value)]

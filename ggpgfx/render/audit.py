@@ -225,6 +225,30 @@ def check_values(drawn: list[tuple[str, Drawn]], state: TableState, scene: Scene
     return found
 
 
+def check_field_boards(drawn: list[tuple[str, Drawn]], state: TableState, scene: Scene) -> list[Finding]:
+    """Once a hand at this table has finished, the tournament's boards (leaderboard, strip) show each player the
+    table seats with the table's stack: the table's chip counts and the field's are one number."""
+    if not state.hand_number or state.street not in ("complete", "idle"):
+        return []
+    lay, found = scene.layout, []
+    seats = [s for s in state.seats if s.status != "empty" and s.name]
+    for element, axis in (("tournament_leaderboard", 1), ("tournament_strip", 0)):
+        names = sorted((i for n, i in drawn if n == element and i.kind == "text" and i.role == "name"),
+                       key=lambda i: i.box[axis])
+        amounts = sorted((i for n, i in drawn if n == element and i.kind == "text" and i.role == "amount"),
+                         key=lambda i: i.box[axis])
+        big_blind = scene.tournament.big_blind() if scene.tournament is not None else state.big_blind
+        for name_item, amount_item in zip(names, amounts, strict=False):
+            matches = [s for s in seats if _name_ok(name_item.value, lay.name(s.name))]
+            if len(matches) != 1:
+                continue
+            problem = _amount_ok(amount_item.value, matches[0].stack, lay.chip_format, big_blind)
+            if problem:
+                found.append(Finding("values", element, f"{matches[0].name} on the field's board: {problem} "
+                                     "(the table's stack)", (name_item.box, amount_item.box)))
+    return found
+
+
 def footprints(placed: list[Placed]) -> dict[str, Box]:
     """Each shown element's box in frame pixels: the extent of its non-transparent pixels."""
     result: dict[str, Box] = {}

@@ -110,6 +110,9 @@ class Scene:
         #: the latest tournament-state message and the pts it arrived at (its clock counts down from there)
         self.tournament: TournamentState | None = None
         self.tournament_since: int | None = None
+        #: the table's stacks by player name after its last finished hand, and the tournament state with them
+        self._table_stacks: dict[str, int] = {}
+        self._field: tuple[Any, ...] | None = None
         self._base_chip_format = self.layout.chip_format
         #: drawings made ahead by a background renderer, by (element id, content key); taken instead of drawing
         self.prepared: dict[tuple[str, Hashable], Prepared] = {}
@@ -164,6 +167,23 @@ class Scene:
             for element in self.elements.values():  # every amount is drawn anew in the new format
                 element.key = object()
 
+    def _field_for(self, state: TableState | None) -> TournamentState | None:
+        """The tournament state the elements draw: the message's, with the chips of the players this table seats
+        taken from the table once a hand here has finished (one source of truth for both chip-count boards).
+
+        The same object is returned while neither the message nor the table's settled stacks change."""
+        tournament = self.tournament
+        if state is not None and state.hand_number and state.street in ("complete", "idle"):
+            stacks = {seat.name: seat.stack for seat in state.seats if seat.status != "empty" and seat.name}
+            if stacks:
+                self._table_stacks = stacks
+        if tournament is None or not self._table_stacks:
+            return tournament
+        field = self._field
+        if field is None or field[0] is not tournament or field[1] != self._table_stacks:
+            field = self._field = (tournament, dict(self._table_stacks), tournament.with_table_stacks(self._table_stacks))
+        return field[2]  # type: ignore[no-any-return]
+
     def wanted(self, state: TableState | None, pts: int) -> dict[str, Wanted]:
         """Every element this frame should show, keyed by element id: each registered element the skin places."""
         if self.first_pts is None:
@@ -171,7 +191,7 @@ class Scene:
         table = state is not None and not state.graphics_hidden
         answered = self._answered
         version = state.version if state is not None else -1
-        tournament = self.tournament
+        tournament = self._field_for(state)
         if answered is None or answered[0] is not state or answered[1] != version or answered[2] != self.countdown \
                 or answered[3] is not tournament or answered[4] != self.layout.chip_format:
             self._answers.clear()

@@ -245,10 +245,34 @@ class TournamentState(BaseModel):
         """What finishing `place` wins under this payout table."""
         return prize_for_place(self.payouts, place)
 
+    def with_table_stacks(self, stacks: dict[str, int]) -> TournamentState:
+        """This state with the chips of the players a live table seats (by name) replaced by the table's stacks.
+
+        After a hand the table (the poker core's record) knows a feature-table player's chips before anyone can
+        enter them, so the field's boards take them from it: the table's and the field's chip counts are one
+        number. A name that is not exactly one active player's (case and spacing aside) changes nothing.
+        """
+        by_name: dict[str, list[int]] = {}
+        for index, player in enumerate(self.players):
+            if player.active:
+                by_name.setdefault(_name_key(player.name), []).append(index)
+        players = list(self.players)
+        changed = False
+        for name, chips in stacks.items():
+            found = by_name.get(_name_key(name), [])
+            if len(found) == 1 and players[found[0]].chips != chips:
+                players[found[0]] = players[found[0]].model_copy(update={"chips": chips})
+                changed = True
+        return self.model_copy(update={"players": players}) if changed else self
+
     # --- JSON ------------------------------------------------------------------------------------------
     def to_json(self) -> str:
         """The message as JSON text (what the platform serves and `ingest.tournament` reads)."""
         return self.model_dump_json()
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def _format_errors(error: ValidationError) -> str:

@@ -75,3 +75,23 @@ def test_the_audit_refuses_a_pre_flop_high_card_label() -> None:
     scene = Scene(OverlayOptions(animate=False), 1280, 720)
     findings = check_values(scene.drawn(scene.update(state, 0), 0), state, scene)
     assert [f.element for f in findings] == ["seat:1"] and "before the flop" in findings[0].message
+
+
+def test_after_a_hand_the_table_and_the_field_show_the_same_stacks(tmp_path: Path) -> None:
+    # the table's CHIP COUNTS board took the stacks from the hand just played, the field's board kept the
+    # event file's counts; the audit reads both boards at every state after the hand and compares them
+    report = audit_graph(REPO / "graphs" / "tournament_table.yaml", skins=("broadcast",), aspects=("16:9",),
+                         max_frames=330, out_dir=tmp_path, action_interval_s=0.25)
+    (row,) = report.rows
+    assert row.ok, row.first_failure[0].message
+
+
+def test_the_field_takes_the_stacks_of_the_players_the_table_seats() -> None:
+    from ggpgfx.render.cli import load_tournament_file
+
+    event = load_tournament_file(REPO / "graphs" / "tournament_event.json")
+    merged = event.with_table_stacks({"dan  MATSUZUKI": 99, "Nobody Here": 5, "Shaun Deeb": 7})
+    assert merged.player(next(p.id for p in event.players if p.name == "Dan Matsuzuki")).chips == 99  # type: ignore[union-attr]
+    assert [p.chips for p in merged.players if p.name != "Dan Matsuzuki"] == \
+        [p.chips for p in event.players if p.name != "Dan Matsuzuki"]  # eliminated players keep theirs
+    assert merged.standings()[-1].name == "Dan Matsuzuki" and event.with_table_stacks({}) is event
