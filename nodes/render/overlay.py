@@ -4,6 +4,7 @@ and the same graphics alone (fill + key, yuva420p or RGBA with alpha) on optiona
 from __future__ import annotations
 
 import time
+from collections import deque
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -104,6 +105,11 @@ class Overlay(Node):
         self.renderer: BackgroundRenderer | None = None
         mode = self.params.render_thread
         self.off_path = mode == "on" or (mode == "auto" and self.context.realtime)
+        #: not real time: frames take the state of their own time (the newest with pts <= the frame's), not the
+        #: newest that arrived, so a file run faster than real time never draws a later state on earlier frames
+        self.sync_pts = not self.context.realtime
+        self.due: deque[tuple[int, TableState | None]] = deque()  # states not yet due (sync_pts), oldest first
+        self.synced: TableState | None = None  # the newest state due by the last frame (sync_pts)
         self.last_pts = 0
         self.frames = 0
         self.render_ns = 0
@@ -134,16 +140,34 @@ class Overlay(Node):
             scene = self.scene = Scene(self.params, frame.width, frame.height)
             if self.off_path:
                 # the state known now is drawn by the first frame itself; later ones in the background
-                self.renderer = BackgroundRenderer(scene, self.latest("state"), name=f"{self.id}-render")
+                self.renderer = BackgroundRenderer(scene, self._state_now(), name=f"{self.id}-render")
                 if self.recording:
                     self.renderer.on_wanted = self._record_wanted
         return scene
 
+    def _state_now(self) -> TableState | None:
+        """The state this node draws now: the newest that arrived, or (sync_pts) the newest due by the last frame."""
+        return self.synced if self.sync_pts else self.latest("state")  # type: ignore[no-any-return]
+
+    def _due_state(self, pts: int) -> TableState | None:
+        """sync_pts: the newest state whose pts is at or before this frame's; later ones wait for their frames."""
+        while self.due and self.due[0][0] <= pts:
+            self.synced = self.due.popleft()[1]
+        return self.synced
+
     def on_latest(self, port: str, msg: Message) -> None:
-        """A new state: drawn in the background (off the frame path) or, offline, between frames."""
+        """A new state: drawn in the background (off the frame path) or, offline, between frames; when frames
+        take the state of their own time (sync_pts), a state of a later time waits for its first frame."""
+        if port == "state" and self.sync_pts:
+            self.due.append((msg.pts, msg.payload))
+            if self.scene is None or msg.pts > self.last_pts:
+                return
+            self._due_state(self.last_pts)
         if self.scene is None or port not in ("state", "tournament"):
             return
-        state = msg.payload if port == "state" else self.latest("state")
+        state = self._state_now() if port == "tournament" else msg.payload
+        if port == "state" and self.sync_pts:
+            state = self.synced
         if self.renderer is not None:
             if port == "tournament":  # rare: applied now; the elements it changes are drawn on the way
                 with self.scene.lock:
@@ -217,8 +241,13 @@ class Overlay(Node):
         """This frame's layers: of the newest state whose drawing is complete when drawing off the path (a
         redraw in progress never holds the frame up), else of the newest state."""
         tournament = self.latest("tournament")
+        if self.sync_pts:
+            before = self.synced
+            state = self._due_state(pts)
+            if self.renderer is not None and state is not before:
+                self.renderer.submit(state, pts)
         if self.renderer is None:
-            state = self.latest("state")
+            state = self._state_now()
             if self.recording:
                 self._record_frame(scene, pts, state, tournament)
             scene.set_tournament(tournament, pts)

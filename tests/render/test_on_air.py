@@ -77,6 +77,36 @@ def test_the_audit_refuses_a_pre_flop_high_card_label() -> None:
     assert [f.element for f in findings] == ["seat:1"] and "before the flop" in findings[0].message
 
 
+def _demo_with_scene_log(realtime: bool, frames: int, **overlay: object) -> list[object]:
+    """graphs/demo.yaml's table, rules and overlay (its encoders left out), with the overlay's scene log."""
+    from ggpgfx.api import Graph
+
+    data = yaml.safe_load((REPO / "graphs" / "demo.yaml").read_text())
+    nodes = {k: data["nodes"][k] for k in ("table", "rules", "gfx")}
+    nodes["table"]["params"]["action_interval_s"] = 0.25
+    nodes["gfx"]["params"].update(overlay)
+    nodes["log"] = {"type": "sink.collect", "params": {"limit": 100_000}}
+    nodes["out"] = {"type": "sink.null"}
+    edges = [e for e in data["edges"] if e.split("->")[1].split(".")[0].strip() in nodes] + [
+        "gfx.scene -> log.inp", "gfx.video -> out.inp"]
+    spec = {"name": "demo-scene", "settings": {**data["settings"], "realtime": realtime}, "nodes": nodes,
+            "edges": edges}
+    result = Graph.from_yaml(yaml.safe_dump(spec, sort_keys=False), "<test>").run(realtime=realtime,
+                                                                                 max_frames=frames)
+    return result.collected("log")  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("render_thread", ["auto", "on"])
+def test_a_file_run_draws_each_frame_from_the_state_of_its_own_time(render_thread: str) -> None:
+    # --no-realtime: the table runs ahead of the overlay, and the overlay drew the newest state it had, so
+    # graphics of a later action landed on earlier frames; now a frame draws the newest state at or before it
+    calls = _demo_with_scene_log(False, 240, render_thread=render_thread)
+    drawn = [c for c in calls if c.kind in ("frame", "between") and c.state is not None]  # type: ignore[attr-defined]
+    assert len({c.state.version for c in drawn}) >= 8  # type: ignore[attr-defined]
+    early = [(c.pts, c.state.pts) for c in drawn if c.state.pts > c.pts]  # type: ignore[attr-defined]
+    assert not early, f"frames drawn from a later state (frame pts, state pts): {early[:5]}"
+
+
 def test_after_a_hand_the_table_and_the_field_show_the_same_stacks(tmp_path: Path) -> None:
     # the table's CHIP COUNTS board took the stacks from the hand just played, the field's board kept the
     # event file's counts; the audit reads both boards at every state after the hand and compares them
