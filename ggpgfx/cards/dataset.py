@@ -60,6 +60,19 @@ def jitter_quad(rng: np.random.Generator, quad: Quad, amount: float = 1.0) -> Qu
     return Quad((centre + (c - centre) * scale + shift + noise).astype(np.float32), quad.area, quad.score, quad.level)
 
 
+def zoomed_corner(quad: Quad, corner: int, zoom: float) -> Quad:
+    """The quad scaled by `zoom` about one of its index corners (0: top left, 1: bottom right), so that
+    corner's patch shows the index `zoom` times smaller, still anchored in the card's corner.
+
+    The real test designs draw their index at about half the size of the training designs' (a small
+    index beside large pips); cutting through this quad makes a training design look like that. Only the
+    patch of `corner` is meaningful: the quad reaches past the card's other end.
+    """
+    c = np.roll(quad.corners.astype(np.float32), -2 * corner, axis=0)
+    anchored = c[0] + (c - c[0]) * zoom
+    return Quad(np.roll(anchored, 2 * corner, axis=0).astype(np.float32), quad.area, quad.score, quad.level)
+
+
 def build_patches(rng: np.random.Generator, scenes: int, styles: list[str],
                   backgrounds: tuple[str, ...] = TRAIN_BACKGROUNDS, capture: bool = False,
                   card_px: tuple[int, int] = (36, 110), views: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -67,8 +80,9 @@ def build_patches(rng: np.random.Generator, scenes: int, styles: list[str],
 
     `capture` adds glare, motion blur and compression (`synth.capture_effects`) to the scenes. `views`
     extra cuts of every face-up card are taken through jittered quads (`jitter_quad`, from the outline
-    refined as the detector refines an unsure card's): more patches per rendered scene, and index
-    placements no single design has.
+    refined as the detector refines an unsure card's), every other one also zoomed out about the index
+    corner (`zoomed_corner`, the index up to 1.6x smaller): more patches per rendered scene, and index
+    placements and sizes no single design has.
     """
     patches: list[np.ndarray] = []
     labels: list[int] = []
@@ -96,13 +110,16 @@ def build_patches(rng: np.random.Generator, scenes: int, styles: list[str],
                     labels.append(label)
             if views and card != "back":
                 base = refine_quad(scene.image, quad) if quad.level > 0 else quad
-                for _view in range(views):
+                for view in range(views):
                     moved = jitter_quad(rng, base)
-                    covered = _occluded(scene.occluder, moved)
-                    cut = corner_patches(scene.image, [moved])
                     for k in range(2):
-                        if covered[k] < 0.3:
-                            patches.append(cut[k])
+                        if view % 2 == 1:  # every other view: a smaller index, as some designs draw it
+                            zoom = float(np.exp(rng.uniform(0.0, np.log(1.6))))
+                            quad_k = zoomed_corner(moved, k, zoom)
+                        else:
+                            quad_k = moved
+                        if _occluded(scene.occluder, quad_k)[k] < 0.3:
+                            patches.append(corner_patches(scene.image, [quad_k], (k,))[0])
                             labels.append(label)
         for quad in quads:  # blobs the localiser found that are not cards: teach "none"
             if id(quad) not in used and _match([quad], scene.corners[0] if scene.corners else quad.corners) is None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
-from ggpgfx.cards.dataset import CLASSES, NONE_CLASS, build_patches, jitter_quad
+from ggpgfx.cards.dataset import CLASSES, NONE_CLASS, build_patches, jitter_quad, zoomed_corner
 from ggpgfx.cards.locate import PATCH_H, PATCH_W, Quad, order_corners
 from ggpgfx.cards.train import TrainConfig, fit, training_styles
 
@@ -21,6 +22,31 @@ def test_jitter_quad_moves_the_index_region_within_bounds() -> None:
     assert widths.std() > 1.0  # scale varies, not only position
     assert all(m.level == quad.level and m.area == quad.area for m in moved)
     assert np.allclose(jitter_quad(rng, quad, amount=0.0).corners, corners)
+
+
+def test_zoomed_corner_keeps_the_index_corner_and_shrinks_the_index() -> None:
+    from ggpgfx.cards.locate import corner_patches
+    from ggpgfx.cards.synth import make_scene
+
+    rng = np.random.default_rng(8)
+    scene = make_scene(rng, ["Ks"], ["classic"], ("felt",), card_px=(120, 121), occlusion=0.0, perspective=0.0,
+                       max_angle=0.0)
+    quad = Quad(order_corners(scene.corners[0]), 0.0)
+    for k in (0, 1):
+        zoomed = zoomed_corner(quad, k, 1.5)
+        anchor = np.roll(quad.corners, -2 * k, axis=0)[0]
+        assert np.allclose(np.roll(zoomed.corners, -2 * k, axis=0)[0], anchor)  # same corner of the card
+        plain = corner_patches(scene.image, [quad], (k,))[0].astype(np.float32)
+        small = corner_patches(scene.image, [zoomed], (k,))[0].astype(np.float32)
+        # the zoomed patch's top-left two thirds, blown up, is the plain patch: the same index, 1.5x smaller
+        blown = cv2.resize(small[:32, :21], (PATCH_W, PATCH_H), interpolation=cv2.INTER_LINEAR)
+
+        def corr(a: np.ndarray, b: np.ndarray) -> float:
+            return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+        assert corr(blown, plain) > 0.8 and corr(blown, plain) > corr(small, plain) + 0.1, (corr(blown, plain),
+                                                                                           corr(small, plain))
+    assert np.allclose(zoomed_corner(quad, 0, 1.0).corners, quad.corners)
 
 
 def test_views_add_labelled_cuts_of_the_same_cards() -> None:
