@@ -50,29 +50,55 @@ def _hand_rows(table: str, hand: Any, start_us: int, end_us: int) -> list[dict[s
     return rows
 
 
+class LogReplay:
+    """One table's events replayed through `TableTracker`, fed in log order, possibly in several calls.
+
+    A hand's rows are final once the next hand starts (what the live show did then); `rows()` adds the
+    last hand when it is finished now. Feeding a log in pieces gives exactly the rows of feeding it whole,
+    so a growing log is replayed only from where the previous feed stopped.
+    """
+
+    def __init__(self, table: str) -> None:
+        from ggpgfx.poker.tracker import TableTracker
+
+        self.table = table
+        self.tracker = TableTracker(table)
+        self.closed: list[dict[str, Any]] = []
+        self.start_us = 0
+        self.end_us = 0
+
+    def _current(self) -> list[dict[str, Any]]:
+        hand = self.tracker.hand
+        if hand is not None and hand.complete:
+            return _hand_rows(self.table, hand, self.start_us, self.end_us)
+        return []
+
+    def feed(self, events: Iterable[dict[str, Any]]) -> LogReplay:
+        """Apply the next GameEvent dicts of the log."""
+        from ggpgfx.poker.messages import GameEvent
+
+        for data in events:
+            event = GameEvent(**data)
+            if event.kind == "hand_started":
+                self.closed.extend(self._current())
+                self.start_us = event.pts
+            self.tracker.apply_event(event)
+            self.end_us = max(self.end_us, event.pts)
+        return self
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Rows of every finished hand so far (unfinished hands are left out)."""
+        return self.closed + self._current()
+
+
 def hand_rows(events: Iterable[dict[str, Any]], table: str) -> list[dict[str, Any]]:
     """Rows of every finished hand in `events` (GameEvent dicts in log order); unfinished hands are left out."""
-    from ggpgfx.poker.messages import GameEvent
-    from ggpgfx.poker.tracker import TableTracker
+    return LogReplay(table).feed(events).rows()
 
-    tracker = TableTracker(table)
-    rows: list[dict[str, Any]] = []
-    start_us = end_us = 0
 
-    def close() -> None:
-        hand = tracker.hand
-        if hand is not None and hand.complete:
-            rows.extend(_hand_rows(table, hand, start_us, end_us))
-
-    for data in events:
-        event = GameEvent(**data)
-        if event.kind == "hand_started":
-            close()
-            start_us = event.pts
-        tracker.apply_event(event)
-        end_us = max(end_us, event.pts)
-    close()
-    return rows
+def table_of(event: dict[str, Any]) -> str:
+    """The table an event belongs to: its key's prefix (`<table>/<hand>/<index>`)."""
+    return str(event.get("key", "")).split("/", 1)[0]
 
 
 def log_events(folder: str | Path) -> list[dict[str, Any]]:
@@ -115,7 +141,7 @@ def hands_by_table(events: Iterable[dict[str, Any]]) -> pa.Table:
     (each table replayed by its own tracker, in log order), tables in order of first appearance."""
     tables: dict[str, list[dict[str, Any]]] = {}
     for event in events:
-        tables.setdefault(str(event.get("key", "")).split("/", 1)[0], []).append(event)
+        tables.setdefault(table_of(event), []).append(event)
     rows: list[dict[str, Any]] = []
     for name, table_events in tables.items():
         rows += hand_rows(table_events, name)

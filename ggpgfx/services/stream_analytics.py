@@ -5,8 +5,10 @@ folder under the organisation's storage (`events/streams/<stream>/<node>`), so t
 never share a log, and the streams service records each node's folder in `stream_event_logs`. The
 analytics read only those recorded folders (never a path from a request), replay them with the
 tracker (`ggpgfx.analytics.hands.hands_by_table`) and reduce the hand rows in this process
-(`ggpgfx.analytics.show.analytics_of_table`). A log above `max_bytes` is refused with 413: big shows
-go through `ggp analytics hands` + `ggp analytics show` (Ray Data).
+(`ggpgfx.analytics.show.analytics_of_table`). The replays are kept per stream and fed only the events a
+log gained since the last call (the log is append-only), so polling a live show costs its new events.
+A log above `max_bytes` is refused with 413: big shows go through `ggp analytics hands` + `ggp analytics
+show` (Ray Data).
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
 
 from ggpgfx.errors import ServiceError
 
@@ -53,19 +57,69 @@ def _signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
-class StreamAnalytics:
-    """Computes and caches the analytics of streams' event logs (a log that has not changed is not replayed)."""
+@dataclass
+class _FolderReplay:
+    """How far one event-log folder was replayed: events consumed, the last one's key, a replay per table."""
 
-    cache_size = 32
+    consumed: int = 0
+    last_key: str | None = None
+    tables: dict[str, Any] = field(default_factory=dict)  # table -> ggpgfx.analytics.hands.LogReplay
+
+    def catch_up(self, events: list[dict[str, Any]]) -> _FolderReplay:
+        """Feed the events after the consumed ones; start over when the log is not an extension of them."""
+        from ggpgfx.analytics.hands import LogReplay, table_of
+
+        extends = len(events) >= self.consumed and (
+            self.consumed == 0 or str(events[self.consumed - 1].get("key")) == self.last_key)
+        state = self if extends else _FolderReplay()
+        new = events[state.consumed:]
+        by_table: dict[str, list[dict[str, Any]]] = {}
+        for event in new:
+            by_table.setdefault(table_of(event), []).append(event)
+        for table, table_events in by_table.items():
+            replay = state.tables.get(table)
+            if replay is None:
+                replay = state.tables[table] = LogReplay(table)
+            replay.feed(table_events)
+        if new:
+            state.consumed, state.last_key = len(events), str(new[-1].get("key"))
+        return state
+
+
+@dataclass
+class _StreamState:
+    """A stream's replays per log folder and its last result with the log signature it was computed from."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    folders: dict[str, _FolderReplay] = field(default_factory=dict)
+    signature: Any = None
+    result: dict[str, Any] | None = None
+
+
+class StreamAnalytics:
+    """Computes the analytics of streams' event logs, replaying only what a log gained since the last call
+    (a live show's console can poll it), and nothing at all when no log file changed."""
+
+    cache_size = 8  # streams whose replays are kept in memory (a tracker keeps its table's whole log)
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._cache: OrderedDict[str, tuple[Any, dict[str, Any]]] = OrderedDict()
+        self._streams: OrderedDict[str, _StreamState] = OrderedDict()
         self._lock = threading.Lock()
+
+    def _state(self, stream_id: str) -> _StreamState:
+        with self._lock:
+            state = self._streams.get(stream_id)
+            if state is None:
+                state = self._streams[stream_id] = _StreamState()
+            self._streams.move_to_end(stream_id)
+            while len(self._streams) > self.cache_size:
+                self._streams.popitem(last=False)
+            return state
 
     def compute(self, stream_id: str, storage: Path, folders: dict[str, str]) -> dict[str, Any]:
         """The analytics of the recorded folders (node id -> folder) of one stream."""
-        from ggpgfx.analytics.hands import hands_by_table, log_events, log_size
+        from ggpgfx.analytics.hands import HAND_SCHEMA, log_events, log_size
         from ggpgfx.analytics.show import analytics_of_table
 
         paths: dict[str, Path] = {}
@@ -79,23 +133,24 @@ class StreamAnalytics:
             raise ServiceError(
                 f"the stream's event log is {size / 1e6:.1f} MB, over the {self.max_bytes / 1e6:.0f} MB the API "
                 "analyses in-process; use `ggp analytics hands` and `ggp analytics show` (Ray Data)", 413)
-        signature = tuple((node_id, _signature(p)) for node_id, p in paths.items())
-        with self._lock:
-            cached = self._cache.get(stream_id)
-            if cached is not None and cached[0] == signature:
-                self._cache.move_to_end(stream_id)
-                return cached[1]
-        events: list[dict[str, Any]] = []
-        for path in paths.values():
-            events += log_events(path) if path.is_dir() else []
-        try:
-            result = analytics_of_table(hands_by_table(events))
-        except (ValueError, KeyError, TypeError) as exc:  # a log the tracker cannot replay
-            raise ServiceError(f"the stream's event log cannot be replayed: {type(exc).__name__}: {exc}", 422) from None
-        result["event_logs"] = [{"node": node_id, "folder": str(p.relative_to(storage)), "bytes": log_size(p)}
-                                for node_id, p in paths.items()]
-        with self._lock:
-            self._cache[stream_id] = (signature, result)
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-        return result
+        state = self._state(stream_id)
+        with state.lock:  # one replay per stream at a time; other streams go on
+            signature = tuple((node_id, _signature(p)) for node_id, p in paths.items())
+            if state.result is not None and state.signature == signature:
+                return state.result
+            rows: list[dict[str, Any]] = []
+            try:
+                for node_id, path in paths.items():
+                    events = log_events(path) if path.is_dir() else []
+                    replay = state.folders[node_id] = state.folders.get(node_id, _FolderReplay()).catch_up(events)
+                    for table_replay in replay.tables.values():
+                        rows += table_replay.rows()
+            except (ValueError, KeyError, TypeError) as exc:  # a log the tracker cannot replay
+                state.folders.clear()
+                raise ServiceError(f"the stream's event log cannot be replayed: {type(exc).__name__}: {exc}",
+                                   422) from None
+            result = analytics_of_table(pa.Table.from_pylist(rows, schema=HAND_SCHEMA))
+            result["event_logs"] = [{"node": node_id, "folder": str(p.relative_to(storage)), "bytes": log_size(p)}
+                                    for node_id, p in paths.items()]
+            state.signature, state.result = signature, result
+            return result

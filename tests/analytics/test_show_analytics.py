@@ -141,3 +141,26 @@ def test_cli_hands(tmp_path: Path, show: tuple[Path, list[dict[str, Any]]]) -> N
     assert pq.read_table(out).num_rows == 3 * HANDS
     missing = subprocess.run([*ggp, str(tmp_path / "nope"), str(out)], capture_output=True, text=True, timeout=120)
     assert missing.returncode != 0 and "error: no event log" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_log_fed_in_pieces_gives_the_rows_of_the_whole(show: tuple[Path, list[dict[str, Any]]]) -> None:
+    """LogReplay fed chunk by chunk (cut anywhere, also mid-hand and around an undo) equals one whole replay."""
+    import random
+
+    from ggpgfx.analytics.hands import LogReplay, hand_rows
+
+    folder, _ = show
+    events = log_events(folder)[:200]
+    undo_at = next(i for i, e in enumerate(events) if e["kind"] == "action" and e["hand_number"] == 2)
+    events.insert(undo_at + 1, dict(events[undo_at], key="table-1/2/undo-test", kind="undo", seat=None, amount=None,
+                                    data={}))
+    whole = hand_rows(events, "table-1")
+    assert whole
+    rng = random.Random(3)
+    for _ in range(3):
+        cuts = sorted(rng.sample(range(1, len(events)), 6))
+        replay = LogReplay("table-1")
+        for lo, hi in zip([0, *cuts], [*cuts, len(events)], strict=True):
+            replay.feed(events[lo:hi])
+            assert replay.rows() == hand_rows(events[:hi], "table-1")
+        assert replay.rows() == whole
