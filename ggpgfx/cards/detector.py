@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,13 +50,14 @@ def load_zones(source: str | Path | list[dict[str, Any]] | None, camera: str | N
         path = Path(source)
         if not path.is_file():
             raise ConfigError(f"zones file not found: {path}")
-        text = path.read_text(encoding="utf-8")
-        if path.suffix in (".yaml", ".yml"):
-            import yaml
+        from ggpgfx.graph.load import load_data, load_json
 
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read zones file {path}: {exc}") from None
+        # the bounded readers: an alias bomb or deep nesting in a tenant's file is a ConfigError
+        data = load_data(text, str(path)) if path.suffix in (".yaml", ".yml") else load_json(text, str(path))
     if isinstance(data, dict):
         cameras = data.get("cameras", data)
         if camera is not None and camera in cameras:

@@ -189,6 +189,26 @@ def load_data(text: str, file: str) -> Any:
     return data
 
 
+def load_json(text: str | bytes, file: str) -> Any:
+    """A JSON data file a tenant wrote: ConfigError for bad JSON or nesting deeper than MAX_DEPTH."""
+    import json
+
+    from ggpgfx.errors import ConfigError
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{file}: invalid JSON: {exc}") from None
+    except RecursionError:
+        data = None
+        deep = True
+    else:
+        deep = not json_depth_ok(data)
+    if deep:
+        raise ConfigError(f"{file}: nesting deeper than {MAX_DEPTH} levels")
+    return data
+
+
 def json_depth_ok(data: Any, limit: int = MAX_DEPTH) -> bool:
     """Whether decoded JSON nests no deeper than `limit` (checked without recursion)."""
     stack: list[tuple[Any, int]] = [(data, 0)]

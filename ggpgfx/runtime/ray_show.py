@@ -93,7 +93,10 @@ def table_graphs(spec: ShowSpec) -> list[ResolvedGraph]:
         text = spec.table_path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read table graph '{spec.table_path}': {exc.strerror or exc}") from None
-    base = yaml.safe_load(text)
+    data, _, diags = parse_yaml(text, str(spec.table_path))  # bounded, like the show file itself
+    if diags:
+        raise GraphError(diags)
+    base = data
     if not isinstance(base, dict) or not isinstance(base.get("nodes"), dict):
         raise ConfigError(f"table graph '{spec.table_path}' has no 'nodes' mapping")
     missing = sorted(set(spec.per_table) - set(base["nodes"]))

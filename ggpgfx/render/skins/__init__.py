@@ -6,7 +6,6 @@ import functools
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ggpgfx.errors import ConfigError
@@ -136,10 +135,15 @@ def _skin_folder(name: str) -> Path:
 def _raw(folder: Path, depth: int = 0) -> tuple[dict[str, Any], list[Path]]:
     if depth > 4:
         raise ConfigError(f"skin {folder}: 'extends' chain too deep")
+    from ggpgfx.graph.load import load_data
+
     try:
-        data = yaml.safe_load((folder / "skin.yaml").read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"skin {folder / 'skin.yaml'}: invalid YAML: {exc}") from None
+        text = (folder / "skin.yaml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"skin {folder / 'skin.yaml'}: cannot read: {exc}") from None
+    data = load_data(text, str(folder / "skin.yaml")) or {}  # bounded: a tenant's skin may be hostile
+    if not isinstance(data, dict):
+        raise ConfigError(f"skin {folder / 'skin.yaml'}: expected a mapping")
     parent = data.get("extends")
     if not parent:
         return data, []
