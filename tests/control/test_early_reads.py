@@ -52,10 +52,16 @@ def _until_states(live: LiveRun, count: int, timeout: float = 30.0) -> None:
 
 
 def _send(live: LiveRun, rows: list[dict[str, Any]]) -> None:
-    """Put one reads message and wait until rules.poker (and so the console's replica) has taken it."""
-    before = _states(live)
+    """Put one reads message and wait until rules.poker and the console's replica have both taken it (the
+    replica's hook runs after rules.poker's step, which may already have fed a fused sink)."""
+    replica = live.server.tables["table-1"].tracker
+    before, logged = _states(live), len(replica.log)  # every read is logged, kept or dropped
     READS.put(rows)
     _until_states(live, before + 1)
+    deadline = time.monotonic() + 30
+    while len(replica.log) < logged + len(rows):
+        assert time.monotonic() < deadline, "the console's replica never took the reads"
+        time.sleep(0.02)
 
 
 def _ok(live: LiveRun, client: Client, verb: str, args: dict[str, Any], actions: int = 1) -> None:
