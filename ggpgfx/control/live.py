@@ -78,6 +78,15 @@ def attach(server: ControlServer, graph: Any, runner: Any) -> None:
     from ggpgfx.runtime.local import StepHooks
 
     server.health.stats = lambda: runner.stats(refresh=True)
+    if hasattr(runner, "mirror"):  # Ray: each operator node's fragment gets the journal, on any machine
+        from ggpgfx.config import ggp_home
+
+        policy = getattr(graph, "policy", None)  # the node's own choice of home (LocalExecutor's context)
+        home = policy.home if policy is not None and policy.home is not None else (
+            Path(runner.worker_home) if runner.worker_home else ggp_home())
+        for node_id, node in operator_nodes(graph).items():
+            target = Path(node.params.journal) if node.params.journal else journal_path(home, graph.name, node_id)
+            runner.mirror(node_id, str(journal_of(graph, node_id)), str(target))
     tables = {node_id: str(node.params.table) for node_id, node in graph.nodes.items()
               if node.spec.type == "rules.poker" and str(node.params.table) in server.tables}
     if not tables:

@@ -26,6 +26,7 @@ from ggpgfx.runtime.state_store import StateStore
 log = logging.getLogger("ggpgfx.run")
 
 POLL_S = 0.05
+MIRROR_CHUNK = 1 << 20  # bytes of a mirrored file sent per poll
 START_TIMEOUT_S = 60.0
 
 
@@ -36,7 +37,7 @@ class RayExecutor:
                  split: Split = "auto", transport: str = "auto", window: int = 4,
                  include_dashboard: bool | None = None, num_cpus: int | None = None, num_gpus: int | None = None,
                  resources: dict[str, float] | None = None, node_id: str | None = None,
-                 cpu_budget: float | None = None, name_suffix: str = "") -> None:
+                 cpu_budget: float | None = None, name_suffix: str = "", worker_home: str | None = None) -> None:
         if transport not in ("auto", "shm", "shm_copy", "object_store"):
             raise ConfigError(f"unknown transport '{transport}'; choose auto, shm, shm_copy or object_store")
         self.graph = graph
@@ -69,6 +70,10 @@ class RayExecutor:
         #: Called once the fragments run, with the Ray dashboard URL (None when the cluster has none).
         self.on_started: Callable[[str | None], None] | None = None
         self.taps: dict[tuple[str, str], list[Callable[[Any], None]]] = {}
+        #: GGP_HOME of the fragment actors (default: the driver's, which suits one machine or a shared mount).
+        self.worker_home = worker_home
+        self.mirrors: dict[str, tuple[str, str]] = {}  # node id -> (file on the driver, its copy in the fragment)
+        self._mirroring: dict[str, Any] = {}  # node id -> the append in flight
 
     def tap(self, node_id: str, port: str, callback: Callable[[Any], None]) -> None:
         """Before start: call `callback(data)` on the driver for every message that reaches input `port` of
@@ -81,6 +86,32 @@ class RayExecutor:
         if node_id not in self.graph.nodes or port not in self.graph.nodes[node_id].cls.inputs:
             raise ConfigError(f"cannot tap '{node_id}.{port}': no such node input in graph '{self.graph.name}'")
         self.taps.setdefault((node_id, port), []).append(callback)
+
+    def mirror(self, node_id: str, source: str, target: str) -> None:
+        """Before start: keep `target`, in the fragment holding `node_id`, a byte-for-byte copy of the driver's
+        append-only file `source` (the control journal `ingest.operator` tails). Each poll answer says how
+        long the copy is and the driver sends what it lacks (up to 1 MiB per poll), so the node reads the
+        file on any machine of the cluster; when both are one file (same machine and path) nothing moves."""
+        if node_id not in self.graph.nodes:
+            raise ConfigError(f"cannot mirror a file to '{node_id}': no such node in graph '{self.graph.name}'")
+        self.mirrors[node_id] = (source, target)
+
+    def _feed_mirrors(self, name: str, sizes: dict[str, int]) -> None:
+        import ray
+
+        for node_id, copied in sizes.items():
+            pending = self._mirroring.get(node_id)
+            if pending is not None and not ray.wait([pending], timeout=0)[0]:
+                continue  # the last append is still on its way
+            source = self.mirrors[node_id][0]
+            try:
+                with open(source, "rb") as handle:
+                    handle.seek(copied)
+                    data = handle.read(MIRROR_CHUNK)
+            except OSError:
+                continue
+            if data:
+                self._mirroring[node_id] = self.actors[name].append_mirror.remote(node_id, copied, data)
 
     def _deliver_taps(self, tapped: list[tuple[str, str, Any]]) -> None:
         for node_id, port, data in tapped:
@@ -119,7 +150,8 @@ class RayExecutor:
                     num_cpus=frag.cpu, num_gpus=frag.gpu or None, resources=frag.custom or None,
                     max_restarts=frag.max_restarts, max_task_retries=0, max_concurrency=1, **affinity,
                 ).remote(fragment_setup(self.graph, self.plan, frag, blob, self.options, self.run_id,
-                                          self.namespace, self.transport, self.window, tapped))
+                                          self.namespace, self.transport, self.window, tapped, self.mirrors,
+                                          self.worker_home))
             self._await_ready(list(self.actors))
             ray.get([actor.start.remote() for actor in self.actors.values()], timeout=START_TIMEOUT_S)
             if self.on_started is not None:
@@ -213,6 +245,8 @@ class RayExecutor:
                 self.checkpoints[name] = answer["checkpoints"]
                 if answer.get("taps"):
                     self._deliver_taps(answer["taps"])
+                if answer.get("mirrors"):
+                    self._feed_mirrors(name, answer["mirrors"])
                 all_done = all_done and answer["done"]
             if all_done:
                 return

@@ -44,6 +44,14 @@ class FragmentSetup:
     window: int = 4
     shm_prefix: str = "ggp"
     taps: dict[str, list[str]] = field(default_factory=dict)  # node id -> input ports whose messages go to the driver
+    mirrors: dict[str, str] = field(default_factory=dict)  # key -> path of an append-only file the driver feeds
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 TAP_BACKLOG = 4096  # tapped messages kept for the driver between two polls (the oldest go first)
@@ -195,7 +203,19 @@ class FragmentActor:
         if error is not None:
             packed = (getattr(error, "node_id", None), _plain_message(error), getattr(error, "pts", None))
         return {"done": done, "error": packed, "outlet_error": failed_outlet, "checkpoints": self.checkpoints,
-                "taps": self.tapped.take()}
+                "taps": self.tapped.take(), "mirrors": {key: _size(path) for key, path in self.setup.mirrors.items()}}
+
+    def append_mirror(self, key: str, offset: int, data: bytes) -> int:
+        """Append the driver's bytes to a mirrored file when they continue it exactly (a repeat or a gap is
+        left for the next poll to put right); returns the file's size."""
+        path = self.setup.mirrors[key]
+        if _size(path) == offset and data:
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            with open(path, "ab") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        return _size(path)
 
     def stats(self) -> dict[str, Any]:
         """Per-node metrics, with drops seen on cross-fragment inputs added to the consuming node."""

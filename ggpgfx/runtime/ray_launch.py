@@ -28,7 +28,8 @@ def pickle_graph(graph: ResolvedGraph) -> bytes:
 
 def fragment_setup(graph: ResolvedGraph, plan: Plan, frag: Fragment, blob: bytes, options: RunOptions,
                    run_id: str, namespace: str, transport: str, window: int,
-                   taps: dict[str, list[str]] | None = None) -> FragmentSetup:
+                   taps: dict[str, list[str]] | None = None, mirrors: dict[str, tuple[str, str]] | None = None,
+                   home: str | None = None) -> FragmentSetup:
     """Routes, replay and producer counts of one fragment's cross-fragment edges."""
     routes: dict[int, list[str]] = {}
     retain: dict[int, bool] = {}
@@ -46,8 +47,9 @@ def fragment_setup(graph: ResolvedGraph, plan: Plan, frag: Fragment, blob: bytes
             producers[edge.index] = len(sources)
     run_options = {k: getattr(options, k) for k in ("realtime", "max_frames", "duration_s", "metric_labels")}
     return FragmentSetup(blob, frag, routes, retain, producers, run_id, namespace, run_options,
-                         str(ggp_home()), transport, window, f"ggp_{run_id}",
-                         {nid: ports for nid, ports in (taps or {}).items() if nid in frag.node_ids})
+                         home or str(ggp_home()), transport, window, f"ggp_{run_id}",
+                         {nid: ports for nid, ports in (taps or {}).items() if nid in frag.node_ids},
+                         {nid: target for nid, (_, target) in (mirrors or {}).items() if nid in frag.node_ids})
 
 
 def announce(graph: str, namespace: str, dashboard: str | None) -> None:

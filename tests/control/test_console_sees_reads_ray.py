@@ -87,3 +87,30 @@ def test_reads_in_a_ray_fragment_reach_the_console_replica(ray_session: Any) -> 
     assert result is not None and result.error is None, result and result.error
     final = result.collected("states")[-1]
     assert [s.hole_cards for s in final.seats] == [["Ah"], ["Qs"], []]
+
+
+def test_the_journal_reaches_an_operator_fragment_without_a_shared_file_system(ray_session: Any, tmp_path: Any) -> None:
+    """The fragment's GGP_HOME is another folder (another machine's disk): the driver ships the journal to it."""
+    from control_helpers import live_graph
+
+    from ggpgfx.config import ggp_home
+    from ggpgfx.control.journal import journal_path
+
+    worker_home = tmp_path / "worker-home"
+    live = start_live(live_graph("journal-mirror").validate(), executor="ray",
+                      executor_options={"worker_home": str(worker_home)})
+    try:
+        client = Client(live)
+        client.ok("new_hand", NEW_HAND)
+        client.ok("fold", {"seat": 3})
+        client.ok("check_call", {"seat": 1})
+        _wait(lambda: live.handle.stats().get("states", {}).get("messages_in", 0) >= 3,
+              "the operator's actions never reached rules.poker in its fragment")
+    finally:
+        result = live.stop(timeout=60)
+    assert result is not None and result.error is None, result and result.error
+    final = result.collected("states")[-1]
+    assert final.hand_number == 1 and final.to_act == 2 and [s.status for s in final.seats][2] == "folded"
+    driver = journal_path(ggp_home(), "journal-mirror", "op")
+    copy = journal_path(worker_home, "journal-mirror", "op")
+    assert driver != copy and copy.read_bytes() == driver.read_bytes()
