@@ -35,17 +35,24 @@ async def usage(principal: CurrentPrincipal, request: Request, days: int = Query
 @router.get("/streams/{stream_id}/analytics", tags=["analytics"], response_model=None, responses={
     200: {"description": "the show analytics as JSON; the per-player table with format=csv or format=parquet",
           "content": {"application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}},
-                      "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}}}}})
+                      "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
+                      "text/html": {"schema": {"type": "string"}}}}})
 async def stream_analytics(principal: CurrentPrincipal, request: Request,
                            stream_id: str = Path(max_length=32, pattern=r"^[A-Za-z0-9_-]+$"),
-                           format: Literal["json", "csv", "parquet"] = "json") -> Any:
+                           format: Literal["json", "csv", "parquet", "html"] = "json") -> Any:
     """Hands per hour, average pot, showdown rate, biggest pots, per-player VPIP/PFR/aggression and table time,
-    from the event log the stream's publish.events node wrote (viewer or above)."""
+    from the event log the stream's publish.events node wrote (viewer or above); `html`: the report page."""
     result = await backend(request).streams.analytics(principal, stream_id)
     if format == "json":
         return result
     from ggpgfx.analytics.show import players_parquet, to_csv
 
+    if format == "html":
+        from ggpgfx.analytics.report import html_report
+
+        return Response(html_report(result, f"Show analytics of stream {result['stream_id']}"),
+                        media_type="text/html", headers={"content-security-policy": "default-src 'none'; "
+                                                         "style-src 'unsafe-inline'"})
     name = f"stream-{result['stream_id']}-players"
     if format == "csv":
         return Response(to_csv(result["players"]), media_type="text/csv",

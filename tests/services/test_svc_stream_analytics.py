@@ -122,6 +122,11 @@ def test_a_stream_records_its_event_log_and_serves_its_analytics(client: Any, se
     assert table.column("player").to_pylist() == [p["player"] for p in body["players"]]
     assert table.column("won").to_pylist() == [p["won"] for p in body["players"]]
 
+    page = client.get(f"/api/v1/streams/{stream_id}/analytics", params={"format": "html"}, headers=headers)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"]  # the page is inert: no scripts
+    assert all(player["player"] in page.text for player in body["players"]) and 'id="chart-hours"' in page.text
+
     query = {"query": "query($id: ID!) { stream(id: $id) { id analytics } }", "variables": {"id": stream_id}}
     answer = client.post("/graphql", json=query, headers=org_s.headers["viewer"]).json()
     assert answer.get("errors") is None, answer

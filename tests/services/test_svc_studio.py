@@ -103,6 +103,10 @@ def test_render_minutes_are_usage_per_project(client: Any, settings: Any, org_b:
     body = {"session": session, "hands": "1", "preset": "ultrafast", "graphics_only": True}
     refused = client.post("/api/v1/studio/render", json={**body, "project_id": foreign}, headers=org.headers["producer"])
     assert refused.status_code == 404  # another organisation's project
+    mutation = {"query": "mutation($s: String!, $p: ID) { studioRender(session: $s, graphicsOnly: true, projectId: $p) "
+                         "{ jobId } }", "variables": {"s": session, "p": foreign}}
+    hidden = client.post("/graphql", json=mutation, headers=org.headers["producer"]).json()
+    assert hidden["data"] is None and "not found" in hidden["errors"][0]["message"]
     started = client.post("/api/v1/studio/render", json={**body, "project_id": project},
                           headers=org.headers["producer"])
     assert started.status_code == 202, started.text
