@@ -30,7 +30,10 @@ def journal_of(graph: Any, node_id: str, home: Path | None = None) -> Path:
     node = graph.nodes[node_id]
     if node.params.journal:
         return Path(node.params.journal)
-    return journal_path(home or ggp_home(), graph.name, node_id)
+    if home is None:  # the node's own home: a run policy's (a platform tenant's storage), else GGP_HOME
+        policy = getattr(graph, "policy", None)
+        home = policy.home if policy is not None and policy.home is not None else ggp_home()
+    return journal_path(home, graph.name, node_id)
 
 
 def control_server(graph: Any, *, host: str = "127.0.0.1", port: int = 0, resume: bool = False,
