@@ -294,6 +294,8 @@ def _audit_output(row: AuditRow, params: dict[str, Any], frames: list[Any], stat
         state: TableState | None = states[state_index].payload if state_index >= 0 else None
         row.frames += 1
         row.size = row.size or f"{frame.width}x{frame.height}"
+        for scene in (settled, animated, twin):
+            scene.set_camera(frame.meta)
         findings = _animated_findings(animated, state, message.pts)
         if state is not None and state is not current:
             current = state

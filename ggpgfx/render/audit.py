@@ -272,7 +272,8 @@ def _kind(name: str) -> str:
 def check_layout(placed: list[Placed], drawn: list[tuple[str, Drawn]], scene: Scene,
                  camera_text: list[Box] | None = None) -> list[Finding]:
     """No two element boxes overlap (unless the skin declares the pair), no two texts of one element
-    overlap, no element covers a text panel of the camera picture, nothing leaves the title-safe area."""
+    overlap, no element covers a text panel of the camera picture, no player box covers the camera's board
+    (`Scene.keep_clear`, from the frame's board zone), nothing leaves the title-safe area."""
     allowed = {frozenset(pair) for pair in scene.skin.overlaps}
     boxes = footprints(placed)
     found: list[Finding] = []
@@ -282,6 +283,10 @@ def check_layout(placed: list[Placed], drawn: list[tuple[str, Drawn]], scene: Sc
             declared = _kind(a) != _kind(b) and frozenset((_kind(a), _kind(b))) in allowed
             if _overlap(boxes[a], boxes[b]) and not declared:
                 found.append(Finding("overlap", f"{a}+{b}", f"{a} and {b} overlap", (boxes[a], boxes[b])))
+        for bx0, by0, bx1, by1 in scene.keep_clear if a.startswith("seat:") else ():
+            if _overlap(boxes[a], (bx0, by0, bx1 - bx0, by1 - by0)):
+                found.append(Finding("overlap", f"{a}+camera", f"{a} covers the board on the camera picture",
+                                     (boxes[a], (bx0, by0, bx1 - bx0, by1 - by0))))
         for index, box in enumerate(camera_text or ()):
             if _overlap(boxes[a], tuple(box)):  # type: ignore[arg-type]
                 found.append(Finding("overlap", f"{a}+camera", f"{a} covers text on the camera picture "

@@ -84,6 +84,11 @@ class Placed:
     name: str = ""
 
 
+#: The slack a board zone keeps around the cards (a fraction of the frame width, ~6 px at 1280 wide), inside which
+#: an element may still reach: a zone calibrated with a margin is not the board itself.
+BOARD_SLACK = 0.005
+
+
 class Scene:
     """Turns TableStates and frame times into placed overlay elements for one output size."""
 
@@ -112,6 +117,8 @@ class Scene:
         self.tournament_since: int | None = None
         #: the table's stacks by player name after its last finished hand, and the tournament state with them
         self._table_stacks: dict[str, int] = {}
+        #: (x0, y0, x1, y1) frame boxes of the camera picture the player boxes must leave visible (its board)
+        self.keep_clear: tuple[tuple[int, int, int, int], ...] = ()
         self._field: tuple[Any, ...] | None = None
         self._base_chip_format = self.layout.chip_format
         #: drawings made ahead by a background renderer, by (element id, content key); taken instead of drawing
@@ -166,6 +173,20 @@ class Scene:
             self.layout.chip_format = chip_format
             for element in self.elements.values():  # every amount is drawn anew in the new format
                 element.key = object()
+
+    def set_camera(self, meta: dict[str, Any]) -> None:
+        """Take the board zone of the camera frame under the overlay (`meta["zones"]`, as ingest.table_sim and a
+        calibration declare it): the player boxes flow around it, so they never cover the real board."""
+        from ggpgfx.render.venue import zone_boxes
+
+        # the zone's outer pixels are the calibration's slack around the cards: a box may touch them
+        inset = max(2, round(self.layout.width * BOARD_SLACK))
+        boxes = tuple((x0 + inset, y0 + inset, x1 - inset, y1 - inset) for x0, y0, x1, y1 in
+                      zone_boxes(meta, self.layout.width, self.layout.height, "board")
+                      if x1 - x0 > 2 * inset and y1 - y0 > 2 * inset)
+        if boxes != self.keep_clear:
+            self.keep_clear = boxes
+            self._answered = None  # the player boxes are placed anew
 
     def _field_for(self, state: TableState | None) -> TournamentState | None:
         """The tournament state the elements draw: the message's, with the chips of the players this table seats

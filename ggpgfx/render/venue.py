@@ -21,9 +21,14 @@ RING_PX = 3
 
 def seat_zone_boxes(meta: dict[str, Any], width: int, height: int) -> list[tuple[int, int, int, int]]:
     """(x0, y0, x1, y1) of every seat zone a frame declares, clipped to the frame and widened to even edges."""
+    return zone_boxes(meta, width, height, "seat")
+
+
+def zone_boxes(meta: dict[str, Any], width: int, height: int, kind: str) -> list[tuple[int, int, int, int]]:
+    """(x0, y0, x1, y1) of every zone of one kind (seat, board, muck) a frame declares, clipped to the frame."""
     boxes = []
     for zone in meta.get("zones") or ():
-        if zone.get("zone") != "seat" or not zone.get("polygon"):
+        if zone.get("zone") != kind or not zone.get("polygon"):
             continue
         xs = [int(p[0]) for p in zone["polygon"]]
         ys = [int(p[1]) for p in zone["polygon"]]

@@ -222,6 +222,7 @@ class Overlay(Node):
             self.warned_zones = True
             self.log.warning("venue_safe: the camera frames declare no seat zones; only the overlay is venue-safe")
         scene = self._scene_for(frame)
+        self._camera(scene, frame)
         countdown = self.latest("countdown")
         if countdown is not None:
             scene.countdown = (getattr(countdown, "remaining_s", 0.0), getattr(countdown, "delay_s", 0.0))
@@ -236,6 +237,15 @@ class Overlay(Node):
         self.emit("video", frame)
         if self.alpha_outputs:
             self._emit_alpha(layers, frame.width, frame.height, msg.pts)
+
+    def _camera(self, scene: Scene, frame: VideoFrame) -> None:
+        """The board zone of the camera picture: the player boxes keep off it (only a change touches the scene)."""
+        if frame.meta.get("zones") or scene.keep_clear:
+            if self.renderer is None:
+                scene.set_camera(frame.meta)
+            else:
+                with scene.lock:
+                    scene.set_camera(frame.meta)
 
     def _layers(self, scene: Scene, pts: int) -> list[Layer]:
         """This frame's layers: of the newest state whose drawing is complete when drawing off the path (a
@@ -264,6 +274,7 @@ class Overlay(Node):
     def _graphics_only(self, msg: Message) -> None:
         camera: VideoFrame = msg.payload
         scene = self._scene_for(camera)
+        self._camera(scene, camera)
         countdown = self.latest("countdown")
         if countdown is not None:
             scene.countdown = (getattr(countdown, "remaining_s", 0.0), getattr(countdown, "delay_s", 0.0))

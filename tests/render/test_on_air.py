@@ -125,3 +125,52 @@ def test_the_field_takes_the_stacks_of_the_players_the_table_seats() -> None:
     assert [p.chips for p in merged.players if p.name != "Dan Matsuzuki"] == \
         [p.chips for p in event.players if p.name != "Dan Matsuzuki"]  # eliminated players keep theirs
     assert merged.standings()[-1].name == "Dan Matsuzuki" and event.with_table_stacks({}) is event
+
+
+def test_the_vertical_feed_leaves_the_camera_board_visible() -> None:
+    # 9:16: the player boxes were drawn over the table's real board; now the column skips the frame's board
+    # zone. graphs/multi_feed.yaml's vertical chain (table -> 9:16 cut -> overlay), the cut picture kept too:
+    # inside the board zone the program frame must be the camera's own pixels
+    import numpy as np
+
+    from ggpgfx.api import Graph
+    from ggpgfx.render.venue import zone_boxes
+
+    data = yaml.safe_load((REPO / "graphs" / "multi_feed.yaml").read_text())
+    nodes = {k: data["nodes"][k] for k in ("table", "rules", "vertical_cut", "vertical_gfx")}
+    nodes["table"]["params"]["action_interval_s"] = 0.25
+    nodes["vertical_gfx"]["params"]["in_place"] = False
+    nodes["cam"] = {"type": "sink.collect", "params": {"keep_messages": True, "limit": 1000}}
+    nodes["out"] = {"type": "sink.collect", "params": {"keep_messages": True, "limit": 1000}}
+    edges = ["table.reads -> rules.reads", "table.actions -> rules.actions", "table.video -> vertical_cut.video",
+             "rules.state -> vertical_gfx.state", "vertical_cut.video -> vertical_gfx.video",
+             "vertical_cut.video -> cam.inp", "vertical_gfx.video -> out.inp"]
+    spec = {"name": "vertical", "settings": {"fps": 30, "realtime": False}, "nodes": nodes, "edges": edges}
+    result = Graph.from_yaml(yaml.safe_dump(spec, sort_keys=False), "<test>").run(realtime=False, max_frames=75)
+    camera = {m.pts: m.payload for m in result.collected("cam")}
+    checked = 0
+    for message in result.collected("out")[::5]:
+        frame = message.payload
+        (x0, y0, x1, y1), = zone_boxes(frame.meta, frame.width, frame.height, "board")
+        assert frame.height > frame.width and y1 - y0 > 40
+        under = camera[message.pts].planes[0][y0:y1, x0:x1]
+        drawn = np.asarray(frame.planes[0])[y0:y1, x0:x1]
+        assert np.array_equal(drawn, under), f"pts {message.pts}: the overlay covers the camera's board"
+        checked += 1
+    assert checked >= 10
+
+
+def test_the_audit_fails_player_boxes_over_the_camera_board(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # with the column not skipping the board zone (as before), the 9:16 audit finds the boxes on the board
+    import ggpgfx.render.elements.players as players
+
+    monkeypatch.setattr(players, "clear_of", lambda boxes, x0, x1, y, h, gap: y)
+    skin = tmp_path / "low"
+    skin.mkdir()
+    (skin / "skin.yaml").write_text("name: low\ntitle: Low\nextends: broadcast\nlayouts:\n  portrait:\n"
+                                    "    elements:\n      players: {x: 54, y: 700, w: 460, h: 86, gap: 6, badge_w: 150}\n")
+    report = audit_graph(REPO / "graphs" / "demo.yaml", skins=(str(skin),), aspects=("9:16",), max_frames=60,
+                         out_dir=tmp_path / "out")
+    (row,) = report.rows
+    assert row.failures["overlap"] > 0 and row.png is not None
+    assert any("covers the board on the camera picture" in f.message for f in row.first_failure)

@@ -40,6 +40,8 @@ class SceneClock(Protocol):
 
     countdown: tuple[float, float] | None
     first_pts: int | None
+    #: (x0, y0, x1, y1) frame boxes of the camera picture the player boxes keep off (its board)
+    keep_clear: tuple[tuple[int, int, int, int], ...]
 
     def counted(self, seat: int, what: str, target: float | None, pts: int) -> float | None:
         """The value to print while counting up to `target`."""

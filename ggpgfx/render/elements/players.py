@@ -147,15 +147,31 @@ def want_players(frame: ElementFrame) -> dict[str, Wanted]:
     # boxes stay through "complete" so the winner is seen; the leaderboard shares that moment
     if shown == "off" or (shown == "auto" and state.street not in (*IN_HAND_STREETS, "complete")):
         return {}
-    x0, y0 = lay.origin("players")
-    pitch = lay.size("players")[1] + lay.px(lay.extra("players", "gap", 6))
+    x0, y = lay.origin("players")
+    box_w, box_h = lay.size("players")
+    gap = lay.px(lay.extra("players", "gap", 6))
+    right = x0 + box_w + lay.px(8) + lay.px(lay.extra("players", "badge_w", 150))
     out: dict[str, Wanted] = {}
-    for index, seat in enumerate(shown_seats(state)):
+    for seat in shown_seats(state):
+        y = clear_of(frame.scene.keep_clear, x0, right, y, box_h, gap)
+        if y + box_h + gap > lay.height:
+            break
         stack = frame.counted(seat.seat, "stack", seat.stack)
         equity = frame.counted(seat.seat, "equity", seat.equity_win)
         view = player_view(seat, state, frame.options.reveal, stack, equity, state.winnings.get(seat.seat, 0))
-        y = y0 + index * pitch
-        if y + pitch > lay.height:
-            break
         out[f"seat:{seat.seat}"] = Wanted(view, bind(render_player, view, lay), (x0, y))
+        y += box_h + gap
     return out
+
+
+def clear_of(boxes: tuple[tuple[int, int, int, int], ...], x0: int, x1: int, y: int, h: int, gap: int) -> int:
+    """The first top at or below `y` where a row from x0 to x1, `h` tall, keeps `gap` pixels above and below
+    every box (x0, y0, x1, y1) it shares columns with: the player column skips the camera's board and carries
+    on below it."""
+    moved = True
+    while moved:
+        moved = False
+        for bx0, by0, bx1, by1 in boxes:
+            if x0 < bx1 and bx0 < x1 and y < by1 + gap and by0 - gap < y + h:
+                y, moved = by1 + gap, True
+    return y
