@@ -40,6 +40,8 @@ class SceneCall(BaseModel):
     #: wanted (the background renderer asked the scene what to draw): pts of the last frame drawn before it
     after: int | None = None
     countdown: tuple[float, float] | None = None
+    #: frame: the camera's board boxes (x0, y0, x1, y1) the player column skips at this frame
+    keep_clear: list[tuple[int, int, int, int]] | None = None
     #: the overlay's options and output size, on the first call only
     options: dict[str, Any] | None = None
     size: tuple[int, int] | None = None
@@ -72,6 +74,8 @@ class SceneReplay:
             elif call.kind == "frame" and call.pts <= pts:
                 self.state, self.tournament = call.state, call.tournament
                 self.scene.countdown = call.countdown
+                if call.keep_clear is not None:
+                    self.scene.set_keep_clear(tuple(call.keep_clear))
             else:
                 break
             self.position += 1

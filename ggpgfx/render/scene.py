@@ -181,9 +181,13 @@ class Scene:
 
         # the zone's outer pixels are the calibration's slack around the cards: a box may touch them
         inset = max(2, round(self.layout.width * BOARD_SLACK))
-        boxes = tuple((x0 + inset, y0 + inset, x1 - inset, y1 - inset) for x0, y0, x1, y1 in
-                      zone_boxes(meta, self.layout.width, self.layout.height, "board")
-                      if x1 - x0 > 2 * inset and y1 - y0 > 2 * inset)
+        self.set_keep_clear(tuple((x0 + inset, y0 + inset, x1 - inset, y1 - inset) for x0, y0, x1, y1 in
+                                  zone_boxes(meta, self.layout.width, self.layout.height, "board")
+                                  if x1 - x0 > 2 * inset and y1 - y0 > 2 * inset))
+
+    def set_keep_clear(self, boxes: tuple[tuple[int, int, int, int], ...]) -> None:
+        """The frame boxes the player column keeps off (from `set_camera`, or a studio replay's recorded ones)."""
+        boxes = tuple(tuple(box) for box in boxes)  # type: ignore[misc]
         if boxes != self.keep_clear:
             self.keep_clear = boxes
             self._answered = None  # the player boxes are placed anew

@@ -190,13 +190,14 @@ class Overlay(Node):
         self._record("wanted", pts, state, None, after=self.drawn_pts)
 
     def _record(self, kind: str, pts: int, state: TableState | None, tournament: Any, update: bool = True,
-                after: int | None = None) -> None:
+                after: int | None = None, keep_clear: tuple[tuple[int, int, int, int], ...] | None = None) -> None:
         """Emit a SceneCall on `scene` (the first carries the options and the output size); with a background
         renderer, called under the scene lock, so call indexes follow the order the scene saw."""
         scene = self.scene
         first = self.calls == 0
         call = SceneCall(kind=kind, pts=pts, index=self.calls, state=state,  # type: ignore[arg-type]
                          tournament=tournament, update=update, after=after,
+                         keep_clear=list(keep_clear) if keep_clear is not None else None,
                          countdown=scene.countdown if scene is not None else None,
                          options=OverlayOptions(**{k: getattr(self.params, k) for k in OverlayOptions.model_fields})
                          .model_dump(mode="json") if first else None,
@@ -208,9 +209,9 @@ class Overlay(Node):
         """Record the state, tournament and countdown this frame draws when one changed since the last frame."""
         recorded = self.recorded
         if recorded is None or recorded[0] is not state or recorded[1] is not tournament or \
-                recorded[2] != scene.countdown:
-            self.recorded = (state, tournament, scene.countdown)
-            self._record("frame", pts, state, tournament)
+                recorded[2] != scene.countdown or recorded[3] != scene.keep_clear:
+            self.recorded = (state, tournament, scene.countdown, scene.keep_clear)
+            self._record("frame", pts, state, tournament, keep_clear=scene.keep_clear)
 
     def process(self, port: str, msg: Message) -> None:
         """Blend this frame's layers into the frame's planes and pass it on."""

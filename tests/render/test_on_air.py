@@ -174,3 +174,36 @@ def test_the_audit_fails_player_boxes_over_the_camera_board(monkeypatch: pytest.
     (row,) = report.rows
     assert row.failures["overlap"] > 0 and row.png is not None
     assert any("covers the board on the camera picture" in f.message for f in row.first_failure)
+
+
+def test_a_studio_replay_of_the_vertical_feed_skips_the_board_as_live() -> None:
+    # the player column's place depends on the camera frames' board zone: the overlay records it with its
+    # scene calls, so a replay (what `ggp studio render` does) draws the boxes where the live output had them
+    import numpy as np
+
+    from ggpgfx.api import Graph
+    from ggpgfx.render.composite import composite_layers
+    from ggpgfx.render.record import SceneReplay, options_of
+
+    data = yaml.safe_load((REPO / "graphs" / "multi_feed.yaml").read_text())
+    nodes = {k: data["nodes"][k] for k in ("table", "rules", "vertical_cut", "vertical_gfx")}
+    nodes["table"]["params"]["action_interval_s"] = 0.25
+    nodes["vertical_gfx"]["params"].update(in_place=False, animate=False)
+    for sink in ("cam", "out", "log"):
+        nodes[sink] = {"type": "sink.collect", "params": {"keep_messages": True, "limit": 1000}}
+    edges = ["table.reads -> rules.reads", "table.actions -> rules.actions", "table.video -> vertical_cut.video",
+             "rules.state -> vertical_gfx.state", "vertical_cut.video -> vertical_gfx.video",
+             "vertical_cut.video -> cam.inp", "vertical_gfx.video -> out.inp", "vertical_gfx.scene -> log.inp"]
+    spec = {"name": "vertical", "settings": {"fps": 30, "realtime": False}, "nodes": nodes, "edges": edges}
+    result = Graph.from_yaml(yaml.safe_dump(spec, sort_keys=False), "<test>").run(realtime=False, max_frames=60)
+    calls = [m.payload for m in result.collected("log")]
+    assert any(c.keep_clear for c in calls)
+    options, (width, height) = options_of(calls)
+    out = result.collected("out")
+    replay = SceneReplay(calls, options, width, height, first_pts=out[0].pts)
+    camera = {m.pts: m.payload for m in result.collected("cam")}
+    for message in out:
+        frame = camera[message.pts].copy()
+        composite_layers(frame, replay.layers(message.pts))
+        for mine, live in zip(frame.planes[:3], message.payload.planes[:3], strict=True):
+            assert np.array_equal(mine, live), f"pts {message.pts}: the replay differs from the live frame"
