@@ -103,9 +103,14 @@ class TableTracker:
             self._rebuild()
         return events
 
-    def apply_event(self, event: GameEvent) -> None:
-        """Take one event (new, or from a saved log being restored) and rebuild."""
-        if self._place(event):
+    def apply_event(self, event: GameEvent, rebuild: bool = True) -> None:
+        """Take one event (new, or from a saved log being restored) and rebuild.
+
+        `rebuild=False` only logs it: for a replay that needs the table state of a later hand only (the
+        state of a hand is rebuilt from its own start, so the events of hands long finished need no rebuild;
+        the hand before the one wanted must be rebuilt, since its state decides which reads are early).
+        """
+        if self._place(event) and rebuild:
             self._rebuild()
 
     def _place(self, event: GameEvent) -> bool:

@@ -38,7 +38,8 @@ def _pair(value: str, what: str) -> tuple[int, str]:
     seat, sep, rest = value.partition("=")
     if not sep or not seat.strip().isdigit() or not rest.strip():
         raise ConfigError(f"--{what} {value!r}: use SEAT={what.upper()}, e.g. --{what} 3=" +
-                          {"card": "AhKd", "stack": "125000", "name": "'Jane Doe'", "action": "'RAISE 4,000'"}[what])
+                          {"card": "AhKd", "stack": "125000", "name": "'Jane Doe'", "action": "'RAISE 4,000'",
+                           "bet": "40000"}[what])
     return int(seat), rest.strip()
 
 
@@ -57,7 +58,11 @@ def fix(session: SessionArg,
         stack: Annotated[list[str] | None, typer.Option(help="SEAT=AMOUNT: the seat's stack at hand start")] = None,
         name: Annotated[list[str] | None, typer.Option(help="SEAT=NAME: the player's name in this hand")] = None,
         action: Annotated[list[str] | None, typer.Option(help="SEAT=LABEL: the action label shown (with --at)")] = None,
-        at: Annotated[float, typer.Option(help="seconds into the hand from which --action shows")] = 0.0,
+        bet: Annotated[list[str] | None, typer.Option(
+            help="SEAT=AMOUNT: what the seat's bet or raise went to (the one nearest --at; default its first): "
+                 "the hand is replayed, stacks and pots follow")] = None,
+        at: Annotated[float | None, typer.Option(min=0, help="seconds into the hand: from which --action shows, "
+                                                            "or which --bet (see ggp studio actions)")] = None,
         tag: Annotated[list[str] | None, typer.Option(help="a tag for the highlight reel")] = None,
         note: Annotated[str, typer.Option(help="why (kept with the correction)")] = "") -> None:
     """Append corrections to the session's log as new events; the recorded events are never edited."""
@@ -86,20 +91,42 @@ def fix(session: SessionArg,
             wanted.append(Correction(hand=hand, kind="name", seat=seat, text=text, note=note))
         for value in action or []:
             seat, text = _pair(value, "action")
-            wanted.append(Correction(hand=hand, kind="action", seat=seat, text=text, at_s=at, note=note))
+            wanted.append(Correction(hand=hand, kind="action", seat=seat, text=text, at_s=at or 0.0, note=note))
+        for value in bet or []:
+            seat, text = _pair(value, "bet")
+            if not text.replace(",", "").isdigit() or not int(text.replace(",", "")):
+                raise ConfigError(f"--bet {value!r}: the amount is a whole number of chips above 0")
+            wanted.append(Correction(hand=hand, kind="bet", seat=seat, amount=int(text.replace(",", "")), at_s=at,
+                                     note=note))
         wanted += [Correction(hand=hand, kind="tag", text=text, note=note) for text in tag or []]
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ConfigError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
     if not wanted:
-        raise ConfigError("nothing to fix: give --card, --board, --stack, --name, --action or --tag")
+        raise ConfigError("nothing to fix: give --card, --board, --stack, --bet, --name, --action or --tag")
     for correction in wanted:
         typer.echo(opened.add_correction(correction).describe())
 
 
 @studio_app.command()
+def actions(session: SessionArg,
+            hand: Annotated[int, typer.Option("--hand", help="hand number (see ggp studio list)")]) -> None:
+    """The hand's betting actions as recorded (seconds into the hand, seat, player, amount): what --bet names."""
+    from ggpgfx.studio.session import Session
+
+    opened = Session(session)
+    rows = opened.actions(hand)
+    if not rows:
+        typer.echo(f"hand {hand}: no betting actions recorded (record rules.events into publish.studio)")
+    for row in rows:
+        amount = f" to {row['amount']:,}" if row["amount"] is not None else ""
+        typer.echo(f"{row['at_s']:7.2f} s  seat {row['seat']}  {row['player']}: {row['action']}{amount}")
+
+
+@studio_app.command()
 def diff(session: SessionArg) -> None:
     """The corrections in the order made, and what each changes on air."""
+    from ggpgfx.studio.chips import ChipRebuild
     from ggpgfx.studio.corrections import apply_corrections
     from ggpgfx.studio.session import Session
 
@@ -109,12 +136,25 @@ def diff(session: SessionArg) -> None:
         return
     for correction in opened.corrections:
         typer.echo(correction.describe())
-        after = apply_corrections(opened.calls, [correction])
-        changed = [(a, b) for a, b in zip(opened.calls, after, strict=True) if a.state != b.state]
+        # a chip correction is shown with the chip corrections made before it (it replays on top of them)
+        earlier = [c for c in opened.corrections if c.number < correction.number and c.kind in ("stack", "bet")
+                   and correction.kind in ("stack", "bet")]
+        report = ChipRebuild()
+        before = apply_corrections(opened.calls, earlier, opened.events) if earlier else opened.calls
+        after = apply_corrections(opened.calls, [*earlier, correction], opened.events, report)
+        changed = [(a, b) for a, b in zip(before, after, strict=True) if a.state != b.state]
         for before_call, after_call in changed[:1]:
             for line in _state_diff(before_call.state, after_call.state):
                 typer.echo(f"    {line}")
+        last = [(a, b) for a, b in changed if a.state is not None and b.state is not None
+                and a.state.total_pot != b.state.total_pot]
+        if last:
+            old, new = last[-1][0].state, last[-1][1].state
+            assert old is not None and new is not None
+            typer.echo(f"    pot as the hand went on: {old.total_pot:,} -> {new.total_pot:,}")
         typer.echo(f"    {len(changed)} recorded states changed")
+        if report.unmatched:
+            typer.echo(f"    {report.unmatched} recorded states of the hand kept their chips (no replay step matched)")
 
 
 def _state_diff(before: object, after: object) -> list[str]:
@@ -122,10 +162,12 @@ def _state_diff(before: object, after: object) -> list[str]:
 
     assert isinstance(before, TableState) and isinstance(after, TableState)
     lines = []
+    if before.total_pot != after.total_pot:
+        lines.append(f"pot: {before.total_pot:,} -> {after.total_pot:,}")
     if before.board != after.board:
         lines.append(f"board: {''.join(before.board)} -> {''.join(after.board)}")
     for old, new in zip(before.seats, after.seats, strict=False):
-        for key in ("name", "stack", "hole_cards", "last_action", "hand_label", "equity_win"):
+        for key in ("name", "stack", "bet", "hole_cards", "last_action", "hand_label", "equity_win"):
             if getattr(old, key) != getattr(new, key):
                 lines.append(f"seat {old.seat} {key}: {getattr(old, key)!r} -> {getattr(new, key)!r}")
     return lines

@@ -1,9 +1,9 @@
-"""Corrections applied to recorded states: cards (hand labels and equity recomputed), stacks, names,
+"""Corrections applied to recorded states: cards (hand labels and equity recomputed), stacks and bet
+amounts (the hand replayed through the poker core, so stacks, bets and pots follow: `chips.py`), names,
 action labels, tags. The recorded calls are never changed; corrected copies are returned.
 
-A correction changes what the graphics show. It does not re-run the rules engine: a corrected action
-label does not move chips (correct the stack too), and a corrected card recomputes hand labels, equity
-and outs for that hand but not who won.
+A corrected card recomputes hand labels, equity and outs for that hand but not who won; an action label
+(`--action`) is a label only (correct the amount with `--bet` to move chips).
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ggpgfx.poker.messages import SeatState, TableState
+from ggpgfx.poker.messages import GameEvent, SeatState, TableState
 from ggpgfx.render.record import SceneCall
+from ggpgfx.studio.chips import CHIP_KINDS, ChipRebuild, rebuild_chips
 from ggpgfx.studio.session import Correction
 
 
@@ -53,14 +54,25 @@ def _relabel(state: TableState) -> TableState:
     return state.model_copy(update={"seats": seats})
 
 
-def apply_corrections(calls: Sequence[SceneCall], corrections: Sequence[Correction]) -> list[SceneCall]:
-    """Corrected copies of the calls (calls of hands without corrections are returned as they are)."""
+def apply_corrections(calls: Sequence[SceneCall], corrections: Sequence[Correction],
+                      events: Sequence[GameEvent] = (), report: ChipRebuild | None = None) -> list[SceneCall]:
+    """Corrected copies of the calls (calls of hands without corrections are returned as they are).
+
+    With the session's game `events`, stack and bet corrections replay their hand through the poker core;
+    without them (a session recorded without rules.events) a stack correction shifts the seat's stacks by
+    the difference and a bet correction changes nothing.
+    """
     by_hand: dict[int, list[Correction]] = {}
     for correction in corrections:
         if correction.kind != "tag":
             by_hand.setdefault(correction.hand, []).append(correction)
     if not by_hand:
         return list(calls)
+    started = {e.hand_number for e in events if e.kind == "hand_started"}
+    replayed = {c.hand for c in corrections if c.kind in CHIP_KINDS} & started
+    states: list[TableState | None] = [c.state for c in calls]
+    if replayed:
+        states = rebuild_chips(states, events, [c for c in corrections if c.hand in replayed], report)
     equity = _Equity()
     first_pts: dict[int, int] = {}
     first_stack: dict[tuple[int, int], int] = {}
@@ -72,8 +84,8 @@ def apply_corrections(calls: Sequence[SceneCall], corrections: Sequence[Correcti
     # action labels: (hand, seat) -> [from pts, the label it replaces (None: not yet known), still showing]
     action_state: dict[int, list[Any]] = {}
     result: list[SceneCall] = []
-    for call in calls:
-        state = call.state
+    for call, rebuilt in zip(calls, states, strict=True):
+        state = rebuilt
         if state is None or state.hand_number not in by_hand:
             result.append(call)
             continue
@@ -91,7 +103,7 @@ def apply_corrections(calls: Sequence[SceneCall], corrections: Sequence[Correcti
                     board[fix.board_index] = fix.cards[0]
                     state = state.model_copy(update={"board": board})
                     cards_changed = True
-            elif fix.kind == "stack" and fix.seat is not None and fix.amount is not None:
+            elif fix.kind == "stack" and fix.seat is not None and fix.amount is not None and fix.hand not in replayed:
                 delta = fix.amount - first_stack.get((state.hand_number, fix.seat), fix.amount)
                 current = next((s for s in state.seats if s.seat == fix.seat), None)
                 if current is not None and delta:
@@ -104,7 +116,7 @@ def apply_corrections(calls: Sequence[SceneCall], corrections: Sequence[Correcti
             state = _relabel(state)
             if any(s.equity_win is not None for s in original.seats):
                 state = equity.apply(state)
-        result.append(call if state is original else call.model_copy(update={"state": state}))
+        result.append(call if state is call.state else call.model_copy(update={"state": state}))
     return result
 
 

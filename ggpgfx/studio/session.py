@@ -68,14 +68,17 @@ class Correction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     number: int = 0  # 1, 2, ... in the order made
     hand: int
-    kind: Literal["card", "stack", "name", "action", "tag"]
+    kind: Literal["card", "stack", "name", "action", "tag", "bet"]
     seat: int | None = Field(None, ge=1, le=10)
     #: card: the seat's hole cards (all of them), or with `board_index` one board card
     cards: list[str] = Field(default_factory=list)
     board_index: int | None = Field(None, ge=0, le=4)
-    amount: int | None = Field(None, ge=0)  # stack: the seat's stack at the start of the hand
+    amount: int | None = Field(None, ge=0)  # stack: the seat's stack at hand start; bet: the corrected total
     text: str | None = None  # name / action label / tag
     at_s: float | None = Field(None, ge=0)  # action: seconds into the hand from which the label shows
+    #: bet: the key of the recorded betting action it corrects, and the amount it had
+    event: str | None = None
+    replaces: int | None = None
     note: str = ""
     made_at: float = Field(default_factory=time.time)
 
@@ -94,6 +97,8 @@ class Correction(BaseModel):
             "name": f"name -> {self.text!r}",
             "action": f"action label -> {self.text!r} from {self.at_s or 0:g} s",
             "tag": f"tag {self.text!r}",
+            "bet": f"{self.text or 'bet'} to {self.replaces or 0:,} -> {self.amount or 0:,} "
+                   f"(at {self.at_s or 0:.1f} s)",
         }[self.kind]
         return f"#{self.number} hand {self.hand}{seat}: {what}" + (f" ({self.note})" if self.note else "")
 
@@ -191,13 +196,18 @@ class Session:
         if correction.hand not in hands:
             raise ConfigError(f"hand {correction.hand} is not in this session (hands: "
                               f"{', '.join(map(str, sorted(hands))) or 'none'})")
-        if correction.kind in ("stack", "name", "action") or (correction.kind == "card" and correction.board_index
+        if correction.kind in ("stack", "name", "action", "bet") or (correction.kind == "card" and correction.board_index
                                                                is None):
             seats = self._seats_of(correction.hand)
             if correction.seat not in seats:
                 raise ConfigError(f"hand {correction.hand} has no seat {correction.seat} "
                                   f"(seats: {', '.join(map(str, sorted(seats)))})")
+        if correction.kind == "bet":
+            correction = self._resolve_bet(correction)
         numbered = correction.model_copy(update={"number": len(self.corrections) + 1})
+        if numbered.kind in ("stack", "bet") and any(e.kind == "hand_started" and e.hand_number == numbered.hand
+                                                     for e in self.events):
+            self._check_replay(numbered)
         log = EventLog(self.folder / str(self.manifest.get("log", "log")))
         try:
             log.append({"key": f"fix/{numbered.number}", "kind": numbered.kind, "type": "Correction",
@@ -208,6 +218,43 @@ class Session:
         self.corrections.append(numbered)
         return numbered
 
+    def _resolve_bet(self, correction: Correction) -> Correction:
+        """Name the recorded betting action a `bet` correction changes (the seat's bet nearest `at_s`)."""
+        from ggpgfx.studio.chips import find_bet
+
+        hand = next(h for h in self.hands(corrected=False) if h.number == correction.hand)
+        if not any(e.kind == "hand_started" and e.hand_number == correction.hand for e in self.events):
+            raise ConfigError(f"hand {correction.hand}: the session has no game events for it, so a bet cannot be "
+                              f"replayed (record rules.events into publish.studio's events)")
+        if correction.amount is None or correction.amount <= 0:
+            raise ConfigError("a bet correction needs the amount the bet or raise goes to (a whole number > 0)")
+        event = find_bet(self.events, correction.hand, correction.seat or 0, hand.start_pts, correction.at_s)
+        at_s = max(0.0, (event.pts - hand.start_pts) / 1e6)
+        return correction.model_copy(update={"event": event.key, "replaces": event.amount, "at_s": round(at_s, 3),
+                                             "text": str(event.data.get("action", "bet"))})
+
+    def _check_replay(self, correction: Correction) -> None:
+        """Refuse a chip correction the poker core cannot replay the hand with (a bet under the minimum ...)."""
+        from ggpgfx.studio.chips import replay_hand_chips
+
+        replay = replay_hand_chips(self.events, [*self.corrections, correction], correction.hand)
+        if replay.flags:
+            raise ConfigError(f"hand {correction.hand} does not replay with this correction (nothing was saved): "
+                              + "; ".join(replay.flags))
+
+    def actions(self, hand: int) -> list[dict[str, Any]]:
+        """The hand's betting actions as recorded: seconds into the hand, seat, player, action, amount."""
+        from ggpgfx.studio.chips import ordered
+
+        start = next((h.start_pts for h in self.hands(corrected=False) if h.number == hand), None)
+        if start is None:
+            raise ConfigError(f"hand {hand} is not in this session")
+        names = {s.seat: s.name for c in self.calls if c.state is not None and c.state.hand_number == hand
+                 for s in c.state.seats}
+        return [{"at_s": round((e.pts - start) / 1e6, 3), "seat": e.seat, "player": names.get(e.seat or 0, ""),
+                 "action": e.data.get("action"), "amount": e.amount, "event": e.key}
+                for e in ordered(self.events) if e.hand_number == hand and e.kind == "action"]
+
     def _seats_of(self, hand: int) -> set[int]:
         return {s.seat for c in self.calls if c.state is not None and c.state.hand_number == hand
                 for s in c.state.seats}
@@ -216,7 +263,7 @@ class Session:
         """The scene calls with every correction applied to the states they carry."""
         from ggpgfx.studio.corrections import apply_corrections
 
-        return apply_corrections(self.calls, self.corrections if corrections is None else corrections)
+        return apply_corrections(self.calls, self.corrections if corrections is None else corrections, self.events)
 
     # -- hands -------------------------------------------------------------------------------------------
     def hands(self, corrected: bool = True) -> list[Hand]:

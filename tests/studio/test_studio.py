@@ -196,3 +196,62 @@ def test_ray_data_renders_hands_in_parallel_and_reports_a_failed_one(session_fol
     for clip in job.clips:
         if clip.ok:
             assert len(decoded(clip.path)) == hands[clip.hand].frames
+
+
+def test_a_corrected_bet_moves_stacks_and_pots_in_the_rerender(session_folder: Path, tmp_path: Path) -> None:
+    """`fix --bet`: the hand is replayed through the poker core, so the re-rendered stacks and pot follow."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from ggpgfx.studio.cli import studio_app
+
+    copy = tmp_path / "session"
+    shutil.copytree(session_folder, copy)
+    session = Session(copy)
+    hand = session.hands()[0]
+    raises = [a for a in session.actions(hand.number) if a["action"] in ("bet", "raise") and a["amount"]]
+    assert raises, "the recorded hand has no bet or raise to correct"
+    wrong = raises[0]
+    seat, old = wrong["seat"], wrong["amount"]
+    states = [c.state for c in session.calls if c.state is not None and c.state.hand_number == hand.number]
+    stack = next(s.stack for st in states for s in st.seats if s.seat == seat and s.bet == old)
+    new = old + min(stack // 2, old)  # still within the seat's stack: the raise grows by `delta`
+    delta = new - old
+    with pytest.raises(ConfigError, match="does not replay"):  # under the minimum raise: refused, nothing saved
+        session.add_correction(Correction(hand=hand.number, kind="bet", seat=seat, amount=1, at_s=wrong["at_s"]))
+    result = CliRunner().invoke(studio_app, ["fix", str(copy), "--hand", str(hand.number), "--bet", f"{seat}={new}",
+                                             "--at", str(wrong["at_s"])])
+    assert result.exit_code == 0, result.output
+    assert f"to {old:,} -> {new:,}" in result.output
+    reopened = Session(copy)
+    assert [c.kind for c in reopened.corrections] == ["bet"] and reopened.corrections[0].event == wrong["event"]
+    pairs = [(a.state, b.state) for a, b in zip(reopened.calls, reopened.corrected_calls(), strict=True)
+             if a.state is not None and b.state is not None and a.state.hand_number == hand.number]
+    # the states after the raise and before anyone called it: only the raise differs
+    at_bet = [(a, b) for a, b in pairs if (a.seat(seat) or a.seats[0]).bet == old
+              and sum(s.bet == old for s in a.seats) == 1]
+    assert at_bet, "no recorded state shows the bet"
+    for before, after in at_bet:
+        was, now = before.seat(seat), after.seat(seat)
+        assert was is not None and now is not None
+        assert now.bet == new and now.stack == was.stack - delta
+        assert after.total_pot == before.total_pot + delta
+        assert now.last_action is not None and f"{new:,}" in now.last_action
+    # the biggest pot of the hand grows by at least the corrected difference (callers pay it too)
+    assert max(b.total_pot for _, b in pairs) >= max(a.total_pot for a, _ in pairs) + delta
+    assert reopened.hands()[0].pot > hand.pot
+    other = [c for c in reopened.corrected_calls() if c.state and c.state.hand_number != hand.number]
+    assert other == [c for c in reopened.calls if c.state and c.state.hand_number != hand.number]
+    listed = CliRunner().invoke(studio_app, ["diff", str(copy)])
+    assert listed.exit_code == 0 and f"to {old:,} -> {new:,}" in listed.output and "pot:" in listed.output
+    # the pixels: the re-render equals the live program until the bet shows, and differs once it does
+    clip = render_hand(copy, hand.number, tmp_path / "out", RenderSettings(lossless=True, preset="ultrafast"))
+    rendered = decoded(clip.path)
+    live = decoded(session_folder / "program.mkv", hand.start_frame, hand.frames)
+    same = [all(np.array_equal(x, y) for x, y in zip(a, b, strict=True)) for a, b in zip(rendered, live, strict=True)]
+    first_changed = same.index(False)
+    bet_frame = reopened.frame_at(hand.start_pts + int(wrong["at_s"] * 1e6)) - hand.start_frame
+    assert all(same[:first_changed]) and first_changed >= bet_frame - 1
+    assert not any(same[first_changed:first_changed + 10])
+
