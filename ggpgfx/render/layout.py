@@ -21,6 +21,7 @@ class Layout:
     width: int
     height: int
     chip_format: str = "exact"
+    lang: str = "en"
     sx: float = field(init=False)
     sy: float = field(init=False)
     s: float = field(init=False)
@@ -34,6 +35,24 @@ class Layout:
         # positions follow each axis; sizes use one factor so shapes and text never stretch
         self.sx, self.sy = self.width / ref_w, self.height / ref_h
         self.s = min(self.sx, self.sy)
+
+    def word(self, text: str) -> str:
+        """A fixed word of the overlay ("POT", "PRE-FLOP") in the output's language."""
+        from ggpgfx.render.i18n import word
+
+        return word(text, self.lang)
+
+    def action(self, label: str) -> str:
+        """An action badge label in the output's language."""
+        from ggpgfx.render.i18n import action
+
+        return action(label, self.lang)
+
+    def hand(self, label: str) -> str:
+        """A hand label in the output's language."""
+        from ggpgfx.render.i18n import hand
+
+        return hand(label, self.lang)
 
     def has(self, name: str) -> bool:
         """True when the layout places this element."""

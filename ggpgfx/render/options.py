@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ggpgfx.graph.fields import FilePath, NameOrPath
 
@@ -38,6 +38,17 @@ class OverlayOptions(BaseModel):
     sponsors: list[FilePath] | None = Field(None, description="logo image paths; None = the skin's logo; [] = none")
     delay_s: float = Field(0.0, ge=0, description="secure delay in seconds: shows a countdown, then the delay")
     delay_label: str = "SECURE DELAY"
+    lang: str = Field("en", description="language of the overlay's fixed words (street names, POT, action "
+                                        "badges, hand labels ...): en or es")
+
+    @field_validator("lang")
+    @classmethod
+    def _known_lang(cls, value: str) -> str:
+        from ggpgfx.render.i18n import LANGUAGES
+
+        if value not in LANGUAGES:
+            raise ValueError(f"language {value!r} is not available: use one of {', '.join(LANGUAGES)}")
+        return value
 
 
 #: A label that claims the picture is live ("LIVE", "Live now", "ON AIR LIVE"...).

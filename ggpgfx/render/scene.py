@@ -95,7 +95,7 @@ class Scene:
     def __init__(self, options: OverlayOptions, width: int, height: int) -> None:
         self.options = options
         self.skin = load_skin(options.skin)
-        self.layout = Layout(self.skin, width, height, options.chip_format or self.skin.chip_format)
+        self.layout = Layout(self.skin, width, height, options.chip_format or self.skin.chip_format, options.lang)
         self.elements: dict[str, Element] = {}
         self.redraws = 0
         self._counts: dict[tuple[int, str], tuple[float, float, int]] = {}
@@ -333,7 +333,7 @@ class Scene:
         with the loop width, the view width and the label's width."""
         if self._ticker is None or self._ticker_built != self.ticker:
             lay = self.layout
-            label_w = ticker_label_width(self.options.ticker_label, lay)
+            label_w = ticker_label_width(lay.word(self.options.ticker_label), lay)
             view_w = (lay.size("ticker")[0] - label_w - lay.px(16)) & ~1
             loop = render_ticker_text(self.ticker, lay, lay.px(120))
             repeats = 1 + math.ceil(view_w / loop.width)

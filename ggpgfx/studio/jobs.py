@@ -113,6 +113,7 @@ def render_session(folder: str | Path, hands: Sequence[int], out: str | Path, se
         job.timeline = str(write_timeline([(by_number[r.hand], r.path) for r in good], session.fps,
                                           Path(out) / "timeline", timeline))
     job.seconds = time.perf_counter() - started
+    Path(out).mkdir(parents=True, exist_ok=True)  # also when every hand failed before making it
     (Path(out) / "job.json").write_text(json.dumps(job.as_dict(), indent=2) + "\n")
     return job
 

@@ -161,7 +161,7 @@ def test_parse_hands_and_bad_settings(session_folder: Path) -> None:
     assert parse_hands("1-2", session) == [1, 2] and parse_hands(None, session) == [1, 2]
     with pytest.raises(ConfigError, match="not in this session"):
         parse_hands("7", session)
-    with pytest.raises(ConfigError, match="translated"):
+    with pytest.raises(ConfigError, match=r"'fr' is not available: use one of en \(English\), es \(Español\)"):
         RenderSettings(lang="fr").check()
     with pytest.raises(ConfigError, match="not a studio session"):
         Session(session_folder / "nope")
@@ -255,3 +255,59 @@ def test_a_corrected_bet_moves_stacks_and_pots_in_the_rerender(session_folder: P
     assert all(same[:first_changed]) and first_changed >= bet_frame - 1
     assert not any(same[first_changed:first_changed + 10])
 
+
+
+def test_graphics_only_redraws_only_what_changed_and_equals_a_full_redraw(session_folder: Path,
+                                                                          tmp_path: Path) -> None:
+    """The incremental alpha canvas gives the same RGBA frames, byte for byte, as drawing every frame in full."""
+    session = Session(session_folder)
+    hand = session.hands()[0]
+    frames = {}
+    for incremental in (False, True):
+        clip = render_hand(session_folder, hand.number, tmp_path / str(incremental),
+                           RenderSettings(graphics_only=True, size=(480, 270), incremental=incremental))
+        with av.open(clip.path) as container:
+            frames[incremental] = [f.to_ndarray(format="rgba") for f in container.decode(video=0)]
+    assert len(frames[True]) == len(frames[False]) == hand.frames
+    different = [i for i, (a, b) in enumerate(zip(frames[False], frames[True], strict=True))
+                 if not np.array_equal(a, b)]
+    assert different == [], f"{len(different)} frames differ, first {different[:5]}"
+    with pytest.raises(ConfigError, match="key frame interval"):
+        RenderSettings(graphics_only=True, keyint_s=0).check()
+
+
+def test_alpha_canvas_boxes() -> None:
+    from PIL import Image
+
+    from ggpgfx.studio.render import AlphaCanvas, _merge
+
+    assert sorted(_merge([(0, 0, 10, 10), (5, 5, 20, 20), (30, 30, 40, 40)])) == [(0, 0, 20, 20), (30, 30, 40, 40)]
+    red = Image.new("RGBA", (20, 10), (255, 0, 0, 255))
+    half = Image.new("RGBA", (10, 10), (0, 0, 255, 128))
+    full, part = AlphaCanvas(64, 32, [0, 1, 2, 3], incremental=False), AlphaCanvas(64, 32, [0, 1, 2, 3])
+    canvases = [np.full((32, 64, 4), 7, np.uint8), np.full((32, 64, 4), 9, np.uint8)]  # garbage at first
+    frames = ([(red, 0, 0, 1.0), (half, 5, 0, 1.0)], [(red, 0, 0, 1.0), (half, 40, 20, 0.5)],
+              [(red, 0, 0, 1.0), (half, 40, 20, 0.5)], [(red, 0, 0, 1.0), (half, 40, 20, 0.5)],
+              [(half, 58, 28, 1.0), (red, 2, 0, 1.0)], [(red, 2, 0, 1.0)], [(red, 2, 0, 1.0), (half, 1, 1, 1.0)])
+    for number, items in enumerate(frames):
+        a = np.zeros((32, 64, 4), np.uint8)
+        full.draw(a, items)
+        part.draw(canvases[number % 2], items, slot=number % 2)  # two canvases in turn, as the .mov path
+        assert np.array_equal(a, canvases[number % 2]), number
+    assert part.redrawn_px < full.redrawn_px  # unchanged frames redrew nothing
+
+
+def test_render_in_a_second_language(session_folder: Path, tmp_path: Path) -> None:
+    """--lang es: the same hand with the overlay's fixed words in Spanish (a different picture, its own name)."""
+    session = Session(session_folder)
+    hand = session.hands()[0]
+    last = {}
+    for lang in ("en", "es"):
+        clip = render_hand(session_folder, hand.number, tmp_path / lang,
+                           RenderSettings(graphics_only=True, size=(480, 270), lang=lang))
+        assert clip.frames == hand.frames and (lang == "en") != ("_lang-es" in Path(clip.path).name)
+        with av.open(clip.path) as container:
+            last[lang] = [f.to_ndarray(format="rgba") for f in container.decode(video=0)][-1]
+    assert not np.array_equal(last["en"], last["es"])
+    with pytest.raises(ConfigError, match="--lang: language 'ko' is not available"):
+        RenderSettings(lang="ko").check()

@@ -35,7 +35,8 @@ def render_leaderboard(standings: tuple[Standing, ...], big_blind: int, layout: 
     draw.panel(image, (0, 0, w, row_h), rgba(skin.color("header")), radius)
     draw.fill_mask(image, draw.rounded_mask(w, row_h // 2, 0), rgba(skin.color("header")), (0, row_h // 2))
     pad = px(12)
-    draw.text(image, (pad, row_h / 2), title, layout.font("bold", 19), rgba(skin.color("header_text")), role="title")
+    draw.text(image, (pad, row_h / 2), layout.word(title), layout.font("bold", 19), rgba(skin.color("header_text")),
+              role="title")
     ink, dim, stack_ink = rgba(skin.color("text")), rgba(skin.color("text_dim")), rgba(skin.color("stack"))
     face, bold = layout.font("regular", 18), layout.font("bold", 19)
     for index, (name, stack) in enumerate(rows):
@@ -244,8 +245,8 @@ def want_delay(frame: ElementFrame) -> dict[str, Wanted]:
     else:
         left, total = opts.delay_s - (frame.pts - (frame.scene.first_pts or 0)) / 1e6, opts.delay_s
     seconds = math.ceil(left) if left > 0 else int(total)
-    label = f"ON AIR IN {seconds // 60}:{seconds % 60:02d}" if left > 0 else \
-        f"{opts.delay_label} {seconds // 60}:{seconds % 60:02d}"
+    label = f"{frame.layout.word('ON AIR IN')} {seconds // 60}:{seconds % 60:02d}" if left > 0 else \
+        f"{frame.layout.word(opts.delay_label)} {seconds // 60}:{seconds % 60:02d}"
     return {"delay": Wanted(("delay", label), bind(render_delay, label, frame.layout), frame.layout.origin("delay"),
                             "top")}
 
@@ -256,5 +257,6 @@ def want_ticker(frame: ElementFrame) -> dict[str, Wanted]:
     opts, lay = frame.options, frame.layout
     if not ticker_text(frame.state, opts):
         return {}
-    return {"ticker": Wanted(("ticker", opts.ticker_label), bind(render_ticker_frame, opts.ticker_label, lay),
+    label = lay.word(opts.ticker_label)  # the stock LIVE is translated; any other label is drawn as given
+    return {"ticker": Wanted(("ticker", label), bind(render_ticker_frame, label, lay),
                              lay.origin("ticker"), "bottom")}

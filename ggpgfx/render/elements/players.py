@@ -101,7 +101,7 @@ def render_player(view: PlayerView, layout: Layout) -> Image.Image:
     draw.text(image, (text_x, px(51)), stack_text, layout.font("bold", 22), rgba(skin.color("stack")),
               max_width=text_w, role="amount")
     if view.hand_label:
-        draw.text(image, (text_x, px(71)), view.hand_label, layout.font("regular", 15), dim, max_width=text_w,
+        draw.text(image, (text_x, px(71)), layout.hand(view.hand_label), layout.font("regular", 15), dim, max_width=text_w,
                   role="hand_label")
 
     cards_x = box_w - cards_w - equity_w - px(2)
@@ -127,7 +127,7 @@ def render_player(view: PlayerView, layout: Layout) -> Image.Image:
     if view.action:
         fill_key, ink_key = badge_style(view.action, layout)
         badge_h = px(30)
-        draw.pill(image, (box_w + gap, (box_h - badge_h) // 2, badge_w, badge_h), view.action.upper(),
+        draw.pill(image, (box_w + gap, (box_h - badge_h) // 2, badge_w, badge_h), layout.action(view.action).upper(),
                   rgba(skin.color(fill_key)), rgba(skin.color(ink_key)), layout.font_path("bold"),
                   role="action")
     if view.status == "folded":

@@ -48,12 +48,13 @@ def render_board(view: BoardView, layout: Layout) -> Image.Image:
     draw.fill_mask(image, draw.rounded_mask(w, header_h // 2, 0), rgba(skin.color("header")), (0, header_h // 2))
     head_ink = rgba(skin.color("header_text"))
     pad = px(14)
-    pot_text = f"POT  {_chips(view.total_pot, layout, view.big_blind)}"
+    pot_text = f"{layout.word('POT')}  {_chips(view.total_pot, layout, view.big_blind)}"
     draw.text(image, (pad, header_h / 2), pot_text, layout.font("bold", 25), head_ink, max_width=w // 2,
               role="pot")
-    right = STREET_NAMES.get(view.street, view.street.upper())
+    right = layout.word(STREET_NAMES.get(view.street, view.street.upper()))
     if view.hand_number:
-        right = f"{right}  ·  HAND {view.hand_number}" if right else f"HAND {view.hand_number}"
+        hand = layout.word("HAND")
+        right = f"{right}  ·  {hand} {view.hand_number}" if right else f"{hand} {view.hand_number}"
     draw.text(image, (w - pad, header_h / 2), right, layout.font("bold", 17), head_ink, anchor="rm",
               max_width=w // 2 - pad, role="street")
 
@@ -71,15 +72,15 @@ def render_board(view: BoardView, layout: Layout) -> Image.Image:
 
     dim = rgba(skin.color("text_dim"))
     foot_y = h - footer_h / 2 - px(2)
-    blinds = f"BLINDS {_chips(view.small_blind, layout, 0)}/{_chips(view.big_blind, layout, 0)}"
+    blinds = f"{layout.word('BLINDS')} {_chips(view.small_blind, layout, 0)}/{_chips(view.big_blind, layout, 0)}"
     if view.ante:
-        blinds += f"  ANTE {_chips(view.ante, layout, 0)}"
+        blinds += f"  {layout.word('ANTE')} {_chips(view.ante, layout, 0)}"
     face = layout.font("bold", 15)
     draw.text(image, (pad, foot_y), blinds if view.big_blind else "", face, dim, max_width=w // 2,
               role="blinds")
     if len(view.pots) > 1:
-        parts = [f"MAIN {_chips(view.pots[0], layout, view.big_blind)}"]
-        parts += [f"SIDE{'' if i == 1 else ' ' + str(i)} {_chips(p, layout, view.big_blind)}"
+        parts = [f"{layout.word('MAIN')} {_chips(view.pots[0], layout, view.big_blind)}"]
+        parts += [f"{layout.word('SIDE')}{'' if i == 1 else ' ' + str(i)} {_chips(p, layout, view.big_blind)}"
                   for i, p in enumerate(view.pots[1:], start=1)]
         draw.text(image, (w - pad, foot_y), "  ·  ".join(parts), face, rgba(skin.color("accent")), anchor="rm",
                   max_width=w // 2 - pad, role="pots")
@@ -104,7 +105,7 @@ def render_outs(view: OutsView, layout: Layout) -> Image.Image:
                max(1, px(skin.border)))
     pad = px(12)
     count = len(view.outs)
-    title = f"{layout.name(view.name)} · {count} OUT{'S' if count != 1 else ''}"
+    title = f"{layout.name(view.name)} · {count} {layout.word('OUTS' if count != 1 else 'OUT')}"
     draw.text(image, (pad, px(22)), title, layout.font("bold", 21), rgba(skin.color("accent")), max_width=w - 2 * pad,
               role="outs_title")
     rows = 1 if count <= 11 else 2
