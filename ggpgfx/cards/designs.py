@@ -10,6 +10,7 @@ the PNGs are cached under `$GGP_HOME/cards/designs/<design>/`. Designs are split
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -144,7 +145,9 @@ def design_card(name: str, card: str) -> np.ndarray:
         return np.asarray(Image.open(path).convert("RGBA"))
     rgba = render_design_card(design, card)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.png")
+    # a name of its own per process: two processes rendering the same card (an evaluation beside a
+    # training run) must not rename each other's half-written file
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.png")
     Image.fromarray(rgba).save(tmp)
     tmp.replace(path)
     return rgba
