@@ -40,8 +40,8 @@ def test_an_unseen_design_rotated_25_degrees_under_blur_is_read_or_unknown(class
         assert all(d.card in (card, UNKNOWN) for d in found), (card, [(d.card, d.confidence) for d in found])
 
 
-FLOORS = {  # read share on a small fixed sample (measured 0.17, 0.41, 0.34, 0.23, less a margin); wrong must be 0
-    "deck:standard": 0.10, "deck:jolly-royal": 0.30, "deck:penguins": 0.25, "serif-side": 0.15,
+FLOORS = {  # read share on a small fixed sample (measured 0.40, 0.41, 0.34, 0.39, less a margin); wrong must be 0
+    "deck:standard": 0.30, "deck:jolly-royal": 0.30, "deck:penguins": 0.25, "serif-side": 0.28,
 }
 
 
