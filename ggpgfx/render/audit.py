@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw
 from ggpgfx.poker.messages import SeatState, TableState
 from ggpgfx.render.draw import Drawn
 from ggpgfx.render.formats import SHORT_UNITS
+from ggpgfx.render.layout import Layout
 from ggpgfx.render.scene import Placed, Scene
 
 #: Title-safe area: the centre 90% of the frame in each direction (SMPTE ST 2046-1).
@@ -100,16 +101,17 @@ def _visible(seat: SeatState, reveal: str) -> bool:
     return seat.revealed_to == "live" or (reveal == "delayed" and seat.revealed_to == "delayed")
 
 
-def _action_problem(drawn: str, seat: SeatState, state: TableState) -> str | None:
-    """The badge says what the seat last did, ALL IN / FOLD without an action, or WINS what it collected."""
+def _action_problem(drawn: str, seat: SeatState, state: TableState, lay: Layout) -> str | None:
+    """The badge says what the seat last did, ALL IN / FOLD without an action, or WINS what it collected
+    (in the output's language)."""
     won = state.winnings.get(seat.seat, 0)
     if won > 0 and state.street in ("showdown", "complete"):
-        match = re.fullmatch(r"WINS (.+)", drawn)
+        match = re.fullmatch(re.escape(lay.action("Wins").upper()) + r" (.+)", drawn)
         if match is None:
             return f"{drawn!r} where the seat won {won:,}"
         return _amount_ok(match.group(1), won, "exact", 0)
-    want = (seat.last_action or ("ALL IN" if seat.status == "all_in" else "FOLD" if seat.status == "folded"
-                                 else "")).upper()
+    want = lay.action(seat.last_action or ("ALL IN" if seat.status == "all_in" else "FOLD" if seat.status == "folded"
+                                           else "")).upper()
     cut = drawn[:-1].rstrip() if drawn.endswith("\u2026") else None
     if drawn != want and not (cut and want.startswith(cut)):
         return f"{drawn!r} but the state says {want or 'no action'!r}"
@@ -146,7 +148,7 @@ def check_values(drawn: list[tuple[str, Drawn]], state: TableState, scene: Scene
                 if problem:
                     bad(element, f"seat {seat.seat} stack: {problem}", item)
             for item in texts["action"]:
-                problem = _action_problem(item.value, seat, state)
+                problem = _action_problem(item.value, seat, state, lay)
                 if problem:
                     bad(element, f"seat {seat.seat} badge: {problem}", item)
             shows = _visible(seat, reveal) and state.street in IN_HAND and seat.status in ("active", "all_in")
@@ -159,11 +161,11 @@ def check_values(drawn: list[tuple[str, Drawn]], state: TableState, scene: Scene
                     bad(element, f"seat {seat.seat}: {item.value} but equity is {seat.equity_win:.4f}", item)
             for item in texts["hand_label"]:
                 cut = item.value[:-1].rstrip() if item.value.endswith("\u2026") else None
-                if not shows or not seat.hand_label or not (item.value == seat.hand_label or
-                                                            (cut and seat.hand_label.startswith(cut))):
+                label = lay.hand(seat.hand_label) if seat.hand_label else None
+                if not shows or not label or not (item.value == label or (cut and label.startswith(cut))):
                     bad(element, f"seat {seat.seat}: hand label {item.value!r} but the state says "
                         f"{seat.hand_label if shows else 'hidden'!r}", item)
-                elif len(state.board) < 3 and not PREFLOP_LABEL.fullmatch(seat.hand_label):
+                elif len(state.board) < 3 and not PREFLOP_LABEL.fullmatch(seat.hand_label or ""):
                     bad(element, f"seat {seat.seat}: {item.value!r} before the flop (only a pocket pair is a "
                         "made hand there)", item)
             want_cards = list(seat.hole_cards) if shows else []
@@ -174,11 +176,13 @@ def check_values(drawn: list[tuple[str, Drawn]], state: TableState, scene: Scene
             if [f.value for f in faces] != list(state.board):
                 bad(element, f"board {[f.value for f in faces]} but the state says {list(state.board)}", *faces)
             for item in texts["pot"]:
-                problem = _amount_ok(item.value.removeprefix("POT").strip(), state.total_pot, fmt, state.big_blind)
+                problem = _amount_ok(item.value.removeprefix(lay.word("POT")).strip(), state.total_pot, fmt,
+                                     state.big_blind)
                 if problem:
                     bad(element, f"pot: {problem}", item)
             for item in texts["blinds"]:
-                match = re.fullmatch(r"BLINDS (\S+)/(\S+)(?:  ANTE (\S+))?", item.value)
+                match = re.fullmatch(re.escape(lay.word("BLINDS")) + r" (\S+)/(\S+)(?:  " + re.escape(lay.word("ANTE"))
+                                     + r" (\S+))?", item.value)
                 if not match:
                     bad(element, f"blinds text {item.value!r} does not read", item)
                     continue
@@ -191,7 +195,8 @@ def check_values(drawn: list[tuple[str, Drawn]], state: TableState, scene: Scene
             for item in texts["pots"]:
                 parts = item.value.split("  \u00b7  ")
                 for index, part in enumerate(parts):
-                    match = re.fullmatch(r"(?:MAIN|SIDE(?: \d+)?) (.+)", part)
+                    match = re.fullmatch(rf"(?:{re.escape(lay.word('MAIN'))}|{re.escape(lay.word('SIDE'))}(?: \d+)?) (.+)",
+                                         part)
                     want_pot = state.pots[index].amount if index < len(state.pots) else None
                     problem = "missing" if match is None or want_pot is None else \
                         _amount_ok(match.group(1), want_pot, fmt, state.big_blind)
@@ -213,7 +218,8 @@ def check_values(drawn: list[tuple[str, Drawn]], state: TableState, scene: Scene
                     bad(element, f"{seat.name}: {problem}", amount_item)
         elif element == "outs":
             for item in texts["outs_title"]:
-                match = re.fullmatch(r"(.+) \u00b7 (\d+) OUTS?", item.value)
+                match = re.fullmatch(rf"(.+) \u00b7 (\d+) (?:{re.escape(lay.word('OUT'))}|{re.escape(lay.word('OUTS'))})",
+                                     item.value)
                 seat_named = next((s for s in state.seats if match and lay.name(s.name) == match.group(1)), None)
                 if match is None or seat_named is None or seat_named.outs is None:
                     bad(element, f"outs title {item.value!r} names no seat with outs", item)

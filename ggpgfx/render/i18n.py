@@ -21,7 +21,7 @@ _ES_WORDS = {
     # streets and the board
     "PRE-FLOP": "PREFLOP", "FLOP": "FLOP", "TURN": "TURN", "RIVER": "RIVER", "SHOWDOWN": "SHOWDOWN",
     "HAND COMPLETE": "MANO TERMINADA", "POT": "BOTE", "HAND": "MANO", "BLINDS": "CIEGAS", "ANTE": "ANTE",
-    "MAIN": "PRINCIPAL", "SIDE": "LATERAL", "OUT": "OUT", "OUTS": "OUTS",
+    "MAIN": "BOTE", "SIDE": "SEC.", "OUT": "OUT", "OUTS": "OUTS",  # SEC.: bote secundario (fits the board)
     # panels
     "CHIP COUNTS": "FICHAS", "LIVE": "EN DIRECTO", "SECURE DELAY": "DIFERIDO", "ON AIR IN": "EN ANTENA EN",
 }

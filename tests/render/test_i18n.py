@@ -81,3 +81,20 @@ def test_a_render_in_spanish_draws_the_spanish_words() -> None:
     # the picture too: a still in Spanish differs from the English one
     assert render_image(sample_state("allin"), "broadcast", (640, 360), lang="es").tobytes() != \
         render_image(sample_state("allin"), "broadcast", (640, 360)).tobytes()
+
+
+@pytest.mark.parametrize("name", ["preflop", "allin", "showdown"])
+def test_the_audit_reads_a_spanish_overlay(name: str) -> None:
+    """The on-air audit compares what was drawn with the state in the output's language: a Spanish overlay
+    passes, and the same drawing read as English fails (so the check is not vacuous)."""
+    from ggpgfx.render.audit import check_values
+
+    state = sample_state(name)
+    drawn = {}
+    scenes = {}
+    for lang in ("en", "es"):
+        scene = scenes[lang] = Scene(OverlayOptions(skin="broadcast", animate=False, lang=lang), 1280, 720)
+        scene.images(state, 0)
+        drawn[lang] = [(element, d) for element, shown in scene.elements.items() for d in shown.record]
+        assert check_values(drawn[lang], state, scene) == [], lang
+    assert check_values(drawn["es"], state, scenes["en"])
