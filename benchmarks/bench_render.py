@@ -111,6 +111,16 @@ def bench_rerender(rounds: int) -> dict[str, object]:
         counter[0] += 1
         scene.layers(seat_states[counter[0] % len(seat_states)], counter[0] * 33_333)
 
+    # the baseline in the same run: each changed element drawn and converted whole (as before issue #21's
+    # "only the changed boxes"); same bytes, checked by tests/render/test_redraw_exact.py
+    whole_scene = Scene(OverlayOptions(animate=False, **BUSY), W, H)  # type: ignore[arg-type]
+    whole_scene.redraw_changed_only = False
+    whole_scene.layers(state, 0)
+
+    def one_seat_changes_whole() -> None:
+        counter[0] += 1
+        whole_scene.layers(seat_states[counter[0] % len(seat_states)], counter[0] * 33_333)
+
     def one_action() -> None:
         counter[0] += 1
         scene.layers(action_states[counter[0] % len(action_states)], counter[0] * 33_333)
@@ -119,9 +129,13 @@ def bench_rerender(rounds: int) -> dict[str, object]:
         Scene(OverlayOptions(animate=False, **BUSY), W, H).layers(state, 0)  # type: ignore[arg-type]
 
     seat = timed(one_seat_changes, rounds)
+    seat_whole = timed(one_seat_changes_whole, rounds)
+    seat = timed(one_seat_changes, rounds)  # again after the baseline: drifting load hits both alike
     action = timed(one_action, rounds)
     full = timed(cold, max(5, rounds // 5))
-    return {"seat_and_pot_change": seat, "one_player_box": action, "cold_full_render": full,
+    return {"seat_and_pot_change": seat, "seat_and_pot_change_whole_redraw": seat_whole,
+            "ratio_changed_boxes_vs_whole_cpu": seat["cpu_median_ms"] / seat_whole["cpu_median_ms"],
+            "one_player_box": action, "cold_full_render": full,
             "off_path": bench_off_path(rounds)}
 
 
@@ -243,6 +257,9 @@ def main() -> None:
           f"{c['blend_only_numpy']['cpu_median_ms']:7.3f}")  # type: ignore[index]
     print(f"  re-render: stack+pot change     {rer['seat_and_pot_change']['median_ms']:7.3f}  "  # type: ignore[index]
           f"{rer['seat_and_pot_change']['cpu_median_ms']:7.3f}  (target <= 3 ms)")  # type: ignore[index]
+    print(f"    same, elements redrawn whole  {rer['seat_and_pot_change_whole_redraw']['median_ms']:7.3f}  "  # type: ignore[index]
+          f"{rer['seat_and_pot_change_whole_redraw']['cpu_median_ms']:7.3f}  (changed boxes only / whole: "  # type: ignore[index]
+          f"{rer['ratio_changed_boxes_vs_whole_cpu']:.2f}x cpu)")  # type: ignore[index]
     print(f"  re-render of one player box     {rer['one_player_box']['median_ms']:7.3f}  "  # type: ignore[index]
           f"{rer['one_player_box']['cpu_median_ms']:7.3f}")  # type: ignore[index]
     print(f"  cold render of every element    {rer['cold_full_render']['median_ms']:7.3f}  "  # type: ignore[index]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
+from PIL.Image import core as _imaging
 
 from ggpgfx.render.skins import Skin
 
@@ -108,11 +109,155 @@ def tinted(mask: Image.Image, color: RGBA) -> Image.Image:
     return solid
 
 
+Op = tuple[Image.Image, int, int]  # an overlay composited at (x, y)
+
+
+class Held:
+    """The composites onto one element's canvas, held back until the drawing is done (`deferred`)."""
+
+    def __init__(self) -> None:
+        self.canvas: Image.Image | None = None
+        self.ops: list[Op] = []
+        self.live = True  # False once done: later composites onto the canvas happen at once
+        #: after `finish` with the last drawing: the bounding box (x0, y0, x1, y1) of the pixels that may
+        #: differ from it ((0, 0, 0, 0): none); None when it was drawn in full
+        self.dirty: tuple[int, int, int, int] | None = None
+
+
+_DEFERRED = threading.local()
+
+
+@contextmanager
+def deferred() -> Iterator[Held]:
+    """Hold back the composites onto the first `canvas()` made inside the block (an element's drawing), so
+    `finish` can do only those that differ from the element's last drawing. Drawing code that reads or
+    changes the canvas's pixels other than through this module calls `flush(canvas)` first."""
+    held = Held()
+    outer = getattr(_DEFERRED, "ops", None)
+    _DEFERRED.ops = held
+    try:
+        yield held
+    finally:
+        _DEFERRED.ops = outer
+
+
+def canvas(width: int, height: int) -> Image.Image:
+    """A transparent RGBA canvas for an element's drawing (the one `deferred()` holds composites for)."""
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    held = getattr(_DEFERRED, "ops", None)
+    if held is not None and held.canvas is None and held.live:
+        held.canvas = image
+    return image
+
+
+def flush(image: Image.Image) -> None:
+    """Do the composites held back for `image` now; from here on they happen at once (not replayable)."""
+    held = getattr(_DEFERRED, "ops", None)
+    if held is not None and held.live and held.canvas is image:
+        held.live = False
+        for overlay, x, y in held.ops:
+            _composite(image, overlay, (x, y))
+        held.ops = []
+
+
+def finish(image: Image.Image, held: Held, before: tuple[Image.Image, list[Op]] | None = None) -> list[Op] | None:
+    """Complete a drawing made under `deferred()`: its held-back composites, or, given the same element's
+    last drawing (image and ops) with as many ops, its pixels with only the boxes of the ops that differ
+    drawn again (every op in them, clipped: a pixel outside them is covered by the same ops in the same
+    order as before, so it keeps its value). Returns the ops to pass as `before` next time (None: drawn
+    directly, nothing to compare)."""
+    if held.canvas is None or not held.live:
+        return None
+    if held.canvas is not image:  # the element returned another picture: the canvas is done as drawn
+        flush(held.canvas)
+        return None
+    held.live = False
+    ops = held.ops
+    if before is None or len(before[1]) != len(ops) or before[0].size != image.size:
+        for overlay, x, y in ops:
+            _composite(image, overlay, (x, y))
+        return ops
+    width, height = image.size
+    damaged: list[tuple[int, int, int, int]] = []
+    for (old, ox, oy), (new, nx, ny) in zip(before[1], ops, strict=True):
+        if old is new and ox == nx and oy == ny:
+            continue
+        for overlay, x, y in ((old, ox, oy), (new, nx, ny)):
+            box = (max(0, x), max(0, y), min(width, x + overlay.width), min(height, y + overlay.height))
+            if box[0] < box[2] and box[1] < box[3]:
+                damaged.append(box)
+    image.im.paste(before[0].im, (0, 0, width, height))
+    held.dirty = (min(b[0] for b in damaged), min(b[1] for b in damaged), max(b[2] for b in damaged),
+                  max(b[3] for b in damaged)) if damaged else (0, 0, 0, 0)
+    for x0, y0, x1, y1 in damaged:
+        image.paste((0, 0, 0, 0), (x0, y0, x1, y1))
+        for overlay, x, y in ops:
+            ix0, iy0 = max(x, x0), max(y, y0)
+            ix1, iy1 = min(x + overlay.width, x1), min(y + overlay.height, y1)
+            if ix0 >= ix1 or iy0 >= iy1:
+                continue
+            if (ix0, iy0, ix1, iy1) == (x, y, x + overlay.width, y + overlay.height):
+                _composite(image, overlay, (x, y))
+            else:
+                _composite(image, overlay.crop((ix0 - x, iy0 - y, ix1 - x, iy1 - y)), (ix0, iy0), reused=False)
+    return ops
+
+
+def over(image: Image.Image, overlay: Image.Image, xy: tuple[int, int]) -> None:
+    """`image.alpha_composite(overlay, dest=xy)`: at once, or held back while `image` is the canvas of an
+    element drawing made under `deferred()` (then `finish` does it, or skips it when nothing changed there)."""
+    held = getattr(_DEFERRED, "ops", None)
+    if held is not None and held.live:
+        if image is held.canvas:
+            held.ops.append((overlay, int(xy[0]), int(xy[1])))
+            return
+        if overlay is held.canvas:  # the canvas used as a picture: its pixels must be there first
+            flush(held.canvas)
+    _composite(image, overlay, xy)
+
+
+def _composite(image: Image.Image, overlay: Image.Image, xy: tuple[int, int], reused: bool = True) -> None:
+    """`image.alpha_composite(overlay, dest=xy)` (same bytes, same clipping at the edges) without Pillow's
+    Python wrapper around it: a redraw composites dozens of small texts and shapes, and the wrapper's checks,
+    lazy loads and Image objects cost more than the compositing of those few pixels itself. `reused`: the
+    overlay is a cached one (its composite over a blank canvas may be kept)."""
+    x, y = int(xy[0]), int(xy[1])
+    if (type(image) is not Image.Image or type(overlay) is not Image.Image or image.mode != "RGBA"
+            or overlay.mode != "RGBA" or x < 0 or y < 0 or image.readonly):
+        # files not loaded yet, other modes, negative offsets, read-only buffers: Pillow's own path
+        image.alpha_composite(overlay, dest=(x, y))
+        return
+    box = (x, y, x + overlay.width, y + overlay.height)
+    target = image.im
+    under = target.crop(box)
+    if reused and under.getbbox(False) is None:
+        # nothing there yet (an element's background panel on its fresh canvas): the result is the overlay
+        # composited over transparency, computed once per overlay, so this is a copy instead of a blend
+        target.paste(_over_blank(overlay), box)
+        return
+    target.paste(_imaging.alpha_composite(under, overlay.im), box)
+
+
+_OVER_BLANK: dict[int, tuple[Image.Image, object]] = {}
+
+
+def _over_blank(overlay: Image.Image) -> object:
+    """Pillow's own composite of `overlay` over an all-zero image of its size (cached per overlay object)."""
+    hit = _OVER_BLANK.get(id(overlay))
+    if hit is not None and hit[0] is overlay:
+        return hit[1]
+    result = _imaging.alpha_composite(Image.new("RGBA", overlay.size, (0, 0, 0, 0)).im, overlay.im)
+    if len(_OVER_BLANK) > 2048:
+        _OVER_BLANK.clear()
+    _OVER_BLANK[id(overlay)] = (overlay, result)  # the overlay is kept alive so its id cannot be reused
+    return result
+
+
 def fill_mask(image: Image.Image, mask: Image.Image, color: RGBA, xy: tuple[int, int]) -> None:
     """Composite a solid colour through a coverage mask onto `image` at xy (source-over)."""
     if color[3] == 0:
         return
-    image.alpha_composite(tinted(mask, color), dest=(int(xy[0]), int(xy[1])))
+    over(image, tinted(mask, color), xy)
 
 
 def panel(image: Image.Image, box: tuple[int, int, int, int], fill: RGBA, radius: int,
@@ -122,7 +267,7 @@ def panel(image: Image.Image, box: tuple[int, int, int, int], fill: RGBA, radius
     _record("panel", box)
     if border is not None and border_px > 0 and border[3] > 0:
         # border and fill composed once per size and colours: one composite of the panel's area per redraw
-        image.alpha_composite(_bordered_panel(w, h, radius, fill, border, border_px), dest=(int(x), int(y)))
+        over(image, _bordered_panel(w, h, radius, fill, border, border_px), (x, y))
     else:
         fill_mask(image, rounded_mask(w, h, radius), fill, (x, y))
 
@@ -137,12 +282,18 @@ def _bordered_panel(w: int, h: int, radius: int, fill: RGBA, border: RGBA, borde
     return out
 
 
+@functools.lru_cache(maxsize=8192)
+def text_length(face: ImageFont.FreeTypeFont, value: str) -> float:
+    """`face.getlength(value)`, cached: every redraw measures the same names, amounts and labels again."""
+    return face.getlength(value)
+
+
 @functools.lru_cache(maxsize=4096)
 def fit_font(path: Path, text: str, size: int, max_width: int, min_size: int = 8) -> ImageFont.FreeTypeFont:
     """The largest font no bigger than `size` in which `text` fits `max_width` (down to `min_size`; cached:
     the same names and amounts are fitted on every redraw)."""
     face = font(path, size)
-    while size > min_size and face.getlength(text) > max_width:
+    while size > min_size and text_length(face, text) > max_width:
         size -= 1
         face = font(path, size)
     return face
@@ -153,8 +304,8 @@ def text(image: Image.Image, xy: tuple[float, float], value: str, face: ImageFon
     """Draw text; when it is wider than max_width it is cut with an ellipsis rather than clipped.
 
     `role` says what the text stands for in the draw record (name, amount, percent, ...)."""
-    if max_width is not None and face.getlength(value) > max_width:
-        while value and face.getlength(value + "\u2026") > max_width:
+    if max_width is not None and text_length(face, value) > max_width:
+        while value and text_length(face, value + "\u2026") > max_width:
             value = value[:-1]
         value = value.rstrip() + "\u2026"
     if not value or fill[3] == 0:
@@ -194,7 +345,7 @@ def card(image: Image.Image, box: tuple[int, int, int, int], code: str | None, s
     x, y, w, h = box
     radius = max(2, w // 8)
     _record("card", box, code if face_up and code is not None else "")
-    image.alpha_composite(_card_image(w, h, code if face_up else None, skin, index_w, radius), dest=(int(x), int(y)))
+    over(image, _card_image(w, h, code if face_up else None, skin, index_w, radius), (x, y))
 
 
 _CARDS: dict[tuple[object, ...], Image.Image] = {}

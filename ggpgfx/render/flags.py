@@ -311,7 +311,7 @@ def draw_flag(image: Image.Image, box: tuple[int, int, int, int], code: str | No
     x, y, w, h = box
     picture = _rounded_flag(code.upper(), w, h, radius)
     if picture is not None:
-        image.alpha_composite(picture, (x, y))
+        draw.over(image, picture, (x, y))
         return
     draw.panel(image, box, fill, radius)
     face = draw.fit_font(font_path, code.upper(), int(h * 0.72), w - 4)

@@ -33,6 +33,9 @@ class Layer:
     #: per row, the [start, end) columns holding any non-transparent pixel, luma then chroma rows (int64,
     #: shape (rows, 2)); the blend skips the rest. Computed on first use and kept by `placed` and `window`.
     _spans: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    #: the (even-padded) straight RGBA pixels it was converted from, when kept: the next drawing of the same
+    #: element converts only the blocks that differ from them (`layer_from_rgba(..., previous=)`)
+    source: np.ndarray | None = field(default=None, repr=False)
 
     def spans(self) -> tuple[np.ndarray, np.ndarray]:
         """(luma spans, chroma spans): where each row has anything to blend (fully transparent pixels are
@@ -158,9 +161,29 @@ def warm_up() -> None:
     _converter()
 
 
-def layer_from_rgba(image: Image.Image | np.ndarray, x: int = 0, y: int = 0, use_numba: bool = True) -> Layer:
-    """Convert a straight-alpha RGBA image to a Layer (padded to even size) at (x, y)."""
-    pixels = np.asarray(image.convert("RGBA") if isinstance(image, Image.Image) else image, dtype=np.uint8)
+Planes = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def layer_from_rgba(image: Image.Image | np.ndarray, x: int = 0, y: int = 0, use_numba: bool = True,
+                    previous: Layer | None = None, keep_source: bool = False,
+                    region: tuple[int, int, int, int] | None = None) -> Layer:
+    """Convert a straight-alpha RGBA image to a Layer (padded to even size) at (x, y).
+
+    With `previous` (the layer of the same element's last drawing, converted with `keep_source`, same size),
+    only the rectangle of 2x2 blocks whose pixels changed is converted and the rest of the planes is copied
+    from it: every output block depends on its own four pixels only, so the bytes are those of a full
+    conversion. `keep_source` keeps the pixels on the layer for that next conversion. With `region` as
+    well (x0, y0, x1, y1: the box outside which `image` equals what `previous` was converted from, known
+    by the caller), only that box is read and converted.
+    """
+    if region is not None and previous is not None and isinstance(image, Image.Image):
+        size = (image.height + (image.height & 1), image.width + (image.width & 1))
+        if previous.y_pm.shape == size:
+            return _convert_region(image, previous, region, _converter() if use_numba else None, x, y)
+    if isinstance(image, Image.Image):
+        pixels = np.asarray(image if image.mode == "RGBA" else image.convert("RGBA"), dtype=np.uint8)
+    else:
+        pixels = np.asarray(image, dtype=np.uint8)
     h, w = pixels.shape[:2]
     ph, pw = h + (h & 1), w + (w & 1)
     if (ph, pw) != (h, w):
@@ -168,13 +191,65 @@ def layer_from_rgba(image: Image.Image | np.ndarray, x: int = 0, y: int = 0, use
         padded[:h, :w] = pixels
         pixels = padded
     converter = _converter() if use_numba else None
+    before = previous.source if previous is not None else None
+    if before is not None and before.shape == pixels.shape:
+        planes = _convert_changed(pixels, before, previous, converter)  # type: ignore[arg-type]
+    else:
+        planes = _convert(pixels, converter)
+    return Layer(int(x) & ~1, int(y) & ~1, *planes, source=pixels if keep_source else None)
+
+
+def _convert_region(image: Image.Image, previous: Layer, region: tuple[int, int, int, int],
+                    converter: Callable[..., None] | None, x: int, y: int) -> Layer:
+    """The layer of `image`, equal to what `previous` was converted from outside `region`."""
+    planes = [np.array(plane) for plane in (previous.y_pm, previous.y_inv, previous.u_pm, previous.v_pm,
+                                             previous.c_inv)]
+    height, width = planes[0].shape
+    x0, y0 = max(0, region[0]) & ~1, max(0, region[1]) & ~1
+    x1, y1 = min(width, (region[2] + 1) & ~1), min(height, (region[3] + 1) & ~1)
+    if x1 > x0 and y1 > y0:
+        # a crop past the image's edge reads zeros: the padding a full conversion adds to odd sizes
+        part = _convert(np.array(image.crop((x0, y0, x1, y1)).convert("RGBA"), np.uint8), converter)
+        planes[0][y0:y1, x0:x1] = part[0]
+        planes[1][y0:y1, x0:x1] = part[1]
+        for index in (2, 3, 4):
+            planes[index][y0 // 2:y1 // 2, x0 // 2:x1 // 2] = part[index]
+    y_pm, y_inv, u_pm, v_pm, c_inv = planes
+    return Layer(int(x) & ~1, int(y) & ~1, y_pm, y_inv, u_pm, v_pm, c_inv)
+
+
+def _convert_changed(pixels: np.ndarray, before: np.ndarray, previous: Layer,
+                     converter: Callable[..., None] | None) -> Planes:
+    """The planes of `pixels` given those of `before` (same shape): converts only the changed blocks."""
+    # one uint32 per RGBA pixel: comparing and reducing (h, w, 4) bytes along the last axis is ~100x slower
+    changed = (np.ascontiguousarray(pixels).view(np.uint32)[..., 0]
+               != np.ascontiguousarray(before).view(np.uint32)[..., 0])
+    rows = np.flatnonzero(changed.any(axis=1))
+    planes = tuple(np.array(plane) for plane in (previous.y_pm, previous.y_inv, previous.u_pm, previous.v_pm,
+                                                  previous.c_inv))
+    if rows.size == 0:
+        return planes  # type: ignore[return-value]
+    cols = np.flatnonzero(changed[rows[0]:rows[-1] + 1].any(axis=0))
+    r0, r1 = int(rows[0]) & ~1, (int(rows[-1]) + 2) & ~1
+    c0, c1 = int(cols[0]) & ~1, (int(cols[-1]) + 2) & ~1
+    part = _convert(np.ascontiguousarray(pixels[r0:r1, c0:c1]), converter)
+    planes[0][r0:r1, c0:c1] = part[0]
+    planes[1][r0:r1, c0:c1] = part[1]
+    for index in (2, 3, 4):
+        planes[index][r0 // 2:r1 // 2, c0 // 2:c1 // 2] = part[index]
+    return planes  # type: ignore[return-value]
+
+
+def _convert(pixels: np.ndarray, converter: Callable[..., None] | None) -> Planes:
+    """YUVA planes of even-sized straight RGBA pixels: the Numba converter when given, else numpy."""
+    ph, pw = pixels.shape[:2]
     if converter is not None:
         # one pass per pixel, skipping transparent ones: ~5x the numpy version on overlay elements
         planes = (np.empty((ph, pw), np.uint16), np.empty((ph, pw), np.uint8), np.empty((ph // 2, pw // 2), np.uint16),
                   np.empty((ph // 2, pw // 2), np.uint16), np.empty((ph // 2, pw // 2), np.uint8))
         source = pixels if pixels.flags.writeable and pixels.flags.c_contiguous else np.array(pixels, order="C")
         converter(source, *planes)
-        return Layer(int(x) & ~1, int(y) & ~1, *planes)
+        return planes
     # float32 and 2x2 sums by slicing: ~4x faster than float64 and reshape().mean() on big layers
     data = pixels.astype(np.float32)
     alpha = data[..., 3]
@@ -189,4 +264,4 @@ def layer_from_rgba(image: Image.Image | np.ndarray, x: int = 0, y: int = 0, use
     u_pm = (pool(uu * alpha) + 0.5).astype(np.uint16)
     v_pm = (pool(vv * alpha) + 0.5).astype(np.uint16)
     c_inv = (255.5 - c_alpha).astype(np.uint8)
-    return Layer(int(x) & ~1, int(y) & ~1, y_pm, y_inv, u_pm, v_pm, c_inv)
+    return y_pm, y_inv, u_pm, v_pm, c_inv

@@ -15,7 +15,7 @@ from typing import Any
 from PIL import Image
 
 from ggpgfx.poker.messages import TableState
-from ggpgfx.render.draw import Drawn, recording
+from ggpgfx.render.draw import Drawn, Op, deferred, finish, recording
 from ggpgfx.render.elements import ElementFrame, Wanted, element_types
 from ggpgfx.render.elements.panels import render_ticker_text, ticker_label_width, ticker_text
 from ggpgfx.render.formats import ease
@@ -41,14 +41,28 @@ class Element:
     leaving_at: int | None = None
     #: what the drawing drew (texts with their roles, panels, cards), in the image's pixels
     record: list[Drawn] = field(default_factory=list, repr=False)
+    #: the composites that made `image` (`draw.finish`), to redraw only what differs next time; None when
+    #: the drawing was made directly or ahead of time
+    ops: list[Op] | None = field(default=None, repr=False)
     _layer: Layer | None = field(default=None, repr=False)
     #: the layer as last placed (x, y, opacity): reused while the element stands still
     _placed: Layer | None = field(default=None, repr=False)
+    #: the last drawing's layer, until the new drawing is converted against it
+    _previous: Layer | None = field(default=None, repr=False)
+    #: the box in which the new drawing may differ from the one `_previous` was converted from
+    _dirty: tuple[int, int, int, int] | None = field(default=None, repr=False)
+
+    def forget_previous(self) -> None:
+        """Convert the new drawing whole (not against the last one)."""
+        self._previous, self._dirty = None, None
 
     def layer(self) -> Layer:
-        """The YUVA layer, converted on first use after each drawing."""
+        """The YUVA layer, converted on first use after each drawing (only the blocks that differ from the
+        last drawing's, when there was one: a new stack amount converts the amount, not the whole box)."""
         if self._layer is None:
-            self._layer = layer_from_rgba(self.image)
+            self._layer = layer_from_rgba(self.image, previous=self._previous, keep_source=self._dirty is None,
+                                          region=self._dirty)
+            self._previous, self._dirty = None, None
         return self._layer
 
     def placed_layer(self, x: int, y: int, opacity: int) -> Layer:
@@ -58,9 +72,16 @@ class Element:
             placed = self._placed = self.layer().placed(x, y, opacity)
         return placed
 
-    def redrawn(self, key: Hashable, image: Image.Image, record: list[Drawn], layer: Layer | None = None) -> None:
-        """Take a new drawing (its layer is converted on first use unless given)."""
+    def redrawn(self, key: Hashable, image: Image.Image, record: list[Drawn], layer: Layer | None = None,
+                ops: list[Op] | None = None, dirty: tuple[int, int, int, int] | None = None) -> None:
+        """Take a new drawing (its layer is converted on first use unless given). `dirty`: the box outside
+        which it equals the last drawing (`draw.finish`), if known."""
+        # the box is relative to the last drawing: usable only while that drawing's layer is the previous one
+        self._dirty = dirty if layer is None and self._layer is not None else None
+        if layer is None:
+            self._previous = self._layer or self._previous
         self.key, self.image, self.record, self._layer, self._placed = key, image, record, layer, None
+        self.ops = ops
 
 
 @dataclass
@@ -98,6 +119,9 @@ class Scene:
         self.layout = Layout(self.skin, width, height, options.chip_format or self.skin.chip_format, options.lang)
         self.elements: dict[str, Element] = {}
         self.redraws = 0
+        #: redraw a changed element by compositing and converting only the boxes that differ from its last
+        #: drawing (same bytes); False draws and converts it whole (benchmarks/bench_render.py compares both)
+        self.redraw_changed_only = True
         self._counts: dict[tuple[int, str], tuple[float, float, int]] = {}
         self.first_pts: int | None = None
         self._memory: dict[str, dict[str, Any]] = {}  # per element type, between frames (its clocks)
@@ -251,12 +275,15 @@ class Scene:
             if current is None or current.leaving_at is not None:
                 box_name = self._owner.get(name, name)
                 enter_from = want.enter_from or str(self.layout.extra(box_name, "enter_from", default_from))
-                image, record, layer = self._drawing(name, want)
+                image, record, layer, ops, _ = self._drawing(name, want)
                 self.elements[name] = Element(want.key, image, want.xy, enter_from, pts, record=record,
-                                              _layer=layer)
+                                              _layer=layer, ops=ops)
                 self.redraws += 1
             elif current.key is not want.key and current.key != want.key:
-                current.redrawn(want.key, *self._drawing(name, want))
+                image, record, layer, ops, dirty = self._drawing(name, want)
+                current.redrawn(want.key, image, record, layer, ops, dirty)
+                if not self.redraw_changed_only:
+                    current.forget_previous()
                 self.redraws += 1
             self.elements[name].xy = want.xy
         for name, element in list(self.elements.items()):
@@ -264,15 +291,20 @@ class Scene:
                 element.leaving_at = pts
         return self._placed(pts)
 
-    def _drawing(self, name: str, want: Wanted) -> tuple[Image.Image, list[Drawn], Layer | None]:
-        """The element's drawing: made ahead by a background renderer when there is one, else drawn now."""
+    def _drawing(self, name: str, want: Wanted) -> tuple[Image.Image, list[Drawn], Layer | None, list[Op] | None,
+                                                         tuple[int, int, int, int] | None]:
+        """The element's drawing: made ahead by a background renderer when there is one, else drawn now
+        (only the boxes that differ from its last drawing composited again, `draw.finish`)."""
         if self.prepared:
             ready = self.prepared.pop((name, want.key), None)
             if ready is not None:
-                return ready.image, ready.record, ready.layer
-        with recording() as record:
+                return ready.image, ready.record, ready.layer, None, None
+        current = self.elements.get(name) if self.redraw_changed_only else None
+        before = (current.image, current.ops) if current is not None and current.ops is not None else None
+        with recording() as record, deferred() as held:
             image = want.draw()
-        return image, record, None
+        ops = finish(image, held, before)
+        return image, record, None, ops, held.dirty
 
     def _placed(self, pts: int) -> list[Placed]:
         enter, leave = self.skin.animation.enter, self.skin.animation.exit

@@ -28,7 +28,7 @@ def render_leaderboard(standings: tuple[Standing, ...], big_blind: int, layout: 
     w, row_h = layout.size("leaderboard")
     rows = standings[: int(layout.extra("leaderboard", "rows", 10))]
     h = row_h * (len(rows) + 1) + px(6)
-    image = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    image = draw.canvas(w, h)
     radius = px(skin.radius)
     draw.panel(image, (0, 0, w, h), rgba(skin.color("panel")), radius, rgba(skin.color("border")),
                max(1, px(skin.border)))
@@ -46,7 +46,7 @@ def render_leaderboard(standings: tuple[Standing, ...], big_blind: int, layout: 
                            (px(4), int(row_h * (index + 1))))
         draw.text(image, (pad, cy), str(index + 1), bold, dim, role="rank")
         amount = format_chips(stack, layout.chip_format, big_blind)  # type: ignore[arg-type]
-        amount_w = int(bold.getlength(amount))
+        amount_w = int(draw.text_length(bold, amount))
         draw.text(image, (w - pad, cy), amount, bold, stack_ink, anchor="rm", role="amount")
         draw.text(image, (pad + px(34), cy), layout.name(name), face, ink, max_width=w - 2 * pad - px(44) - amount_w,
                   role="name")
@@ -57,7 +57,7 @@ def render_chip_strip(standings: tuple[Standing, ...], big_blind: int, layout: L
     """A full-width strip of names and stacks; entries shrink to fit, never overlap."""
     skin, px = layout.skin, layout.px
     w, h = layout.size("chip_strip")
-    image = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    image = draw.canvas(w, h)
     draw.fill_mask(image, draw.rounded_mask(w, h, 0), rgba(skin.color("ticker")), (0, 0))
     draw.fill_mask(image, draw.rounded_mask(w, max(1, px(2)), 0), rgba(skin.color("header")), (0, h - max(1, px(2))))
     if not standings:
@@ -67,12 +67,12 @@ def render_chip_strip(standings: tuple[Standing, ...], big_blind: int, layout: L
     for index, (name, stack) in enumerate(standings):
         x0 = int(index * slot) + px(10)
         amount = format_chips(stack, layout.chip_format, big_blind)  # type: ignore[arg-type]
-        amount_w = int(amount_face.getlength(amount))
+        amount_w = int(draw.text_length(amount_face, amount))
         draw.text(image, (x0 + slot - px(20), h / 2), amount, amount_face, rgba(skin.color("stack")), anchor="rm",
                   role="amount")
         room = int(slot - px(28) - amount_w)
         label = layout.name(name)
-        if name_face.getlength(label) > room:  # narrow strips (9:16) fall back to the family name
+        if draw.text_length(name_face, label) > room:  # narrow strips (9:16) fall back to the family name
             label = layout.name(name.split()[-1]) if name.split() else label
         draw.text(image, (x0, h / 2), label, name_face, rgba(skin.color("text")), max_width=room, role="name")
     return image

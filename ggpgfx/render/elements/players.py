@@ -55,7 +55,7 @@ def _slot(image: Image.Image, view: PlayerView, layout: Layout, box: tuple[int, 
     if view.photo:
         picture = draw.load_image(Path(view.photo), w, h)
         if picture is not None:
-            image.alpha_composite(draw.rounded_image(picture, radius), (x, y))
+            draw.over(image, draw.rounded_image(picture, radius), (x, y))
             return
     draw.panel(image, box, rgba(layout.skin.color("panel_alt")), radius)
     label = (view.country or "".join(part[0] for part in view.name.split()[:2]) or "?").upper()[:3]
@@ -72,7 +72,7 @@ def render_player(view: PlayerView, layout: Layout) -> Image.Image:
     badge_w = px(layout.extra("players", "badge_w", 150))
     gap = px(8)
     shadow = px(4) if skin.shadow else 0
-    image = Image.new("RGBA", (box_w + gap + badge_w + shadow, box_h + shadow), (0, 0, 0, 0))
+    image = draw.canvas(box_w + gap + badge_w + shadow, box_h + shadow)
     radius = px(skin.radius)
     if shadow:
         draw.panel(image, (shadow, shadow, box_w, box_h), rgba(skin.color("shadow")), radius)
@@ -131,6 +131,7 @@ def render_player(view: PlayerView, layout: Layout) -> Image.Image:
                   rgba(skin.color(fill_key)), rgba(skin.color(ink_key)), layout.font_path("bold"),
                   role="action")
     if view.status == "folded":
+        draw.flush(image)  # reads and rewrites the pixels
         alpha = image.getchannel("A").point(lambda v: int(v * FOLDED_OPACITY))
         image.putalpha(alpha)
     return image

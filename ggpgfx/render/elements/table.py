@@ -39,7 +39,7 @@ def render_board(view: BoardView, layout: Layout) -> Image.Image:
     """The board panel: header with pot and street, five card positions, blinds and side pots."""
     skin, px = layout.skin, layout.px
     w, h = layout.size("board")
-    image = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    image = draw.canvas(w, h)
     radius = px(skin.radius)
     draw.panel(image, (0, 0, w, h), rgba(skin.color("panel")), radius, rgba(skin.color("border")),
                max(1, px(skin.border)))

@@ -93,10 +93,10 @@ class Skin(BaseModel):
         relative = self.fonts.get(key) or self.fonts.get("regular")
         if relative is None:
             raise ConfigError(f"skin '{self.name}' has no font '{key}'")
-        for folder in [self.folder, *self.font_folders]:
-            if (folder / relative).is_file():
-                return folder / relative
-        raise ConfigError(f"skin '{self.name}': font file {relative} not found in {self.folder}")
+        found = _find_file((self.folder, *self.font_folders), relative)
+        if found is None:
+            raise ConfigError(f"skin '{self.name}': font file {relative} not found in {self.folder}")
+        return found
 
     def image_path(self, key: str) -> Path | None:
         """The file of a named image, or None when the skin has none."""
@@ -112,6 +112,16 @@ class Skin(BaseModel):
         """The layout whose reference aspect is closest to the output's (portrait for 9:16)."""
         aspect = width / height
         return min(self.layouts.values(), key=lambda lay: abs(lay.reference[0] / lay.reference[1] - aspect))
+
+
+@functools.lru_cache(maxsize=1024)
+def _find_file(folders: tuple[Path, ...], relative: str) -> Path | None:
+    """The first `folder / relative` that is a file (cached: every text of every redraw asks for its font, and
+    a skin's bundled files do not come and go while it draws)."""
+    for folder in folders:
+        if (folder / relative).is_file():
+            return folder / relative
+    return None
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
