@@ -21,7 +21,8 @@ PROBE = """
 import json, sys
 from pathlib import Path
 import ggpgfx.cli as cli
-cli._register_areas()
+if not cli._core_command(["-q", "run", sys.argv[1]]):  # what main() does for `ggp -q run GRAPH`
+    cli._register_areas()
 resolved = cli._load_with_sets(Path(sys.argv[1]), [])
 assert resolved.name
 print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))
@@ -59,3 +60,23 @@ def test_arrow_port_types_still_check_their_schemas() -> None:
     assert compatible(CardReads, CardReads) and not compatible(Detections, CardReads)
     assert CardReads == ArrowTable("CardReads", CardReads.schema_source)
     assert len({CardReads, Detections}) == 2
+
+
+def test_area_commands_load_only_when_no_core_command_is_named() -> None:
+    from ggpgfx.cli import _core_command
+
+    assert _core_command(["-q", "run", "graph.yaml"]) and _core_command(["--debug", "validate", "--help"])
+    assert not _core_command(["render", "still"]) and not _core_command(["studio", "list"])
+    assert not _core_command([]) and not _core_command(["--help"])
+    probe = ("import sys\nimport ggpgfx.cli as cli\nsys.argv = ['ggp', *sys.argv[1:]]\ntry:\n    cli.main()\n"
+             "except SystemExit:\n    pass\nprint('AREAS', 'ggpgfx.studio.cli' in sys.modules)\n")
+
+    def areas_loaded(*args: str) -> tuple[bool, str]:
+        proc = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120,
+                              cwd=REPO)
+        return proc.stdout.strip().splitlines()[-1] == "AREAS True", proc.stdout
+
+    loaded, text = areas_loaded("--help")
+    assert loaded and "studio" in text and "render" in text and "run" in text  # areas listed in the help
+    loaded, text = areas_loaded("validate", "graphs/test_pattern.yaml")
+    assert not loaded and "ok" in text
