@@ -1,5 +1,5 @@
-"""Record a short studio session, correct a hand (a hole card and a name), and save the same frame of the
-re-render before and after the correction as PNGs (docs/studio.md shows them)."""
+"""Record a short studio session, correct a hand (a hole card and a name; in a copy, a raise's amount), and
+save the same frame of the re-render before and after each correction as PNGs (docs/studio.md shows them)."""
 
 from __future__ import annotations
 
@@ -53,6 +53,30 @@ def still(session: Session, index: int) -> Image.Image:
     return avf.to_image()
 
 
+def bet_stills(folder: Path, copy: Path, number: int, out: Path) -> None:
+    """In a copy of the session, the hand's first raise made bigger: the frame after the calls, before and after."""
+    shutil.copytree(folder, copy)
+    session = Session(copy)
+    hand = session.hand(number)
+    raises = [a for a in session.actions(number) if a["action"] in ("bet", "raise") and a["amount"]]
+    if not raises:
+        print("no bet or raise in the hand: no bet stills")
+        return
+    first = raises[0]
+    # the first drawn state with the raise, then two thirds of a second on: the calls are in too
+    shown = next(c.pts for c in session.calls if c.state is not None and c.state.hand_number == number
+                 and any(s.seat == first["seat"] and s.bet == first["amount"] for s in c.state.seats))
+    index = min(hand.end_frame - 1, session.frame_at(shown) + 20)
+    before = still(session, index)
+    amount = first["amount"] * 2
+    fixed = session.add_correction(Correction(hand=number, kind="bet", seat=first["seat"], amount=amount,
+                                              at_s=first["at_s"], note="typed short"))
+    after = still(Session(copy), index)
+    before.save(out / "studio-bet-before.png", optimize=True)
+    after.save(out / "studio-bet-after.png", optimize=True)
+    print(f"{fixed.describe()}: {out / 'studio-bet-before.png'}, {out / 'studio-bet-after.png'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=None, help="folder for the PNGs (default: a temp folder)")
@@ -62,6 +86,8 @@ def main() -> None:
     try:
         session = Session(record(work / "session"))
         hand = session.hands()[0]
+        out.mkdir(parents=True, exist_ok=True)
+        bet_stills(work / "session", work / "bet", hand.number, out)
         index = hand.end_frame - 15  # the end of the hand: cards face up, the winner shown
         state = next(c.state for c in reversed(session.calls) if c.state and c.state.hand_number == hand.number
                      and any(s.hole_cards for s in c.state.seats))
@@ -72,13 +98,13 @@ def main() -> None:
                                           note="RFID misread"))
         session.add_correction(Correction(hand=hand.number, kind="name", seat=seat.seat, text="Corrected Name"))
         after = still(session, index)
-        out.mkdir(parents=True, exist_ok=True)
         before.save(out / "studio-before.png", optimize=True)
         after.save(out / "studio-after.png", optimize=True)
         print(f"seat {seat.seat} ({seat.name}, {''.join(seat.hole_cards)}): {out / 'studio-before.png'}, "
               f"{out / 'studio-after.png'}")
     finally:
         shutil.rmtree(work / "session", ignore_errors=True)
+        shutil.rmtree(work / "bet", ignore_errors=True)
 
 
 if __name__ == "__main__":
