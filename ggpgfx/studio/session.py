@@ -153,6 +153,7 @@ class Session:
         self.calls: list[SceneCall] = []
         self.events: list[GameEvent] = []
         self.corrections: list[Correction] = []
+        self._corrected: tuple[tuple[str, ...], list[SceneCall]] | None = None
         for row in rows:
             kind = row["type"]
             if kind == "Frame":
@@ -263,7 +264,15 @@ class Session:
         """The scene calls with every correction applied to the states they carry."""
         from ggpgfx.studio.corrections import apply_corrections
 
-        return apply_corrections(self.calls, self.corrections if corrections is None else corrections, self.events)
+        if corrections is not None:
+            return apply_corrections(self.calls, corrections, self.events)
+        # the session's own corrections: kept until one is added (a chip correction replays its hand, and
+        # hands(), hand() and the renderer all ask)
+        key = tuple(c.model_dump_json() for c in self.corrections)
+        cached = self._corrected
+        if cached is None or cached[0] != key:
+            cached = self._corrected = (key, apply_corrections(self.calls, self.corrections, self.events))
+        return list(cached[1])
 
     # -- hands -------------------------------------------------------------------------------------------
     def hands(self, corrected: bool = True) -> list[Hand]:
