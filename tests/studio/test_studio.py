@@ -311,3 +311,32 @@ def test_render_in_a_second_language(session_folder: Path, tmp_path: Path) -> No
     assert not np.array_equal(last["en"], last["es"])
     with pytest.raises(ConfigError, match="--lang: language 'ko' is not available"):
         RenderSettings(lang="ko").check()
+
+
+def test_a_corrected_stack_replays_the_hand(session_folder: Path, tmp_path: Path) -> None:
+    """--stack: the hand is replayed from the corrected starting stack; more chips behind move every stack of
+    the seat by the difference and change nothing else, fewer than the seat put in is refused."""
+    import shutil
+
+    copy = tmp_path / "session"
+    shutil.copytree(session_folder, copy)
+    session = Session(copy)
+    hand = session.hands()[0]
+    setup = next(e for e in session.events if e.kind == "hand_started" and e.hand_number == hand.number)
+    raises = [a for a in session.actions(hand.number) if a["action"] in ("bet", "raise") and a["amount"]]
+    seat = raises[0]["seat"] if raises else setup.data["setup"]["seats"][0]["seat"]
+    start = next(s["stack"] for s in setup.data["setup"]["seats"] if s["seat"] == seat)
+    if raises:
+        with pytest.raises(ConfigError, match="does not replay"):  # cannot raise to more than it has
+            session.add_correction(Correction(hand=hand.number, kind="stack", seat=seat, amount=1))
+    session.add_correction(Correction(hand=hand.number, kind="stack", seat=seat, amount=start + 12_345))
+    reopened = Session(copy)
+    assert [c.kind for c in reopened.corrections] == ["stack"]
+    pairs = [(a.state, b.state) for a, b in zip(reopened.calls, reopened.corrected_calls(), strict=True)
+             if a.state is not None and b.state is not None and a.state.hand_number == hand.number]
+    assert pairs
+    for before, after in pairs:
+        was, now = before.seat(seat), after.seat(seat)
+        assert was is not None and now is not None
+        assert now.stack == was.stack + 12_345 and now.bet == was.bet and now.status == was.status
+        assert after.total_pot == before.total_pot and after.pots == before.pots
