@@ -23,7 +23,7 @@ from ggpgfx.studio.session import Correction
 
 #: betting actions whose amount (the total a bet or raise goes to) a `bet` correction may change
 AMOUNT_ACTIONS = ("bet", "raise", "all_in")
-CHIP_KINDS = ("stack", "bet")
+CHIP_KINDS = ("stack", "bet", "play")
 
 
 def event_index(event: GameEvent) -> int:
@@ -69,10 +69,17 @@ def betting_actions(events: Sequence[GameEvent], hand: int) -> list[GameEvent]:
             and e.data.get("action") in AMOUNT_ACTIONS]
 
 
-def find_bet(events: Sequence[GameEvent], hand: int, seat: int, hand_start_pts: int, at_s: float | None) -> GameEvent:
-    """The seat's bet, raise or all-in that a `bet` correction names: the one nearest `at_s` seconds into
-    the hand (the first one without `at_s`); a clear error when the seat made none."""
-    candidates = [e for e in betting_actions(events, hand) if e.seat == seat]
+def find_bet(events: Sequence[GameEvent], hand: int, seat: int, hand_start_pts: int, at_s: float | None,
+             any_action: bool = False) -> GameEvent:
+    """The seat's bet, raise or all-in that a `bet` correction names (with `any_action`, any betting action: a
+    `play` correction): the one nearest `at_s` seconds into the hand (the first one without `at_s`); a clear
+    error when the seat made none."""
+    if any_action:
+        candidates = [e for e in ordered(events) if e.hand_number == hand and e.kind == "action" and e.seat == seat]
+        if not candidates:
+            raise ConfigError(f"hand {hand}: seat {seat} made no betting action to correct (see ggp studio actions)")
+    else:
+        candidates = [e for e in betting_actions(events, hand) if e.seat == seat]
     if not candidates:
         made = sorted({e.seat for e in betting_actions(events, hand) if e.seat is not None})
         raise ConfigError(f"hand {hand}: seat {seat} made no bet or raise to correct (seats that did: "
@@ -87,6 +94,7 @@ def corrected_events(events: Sequence[GameEvent], corrections: Sequence[Correcti
     """The recorded events with the chip corrections applied (copies; the recorded ones are not changed)."""
     stacks: dict[tuple[int, int], int] = {}
     bets: dict[str, int] = {}
+    plays: dict[str, tuple[str, int | None]] = {}
     hands = set()
     for fix in corrections:
         if fix.kind == "stack" and fix.seat is not None and fix.amount is not None:
@@ -94,6 +102,9 @@ def corrected_events(events: Sequence[GameEvent], corrections: Sequence[Correcti
             hands.add(fix.hand)
         elif fix.kind == "bet" and fix.event is not None and fix.amount is not None:
             bets[fix.event] = fix.amount
+            hands.add(fix.hand)
+        elif fix.kind == "play" and fix.event is not None and fix.play is not None:
+            plays[fix.event] = (fix.play, fix.amount)
             hands.add(fix.hand)
     awards: dict[int, int] = {}
     for event in events:
@@ -106,6 +117,10 @@ def corrected_events(events: Sequence[GameEvent], corrections: Sequence[Correcti
             setup["seats"] = [dict(seat, stack=stacks.get((event.hand_number, seat["seat"]), seat["stack"]))
                               for seat in setup["seats"]]
             event = event.model_copy(update={"data": dict(event.data, setup=setup)})
+        elif event.key in plays:
+            verb, amount = plays[event.key]
+            event = event.model_copy(update={"data": dict(event.data, action=verb),
+                                             "amount": bets.get(event.key, amount)})
         elif event.key in bets:
             event = event.model_copy(update={"amount": bets[event.key]})
         elif event.kind == "pot_awarded" and awards.get(event.hand_number) == 1 and event.amount is not None:

@@ -39,7 +39,7 @@ def _pair(value: str, what: str) -> tuple[int, str]:
     if not sep or not seat.strip().isdigit() or not rest.strip():
         raise ConfigError(f"--{what} {value!r}: use SEAT={what.upper()}, e.g. --{what} 3=" +
                           {"card": "AhKd", "stack": "125000", "name": "'Jane Doe'", "action": "'RAISE 4,000'",
-                           "bet": "40000"}[what])
+                           "bet": "40000", "play": "fold or 3=raise:40000"}[what])
     return int(seat), rest.strip()
 
 
@@ -61,6 +61,9 @@ def fix(session: SessionArg,
         bet: Annotated[list[str] | None, typer.Option(
             help="SEAT=AMOUNT: what the seat's bet or raise went to (the one nearest --at; default its first): "
                  "the hand is replayed, stacks and pots follow")] = None,
+        play: Annotated[list[str] | None, typer.Option(
+            help="SEAT=ACTION[:AMOUNT]: the betting action the seat really made (fold, check, call, bet, raise, "
+                 "all_in), in place of its action nearest --at; the hand is replayed")] = None,
         at: Annotated[float | None, typer.Option(min=0, help="seconds into the hand: from which --action shows, "
                                                             "or which --bet (see ggp studio actions)")] = None,
         tag: Annotated[list[str] | None, typer.Option(help="a tag for the highlight reel")] = None,
@@ -98,12 +101,23 @@ def fix(session: SessionArg,
                 raise ConfigError(f"--bet {value!r}: the amount is a whole number of chips above 0")
             wanted.append(Correction(hand=hand, kind="bet", seat=seat, amount=int(text.replace(",", "")), at_s=at,
                                      note=note))
+        for value in play or []:
+            seat, text = _pair(value, "play")
+            verb, _, amount_text = text.partition(":")
+            verbs = ("fold", "check", "call", "bet", "raise", "all_in")
+            if verb not in verbs:
+                raise ConfigError(f"--play {value!r}: the action is one of {', '.join(verbs)}")
+            if amount_text and not amount_text.replace(",", "").isdigit():
+                raise ConfigError(f"--play {value!r}: the amount is a whole number of chips")
+            wanted.append(Correction(hand=hand, kind="play", seat=seat, play=verb,  # type: ignore[arg-type]
+                                     amount=int(amount_text.replace(",", "")) if amount_text else None, at_s=at,
+                                     note=note))
         wanted += [Correction(hand=hand, kind="tag", text=text, note=note) for text in tag or []]
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ConfigError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
     if not wanted:
-        raise ConfigError("nothing to fix: give --card, --board, --stack, --bet, --name, --action or --tag")
+        raise ConfigError("nothing to fix: give --card, --board, --stack, --bet, --play, --name, --action or --tag")
     for correction in wanted:
         typer.echo(opened.add_correction(correction).describe())
 
@@ -137,8 +151,9 @@ def diff(session: SessionArg) -> None:
     for correction in opened.corrections:
         typer.echo(correction.describe())
         # a chip correction is shown with the chip corrections made before it (it replays on top of them)
-        earlier = [c for c in opened.corrections if c.number < correction.number and c.kind in ("stack", "bet")
-                   and correction.kind in ("stack", "bet")]
+        chips = ("stack", "bet", "play")
+        earlier = [c for c in opened.corrections if c.number < correction.number and c.kind in chips
+                   and correction.kind in chips]
         report = ChipRebuild()
         before = apply_corrections(opened.calls, earlier, opened.events) if earlier else opened.calls
         after = apply_corrections(opened.calls, [*earlier, correction], opened.events, report)
@@ -167,7 +182,7 @@ def _state_diff(before: object, after: object) -> list[str]:
     if before.board != after.board:
         lines.append(f"board: {''.join(before.board)} -> {''.join(after.board)}")
     for old, new in zip(before.seats, after.seats, strict=False):
-        for key in ("name", "stack", "bet", "hole_cards", "last_action", "hand_label", "equity_win"):
+        for key in ("name", "stack", "bet", "status", "hole_cards", "last_action", "hand_label", "equity_win"):
             if getattr(old, key) != getattr(new, key):
                 lines.append(f"seat {old.seat} {key}: {getattr(old, key)!r} -> {getattr(new, key)!r}")
     return lines

@@ -3,7 +3,7 @@ amounts (the hand replayed through the poker core, so stacks, bets and pots foll
 action labels, tags. The recorded calls are never changed; corrected copies are returned.
 
 A corrected card recomputes hand labels, equity and outs for that hand but not who won; an action label
-(`--action`) is a label only (correct the amount with `--bet` to move chips).
+(`--action`) is a label only (`--bet` and `--play` change the action and move chips).
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ class Correction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     number: int = 0  # 1, 2, ... in the order made
     hand: int
-    kind: Literal["card", "stack", "name", "action", "tag", "bet"]
+    kind: Literal["card", "stack", "name", "action", "tag", "bet", "play"]
     seat: int | None = Field(None, ge=1, le=10)
     #: card: the seat's hole cards (all of them), or with `board_index` one board card
     cards: list[str] = Field(default_factory=list)
@@ -79,6 +79,8 @@ class Correction(BaseModel):
     #: bet: the key of the recorded betting action it corrects, and the amount it had
     event: str | None = None
     replaces: int | None = None
+    #: play: the betting action the seat really made (fold, check, call, bet, raise, all_in); `amount` for bet/raise
+    play: Literal["fold", "check", "call", "bet", "raise", "all_in"] | None = None
     note: str = ""
     made_at: float = Field(default_factory=time.time)
 
@@ -99,6 +101,8 @@ class Correction(BaseModel):
             "tag": f"tag {self.text!r}",
             "bet": f"{self.text or 'bet'} to {self.replaces or 0:,} -> {self.amount or 0:,} "
                    f"(at {self.at_s or 0:.1f} s)",
+            "play": f"{self.text or 'action'}" + (f" to {self.replaces:,}" if self.replaces else "")
+                    + f" -> {self.play}" + (f" to {self.amount:,}" if self.amount else "") + f" (at {self.at_s or 0:.1f} s)",
         }[self.kind]
         return f"#{self.number} hand {self.hand}{seat}: {what}" + (f" ({self.note})" if self.note else "")
 
@@ -197,16 +201,16 @@ class Session:
         if correction.hand not in hands:
             raise ConfigError(f"hand {correction.hand} is not in this session (hands: "
                               f"{', '.join(map(str, sorted(hands))) or 'none'})")
-        if correction.kind in ("stack", "name", "action", "bet") or (correction.kind == "card" and correction.board_index
+        if correction.kind in ("stack", "name", "action", "bet", "play") or (correction.kind == "card" and correction.board_index
                                                                is None):
             seats = self._seats_of(correction.hand)
             if correction.seat not in seats:
                 raise ConfigError(f"hand {correction.hand} has no seat {correction.seat} "
                                   f"(seats: {', '.join(map(str, sorted(seats)))})")
-        if correction.kind == "bet":
+        if correction.kind in ("bet", "play"):
             correction = self._resolve_bet(correction)
         numbered = correction.model_copy(update={"number": len(self.corrections) + 1})
-        if numbered.kind in ("stack", "bet") and any(e.kind == "hand_started" and e.hand_number == numbered.hand
+        if numbered.kind in ("stack", "bet", "play") and any(e.kind == "hand_started" and e.hand_number == numbered.hand
                                                      for e in self.events):
             self._check_replay(numbered)
         log = EventLog(self.folder / str(self.manifest.get("log", "log")))
@@ -227,9 +231,12 @@ class Session:
         if not any(e.kind == "hand_started" and e.hand_number == correction.hand for e in self.events):
             raise ConfigError(f"hand {correction.hand}: the session has no game events for it, so a bet cannot be "
                               f"replayed (record rules.events into publish.studio's events)")
-        if correction.amount is None or correction.amount <= 0:
+        if correction.kind == "bet" and (correction.amount is None or correction.amount <= 0):
             raise ConfigError("a bet correction needs the amount the bet or raise goes to (a whole number > 0)")
-        event = find_bet(self.events, correction.hand, correction.seat or 0, hand.start_pts, correction.at_s)
+        if correction.kind == "play" and correction.play is None:
+            raise ConfigError("an action correction needs the action made: fold, check, call, bet, raise or all_in")
+        event = find_bet(self.events, correction.hand, correction.seat or 0, hand.start_pts, correction.at_s,
+                         any_action=correction.kind == "play")
         at_s = max(0.0, (event.pts - hand.start_pts) / 1e6)
         return correction.model_copy(update={"event": event.key, "replaces": event.amount, "at_s": round(at_s, 3),
                                              "text": str(event.data.get("action", "bet"))})

@@ -340,3 +340,40 @@ def test_a_corrected_stack_replays_the_hand(session_folder: Path, tmp_path: Path
         assert was is not None and now is not None
         assert now.stack == was.stack + 12_345 and now.bet == was.bet and now.status == was.status
         assert after.total_pot == before.total_pot and after.pots == before.pots
+
+
+def test_a_corrected_action_replays_the_hand(session_folder: Path, tmp_path: Path) -> None:
+    """--play: the seat's last call was really a fold: from there the seat shows folded, keeps the chips it did
+    not put in, and the pot's winnings follow; an action the hand cannot have is refused."""
+    import shutil
+
+    copy = tmp_path / "session"
+    shutil.copytree(session_folder, copy)
+    session = Session(copy)
+    hand = session.hands()[0]
+    calls = [a for a in session.actions(hand.number) if a["action"] == "call"]
+    assert calls, "the recorded hand has no call"
+    last = calls[-1]
+    seat = last["seat"]
+    with pytest.raises(ConfigError, match="does not replay|no betting action"):
+        session.add_correction(Correction(hand=hand.number, kind="play", seat=seat, play="bet", amount=1,
+                                          at_s=last["at_s"]))
+    fixed = session.add_correction(Correction(hand=hand.number, kind="play", seat=seat, play="fold",
+                                              at_s=last["at_s"]))
+    assert fixed.event == last["event"] and "call -> fold" in fixed.describe()
+    states = [(a.state, b.state) for a, b in zip(session.calls, Session(copy).corrected_calls(), strict=True)
+              if a.state is not None and b.state is not None and a.state.hand_number == hand.number]
+    folded = [(a, b) for a, b in states if (b.seat(seat) or b.seats[0]).last_action == "Fold"
+              and (a.seat(seat) or a.seats[0]).last_action != "Fold"]
+    assert folded, "no state shows the corrected fold"
+    for _before, after in folded:
+        now = after.seat(seat)
+        assert now is not None and now.status == "folded"
+    final_before, final_after = states[-1]
+    assert final_after.winnings.get(seat, 0) == 0
+    assert sum(final_after.winnings.values()) <= sum(final_before.winnings.values())
+    was, now = final_before.seat(seat), final_after.seat(seat)
+    assert was is not None and now is not None and was.last_action is not None
+    called = int(was.last_action.split()[-1].replace(",", "")) if was.last_action.startswith("Call ") else 0
+    # what it ends with: what it had before the call (the call never paid), none of what it won
+    assert now.stack == was.stack - final_before.winnings.get(seat, 0) + called
