@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 
 from ggpgfx.poker.messages import TableState
-from ggpgfx.render.draw import recording
+from ggpgfx.render.draw import deferred, finish, recording
 from ggpgfx.render.layers import layer_from_rgba
 from ggpgfx.render.scene import Prepared, Scene
 
@@ -108,15 +108,25 @@ class BackgroundRenderer:
             if self.on_wanted is not None:
                 self.on_wanted(state, pts)
             current = {name: element.key for name, element in scene.elements.items() if element.leaving_at is None}
+            # each element's last drawing (picture, composites, layer): the new one redoes only what differs
+            last = {name: (element.image, element.ops, element.current_layer())
+                    for name, element in scene.elements.items()}
             carried = {key: item for key, item in scene.prepared.items() if key[0] in wanted}
         fresh: dict[tuple[str, object], Prepared] = {}
         for name, want in wanted.items():
             key = (name, want.key)
             if key in carried or (name in current and current[name] == want.key):
                 continue
-            with recording() as record:
+            before_image, before_ops, before_layer = last.get(name, (None, None, None))
+            with recording() as record, deferred() as held:
                 image = want.draw()
-            fresh[key] = Prepared(image, record, layer_from_rgba(image))
+            ops = finish(image, held, (before_image, before_ops) if before_image is not None and before_ops is not None
+                         else None)
+            if held.dirty is not None and before_layer is not None:
+                layer = layer_from_rgba(image, previous=before_layer, region=held.dirty)
+            else:
+                layer = layer_from_rgba(image)
+            fresh[key] = Prepared(image, record, layer, ops)
         with scene.lock:
             scene.prepared = {**carried, **fresh}
             self._shown = state

@@ -52,6 +52,10 @@ class Element:
     #: the box in which the new drawing may differ from the one `_previous` was converted from
     _dirty: tuple[int, int, int, int] | None = field(default=None, repr=False)
 
+    def current_layer(self) -> Layer | None:
+        """The layer of `image` when it was converted already (None: not yet)."""
+        return self._layer
+
     def forget_previous(self) -> None:
         """Convert the new drawing whole (not against the last one)."""
         self._previous, self._dirty = None, None
@@ -91,6 +95,8 @@ class Prepared:
     image: Image.Image
     record: list[Drawn]
     layer: Layer
+    #: its composites (`draw.finish`), so the element's next drawing can redo only what differs
+    ops: list[Op] | None = None
 
 
 @dataclass
@@ -298,7 +304,7 @@ class Scene:
         if self.prepared:
             ready = self.prepared.pop((name, want.key), None)
             if ready is not None:
-                return ready.image, ready.record, ready.layer, None, None
+                return ready.image, ready.record, ready.layer, ready.ops, None
         current = self.elements.get(name) if self.redraw_changed_only else None
         before = (current.image, current.ops) if current is not None and current.ops is not None else None
         with recording() as record, deferred() as held:

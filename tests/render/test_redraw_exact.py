@@ -133,3 +133,33 @@ def test_code_that_reads_the_canvas_flushes_it_first() -> None:
     red_only = Image.new("RGBA", (30, 20), (0, 0, 0, 0))
     red_only.alpha_composite(draw.tinted(mask, (200, 10, 10, 255)), (2, 2))
     assert inner.tobytes() == red_only.tobytes() and outer.tobytes() == red_only.tobytes()
+
+
+def test_background_drawings_redo_only_what_changed_and_equal_fresh_drawings() -> None:
+    """The real-time path (render.overlay's background renderer) uses the same shortcuts: its prepared
+    drawings carry their composites, and what frames show equals a scene drawn from nothing."""
+    from ggpgfx.render.offpath import BackgroundRenderer
+
+    options = OverlayOptions(animate=False, chip_strip="on", leaderboard="on")
+    first = sample_state("allin")
+    scene = Scene(options, 1280, 720)
+    scene.layers(first, 0)
+    renderer = BackgroundRenderer(scene, first)
+    replayed = 0
+    try:
+        for index, changed in enumerate(_changes("allin"), start=1):
+            renderer.submit(changed, index * 33_333)
+            assert renderer.idle(60)
+            renderer.raise_error()
+            assert renderer.shown() is changed
+            with scene.lock:
+                replayed += sum(item.ops is not None for item in scene.prepared.values())
+                scene.layers(changed, index * 33_333)
+            fresh = Scene(options, 1280, 720)
+            fresh.layers(changed, index * 33_333)
+            for name, element in scene.elements.items():
+                assert element.image.tobytes() == fresh.elements[name].image.tobytes(), (index, name)
+                assert same_planes(element.layer(), fresh.elements[name].layer()), (index, name)
+    finally:
+        renderer.close()
+    assert replayed
