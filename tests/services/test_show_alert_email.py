@@ -30,19 +30,22 @@ SHOW_FRAMES = 2 * 3600 * SHOW_FPS  # two hours of stream clock
 
 
 MAIL_WAIT_S = 180
-STALL = {"seconds": 0.0}  # the test sets it while the show runs
+# The test arms it before the show starts: from frame `after` on, each frame waits `seconds` (until cleared).
+# A frame count, not a wall-clock moment: on a quiet machine the whole flat-out show takes ~4 s.
+STALL = {"seconds": 0.0, "after": 0}
 
 
 @register_node
 class ShowStall(Node):
-    """Forward frames, sleeping STALL["seconds"] before each (an injected encoder stall)."""
+    """Forward frames, sleeping STALL["seconds"] before each from frame STALL["after"] on (an injected stall)."""
 
     type_name = "test.show_stall"
     inputs = {"inp": Port(VideoFrame)}
     outputs = {"out": Port(VideoFrame)}
 
     def process(self, port: str, msg: Message) -> None:
-        if STALL["seconds"]:
+        self.count = getattr(self, "count", 0) + 1
+        if STALL["seconds"] and self.count > STALL["after"]:
             time.sleep(STALL["seconds"])
         self.emit("out", msg.payload)
 
@@ -138,6 +141,9 @@ def test_stall_in_a_two_hour_show_mails_the_crew(tmp_path: Path) -> None:
              "--cluster.listen-address="],
             stdout=subprocess.DEVNULL, stderr=open(tmp_path / "alertmanager.log", "wb")))
 
+        # the first quarter hour of the show runs flat out, then the encoder's input stalls until the mail came:
+        # 2 frames per wall second against a 4 fps stream clock, half real time
+        STALL.update(seconds=0.5, after=15 * 60 * SHOW_FPS)
         handle = start_run(g.validate())
         labels = {"organisation": org, "project": "p-show", "stream": "s-show"}
         metrics, metrics_port = serve_graph_metrics(0, GraphSource("show", handle.stats, labels))
@@ -151,9 +157,6 @@ def test_stall_in_a_two_hour_show_mails_the_crew(tmp_path: Path) -> None:
              f"--web.listen-address=127.0.0.1:{prom_port}"],
             stdout=subprocess.DEVNULL, stderr=open(tmp_path / "prometheus.log", "wb")))
 
-        # the show runs flat out; once Prometheus has scraped it a few times, stall the encoder's input
-        time.sleep(4)
-        STALL["seconds"] = 0.5  # 2 frames per wall second against a 4 fps stream clock: half real time
         # scrape (1 s) + rule `for` (1 s) + Alertmanager + the platform's mail worker take seconds; the bound is
         # generous because a loaded 2-core CI box starts Prometheus and serves scrapes slowly
         deadline = time.monotonic() + MAIL_WAIT_S

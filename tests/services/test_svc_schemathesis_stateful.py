@@ -10,6 +10,7 @@ from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
 from svc_helpers import make_org
 
@@ -42,8 +43,19 @@ def test_api_statefully(client: Any) -> None:
             except Exception as exc:
                 failures.append(f"{case.method} {case.path}: {str(exc)[:1500]}")
 
-    Authenticated.run(settings=settings(max_examples=EXAMPLES, stateful_step_count=6, deadline=None, derandomize=True,
-                                        suppress_health_check=list(HealthCheck), phases=[Phase.generate]))
+    # Against a live database a choice sequence Hypothesis replays can meet other answers than the first time
+    # (what an earlier example created now answers 409, what it deleted 404), so the links' preconditions change
+    # and Hypothesis stops with FlakyStrategyDefinition. That says nothing about the API: go on with a fresh
+    # random run (bounded) until EXAMPLES cases ran; the checks below judge every call that was made.
+    for attempt in range(4):
+        try:
+            Authenticated.run(settings=settings(
+                max_examples=EXAMPLES, stateful_step_count=6, deadline=None, derandomize=attempt == 0,
+                database=None, suppress_health_check=list(HealthCheck), phases=[Phase.generate]))
+            break
+        except FlakyStrategyDefinition:
+            if len(calls) >= EXAMPLES:
+                break
     assert not failures, "\n\n".join(failures[:5])
     assert len(calls) >= EXAMPLES
     assert linked_ok, f"no call reused an id from an earlier response: {calls}"
