@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import time
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,10 @@ from websockets.sync.client import ClientConnection, connect
 
 from ggpgfx.api import Graph
 from ggpgfx.control.live import LiveRun
+from ggpgfx.graph.node import Node, Port, register_node
+from ggpgfx.graph.registry import get_node_type
+from ggpgfx.poker.messages import card_reads_table
+from ggpgfx.types import CardReads
 
 _BESIDE = Path(__file__).resolve().parents[3] / "shared" / "data" / "phh"  # ../shared next to the repository
 _SHARED = Path(os.environ.get("GGP_PHH_DATA") or (_BESIDE if _BESIDE.exists() else "/work/shared/data/phh"))
@@ -31,6 +36,43 @@ def live_graph(name: str, **operator: Any) -> Graph:
     g.add("ingest.operator", id="op", **operator)
     g.add("rules.poker", id="rules", equity=False, drain_s=0)
     g.add("sink.collect", id="states")
+    g.connect("op.actions", "rules.actions")
+    g.connect("rules.state", "states.inp", capacity=4096)
+    return g
+
+
+#: Card reads a test puts here; `test.queued_reads` sends each list as one reads message.
+READS: queue.Queue[list[dict[str, Any]]] = queue.Queue()
+
+
+class QueuedReads(Node):
+    """Card reads the test puts in READS, as an RFID reader would send them."""
+
+    type_name = "test.queued_reads"
+    outputs = {"reads": Port(CardReads)}
+
+    def tick(self) -> bool:
+        try:
+            rows = READS.get(timeout=0.01)
+        except queue.Empty:
+            return True
+        pts = int(time.monotonic() * 1e6)
+        self.emit("reads", card_reads_table([{**row, "pts": pts} for row in rows]), pts=pts)
+        return True
+
+
+def reads_graph(name: str) -> Graph:
+    """test.queued_reads + ingest.operator -> rules.poker -> sink.collect, with READS emptied first."""
+    if get_node_type(QueuedReads.type_name) is None:
+        register_node(QueuedReads)
+    while not READS.empty():
+        READS.get_nowait()
+    g = Graph(name, realtime=True)
+    g.add(QueuedReads.type_name, id="rfid")
+    g.add("ingest.operator", id="op")
+    g.add("rules.poker", id="rules", equity=False, drain_s=0)
+    g.add("sink.collect", id="states")
+    g.connect("rfid.reads", "rules.reads")
     g.connect("op.actions", "rules.actions")
     g.connect("rules.state", "states.inp", capacity=4096)
     return g

@@ -3,36 +3,12 @@
 from __future__ import annotations
 
 import json
-import queue
 import time
 from typing import Any
 
-from control_helpers import NEW_HAND, Client
+from control_helpers import NEW_HAND, READS, Client, reads_graph
 
-from ggpgfx.api import Graph
 from ggpgfx.control.live import start_live
-from ggpgfx.graph.node import Node, Port, register_node
-from ggpgfx.graph.registry import get_node_type
-from ggpgfx.poker.messages import card_reads_table
-from ggpgfx.types import CardReads
-
-READS: queue.Queue[list[dict[str, Any]]] = queue.Queue()
-
-
-class QueuedReads(Node):
-    """Card reads the test puts in READS, as an RFID reader would send them."""
-
-    type_name = "test.queued_reads"
-    outputs = {"reads": Port(CardReads)}
-
-    def tick(self) -> bool:
-        try:
-            rows = READS.get(timeout=0.01)
-        except queue.Empty:
-            return True
-        pts = int(time.monotonic() * 1e6)
-        self.emit("reads", card_reads_table([{**row, "pts": pts} for row in rows]), pts=pts)
-        return True
 
 
 def _wait_state(ws: Any, check: Any, timeout: float = 20.0) -> dict[str, Any]:
@@ -45,17 +21,7 @@ def _wait_state(ws: Any, check: Any, timeout: float = 20.0) -> dict[str, Any]:
 
 
 def test_rfid_cards_reach_the_console_state() -> None:
-    if get_node_type("test.queued_reads") is None:
-        register_node(QueuedReads)
-    g = Graph("console-reads", realtime=True)
-    g.add("test.queued_reads", id="rfid")
-    g.add("ingest.operator", id="op")
-    g.add("rules.poker", id="rules", equity=False, drain_s=0)
-    g.add("sink.collect", id="states")
-    g.connect("rfid.reads", "rules.reads")
-    g.connect("op.actions", "rules.actions")
-    g.connect("rules.state", "states.inp", capacity=4096)
-    live = start_live(g.validate())
+    live = start_live(reads_graph("console-reads").validate())
     try:
         client = Client(live)
         version = client.ok("new_hand", NEW_HAND)

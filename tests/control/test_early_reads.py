@@ -3,36 +3,12 @@ cards of the hand before (shown or collected late) do not leak into it."""
 
 from __future__ import annotations
 
-import queue
 import time
 from typing import Any
 
-from control_helpers import NEW_HAND, Client
+from control_helpers import NEW_HAND, READS, Client, reads_graph
 
-from ggpgfx.api import Graph
 from ggpgfx.control.live import LiveRun, start_live
-from ggpgfx.graph.node import Node, Port, register_node
-from ggpgfx.graph.registry import get_node_type
-from ggpgfx.poker.messages import card_reads_table
-from ggpgfx.types import CardReads
-
-READS: queue.Queue[list[dict[str, Any]]] = queue.Queue()
-
-
-class EarlyReads(Node):
-    """Card reads the test puts in READS, as an RFID reader sends them."""
-
-    type_name = "test.early_reads"
-    outputs = {"reads": Port(CardReads)}
-
-    def tick(self) -> bool:
-        try:
-            rows = READS.get(timeout=0.01)
-        except queue.Empty:
-            return True
-        pts = int(time.monotonic() * 1e6)
-        self.emit("reads", card_reads_table([{**row, "pts": pts} for row in rows]), pts=pts)
-        return True
 
 
 def _seat(seat: int, *cards: str) -> list[dict[str, Any]]:
@@ -77,19 +53,7 @@ def _holes(seats: list[Any]) -> dict[int, list[str]]:
 
 
 def _live() -> LiveRun:
-    if get_node_type("test.early_reads") is None:
-        register_node(EarlyReads)
-    while not READS.empty():
-        READS.get_nowait()
-    g = Graph("early-reads", realtime=True)
-    g.add("test.early_reads", id="rfid")
-    g.add("ingest.operator", id="op")
-    g.add("rules.poker", id="rules", equity=False, drain_s=0)
-    g.add("sink.collect", id="states")
-    g.connect("rfid.reads", "rules.reads")
-    g.connect("op.actions", "rules.actions")
-    g.connect("rules.state", "states.inp", capacity=4096)
-    return start_live(g.validate())
+    return start_live(reads_graph("early-reads").validate())
 
 
 def test_reads_before_new_hand_count_and_the_last_hands_cards_do_not_leak() -> None:
