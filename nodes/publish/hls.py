@@ -1,4 +1,10 @@
-"""publish.hls: a rolling HLS playlist + MPEG-TS segments in a folder (hls.js, Safari, ffprobe play it)."""
+"""publish.hls: a rolling HLS playlist + MPEG-TS segments in a folder (hls.js, Safari, ffprobe play it).
+
+FFmpeg writes the segment being cut and each new playlist under `<name>.tmp` and renames them into place
+when whole (`hls_flags temp_file`), so a player never fetches a half-written segment or playlist; a stop
+that timed out still lets the node finish them, and a writer that never comes back has its `.tmp` files
+removed.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +38,7 @@ class HlsPublisher(Node):
 
     type_name = "publish.hls"
     own_thread = True  # heavy or blocking: keeps a thread of its own under the auto scheduler
+    writes_files = True  # a stop that timed out still lets it finish the last segment and the playlist
     inputs = {"packets": Port(Packet, doc="H.264 video and AAC audio packets")}
     Params = HlsParams
 
@@ -40,7 +47,7 @@ class HlsPublisher(Node):
         p = self.params
         folder = Path(p.folder)
         folder.mkdir(parents=True, exist_ok=True)
-        flags = ["independent_segments", "program_date_time"]
+        flags = ["independent_segments", "program_date_time", "temp_file"]
         if p.kind == "rolling" and p.delete_segments:
             flags.append("delete_segments")
         options = {"hls_time": f"{p.segment_s:g}", "hls_list_size": str(0 if p.kind != "rolling" else p.list_size),
@@ -49,6 +56,7 @@ class HlsPublisher(Node):
         if p.kind != "rolling":
             options["hls_playlist_type"] = p.kind
         options.update(p.options)
+        self.folder = folder
         self.playlist = folder / p.playlist
         self.muxer = StreamMuxer(str(self.playlist), "hls", options)
 
@@ -63,3 +71,8 @@ class HlsPublisher(Node):
     def teardown(self) -> None:
         """Close after an error."""
         self.muxer.abort()
+
+    def abandon(self) -> None:
+        """Stuck past the finish timeout: remove the segment and playlist still being written (`.tmp`)."""
+        for temporary in [*self.folder.glob("segment_*.ts.tmp"), self.folder / f"{self.playlist.name}.tmp"]:
+            temporary.unlink(missing_ok=True)
