@@ -295,7 +295,13 @@ class StreamsAPI(Protocol):
         """A table's protocol state (viewer or above)."""
 
     async def analytics(self, principal: Principal, stream_id: str) -> dict[str, Any]:
-        """Show analytics of a stream's event logs (viewer or above)."""
+        """Show analytics of a stream's event logs (viewer or above); over the cap, {"job": ...} of a background job."""
+
+    async def analytics_job(self, principal: Principal, job_id: str) -> dict[str, Any]:
+        """A background analytics job of the organisation (viewer or above)."""
+
+    async def analytics_job_result(self, principal: Principal, job_id: str) -> dict[str, Any]:
+        """A finished background analytics job's result (viewer or above)."""
 
 
 class TournamentAPI(Protocol):
@@ -534,6 +540,8 @@ class StreamsClient:
         self.control_request = bind(S.control_request)
         self.control_state = bind(S.control_state)
         self.analytics = bind(S.analytics)
+        self.analytics_job = bind(S.analytics_job)
+        self.analytics_job_result = bind(S.analytics_job_result)
 
 
 class TournamentClient:

@@ -95,6 +95,8 @@ class Settings:
     alerts_token: str | None = None
     #: the biggest stream event log (bytes) GET /streams/{id}/analytics replays in-process (GGP_ANALYTICS_MAX_LOG_BYTES)
     analytics_max_log_bytes: int = 4 * 1024 * 1024
+    #: wall-clock limit of a background analytics job over a bigger log (GGP_ANALYTICS_JOB_TIME_LIMIT_S)
+    analytics_job_time_limit_s: float = 900.0
 
     @property
     def assets_dir(self) -> Path:
@@ -120,6 +122,7 @@ def load_settings(**overrides: object) -> Settings:
         rate_limit_burst=int(os.environ.get("GGP_RATE_LIMIT_BURST", "400")),
         max_body_bytes=int(os.environ.get("GGP_MAX_BODY_BYTES", str(2 * 1024 * 1024))),
         analytics_max_log_bytes=int(os.environ.get("GGP_ANALYTICS_MAX_LOG_BYTES", str(4 * 1024 * 1024))),
+        analytics_job_time_limit_s=float(os.environ.get("GGP_ANALYTICS_JOB_TIME_LIMIT_S", "900")),
         asset_backend=os.environ.get("GGP_ASSET_BACKEND", "local"),
         s3_bucket=os.environ.get("GGP_S3_BUCKET"),
         s3_endpoint=os.environ.get("GGP_S3_ENDPOINT"),

@@ -73,6 +73,35 @@ class Stream:
 
 
 @strawberry.type
+class AnalyticsJob:
+    """A background show-analytics job (a stream's log over the in-process cap): where it stands."""
+
+    id: strawberry.ID
+    stream_id: strawberry.ID
+    status: str
+    stage: str
+    progress: float
+    logs_done: int
+    logs_total: int
+    error: str | None
+
+    @strawberry.field
+    async def result(self, info: Info) -> JSON | None:
+        """The analytics once the job is done (as GET /api/v1/analytics/jobs/{id}/result returns them), else null."""
+        if self.status != "done":
+            return None
+        result: Any = await _backend(info).streams.analytics_job_result(await _principal(info), str(self.id))
+        return result  # type: ignore[no-any-return]
+
+    @staticmethod
+    def of(job: dict[str, Any]) -> AnalyticsJob:
+        """From the REST view of the job."""
+        return AnalyticsJob(id=strawberry.ID(job["job_id"]), stream_id=strawberry.ID(job["stream_id"]),
+                            status=job["status"], stage=job["stage"], progress=float(job["progress"]),
+                            logs_done=job["logs_done"], logs_total=job["logs_total"], error=job["error"])
+
+
+@strawberry.type
 class StreamStatus:
     """A status change of a stream."""
 
@@ -183,6 +212,16 @@ class Query(TournamentQuery, NotificationsQuery):
         """A stream (null when absent)."""
         try:
             return Stream.of(await _backend(info).streams.get(await _principal(info), str(id)))
+        except ServiceError as exc:
+            if exc.status_code == 404:
+                return None
+            raise
+
+    @strawberry.field
+    async def analytics_job(self, info: Info, id: strawberry.ID) -> AnalyticsJob | None:
+        """A background show-analytics job of my organisation (null when absent)."""
+        try:
+            return AnalyticsJob.of(await _backend(info).streams.analytics_job(await _principal(info), str(id)))
         except ServiceError as exc:
             if exc.status_code == 404:
                 return None
@@ -361,9 +400,10 @@ class Subscription(TournamentSubscription, NotificationsSubscription):
 
 
 # Each top-level field is a service call (a database query or more); nested fields are cheap, except the
-# nested fields that are service calls of their own (a stream's analytics replays its event log).
+# nested fields that are service calls of their own (a stream's analytics replays its event log, a job's
+# result is fetched from the streams service).
 TOP_LEVEL_FIELD_COST = 10
-SERVICE_FIELDS = frozenset({"analytics"})
+SERVICE_FIELDS = frozenset({"analytics", "result"})
 
 
 def _cost_rule(max_cost: int) -> Any:

@@ -7,8 +7,8 @@ analytics read only those recorded folders (never a path from a request), replay
 tracker (`ggpgfx.analytics.hands.hands_by_table`) and reduce the hand rows in this process
 (`ggpgfx.analytics.show.analytics_of_table`). The replays are kept per stream and fed only the events a
 log gained since the last call (the log is append-only), so polling a live show costs its new events.
-A log above `max_bytes` is refused with 413: big shows go through `ggp analytics hands` + `ggp analytics
-show` (Ray Data).
+A log above `max_bytes` raises `LogTooBig` (a 413): the streams service hands such a log to a background
+job on Ray Data instead (`ggpgfx.services.analytics_jobs`).
 """
 
 from __future__ import annotations
@@ -43,6 +43,42 @@ def assign_event_logs(resolved: Any, storage: Path, stream_id: str) -> tuple[Any
             changed = True
         folders[node_id] = str(folder)
     return (replace(resolved, nodes=nodes) if changed else resolved), folders
+
+
+class LogTooBig(ServiceError):
+    """A stream's event log is over what a request replays in-process; carries the checked folders."""
+
+    def __init__(self, size: int, max_bytes: int, paths: dict[str, Path]) -> None:
+        super().__init__(f"the stream's event log is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB the API "
+                         "analyses in-process", 413)
+        self.size = size
+        self.paths = paths
+
+
+def confined_folders(storage: Path, folders: dict[str, str]) -> dict[str, Path]:
+    """The recorded folders (node id -> folder) resolved, each checked to be inside the storage root (also
+    resolved: a symlinked home or storage is the same place); a folder that resolves outside is a 409."""
+    root = Path(os.path.realpath(storage))
+    paths: dict[str, Path] = {}
+    for node_id, folder in sorted(folders.items()):
+        path = Path(os.path.realpath(folder))
+        if not path.is_relative_to(root):  # recorded inside the storage; a link moved since is refused
+            raise ServiceError(f"the event log of node '{node_id}' is outside the organisation's storage", 409)
+        paths[node_id] = path
+    return paths
+
+
+def event_logs_of(storage: Path, paths: dict[str, Path]) -> list[dict[str, Any]]:
+    """What a result says of the logs it read: node, folder relative to the storage root, bytes."""
+    from ggpgfx.analytics.hands import log_size
+
+    root = Path(os.path.realpath(storage))
+    return [{"node": node_id, "folder": str(p.relative_to(root)), "bytes": log_size(p)} for node_id, p in paths.items()]
+
+
+def logs_signature(paths: dict[str, Path]) -> tuple[Any, ...]:
+    """The signature of every log folder of a stream (equal signatures: no log changed)."""
+    return tuple((node_id, _signature(p)) for node_id, p in paths.items())
 
 
 def _signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
@@ -122,20 +158,13 @@ class StreamAnalytics:
         from ggpgfx.analytics.hands import HAND_SCHEMA, log_events, log_size
         from ggpgfx.analytics.show import analytics_of_table
 
-        paths: dict[str, Path] = {}
-        for node_id, folder in sorted(folders.items()):
-            path = Path(os.path.realpath(folder))
-            if not path.is_relative_to(storage):  # recorded inside the storage; a link moved since is refused
-                raise ServiceError(f"the event log of node '{node_id}' is outside the organisation's storage", 409)
-            paths[node_id] = path
+        paths = confined_folders(storage, folders)
         size = sum(log_size(p) for p in paths.values())
         if size > self.max_bytes:
-            raise ServiceError(
-                f"the stream's event log is {size / 1e6:.1f} MB, over the {self.max_bytes / 1e6:.0f} MB the API "
-                "analyses in-process; use `ggp analytics hands` and `ggp analytics show` (Ray Data)", 413)
+            raise LogTooBig(size, self.max_bytes, paths)
         state = self._state(stream_id)
         with state.lock:  # one replay per stream at a time; other streams go on
-            signature = tuple((node_id, _signature(p)) for node_id, p in paths.items())
+            signature = logs_signature(paths)
             if state.result is not None and state.signature == signature:
                 return state.result
             rows: list[dict[str, Any]] = []
@@ -150,7 +179,6 @@ class StreamAnalytics:
                 raise ServiceError(f"the stream's event log cannot be replayed: {type(exc).__name__}: {exc}",
                                    422) from None
             result = analytics_of_table(pa.Table.from_pylist(rows, schema=HAND_SCHEMA))
-            result["event_logs"] = [{"node": node_id, "folder": str(p.relative_to(storage)), "bytes": log_size(p)}
-                                    for node_id, p in paths.items()]
+            result["event_logs"] = event_logs_of(storage, paths)
             state.signature, state.result = signature, result
             return result

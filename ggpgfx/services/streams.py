@@ -14,12 +14,19 @@ from ggpgfx.errors import GgpError, ServiceError
 from ggpgfx.graph.ports import negotiates_caps
 from ggpgfx.media.redact import redact_text, redact_value
 from ggpgfx.services import schemas as s
+from ggpgfx.services.analytics_jobs import AnalyticsJobs
 from ggpgfx.services.base import Service, scoped_get
 from ggpgfx.services.billing import BillingService
 from ggpgfx.services.models import Destination, GraphVersion, Project, Stream, StreamEventLog, utcnow
 from ggpgfx.services.notifications import NotificationsService
 from ggpgfx.services.security import Principal
-from ggpgfx.services.stream_analytics import StreamAnalytics, assign_event_logs
+from ggpgfx.services.stream_analytics import (
+    LogTooBig,
+    StreamAnalytics,
+    assign_event_logs,
+    event_logs_of,
+    logs_signature,
+)
 
 log = logging.getLogger("ggpgfx.services.streams")
 ACTIVE = ("starting", "running")
@@ -154,6 +161,7 @@ class StreamsService(Service):
         self.graph_metrics = GraphCollector()  # per-node metrics of the runs held here, for /metrics
         self._run_spans: dict[str, Any] = {}  # stream id -> the open "stream.run" span
         self.show_analytics = StreamAnalytics(self.settings.analytics_max_log_bytes)
+        self.analytics_jobs = AnalyticsJobs(self.settings.home / "analytics-jobs", self.settings.analytics_job_time_limit_s)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._meter_thread = threading.Thread(target=self._meter_loop, name="ggp-meter", daemon=True)
@@ -171,6 +179,7 @@ class StreamsService(Service):
         self._stop.set()
         for stream_id in list(self.runs):
             self._finish(stream_id, "stopped", stop=True)
+        self.analytics_jobs.close()
 
     def _prepare(self, session: Any, principal: Principal, project_id: str, yaml_text: str,
                  destination_ids: list[str]) -> Any:
@@ -355,8 +364,35 @@ class StreamsService(Service):
             status, project_id = row.status, row.project_id
         if not folders:
             raise ServiceError(f"stream '{stream_id}' has no event log (its graph has no publish.events node)", 404)
-        result = self.show_analytics.compute(row.id, self._storage(principal.organization_id), folders)
-        return {"stream_id": row.id, "project_id": project_id, "status": status, **result}
+        storage = self._storage(principal.organization_id)
+        head = {"stream_id": row.id, "project_id": project_id, "status": status}
+        try:
+            return {**head, **self.show_analytics.compute(row.id, storage, folders)}
+        except LogTooBig as big:  # over the in-process cap: a background job on Ray Data (202 until it is done)
+            job = self.analytics_jobs.submit(principal.organization_id, row.id, big.paths,
+                                             logs_signature(big.paths), big.size)
+        if job.status == "done" and job.result is not None:
+            return {**head, **job.result, "event_logs": event_logs_of(storage, job.paths)}
+        return {**head, "job": job.view()}
+
+    def analytics_job(self, principal: Principal, job_id: str) -> dict[str, Any]:
+        """A background analytics job of the organisation: status, stage, progress (viewer or above)."""
+        principal.require("viewer")
+        return self.analytics_jobs.get(principal.organization_id, job_id).view()
+
+    def analytics_job_result(self, principal: Principal, job_id: str) -> dict[str, Any]:
+        """The analytics a finished job computed, as GET /streams/{id}/analytics gives them (viewer or above);
+        a job not done yet or failed is a 409 that says which."""
+        principal.require("viewer")
+        job = self.analytics_jobs.get(principal.organization_id, job_id)
+        if job.status != "done" or job.result is None:
+            reason = f"failed: {job.error}" if job.status == "failed" else f"{job.status} ({job.progress:.0%})"
+            raise ServiceError(f"analytics job '{job_id}' has no result: it {reason}", 409)
+        with self.context.sessions() as session:
+            row = scoped_get(session, Stream, job.stream_id, principal, "stream")
+            head = {"stream_id": row.id, "project_id": row.project_id, "status": row.status}
+        storage = self._storage(principal.organization_id)
+        return {**head, **job.result, "event_logs": event_logs_of(storage, job.paths), "job_id": job.job_id}
 
     def get(self, principal: Principal, stream_id: str) -> s.StreamOut:
         """One stream with live metrics while it runs."""

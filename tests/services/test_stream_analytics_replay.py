@@ -28,3 +28,28 @@ def test_a_growing_log_is_replayed_incrementally(tmp_path: Path) -> None:
     fresh = StreamAnalytics(max_bytes=64 << 20).compute("s2", storage, {"log": str(folder)})
     assert grown["hands"] == 8 and grown["tables"] == 2
     assert grown == fresh
+
+
+def test_a_symlinked_storage_root_is_the_same_place(tmp_path: Path) -> None:
+    """The storage root is resolved like the folders: a root reached through a symlink is not 'outside' (409),
+    the folders are named relative to it, and a folder outside the real root is still refused."""
+    import pytest
+
+    from ggpgfx.analytics.simulate import simulate_show
+    from ggpgfx.errors import ServiceError
+    from ggpgfx.services.stream_analytics import StreamAnalytics
+
+    real = tmp_path / "disk" / "storage"
+    folder = real / "events" / "streams" / "s1" / "log"
+    simulate_show(folder, 2, seed=4)
+    link = tmp_path / "storage-link"
+    link.symlink_to(real, target_is_directory=True)
+    analytics = StreamAnalytics(max_bytes=64 << 20)
+    result = analytics.compute("s1", link, {"log": str(link / "events" / "streams" / "s1" / "log")})
+    assert result["hands"] == 2
+    assert result["event_logs"][0]["folder"] == "events/streams/s1/log"
+    elsewhere = tmp_path / "disk" / "other"
+    simulate_show(elsewhere, 1, seed=5)
+    with pytest.raises(ServiceError) as refused:
+        analytics.compute("s2", link, {"log": str(elsewhere)})
+    assert refused.value.status_code == 409
