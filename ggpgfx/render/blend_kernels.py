@@ -1,5 +1,6 @@
-"""The compositor's Numba kernels (imported only when Numba is installed; module level so Numba's on-disk
-cache can load them instead of compiling: a kernel in a closure is recompiled in every process)."""
+"""The compositor's Numba kernels: the RGBA->YUVA converter and the blend (imported by `render.kernels` only,
+when it is worth it and Numba is installed; module level so Numba's on-disk cache can load them instead of
+compiling). Each has a numpy twin in `layers` / `composite` that gives the same bytes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numba
 import numpy as np
 
 from ggpgfx.jit import numba as load_numba
+from ggpgfx.render.layers import KB, KG, KR, LUMA_SCALE, U_SCALE, V_SCALE
 
 load_numba()  # Numba's CPU target without SciPy's BLAS probe (ggpgfx.jit), before the kernels below load
 
@@ -70,3 +72,37 @@ def blend_plane_numba(dst: np.ndarray, pm: np.ndarray, inv: np.ndarray, opacity:
     spans = np.zeros((h, 2), np.int64)
     spans[:, 1] = w
     blend_rows(dst, pm, inv, spans, 0, 0, 0, 0, h, w, opacity)
+
+
+@numba.njit("void(uint8[:, :, ::1], uint16[:, ::1], uint8[:, ::1], uint16[:, ::1], uint16[:, ::1], uint8[:, ::1])",
+            cache=True, nogil=True)
+def rgba_to_yuva(pixels: Any, y_pm: Any, y_inv: Any, u_pm: Any, v_pm: Any,
+                 c_inv: Any) -> None:  # pragma: no cover - jitted
+    """Even-sized straight RGBA to premultiplied YUVA 4:2:0 planes, one pass, transparent pixels skipped.
+
+    The float operations and their order are those of `layers.convert_numpy`, so both give the same bytes.
+    """
+    height, width = y_pm.shape
+    for i in range(0, height, 2):
+        for j in range(0, width, 2):
+            su = 0.0
+            sv = 0.0
+            sa = 0.0
+            for di in range(2):
+                for dj in range(2):
+                    a = pixels[i + di, j + dj, 3]
+                    y_inv[i + di, j + dj] = 255 - a
+                    if a == 0:
+                        y_pm[i + di, j + dj] = 0
+                        continue
+                    r = np.float64(pixels[i + di, j + dj, 0])
+                    g = np.float64(pixels[i + di, j + dj, 1])
+                    b = np.float64(pixels[i + di, j + dj, 2])
+                    luma = KR * r + KG * g + KB * b
+                    y_pm[i + di, j + dj] = np.uint16((16.0 + luma * LUMA_SCALE) * a + 0.5)
+                    su += (128.0 + (b - luma) * U_SCALE) * a
+                    sv += (128.0 + (r - luma) * V_SCALE) * a
+                    sa += a
+            u_pm[i // 2, j // 2] = np.uint16(su * 0.25 + 0.5)
+            v_pm[i // 2, j // 2] = np.uint16(sv * 0.25 + 0.5)
+            c_inv[i // 2, j // 2] = np.uint8(255.5 - sa * 0.25)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PIL import Image
 
+from ggpgfx.render import kernels
+
 # BT.709 luma weights; limited range (Y 16..235, chroma 16..240), as the encoders expect.
 KR, KB = 0.2126, 0.0722
 KG = 1.0 - KR - KB
+#: limited-range scales: luma 219/255; chroma 224/255 over the B-Y and R-Y spans
+LUMA_SCALE = 219.0 / 255.0
+U_SCALE = (224.0 / 255.0) / (2 * (1 - KB))
+V_SCALE = (224.0 / 255.0) / (2 * (1 - KR))
 
 
 @dataclass(eq=False)
@@ -113,52 +118,15 @@ def yuv_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.stack([r, g, b], axis=-1)
 
 
-@functools.cache
 def _converter() -> Callable[..., None] | None:
-    """The Numba RGBA->YUVA converter, built once per process (None without Numba)."""
-    from ggpgfx.jit import numba as load_numba
-
-    try:
-        numba = load_numba()
-    except ImportError:  # pragma: no cover - numba is in the poker extra
-        return None
-    yk, ck = 219.0 / 255.0, 224.0 / 255.0
-    ub, vr = ck / (2 * (1 - KB)), ck / (2 * (1 - KR))
-
-    @numba.njit("void(uint8[:, :, ::1], uint16[:, ::1], uint8[:, ::1], uint16[:, ::1], uint16[:, ::1], uint8[:, ::1])",
-                cache=True, nogil=True)
-    def convert(pixels, y_pm, y_inv, u_pm, v_pm, c_inv):  # type: ignore[no-untyped-def]  # pragma: no cover
-        height, width = y_pm.shape
-        for i in range(0, height, 2):
-            for j in range(0, width, 2):
-                su = 0.0
-                sv = 0.0
-                sa = 0.0
-                for di in range(2):
-                    for dj in range(2):
-                        a = pixels[i + di, j + dj, 3]
-                        y_inv[i + di, j + dj] = 255 - a
-                        if a == 0:
-                            y_pm[i + di, j + dj] = 0
-                            continue
-                        r = np.float64(pixels[i + di, j + dj, 0])
-                        g = np.float64(pixels[i + di, j + dj, 1])
-                        b = np.float64(pixels[i + di, j + dj, 2])
-                        luma = KR * r + KG * g + KB * b
-                        y_pm[i + di, j + dj] = np.uint16((16.0 + luma * yk) * a + 0.5)
-                        su += (128.0 + (b - luma) * ub) * a
-                        sv += (128.0 + (r - luma) * vr) * a
-                        sa += a
-                u_pm[i // 2, j // 2] = np.uint16(su * 0.25 + 0.5)
-                v_pm[i // 2, j // 2] = np.uint16(sv * 0.25 + 0.5)
-                c_inv[i // 2, j // 2] = np.uint8(255.5 - sa * 0.25)
-
-    return convert  # type: ignore[no-any-return]
+    """The Numba RGBA->YUVA converter when `render.kernels` has loaded it, else None (the numpy twin)."""
+    module = kernels.loaded()
+    return module.rgba_to_yuva if module is not None else None  # type: ignore[no-any-return]
 
 
 def warm_up() -> None:
-    """Compile (or load from Numba's cache) the converter now."""
-    _converter()
+    """Load the Numba converter (and blend) now, from Numba's on-disk cache."""
+    kernels.load()
 
 
 Planes = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -167,7 +135,8 @@ Planes = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 def layer_from_rgba(image: Image.Image | np.ndarray, x: int = 0, y: int = 0, use_numba: bool = True,
                     previous: Layer | None = None, keep_source: bool = False,
                     region: tuple[int, int, int, int] | None = None) -> Layer:
-    """Convert a straight-alpha RGBA image to a Layer (padded to even size) at (x, y).
+    """Convert a straight-alpha RGBA image to a Layer (padded to even size) at (x, y): with Numba's converter
+    when `render.kernels` has loaded it and `use_numba`, else the numpy twin (the same bytes).
 
     With `previous` (the layer of the same element's last drawing, converted with `keep_source`, same size),
     only the rectangle of 2x2 blocks whose pixels changed is converted and the rest of the planes is copied
@@ -250,18 +219,25 @@ def _convert(pixels: np.ndarray, converter: Callable[..., None] | None) -> Plane
         source = pixels if pixels.flags.writeable and pixels.flags.c_contiguous else np.array(pixels, order="C")
         converter(source, *planes)
         return planes
-    # float32 and 2x2 sums by slicing: ~4x faster than float64 and reshape().mean() on big layers
-    data = pixels.astype(np.float32)
-    alpha = data[..., 3]
-    yy, uu, vv = rgb_to_yuv(data[..., :3])
-    y_pm = (yy * alpha + 0.5).astype(np.uint16)
+    return convert_numpy(pixels)
+
+
+def convert_numpy(pixels: np.ndarray) -> Planes:
+    """The numpy twin of the Numba converter: the same float64 operations in the same order, so the same
+    bytes (a float32 version was ~4x faster but differed by up to 1 per plane value, which would make a
+    frame change when Numba's kernels come in mid-run)."""
+    alpha = pixels[..., 3].astype(np.float64)
+    r, g, b = (pixels[..., index].astype(np.float64) for index in range(3))
+    luma = KR * r + KG * g + KB * b
+    y_pm = ((16.0 + luma * LUMA_SCALE) * alpha + 0.5).astype(np.uint16)
     y_inv = 255 - pixels[..., 3]
 
     def pool(values: np.ndarray) -> np.ndarray:
-        return (values[0::2, 0::2] + values[1::2, 0::2] + values[0::2, 1::2] + values[1::2, 1::2]) * 0.25
+        # the converter's summing order within each 2x2 block: (0,0), (0,1), (1,0), (1,1); a transparent
+        # pixel adds 0.0 here where the converter skips it, which leaves every sum the same
+        return values[0::2, 0::2] + values[0::2, 1::2] + values[1::2, 0::2] + values[1::2, 1::2]
 
-    c_alpha = pool(alpha)
-    u_pm = (pool(uu * alpha) + 0.5).astype(np.uint16)
-    v_pm = (pool(vv * alpha) + 0.5).astype(np.uint16)
-    c_inv = (255.5 - c_alpha).astype(np.uint8)
+    u_pm = (pool((128.0 + (b - luma) * U_SCALE) * alpha) * 0.25 + 0.5).astype(np.uint16)
+    v_pm = (pool((128.0 + (r - luma) * V_SCALE) * alpha) * 0.25 + 0.5).astype(np.uint16)
+    c_inv = (255.5 - pool(alpha) * 0.25).astype(np.uint8)
     return y_pm, y_inv, u_pm, v_pm, c_inv

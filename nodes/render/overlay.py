@@ -14,7 +14,7 @@ from ggpgfx.graph.node import Message, Node, Port, Resources, VideoCaps, registe
 from ggpgfx.media.frames import VideoFrame
 from ggpgfx.poker.messages import TableState
 from ggpgfx.render.alpha import AlphaMode, GraphicsFormat, render_graphics
-from ggpgfx.render.composite import composite_layers, warm_up
+from ggpgfx.render.composite import composite_layers
 from ggpgfx.render.layers import Layer
 from ggpgfx.render.offpath import BackgroundRenderer
 from ggpgfx.render.options import OverlayOptions, says_live
@@ -98,9 +98,9 @@ class Overlay(Node):
         return caps
 
     def setup(self) -> None:
-        """Load the skin now so a bad skin name fails before the first frame."""
+        """Load the skin now so a bad skin name fails before the first frame. Numba's kernels are not loaded
+        here: frames start on the numpy twins (`render.kernels` loads Numba's when they pay)."""
         load_skin(self.params.skin)
-        warm_up()
         self.scene: Scene | None = None
         self.renderer: BackgroundRenderer | None = None
         mode = self.params.render_thread

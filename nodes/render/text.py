@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.graph.node import Message, Node, Port, VideoCaps, register_node
 from ggpgfx.media.frames import VideoFrame
-from ggpgfx.render.composite import composite_layers, warm_up
+from ggpgfx.render.composite import composite_layers
 from ggpgfx.render.text import GlyphAtlas, check_template, fill_template
 
 
@@ -32,7 +32,6 @@ class Text(Node):
     def setup(self) -> None:
         """Check the template; the glyph atlas is built on the first frame (its size depends on the video)."""
         check_template(self.params.template)
-        warm_up()
         self.atlas: GlyphAtlas | None = None
         self.index = 0
 
