@@ -72,10 +72,18 @@ class Histogram:
             return {"count": self.count, "mean": 0.0, "p50": 0.0, "p90": 0.0, "p99": 0.0, "max": 0.0,
                     "sum": self.total, "buckets": buckets}
         arr = np.fromiter(self.samples.copy(), dtype=np.float64)
-        p50, p90, p99 = np.percentile(arr, [50, 90, 99])
+        p50, p90, p99 = percentiles(arr, (50.0, 90.0, 99.0))
         return {"count": self.count, "mean": self.total / max(self.count, 1), "p50": float(p50),
                 "p90": float(p90), "p99": float(p99), "max": float(arr.max()), "sum": self.total,
                 "buckets": buckets}
+
+
+def percentiles(values: np.ndarray, points: tuple[float, ...]) -> list[float]:
+    """Percentiles of a non-empty array, linearly interpolated like `np.percentile`'s default, which on its
+    way imports `numpy.ma` (~20 ms of every `ggp run`, for the final stats)."""
+    ordered = np.sort(values)
+    positions = np.asarray(points, dtype=np.float64) / 100.0 * (len(ordered) - 1)
+    return [float(value) for value in np.interp(positions, np.arange(len(ordered)), ordered)]
 
 
 @dataclass

@@ -21,11 +21,29 @@ PROBE = """
 import json, sys
 from pathlib import Path
 import ggpgfx.cli as cli
-if not cli._core_command(["-q", "run", sys.argv[1]]):  # what main() does for `ggp -q run GRAPH`
-    cli._register_areas()
-resolved = cli._load_with_sets(Path(sys.argv[1]), [])
+assert cli._run_arguments(["-q", "run", sys.argv[1]]) == (["-q"], [sys.argv[1]])  # main()'s way for `ggp -q run`
+from ggpgfx.cli_run import load_with_sets
+resolved = load_with_sets(Path(sys.argv[1]), [])
 assert resolved.name
 print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))
+"""
+
+#: a media graph run to its end: test pattern -> overlay -> x264 -> mp4, 2 frames, through `ggp -q run`
+MEDIA_RUN = """
+import json, sys
+import ggpgfx.cli as cli
+sys.argv = ["ggp", "-q", "run", sys.argv[1], "--no-realtime", "--max-frames", "2"]
+cli.main()
+print(json.dumps(sorted(sys.modules)))
+"""
+
+MEDIA_GRAPH = """name: startup-media
+nodes:
+  src: {type: ingest.test_pattern, params: {width: 640, height: 360}}
+  gfx: {type: render.overlay, params: {animate: false, players: "off", board: "off", lower_third_title: T}}
+  enc: {type: encode.h264, params: {preset: ultrafast}}
+  out: {type: publish.file, params: {path: OUT}}
+edges: [src.video -> gfx.video, gfx.video -> enc.video, enc.packets -> out.packets]
 """
 
 
@@ -41,6 +59,32 @@ def test_media_graph_resolves_without_arrow_poker_or_cluster_packages() -> None:
     loaded = loaded_after_resolving("benchmarks/graphs/media_overlay.yaml")
     assert {"ggpgfx", "av", "numpy"} <= loaded  # the probe did resolve the graph's node types
     assert not loaded & NOT_FOR_MEDIA, sorted(loaded & NOT_FOR_MEDIA)
+
+
+def test_ggp_run_of_a_media_graph_loads_neither_typer_nor_numba(tmp_path: Path) -> None:
+    """`ggp run` is parsed without typer, and frames blend with the numpy twins until Numba would pay."""
+    graph = tmp_path / "media.yaml"
+    graph.write_text(MEDIA_GRAPH.replace("OUT", str(tmp_path / "out.mp4")))
+    proc = subprocess.run([sys.executable, "-c", MEDIA_RUN, str(graph)], capture_output=True, text=True,
+                          timeout=180, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    modules = set(json.loads(proc.stdout.strip().splitlines()[-1]))
+    loaded = {name.split(".")[0] for name in modules}
+    assert (tmp_path / "out.mp4").stat().st_size > 0 and {"av", "PIL"} <= loaded
+    unwanted = {"typer", "click", "numba", "llvmlite"} | NOT_FOR_MEDIA
+    assert not loaded & unwanted, sorted(loaded & unwanted)
+    assert "numpy.ma" not in modules  # np.percentile's way in; the run's stats interpolate themselves
+
+
+def test_core_commands_are_the_apps_own_commands() -> None:
+    from typer.main import get_command_name
+
+    from ggpgfx.cli import CORE_COMMANDS
+    from ggpgfx.cli_app import app
+
+    names = {info.name or get_command_name(info.callback.__name__) for info in app.registered_commands
+             if info.callback is not None}
+    assert names == set(CORE_COMMANDS)
 
 
 def test_demo_graph_resolves_without_cluster_or_service_packages() -> None:
