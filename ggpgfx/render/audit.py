@@ -102,16 +102,17 @@ def _visible(seat: SeatState, reveal: str) -> bool:
 
 
 def _action_problem(drawn: str, seat: SeatState, state: TableState, lay: Layout) -> str | None:
-    """The badge says what the seat last did, ALL IN / FOLD without an action, or WINS what it collected
-    (in the output's language)."""
+    """The badge says what the seat did in the betting round now running (a bet goes when its chips are pulled
+    into the pot), FOLD, ALL IN, or WINS what it collected (in the output's language)."""
+    from ggpgfx.render.views import shown_action
+
     won = state.winnings.get(seat.seat, 0)
     if won > 0 and state.street in ("showdown", "complete"):
         match = re.fullmatch(re.escape(lay.action("Wins").upper()) + r" (.+)", drawn)
         if match is None:
             return f"{drawn!r} where the seat won {won:,}"
         return _amount_ok(match.group(1), won, "exact", 0)
-    want = lay.action(seat.last_action or ("ALL IN" if seat.status == "all_in" else "FOLD" if seat.status == "folded"
-                                           else "")).upper()
+    want = lay.action(shown_action(seat, state) or "").upper()
     cut = drawn[:-1].rstrip() if drawn.endswith("\u2026") else None
     if drawn != want and not (cut and want.startswith(cut)):
         return f"{drawn!r} but the state says {want or 'no action'!r}"

@@ -45,6 +45,7 @@ def allin_flop() -> TableState:
     seats[0].outs = ["2h", "3h", "4h", "5h", "6h", "8h", "9h", "Th", "Jh", "Ac", "Ad", "As"]
     seats[1].hole_cards, seats[1].status, seats[1].stack = ["Qs", "Qd"], "active", 465_500
     seats[1].equity_win, seats[1].hand_label, seats[1].last_action = 0.62, "Pair of Queens", "Call"
+    seats[0].bet = seats[1].bet = 1_845_000  # the shove and the call, in front of the seats until the turn
     seats[2].status, seats[2].last_action = "folded", "Fold"
     seats[3].status, seats[3].last_action = "folded", "Fold"
     for seat in seats:
@@ -60,7 +61,9 @@ def showdown() -> TableState:
     state = allin_flop()
     state.street, state.board = "showdown", ["7h", "Qh", "2c", "9c", "4h"]
     state.seats[0].hand_label, state.seats[0].equity_win, state.seats[0].outs = "Flush, Ace high", 1.0, None
-    state.seats[0].last_action = "Wins 3,720,000"
+    state.seats[0].last_action, state.winnings = "Call", {1: 3_720_000}
+    for seat in state.seats:
+        seat.bet = 0  # the bets are in the pot
     state.seats[1].hand_label, state.seats[1].equity_win = "Three of a kind, Queens", 0.0
     for seat in state.seats:
         seat.revealed_to = "live"

@@ -27,6 +27,37 @@ def shown_seats(state: TableState) -> list[SeatState]:
     return sorted((s for s in state.seats if s.status not in ("empty", "sitting_out")), key=lambda s: s.seat)
 
 
+def _checked_this_round(seat: SeatState, state: TableState) -> bool:
+    """Whether the seat's check belongs to the betting round now running: with no chips bet in this round,
+    the seats that have acted are those ahead of the player to act, in order from the button's left."""
+    if any(s.bet > 0 for s in state.seats):
+        return False  # a check with chips bet this round is the big blind's option (its blind is its bet)
+    acting = sorted((s.seat for s in state.seats if s.status == "active"),
+                    key=lambda n: (n <= (state.button or 0), n))
+    if state.to_act is None or state.to_act not in acting:
+        return True  # the round is closed: every seat still acting has checked
+    return seat.seat in acting[:acting.index(state.to_act)]
+
+
+def shown_action(seat: SeatState, state: TableState, won: int = 0) -> str | None:
+    """The action badge a seat shows: what it did in the betting round now running, FOLD after a fold, ALL IN
+    while all in, WINS what it collected at the end of the hand.
+
+    An action goes when its chips are pulled into the pot (the next street, the end of the hand): a bet, call
+    or raise shows while the seat's `bet` holds chips of this round, a check while it was this round's.
+    """
+    if won > 0 and state.street in ("showdown", "complete"):
+        return f"Wins {won:,}"
+    if seat.status == "folded":
+        return seat.last_action or "FOLD"
+    action = seat.last_action
+    fresh = state.street in BETTING_STREETS and bool(action) and (
+        seat.bet > 0 or (action or "").split()[0].lower() == "check" and _checked_this_round(seat, state))
+    if seat.status == "all_in" and state.street in (*BETTING_STREETS, "showdown"):
+        return action if fresh else "ALL IN"
+    return action if fresh else None
+
+
 def player_view(seat: SeatState, state: TableState, reveal: str, stack: float | None = None,
                 equity: float | None = None, won: int = 0) -> PlayerView:
     """The player box content for a seat; hidden cards become backs and private numbers vanish.
@@ -40,13 +71,7 @@ def player_view(seat: SeatState, state: TableState, reveal: str, stack: float | 
     # a hidden hand shows as many backs as were dealt, known or not: the picture must not tell them apart
     default_count = _hole_count(state.game) if in_hand else 0
     dealt = (len(seat.hole_cards) if visible else 0) or default_count
-    action = seat.last_action
-    if not action and seat.status == "all_in":
-        action = "ALL IN"
-    if not action and seat.status == "folded":
-        action = "FOLD"
-    if won > 0 and state.street in ("showdown", "complete"):
-        action = f"Wins {won:,}"
+    action = shown_action(seat, state, won)
     winner = bool(action and action.split()[0].lower() in ("wins", "win", "winner"))
     return PlayerView(
         seat=seat.seat,

@@ -63,10 +63,16 @@ def test_a_wrong_card_name_or_percent_is_caught() -> None:
     assert "but seat 1 is 'Phil Ivey'" in messages and "cards ['Ah', 'Kh']" in messages
     assert "62% but equity is 0.2000" in messages and "board ['7h', 'Qh', '2c']" in messages
     lying = state.model_copy(deep=True)
-    lying.seats[1].last_action, lying.street, lying.winnings = "Raise 500,000", "complete", {1: 3_700_000}
+    lying.seats[1].last_action = "Raise 500,000"
     messages = " | ".join(f.message for f in audit.check_values(drawn, lying, scene))
     assert "seat 2 badge: 'CALL' but the state says 'RAISE 500,000'" in messages
+    lying = state.model_copy(deep=True)  # the hand is over: the bets are in the pot, the badges of this round go
+    lying.street, lying.winnings = "complete", {1: 3_700_000}
+    for seat in lying.seats:
+        seat.bet = 0
+    messages = " | ".join(f.message for f in audit.check_values(drawn, lying, scene))
     assert "seat 1 badge: 'ALL IN 1,845,000' where the seat won 3,700,000" in messages
+    assert "seat 2 badge: 'CALL' but the state says 'no action'" in messages
 
 
 def _skin(tmp_path: Path, name: str, body: str) -> str:

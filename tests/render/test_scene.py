@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from ggpgfx.errors import ConfigError
+from ggpgfx.poker.messages import PotState, SeatState, TableState
 from ggpgfx.render.options import OverlayOptions
 from ggpgfx.render.samples import sample_state
 from ggpgfx.render.scene import Scene
@@ -179,3 +180,34 @@ def test_a_skin_may_count_equity_up(tmp_path: Path) -> None:
     scene.update(flop, 1_150_000)
     assert 0.31 < scene.elements["seat:1"].key.equity < 0.83  # type: ignore[attr-defined]
 
+
+
+def _badges(state: TableState) -> dict[int, str]:
+    scene = Scene(OverlayOptions(animate=False), 1920, 1080)
+    drawn = scene.drawn(scene.update(state, 0), 0)
+    return {int(name.split(":")[1]): item.value for name, item in drawn
+            if name.startswith("seat:") and item.kind == "text" and item.role == "action"}
+
+
+def test_a_badge_goes_when_its_chips_are_pulled_into_the_pot() -> None:
+    """A bet, call or raise badge shows while its chips are in front of the seat; the next street and the end of the
+    hand pull them into the pot and the badge goes (the demo's loser kept 'BET 2,250,000' after the hand)."""
+    seats = [SeatState(seat=1, name="Ann", stack=9_000, bet=1_000, last_action="Bet 1,000"),
+             SeatState(seat=2, name="Bob", stack=9_000, bet=1_000, last_action="Call 1,000"),
+             SeatState(seat=3, name="Cy", stack=10_000, status="folded", last_action="Fold")]
+    river = TableState(version=1, hand_number=1, street="river", board=["2c", "5d", "8h", "Js", "4c"], seats=seats,
+                       button=3, total_pot=2_000, pots=[PotState(amount=2_000, eligible_seats=[1, 2])])
+    assert _badges(river) == {1: "BET 1,000", 2: "CALL 1,000", 3: "FOLD"}
+    over = river.model_copy(deep=True, update={"street": "complete", "winnings": {1: 2_000}, "version": 2})
+    for seat in over.seats:
+        seat.bet = 0
+    assert _badges(over) == {1: "WINS 2,000", 3: "FOLD"}
+    turn = river.model_copy(deep=True, update={"street": "turn", "to_act": 1, "version": 3})
+    for seat in turn.seats:  # a new round: last round's chips are in the pot, nobody has acted yet
+        seat.bet = 0
+    assert _badges(turn) == {3: "FOLD"}
+    turn.seats[0].last_action, turn.to_act = "Check", 2  # Ann checks: hers is this round's, Bob is to act
+    turn.seats[1].last_action = "Check"  # ...and Bob's check was the flop's
+    assert _badges(turn) == {1: "CHECK", 3: "FOLD"}
+    turn.to_act = None  # Bob checked too: the round is closed
+    assert _badges(turn) == {1: "CHECK", 2: "CHECK", 3: "FOLD"}
