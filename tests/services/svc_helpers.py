@@ -129,8 +129,9 @@ def make_org(client: Any, name: str) -> Org:
     return org
 
 
-def stream_with_event_logs(client: Any, org: Org, folders: dict[str, Any]) -> str:
-    """A stopped stream of `org` (a fresh project) with publish.events folders recorded, as a start records them."""
+def stream_with_event_logs(client: Any, org: Org, folders: dict[str, Any], context: Any = None) -> str:
+    """A stopped stream of `org` (a fresh project) with publish.events folders recorded, as a start records them;
+    the rows go through `context` (a ServiceContext; default: the test client's app's)."""
     from ggpgfx.services.models import GraphVersion, Stream, StreamEventLog
 
     headers = org.headers["owner"]
@@ -138,7 +139,8 @@ def stream_with_event_logs(client: Any, org: Org, folders: dict[str, Any]) -> st
     saved = client.post(f"/api/v1/projects/{project}/versions", headers=headers, json={
         "yaml": "name: g\nnodes:\n  a: {type: ingest.test_pattern}\n  b: {type: sink.null}\nedges:\n  - a.video -> b.inp\n"})
     assert saved.status_code == 201, saved.text
-    with client.app.state.backend.services["context"].session() as session:
+    context = context or client.app.state.backend.services["context"]
+    with context.session() as session:
         version = session.query(GraphVersion).filter_by(project_id=project).one()
         stream = Stream(organization_id=org.id, project_id=project, graph_version_id=version.id, status="stopped",
                         settings={})

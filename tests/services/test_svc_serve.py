@@ -9,9 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
-from svc_helpers import GRAPH_YAML, PASSWORD, free_port, healthy
+from svc_helpers import GRAPH_YAML, PASSWORD, free_port, healthy, make_org, stream_with_event_logs
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
+SERVE_ANALYTICS_CAP = 20_000  # bytes: a 1-hand simulated log (~8 kB) is under it, a 6-hand one (~48 kB) over
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,9 @@ def serve_url(settings: Any, database_url: str) -> Iterator[str]:
     started_ray = not ray.is_initialized()  # deploy() starts a local cluster (free ports, no dashboard)
     port = free_port()
     # streams run on the Ray executor here: fragment actors on the same cluster as the services
-    deploy(dataclasses.replace(settings, stream_executor="ray"), host="127.0.0.1", port=port)
+    # the analytics cap is lowered so that a small simulated log takes the background-job path
+    deploy(dataclasses.replace(settings, stream_executor="ray", analytics_max_log_bytes=SERVE_ANALYTICS_CAP),
+           host="127.0.0.1", port=port)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not healthy(url):
@@ -104,3 +107,54 @@ def test_tournament_through_serve(serve_url: str) -> None:
         assert counted["chips"] == 12345 and counted["chips_version"] == 2
         state = http.get(f"/api/v1/events/{event}/state", headers=h).json()
         assert state["players"][0]["chips"] == 12345 and state["players"][0]["country"] == "FI"
+
+
+def test_stream_analytics_through_serve(serve_url: str, settings: Any) -> None:
+    """The analytics routes through the Serve gateway and the streams replica: a small log answers at once
+    (JSON and CSV), a log over the cap becomes a background job in the replica (Ray Data inside the cluster)
+    whose status, result and GraphQL view come back through the gateway."""
+    from ggpgfx.analytics.hands import hands_by_table, log_events
+    from ggpgfx.analytics.show import analytics_of_table
+    from ggpgfx.analytics.simulate import simulate_show
+    from ggpgfx.policy import organization_storage
+    from ggpgfx.services.base import ServiceContext
+
+    context = ServiceContext(settings, migrate=False)
+    try:
+        with httpx.Client(base_url=serve_url, timeout=60) as http:
+            org = make_org(http, "serve-show")
+            storage = organization_storage(settings.home, org.id)
+            small, big = storage / "events" / "small", storage / "events" / "big"
+            simulate_show(small, 1, seed=2)
+            simulate_show(big, 6, seed=7)
+            small_stream = stream_with_event_logs(http, org, {"log": small}, context)
+            big_stream = stream_with_event_logs(http, org, {"log": big}, context)
+            viewer = org.headers["viewer"]
+
+            direct = http.get(f"/api/v1/streams/{small_stream}/analytics", headers=viewer)
+            assert direct.status_code == 200, direct.text
+            assert direct.json()["hands"] == 1
+            csv_text = http.get(f"/api/v1/streams/{small_stream}/analytics", params={"format": "csv"}, headers=viewer)
+            assert csv_text.headers["content-type"].startswith("text/csv") and "player" in csv_text.text
+
+            started = http.get(f"/api/v1/streams/{big_stream}/analytics", headers=viewer)
+            assert started.status_code == 202, started.text
+            job_id = started.json()["job"]["job_id"]
+            deadline = time.monotonic() + 240
+            while time.monotonic() < deadline:
+                job = http.get(f"/api/v1/analytics/jobs/{job_id}", headers=viewer).json()
+                if job["status"] in ("done", "failed"):
+                    break
+                time.sleep(0.5)
+            assert job["status"] == "done", job
+            result = http.get(f"/api/v1/analytics/jobs/{job_id}/result", headers=viewer).json()
+            expected = analytics_of_table(hands_by_table(log_events(big)))
+            assert result["hands"] == 6 and result["players"] == expected["players"]
+            assert result["biggest_pots"] == expected["biggest_pots"]
+            query = {"query": "query($id: ID!) { analyticsJob(id: $id) { status result } }", "variables": {"id": job_id}}
+            answer = http.post("/graphql", json=query, headers=viewer).json()
+            assert answer["data"]["analyticsJob"]["result"]["hands"] == 6, answer
+            assert http.get(f"/api/v1/analytics/jobs/{job_id}",
+                            headers=make_org(http, "serve-show-b").headers["owner"]).status_code == 404
+    finally:
+        context.close()
