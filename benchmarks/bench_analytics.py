@@ -14,25 +14,15 @@ benchmarks/results/analytics.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
-import tempfile
 import time
-from pathlib import Path
 
 import pyarrow.parquet as pq
+from analytics_setup import cpu_s, scratch, simulated_log, write_results
 
 from ggpgfx.analytics.hands import hands_from_log
 from ggpgfx.analytics.show import analytics_of_table, show_analytics
-from ggpgfx.analytics.simulate import simulate_show, synthetic_hands
-
-RESULTS = Path(__file__).parent / "results"
-
-
-def cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+from ggpgfx.analytics.simulate import synthetic_hands
 
 
 def main() -> None:
@@ -43,7 +33,7 @@ def main() -> None:
     args = parser.parse_args()
     import ray
 
-    work = Path(tempfile.mkdtemp(prefix="ggp-bench-analytics-"))
+    work = scratch("analytics")
     path = work / "hands.parquet"
     t0 = time.perf_counter()
     rows = synthetic_hands(path, args.hands)
@@ -68,9 +58,7 @@ def main() -> None:
     assert result["hands"] == args.hands
 
     log = work / "log"
-    t0 = time.perf_counter()
-    simulate_show(log, args.replay_hands)
-    sim_s = time.perf_counter() - t0
+    sim_s = simulated_log(log, args.replay_hands)
     t0 = time.perf_counter()
     replayed = hands_from_log(log)
     replay_s = time.perf_counter() - t0
@@ -89,8 +77,7 @@ def main() -> None:
     print(f"ratio Ray Data / in process: {ray_s / base_s:.2f}x; limit {args.limit_s:.0f} s: "
           f"{'met' if ray_s <= args.limit_s else 'MISSED'}")
     print(f"replay (event log -> summaries): {args.replay_hands / replay_s:.1f} hands/s")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "analytics.json").write_text(json.dumps(out, indent=2))
+    write_results("analytics", out)
 
 
 if __name__ == "__main__":

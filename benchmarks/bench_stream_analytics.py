@@ -12,23 +12,13 @@ benchmarks/results/stream_analytics.json.
 from __future__ import annotations
 
 import argparse
-import json
-import resource
-import tempfile
 import time
-from pathlib import Path
+
+from analytics_setup import cpu_s, scratch, simulated_log, write_results
 
 from ggpgfx.analytics.hands import hands_by_table, log_events
 from ggpgfx.analytics.show import analytics_of_table
-from ggpgfx.analytics.simulate import simulate_show
 from ggpgfx.services.stream_analytics import StreamAnalytics
-
-RESULTS = Path(__file__).parent / "results"
-
-
-def cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -36,14 +26,14 @@ def main() -> None:
     parser.add_argument("--hands", type=int, default=40, help="hands logged before polling starts")
     parser.add_argument("--extra", type=int, default=4, help="hands appended, one poll after each")
     args = parser.parse_args()
-    storage = Path(tempfile.mkdtemp(prefix="ggp-bench-stream-analytics-")).resolve()
+    storage = scratch("stream-analytics")
     folder = storage / "events" / "streams" / "bench" / "log"
-    simulate_show(folder, args.hands, seed=2, table="table-0")
+    simulated_log(folder, args.hands, seed=2, table="table-0")
     analytics = StreamAnalytics(max_bytes=1 << 40)
     analytics.compute("bench", storage, {"log": str(folder)})  # the first poll replays everything in both
     polls: dict[str, list[tuple[float, float]]] = {"incremental": [], "full_replay": []}
     for extra in range(1, args.extra + 1):
-        simulate_show(folder, 1, seed=100 + extra, table=f"table-{extra}")  # one more hand (on its own table)
+        simulated_log(folder, 1, seed=100 + extra, table=f"table-{extra}")  # one more hand (on its own table)
         c, w = cpu_s(), time.perf_counter()
         incremental = analytics.compute("bench", storage, {"log": str(folder)})
         polls["incremental"].append((cpu_s() - c, time.perf_counter() - w))
@@ -58,11 +48,9 @@ def main() -> None:
     for name, (c, w) in mean.items():
         print(f"  {name:12s} {c * 1000:9.1f} ms CPU {w * 1000:9.1f} ms wall per poll")
     print(f"  incremental is {ratio_cpu:.1f}x less CPU ({ratio_wall:.1f}x less wall) than a full replay")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "stream_analytics.json").write_text(json.dumps(
-        {"hands": args.hands, "extra": args.extra, "mean_cpu_s": {k: v[0] for k, v in mean.items()},
-         "mean_wall_s": {k: v[1] for k, v in mean.items()}, "ratio_cpu": ratio_cpu, "ratio_wall": ratio_wall},
-        indent=2))
+    write_results("stream_analytics", {
+        "hands": args.hands, "extra": args.extra, "mean_cpu_s": {k: v[0] for k, v in mean.items()},
+        "mean_wall_s": {k: v[1] for k, v in mean.items()}, "ratio_cpu": ratio_cpu, "ratio_wall": ratio_wall})
 
 
 if __name__ == "__main__":

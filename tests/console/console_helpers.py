@@ -325,3 +325,21 @@ class QueuedReads:
     def put(cls, rows: list[dict[str, Any]]) -> None:
         """Send one batch of reads into the graph."""
         cls.queue.put(rows)
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def platform_project(api: httpx.Client, email: str, organization: str, name: str,
+                     yaml_text: str) -> tuple[dict[str, str], str]:
+    """Sign up `email` as the owner of a new organisation, log in, save a project with one graph version:
+    the owner's auth headers and the project id."""
+    signup = api.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD,
+                                                   "organization_name": organization})
+    assert signup.status_code == 201, signup.text
+    token = api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    project = api.post("/api/v1/projects", json={"name": name}, headers=headers).json()["id"]
+    saved = api.post(f"/api/v1/projects/{project}/versions", json={"yaml": yaml_text}, headers=headers)
+    assert saved.status_code == 201, saved.text
+    return headers, str(project)

@@ -11,11 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from console_helpers import IMAGES, SCRATCH
+from console_helpers import IMAGES, PASSWORD, SCRATCH, platform_project
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(900)]
 
-PASSWORD = "correct horse battery staple"
 SHOW_YAML = """name: console-analytics
 settings: {fps: 10}
 nodes:
@@ -34,16 +33,9 @@ edges:
 """
 
 
-def test_the_analytics_panel_charts_a_streams_show(platform: str, browser: Any) -> None:
-    api = httpx.Client(base_url=platform, timeout=60)
-    email = "analyst@console.test"
-    signup = api.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD, "organization_name": "stats"})
-    assert signup.status_code == 201, signup.text
-    token = api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    project = api.post("/api/v1/projects", json={"name": "show"}, headers=headers).json()["id"]
-    saved = api.post(f"/api/v1/projects/{project}/versions", json={"yaml": SHOW_YAML}, headers=headers)
-    assert saved.status_code == 201, saved.text
+def _run_show(api: httpx.Client, email: str) -> tuple[dict[str, str], str, str]:
+    """Sign up, save SHOW_YAML and run it to its end: the owner's headers, the project and the stream."""
+    headers, project = platform_project(api, email, "stats", "show", SHOW_YAML)
     started = api.post("/api/v1/streams/start", json={"project_id": project, "settings": {"realtime": False}},
                        headers=headers)
     assert started.status_code == 201, started.text
@@ -53,6 +45,19 @@ def test_the_analytics_panel_charts_a_streams_show(platform: str, browser: Any) 
         assert time.monotonic() < deadline, "the show stream did not finish"
         time.sleep(0.5)
     assert status == "stopped"
+    return headers, project, str(stream_id)
+
+
+def _sign_in(page: Any, email: str) -> None:
+    page.fill("[data-testid=stream-email]", email)
+    page.fill("[data-testid=stream-password]", PASSWORD)
+    page.click("[data-testid=stream-signin]")
+
+
+def test_the_analytics_panel_charts_a_streams_show(platform: str, browser: Any) -> None:
+    api = httpx.Client(base_url=platform, timeout=60)
+    email = "analyst@console.test"
+    headers, project, stream_id = _run_show(api, email)
     expected = api.get(f"/api/v1/streams/{stream_id}/analytics", headers=headers).json()
     assert expected["hands"] == 6 and len(expected["players"]) >= 5  # random tables draw names per hand
 
@@ -62,9 +67,7 @@ def test_the_analytics_panel_charts_a_streams_show(platform: str, browser: Any) 
     try:
         page.goto(f"{platform}/console/?project={project}")
         assert page.query_selector("[data-testid=analytics-panel]") is None  # nobody signed in yet
-        page.fill("[data-testid=stream-email]", email)
-        page.fill("[data-testid=stream-password]", PASSWORD)
-        page.click("[data-testid=stream-signin]")
+        _sign_in(page, email)
         page.fill("[data-testid=analytics-stream]", "not-a-stream")
         page.click("[data-testid=analytics-load]")
         assert "not found" in page.inner_text("[data-testid=analytics-problem]")
@@ -93,6 +96,42 @@ def test_the_analytics_panel_charts_a_streams_show(platform: str, browser: Any) 
         folder = IMAGES if os.environ.get("GGP_UPDATE_SCREENSHOTS") == "1" else SCRATCH
         folder.mkdir(parents=True, exist_ok=True)
         page.query_selector("[data-testid=analytics-panel]").screenshot(path=str(folder / "console-analytics.png"))
+    finally:
+        context.close()
+        api.close()
+
+
+@pytest.fixture
+def low_analytics_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The platform's in-process analytics cap lowered through its configuration: the 6-hand log is over it."""
+    monkeypatch.setenv("GGP_ANALYTICS_MAX_LOG_BYTES", "20000")
+
+
+def test_the_panel_follows_a_background_job_for_a_big_log(low_analytics_cap: None, platform: str, browser: Any) -> None:
+    """A log over the cap: the panel shows the background job's progress, then the figures it computed."""
+    api = httpx.Client(base_url=platform, timeout=60)
+    email = "big-analyst@console.test"
+    headers, project, stream_id = _run_show(api, email)
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(f"{platform}/console/?project={project}&stream={stream_id}")
+        _sign_in(page, email)
+        page.click("[data-testid=analytics-load]")
+        line = page.wait_for_selector("[data-testid=analytics-job]")
+        assert line is not None and "computing in the background" in line.inner_text()
+        page.wait_for_selector("[data-testid=analytics-figures]", timeout=300_000)  # Ray starts in the platform
+        assert page.query_selector("[data-testid=analytics-job]") is None
+        assert page.query_selector("[data-testid=analytics-problem]") is None
+        expected = api.get(f"/api/v1/streams/{stream_id}/analytics", headers=headers)
+        assert expected.status_code == 200  # the finished job's result, the log unchanged since
+        figures = {str(e.get_attribute("data-name")): e.inner_text().split("\n")[-1]
+                   for e in page.query_selector_all("[data-testid=analytics-figures] .figure")}
+        assert figures["Hands"] == "6" == str(expected.json()["hands"])
+        assert figures["Average pot"] == f"{expected.json()['average_pot']:,.0f}"
+        rows = page.query_selector_all("[data-testid=analytics-players] tbody tr")
+        assert [r.query_selector("td").inner_text() for r in rows] == [p["player"] for p in expected.json()["players"]]
     finally:
         context.close()
         api.close()

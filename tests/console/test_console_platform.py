@@ -10,11 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from console_helpers import PHH, Console, play_by_clicking
+from console_helpers import PASSWORD, PHH, Console, platform_project, play_by_clicking
 
 pytestmark = [pytest.mark.network, pytest.mark.timeout(180)]
 
-PASSWORD = "correct horse battery staple"
 GRAPH_YAML = """name: console-platform
 settings: {fps: 25}
 nodes:
@@ -45,12 +44,7 @@ edges:
 def test_sign_in_pick_a_destination_start_and_stop_the_stream(platform: str, browser: Any) -> None:
     api = httpx.Client(base_url=platform, timeout=30)
     email = "producer@console.test"
-    signup = api.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD, "organization_name": "cons"})
-    assert signup.status_code == 201, signup.text
-    token = api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    project = api.post("/api/v1/projects", json={"name": "final table"}, headers=headers).json()["id"]
-    assert api.post(f"/api/v1/projects/{project}/versions", json={"yaml": GRAPH_YAML}, headers=headers).status_code == 201
+    headers, project = platform_project(api, email, "cons", "final table", GRAPH_YAML)
     destination = api.post(f"/api/v1/projects/{project}/destinations", headers=headers,
                            json={"name": "youtube", "url": "rtmp://127.0.0.1:1/live", "stream_key": "k-123"})
     assert destination.status_code == 201, destination.text
@@ -79,13 +73,6 @@ def test_sign_in_pick_a_destination_start_and_stop_the_stream(platform: str, bro
         api.close()
 
 
-def _owner(api: httpx.Client, email: str) -> dict[str, str]:
-    signup = api.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD, "organization_name": "live"})
-    assert signup.status_code == 201, signup.text
-    token = api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.mark.timeout(180)  # the body must take under 60 s (asserted); set-up may compile kernels on a cold cache
 def test_a_platform_stream_plays_a_recorded_hand_by_clicking(platform: str, browser: Any, poker_warm: None) -> None:
     import tomllib
@@ -95,9 +82,7 @@ def test_a_platform_stream_plays_a_recorded_hand_by_clicking(platform: str, brow
     began = time.monotonic()
     api = httpx.Client(base_url=platform, timeout=30)
     email = "operator@console.test"
-    headers = _owner(api, email)
-    project = api.post("/api/v1/projects", json={"name": "live table"}, headers=headers).json()["id"]
-    assert api.post(f"/api/v1/projects/{project}/versions", json={"yaml": LIVE_GRAPH}, headers=headers).status_code == 201
+    headers, project = platform_project(api, email, "live", "live table", LIVE_GRAPH)
     started = api.post("/api/v1/streams/start", json={"project_id": project}, headers=headers)
     assert started.status_code == 201, started.text
     stream = started.json()["id"]

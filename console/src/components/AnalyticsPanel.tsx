@@ -1,10 +1,15 @@
 // Show analytics of a platform stream (console served by `ggp serve`, a platform user signed in): the
 // headline figures and bar charts of GET /api/v1/streams/{id}/analytics, and the per-player table as
 // CSV or Parquet. The stream comes from ?stream=ID or is typed in; hidden until someone is signed in.
+// A log over the platform's in-process cap answers 202 with a background job: the panel shows its
+// progress, polling the job once a second (bounded), and loads the figures when it is done.
 
 import { useEffect, useState } from "react";
-import { analyticsUrl, chartSeries, headline, problemText, type ShowAnalytics } from "../lib/analytics";
+import { type AnalyticsJob, analyticsUrl, chartSeries, headline, jobLine, problemText, type ShowAnalytics } from "../lib/analytics";
 import { BarChart, useToken } from "./NotificationCentre";
+
+const JOB_POLL_MS = 1000;
+const JOB_POLLS = 3600; // an hour: the platform's own job time limit ends it sooner
 
 export function AnalyticsPanel() {
   const token = useToken();
@@ -13,30 +18,62 @@ export function AnalyticsPanel() {
   const [result, setResult] = useState<ShowAnalytics | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
+  const [job, setJob] = useState<AnalyticsJob | null>(null);
   useEffect(() => setResult(null), [streamId]);
   if (!token) return null;
 
+  const headers = { Authorization: `Bearer ${token}` };
+
+  /** Follow a background job until it ends; true when it is done (the stream's analytics then answer 200). */
+  const follow = async (started: AnalyticsJob): Promise<boolean> => {
+    let current = started;
+    for (let poll = 0; poll < JOB_POLLS && (current.status === "queued" || current.status === "running"); poll++) {
+      setJob(current);
+      await new Promise((resolve) => setTimeout(resolve, JOB_POLL_MS));
+      const response = await fetch(`${origin}${current.status_url}`, { headers });
+      if (!response.ok) {
+        setProblem(problemText(response.status, await response.json().catch(() => null)));
+        return false;
+      }
+      current = (await response.json()) as AnalyticsJob;
+    }
+    setJob(null);
+    if (current.status !== "done") setProblem(current.status === "failed" ? jobLine(current) : "the analytics job is still running; load again later");
+    return current.status === "done";
+  };
+
   const load = async () => {
     setProblem(null);
+    setJob(null);
     setLoading(true);
     try {
-      const response = await fetch(analyticsUrl(origin, streamId), { headers: { Authorization: `Bearer ${token}` } });
-      const body = (await response.json().catch(() => null)) as unknown;
-      if (!response.ok) {
-        setResult(null);
-        setProblem(problemText(response.status, body));
-      } else {
-        setResult(body as ShowAnalytics);
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const response = await fetch(analyticsUrl(origin, streamId), { headers });
+        const body = (await response.json().catch(() => null)) as unknown;
+        if (response.status === 202) {
+          setResult(null);
+          if (await follow((body as { job: AnalyticsJob }).job)) continue;
+          return;
+        }
+        if (!response.ok) {
+          setResult(null);
+          setProblem(problemText(response.status, body));
+        } else {
+          setResult(body as ShowAnalytics);
+        }
+        return;
       }
+      setProblem("the event log grew while it was analysed; load again");
     } catch {
       setProblem("the platform API is not reachable from this page");
     } finally {
+      setJob(null);
       setLoading(false);
     }
   };
 
   const download = async (format: "csv" | "parquet") => {
-    const response = await fetch(analyticsUrl(origin, streamId, format), { headers: { Authorization: `Bearer ${token}` } });
+    const response = await fetch(analyticsUrl(origin, streamId, format), { headers });
     if (!response.ok) return setProblem(problemText(response.status, await response.json().catch(() => null)));
     const link = document.createElement("a");
     link.href = URL.createObjectURL(await response.blob());
@@ -56,6 +93,7 @@ export function AnalyticsPanel() {
         <button type="button" disabled={!result} onClick={() => void download("csv")} data-testid="analytics-csv">CSV</button>
         <button type="button" disabled={!result} onClick={() => void download("parquet")} data-testid="analytics-parquet">Parquet</button>
       </div>
+      {job && <p className="job" data-testid="analytics-job">{jobLine(job)}</p>}
       {problem && <p className="problem" data-testid="analytics-problem">{problem}</p>}
       {result && (
         <>

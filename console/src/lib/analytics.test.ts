@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { barLayout } from "./notifications";
-import { analyticsUrl, chartSeries, headline, problemText, type ShowAnalytics } from "./analytics";
+import { analyticsUrl, chartSeries, headline, jobLine, problemText, type ShowAnalytics } from "./analytics";
 
 const show: ShowAnalytics = {
   stream_id: "abc",
@@ -50,5 +50,14 @@ describe("show analytics", () => {
     expect(problemText(404, null)).toBe("no such stream, or it has no event log");
     expect(problemText(413, { detail: "too big" })).toBe("413: too big");
     expect(problemText(500, "oops")).toBe("analytics failed (500)");
+  });
+  it("says where a background job stands, and why it failed", () => {
+    const job = { job_id: "j", status: "running", stage: "replay", progress: 0.4, logs_done: 1, logs_total: 2, error: null,
+                  status_url: "/api/v1/analytics/jobs/j" };
+    expect(jobLine(job)).toBe("big log: computing in the background (replaying logs 1/2, 40%)");
+    expect(jobLine({ ...job, stage: "reduce", progress: 0.8 })).toBe("big log: computing in the background (Ray Data reduction, 80%)");
+    expect(jobLine({ ...job, status: "queued", stage: "queued", progress: 0 })).toBe("big log: computing in the background (queued, 0%)");
+    expect(jobLine({ ...job, status: "failed", stage: "failed", error: "over the time limit of 900 s; cancelled" }))
+      .toBe("the analytics job failed: over the time limit of 900 s; cancelled");
   });
 });

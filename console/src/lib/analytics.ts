@@ -73,3 +73,23 @@ export function problemText(status: number, body: unknown): string {
   if (status === 404) return text || "no such stream, or it has no event log";
   return text ? `${status}: ${text}` : `analytics failed (${status})`;
 }
+
+/** A background analytics job (a log over the platform's in-process cap: GET .../analytics answered 202). */
+export interface AnalyticsJob {
+  job_id: string;
+  status: string;
+  stage: string;
+  progress: number;
+  logs_done: number;
+  logs_total: number;
+  error: string | null;
+  status_url: string;
+}
+
+/** What the panel says while a background job computes a big log's analytics, or why the job failed. */
+export function jobLine(job: AnalyticsJob): string {
+  if (job.status === "failed") return `the analytics job failed: ${job.error ?? "no reason given"}`;
+  const stage =
+    job.stage === "reduce" ? "Ray Data reduction" : job.stage === "replay" ? `replaying logs ${job.logs_done}/${job.logs_total}` : "queued";
+  return `big log: computing in the background (${stage}, ${Math.round(100 * job.progress)}%)`;
+}
