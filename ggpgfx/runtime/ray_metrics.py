@@ -10,12 +10,12 @@ import logging
 import threading
 from typing import Any
 
-from ggpgfx.telemetry.catalog import BY_NAME, GRAPH_LABELS, LATENCY_BUCKETS_S
+from ggpgfx.telemetry.catalog import BY_NAME, GRAPH_LABELS, LATENCY_BUCKETS_S, RAY_EXTRA_LABELS
 
 log = logging.getLogger(__name__)
 
 EXPORT_INTERVAL_S = 2.0
-_TAG_KEYS = (*GRAPH_LABELS, "fragment")
+_TAG_KEYS = (*GRAPH_LABELS, *RAY_EXTRA_LABELS)
 
 
 class MetricsExporter:

@@ -111,6 +111,8 @@ BY_NODE_KEY: dict[str, MetricDef] = {m.node_key: m for m in METRICS if m.node_ke
 RAY_EXPORTED = ("ggp_node_messages_in", "ggp_node_messages_out", "ggp_node_drops", "ggp_node_errors",
                 "ggp_node_fps", "ggp_node_process_seconds", "ggp_node_queue_wait_seconds",
                 "ggp_node_latency_seconds")
+#: Labels the Ray fragments add to those (the fragment actor that reported the sample).
+RAY_EXTRA_LABELS = ("fragment",)
 
 
 def series_names() -> set[str]:
@@ -126,3 +128,15 @@ def ray_series_names() -> set[str]:
 def known_series() -> set[str]:
     """What a dashboard or alert rule may query."""
     return series_names() | ray_series_names()
+
+
+def series_labels() -> dict[str, frozenset[str]]:
+    """The labels each queryable sample name carries (`le` on histogram buckets, `fragment` on Ray's copies)."""
+    labels: dict[str, frozenset[str]] = {}
+    for m in METRICS:
+        for series in m.series_names():
+            labels[series] = frozenset(m.labels) | ({"le"} if series.endswith("_bucket") else set())
+    for name in RAY_EXPORTED:
+        for series in BY_NAME[name].series_names():
+            labels["ray_" + series] = labels[series] | frozenset(RAY_EXTRA_LABELS)
+    return labels
