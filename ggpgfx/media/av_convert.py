@@ -26,13 +26,24 @@ MICROSECONDS = Fraction(1, 1_000_000)
 VIDEO_TIME_BASE = Fraction(1, 90_000)
 
 
+class CopyCounter:
+    """How many decoder frames `AvHandle.writable` had to copy (the decoder still held them): a source reads
+    it to decode further ahead (`ingest.video`'s decode_ahead)."""
+
+    __slots__ = ("copies",)
+
+    def __init__(self) -> None:
+        self.copies = 0
+
+
 class AvHandle:
     """Holds an av.VideoFrame in `meta`; pickles to an empty handle so frames still cross processes."""
 
-    __slots__ = ("frame",)
+    __slots__ = ("frame", "counter")
 
-    def __init__(self, frame: av.VideoFrame | None) -> None:
+    def __init__(self, frame: av.VideoFrame | None, counter: CopyCounter | None = None) -> None:
         self.frame = frame
+        self.counter = counter
 
     def __reduce__(self) -> tuple[Any, tuple[None]]:
         return (AvHandle, (None,))
@@ -43,7 +54,10 @@ class AvHandle:
         avf = _backing(frame)
         if avf is None or avf is not self.frame:
             return None
+        buffer = avf.planes[0].buffer_ptr
         avf.make_writable()
+        if self.counter is not None and avf.planes[0].buffer_ptr != buffer:
+            self.counter.copies += 1
         result = VideoFrame(_plane_views(avf, _yuv_shapes(avf.width, avf.height)), "yuv420p",  # type: ignore[call-arg, arg-type]
                             frame.width, frame.height, frame.pts, frame.device,
                             {k: v for k, v in frame.meta.items() if k not in (AV_FRAME_KEY, COW_KEY)})
@@ -67,7 +81,8 @@ def _yuv_shapes(width: int, height: int) -> list[tuple[int, int]]:
     return [(height, width), (ch, cw), (ch, cw)]
 
 
-def av_to_video(avf: av.VideoFrame, pts_us: int, *, writable: bool = False) -> VideoFrame:
+def av_to_video(avf: av.VideoFrame, pts_us: int, *, writable: bool = False,
+                counter: CopyCounter | None = None) -> VideoFrame:
     """A yuv420p VideoFrame viewing the av frame's planes (converted first if it is another format).
 
     writable=False: zero-copy read-only views (the decoder may still use the buffers as references);
@@ -75,6 +90,7 @@ def av_to_video(avf: av.VideoFrame, pts_us: int, *, writable: bool = False) -> V
     buffer (by the time an overlay runs a few frames behind the decoder, it usually does not).
     writable=True: `make_writable` now (a copy while the decoder holds the buffer).
     Either way, overlays draw in place and the encoder takes the same buffer back without a copy.
+    `counter` counts the copies `make_writable` made later (the decoder still held the buffer).
     """
     if avf.format.name != "yuv420p":
         # rare path (yuvj420p, 10-bit, nv12 from hardware decoders): one conversion, then views
@@ -82,7 +98,7 @@ def av_to_video(avf: av.VideoFrame, pts_us: int, *, writable: bool = False) -> V
     elif writable:
         avf.make_writable()
     planes = _plane_views(avf, _yuv_shapes(avf.width, avf.height))
-    handle = AvHandle(avf)
+    handle = AvHandle(avf, counter)
     frame = VideoFrame(planes, "yuv420p", avf.width, avf.height, pts_us)  # type: ignore[call-arg, arg-type]
     frame.meta[AV_FRAME_KEY] = handle
     if not writable:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.graph.fields import Device, FfmpegOptions, MediaSource
 from ggpgfx.graph.node import Node, Port, VideoCaps, register_node
-from ggpgfx.media.av_convert import av_to_audio, av_to_video
+from ggpgfx.media.av_convert import CopyCounter, av_to_audio, av_to_video
 from ggpgfx.media.errors import describe_target, is_url, media_error, seconds
 from ggpgfx.media.frames import AudioFrame, VideoFrame
 from ggpgfx.policy import FILE_DEMUXERS, NETWORK_PROTOCOLS, PolicyError, check_connect
@@ -26,6 +27,9 @@ LIVE_OPTIONS = {"rtmp": {"rtmp_live": "live", "analyzeduration": "500000", "prob
                 "rtsp": {"rtsp_transport": "tcp", "analyzeduration": "500000", "fflags": "nobuffer"}}
 
 LIVE_SCHEMES = ("rtmp", "rtmps", "rtsp", "srt", "udp", "tcp")
+#: decode_ahead (files, automatic): where it starts (enough for streams with one reference frame and no
+#: B-frames), and how far it grows while consumers still have to copy frames (x264's B-frame streams need 5)
+DECODE_AHEAD_START, DECODE_AHEAD_MAX = 2, 8
 
 
 class VideoParams(BaseModel):
@@ -45,6 +49,11 @@ class VideoParams(BaseModel):
     writable: bool = Field(False, description="false: zero-copy read-only views, made writable on demand by "
                            "frame.writable() (usually without a copy); true: writable now (a copy per frame)")
     threads: int = Field(0, ge=0, le=64, description="decoder threads (0: auto)")
+    decode_ahead: int | None = Field(
+        None, ge=0, le=32, description="decoded video frames held before the oldest is sent, so that the decoder "
+        "has let go of it (no later frame predicts from it) when an overlay makes it writable, and no 3 MB copy "
+        "of a 1080p frame is needed. None: files start at 2 and go up (to 8) while frames still have to be "
+        "copied; network streams 0 (each held frame is a frame of latency)")
     device: Device = Field("cpu", description="cuda or cuda:N: NVIDIA's CUVID decoder (h264_cuvid, hevc_cuvid...) "
                                               "when PyAV's FFmpeg has it and it opens, else the CPU decoder "
                                               "with the reason logged once; frames still arrive in host memory")
@@ -76,6 +85,10 @@ class VideoSource(Node):
         self.last_audio_pts_us: int | None = None
         self.resume_after: dict[str, int] = {}  # after a restore: frames up to these pts were already sent
         self.frames_out = 0
+        self.copies = CopyCounter()  # frames a consumer had to copy because the decoder still held them
+        self.copies_seen = 0
+        self.adaptive = p.decode_ahead is None and not self.network
+        self.ahead = p.decode_ahead if p.decode_ahead is not None else 0 if self.network else DECODE_AHEAD_START
         self.container: Any = None
         self._open()
         self._it: Iterator[tuple[str, Any]] = self._decode()
@@ -157,6 +170,27 @@ class VideoSource(Node):
 
     # -- decoding ---------------------------------------------------------------------------------
     def _decode(self) -> Iterator[tuple[str, Any]]:
+        """Decoded frames in order, the newest `self.ahead` video frames held back (and sent before an error
+        or the end of the stream is)."""
+        held: deque[tuple[str, Any]] = deque()
+        videos = 0
+        failure: BaseException | None = None
+        try:
+            for item in self._decode_stream():
+                held.append(item)
+                videos += item[0] == "video"
+                while videos > self.ahead:
+                    kind, frame = held.popleft()
+                    videos -= kind == "video"
+                    yield kind, frame
+        except (av.error.FFmpegError, OSError) as exc:
+            failure = exc
+        while held:
+            yield held.popleft()
+        if failure is not None:
+            raise failure
+
+    def _decode_stream(self) -> Iterator[tuple[str, Any]]:
         streams = [s for s in (self.vstream, self.astream) if s is not None]
         if self.vdecoder is not None:
             self.vdecoder.flush_buffers()  # after a seek or a loop: no frame from before it
@@ -209,7 +243,13 @@ class VideoSource(Node):
                 return False  # decoded from the keyframe before the restored position: already sent
             del self.resume_after[kind]
         if kind == "video":
-            out = av_to_video(frame, pts, writable=self.params.writable)
+            if self.copies.copies != self.copies_seen:  # a consumer had to copy a frame the decoder held
+                self.copies_seen = self.copies.copies
+                self.set_metric("frames_copied", self.copies_seen)
+                if self.adaptive and self.ahead < DECODE_AHEAD_MAX:
+                    self.ahead += 1
+                    self.set_metric("decode_ahead", self.ahead)
+            out = av_to_video(frame, pts, writable=self.params.writable, counter=self.copies)
             out.meta["frame_index"] = self.frames_out
             self.frames_out += 1
             self.last_pts_us = max(pts, self.last_pts_us or pts)

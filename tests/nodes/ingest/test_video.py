@@ -169,3 +169,25 @@ def test_reads_an_hls_playlist_over_http(tmp_path: Path) -> None:
         server.shutdown()
     assert [read_counter(f.planes[0]) for f in frames] == list(range(90))
     assert audio and audio[0].payload.sample_rate == 48_000
+
+
+def _copies_behind_a_writer(clip: Path, **params: object) -> tuple[list[int], dict[str, float]]:
+    """Frames through render.text (which draws in place): counters seen, and the source's reported metrics."""
+    g = Graph("t")
+    src = g.add("ingest.video", id="src", source=str(clip), audio=False, **params)
+    text = g.add("render.text", id="text", position="bottom-right")
+    sink = g.add("sink.collect", id="sink")
+    src.video >> text.video
+    text.video >> sink.inp
+    result = g.run(realtime=False)
+    return [read_counter(f.planes[0]) for f in result.collected("sink")], result.nodes["src"]["reported"]
+
+
+def test_decoding_ahead_spares_copying_frames_the_decoder_still_holds(clip: Path) -> None:
+    """A frame sent at once is still a reference of the decoder: the overlay must copy it (3 MB at 1080p);
+    held back until the decoder has let go, it is drawn on in place."""
+    counters, reported = _copies_behind_a_writer(clip, decode_ahead=0)
+    assert counters == list(range(60)) and reported["frames_copied"] >= 55
+    counters, reported = _copies_behind_a_writer(clip)
+    assert counters == list(range(60))  # every frame, in order: the held ones are sent at the end
+    assert reported.get("frames_copied", 0) <= 3 and reported.get("decode_ahead", 2) <= 8
