@@ -1,8 +1,11 @@
-"""Chip corrections: a corrected bet amount or starting stack rebuilds the hand through the poker core, so the
-stacks, bets, pots and statuses on the re-rendered graphics follow.
+"""Chip corrections: a corrected bet amount, betting action, starting stack or card rebuilds the hand through the
+poker core, so the stacks, bets, pots, statuses and who won on the re-rendered graphics follow.
 
 The recorded game events (every input the rules engine took) are replayed twice through a `TableTracker`:
-as recorded, and with the corrections applied to them (the hand's setup stack, a betting action's amount).
+as recorded, and with the corrections applied to them (the hand's setup stack, a betting action's amount, the
+card reads of a corrected card, so pokerkit decides the showdown again). What a seat ends a hand with carries
+into the setup of the hands after it: a seat that ends a corrected hand 50,000 up starts every later hand 50,000
+up, and those hands are replayed too (a later hand the carried stacks cannot replay is refused).
 Each recorded scene state of the hand is matched to the replay step that produced it by its chips (stacks,
 bets, statuses, pots, who acts, last actions): the first step at or after the previous match whose chips
 equal the recorded state's. The state then takes the chips of the corrected replay at that step; everything
@@ -23,7 +26,8 @@ from ggpgfx.studio.session import Correction
 
 #: betting actions whose amount (the total a bet or raise goes to) a `bet` correction may change
 AMOUNT_ACTIONS = ("bet", "raise", "all_in")
-CHIP_KINDS = ("stack", "bet", "play")
+#: corrections that replay their hand through the poker core (a card: the showdown is decided again)
+CHIP_KINDS = ("stack", "bet", "play", "card")
 
 
 def event_index(event: GameEvent) -> int:
@@ -90,8 +94,66 @@ def find_bet(events: Sequence[GameEvent], hand: int, seat: int, hand_start_pts: 
     return min(candidates, key=lambda e: abs(e.pts - target))
 
 
+def _spans(events: Sequence[GameEvent]) -> dict[int, range]:
+    """hand -> the positions of its events: from after the hand before ended (reads of an early deal belong to
+    the next hand) to the next hand's start."""
+    starts = [i for i, e in enumerate(events) if e.kind == "hand_started"]
+    spans = {}
+    for position, start in enumerate(starts):
+        low = start
+        before = starts[position - 1] if position else -1
+        ended = [i for i in range(before + 1, start) if events[i].kind == "hand_ended"]
+        if ended:
+            low = ended[-1] + 1
+        high = starts[position + 1] if position + 1 < len(starts) else len(events)
+        spans[events[start].hand_number] = range(low, high)
+    return spans
+
+
+def _read_cards(events: Sequence[GameEvent], span: range, zone: str, seat: int | None = None) -> list[str]:
+    """The distinct cards read in a zone (of a seat) over a span of events, in the order first read."""
+    cards: list[str] = []
+    for index in span:
+        event = events[index]
+        if event.kind == "card_seen" and event.cards and event.data.get("zone") == zone and \
+                (seat is None or event.seat == seat) and event.cards[0] not in cards:
+            cards.append(event.cards[0])
+    return cards
+
+
+def card_swaps(events: Sequence[GameEvent], corrections: Sequence[Correction]) -> dict[int, dict[str, str]]:
+    """hand -> {card read: the card it really was} for the card corrections (a seat's hole cards in the order
+    read, a board card by its place); the latest correction of a seat or board card counts. A corrected card
+    that is somewhere else in the hand is refused."""
+    spans = _spans(events)
+    targets: dict[tuple[int, int | None, int | None], list[str]] = {}
+    for fix in corrections:
+        if fix.kind == "card" and fix.hand in spans:
+            targets[(fix.hand, fix.seat, fix.board_index)] = list(fix.cards)
+    swaps: dict[int, dict[str, str]] = {}
+    for (hand, seat, board_index), cards in targets.items():
+        span = spans[hand]
+        if board_index is not None:
+            board = _read_cards(events, span, "board")
+            read = board[board_index:board_index + 1]
+        else:
+            read = _read_cards(events, span, "seat", seat)
+        swaps.setdefault(hand, {}).update(zip(read, cards, strict=False))
+    for hand, swap in swaps.items():
+        span = spans[hand]
+        in_hand = {e.cards[0] for e in (events[i] for i in span) if e.kind == "card_seen" and e.cards}
+        for card in swap.values():
+            if card in in_hand and card not in swap:  # a card read elsewhere that no correction moves away
+                raise ConfigError(f"hand {hand}: {card} is already in play elsewhere in the hand (a card is in one "
+                                  f"place only: correct that place first)")
+        if len(set(swap.values())) != len(swap):
+            raise ConfigError(f"hand {hand}: the corrections give the same card to two places")
+    return swaps
+
+
 def corrected_events(events: Sequence[GameEvent], corrections: Sequence[Correction]) -> list[GameEvent]:
-    """The recorded events with the chip corrections applied (copies; the recorded ones are not changed)."""
+    """The recorded events with the chip and card corrections applied (copies; the recorded ones are not
+    changed)."""
     stacks: dict[tuple[int, int], int] = {}
     bets: dict[str, int] = {}
     plays: dict[str, tuple[str, int | None]] = {}
@@ -106,17 +168,23 @@ def corrected_events(events: Sequence[GameEvent], corrections: Sequence[Correcti
         elif fix.kind == "play" and fix.event is not None and fix.play is not None:
             plays[fix.event] = (fix.play, fix.amount)
             hands.add(fix.hand)
+    swaps = card_swaps(events, corrections)
+    hand_of = {index: hand for hand, span in _spans(events).items() for index in span}
+    hands |= set(swaps)
     awards: dict[int, int] = {}
     for event in events:
         if event.kind == "pot_awarded" and event.hand_number in hands:
             awards[event.hand_number] = awards.get(event.hand_number, 0) + 1
     result = []
-    for event in events:
+    for index, event in enumerate(events):
+        swap = swaps.get(hand_of.get(index, -1), {})
         if event.kind == "hand_started" and any(hand == event.hand_number for hand, _ in stacks):
             setup = dict(event.data["setup"])
             setup["seats"] = [dict(seat, stack=stacks.get((event.hand_number, seat["seat"]), seat["stack"]))
                               for seat in setup["seats"]]
             event = event.model_copy(update={"data": dict(event.data, setup=setup)})
+        elif event.kind == "card_seen" and event.cards and event.cards[0] in swap:
+            event = event.model_copy(update={"cards": [swap[event.cards[0]], *event.cards[1:]]})
         elif event.key in plays:
             verb, amount = plays[event.key]
             event = event.model_copy(update={"data": dict(event.data, action=verb),
@@ -137,6 +205,18 @@ class HandChips:
     original: list[tuple[Any, ...]] = field(default_factory=list)  # chips_of after each step
     corrected: list[TableState] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)  # what the corrected replay flagged that the original did not
+    carried: dict[int, int] = field(default_factory=dict)  # seat -> chips it started with from earlier corrections
+    #: seat -> (its recorded start, its recorded end of the hand before): a change not carried, since the recording
+    #: itself does not carry that seat's chips from the hand before (a rebuy, a re-entered count, another table)
+    not_carried: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def end_changes(self) -> dict[int, int]:
+        """seat -> what it ends the hand with as corrected minus as recorded (seats that differ)."""
+        if not self.corrected or not self.original:
+            return {}
+        recorded = {seat: stack for seat, stack, *_ in self.original[-1][6]}
+        return {s.seat: s.stack - recorded[s.seat] for s in self.corrected[-1].seats
+                if s.seat in recorded and s.stack != recorded[s.seat]}
 
 
 def _replay(events: Sequence[GameEvent], corrected: Sequence[GameEvent], hand: int) -> HandChips:
@@ -173,6 +253,96 @@ class ChipRebuild:
     flags: dict[int, list[str]] = field(default_factory=dict)  # hand -> what the corrected replay flagged
 
 
+def _carry_into(events: list[GameEvent], span: range, carry: dict[int, int], ended: dict[int, int],
+                explicit: set[int], from_hand: int) -> tuple[dict[int, int], dict[int, tuple[int, int]]]:
+    """Start the hand of `span` with the chips earlier corrections moved, for each seat whose recorded start is
+    what it ended the hand before with as recorded (`ended`); seats with a `stack` correction of their own keep
+    it. A seat the corrected history leaves with nothing is refused. Returns what was carried and, for seats
+    whose recording does not follow on, (recorded start, recorded end before)."""
+    start = next(i for i in span if events[i].kind == "hand_started")
+    event = events[start]
+    setup = dict(event.data["setup"])
+    seats, carried, skipped = [], {}, {}
+    for seat in setup["seats"]:
+        amount = carry.get(seat["seat"], 0)
+        if amount and seat["seat"] not in explicit and ended.get(seat["seat"]) != int(seat["stack"]):
+            skipped[seat["seat"]] = (int(seat["stack"]), ended.get(seat["seat"], 0))
+        elif amount and seat["seat"] not in explicit:
+            stack = int(seat["stack"]) + amount
+            if stack <= 0:
+                raise ConfigError(
+                    f"hand {event.hand_number}: seat {seat['seat']} would start with {stack:,} chips, since it ends "
+                    f"hand {from_hand} {amount:+,} after the corrections; the later hands cannot be replayed so "
+                    f"(correct its stack in hand {event.hand_number} too: --stack)")
+            seat = dict(seat, stack=stack)
+            carried[seat["seat"]] = amount
+        seats.append(seat)
+    if not carried:
+        return carried, skipped
+    events[start] = event.model_copy(update={"data": dict(event.data, setup=dict(setup, seats=seats))})
+    awards = [i for i in span if events[i].kind == "pot_awarded"]
+    if len(awards) == 1 and events[awards[0]].amount is not None:  # the whole pot to that seat, whatever its size
+        events[awards[0]] = events[awards[0]].model_copy(update={"amount": None})
+    return carried, skipped
+
+
+def replay_corrected(events: Sequence[GameEvent], corrections: Sequence[Correction]) -> dict[int, HandChips]:
+    """Every hand the corrections change, replayed as recorded and as corrected: the corrected hands, and each
+    later hand whose seats start with other stacks because of them (what a seat ends a hand with carries on)."""
+    wanted = [c for c in corrections if c.kind in CHIP_KINDS]
+    hands = {c.hand for c in wanted}
+    if not hands:
+        return {}
+    recorded = ordered(events)
+    changed = corrected_events(recorded, wanted)
+    spans = _spans(recorded)
+    replays: dict[int, HandChips] = {}
+    carry: dict[int, int] = {}
+    ended: dict[int, int] = {}  # seat -> what it ended the last replayed hand with, as recorded
+    carried_from = 0
+    for number, span in sorted(spans.items(), key=lambda item: item[1].start):
+        carried: dict[int, int] = {}
+        skipped: dict[int, tuple[int, int]] = {}
+        if carry:
+            explicit = {c.seat for c in wanted if c.kind == "stack" and c.hand == number and c.seat is not None}
+            carried, skipped = _carry_into(changed, span, carry, ended, explicit, carried_from)
+        if number not in hands and not carried:
+            if skipped:
+                replays[number] = HandChips(not_carried=skipped)
+            carry = {}  # the recording does not follow on: nothing more to carry
+            continue
+        replay = _replay(recorded, changed, number)
+        replay.carried, replay.not_carried = carried, skipped
+        replays[number] = replay
+        seated = {s.seat for s in replay.corrected[-1].seats} if replay.corrected else set()
+        carry = {seat: amount for seat, amount in carry.items() if seat not in seated} | replay.end_changes()
+        ended = {seat: stack for seat, stack, *_ in replay.original[-1][6]} if replay.original else {}
+        carried_from = number
+    return replays
+
+
+def replay_notes(replays: dict[int, HandChips]) -> list[str]:
+    """What the replays change beyond the states drawn: who won, and the stacks carried into later hands."""
+    notes = []
+    for hand, replay in sorted(replays.items()):
+        if replay.original and replay.corrected:
+            was, now = dict(replay.original[-1][7]), replay.corrected[-1].winnings
+            if was != now:
+                notes.append(f"hand {hand} won: {_wins(was)} -> {_wins(now)}")
+        if replay.carried:
+            notes.append(f"hand {hand} starts with the chips carried: " + ", ".join(
+                f"seat {seat} {amount:+,}" for seat, amount in sorted(replay.carried.items())))
+        for seat, (start, end) in sorted(replay.not_carried.items()):
+            notes.append(f"hand {hand}: seat {seat}'s change is not carried: the recording starts it with {start:,}, "
+                         f"not the {end:,} it ended the hand before with (chips added or counts re-entered between "
+                         f"the hands, or another table's hand)")
+    return notes
+
+
+def _wins(winnings: dict[int, int]) -> str:
+    return ", ".join(f"seat {seat} {amount:,}" for seat, amount in sorted(winnings.items())) or "nobody yet"
+
+
 def replay_hand_chips(events: Sequence[GameEvent], corrections: Sequence[Correction], hand: int) -> HandChips:
     """One hand replayed as recorded and with the corrections (for checking a correction before keeping it)."""
     recorded = ordered(events)
@@ -182,14 +352,11 @@ def replay_hand_chips(events: Sequence[GameEvent], corrections: Sequence[Correct
 def rebuild_chips(states: Sequence[TableState | None], events: Sequence[GameEvent],
                   corrections: Sequence[Correction], report: ChipRebuild | None = None) -> list[TableState | None]:
     """The states (scene calls' states, in call order) with the chips of the hands the corrections change."""
-    wanted = [c for c in corrections if c.kind in CHIP_KINDS]
-    hands = sorted({c.hand for c in wanted})
-    if not hands:
+    replays = {hand: replay for hand, replay in replay_corrected(events, corrections).items() if replay.original}
+    if not replays:
         return list(states)
     report = report if report is not None else ChipRebuild()
-    recorded = ordered(events)
-    changed_events = corrected_events(recorded, wanted)
-    replays = {hand: _replay(recorded, changed_events, hand) for hand in hands}
+    hands = sorted(replays)
     for hand, replay in replays.items():
         if replay.flags:
             report.flags[hand] = replay.flags
@@ -213,5 +380,6 @@ def rebuild_chips(states: Sequence[TableState | None], events: Sequence[GameEven
         new = with_chips(state, replay.corrected[step])
         if new != state:
             report.changed += 1
-        result.append(new)
+            state = new
+        result.append(state)
     return result

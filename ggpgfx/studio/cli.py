@@ -120,6 +120,11 @@ def fix(session: SessionArg,
         raise ConfigError("nothing to fix: give --card, --board, --stack, --bet, --play, --name, --action or --tag")
     for correction in wanted:
         typer.echo(opened.add_correction(correction).describe())
+    from ggpgfx.studio.chips import CHIP_KINDS, replay_corrected, replay_notes
+
+    if any(c.kind in CHIP_KINDS for c in wanted) and any(e.kind == "hand_started" for e in opened.events):
+        for line in replay_notes(replay_corrected(opened.events, opened.corrections)):
+            typer.echo(f"    {line}")
 
 
 @studio_app.command()
@@ -140,7 +145,7 @@ def actions(session: SessionArg,
 @studio_app.command()
 def diff(session: SessionArg) -> None:
     """The corrections in the order made, and what each changes on air."""
-    from ggpgfx.studio.chips import ChipRebuild
+    from ggpgfx.studio.chips import CHIP_KINDS, ChipRebuild, replay_corrected, replay_notes
     from ggpgfx.studio.corrections import apply_corrections
     from ggpgfx.studio.session import Session
 
@@ -151,9 +156,8 @@ def diff(session: SessionArg) -> None:
     for correction in opened.corrections:
         typer.echo(correction.describe())
         # a chip correction is shown with the chip corrections made before it (it replays on top of them)
-        chips = ("stack", "bet", "play")
-        earlier = [c for c in opened.corrections if c.number < correction.number and c.kind in chips
-                   and correction.kind in chips]
+        earlier = [c for c in opened.corrections if c.number < correction.number and c.kind in CHIP_KINDS
+                   and correction.kind in CHIP_KINDS]
         report = ChipRebuild()
         before = apply_corrections(opened.calls, earlier, opened.events) if earlier else opened.calls
         after = apply_corrections(opened.calls, [*earlier, correction], opened.events, report)
@@ -167,6 +171,11 @@ def diff(session: SessionArg) -> None:
             old, new = last[-1][0].state, last[-1][1].state
             assert old is not None and new is not None
             typer.echo(f"    pot as the hand went on: {old.total_pot:,} -> {new.total_pot:,}")
+        if correction.kind in CHIP_KINDS and any(e.kind == "hand_started" for e in opened.events):
+            before_notes = set(replay_notes(replay_corrected(opened.events, earlier))) if earlier else set()
+            for line in replay_notes(replay_corrected(opened.events, [*earlier, correction])):
+                if line not in before_notes:
+                    typer.echo(f"    {line}")
         typer.echo(f"    {len(changed)} recorded states changed")
         if report.unmatched:
             typer.echo(f"    {report.unmatched} recorded states of the hand kept their chips (no replay step matched)")

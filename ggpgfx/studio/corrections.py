@@ -1,9 +1,9 @@
-"""Corrections applied to recorded states: cards (hand labels and equity recomputed), stacks and bet
-amounts (the hand replayed through the poker core, so stacks, bets and pots follow: `chips.py`), names,
-action labels, tags. The recorded calls are never changed; corrected copies are returned.
+"""Corrections applied to recorded states: cards (hand labels and equity recomputed, the showdown decided
+again), stacks, bet amounts and betting actions (the hand replayed through the poker core, so stacks, bets, pots
+and winnings follow, and what a seat ends with carries into the later hands: `chips.py`), names, action labels,
+tags. The recorded calls are never changed; corrected copies are returned.
 
-A corrected card recomputes hand labels, equity and outs for that hand but not who won; an action label
-(`--action`) is a label only (`--bet` and `--play` change the action and move chips).
+An action label (`--action`) is a label only (`--bet` and `--play` change the action and move chips).
 """
 
 from __future__ import annotations
@@ -86,8 +86,8 @@ def apply_corrections(calls: Sequence[SceneCall], corrections: Sequence[Correcti
     result: list[SceneCall] = []
     for call, rebuilt in zip(calls, states, strict=True):
         state = rebuilt
-        if state is None or state.hand_number not in by_hand:
-            result.append(call)
+        if state is None or state.hand_number not in by_hand:  # a later hand's chips change with a carried stack
+            result.append(call if state is call.state else call.model_copy(update={"state": state}))
             continue
         cards_changed = False
         original = state

@@ -209,8 +209,10 @@ class Session:
                                   f"(seats: {', '.join(map(str, sorted(seats)))})")
         if correction.kind in ("bet", "play"):
             correction = self._resolve_bet(correction)
+        from ggpgfx.studio.chips import CHIP_KINDS
+
         numbered = correction.model_copy(update={"number": len(self.corrections) + 1})
-        if numbered.kind in ("stack", "bet", "play") and any(e.kind == "hand_started" and e.hand_number == numbered.hand
+        if numbered.kind in CHIP_KINDS and any(e.kind == "hand_started" and e.hand_number == numbered.hand
                                                      for e in self.events):
             self._check_replay(numbered)
         log = EventLog(self.folder / str(self.manifest.get("log", "log")))
@@ -242,13 +244,16 @@ class Session:
                                              "text": str(event.data.get("action", "bet"))})
 
     def _check_replay(self, correction: Correction) -> None:
-        """Refuse a chip correction the poker core cannot replay the hand with (a bet under the minimum ...)."""
-        from ggpgfx.studio.chips import replay_hand_chips
+        """Refuse a correction the poker core cannot replay the session with (a bet under the minimum, a card
+        already in play, a later hand whose carried stacks cannot pay what was bet in it ...)."""
+        from ggpgfx.studio.chips import replay_corrected
 
-        replay = replay_hand_chips(self.events, [*self.corrections, correction], correction.hand)
-        if replay.flags:
+        replays = replay_corrected(self.events, [*self.corrections, correction])
+        problems = [f"hand {hand}: {flag}" if hand != correction.hand else flag
+                    for hand, replay in sorted(replays.items()) for flag in replay.flags]
+        if problems:
             raise ConfigError(f"hand {correction.hand} does not replay with this correction (nothing was saved): "
-                              + "; ".join(replay.flags))
+                              + "; ".join(problems))
 
     def actions(self, hand: int) -> list[dict[str, Any]]:
         """The hand's betting actions as recorded: seconds into the hand, seat, player, action, amount."""

@@ -10,57 +10,12 @@ from typing import Any
 import av
 import numpy as np
 import pytest
+from studio_session import decoded
 
-from ggpgfx.api import Graph
 from ggpgfx.errors import ConfigError
 from ggpgfx.studio.jobs import parse_hands, render_session
 from ggpgfx.studio.render import RenderSettings, render_hand
 from ggpgfx.studio.session import Correction, Session
-
-
-def record_session(folder: Path, hands: int = 2, render_thread: str = "auto") -> Path:
-    """A short table_sim session: program and ISO both lossless H.264, so planes compare exactly."""
-    g = Graph("studio-test", fps=30, realtime=False)
-    g.add("ingest.table_sim", id="table", width=640, height=360, max_hands=hands, action_interval_s=0.15,
-          deal_interval_s=0.04, end_pause_s=0.4, name_plates=False, hole_cards="down")
-    g.add("rules.poker", id="rules", table="t", trials=500)
-    g.add("render.overlay", id="gfx", skin="broadcast", reveal="delayed", in_place=False,
-          ticker="studio test ticker", render_thread=render_thread)
-    g.add("encode.h264", id="enc", preset="ultrafast", options={"qp": "0"})
-    g.add("publish.file", id="program", path=str(folder / "program.mkv"))
-    g.add("publish.studio", id="studio", folder=str(folder), program="program.mkv", lossless=True, preset="ultrafast")
-    for edge in ("table.video -> gfx.video", "table.video -> studio.video", "table.reads -> rules.reads",
-                 "table.actions -> rules.actions", "rules.state -> gfx.state", "rules.events -> studio.events",
-                 "gfx.scene -> studio.scene", "gfx.video -> enc.video", "enc.packets -> program.packets"):
-        g.connect(*[part.strip() for part in edge.split("->")])
-    result = g.run()
-    assert result.error is None, result.error
-    return folder
-
-
-@pytest.fixture(scope="module")
-def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return record_session(tmp_path_factory.mktemp("studio") / "session")
-
-
-@pytest.fixture(scope="module")
-def threaded_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Recorded with the overlay drawing state changes on its background thread (what real-time runs do)."""
-    return record_session(tmp_path_factory.mktemp("studio") / "threaded", hands=1, render_thread="on")
-
-
-def decoded(path: Path | str, start: int = 0, count: int | None = None) -> list[list[np.ndarray]]:
-    planes = []
-    with av.open(str(path)) as container:
-        for index, frame in enumerate(container.decode(video=0)):
-            if index < start:
-                continue
-            if count is not None and index >= start + count:
-                break
-            yuv = frame.to_ndarray(format="yuv420p")
-            h = frame.height
-            planes.append([yuv[:h], yuv[h:]])
-    return planes
 
 
 def test_session_folder_has_iso_log_skin_and_manifest(session_folder: Path) -> None:
