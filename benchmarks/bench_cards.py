@@ -140,7 +140,8 @@ def run(frames_count: int, seconds: float, model: str | None = None) -> dict[str
         found[name] = seen
         results[name]["zones_reused"] = detector.zones_reused
         results[name]["zones_processed"] = detector.zones_processed
-    refined = classifier.refined  # cards whose first patch was unsure: outline refit, both indices read
+    # cards whose first patch was unsure: outline refit, both indices read (by the fallback model too)
+    refined = classifier.refined + (classifier.fallback.refined if classifier.fallback is not None else 0)
 
     base_seen: set[str] = set()
 
@@ -190,8 +191,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="time limit per path")
     parser.add_argument("--eval-count", type=int, default=20, help="scenes per design and condition (0: skip)")
     parser.add_argument("--model", default=None, help="ONNX file (default: the shipped model)")
+    parser.add_argument("--previous", default=None, help="ONNX file timed the same way after it, for a ratio")
     args = parser.parse_args()
     report = run(max(5, args.frames), args.seconds, args.model)
+    if args.previous:
+        before = run(max(5, args.frames), args.seconds, args.previous)
+        report["previous"] = before
+        for path in ("ours", "hole-cams"):
+            report["ratios"][f"previous/this {path} (CPU)"] = (before["results"][path]["cpu_ms_mean"]
+                                                                / report["results"][path]["cpu_ms_mean"])
     if args.eval_count > 0:
         began = time.monotonic()
         table, per_design = accuracy(args.model, args.eval_count)
@@ -204,6 +212,14 @@ def main() -> None:
     for name, r in report["results"].items():
         print(f"  {name:10s} {r['ms_mean']:7.2f} ms/frame wall (p50 {r['ms_p50']:.2f}, p90 {r['ms_p90']:.2f}), "
               f"{r['cpu_ms_mean']:.2f} ms CPU, over {r['frames']} frames")
+    if "previous" in report:
+        before = report["previous"]
+        print(f"  previous model ({args.previous}), the same frames after it:")
+        for name, r in before["results"].items():
+            print(f"    {name:10s} {r['ms_mean']:7.2f} ms/frame wall, {r['cpu_ms_mean']:.2f} ms CPU")
+        print(f"    announced correctly: {before['announced_correct']}; hole cams "
+              f"{before['holecam_announced_correct']} right, {before['holecam_announced_wrong']} wrong; "
+              f"refined {before['ours_cards_refined']}")
     for name, value in report["ratios"].items():
         print(f"  {name}: {value:.1f}x")
     print(f"  cards announced correctly: {report['announced_correct']} of {report['cards']}; "

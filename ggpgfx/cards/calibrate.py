@@ -3,11 +3,12 @@
 1. **Temperature** (one scalar dividing the logits) fitted by minimising the negative log-likelihood of
    index patches cut from validation-design scenes, so a confidence of 0.9 means about nine in ten right.
 2. **Abstain threshold**: the full detector runs over validation scenes (validation designs, every capture
-   condition) and the lowest card confidence at which wrong cards are at most 0.1 % of all cards is kept.
-   Below it a card is reported as unknown ("??"), never as another card.
+   condition) and the lowest card confidence at which wrong cards are at most 0.1 % of the cards of
+   **each** validation design is kept (the highest of the per-design thresholds). Below it a card is
+   reported as unknown ("??"), never as another card, unless a fallback model reads it surely.
 
-Both are written into the ONNX model's metadata (`temperature`, `abstain_threshold`), which
-`CardClassifier` reads, so the shipped file carries its own calibration.
+Both are written into the ONNX model's metadata (`temperature`, `abstain_threshold`, and `fallback` when
+given), which `CardClassifier` reads, so the shipped file carries its own calibration.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ggpgfx.cards.infer import CardClassifier
+from ggpgfx.cards.infer import SHIPPED_MODELS, CardClassifier
 from ggpgfx.errors import ConfigError
 
 
@@ -28,6 +29,7 @@ class Calibration:
     temperature: float
     threshold: float
     cards: int
+    per_design: dict[str, float]  # each validation design's own threshold
     wrong_at_threshold: int
     read_at_threshold: int
     ece_before: float
@@ -76,8 +78,14 @@ def write_metadata(path: str | Path, values: dict[str, str]) -> None:
 
 
 def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: int = 300, count: int = 30,
-              seed: int = 99, max_wrong: float = 0.001, write: bool = True) -> Calibration:
-    """Fit the temperature and choose the abstain threshold on validation designs; write them into `model`."""
+              seed: int = 99, max_wrong: float = 0.001, write: bool = True, fallback: str | None = None,
+              fit: bool = True) -> Calibration:
+    """Fit the temperature and choose the abstain threshold on validation designs; write them into `model`.
+
+    `fallback` (a shipped model name, or "" to remove one) is written too: the model that reads the cards
+    this one abstains on. The calibration itself is of this model alone. `fit=False` keeps the temperature
+    at 1 (the patch-level fit can make the cards' calibration worse: compare the ECE it reports).
+    """
     from ggpgfx.cards.conditions import CONDITIONS
     from ggpgfx.cards.dataset import build_patches
     from ggpgfx.cards.designs import available, designs
@@ -93,25 +101,39 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
             raise ConfigError("calibration needs the validation deck designs: apt-get install "
                               "kdegames-card-data-kf5 librsvg2-bin")
         styles = [DESIGN_PREFIX + d for d in designs("validation")]
-    classifier = CardClassifier(path)
+    if fallback and fallback not in SHIPPED_MODELS:
+        raise ConfigError(f"unknown fallback model {fallback!r}; shipped: {', '.join(SHIPPED_MODELS)}")
+    classifier = CardClassifier(path, fallback=False)
     classifier.temperature, classifier.abstain_threshold = 1.0, 0.0
-    x, y = build_patches(np.random.default_rng(seed), patch_scenes, styles, HELD_OUT_BACKGROUNDS, capture=True,
-                         card_px=(30, 130))
-    logits = classifier.session.run(None, {classifier.input_name: normalise(x)})[0]
-    temperature = fit_temperature(logits, y)
+    temperature = 1.0
+    if fit:
+        x, y = build_patches(np.random.default_rng(seed), patch_scenes, styles, HELD_OUT_BACKGROUNDS, capture=True,
+                             card_px=(30, 130))
+        logits = classifier.session.run(None, {classifier.input_name: normalise(x)})[0]
+        temperature = fit_temperature(logits, y)
 
+    cells = run_design_eval(classifier, styles, list(CONDITIONS), count, seed, 0.0)
     before = Cell()
-    for cell in run_design_eval(classifier, styles, list(CONDITIONS), count, seed, 0.0).values():
+    for cell in cells.values():
         before.add(cell)
-    classifier.temperature = temperature
+    if temperature != 1.0:
+        classifier.temperature = temperature
+        cells = run_design_eval(classifier, styles, list(CONDITIONS), count, seed, 0.0)
     after = Cell()
-    for cell in run_design_eval(classifier, styles, list(CONDITIONS), count, seed, 0.0).values():
+    designs_after: dict[str, Cell] = {}
+    for (style, _), cell in cells.items():
         after.add(cell)
-    threshold = choose_threshold(after.scored, after.cards, max_wrong)
-    result = Calibration(temperature, threshold, after.cards, sum(1 for c, r in after.scored if c >= threshold and not r),
+        designs_after.setdefault(style, Cell()).add(cell)
+    per_design = {style: choose_threshold(cell.scored, cell.cards, max_wrong) for style, cell in designs_after.items()}
+    threshold = max(per_design.values(), default=0.0)
+    result = Calibration(temperature, threshold, after.cards, per_design,
+                         sum(1 for c, r in after.scored if c >= threshold and not r),
                          sum(1 for c, r in after.scored if c >= threshold and r),
                          expected_calibration_error(before.scored), expected_calibration_error(after.scored))
     if write:
-        write_metadata(path, {"temperature": f"{temperature:.6g}", "abstain_threshold": f"{threshold:.6g}",
-                              "calibrated_on": ",".join(styles)})
+        values = {"temperature": f"{temperature:.6g}", "abstain_threshold": f"{threshold:.6g}",
+                  "calibrated_on": ",".join(styles)}
+        if fallback is not None:
+            values["fallback"] = fallback
+        write_metadata(path, values)
     return result

@@ -170,7 +170,11 @@ def evaluate_designs(
                               indent=1))
         return
     limit = classifier.abstain_threshold if threshold is None else threshold
-    typer.echo(f"abstain threshold {limit:.4f}, temperature {classifier.temperature:.3f}; {count} scenes per cell\n")
+    fallback = classifier.fallback
+    then = "" if fallback is None else (f"; unsure cards to the fallback model (threshold "
+                                         f"{fallback.abstain_threshold if threshold is None else threshold:.4f})")
+    typer.echo(f"abstain threshold {limit:.4f}, temperature {classifier.temperature:.3f}{then}; "
+               f"{count} scenes per cell\n")
     typer.echo(format_design_table(results))
     typer.echo("")
     typer.echo(format_design_table(results, by="condition"))
@@ -180,14 +184,26 @@ def evaluate_designs(
 def calibrate_model(model: Annotated[Path, typer.Argument(help="ONNX model file to calibrate (written in place)")],
                     count: Annotated[int, typer.Option(min=1, max=10_000, help="scenes per condition")] = 30,
                     max_wrong: Annotated[float, typer.Option(min=0, max=0.5, help="wrong cards allowed")] = 0.001,
-                    seed: int = 99) -> None:
+                    seed: int = 99,
+                    fallback: Annotated[str | None, typer.Option(
+                        help="shipped model that reads the cards this one abstains on ('' removes it)")] = None,
+                    temperature: Annotated[bool, typer.Option(help="fit the temperature (else 1)")] = True,
+                    designs: Annotated[str | None, typer.Option(
+                        help="comma-separated validation designs the model never trained on (default: the "
+                             "`validation` designs)")] = None) -> None:
     """Fit the temperature and choose the abstain threshold on the validation designs; store both in the model."""
     from ggpgfx.cards.calibrate import calibrate
+    from ggpgfx.cards.designs import get_design
+    from ggpgfx.cards.synth import DESIGN_PREFIX
 
-    result = calibrate(model, count=count, seed=seed, max_wrong=max_wrong)
+    styles = None if designs is None else [
+        DESIGN_PREFIX + get_design(n.strip().removeprefix(DESIGN_PREFIX)).name for n in designs.split(",") if n.strip()]
+    result = calibrate(model, styles=styles or None, count=count, seed=seed, max_wrong=max_wrong, fallback=fallback,
+                       fit=temperature)
+    per_design = ", ".join(f"{k} {v:.4f}" for k, v in result.per_design.items())
     typer.echo(f"temperature {result.temperature:.3f} (ECE {result.ece_before:.3f} -> {result.ece_after:.3f}); "
-               f"abstain threshold {result.threshold:.4f}: {result.read_at_threshold} read, "
-               f"{result.wrong_at_threshold} wrong of {result.cards} validation cards; written to {model}")
+               f"abstain threshold {result.threshold:.4f} (per design: {per_design}): {result.read_at_threshold} "
+               f"read, {result.wrong_at_threshold} wrong of {result.cards} validation cards; written to {model}")
 
 
 @cards_app.command("designs")

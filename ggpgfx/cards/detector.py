@@ -89,8 +89,8 @@ class CardDetector:
                  abstain: float | None = None, unique: bool = True) -> None:
         self.classifier = classifier
         # a card-shaped object read below this confidence is reported as UNKNOWN ("??"), never as a card;
-        # None: the model's calibrated threshold (metadata `abstain_threshold`)
-        self.abstain = classifier.abstain_threshold if abstain is None else abstain
+        # None: each model's calibrated threshold (metadata `abstain_threshold`; see CardClassifier.read_quads)
+        self.abstain = abstain
         self.unique = unique  # a card detected twice in one frame: both become UNKNOWN (unknown_duplicates)
         self.refine = refine  # unsure cards get their outline fitted at full resolution and both indices read
         self.min_confidence = min_confidence  # below this a blob is not reported as a card at all
@@ -125,8 +125,8 @@ class CardDetector:
             self._last[zone.name] = (signature.copy(), [])
         if pending:
             views = [luma[oy:, ox:] for _, quads, (ox, oy) in pending for _ in quads]
-            labels = self.classifier.classify_quads(views, [q for _, quads, _ in pending for q in quads],
-                                                    refine=self.refine)
+            labels = self.classifier.read_quads(views, [q for _, quads, _ in pending for q in quads],
+                                                self.abstain, refine=self.refine)
             k = 0
             for zone, quads, (ox, oy) in pending:
                 found = []
@@ -135,8 +135,6 @@ class CardDetector:
                     k += 1
                     if card is None or confidence < self.min_confidence:
                         continue
-                    if confidence < self.abstain:
-                        card = UNKNOWN
                     bx0, by0, bx1, by1 = quad.box()
                     found.append(Detection(zone, card, confidence, (bx0 + ox, by0 + oy, bx1 + ox, by1 + oy)))
                 self._last[zone.name] = (self._last[zone.name][0], found)

@@ -168,10 +168,11 @@ class Cell:
 
 
 def score_scene(cell: Cell, detections: list[Any], truths: list[tuple[str, np.ndarray]], threshold: float) -> None:
-    """Score one scene's detections (from a detector run with abstain 0, unique off) at an abstain threshold.
+    """Score one scene's detections (from a detector run with unique off) at an extra abstain threshold.
 
-    Applies the threshold and the duplicate rule the way `CardDetector` does, so the counts are the
-    detector's at that threshold; `cell.scored` keeps the raw (confidence, right) pairs for calibration.
+    Applies the threshold (0: the detector's own abstaining only) and the duplicate rule the way
+    `CardDetector` does; `cell.scored` keeps the (confidence, right) pairs of the named cards (raw ones when
+    the detector ran with abstain 0, as calibration runs it).
     """
     from ggpgfx.cards.detector import Detection, unknown_duplicates
 
@@ -208,8 +209,9 @@ def run_design_eval(classifier: CardClassifier, styles: list[str], conditions: l
     """Every (style, condition) cell: `count` scenes each, seeds fixed per cell, the full detector."""
     from ggpgfx.cards.conditions import get_condition, scenes
 
-    limit = classifier.abstain_threshold if threshold is None else threshold
-    detector = CardDetector(classifier, min_area=300, reuse_unchanged=False, abstain=0.0, unique=False)
+    # the detector abstains as shipped (each model's threshold, the fallback model) or at `threshold`;
+    # score_scene applies the duplicate rule
+    detector = CardDetector(classifier, min_area=300, reuse_unchanged=False, abstain=threshold, unique=False)
     results: dict[tuple[str, str], Cell] = {}
     for s_index, style in enumerate(styles):
         for c_index, name in enumerate(conditions):
@@ -219,7 +221,7 @@ def run_design_eval(classifier: CardClassifier, styles: list[str], conditions: l
                 zone = ZoneSpec.from_dict({"name": "all", "zone": "board",
                                            "polygon": [[0, 0], [w, 0], [w, h], [0, h]]})
                 score_scene(cell, detector.detect(scene.image, [zone]), list(zip(scene.cards, scene.corners,
-                                                                                    strict=True)), limit)
+                                                                                    strict=True)), 0.0)
             results[(style, name)] = cell
     return results
 

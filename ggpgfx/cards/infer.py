@@ -12,8 +12,9 @@ from ggpgfx.cards.locate import normalise
 from ggpgfx.errors import ConfigError
 
 DEFAULT_MODEL = Path(__file__).parent / "models" / "card-detector.onnx"
-#: Shipped models by name: "default" (the project's own styles, never abstains) and "real-decks" (fine-tuned
-#: with real deck designs, calibrated, abstains below its threshold; see docs/cards.md).
+#: Shipped models by name: "default" (the project's own styles; below its calibrated threshold it hands the card
+#: to its fallback, "real-decks") and "real-decks" (fine-tuned with real deck designs, calibrated, abstains
+#: below its threshold; see docs/cards.md).
 SHIPPED_MODELS = {"default": DEFAULT_MODEL, "real-decks": DEFAULT_MODEL.with_name("card-detector-real-decks.onnx")}
 BARE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 UNKNOWN = "??"  # a card was found but not read surely enough: never another card (see CardDetector)
@@ -53,7 +54,8 @@ def load_model_bytes(source: str | Path | None = None, tracking_uri: str | None 
 class CardClassifier:
     """Classifies pairs of corner patches (one card each) into a card and a confidence."""
 
-    def __init__(self, source: str | Path | None = None, threads: int = 1, tracking_uri: str | None = None) -> None:
+    def __init__(self, source: str | Path | None = None, threads: int = 1, tracking_uri: str | None = None,
+                 fallback: bool = True) -> None:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -73,6 +75,15 @@ class CardClassifier:
         self.none_index = self.classes.index("none")
         self.input_name = self.session.get_inputs()[0].name
         self.refined = 0  # cards whose first patch was unsure, so their outline was refit (classify_quads)
+        # metadata `fallback`: a shipped model (by name only, never a path) that reads the cards this one is
+        # unsure of (`read_quads`), with its own calibrated threshold; the fallback's own fallback is not loaded
+        self.fallback: CardClassifier | None = None
+        name = str(meta.get("fallback", ""))
+        if fallback and name:
+            if name not in SHIPPED_MODELS:
+                raise ConfigError(f"card model names an unknown fallback model {name!r}; shipped: "
+                                  f"{', '.join(SHIPPED_MODELS)}")
+            self.fallback = CardClassifier(name, threads, fallback=False)
 
     def probabilities(self, patches: np.ndarray) -> np.ndarray:
         """Softmax over classes for uint8 patches (N, H, W)."""
@@ -133,3 +144,29 @@ class CardClassifier:
                 for k, i in enumerate(unsure):
                     results[i] = self.combine(first[i], second[k])
         return results
+
+    def read_quads(self, views: list[np.ndarray], quads: list[Any], abstain: float | None = None,
+                   refine: bool = True) -> list[tuple[str | None, float]]:
+        """Read cards, abstaining: a card name only where a model is sure, else UNKNOWN; None where no card.
+
+        A card below this model's threshold (`abstain`, default the calibrated `abstain_threshold`) has
+        its second index read first (`classify_quads` with the threshold as its "sure" level); still
+        unsure, it goes to the fallback model (metadata `fallback`), which names it only at or above its
+        own threshold (or `abstain`, when given: then one threshold holds for both). Otherwise it is
+        UNKNOWN ("??"), never another card.
+        """
+        limit = self.abstain_threshold if abstain is None else abstain
+        results = self.classify_quads(views, quads, sure=max(0.85, limit), refine=refine)
+        unsure = [i for i, (_, confidence) in enumerate(results) if confidence < limit]
+        sure = [confidence >= limit for _, confidence in results]
+        if unsure and self.fallback is not None:
+            fallback = self.fallback
+            fb_limit = fallback.abstain_threshold if abstain is None else abstain
+            second = fallback.classify_quads([views[i] for i in unsure], [quads[i] for i in unsure],
+                                             sure=max(0.85, fb_limit), refine=refine)
+            for i, (card, confidence) in zip(unsure, second, strict=True):
+                if card is not None and (confidence >= fb_limit or results[i][0] is None):
+                    # named surely; or a card where the first model saw none: unknown (below), not missing
+                    results[i], sure[i] = (card, confidence), confidence >= fb_limit
+        return [(card if card is None or ok else UNKNOWN, confidence)
+                for (card, confidence), ok in zip(results, sure, strict=True)]

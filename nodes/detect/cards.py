@@ -46,8 +46,9 @@ class DetectCards(Node):
         device: Device = Field("cpu", description="where the classifier runs: auto, cpu, cuda or cuda:N (the "
                                                   "ONNX graph on torch there; localisation stays on the CPU)")
         abstain: float | None = Field(None, ge=0, le=1, description="cards read below this confidence are "
-                                      "'??' (unknown) in detections and never announced; default: the model's "
-                                      "calibrated threshold")
+                                      "'??' (unknown) in detections and never announced; default: each model's "
+                                      "calibrated threshold (the default model hands its unsure cards to "
+                                      "real-decks, see docs/cards.md)")
 
     def setup(self) -> None:
         """Load the model and the zones."""

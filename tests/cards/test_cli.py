@@ -23,7 +23,9 @@ def test_synth_eval_and_detect(tmp_path) -> None:  # type: ignore[no-untyped-def
     done = _ggp("cards", "eval", str(folder), "--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["images"] == 40 and report["accuracy"] >= 0.98 and report["false_rate"] <= 0.02
+    # the shipped default path abstains where unsure (unknown is not a read): never wrong, most read
+    assert report["images"] == 40 and report["wrong"] == 0 and report["accuracy"] >= 0.85
+    assert report["false_rate"] <= 0.02
     assert len(report["per_class"]) == 52 and len(report["rank_confusion"]) == 13
     text = _ggp("cards", "eval", str(folder))
     assert "accuracy" in text.stdout and "top confusions" in text.stdout

@@ -8,7 +8,7 @@ import pytest
 
 import ggpgfx.cards.locate as locate
 from ggpgfx.cards.detector import CardDetector, ZoneSpec
-from ggpgfx.cards.infer import CardClassifier
+from ggpgfx.cards.infer import UNKNOWN, CardClassifier
 from ggpgfx.cards.synth import make_scene, style_names
 
 
@@ -25,10 +25,14 @@ def test_unsure_cards_are_refined_and_read_from_both_indices(monkeypatch: pytest
         # a thumb over the top-left index: only the bottom-right one can be read
         centre = c[0] + 0.2 * (c[1] - c[0]) + 0.25 * (c[3] - c[0])
         cv2.circle(scene.image, (int(centre[0]), int(centre[1])), int(0.2 * np.linalg.norm(c[1] - c[0])), 90, -1)
-        found = CardDetector(classifier, reuse_unchanged=False).detect(scene.image, [zone])
+        # abstain 0: the reading itself (the shipped threshold may make an unsure one unknown, never wrong)
+        found = CardDetector(classifier, reuse_unchanged=False, abstain=0.0).detect(scene.image, [zone])
         assert [d.card for d in found] == [card]
+        assert [d.card for d in CardDetector(classifier, reuse_unchanged=False).detect(scene.image, [zone])] \
+            in ([card], [UNKNOWN])
     assert refined  # some cards showed the covered index first: those took the refined, two-index path
-    assert classifier.refined == len(refined)
+    fallback = classifier.fallback.refined if classifier.fallback is not None else 0  # refits for the fallback
+    assert classifier.refined + fallback == len(refined)
     before = len(refined)
     scene = make_scene(rng, ["Ad"], style_names(True), ("cloth",), 240, 240, card_px=(70, 80), occlusion=0.0)
     CardDetector(classifier, reuse_unchanged=False, refine=False).detect(scene.image, [zone])
@@ -37,7 +41,6 @@ def test_unsure_cards_are_refined_and_read_from_both_indices(monkeypatch: pytest
 
 def test_unsure_cards_are_unknown_and_never_announced() -> None:
     from ggpgfx.cards.detector import Smoother
-    from ggpgfx.cards.infer import UNKNOWN
 
     classifier = CardClassifier()
     zone = ZoneSpec.from_dict({"name": "all", "zone": "board", "polygon": [[0, 0], [320, 0], [320, 320], [0, 320]]})

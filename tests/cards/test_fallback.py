@@ -1,0 +1,75 @@
+"""A model's fallback: cards it is unsure of go to a second shipped model, named only above that one's threshold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from ggpgfx.cards.calibrate import write_metadata
+from ggpgfx.cards.detector import CardDetector, ZoneSpec
+from ggpgfx.cards.infer import DEFAULT_MODEL, UNKNOWN, CardClassifier
+from ggpgfx.cards.locate import find_cards
+from ggpgfx.cards.synth import make_scene
+from ggpgfx.errors import ConfigError
+
+ZONE = ZoneSpec.from_dict({"name": "all", "zone": "board", "polygon": [[0, 0], [320, 0], [320, 320], [0, 320]]})
+
+
+def _model(tmp_path: Path, **meta: str) -> Path:
+    path = tmp_path / "m.onnx"
+    path.write_bytes(DEFAULT_MODEL.read_bytes())
+    write_metadata(path, meta)
+    return path
+
+
+def _scenes() -> list[tuple[str, np.ndarray]]:
+    rng = np.random.default_rng(41)
+    out = []
+    for card in ("Ah", "7c", "Qd", "Ts", "3h", "Kc"):
+        scene = make_scene(rng, [card], ["deck:tigullio"], ("felt",), card_px=(110, 130), occlusion=0.0)
+        out.append((card, cv2.GaussianBlur(scene.image, (0, 0), 0.8)))
+    return out
+
+
+def test_unsure_cards_go_to_the_fallback_and_are_named_only_above_its_threshold(tmp_path: Path) -> None:
+    # the first model is never sure (threshold above 1): every card is the fallback's to name
+    first = CardClassifier(_model(tmp_path, abstain_threshold="1.01", fallback="real-decks"))
+    assert first.fallback is not None and first.fallback.fallback is None
+    alone = CardClassifier("real-decks")
+    limit = alone.abstain_threshold
+    named = unknown = 0
+    for _card, image in _scenes():
+        quads = find_cards(image, 300)
+        views = [image] * len(quads)
+        mine = first.read_quads(views, quads)
+        theirs = alone.classify_quads(views, quads, sure=max(0.85, limit))
+        for (card, confidence), (other, other_confidence) in zip(mine, theirs, strict=True):
+            if other is not None and other_confidence >= limit:  # the fallback's reading where it is sure
+                assert (card, confidence) == (other, other_confidence)
+                named += 1
+            else:  # else unknown, or no card where the first model saw none
+                assert card in (UNKNOWN, None)
+                unknown += card == UNKNOWN
+    assert named >= 1
+    # one threshold given to the detector holds for both models: above every confidence, all are unknown
+    own = make_scene(np.random.default_rng(5), ["Ks", "7d"], ["classic"], ("felt",), card_px=(70, 80), occlusion=0.0)
+    assert sorted(d.card for d in CardDetector(first, reuse_unchanged=False, abstain=0.0).detect(own.image, [ZONE])) \
+        == ["7d", "Ks"]
+    found = CardDetector(first, reuse_unchanged=False, abstain=1.0).detect(own.image, [ZONE])
+    assert [d.card for d in found] == [UNKNOWN, UNKNOWN]
+
+
+def test_a_sure_first_model_never_asks_the_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = CardClassifier(_model(tmp_path, abstain_threshold="0.0", fallback="real-decks"))
+    assert first.fallback is not None
+    monkeypatch.setattr(first.fallback, "classify_quads", lambda *a, **k: pytest.fail("fallback asked"))
+    for _, image in _scenes()[:2]:
+        CardDetector(first, reuse_unchanged=False).detect(image, [ZONE])
+
+
+def test_the_fallback_is_a_shipped_model_by_name_only(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown fallback model"):
+        CardClassifier(_model(tmp_path, fallback="../../etc/model.onnx"))
