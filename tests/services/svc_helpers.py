@@ -250,19 +250,24 @@ class Resources:
         return str(decode(token, options={"verify_signature": False})["sid"])
 
 
-def activate_plan(client: Any, webhook_secret: str, org_id: str, plan_code: str) -> None:
-    """Put an organisation on a plan the way payment does: the provider's signed subscription webhook."""
+def send_stripe_event(client: Any, webhook_secret: str, event: dict[str, Any]) -> Any:
+    """Post a provider event to the billing webhook, signed as Stripe signs it; the response."""
     import hashlib
     import hmac
     import json
     import time
 
-    event = {"id": f"evt_{secrets.token_hex(8)}", "type": "customer.subscription.updated", "data": {"object": {
-        "id": f"sub_{secrets.token_hex(4)}", "status": "active",
-        "metadata": {"ggp_organization_id": org_id, "ggp_plan_code": plan_code}}}}
     payload = json.dumps(event).encode()
     at = int(time.time())
     signature = f"t={at},v1=" + hmac.new(webhook_secret.encode(), f"{at}.".encode() + payload,
                                          hashlib.sha256).hexdigest()
-    response = client.post("/api/v1/billing/webhooks/stripe", content=payload, headers={"Stripe-Signature": signature})
+    return client.post("/api/v1/billing/webhooks/stripe", content=payload, headers={"Stripe-Signature": signature})
+
+
+def activate_plan(client: Any, webhook_secret: str, org_id: str, plan_code: str) -> None:
+    """Put an organisation on a plan the way payment does: the provider's signed subscription webhook."""
+    event = {"id": f"evt_{secrets.token_hex(8)}", "type": "customer.subscription.updated", "data": {"object": {
+        "id": f"sub_{secrets.token_hex(4)}", "status": "active",
+        "metadata": {"ggp_organization_id": org_id, "ggp_plan_code": plan_code}}}}
+    response = send_stripe_event(client, webhook_secret, event)
     assert response.status_code == 200 and response.json()["status"] == "processed", response.text
