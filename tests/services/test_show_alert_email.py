@@ -1,7 +1,9 @@
 """A two-hour show at accelerated speed (4 fps stream clock, run flat out) with an injected encoder stall:
 a real Prometheus scrapes the run with the shipped alert rules, sends GgpEncoderBelowRealTime to a real
 Alertmanager, which posts it to the platform's /api/v1/alerts/webhook (served by uvicorn); the
-organisation's members get the email on a real SMTP server (aiosmtpd)."""
+organisation's members get the email on a real SMTP server (aiosmtpd). A simulated table plays through
+the same show into its event log, and the show analytics of that log equal counts made directly from
+the logged events and the pots the tracker paid out live."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import email
 import email.policy
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -19,6 +22,9 @@ import pytest
 import yaml
 from svc_helpers import PASSWORD, free_port
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analytics"))
+from log_counts import direct_counts  # noqa: E402
+
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.media.frames import VideoFrame
 
@@ -27,6 +33,7 @@ ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertman
 CLUSTER = Path(__file__).resolve().parents[2] / "cluster"
 SHOW_FPS = 4
 SHOW_FRAMES = 2 * 3600 * SHOW_FPS  # two hours of stream clock
+TABLE_HANDS = 30  # ~3 min of stream clock each at these intervals: the table plays about 1.5 of the 2 hours
 
 
 MAIL_WAIT_S = 180
@@ -61,6 +68,27 @@ def _diagnose(tmp_path: Path, prom_port: int, am_port: int, handle: Any) -> str:
             parts.append(f"{url}: {error}")
     parts.append(f"run: {handle.status()} enc={handle.stats().get('enc')}")
     return "\n".join(parts)
+
+
+def _check_show_analytics(folder: Path) -> None:
+    """The show's analytics equal the direct counts of its event log and the pots paid out live."""
+    from ggpgfx.analytics.hands import hands_by_table, log_events
+    from ggpgfx.analytics.show import analytics_of_table
+
+    events = log_events(folder)
+    result = analytics_of_table(hands_by_table(events))
+    direct = direct_counts(folder)
+    assert result["hands"] == direct["hands"] == TABLE_HANDS
+    assert result["showdowns"] == direct["showdowns"]
+    assert result["total_pot"] == sum(e["amount"] for e in events if e["kind"] == "pot_awarded")
+    assert result["played_hours"] > 1.0 and sum(h["hands"] for h in result["by_hour"]) == TABLE_HANDS
+    players = {p["player"]: p for p in result["players"]}
+    assert {name: p["hands"] for name, p in players.items()} == direct["dealt"]
+    for name, p in players.items():
+        assert round(p["vpip"] * p["hands"]) == direct["vpip"].get(name, 0), name
+        assert round(p["pfr"] * p["hands"]) == direct["pfr"].get(name, 0), name
+        assert p["aggressive_actions"] == direct["aggressive"].get(name, 0), name
+        assert p["calls"] == direct["calls"].get(name, 0), name
 
 
 class Inbox:
@@ -124,6 +152,16 @@ def test_stall_in_a_two_hour_show_mails_the_crew(tmp_path: Path) -> None:
         src.video >> stall.inp
         stall.out >> enc.video
         enc.packets >> sink.inp
+        log_folder = tmp_path / "events"
+        table = g.add("ingest.table_sim", id="table", width=320, height=240, fps=1, source="random", seed=5,
+                      max_hands=TABLE_HANDS, players=6, action_interval_s=5.0, deal_interval_s=0.5, end_pause_s=2.0)
+        rules = g.add("rules.poker", id="rules", table="final", equity=False)
+        log = g.add("publish.events", id="log", folder=str(log_folder))
+        table_video = g.add("sink.null", id="table_video")
+        table.reads >> rules.reads
+        table.actions >> rules.actions
+        rules.events >> log.events
+        table.video >> table_video.inp
 
         rules = (CLUSTER / "prometheus" / "alerts.yml").read_text().replace("for: 30s", "for: 1s")
         (tmp_path / "alerts.yml").write_text(rules)
@@ -180,6 +218,7 @@ def test_stall_in_a_two_hour_show_mails_the_crew(tmp_path: Path) -> None:
                            headers={"Authorization": f"Bearer {log['access_token']}"}).json()
         assert [n["title"] for n in centre if n["event_type"] == "alert.fired"] == \
             ["Alert GgpEncoderBelowRealTime fired"]  # Alertmanager's repeats were not sent twice
+        _check_show_analytics(log_folder)
     finally:
         STALL["seconds"] = 0.0
         if handle is not None:

@@ -1,0 +1,8 @@
+"""tests/analytics on sys.path: `log_counts` (the direct-count oracle) is shared with tests/services."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
