@@ -53,3 +53,14 @@ def _count(pairs: set[tuple[int, str]]) -> dict[str, int]:
     for _, name in pairs:
         out[name] += 1
     return dict(out)
+
+
+def assert_players_match(result: dict[str, Any], direct: dict[str, Any]) -> None:
+    """Per player, the analytics' hands dealt, VPIP, PFR, postflop aggression and calls equal the direct counts."""
+    players = {p["player"]: p for p in result["players"]}
+    assert {name: p["hands"] for name, p in players.items()} == direct["dealt"]
+    for name, p in players.items():
+        assert round(p["vpip"] * p["hands"]) == direct["vpip"].get(name, 0), name
+        assert round(p["pfr"] * p["hands"]) == direct["pfr"].get(name, 0), name
+        assert p["aggressive_actions"] == direct["aggressive"].get(name, 0), name
+        assert p["calls"] == direct["calls"].get(name, 0), name

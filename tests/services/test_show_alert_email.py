@@ -23,7 +23,7 @@ import yaml
 from svc_helpers import PASSWORD, free_port
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analytics"))
-from log_counts import direct_counts  # noqa: E402
+from log_counts import assert_players_match, direct_counts  # noqa: E402
 
 from ggpgfx.graph.node import Message, Node, Port, register_node
 from ggpgfx.media.frames import VideoFrame
@@ -82,13 +82,7 @@ def _check_show_analytics(folder: Path) -> None:
     assert result["showdowns"] == direct["showdowns"]
     assert result["total_pot"] == sum(e["amount"] for e in events if e["kind"] == "pot_awarded")
     assert result["played_hours"] > 1.0 and sum(h["hands"] for h in result["by_hour"]) == TABLE_HANDS
-    players = {p["player"]: p for p in result["players"]}
-    assert {name: p["hands"] for name, p in players.items()} == direct["dealt"]
-    for name, p in players.items():
-        assert round(p["vpip"] * p["hands"]) == direct["vpip"].get(name, 0), name
-        assert round(p["pfr"] * p["hands"]) == direct["pfr"].get(name, 0), name
-        assert p["aggressive_actions"] == direct["aggressive"].get(name, 0), name
-        assert p["calls"] == direct["calls"].get(name, 0), name
+    assert_players_match(result, direct)
 
 
 class Inbox:
