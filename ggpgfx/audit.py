@@ -24,6 +24,7 @@ from ggpgfx.render.audit import (
     card_areas,
     check_field_boards,
     check_layout,
+    check_tournament_texts,
     check_values,
     differing_areas,
     strip_hole_cards,
@@ -327,7 +328,8 @@ def _settled_findings(row: AuditRow, scene: Scene, twin: Scene, state: TableStat
                       hidden: VideoFrame | None) -> list[Finding]:
     placed = scene.update(state, pts)
     drawn = scene.drawn(placed, pts)
-    findings = check_values(drawn, state, scene) + check_field_boards(drawn, state, scene)
+    findings = check_values(drawn, state, scene) + check_field_boards(drawn, state, scene) + \
+        check_tournament_texts(drawn, scene)
     if row.delayed:
         findings += [Finding("values", name, f"{name}: {item.value!r} on a feed that airs through a secure delay",
                              (item.box,)) for name, item in drawn if item.kind == "text" and says_live(item.value)]

@@ -256,6 +256,90 @@ def check_field_boards(drawn: list[tuple[str, Drawn]], state: TableState, scene:
     return found
 
 
+#: the tournament elements, and the English words of their fixed texts (one of them left in an output of
+#: another language is untranslated)
+TOURNAMENT_ELEMENTS = ("tournament_leaderboard", "tournament_strip", "blinds_clock", "field_bug", "payouts",
+                       "elimination", "profile_card")
+_TOURNAMENT_ENGLISH = re.compile(r"\b(?:LEVEL|NEXT|FINAL|BREAK|PAUSED|LEFT|PLAYERS|AVG|STACK|PRIZE|POOL|PAYOUTS|"
+                                 r"ELIMINATED|PLACE|CHIP|RANK|CHIPS|FINISHED|WON|WINS|COUNTS)\b")
+_FIXED_ROLES = ("title", "subtitle", "level", "status", "next", "label", "place", "rank", "ante")
+
+
+def check_tournament_texts(drawn: list[tuple[str, Drawn]], scene: Scene) -> list[Finding]:
+    """The tournament elements' words, read in the output's language: the clock's level, the elimination's
+    place, the profile card's chip rank or finishing place and the payout places read back to the tournament
+    state's numbers; an output in another language draws no English fixed word."""
+    from ggpgfx.render.i18n import phrase_pattern, read_ordinal
+
+    state = scene.tournament
+    if state is None:
+        return []
+    lang = scene.layout.lang
+    found: list[Finding] = []
+    places = {p for band in state.payouts for p in (band.places_from, band.places_to)}
+    for element, item in drawn:
+        if element not in TOURNAMENT_ELEMENTS or item.kind != "text" or item.value.endswith("\u2026"):
+            continue  # a text cut to fit cannot be read back whole
+        value, problem = item.value, None
+        if lang != "en" and item.role in _FIXED_ROLES and _TOURNAMENT_ENGLISH.search(value):
+            problem = f"{value!r} is English in a {lang} output"
+        elif element == "blinds_clock" and item.role == "level" and state.clock is not None \
+                and not state.clock.level.is_break:
+            match = phrase_pattern("LEVEL {n}", lang).fullmatch(value)
+            if match is None or not match["n"].isdigit() or int(match["n"]) < state.clock.level_number:
+                problem = f"{value!r} for level {state.clock.level_number}"
+        elif element == "elimination" and item.role == "place":
+            problem = _place_problem(value, state, state.graphics.elimination, lang)
+        elif element == "profile_card" and item.role == "rank":
+            problem = _rank_problem(value, state, lang)
+        elif element == "payouts" and item.role == "place":
+            read = [read_ordinal(part, lang) for part in value.split("-")]
+            if None in read or not set(read) <= places:  # type: ignore[operator]
+                problem = f"{value!r} is not a paid place ({', '.join(map(str, sorted(places)))})"
+        if problem:
+            found.append(Finding("values", element, f"{element}: {problem}", (item.box,)))
+    return found
+
+
+def _finishing_place(state: Any, player_id: str | None) -> int | None:
+    player = state.player(player_id) if player_id else None
+    if player is None:
+        return None
+    record = next((e for e in state.eliminations if e.player_id == player.id), None)
+    return record.place if record is not None else player.eliminated_place  # type: ignore[no-any-return]
+
+
+def _place_problem(value: str, state: Any, player_id: str | None, lang: str) -> str | None:
+    from ggpgfx.render.i18n import phrase_pattern, read_ordinal, word
+
+    place = _finishing_place(state, player_id)
+    match = phrase_pattern("ELIMINATED IN {place} PLACE", lang).fullmatch(value)
+    if match is not None and read_ordinal(match["place"], lang) == place:
+        return None
+    if match is None and place is None and value == word("ELIMINATED", lang):
+        return None
+    return f"{value!r} where the player finished {place or 'unplaced'}"
+
+
+def _rank_problem(value: str, state: Any, lang: str) -> str | None:
+    from ggpgfx.render.i18n import phrase_pattern, read_ordinal
+
+    player = state.player(state.graphics.profile) if state.graphics.profile else None
+    if player is None:
+        return None
+    if player.active:
+        standings = state.standings()
+        rank = next(i for i, p in enumerate(standings) if p.id == player.id) + 1
+        match = phrase_pattern("CHIP RANK {rank} OF {count}", lang).fullmatch(value)
+        if match is not None and match["rank"] == str(rank) and match["count"] == str(len(standings)):
+            return None
+        return f"{value!r} where the player is {rank} of {len(standings)} in chips"
+    match = phrase_pattern("FINISHED {place}", lang).fullmatch(value)
+    if match is not None and read_ordinal(match["place"], lang) == player.eliminated_place:
+        return None
+    return f"{value!r} where the player finished {player.eliminated_place}"
+
+
 def footprints(placed: list[Placed]) -> dict[str, Box]:
     """Each shown element's box in frame pixels: the extent of its non-transparent pixels."""
     result: dict[str, Box] = {}

@@ -1,6 +1,7 @@
 """The overlay's fixed words in other languages: street names, POT, HAND, blinds and pots, action badges
 (FOLD, ALL IN, RAISE TO ...), hand labels ("Two Pair, Kings and Sevens"), the leaderboard title, outs,
-the ticker's and the delay's default labels.
+the ticker's and the delay's default labels, and the tournament elements' words and phrases (the blinds
+clock, the field bug, payouts, the elimination lower third, the profile card, places as ordinals).
 
 Texts that come from people (player names, the ticker text, lower thirds) are drawn as given. Every language
 here must be drawable with the bundled skins' font (DejaVu Sans Condensed: Latin, Greek, Cyrillic); a
@@ -24,6 +25,17 @@ _ES_WORDS = {
     "MAIN": "BOTE", "SIDE": "SEC.", "OUT": "OUT", "OUTS": "OUTS",  # SEC.: bote secundario (fits the board)
     # panels
     "CHIP COUNTS": "FICHAS", "LIVE": "EN DIRECTO", "SECURE DELAY": "DIFERIDO", "ON AIR IN": "EN ANTENA EN",
+    # tournament elements
+    "BREAK": "DESCANSO", "PAUSED": "EN PAUSA", "FINAL LEVEL": "ÚLTIMO NIVEL", "BREAK NEXT": "LUEGO DESCANSO",
+    "PLAYERS": "JUGADORES", "AVG STACK": "PROMEDIO", "PRIZE POOL": "PREMIOS", "PAYOUTS": "PREMIOS",
+    "ELIMINATED": "ELIMINADO", "CHIPS": "FICHAS", "WON": "GANÓ",
+}
+#: tournament phrases with values in them; the values ({n}, {place} ...) are drawn as formatted
+_ES_PHRASES = {
+    "LEVEL {n}": "NIVEL {n}", "NEXT {blinds}": "SIGUIENTE {blinds}", "{n} LEFT": "QUEDAN {n}",
+    "BB ANTE {amount}": "ANTE CG {amount}", "ANTE {amount}": "ANTE {amount}", "POOL {amount}": "BOLSA {amount}",
+    "ELIMINATED IN {place} PLACE": "ELIMINADO EN {place} PUESTO",
+    "CHIP RANK {rank} OF {count}": "{rank} EN FICHAS DE {count}", "FINISHED {place}": "TERMINÓ {place}",
 }
 #: action badge words (the poker core's labels: "Raise to 1,150,000", "Call 50,000", "All-in 8,000" ...)
 _ES_ACTIONS = [("raise to", "Sube a"), ("all-in", "All-in"), ("all in", "All in"), ("bet", "Apuesta"),
@@ -56,6 +68,34 @@ def word(text: str, lang: str) -> str:
     if lang == "es":
         return _ES_WORDS.get(text, text)
     return text
+
+
+def phrase(template: str, lang: str, **values: object) -> str:
+    """A tournament phrase ("LEVEL {n}", "ELIMINATED IN {place} PLACE") in `lang`, with its values filled in."""
+    text = _ES_PHRASES.get(template, template) if lang == "es" else template
+    return text.format(**values)
+
+
+def phrase_pattern(template: str, lang: str) -> re.Pattern[str]:
+    """A regular expression reading a phrase drawn in `lang` back: one named group per value."""
+    text = _ES_PHRASES.get(template, template) if lang == "es" else template
+    parts = re.split(r"\{(\w+)\}", text)
+    pattern = "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)" for index, part in enumerate(parts))
+    return re.compile(pattern)
+
+
+def ordinal(place: int, lang: str) -> str:
+    """A place as the overlay draws it: 1ST, 2ND, 19TH; in Spanish 1.º, 19.º."""
+    if lang == "es":
+        return f"{place}.º"
+    suffix = "TH" if 10 <= place % 100 <= 20 else {1: "ST", 2: "ND", 3: "RD"}.get(place % 10, "TH")
+    return f"{place}{suffix}"
+
+
+def read_ordinal(text: str, lang: str) -> int | None:
+    """The place an ordinal drawn in `lang` says (either case), or None."""
+    match = re.fullmatch(r"(\d+)\.º" if lang == "es" else r"(\d+)(?:st|nd|rd|th)", text.strip(), re.IGNORECASE)
+    return int(match.group(1)) if match else None
 
 
 def action(label: str, lang: str) -> str:
@@ -103,4 +143,4 @@ def all_words(lang: str) -> list[str]:
     if lang != "es":
         return []
     return [*_ES_WORDS.values(), *(s for _, s in _ES_ACTIONS), *_ES_RANKS.values(), *_ES_PLURALS.values(),
-            *_ES_CATEGORIES.values()]
+            *_ES_CATEGORIES.values(), *_ES_PHRASES.values(), ordinal(1, lang)]

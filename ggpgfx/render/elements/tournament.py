@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from ggpgfx.render import draw
+from ggpgfx.render import draw, i18n
 from ggpgfx.render.draw import rgba
 from ggpgfx.render.elements import ElementFrame, Wanted, bind, register_element
 from ggpgfx.render.flags import draw_flag
@@ -34,10 +34,9 @@ def money(amount: int, currency: str) -> str:
     return f"{sign}{amount:,}" if sign else f"{amount:,} {currency.upper()}".strip()
 
 
-def ordinal(place: int) -> str:
-    """1st, 2nd, 3rd, 4th, 11th, 22nd."""
-    suffix = "th" if 10 <= place % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(place % 10, "th")
-    return f"{place}{suffix}"
+def ordinal(place: int, lang: str = "en") -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 22nd (in Spanish 1.º, 22.º)."""
+    return i18n.ordinal(place, lang) if lang != "en" else i18n.ordinal(place, lang).lower()
 
 
 def chips_text(amount: int, layout: Layout, big_blind: int, in_bb: bool) -> str:
@@ -50,11 +49,11 @@ def blinds_text(level: BlindLevel) -> str:
     return f"{level.small_blind:,}/{level.big_blind:,}"
 
 
-def ante_text(level: BlindLevel) -> str:
+def ante_text(level: BlindLevel, lang: str = "en") -> str:
     """`BB ANTE 1,000`, `ANTE 100`, or '' without antes."""
     if level.big_blind_ante:
-        return f"BB ANTE {level.big_blind_ante:,}"
-    return f"ANTE {level.ante:,}" if level.ante else ""
+        return i18n.phrase("BB ANTE {amount}", lang, amount=f"{level.big_blind_ante:,}")
+    return i18n.phrase("ANTE {amount}", lang, amount=f"{level.ante:,}") if level.ante else ""
 
 
 def clock_text(seconds: float) -> str:
@@ -194,8 +193,9 @@ def want_tournament_leaderboard(frame: ElementFrame) -> dict[str, Wanted]:
         since = getattr(frame.scene, "tournament_since", None) or 0
         page = (page + int(max(0, frame.pts - since) / 1e6 // cues.leaderboard_page_s)) % pages
     rows = _rows(standings[page * per_page:(page + 1) * per_page], page * per_page)
-    right = f"{state.players_remaining()} LEFT" + (f"  {page + 1}/{pages}" if pages > 1 else "")
-    title = "CHIP COUNTS"
+    right = i18n.phrase("{n} LEFT", lay.lang, n=state.players_remaining()) + (f"  {page + 1}/{pages}" if pages > 1
+                                                                                else "")
+    title = lay.word("CHIP COUNTS")
     big_blind, in_bb = state.big_blind(), cues.stacks_in_bb
     key = ("tournament_leaderboard", rows, right, big_blind, in_bb, lay.chip_format)
     return {"tournament_leaderboard": Wanted(key, bind(render_standings, rows, title, right, big_blind, in_bb, lay),
@@ -257,18 +257,20 @@ class ClockView:
     next_label: str
 
 
-def clock_view(clock: ClockState) -> ClockView:
-    """The bug's texts for a clock at one moment."""
+def clock_view(clock: ClockState, lang: str = "en") -> ClockView:
+    """The bug's texts for a clock at one moment (in the output's language; a break's own name as given)."""
     level = clock.level
     nxt = clock.next_playing_level
     if level.is_break:
-        label, blinds, ante = (level.name or "BREAK").upper(), "", ""
+        label, blinds, ante = (level.name.upper() if level.name else i18n.word("BREAK", lang)), "", ""
     else:
-        label, blinds, ante = f"LEVEL {clock.level_number}", blinds_text(level), ante_text(level)
-    next_label = "NEXT " + blinds_text(nxt) if nxt is not None else "FINAL LEVEL"
+        label = i18n.phrase("LEVEL {n}", lang, n=clock.level_number)
+        blinds, ante = blinds_text(level), ante_text(level, lang)
+    next_label = i18n.phrase("NEXT {blinds}", lang, blinds=blinds_text(nxt)) if nxt is not None else \
+        i18n.word("FINAL LEVEL", lang)
     if nxt is not None and clock.next_level is not None and clock.next_level.is_break:
-        next_label = "BREAK NEXT"
-    status = "PAUSED" if not clock.running and clock.remaining_s > 0 else ""
+        next_label = i18n.word("BREAK NEXT", lang)
+    status = i18n.word("PAUSED", lang) if not clock.running and clock.remaining_s > 0 else ""
     return ClockView(label, blinds, ante, clock_text(clock.remaining_s), status, next_label)
 
 
@@ -316,8 +318,8 @@ def want_blinds_clock(frame: ElementFrame) -> dict[str, Wanted]:
     clock = state.clock
     if since is not None:
         clock = clock.at(clock.as_of + max(0, frame.pts - since) / 1e6)
-    view = clock_view(clock)
     lay = frame.layout
+    view = clock_view(clock, lay.lang)
     return {"blinds_clock": Wanted(view, bind(render_clock, view, lay), lay.origin("blinds_clock"), "top")}
 
 
@@ -365,10 +367,10 @@ def want_field_bug(frame: ElementFrame) -> dict[str, Wanted]:
     average, big_blind = state.average_stack(), state.big_blind()
     avg = format_chips(average, lay.chip_format, big_blind)  # type: ignore[arg-type]
     avg_bb = format_chips(average, "bb", big_blind) if big_blind and lay.chip_format != "bb" else ""
-    cells = [("PLAYERS", f"{remaining:,}/{entries:,}" if entries else f"{remaining:,}", ""),
-             ("AVG STACK", avg, avg_bb)]
+    cells = [(lay.word("PLAYERS"), f"{remaining:,}/{entries:,}" if entries else f"{remaining:,}", ""),
+             (lay.word("AVG STACK"), avg, avg_bb)]
     if state.field.prize_pool:
-        cells.append(("PRIZE POOL", money(state.field.prize_pool, state.event.currency), ""))
+        cells.append((lay.word("PRIZE POOL"), money(state.field.prize_pool, state.event.currency), ""))
     view = FieldView(tuple(cells))
     return {"field_bug": Wanted(view, bind(render_field, view, lay), lay.origin("field_bug"), "top")}
 
@@ -411,11 +413,15 @@ def want_payouts(frame: ElementFrame) -> dict[str, Wanted]:
     if len(bands) > limit:  # keep the top places and the band the next player out falls in
         nxt = next((b for b in bands if b.places_from <= remaining <= b.places_to), bands[-1])
         bands = [*bands[: limit - 1], nxt]
-    rows = tuple((ordinal(b.places_from) if b.count == 1 else f"{ordinal(b.places_from)}-{ordinal(b.places_to)}",
+    lang = lay.lang
+    rows = tuple((ordinal(b.places_from, lang) if b.count == 1 else
+                  f"{ordinal(b.places_from, lang)}-{ordinal(b.places_to, lang)}",
                   money(b.amount, state.event.currency), b.places_from <= remaining <= b.places_to) for b in bands)
-    right = "POOL " + money(state.field.prize_pool, state.event.currency) if state.field.prize_pool else ""
+    right = i18n.phrase("POOL {amount}", lang, amount=money(state.field.prize_pool, state.event.currency)) \
+        if state.field.prize_pool else ""
     key = ("payouts", rows, right)
-    return {"payouts": Wanted(key, bind(render_payouts, rows, "PAYOUTS", right, lay), lay.origin("payouts"))}
+    return {"payouts": Wanted(key, bind(render_payouts, rows, lay.word("PAYOUTS"), right, lay),
+                              lay.origin("payouts"))}
 
 
 # --- elimination lower third and profile card ------------------------------------------------------------------
@@ -487,11 +493,12 @@ def want_elimination(frame: ElementFrame) -> dict[str, Wanted]:
     record = next((e for e in state.eliminations if e.player_id == player.id), None)
     place = record.place if record is not None else player.eliminated_place
     prize = record.prize if record is not None else player.prize or 0
-    line = f"ELIMINATED IN {ordinal(place).upper()} PLACE" if place else "ELIMINATED"
+    lay = frame.layout
+    line = i18n.phrase("ELIMINATED IN {place} PLACE", lay.lang, place=ordinal(place, lay.lang).upper()) if place \
+        else lay.word("ELIMINATED")
     amount = money(prize, state.event.currency) if prize else ""
     card = PlayerCard(player.name, player.nickname, player.country, player.hometown, player.photo, line, amount,
-                      "WINS")
-    lay = frame.layout
+                      lay.action("WINS").upper())
     return {"elimination": Wanted(card, bind(render_elimination, card, lay), lay.origin("elimination"))}
 
 
@@ -553,12 +560,12 @@ def want_profile_card(frame: ElementFrame) -> dict[str, Wanted]:
     if player.active:
         standings = state.standings()
         rank = next(i for i, p in enumerate(standings) if p.id == player.id) + 1
-        line = f"CHIP RANK {rank} OF {len(standings)}"
+        line = i18n.phrase("CHIP RANK {rank} OF {count}", lay.lang, rank=rank, count=len(standings))
         amount = chips_text(player.chips, lay, state.big_blind(), state.graphics.stacks_in_bb)
-        label = "CHIPS"
+        label = lay.word("CHIPS")
     else:
-        line = f"FINISHED {ordinal(player.eliminated_place or 0).upper()}"
-        amount, label = money(player.prize or 0, state.event.currency), "WON"
+        line = i18n.phrase("FINISHED {place}", lay.lang, place=ordinal(player.eliminated_place or 0, lay.lang).upper())
+        amount, label = money(player.prize or 0, state.event.currency), lay.word("WON")
     stats: tuple[tuple[str, str], ...] = ()
     if player.stats is not None:
         s = player.stats
