@@ -22,6 +22,7 @@ from ggpgfx.poker.messages import TableState
 from ggpgfx.render.audit import (
     Finding,
     card_areas,
+    check_clipping,
     check_field_boards,
     check_layout,
     check_tournament_texts,
@@ -35,7 +36,7 @@ from ggpgfx.render.options import OverlayOptions, says_live
 from ggpgfx.render.scene import Scene
 from ggpgfx.render.venue import cover_seat_zones
 
-CHECKS = ("values", "overlap", "title_safe", "hole_cards")
+CHECKS = ("values", "overlap", "title_safe", "clipped", "hole_cards")
 #: Output sizes of the two aspects (the sources are re-sized, so the table is drawn for the aspect too).
 ASPECTS = {"16:9": (1280, 720), "9:16": (720, 1280)}
 SIZED_SOURCES = ("ingest.table_sim", "ingest.test_pattern")
@@ -334,6 +335,7 @@ def _settled_findings(row: AuditRow, scene: Scene, twin: Scene, state: TableStat
         findings += [Finding("values", name, f"{name}: {item.value!r} on a feed that airs through a secure delay",
                              (item.box,)) for name, item in drawn if item.kind == "text" and says_live(item.value)]
     findings += check_layout(placed, drawn, scene, [tuple(b) for b in frame.meta.get("text_boxes") or ()])
+    findings += check_clipping(placed, drawn)
     if row.venue_safe:
         shown = frame.copy()
         cover_seat_zones(shown)

@@ -5,7 +5,8 @@ and card, in frame pixels), not OCR. Checks: every amount, name, card and percen
 (amounts parsed back within the rounding of the digits shown); no two element boxes, no two texts of
 one element and no overlay box and camera text panel overlap unless the skin declares the pair; nothing
 outside the title-safe area; and, for venue-safe outputs, no pixel difference inside a seat's card areas
-between the frame and the same frame drawn with the hole cards removed from the source.
+between the frame and the same frame drawn with the hole cards removed from the source. No text is cut to
+fit (an ellipsis on anything but a name, or a text past its element's edge).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ PREFLOP_LABEL = re.compile(r"Pair of \w+")
 class Finding:
     """One thing wrong on air: the check, the element, a sentence, and the boxes to outline."""
 
-    check: str  # values, overlap, title_safe, hole_cards
+    check: str  # values, overlap, title_safe, clipped, hole_cards
     element: str
     message: str
     boxes: tuple[Box, ...] = ()
@@ -363,8 +364,8 @@ def _kind(name: str) -> str:
 def check_layout(placed: list[Placed], drawn: list[tuple[str, Drawn]], scene: Scene,
                  camera_text: list[Box] | None = None) -> list[Finding]:
     """No two element boxes overlap (unless the skin declares the pair), no two texts of one element
-    overlap, no element covers a text panel of the camera picture, no player box covers the camera's board
-    (`Scene.keep_clear`, from the frame's board zone), nothing leaves the title-safe area."""
+    overlap, no element covers a text panel of the camera picture or the camera's board (`Scene.keep_clear`,
+    from the frame's board zone), nothing leaves the title-safe area."""
     allowed = {frozenset(pair) for pair in scene.skin.overlaps}
     boxes = footprints(placed)
     found: list[Finding] = []
@@ -374,7 +375,7 @@ def check_layout(placed: list[Placed], drawn: list[tuple[str, Drawn]], scene: Sc
             declared = _kind(a) != _kind(b) and frozenset((_kind(a), _kind(b))) in allowed
             if _overlap(boxes[a], boxes[b]) and not declared:
                 found.append(Finding("overlap", f"{a}+{b}", f"{a} and {b} overlap", (boxes[a], boxes[b])))
-        for bx0, by0, bx1, by1 in scene.keep_clear if a.startswith("seat:") else ():
+        for bx0, by0, bx1, by1 in scene.keep_clear:
             if _overlap(boxes[a], (bx0, by0, bx1 - bx0, by1 - by0)):
                 found.append(Finding("overlap", f"{a}+camera", f"{a} covers the board on the camera picture",
                                      (boxes[a], (bx0, by0, bx1 - bx0, by1 - by0))))
@@ -398,6 +399,31 @@ def check_layout(placed: list[Placed], drawn: list[tuple[str, Drawn]], scene: Sc
             found.append(Finding("title_safe", name, f"{name} at {x},{y} {w}x{h} leaves the title-safe area "
                                  f"{sx},{sy} {sw}x{sh}", ((x, y, w, h),)))
     return found
+
+
+#: Texts that may be cut with an ellipsis to fit (broadcast practice for long names); any other cut text is wrong.
+MAY_BE_CUT = ("name",)
+
+
+def check_clipping(placed: list[Placed], drawn: list[tuple[str, Drawn]]) -> list[Finding]:
+    """No text is cut on air: none shortened with an ellipsis (names aside) and none reaching past the edges
+    of the element it was drawn in (the ticker's scrolling text is clipped by its window on purpose)."""
+    bounds = {p.name: (p.x, p.y, p.image.width, p.image.height) for p in placed if p.opacity > 0}
+    found: list[Finding] = []
+    for name, item in drawn:
+        if item.kind != "text" or name not in bounds or item.role == "ticker":
+            continue
+        if item.value.endswith("\u2026") and item.role not in MAY_BE_CUT:
+            found.append(Finding("clipped", name, f"{name}: {item.role or 'text'} {item.value!r} is cut to fit",
+                                 (item.box,)))
+        elif not _inside(item.box, bounds[name]):
+            found.append(Finding("clipped", name, f"{name}: {item.role or 'text'} {item.value!r} runs past the "
+                                 "element's edge", (item.box, bounds[name])))
+    return found
+
+
+def _inside(a: Box, b: Box) -> bool:
+    return a[0] >= b[0] and a[1] >= b[1] and a[0] + a[2] <= b[0] + b[2] and a[1] + a[3] <= b[1] + b[3]
 
 
 def card_areas(drawn: list[tuple[str, Drawn]], meta: dict[str, Any], width: int, height: int) -> list[Box]:

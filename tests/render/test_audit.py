@@ -133,3 +133,38 @@ def test_parse_amount(text: str, mode: str, bb: int, value: tuple[float, float])
     assert audit.parse_amount(text, mode, bb) == pytest.approx(value)
     with pytest.raises(ValueError):
         audit.parse_amount("12.5.3k", mode, bb)
+
+
+def test_any_element_over_the_cameras_board_is_an_overlap() -> None:
+    """Not only player boxes: a panel of any element covering the frame's board zone is caught."""
+    scene = Scene(OverlayOptions(animate=False), 1920, 1080)
+    placed = scene.update(sample_state("preflop"), 0)
+    x, y, w, h = audit.footprints(placed)["board"]
+    scene.set_keep_clear(((x + 20, y + 20, x + 120, y + 80),))  # a camera whose board lies under the board panel
+    placed = scene.update(sample_state("preflop"), 0)
+    findings = audit.check_layout(placed, scene.drawn(placed, 0), scene)
+    assert "board+camera" in [f.element for f in findings]
+
+
+def test_cut_text_is_caught() -> None:
+    """An ellipsis on anything but a name, or a text reaching past its element, is cut text on air."""
+    from ggpgfx.render.draw import Drawn
+    from ggpgfx.render.scene import Placed
+
+    panel = Placed(Image.new("RGBA", (200, 40)), 100, 100, 1.0, None, "blinds_clock")  # type: ignore[arg-type]
+    drawn = [("blinds_clock", Drawn("text", (110, 110, 80, 20), "BB ANTE 1,0\u2026", "ante")),
+             ("blinds_clock", Drawn("text", (110, 110, 80, 20), "Vanessa Sammar\u2026", "name")),
+             ("blinds_clock", Drawn("text", (250, 110, 80, 20), "12:00", "time"))]
+    assert [f.message for f in audit.check_clipping([panel], drawn)] == [
+        "blinds_clock: ante 'BB ANTE 1,0\u2026' is cut to fit", "blinds_clock: time '12:00' runs past the element's edge"]
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (720, 1280)])
+def test_a_long_raise_fits_its_badge_in_both_skins(size: tuple[int, int]) -> None:
+    """The minimal skin's 110-wide badge let the demo's 'RAISE TO 1,150,000' run out of it at 720p."""
+    state = sample_state("preflop")
+    state.seats[0].last_action, state.seats[0].bet = "Raise to 1,150,000", 1_150_000
+    for skin in ("broadcast", "minimal"):
+        scene = Scene(OverlayOptions(skin=skin, animate=False), *size)
+        placed = scene.update(state, 0)
+        assert not audit.check_clipping(placed, scene.drawn(placed, 0)), skin

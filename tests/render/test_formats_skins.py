@@ -79,7 +79,8 @@ def test_minimal_extends_broadcast_and_ships_its_own_fonts_and_licence() -> None
     minimal, broadcast = load_skin("minimal"), load_skin("broadcast")
     assert minimal.colors["panel"] != broadcast.colors["panel"]
     assert minimal.layouts["landscape"].elements["board"] == broadcast.layouts["landscape"].elements["board"]
-    assert minimal.layouts["landscape"].elements["players"].w == 500
+    assert minimal.layouts["landscape"].elements["players"].w == 470
+    assert minimal.font_path("badge").name == "DejaVuSansCondensed-Bold.ttf"  # broadcast's, found through extends
     for skin in (minimal, broadcast):
         assert skin.font_path("bold").is_file() and skin.font_path("bold").parent.parent == skin.folder
         assert (skin.folder / "LICENSE").read_text().count("Bitstream") >= 1

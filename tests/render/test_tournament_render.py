@@ -211,3 +211,30 @@ def test_cli_renders_a_tournament_file(tmp_path: Path) -> None:
     done = subprocess.run([ggp, "render", "still", "--tournament", str(event), "-o", str(out)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "the United Kingdom is 'GB'" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("skin", ["broadcast", "minimal"])
+def test_tournament_panels_keep_off_the_cameras_board_and_cut_no_text(skin: str) -> None:
+    """16:9: the field's chip counts covered the simulated camera's board (only player boxes were kept off it);
+    9:16: the payouts did, and the clock cut its 'BB ANTE' line. Now the chip counts page the rows that would
+    reach the board, the 9:16 column starts clear of it, and the clock's lines shrink to fit."""
+    from ggpgfx.cards.scene import TableLayout
+    from ggpgfx.render import audit
+    from ggpgfx.render.cli import load_tournament_file
+
+    stock = load_tournament_file(Path(__file__).resolve().parents[2] / "graphs" / "tournament_event.json")
+    cued = _state(**ALL.model_dump())
+    for size in [(1920, 1080), (1280, 720), (1080, 1920), (720, 1280)]:
+        for tournament in (stock, cued):
+            scene = Scene(OverlayOptions(skin=skin, animate=False), *size)
+            scene.set_camera({"zones": [z.to_dict() for z in TableLayout(*size).zones()]})
+            scene.set_tournament(tournament, 0)
+            placed = scene.update(sample_state("preflop"), 0)
+            drawn = scene.drawn(placed, 0)
+            problems = audit.check_layout(placed, drawn, scene) + audit.check_clipping(placed, drawn)
+            assert not problems, f"{skin} {size}: {problems[0].message}"
+            if size[1] > size[0]:  # 9:16: every payout band the column has rows for is on air
+                prizes = [item for name, item in drawn if name == "payouts" and item.role == "prize"]
+                assert len(prizes) == min(7, len(tournament.payouts)) or not tournament.graphics.payouts
+    ranks = [v for role, v in _drawn(cued, (1920, 1080))["tournament_leaderboard"] if role == "rank"]
+    assert ranks == [str(rank) for rank in range(1, 9)]  # without a camera board: all 8 left on one page

@@ -128,8 +128,8 @@ def render_player(view: PlayerView, layout: Layout) -> Image.Image:
         fill_key, ink_key = badge_style(view.action, layout)
         badge_h = px(30)
         draw.pill(image, (box_w + gap, (box_h - badge_h) // 2, badge_w, badge_h), layout.action(view.action).upper(),
-                  rgba(skin.color(fill_key)), rgba(skin.color(ink_key)), layout.font_path("bold"),
-                  role="action")
+                  rgba(skin.color(fill_key)), rgba(skin.color(ink_key)),
+                  layout.font_path("badge" if "badge" in skin.fonts else "bold"), role="action")
     if view.status == "folded":
         draw.flush(image)  # reads and rewrites the pixels
         alpha = image.getchannel("A").point(lambda v: int(v * FOLDED_OPACITY))

@@ -174,6 +174,19 @@ def _tournament(frame: ElementFrame) -> TournamentState | None:
     return getattr(frame, "tournament", None)
 
 
+def rows_above_board(frame: ElementFrame, name: str, rows: int) -> int:
+    """How many of `rows` rows (under a header row) a table panel may draw and still end above the camera's board
+    (`keep_clear`, the frame's board zone) where it shares columns with it; at least one."""
+    lay = frame.layout
+    x0, y0 = lay.origin(name)
+    w, row_h = lay.size(name)
+    gap = lay.px(6)
+    for bx0, by0, bx1, by1 in frame.scene.keep_clear:
+        if x0 < bx1 and bx0 < x0 + w and by1 > y0:  # shares columns with a board at or below the panel's top
+            rows = min(rows, (by0 - gap - y0 - lay.px(6)) // row_h - 1)
+    return max(1, rows)
+
+
 @register_element("tournament_leaderboard", order=42, table=False)
 def want_tournament_leaderboard(frame: ElementFrame) -> dict[str, Wanted]:
     """The tournament's chip counts (every table), a page of `graphics.leaderboard_rows` at a time."""
@@ -182,6 +195,7 @@ def want_tournament_leaderboard(frame: ElementFrame) -> dict[str, Wanted]:
         return {}
     lay, cues = frame.layout, state.graphics
     per_page = max(1, min(cues.leaderboard_rows, int(lay.extra("tournament_leaderboard", "rows", 10))))
+    per_page = rows_above_board(frame, "tournament_leaderboard", per_page)  # the rest are on the next pages
     memory = frame.memory
     sorted_for: object = memory.get("standings_of")
     if sorted_for is not state:  # sorted once per state, not per frame while pages turn
@@ -286,7 +300,14 @@ def render_clock(view: ClockView, layout: Layout) -> Image.Image:
     draw.text(image, (label_w / 2, top_h / 2), view.level_label, face, rgba(skin.color("header_text")), anchor="mm",
               role="level")
     ink, dim, accent = rgba(skin.color("text")), rgba(skin.color("text_dim")), rgba(skin.color("stack"))
-    time_face = layout.font("bold", 34)
+    # a narrow bug (the 9:16 column, a wide font) gives the time less room before the blinds lose legibility
+    need = max(draw.text_length(layout.font("bold", 13), view.blinds), draw.text_length(layout.font("regular", 12),
+                                                                                         view.ante))
+    time_size = 34
+    time_face = layout.font("bold", time_size)
+    while time_size > 24 and w - label_w - draw.text_length(time_face, "00:00") - px(38) < need:
+        time_size -= 1
+        time_face = layout.font("bold", time_size)
     time_w = int(time_face.getlength("00:00")) + px(8)
     draw.text(image, (w - px(12), top_h / 2 - (px(6) if view.status else 0)), view.time, time_face,
               ink if view.status else accent, anchor="rm", role="time")
@@ -294,13 +315,15 @@ def render_clock(view: ClockView, layout: Layout) -> Image.Image:
         draw.text(image, (w - px(12), top_h - px(9)), view.status, layout.font("bold", 13), dim, anchor="rm",
                   role="status")
     middle_x, middle_w = label_w + px(12), w - label_w - time_w - px(30)
+    # blinds and ante shrink to fit the narrow 9:16 column rather than lose digits to an ellipsis
     if view.blinds:
         draw.text(image, (middle_x, top_h * (0.36 if view.ante else 0.5)), view.blinds,
-                  draw.fit_font(layout.font_path("bold"), view.blinds, px(26), middle_w, px(12)), ink,
+                  draw.fit_font(layout.font_path("bold"), view.blinds, px(26), middle_w, px(9)), ink,
                   max_width=middle_w, role="blinds")
     if view.ante:
-        draw.text(image, (middle_x, top_h * 0.78), view.ante, layout.font("regular", 16), dim, max_width=middle_w,
-                  role="ante")
+        draw.text(image, (middle_x, top_h * 0.78), view.ante,
+                  draw.fit_font(layout.font_path("regular"), view.ante, px(16), middle_w, px(9)), dim,
+                  max_width=middle_w, role="ante")
     draw.fill_mask(image, draw.rounded_mask(w - px(16), max(1, px(1)), 0), rgba(skin.color("border")),
                    (px(8), top_h))
     draw.text(image, (px(12), (top_h + h) / 2), view.next_label, layout.font("regular", 16), dim,
@@ -409,7 +432,7 @@ def want_payouts(frame: ElementFrame) -> dict[str, Wanted]:
     lay = frame.layout
     remaining = state.players_remaining()
     bands = [b for b in state.payouts if remaining <= 0 or b.places_from <= remaining]
-    limit = max(1, int(lay.extra("payouts", "rows", 10)))
+    limit = rows_above_board(frame, "payouts", max(1, int(lay.extra("payouts", "rows", 10))))
     if len(bands) > limit:  # keep the top places and the band the next player out falls in
         nxt = next((b for b in bands if b.places_from <= remaining <= b.places_to), bands[-1])
         bands = [*bands[: limit - 1], nxt]
