@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,8 +54,17 @@ def test_a_venue_output_that_shows_hole_cards_fails(monkeypatch: pytest.MonkeyPa
     assert next(r for r in report.rows if r.overlay == "delayed_gfx").ok  # not venue-safe: not checked
 
 
-def test_equity_counting_up_fails(tmp_path: Path) -> None:
+def test_equity_counting_up_fails(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # issue #22 (4): a percentage counted up from the last street's value was never true
+    import ggpgfx.poker.table_equity as table_equity
+
+    solve = table_equity.solve
+
+    def slow_solve(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.2)  # an equity worker slower than the table, as under heavy load: the audit's flat-out run
+        return solve(*args, **kwargs)  # used to outrun it, drop every answer and find no percentage to check
+
+    monkeypatch.setattr(table_equity, "solve", slow_solve)
     skin = tmp_path / "counting"
     skin.mkdir()
     (skin / "skin.yaml").write_text("name: counting\ntitle: Counting\nextends: broadcast\n"

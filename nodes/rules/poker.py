@@ -104,6 +104,9 @@ class PokerRules(Node):
                                "(the first answer after install includes compiling the kernels)")
         device: Device = Field("cpu", description="exact equity on: auto, cpu, cuda or cuda:N (the CUDA "
                                                   "enumeration; the CPU's Numba engine when CUDA is unavailable)")
+        wait_for_equity: bool | None = Field(None, description="take the next read or action only once this "
+                                             "spot's equity is out (default: in runs that are not real time, so an "
+                                             "offline run is the same every time; up to drain_s per spot)")
 
     resources = Resources(cpu=1)
 
@@ -184,6 +187,10 @@ class PokerRules(Node):
             self._submitted_at = time.monotonic()
             self.worker.submit(spot)
             self.set_metric("equity_worker_pending", 1.0)
+            wait = self.params.wait_for_equity
+            if wait or (wait is None and not self.context.realtime):
+                # flat out, the table would outrun the worker and most answers would come for a spot already gone
+                self.wait_until(lambda: self._answer is not None and self._answer.spot == spot, self.params.drain_s)
         elif self._spot is not None and (self._answer is None or self._answer.spot != self._spot):
             # still waiting: the lag grows while the table moves
             self.set_metric("equity_worker_lag_seconds", time.monotonic() - self._submitted_at)
