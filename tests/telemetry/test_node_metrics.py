@@ -1,8 +1,12 @@
-"""Node-reported metrics: encoder bitrate and speed, secure-delay buffer, card-read conflicts, equity lag."""
+"""Node-reported metrics: encoder bitrate and speed, secure-delay buffer, card-read conflicts, equity lag,
+RFID reader health, output connection and reconnects."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
+
+import pytest
 
 from ggpgfx.api import Graph
 from ggpgfx.graph.node import Message, Node
@@ -88,3 +92,47 @@ def test_rules_count_conflicting_reads_and_equity_lag() -> None:
         assert reported["equity_worker_pending"] == 0.0 and reported["equity_worker_lag_seconds"] > 0
     finally:
         node.teardown()
+
+
+@pytest.mark.network
+def test_rfid_reader_reports_its_health() -> None:
+    """A real reader connection (the simulator over TCP on 127.0.0.1): connected, read rate, age of the last read."""
+    import tempfile
+    from pathlib import Path
+
+    from ggpgfx.poker.phh_script import Timing
+    from ggpgfx.rfid.simulator import ReaderSimulator, SimulatorConfig
+
+    sim = ReaderSimulator(SimulatorConfig(max_hands=1, speed=10, timing=Timing(action=0.3, deal=0.05), seed=3)).start()
+    deck_file = Path(tempfile.mkdtemp()) / "deck.json"
+    sim.deck.save(deck_file)
+    g = Graph("rfid-metrics")
+    reader = g.add("ingest.rfid", id="rfid", source=f"tcp://127.0.0.1:{sim.port}", deck=str(deck_file),
+                   idle_timeout_s=1.5, health_interval_s=0.2)
+    reads = g.add("sink.null", id="reads")
+    reader.reads >> reads.inp
+    try:
+        reported = g.run(realtime=False).nodes["rfid"]["reported"]
+    finally:
+        sim.stop()
+    assert {"rfid_reader_connected", "rfid_reader_read_rate", "rfid_reader_last_read_age_seconds"} <= set(reported)
+    assert set(reported) <= set(BY_NODE_KEY)
+    assert reported["rfid_reader_read_rate"] > 0 and reported["rfid_reader_last_read_age_seconds"] >= 0
+
+
+def test_publish_reports_connection_and_reconnects() -> None:
+    """publish.rtmp turns its sender's state into output_connected and output_reconnects on every packet."""
+    cls = get_node_type("publish.rtmp")
+    assert cls is not None
+    node: Any = cls("out", cls.Params(url="rtmp://127.0.0.1:9/live", stream_key="k"))
+    node.bind(_IO())
+    node.target, node.reported = "rtmp://127.0.0.1:9/live/k", ""
+    stats = SimpleNamespace(state="connected", connects=1, reconnects=0, failures=0, packets_sent=0,
+                            packets_dropped=0, bytes_sent=0)
+    node.output = SimpleNamespace(stats=stats, error=None)
+    node._report()
+    assert node.reported_metrics() == {"output_connected": 1.0, "output_reconnects": 0.0}
+    stats.state, stats.reconnects = "reconnecting", 2
+    node._report()
+    assert node.reported_metrics() == {"output_connected": 0.0, "output_reconnects": 2.0}
+    assert set(node.reported_metrics()) <= set(BY_NODE_KEY)
