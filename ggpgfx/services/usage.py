@@ -4,11 +4,13 @@ Stream hours, GPU hours and output gigabytes are sums of `usage_records` (writte
 service's metering; invoices add up the same rows), joined to their stream for the project; render minutes
 are the usage rows studio render jobs write (`BillingService.record_render`), with their own project. Output hours
 by destination are each metered stream minute counted once per destination the stream published to
-(`streams.settings.destination_ids`). Hands and tables come from the recorded tournament hands.
+(`streams.settings.destination_ids`). Hands and tables come from the recorded tournament hands: a stored
+PHH text may hold several hands (`[n]` sections), each counted.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +19,13 @@ from sqlalchemy import func, select
 
 from ggpgfx.errors import ServiceError
 from ggpgfx.services.models import Destination, Project, Stream, TournamentHand, UsageRecord, utcnow
+
+HAND_HEADER = re.compile(r"^\[\d+\]\s*$", re.MULTILINE)  # a hand's section header in PHHS text
+
+
+def hands_in_phh(text: str) -> int:
+    """How many hands a stored PHH text holds: its `[n]` sections, or one for a single bare hand."""
+    return len(HAND_HEADER.findall(text)) or 1
 
 
 def usage_report(session: Any, organization_id: str, days: int = 30, project_id: str | None = None,
@@ -56,13 +65,13 @@ def usage_report(session: Any, organization_id: str, days: int = 30, project_id:
         elif metric == "render_minutes":
             rows[key]["render_minutes"] += quantity
     if not project_id:
-        hands = session.execute(select(TournamentHand.recorded_at, TournamentHand.table_id).where(
+        hands = session.execute(select(TournamentHand.recorded_at, TournamentHand.table_id, TournamentHand.phh).where(
             TournamentHand.organization_id == organization_id, TournamentHand.recorded_at >= start,
             TournamentHand.recorded_at <= end)).all()
         tables: dict[str, set[str]] = defaultdict(set)
-        for recorded_at, table_id in hands:
+        for recorded_at, table_id, phh in hands:
             day = recorded_at.date().isoformat()
-            rows[(day, "")]["hands"] += 1
+            rows[(day, "")]["hands"] += hands_in_phh(phh)
             if table_id:
                 tables[day].add(table_id)
         for day, seen in tables.items():

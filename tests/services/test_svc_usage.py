@@ -62,3 +62,34 @@ def test_usage_report_over_graphql(client: Any) -> None:
     assert answer["data"]["usageReport"]["totals"] == {} and answer["data"]["usageReport"]["daily"] == []
     denied = client.post("/graphql", json={"query": query}, headers=org.headers["viewer"]).json()
     assert denied["data"] is None and denied["errors"]
+
+
+ONE_HAND = """[1]
+variant = "NT"
+antes = [0, 0]
+blinds_or_straddles = [100, 200]
+min_bet = 200
+starting_stacks = [20000, 20000]
+actions = ["d dh p1 AsKs", "d dh p2 7c2d", "p2 f"]
+players = ["Usage A", "Usage B"]
+"""
+
+
+def test_usage_counts_every_recorded_hand_and_table(client: Any) -> None:
+    """Hands come from the tournament's recorded PHH (a text with several `[n]` sections counts each hand);
+    tables are the distinct tables hands were recorded at; both are per day, organisation-wide."""
+    org = make_org(client, "usage-hands")
+    producer = org.headers["producer"]
+    event = client.post("/api/v1/events", json={"name": "Usage Open", "buy_in": 10}, headers=producer).json()["id"]
+    tables = [client.post(f"/api/v1/events/{event}/tables", json={"name": f"T{i}"}, headers=producer).json()["id"]
+              for i in (1, 2)]
+    two_hands = ONE_HAND + "\n" + ONE_HAND.replace("[1]", "[2]").replace("7c2d", "8c3d")
+    for body in ({"phh": two_hands, "table_id": tables[0]}, {"phh": ONE_HAND, "table_id": tables[1]},
+                 {"phh": ONE_HAND, "table_id": tables[0]}, {"phh": ONE_HAND}):
+        stored = client.post(f"/api/v1/events/{event}/hands", json=body, headers=producer)
+        assert stored.status_code == 201, stored.text
+    assert stored.json()["hands"] == 1
+    report = client.get("/api/v1/analytics/usage", headers=org.headers["admin"]).json()
+    assert report["totals"]["hands"] == 5 and report["totals"]["tables"] == 2
+    (row,) = [r for r in report["daily"] if "hands" in r]
+    assert row["hands"] == 5 and row["tables"] == 2 and row["project_id"] is None
