@@ -35,7 +35,7 @@ def _checked_this_round(seat: SeatState, state: TableState) -> bool:
     acting = sorted((s.seat for s in state.seats if s.status == "active"),
                     key=lambda n: (n <= (state.button or 0), n))
     if state.to_act is None or state.to_act not in acting:
-        return True  # the round is closed: every seat still acting has checked
+        return False  # nobody to act: the checks closed the last round and the street's card is still to come
     return seat.seat in acting[:acting.index(state.to_act)]
 
 

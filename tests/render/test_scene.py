@@ -202,12 +202,15 @@ def test_a_badge_goes_when_its_chips_are_pulled_into_the_pot() -> None:
     for seat in over.seats:
         seat.bet = 0
     assert _badges(over) == {1: "WINS 2,000", 3: "FOLD"}
-    turn = river.model_copy(deep=True, update={"street": "turn", "to_act": 1, "version": 3})
-    for seat in turn.seats:  # a new round: last round's chips are in the pot, nobody has acted yet
+    turn = river.model_copy(deep=True, update={"street": "turn", "to_act": None, "version": 3})
+    for seat in turn.seats:  # a new round: last round's chips are in the pot, its card not dealt yet
         seat.bet = 0
+    turn.seats[0].last_action = turn.seats[1].last_action = "Check"  # the flop was checked through
+    assert _badges(turn) == {3: "FOLD"}
+    turn.to_act = 1  # the turn card is out, Ann is to act: the flop's checks are not this round's
     assert _badges(turn) == {3: "FOLD"}
     turn.seats[0].last_action, turn.to_act = "Check", 2  # Ann checks: hers is this round's, Bob is to act
     turn.seats[1].last_action = "Check"  # ...and Bob's check was the flop's
     assert _badges(turn) == {1: "CHECK", 3: "FOLD"}
-    turn.to_act = None  # Bob checked too: the round is closed
-    assert _badges(turn) == {1: "CHECK", 2: "CHECK", 3: "FOLD"}
+    turn.street, turn.to_act = "river", None  # Bob checked too: the river card is still to come
+    assert _badges(turn) == {3: "FOLD"}
