@@ -96,6 +96,19 @@ def test_the_analytics_panel_charts_a_streams_show(platform: str, browser: Any) 
         folder = IMAGES if os.environ.get("GGP_UPDATE_SCREENSHOTS") == "1" else SCRATCH
         folder.mkdir(parents=True, exist_ok=True)
         page.query_selector("[data-testid=analytics-panel]").screenshot(path=str(folder / "console-analytics.png"))
+
+        # usage over time: the bell's centre lists the stream's notifications and charts stream hours per day
+        usage = api.get("/api/v1/analytics/usage", params={"days": 14}, headers=headers).json()
+        days = sorted({row["day"] for row in usage["daily"] if row.get("stream_hours")})
+        assert days and usage["totals"]["stream_hours"] > 0
+        page.click("[data-testid=bell]")
+        page.wait_for_function(f"() => [...document.querySelectorAll('[data-testid=notification-centre] li')]"
+                               f".some((li) => li.textContent.includes('Stream {stream_id} stopped'))")
+        chart = page.wait_for_selector("[data-testid=notification-centre] svg[aria-label='Stream hours per day']")
+        bars = [str(b.text_content()) for b in chart.query_selector_all("rect")]
+        assert [b.split(":")[0] for b in bars] == days
+        hours = sum(row.get("stream_hours", 0) for row in usage["daily"])
+        assert abs(sum(float(b.split(": ")[1]) for b in bars) - hours) < 0.01 * len(bars)
     finally:
         context.close()
         api.close()
