@@ -238,3 +238,18 @@ def test_tournament_panels_keep_off_the_cameras_board_and_cut_no_text(skin: str)
                 assert len(prizes) == min(7, len(tournament.payouts)) or not tournament.graphics.payouts
     ranks = [v for role, v in _drawn(cued, (1920, 1080))["tournament_leaderboard"] if role == "rank"]
     assert ranks == [str(rank) for rank in range(1, 9)]  # without a camera board: all 8 left on one page
+
+
+def test_the_fields_board_takes_the_table_boards_place() -> None:
+    """Between hands the table's CHIP COUNTS and the field's CHIP COUNTS were both on air, with different players
+    and numbers; a cued field board now takes the table board's place (and the field strip the table strip's)."""
+    assert "leaderboard" in _drawn(_state(), table=True)  # no field board cued: the table's shows between hands
+    shown = _drawn(_state(leaderboard=True), table=True)
+    assert "tournament_leaderboard" in shown and "leaderboard" not in shown
+    for cue, want in ((False, {"chip_strip"}), (True, {"tournament_strip"})):
+        scene = Scene(OverlayOptions(animate=False, chip_strip="auto"), 1920, 1080)
+        scene.set_tournament(_state(chip_strip=cue), 0)
+        drawn = {name for name, _ in scene.drawn(scene.update(sample_state("preflop"), 0), 0)}
+        assert drawn & {"chip_strip", "tournament_strip"} == want
+    forced = Scene(OverlayOptions(animate=False, leaderboard="on"), 1920, 1080)  # the output insists: both
+    assert {"leaderboard", "tournament_leaderboard"} <= set(_drawn(_state(leaderboard=True), table=True, scene=forced))

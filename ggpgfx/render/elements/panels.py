@@ -186,7 +186,21 @@ def _standings_shown(frame: ElementFrame, name: str, during_hand: bool) -> tuple
         shown = "on" if state.leaderboard_shown else "off"
     if shown == "off" or (shown == "auto" and (state.street in IN_HAND_STREETS) != during_hand):
         return ()
+    if shown == "auto" and _field_board_on_air(frame, name):
+        return ()
     return standings(state)
+
+
+def _field_board_on_air(frame: ElementFrame, name: str) -> bool:
+    """Whether the tournament's board of the whole field is on air in this table board's stead: two panels titled
+    CHIP COUNTS with different players and numbers at once confused viewers."""
+    tournament = frame.tournament
+    if tournament is None:
+        return False
+    field, cue = (("tournament_leaderboard", tournament.graphics.leaderboard) if name == "leaderboard"
+                  else ("tournament_strip", tournament.graphics.chip_strip))
+    forced = frame.options.show.get(field, "auto")
+    return forced == "on" or (forced == "auto" and cue)
 
 
 @register_element("leaderboard", order=40)
