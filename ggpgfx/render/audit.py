@@ -197,7 +197,7 @@ def check_values(drawn: list[tuple[str, Drawn]], state: TableState, scene: Scene
             for item in texts["pots"]:
                 parts = item.value.split("  \u00b7  ")
                 for index, part in enumerate(parts):
-                    match = re.fullmatch(rf"(?:{re.escape(lay.word('MAIN'))}|{re.escape(lay.word('SIDE'))}(?: \d+)?) (.+)",
+                    match = re.fullmatch(rf"(?:{re.escape(lay.word('MAIN'))}|{re.escape(lay.word('SIDE'))}(?: \d+)?) (\d.*)",
                                          part)
                     want_pot = state.pots[index].amount if index < len(state.pots) else None
                     problem = "missing" if match is None or want_pot is None else \

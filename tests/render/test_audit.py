@@ -168,3 +168,11 @@ def test_a_long_raise_fits_its_badge_in_both_skins(size: tuple[int, int]) -> Non
         scene = Scene(OverlayOptions(skin=skin, animate=False), *size)
         placed = scene.update(state, 0)
         assert not audit.check_clipping(placed, scene.drawn(placed, 0)), skin
+
+
+def test_a_side_pot_of_one_big_blind_reads_back() -> None:
+    """'SIDE 1 BB' is the side pot of one big blind, not side pot 1 of 'BB' (the audit read it as the latter)."""
+    for name in SAMPLES:
+        scene = Scene(OverlayOptions(animate=False, chip_format="bb"), 1920, 1080)
+        findings = _check(scene, name)
+        assert not findings, f"{name}: {findings[0].message}"
