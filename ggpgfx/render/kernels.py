@@ -5,12 +5,14 @@ start-up (issue #21), while the numpy twins blend a typical static overlay (two 
 a frame more: a 10 s clip would never earn Numba's load back. So nothing on the frame path loads Numba
 first: `composite_layers` runs the numpy twins and, once a frame blends enough pixels for Numba to pay for
 itself (`WORTH_PIXELS`), has the kernels loaded on a background thread; frames switch to them when they are
-in. `load()` loads them at once for callers that know they want them (`warm_up`, studio renders, benchmarks).
+in. `load()` loads them at once for callers that know they want them (`warm_up`, studio renders, benchmarks),
+and nodes load them in setup when Numba is in the process anyway (`load_if_numba_is_loaded`).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from types import ModuleType
 
@@ -45,6 +47,15 @@ def load() -> ModuleType | None:
                 log.debug("compositor: Numba kernels unavailable (%s); numpy kernels", exc)
             else:
                 _module = blend_kernels
+    return _module
+
+
+def load_if_numba_is_loaded() -> ModuleType | None:
+    """Load the kernels now when the process has imported Numba already (another node's kernels, e.g. the
+    poker rules' equity): then they cost only their cache load, and loading them later, mid-run, would
+    hold Numba's compiler lock while those nodes load theirs (a live table's rules node stalled seconds)."""
+    if "numba" in sys.modules:
+        return load()
     return _module
 
 

@@ -13,6 +13,7 @@ from ggpgfx.graph.fields import Device
 from ggpgfx.graph.node import Message, Node, Port, Resources, VideoCaps, register_node
 from ggpgfx.media.frames import VideoFrame
 from ggpgfx.poker.messages import TableState
+from ggpgfx.render import kernels
 from ggpgfx.render.alpha import AlphaMode, GraphicsFormat, render_graphics
 from ggpgfx.render.composite import composite_layers
 from ggpgfx.render.layers import Layer
@@ -98,9 +99,11 @@ class Overlay(Node):
         return caps
 
     def setup(self) -> None:
-        """Load the skin now so a bad skin name fails before the first frame. Numba's kernels are not loaded
-        here: frames start on the numpy twins (`render.kernels` loads Numba's when they pay)."""
+        """Load the skin now so a bad skin name fails before the first frame. Numba's kernels load here only
+        when the process has Numba already (a poker graph); otherwise frames start on the numpy twins and
+        `render.kernels` loads Numba's when they pay."""
         load_skin(self.params.skin)
+        kernels.load_if_numba_is_loaded()
         self.scene: Scene | None = None
         self.renderer: BackgroundRenderer | None = None
         mode = self.params.render_thread

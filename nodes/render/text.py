@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.graph.node import Message, Node, Port, VideoCaps, register_node
 from ggpgfx.media.frames import VideoFrame
+from ggpgfx.render import kernels
 from ggpgfx.render.composite import composite_layers
 from ggpgfx.render.text import GlyphAtlas, check_template, fill_template
 
@@ -32,6 +33,7 @@ class Text(Node):
     def setup(self) -> None:
         """Check the template; the glyph atlas is built on the first frame (its size depends on the video)."""
         check_template(self.params.template)
+        kernels.load_if_numba_is_loaded()  # as render.overlay: never mid-run next to other Numba nodes
         self.atlas: GlyphAtlas | None = None
         self.index = 0
 

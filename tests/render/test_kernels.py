@@ -42,3 +42,30 @@ def test_numba_loads_in_the_background_only_when_a_frame_blends_enough_pixels() 
     assert lines["after_small"] == "False False False"  # 49,400 pixels a frame: the numpy twins, no Numba
     assert lines["after_big"] == "True True"  # 250,000: loaded, on the background thread
     assert lines["same_bytes"] == "True"
+
+
+NODE_PROBE = """
+import sys
+if sys.argv[1] == "numba_first":
+    import numba  # another node's kernels (a poker graph's equity) brought Numba into the process
+from ggpgfx.api import Graph
+from ggpgfx.render import kernels
+
+g = Graph("t")
+bars = g.add("ingest.test_pattern", id="bars", width=320, height=240, frames=3)
+gfx = g.add("render.overlay", id="gfx", animate=False, players="off", board="off", lower_third_title="T")
+sink = g.add("sink.null", id="sink")
+bars.video >> gfx.video
+gfx.video >> sink.inp
+g.run(realtime=False)
+print("loaded", kernels.loaded() is not None, kernels._loader is not None)
+"""
+
+
+@pytest.mark.parametrize(("first", "expected"), [("numba_first", "True False"), ("plain", "False False")])
+def test_overlay_setup_loads_the_kernels_only_when_numba_is_in_the_process(first: str, expected: str) -> None:
+    """With Numba loaded by another node, the overlay loads its kernels in setup, before frames flow: loading
+    them mid-run held Numba's compiler lock while a live table's rules node loaded its own (seconds)."""
+    proc = subprocess.run([sys.executable, "-c", NODE_PROBE, first], capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == f"loaded {expected}"
