@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ggpgfx.cards.infer import SHIPPED_MODELS, CardClassifier
+from ggpgfx.cards.infer import SHIPPED_MODELS, SURE, CardClassifier
 from ggpgfx.errors import ConfigError
 
 
@@ -104,27 +104,40 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
     if fallback and fallback not in SHIPPED_MODELS:
         raise ConfigError(f"unknown fallback model {fallback!r}; shipped: {', '.join(SHIPPED_MODELS)}")
     classifier = CardClassifier(path, fallback=False)
-    classifier.temperature, classifier.abstain_threshold = 1.0, 0.0
+    classifier.temperature, classifier.abstain_threshold, classifier.sure = 1.0, 0.0, SURE
+
+    def run() -> dict[str, Cell]:  # raw confidences (threshold 0) under the current temperature and sure level
+        designs_cells: dict[str, Cell] = {}
+        for (style, _), cell in run_design_eval(classifier, styles, list(CONDITIONS), count, seed, None).items():
+            designs_cells.setdefault(style, Cell()).add(cell)
+        return designs_cells
+
+    def threshold_of(designs_cells: dict[str, Cell]) -> dict[str, float]:
+        return {style: choose_threshold(cell.scored, cell.cards, max_wrong) for style, cell in designs_cells.items()}
+
     temperature = 1.0
     if fit:
         x, y = build_patches(np.random.default_rng(seed), patch_scenes, styles, HELD_OUT_BACKGROUNDS, capture=True,
                              card_px=(30, 130))
         logits = classifier.session.run(None, {classifier.input_name: normalise(x)})[0]
         temperature = fit_temperature(logits, y)
-
-    cells = run_design_eval(classifier, styles, list(CONDITIONS), count, seed, 0.0)
+    cells = run()
     before = Cell()
     for cell in cells.values():
         before.add(cell)
     if temperature != 1.0:
         classifier.temperature = temperature
-        cells = run_design_eval(classifier, styles, list(CONDITIONS), count, seed, 0.0)
+        cells = run()
+    # a card under the threshold must have had its second index read: run again with the first threshold
+    # as the "sure" level of classify_quads, and choose the threshold on what that reads
+    gate = max(SURE, max(threshold_of(cells).values(), default=0.0))
+    if gate != SURE:
+        classifier.sure = gate
+        cells = run()
     after = Cell()
-    designs_after: dict[str, Cell] = {}
-    for (style, _), cell in cells.items():
+    for cell in cells.values():
         after.add(cell)
-        designs_after.setdefault(style, Cell()).add(cell)
-    per_design = {style: choose_threshold(cell.scored, cell.cards, max_wrong) for style, cell in designs_after.items()}
+    per_design = threshold_of(cells)
     threshold = max(per_design.values(), default=0.0)
     result = Calibration(temperature, threshold, after.cards, per_design,
                          sum(1 for c, r in after.scored if c >= threshold and not r),
@@ -132,7 +145,7 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
                          expected_calibration_error(before.scored), expected_calibration_error(after.scored))
     if write:
         values = {"temperature": f"{temperature:.6g}", "abstain_threshold": f"{threshold:.6g}",
-                  "calibrated_on": ",".join(styles)}
+                  "sure": f"{gate:.6g}", "calibrated_on": ",".join(styles)}
         if fallback is not None:
             values["fallback"] = fallback
         write_metadata(path, values)

@@ -18,6 +18,7 @@ DEFAULT_MODEL = Path(__file__).parent / "models" / "card-detector.onnx"
 SHIPPED_MODELS = {"default": DEFAULT_MODEL, "real-decks": DEFAULT_MODEL.with_name("card-detector-real-decks.onnx")}
 BARE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 UNKNOWN = "??"  # a card was found but not read surely enough: never another card (see CardDetector)
+SURE = 0.85  # a first patch at least this sure is not refined nor read from its second corner (classify_quads)
 
 
 def load_model_bytes(source: str | Path | None = None, tracking_uri: str | None = None) -> bytes:
@@ -72,6 +73,9 @@ class CardClassifier:
         # abstain threshold is reported as unknown. Models without them: 1.0 and 0.0 (never abstain).
         self.temperature = float(meta.get("temperature", 1.0))
         self.abstain_threshold = float(meta.get("abstain_threshold", 0.0))
+        # the "sure" level of classify_quads the threshold was chosen with (calibrate: the first threshold),
+        # so a card under the threshold has had its second index read before it is abstained on
+        self.sure = float(meta.get("sure", SURE))
         self.none_index = self.classes.index("none")
         self.input_name = self.session.get_inputs()[0].name
         self.refined = 0  # cards whose first patch was unsure, so their outline was refit (classify_quads)
@@ -115,13 +119,14 @@ class CardClassifier:
         probs = self.probabilities(patches)
         return [self.combine(probs[i], probs[i + 1]) for i in range(0, len(probs) - 1, 2)]
 
-    def classify_quads(self, views: list[np.ndarray], quads: list[Any], sure: float = 0.85,
-                       refine: bool = True) -> list[tuple[str | None, float]]:
+    def classify_quads(self, views: list[np.ndarray], quads: list[Any], sure: float = SURE,
+                       refine: bool = True, refits: dict[int, Any] | None = None) -> list[tuple[str | None, float]]:
         """Classify cards from the top-left index; only unsure ones pay for more.
 
         `views[i]` is the image `quads[i]` is expressed in. A card whose top-left patch is not sure gets
         its outline fitted at full resolution (`refine_quad`, when `refine`) and both of its indices
-        classified and combined, so an occluded corner or a rough outline costs nothing.
+        classified and combined, so an occluded corner or a rough outline costs nothing. `refits` (quad
+        index -> refined quad) keeps the refits for a second model reading the same quads.
         """
         from ggpgfx.cards.locate import corner_patches, refine_quad
 
@@ -133,9 +138,12 @@ class CardClassifier:
         results: list[tuple[str | None, float]] = [(self.classes[int(p.argmax())], float(p.max())) for p in first]
         if unsure:
             if refine:
-                self.refined += len(unsure)
-                second = self.probabilities(np.concatenate(
-                    [corner_patches(views[i], [refine_quad(views[i], quads[i])]) for i in unsure]))
+                done = {} if refits is None else refits
+                for i in unsure:
+                    if i not in done:
+                        self.refined += 1
+                        done[i] = refine_quad(views[i], quads[i])
+                second = self.probabilities(np.concatenate([corner_patches(views[i], [done[i]]) for i in unsure]))
                 for k, i in enumerate(unsure):
                     results[i] = self.combine(second[2 * k], second[2 * k + 1])
             else:
@@ -150,20 +158,24 @@ class CardClassifier:
         """Read cards, abstaining: a card name only where a model is sure, else UNKNOWN; None where no card.
 
         A card below this model's threshold (`abstain`, default the calibrated `abstain_threshold`) has
-        its second index read first (`classify_quads` with the threshold as its "sure" level); still
+        had its second index read (`classify_quads` at the calibrated "sure" level, metadata `sure`: the
+        level the threshold was chosen with; with `abstain` given, the higher of 0.85 and it); still
         unsure, it goes to the fallback model (metadata `fallback`), which names it only at or above its
         own threshold (or `abstain`, when given: then one threshold holds for both). Otherwise it is
         UNKNOWN ("??"), never another card.
         """
         limit = self.abstain_threshold if abstain is None else abstain
-        results = self.classify_quads(views, quads, sure=max(0.85, limit), refine=refine)
+        gate = self.sure if abstain is None else max(SURE, abstain)
+        refits: dict[int, Any] = {}
+        results = self.classify_quads(views, quads, sure=gate, refine=refine, refits=refits)
         unsure = [i for i, (_, confidence) in enumerate(results) if confidence < limit]
         sure = [confidence >= limit for _, confidence in results]
         if unsure and self.fallback is not None:
             fallback = self.fallback
             fb_limit = fallback.abstain_threshold if abstain is None else abstain
             second = fallback.classify_quads([views[i] for i in unsure], [quads[i] for i in unsure],
-                                             sure=max(0.85, fb_limit), refine=refine)
+                                             sure=fallback.sure if abstain is None else gate, refine=refine,
+                                             refits={k: refits[i] for k, i in enumerate(unsure) if i in refits})
             for i, (card, confidence) in zip(unsure, second, strict=True):
                 if card is not None and (confidence >= fb_limit or results[i][0] is None):
                     # named surely; or a card where the first model saw none: unknown (below), not missing

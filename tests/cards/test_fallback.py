@@ -73,3 +73,19 @@ def test_a_sure_first_model_never_asks_the_fallback(tmp_path: Path, monkeypatch:
 def test_the_fallback_is_a_shipped_model_by_name_only(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unknown fallback model"):
         CardClassifier(_model(tmp_path, fallback="../../etc/model.onnx"))
+
+
+def test_cards_under_the_threshold_were_read_at_the_calibrated_sure_level(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # calibration chose its threshold on readings where a first patch under `sure` had its second index read:
+    # the detector reads the same way (an explicit abstain: the higher of 0.85 and it)
+    classifier = CardClassifier(_model(tmp_path, abstain_threshold="0.9", sure="0.93"))
+    assert classifier.sure == 0.93
+    levels: list[float] = []
+    real = classifier.classify_quads
+    monkeypatch.setattr(classifier, "classify_quads",
+                        lambda views, quads, sure=0.85, **kw: levels.append(sure) or real(views, quads, sure, **kw))
+    _, image = _scenes()[0]
+    for abstain in (None, 0.95, 0.0):
+        CardDetector(classifier, reuse_unchanged=False, abstain=abstain).detect(image, [ZONE])
+    assert levels == [0.93, 0.95, 0.85]
