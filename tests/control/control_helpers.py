@@ -61,14 +61,14 @@ class QueuedReads(Node):
         return True
 
 
-def reads_graph(name: str) -> Graph:
-    """test.queued_reads + ingest.operator -> rules.poker -> sink.collect, with READS emptied first."""
-    if get_node_type(QueuedReads.type_name) is None:
-        register_node(QueuedReads)
+def reads_graph(name: str, reader: type[Node] = QueuedReads, **reader_params: Any) -> Graph:
+    """A card reader (test.queued_reads, READS emptied first) + ingest.operator -> rules.poker -> sink.collect."""
+    if get_node_type(reader.type_name) is None:
+        register_node(reader)
     while not READS.empty():
         READS.get_nowait()
     g = Graph(name, realtime=True)
-    g.add(QueuedReads.type_name, id="rfid")
+    g.add(reader.type_name, id="rfid", **reader_params)
     g.add("ingest.operator", id="op")
     g.add("rules.poker", id="rules", equity=False, drain_s=0)
     g.add("sink.collect", id="states")

@@ -7,13 +7,11 @@ import time
 from typing import Any
 
 import pytest
-from control_helpers import NEW_HAND, Client
+from control_helpers import NEW_HAND, Client, reads_graph
 from pydantic import BaseModel, ConfigDict
 
-from ggpgfx.api import Graph
 from ggpgfx.control.live import start_live
-from ggpgfx.graph.node import Node, Port, register_node
-from ggpgfx.graph.registry import get_node_type
+from ggpgfx.graph.node import Node, Port
 from ggpgfx.poker.messages import card_reads_table
 from ggpgfx.types import CardReads
 
@@ -55,19 +53,10 @@ def _wait(check: Any, what: str, timeout: float = 120.0) -> Any:
 
 
 def test_reads_in_a_ray_fragment_reach_the_console_replica(ray_session: Any) -> None:
-    if get_node_type("test.fixed_reads") is None:
-        register_node(FixedReads)
-    g = Graph("console-reads-ray", realtime=True)
     # one hole card a seat: no hand label, so the fragment never loads the evaluator's compiled kernels
-    g.add("test.fixed_reads", id="rfid", batches=[
+    g = reads_graph("console-reads-ray", FixedReads, batches=[
         [{"zone": "seat", "seat": 1, "card": "Ah", "source": "rfid"}],
         [{"zone": "seat", "seat": 2, "card": "Qs", "source": "rfid"}]])
-    g.add("ingest.operator", id="op")
-    g.add("rules.poker", id="rules", equity=False, drain_s=0)
-    g.add("sink.collect", id="states")
-    g.connect("rfid.reads", "rules.reads")
-    g.connect("op.actions", "rules.actions")
-    g.connect("rules.state", "states.inp", capacity=4096)
     live = start_live(g.validate(), executor="ray")
     try:
         executor = live.handle.executor

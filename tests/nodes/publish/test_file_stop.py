@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ggpgfx.nodes.publish.file import FileParams, FilePublisher
+from ggpgfx.nodes.publish.file import FilePublisher
+from stopping_writers import slow_writer, stuck_writer
 
 from ggpgfx.api import Graph
-from ggpgfx.graph.registry import get_node_type
 from ggpgfx.media.probe import counters
 from ggpgfx.runtime.local import RunOptions
 from ggpgfx.runtime.run import make_executor
@@ -24,36 +24,10 @@ from ggpgfx.runtime.run import make_executor
 RELEASE = threading.Event()  # a stuck writer's on_eos waits for this (the test sets it when done)
 
 
-class SlowFinish(FilePublisher):
-    """publish.file whose finishing takes `finish_s` (a long recording's faststart rewrite)."""
-
-    type_name = "test.slow_finish"
-
-    class Params(FileParams):
-        finish_s: float = 0.0
-
-    def on_eos(self) -> None:
-        time.sleep(self.params.finish_s)
-        super().on_eos()
-
-
-class StuckFinish(FilePublisher):
-    """publish.file whose finishing blocks until RELEASE (a writer stuck on a dead disk; local runs only)."""
-
-    type_name = "test.stuck_finish"
-
-    def on_eos(self) -> None:
-        RELEASE.wait(60)
-        super().on_eos()
-
-
 def _interrupted_run(path: Path, finish_timeout_s: float, finish_s: float, executor: str = "local") -> Any:
     """Record test bars through a slow (finish_s) or stuck (0) writer; press Ctrl-C once it has muxed a few packets."""
-    from ggpgfx.graph.node import register_node
-
-    for cls in (SlowFinish, StuckFinish):
-        if get_node_type(cls.type_name) is None:
-            register_node(cls)
+    slow_writer(FilePublisher, "test.slow_finish")
+    stuck_writer(FilePublisher, "test.stuck_finish", RELEASE)
     g = Graph("stopped", realtime=True, stop_timeout_s=0.5, finish_timeout_s=finish_timeout_s)
     src = g.add("ingest.test_pattern", id="bars", width=160, height=90)
     enc = g.add("encode.h264", id="enc", preset="ultrafast", keyint=10)

@@ -4,50 +4,28 @@ writer stuck past the finish timeout leaves no half-written segment, and the pla
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 from ggpgfx.nodes.publish.hls import HlsPublisher
+from stopping_writers import slow_writer, stuck_writer
 
 from ggpgfx.api import Graph
-from ggpgfx.graph.node import register_node
-from ggpgfx.graph.registry import get_node_type
 from ggpgfx.runtime.local import RunOptions
 from ggpgfx.runtime.run import make_executor
 
 RELEASE = threading.Event()  # a stuck writer's on_eos waits for this (the test sets it when done)
 
 
-class SlowHls(HlsPublisher):
-    """publish.hls whose finishing takes 1.5 s (longer than the graph's 0.5 s stop timeout)."""
-
-    type_name = "test.slow_hls"
-
-    def on_eos(self) -> None:
-        time.sleep(1.5)
-        super().on_eos()
-
-
-class StuckHls(HlsPublisher):
-    """publish.hls whose finishing blocks until RELEASE (a writer stuck on a dead disk)."""
-
-    type_name = "test.stuck_hls"
-
-    def on_eos(self) -> None:
-        RELEASE.wait(60)
-        super().on_eos()
-
-
 def _interrupted_run(folder: Path, node_type: str, finish_timeout_s: float) -> Any:
     """Publish test bars (a keyframe every 5 frames, 0.2 s segments); Ctrl-C once a second of packets is muxed."""
-    for cls in (SlowHls, StuckHls):
-        if get_node_type(cls.type_name) is None:
-            register_node(cls)
+    slow_writer(HlsPublisher, "test.slow_hls")
+    stuck_writer(HlsPublisher, "test.stuck_hls", RELEASE)
     g = Graph("hls-stopped", realtime=True, stop_timeout_s=0.5, finish_timeout_s=finish_timeout_s)
     src = g.add("ingest.test_pattern", id="bars", width=160, height=90)
     enc = g.add("encode.h264", id="enc", preset="ultrafast", keyint=5)
-    out = g.add(node_type, id="out", folder=str(folder), segment_s=0.2, kind="event")
+    slow = {"finish_s": 1.5} if node_type == "test.slow_hls" else {}  # longer than the graph's 0.5 s stop timeout
+    out = g.add(node_type, id="out", folder=str(folder), segment_s=0.2, kind="event", **slow)
     src.video >> enc.video
     enc.packets >> out.packets
 
