@@ -253,3 +253,19 @@ def test_the_fields_board_takes_the_table_boards_place() -> None:
         assert drawn & {"chip_strip", "tournament_strip"} == want
     forced = Scene(OverlayOptions(animate=False, leaderboard="on"), 1920, 1080)  # the output insists: both
     assert {"leaderboard", "tournament_leaderboard"} <= set(_drawn(_state(leaderboard=True), table=True, scene=forced))
+
+
+def test_the_stock_event_shows_every_player_left_at_16x9() -> None:
+    """A page ends above the camera's board (5 rows at 1080p), so the stock file turns the pages: every player
+    left is on air within two turns (before, 4 of the 9 never were)."""
+    from ggpgfx.cards.scene import TableLayout
+    from ggpgfx.render.cli import load_tournament_file
+
+    stock = load_tournament_file(Path(__file__).resolve().parents[2] / "graphs" / "tournament_event.json")
+    scene = Scene(OverlayOptions(animate=False), 1920, 1080)
+    scene.set_camera({"zones": [z.to_dict() for z in TableLayout(1920, 1080).zones()]})
+    seen: set[str] = set()
+    for second in range(0, 20, 2):
+        rows = _drawn(stock, table=True, pts=second * 1_000_000, scene=scene)["tournament_leaderboard"]
+        seen |= {value for role, value in rows if role == "name"}
+    assert seen == {p.name.upper() for p in stock.standings()} and len(seen) == 9
