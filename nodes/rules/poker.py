@@ -111,8 +111,16 @@ class PokerRules(Node):
     resources = Resources(cpu=1)
 
     def setup(self) -> None:
-        """Start an empty tracker and the equity worker."""
+        """Start an empty tracker and the equity worker; load the equity code (Numba and its kernels) and the
+        hand evaluator's tables now, before frames flow."""
+        # on the first message instead, a live table stalled for seconds (issue #21): the message's _publish
+        # waited on the import lock behind the worker thread's import, and the first hand description built
+        # the evaluator tables when $GGP_HOME/cache had none yet
+        import ggpgfx.poker.table_equity  # noqa: F401
+        from ggpgfx.poker.tables import get_tables
         from ggpgfx.poker.tracker import TableTracker
+
+        get_tables()
 
         self.tracker = TableTracker(self.params.table)
         self._state: TableState | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -119,3 +121,21 @@ def test_faulty_reads_do_not_break_the_hand() -> None:
     states, _ = _run(duplicate_rate=0.3, late_rate=0.2, seed=3)
     final = states[-1]
     assert final.street == "complete" and sum(s.stack for s in final.seats) == 72_075_000
+
+
+def test_setup_loads_the_equity_code_before_the_first_message() -> None:
+    """The first message must not wait on the equity worker's import of Numba and its kernels, nor build the
+    evaluator tables (seconds each, on a live table's frame path)."""
+    probe = ("import sys\nfrom ggpgfx.api import Graph\n"
+             "g = Graph('setup', fps=30)\n"
+             "table = g.add('ingest.table_sim', id='sim', width=320, height=240, max_hands=1)\n"
+             "game = g.add('rules.poker', id='game', equity=False)\n"
+             "sink = g.add('sink.collect', id='states')\n"
+             "table.actions >> game.actions\ngame.state >> sink.inp\n"
+             "result = g.run(max_frames=0, realtime=False)\n"
+             "from ggpgfx.poker import tables\n"
+             "print('loaded', 'ggpgfx.poker.table_equity' in sys.modules, tables._TABLES is not None,\n"
+             "      len(result.collected('states')))\n")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "loaded True True 0"  # loaded although no message came
