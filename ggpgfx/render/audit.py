@@ -112,8 +112,8 @@ def _action_problem(drawn: str, seat: SeatState, state: TableState, lay: Layout)
         match = re.fullmatch(re.escape(lay.action("Wins").upper()) + r" (.+)", drawn)
         if match is None:
             return f"{drawn!r} where the seat won {won:,}"
-        return _amount_ok(match.group(1), won, "exact", 0)
-    want = lay.action(shown_action(seat, state) or "").upper()
+        return _amount_ok(match.group(1), won, lay.chip_format, state.big_blind)
+    want = lay.badge(shown_action(seat, state) or "", state.big_blind)
     cut = drawn[:-1].rstrip() if drawn.endswith("\u2026") else None
     if drawn != want and not (cut and want.startswith(cut)):
         return f"{drawn!r} but the state says {want or 'no action'!r}"

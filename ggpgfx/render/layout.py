@@ -48,6 +48,19 @@ class Layout:
 
         return action(label, self.lang)
 
+    def badge(self, label: str, big_blind: int) -> str:
+        """An action badge as drawn: in the output's language, upper case, its amount in the output's chip format
+        (`RAISE TO 1.15M`, `RAISE TO 2.3 BB`: a badge in chips beside stacks in big blinds mixed two units)."""
+        import re
+
+        from ggpgfx.render.formats import format_chips
+
+        text = self.action(label).upper()
+        if self.chip_format == "exact":
+            return text
+        return re.sub(r"\d{1,3}(?:,\d{3})+|\d+", lambda amount: format_chips(
+            int(amount.group().replace(",", "")), self.chip_format, big_blind), text)  # type: ignore[arg-type]
+
     def hand(self, label: str) -> str:
         """A hand label in the output's language."""
         from ggpgfx.render.i18n import hand

@@ -214,3 +214,20 @@ def test_a_badge_goes_when_its_chips_are_pulled_into_the_pot() -> None:
     assert _badges(turn) == {1: "CHECK", 3: "FOLD"}
     turn.street, turn.to_act = "river", None  # Bob checked too: the river card is still to come
     assert _badges(turn) == {3: "FOLD"}
+
+
+def test_a_badge_speaks_the_outputs_chip_format() -> None:
+    """Stacks and pot in big blinds beside 'RAISE 60,000' in chips mixed two units on one screen."""
+    from ggpgfx.render import audit
+
+    for chip_format, want in (("exact", "RAISE 60,000"), ("short", "RAISE 60k"), ("bb", "RAISE 3 BB")):
+        scene = Scene(OverlayOptions(animate=False, chip_format=chip_format), 1920, 1080)  # type: ignore[arg-type]
+        state = sample_state("preflop")
+        drawn = scene.drawn(scene.update(state, 0), 0)
+        badge = next(item.value for name, item in drawn if name == "seat:1" and item.role == "action")
+        assert badge == want
+        assert not audit.check_values(drawn, state, scene)
+    chips = [("seat:1", item) for name, item in drawn if name == "seat:1"]
+    wrong = [(n, i) if i.role != "action" else (n, type(i)(i.kind, i.box, "RAISE 60,000", i.role)) for n, i in chips]
+    assert "'RAISE 60,000' but the state says 'RAISE 3 BB'" in " ".join(f.message for f in
+                                                                        audit.check_values(wrong, state, scene))

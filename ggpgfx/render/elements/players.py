@@ -127,7 +127,8 @@ def render_player(view: PlayerView, layout: Layout) -> Image.Image:
     if view.action:
         fill_key, ink_key = badge_style(view.action, layout)
         badge_h = px(30)
-        draw.pill(image, (box_w + gap, (box_h - badge_h) // 2, badge_w, badge_h), layout.action(view.action).upper(),
+        draw.pill(image, (box_w + gap, (box_h - badge_h) // 2, badge_w, badge_h), layout.badge(view.action,
+                                                                                          view.big_blind),
                   rgba(skin.color(fill_key)), rgba(skin.color(ink_key)),
                   layout.font_path("badge" if "badge" in skin.fonts else "bold"), role="action")
     if view.status == "folded":
