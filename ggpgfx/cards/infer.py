@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,29 @@ def load_model_bytes(source: str | Path | None = None, tracking_uri: str | None 
     if not path.is_file():
         raise ConfigError(f"card model file not found: {path}")
     return path.read_bytes()
+
+
+@dataclass
+class CutPatches:
+    """Index patches cut from a list of quads, kept so a second model reading the same quads cuts none."""
+
+    first: np.ndarray | None = None  # (N, H, W): every card's top-left index
+    more: dict[int, np.ndarray] = field(default_factory=dict)  # card -> its second look (classify_quads)
+
+    def subset(self, cards: list[int]) -> CutPatches:
+        """The patches of the given cards, renumbered 0.. in that order."""
+        return CutPatches(None if self.first is None else self.first[cards],
+                          {k: self.more[i] for k, i in enumerate(cards) if i in self.more})
+
+
+def _split(probs: np.ndarray, cards: list[int], more: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Rows of `probs` back to the cards whose `more` patches were stacked in that order."""
+    out: dict[int, np.ndarray] = {}
+    at = 0
+    for i in cards:
+        out[i] = probs[at:at + len(more[i])]
+        at += len(more[i])
+    return out
 
 
 class CardClassifier:
@@ -120,37 +144,50 @@ class CardClassifier:
         return [self.combine(probs[i], probs[i + 1]) for i in range(0, len(probs) - 1, 2)]
 
     def classify_quads(self, views: list[np.ndarray], quads: list[Any], sure: float = SURE,
-                       refine: bool = True, refits: dict[int, Any] | None = None) -> list[tuple[str | None, float]]:
+                       refine: bool = True, refits: dict[int, Any] | None = None,
+                       cut: CutPatches | None = None) -> list[tuple[str | None, float]]:
         """Classify cards from the top-left index; only unsure ones pay for more.
 
         `views[i]` is the image `quads[i]` is expressed in. A card whose top-left patch is not sure gets
         its outline fitted at full resolution (`refine_quad`, when `refine`) and both of its indices
         classified and combined, so an occluded corner or a rough outline costs nothing. `refits` (quad
-        index -> refined quad) keeps the refits for a second model reading the same quads.
+        index -> refined quad) keeps the refits for a second model reading the same quads. `cut` keeps the
+        patches cut: a second model given them cuts none, and reads the cards that have their second look
+        cut already in the same ONNX call as the top-left patches (batch rows are independent: the same
+        results as two calls).
         """
         from ggpgfx.cards.locate import corner_patches, refine_quad
 
         if not quads:
             return []
-        first = self.probabilities(np.concatenate([corner_patches(v, [q], (0,)) for v, q in zip(views, quads,
-                                                                                               strict=True)]))
-        unsure = [i for i, p in enumerate(first) if p.max() < sure or int(p.argmax()) == self.none_index]
-        results: list[tuple[str | None, float]] = [(self.classes[int(p.argmax())], float(p.max())) for p in first]
-        if unsure:
-            if refine:
-                done = {} if refits is None else refits
-                for i in unsure:
+        cut = CutPatches() if cut is None else cut
+        if cut.first is None:
+            cut.first = np.concatenate([corner_patches(v, [q], (0,)) for v, q in zip(views, quads, strict=True)])
+        n = len(quads)
+        ahead = [i for i in range(n) if i in cut.more]
+        probs = self.probabilities(np.concatenate([cut.first, *(cut.more[i] for i in ahead)]) if ahead
+                                   else cut.first)
+        first, looked = probs[:n], _split(probs[n:], ahead, cut.more)
+        best, top = first.argmax(axis=1), first.max(axis=1)
+        unsure = [i for i in range(n) if top[i] < sure or best[i] == self.none_index]
+        results: list[tuple[str | None, float]] = [(self.classes[b], float(t)) for b, t in zip(best.tolist(), top,
+                                                                                              strict=True)]
+        missing = [i for i in unsure if i not in looked]
+        if missing:
+            done = {} if refits is None else refits
+            for i in missing:
+                if refine:
                     if i not in done:
                         self.refined += 1
                         done[i] = refine_quad(views[i], quads[i])
-                second = self.probabilities(np.concatenate([corner_patches(views[i], [done[i]]) for i in unsure]))
-                for k, i in enumerate(unsure):
-                    results[i] = self.combine(second[2 * k], second[2 * k + 1])
-            else:
-                second = self.probabilities(np.concatenate([corner_patches(views[i], [quads[i]], (1,))
-                                                            for i in unsure]))
-                for k, i in enumerate(unsure):
-                    results[i] = self.combine(first[i], second[k])
+                    cut.more[i] = corner_patches(views[i], [done[i]])
+                else:
+                    cut.more[i] = corner_patches(views[i], [quads[i]], (1,))
+            looked.update(_split(self.probabilities(np.concatenate([cut.more[i] for i in missing])), missing,
+                                 cut.more))
+        for i in unsure:
+            second = looked[i]
+            results[i] = self.combine(second[0], second[1]) if refine else self.combine(first[i], second[0])
         return results
 
     def read_quads(self, views: list[np.ndarray], quads: list[Any], abstain: float | None = None,
@@ -167,7 +204,8 @@ class CardClassifier:
         limit = self.abstain_threshold if abstain is None else abstain
         gate = self.sure if abstain is None else max(SURE, abstain)
         refits: dict[int, Any] = {}
-        results = self.classify_quads(views, quads, sure=gate, refine=refine, refits=refits)
+        cut = CutPatches()
+        results = self.classify_quads(views, quads, sure=gate, refine=refine, refits=refits, cut=cut)
         unsure = [i for i, (_, confidence) in enumerate(results) if confidence < limit]
         sure = [confidence >= limit for _, confidence in results]
         if unsure and self.fallback is not None:
@@ -175,7 +213,8 @@ class CardClassifier:
             fb_limit = fallback.abstain_threshold if abstain is None else abstain
             second = fallback.classify_quads([views[i] for i in unsure], [quads[i] for i in unsure],
                                              sure=fallback.sure if abstain is None else gate, refine=refine,
-                                             refits={k: refits[i] for k, i in enumerate(unsure) if i in refits})
+                                             refits={k: refits[i] for k, i in enumerate(unsure) if i in refits},
+                                             cut=cut.subset(unsure))
             for i, (card, confidence) in zip(unsure, second, strict=True):
                 if card is not None and (confidence >= fb_limit or results[i][0] is None):
                     # named surely; or a card where the first model saw none: unknown (below), not missing

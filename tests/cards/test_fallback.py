@@ -10,7 +10,7 @@ import pytest
 
 from ggpgfx.cards.calibrate import write_metadata
 from ggpgfx.cards.detector import CardDetector, ZoneSpec
-from ggpgfx.cards.infer import DEFAULT_MODEL, UNKNOWN, CardClassifier
+from ggpgfx.cards.infer import DEFAULT_MODEL, UNKNOWN, CardClassifier, CutPatches
 from ggpgfx.cards.locate import find_cards
 from ggpgfx.cards.synth import make_scene
 from ggpgfx.errors import ConfigError
@@ -89,3 +89,31 @@ def test_cards_under_the_threshold_were_read_at_the_calibrated_sure_level(tmp_pa
     for abstain in (None, 0.95, 0.0):
         CardDetector(classifier, reuse_unchanged=False, abstain=abstain).detect(image, [ZONE])
     assert levels == [0.93, 0.95, 0.85]
+
+
+def test_the_fallback_reads_a_frame_in_one_onnx_call_with_the_same_results(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # the first model is never sure, so it refits every card and cuts both indices: the fallback reuses those
+    # patches and reads top-left and second looks in one call, where cutting its own took two
+    first = CardClassifier(_model(tmp_path, abstain_threshold="1.01", sure="1.01", fallback="real-decks"))
+    fallback = first.fallback
+    assert fallback is not None
+    calls: list[int] = []
+    run = fallback.session.run
+    monkeypatch.setattr(fallback.session, "run", lambda *a, **k: calls.append(len(a[1][fallback.input_name]))
+                        or run(*a, **k))
+    readings, own_calls = [], []
+    for _, image in _scenes():
+        quads = find_cards(image, 300)
+        assert quads
+        calls.clear()
+        readings.append(first.read_quads([image] * len(quads), quads))
+        assert len(calls) == 1 and calls[0] == 3 * len(quads)  # top-left + both refit indices of every card
+    # the same frames with the fallback cutting its own patches (two calls where a first patch is unsure)
+    monkeypatch.setattr(CutPatches, "subset", lambda self, cards: CutPatches())
+    for (_, image), mine in zip(_scenes(), readings, strict=True):
+        quads = find_cards(image, 300)
+        calls.clear()
+        assert first.read_quads([image] * len(quads), quads) == mine
+        own_calls.append(len(calls))
+    assert max(own_calls) == 2

@@ -63,6 +63,18 @@ def test_patches_and_normalisation() -> None:
     assert find_cards(np.full((100, 100), 60, np.uint8)) == []  # bare felt: nothing
 
 
+def test_normalisation_is_exactly_each_patch_less_its_mean_over_its_spread_plus_8() -> None:
+    # normalise works in place for speed: it must give the very floats of the plain formula the models were
+    # trained and calibrated with
+    rng = np.random.default_rng(9)
+    for n in (1, 2, 7, 40):
+        patches = rng.integers(0, 256, (n, PATCH_H, PATCH_W), dtype=np.uint8)
+        patches[0] = patches[0] // 64 * 60 + 20  # a few levels only, like a clean index
+        x = patches.astype(np.float32)
+        plain = (x - x.mean(axis=(1, 2), keepdims=True)) / (x.std(axis=(1, 2), keepdims=True) + 8.0)
+        assert np.array_equal(normalise(patches), plain[:, None])
+
+
 def test_refined_quads_fit_cards_seen_in_perspective() -> None:
     # the coarse quad is a rotated rectangle at half resolution; the refined one fits four edge lines at
     # full resolution, so a card in perspective (no rectangle) gets its own corners
