@@ -92,13 +92,26 @@ def player_view(seat: SeatState, state: TableState, reveal: str, stack: float | 
     )
 
 
+#: Board cards each betting street is dealt with, and the street before it.
+STREET_CARDS = {"flop": (3, "preflop"), "turn": (4, "flop"), "river": (5, "turn")}
+
+
+def board_street(state: TableState) -> str:
+    """The street the board panel names: the one whose cards are on the board. Once a round's betting closes the
+    state is already the next street while its card is still to be read; 'TURN' over three cards read wrong."""
+    street: str = state.street
+    while street in STREET_CARDS and len(state.board) < STREET_CARDS[street][0]:
+        street = STREET_CARDS[street][1]
+    return street
+
+
 def board_view(state: TableState) -> BoardView:
     """The board panel content."""
     return BoardView(
         board=tuple(state.board),
         total_pot=state.total_pot,
         pots=tuple(p.amount for p in state.pots),
-        street=state.street,
+        street=board_street(state),
         hand_number=state.hand_number,
         small_blind=state.small_blind,
         big_blind=state.big_blind,

@@ -231,3 +231,15 @@ def test_a_badge_speaks_the_outputs_chip_format() -> None:
     wrong = [(n, i) if i.role != "action" else (n, type(i)(i.kind, i.box, "RAISE 60,000", i.role)) for n, i in chips]
     assert "'RAISE 60,000' but the state says 'RAISE 3 BB'" in " ".join(f.message for f in
                                                                         audit.check_values(wrong, state, scene))
+
+
+def test_the_board_names_the_street_whose_cards_it_shows() -> None:
+    """After the flop's betting the state is already 'turn' until the turn card is read: the panel said TURN over
+    three cards."""
+    state = sample_state("allin")  # the flop: 7h Qh 2c
+    for street, board, want in (("turn", ["7h", "Qh", "2c"], "FLOP"), ("turn", ["7h", "Qh", "2c", "9c"], "TURN"),
+                                ("river", ["7h", "Qh", "2c"], "FLOP"), ("flop", [], "PRE-FLOP")):
+        shown = state.model_copy(update={"street": street, "board": board, "version": state.version + 1})
+        scene = Scene(OverlayOptions(animate=False), 1920, 1080)
+        drawn = scene.drawn(scene.update(shown, 0), 0)
+        assert [item.value for name, item in drawn if item.role == "street"] == [f"{want}  \u00b7  HAND 43"], street
