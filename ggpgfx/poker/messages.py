@@ -102,10 +102,16 @@ def _game_code(value: str) -> str:
         raise ValueError(f"unknown game {value!r}: choose one of {', '.join(VARIANTS)}") from None
 
 
+#: Models are built on first use, not at import: a media graph names them only as port types (issue #21
+#: start-up). Deferring changes when a model's validator is built, never what it accepts.
+_LAZY = ConfigDict(defer_build=True)
+_STRICT = ConfigDict(extra="forbid", defer_build=True)
+
+
 class SeatSetup(BaseModel):
     """One occupied seat at the start of a hand."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _STRICT
     seat: int = Field(ge=1, le=10)
     name: str
     stack: int = Field(ge=0)
@@ -114,7 +120,7 @@ class SeatSetup(BaseModel):
 class HandSetup(BaseModel):
     """Everything needed to start a hand: game, seats, stacks, forced bets, button."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _STRICT
     hand_number: int = 1
     game: str = Field("nlhe", description="a game code of ggpgfx.poker.variants.VARIANTS, e.g. nlhe, plo")
     seats: list[SeatSetup]
@@ -175,7 +181,7 @@ class OperatorAction(BaseModel):
     `lower_third`.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _STRICT
     kind: ActionKind
     seat: int | None = None
     amount: int | None = None
@@ -190,7 +196,7 @@ class OperatorAction(BaseModel):
 class GameEvent(BaseModel):
     """An event of the game log (for recording, Kafka, hand histories). `key` is idempotent."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _STRICT
     key: str  # unique and stable: "<table>/<hand>/<index>"
     kind: str
     hand_number: int
@@ -210,6 +216,8 @@ Street = Literal["idle", "preflop", "flop", "turn", "river", "showdown", "comple
 
 class SeatState(BaseModel):
     """One seat as the renderer shows it."""
+
+    model_config = _LAZY
 
     seat: int
     name: str
@@ -232,12 +240,16 @@ class SeatState(BaseModel):
 class PotState(BaseModel):
     """A main or side pot and the seats that can win it."""
 
+    model_config = _LAZY
+
     amount: int
     eligible_seats: list[int] = Field(default_factory=list)
 
 
 class TableState(BaseModel):
     """The whole table as the renderer consumes it; a new value on every change (`version` grows)."""
+
+    model_config = _LAZY
 
     table: str = "table-1"
     version: int = 0

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 class BlindLevel(BaseModel):
     """One level of a blind structure (or a break, `is_break`: no blinds)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use
     small_blind: int = Field(0, ge=0)
     big_blind: int = Field(0, ge=0)
     ante: int = Field(0, ge=0)  # per player

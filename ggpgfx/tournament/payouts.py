@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 class PayoutPlace(BaseModel):
     """Places `places_from`..`places_to` (inclusive) each win `amount` (whole currency units)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use
     places_from: int = Field(ge=1)
     places_to: int = Field(ge=1)
     amount: int = Field(ge=0)

@@ -20,7 +20,8 @@ from ggpgfx.tournament.payouts import PayoutPlace, prize_for_place, validate_pay
 
 SCHEMA_VERSION = 1
 
-_STRICT = ConfigDict(extra="forbid")
+#: built on first use, not at import: a media graph names these models only as port types (issue #21 start-up)
+_STRICT = ConfigDict(extra="forbid", defer_build=True)
 
 
 class EventInfo(BaseModel):

@@ -34,7 +34,13 @@ import json, sys
 import ggpgfx.cli as cli
 sys.argv = ["ggp", "-q", "run", sys.argv[1], "--no-realtime", "--max-frames", "2"]
 cli.main()
-print(json.dumps(sorted(sys.modules)))
+from pydantic import BaseModel
+built = sorted(f"{module.__name__}.{name}" for module in list(sys.modules.values())
+               if getattr(module, "__name__", "").startswith(("ggpgfx.poker.messages", "ggpgfx.tournament"))
+               for name, value in vars(module).items()
+               if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == module.__name__
+               and value.__pydantic_complete__)
+print(json.dumps({"modules": sorted(sys.modules), "built": built}))
 """
 
 MEDIA_GRAPH = """name: startup-media
@@ -62,18 +68,22 @@ def test_media_graph_resolves_without_arrow_poker_or_cluster_packages() -> None:
 
 
 def test_ggp_run_of_a_media_graph_loads_neither_typer_nor_numba(tmp_path: Path) -> None:
-    """`ggp run` is parsed without typer, and frames blend with the numpy twins until Numba would pay."""
+    """`ggp run` is parsed without typer, frames blend with the numpy twins until Numba would pay, and the
+    message models a media graph only names stay unbuilt."""
     graph = tmp_path / "media.yaml"
     graph.write_text(MEDIA_GRAPH.replace("OUT", str(tmp_path / "out.mp4")))
     proc = subprocess.run([sys.executable, "-c", MEDIA_RUN, str(graph)], capture_output=True, text=True,
                           timeout=180, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
-    modules = set(json.loads(proc.stdout.strip().splitlines()[-1]))
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    modules = set(report["modules"])
     loaded = {name.split(".")[0] for name in modules}
     assert (tmp_path / "out.mp4").stat().st_size > 0 and {"av", "PIL"} <= loaded
     unwanted = {"typer", "click", "numba", "llvmlite"} | NOT_FOR_MEDIA
     assert not loaded & unwanted, sorted(loaded & unwanted)
     assert "numpy.ma" not in modules  # np.percentile's way in; the run's stats interpolate themselves
+    # the overlay names poker and tournament messages as port types; their validators are built on first use
+    assert {"ggpgfx.poker.messages", "ggpgfx.tournament.state"} <= modules and not report["built"], report["built"]
 
 
 def test_core_commands_are_the_apps_own_commands() -> None:
