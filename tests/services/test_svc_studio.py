@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from svc_helpers import Org, make_org
 
-STUDIO_TESTS = Path(__file__).resolve().parents[1] / "studio" / "test_studio.py"
+STUDIO_SESSION = Path(__file__).resolve().parents[1] / "studio" / "studio_session.py"
 
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    spec = importlib.util.spec_from_file_location("studio_test_helpers", STUDIO_TESTS)
+    spec = importlib.util.spec_from_file_location("studio_session_for_svc", STUDIO_SESSION)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
