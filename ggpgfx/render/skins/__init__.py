@@ -103,10 +103,7 @@ class Skin(BaseModel):
         relative = self.images.get(key)
         if relative is None:
             return None
-        for folder in [self.folder, *self.font_folders]:
-            if (folder / relative).is_file():
-                return folder / relative
-        return None
+        return _find_file((self.folder, *self.font_folders), relative)
 
     def layout_for(self, width: int, height: int) -> LayoutSpec:
         """The layout whose reference aspect is closest to the output's (portrait for 9:16)."""
@@ -119,9 +116,22 @@ def _find_file(folders: tuple[Path, ...], relative: str) -> Path | None:
     """The first `folder / relative` that is a file (cached: every text of every redraw asks for its font, and
     a skin's bundled files do not come and go while it draws)."""
     for folder in folders:
-        if (folder / relative).is_file():
-            return folder / relative
+        candidate = _inside(folder, relative)
+        if candidate is not None and candidate.is_file():
+            return candidate
     return None
+
+
+def _inside(folder: Path, relative: str) -> Path | None:
+    """`folder / relative` when it stays inside `folder` once links and `..` are resolved, else None: a skin
+    names its own files, never the server's (an absolute path or `../..` in a tenant's skin.yaml would
+    otherwise draw another tenant's logo, or any image on the server, into this tenant's video)."""
+    candidate = folder / relative
+    try:
+        inside = candidate.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError, ValueError):
+        return None
+    return candidate if inside else None
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -173,8 +183,25 @@ def _raw(folder: Path, depth: int = 0) -> tuple[dict[str, Any], list[Path]]:
     parent = data.get("extends")
     if not parent:
         return data, []
-    base, folders = _raw(_skin_folder(str(parent)), depth + 1)
-    return _merge(base, data), [_skin_folder(str(parent)), *folders]
+    parent_folder = _parent_folder(folder, str(parent))
+    base, folders = _raw(parent_folder, depth + 1)
+    return _merge(base, data), [parent_folder, *folders]
+
+
+def _parent_folder(folder: Path, parent: str) -> Path:
+    """The skin a skin `extends`: a bundled skin extends a bundled one by name; any other skin extends a
+    bundled skin by name or a skin folder beneath its own (`extends: base` with `base/skin.yaml` beside
+    its `skin.yaml`), never a folder elsewhere on the server."""
+    if is_bundled(folder / "skin.yaml"):
+        return _skin_folder(parent)
+    nested = _inside(folder, parent)
+    if nested is not None and (nested / "skin.yaml").is_file():
+        return nested.resolve()
+    if "/" in parent or "\\" in parent or parent.startswith(".") or not (SKINS_ROOT / parent / "skin.yaml").is_file():
+        known = ", ".join(s["name"] for s in list_skins())
+        raise ConfigError(f"skin {folder / 'skin.yaml'}: extends {parent!r}: a skin extends a bundled skin "
+                          f"({known}) or a skin folder inside its own folder")
+    return SKINS_ROOT / parent
 
 
 @functools.lru_cache(maxsize=32)
