@@ -79,12 +79,13 @@ def write_metadata(path: str | Path, values: dict[str, str]) -> None:
 
 def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: int = 300, count: int = 30,
               seed: int = 99, max_wrong: float = 0.001, write: bool = True, fallback: str | None = None,
-              fit: bool = True) -> Calibration:
+              fit: bool = True, temperature: float | None = None) -> Calibration:
     """Fit the temperature and choose the abstain threshold on validation designs; write them into `model`.
 
     `fallback` (a shipped model name, or "" to remove one) is written too: the model that reads the cards
     this one abstains on. The calibration itself is of this model alone. `fit=False` keeps the temperature
-    at 1 (the patch-level fit can make the cards' calibration worse: compare the ECE it reports).
+    at 1 (the patch-level fit can make the cards' calibration worse: compare the ECE it reports); a given
+    `temperature` is kept as it is (one chosen on the detector's card-level confidences, see docs/cards.md).
     """
     from ggpgfx.cards.conditions import CONDITIONS
     from ggpgfx.cards.dataset import build_patches
@@ -115,8 +116,11 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
     def threshold_of(designs_cells: dict[str, Cell]) -> dict[str, float]:
         return {style: choose_threshold(cell.scored, cell.cards, max_wrong) for style, cell in designs_cells.items()}
 
-    temperature = 1.0
-    if fit:
+    if temperature is not None and not 0.05 <= temperature <= 20.0:
+        raise ConfigError(f"temperature {temperature} is out of range (0.05-20)")
+    pinned = temperature
+    temperature = 1.0 if pinned is None else float(pinned)
+    if fit and pinned is None:
         x, y = build_patches(np.random.default_rng(seed), patch_scenes, styles, HELD_OUT_BACKGROUNDS, capture=True,
                              card_px=(30, 130))
         logits = classifier.session.run(None, {classifier.input_name: normalise(x)})[0]

@@ -188,6 +188,8 @@ def calibrate_model(model: Annotated[Path, typer.Argument(help="ONNX model file 
                     fallback: Annotated[str | None, typer.Option(
                         help="shipped model that reads the cards this one abstains on ('' removes it)")] = None,
                     temperature: Annotated[bool, typer.Option(help="fit the temperature (else 1)")] = True,
+                    set_temperature: Annotated[float | None, typer.Option(
+                        min=0.05, max=20.0, help="use this temperature, fitting none")] = None,
                     designs: Annotated[str | None, typer.Option(
                         help="comma-separated validation designs the model never trained on (default: the "
                              "`validation` designs)")] = None) -> None:
@@ -199,7 +201,7 @@ def calibrate_model(model: Annotated[Path, typer.Argument(help="ONNX model file 
     styles = None if designs is None else [
         DESIGN_PREFIX + get_design(n.strip().removeprefix(DESIGN_PREFIX)).name for n in designs.split(",") if n.strip()]
     result = calibrate(model, styles=styles or None, count=count, seed=seed, max_wrong=max_wrong, fallback=fallback,
-                       fit=temperature)
+                       fit=temperature, temperature=set_temperature)
     per_design = ", ".join(f"{k} {v:.4f}" for k, v in result.per_design.items())
     typer.echo(f"temperature {result.temperature:.3f} (ECE {result.ece_before:.3f} -> {result.ece_after:.3f}); "
                f"abstain threshold {result.threshold:.4f} (per design: {per_design}): {result.read_at_threshold} "

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from ggpgfx.cards.calibrate import fit_temperature, write_metadata
 from ggpgfx.cards.evaluate import choose_threshold, expected_calibration_error
 from ggpgfx.cards.infer import DEFAULT_MODEL, CardClassifier
+from ggpgfx.errors import ConfigError
 
 
 def test_fit_temperature_recovers_an_overconfident_model() -> None:
@@ -39,3 +41,18 @@ def test_metadata_is_written_and_read(tmp_path) -> None:  # type: ignore[no-unty
     classifier = CardClassifier(path)
     assert classifier.temperature == 1.5 and classifier.abstain_threshold == 0.9
     assert classifier.classes[-1] == "none"
+
+
+def test_a_given_temperature_is_kept_and_no_patch_fit_runs(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # the shipped real-decks temperature was chosen on the detector's card-level confidences, not fitted on
+    # patches: calibrate keeps a given one and chooses the threshold under it
+    import ggpgfx.cards.dataset as dataset
+    from ggpgfx.cards.calibrate import calibrate
+
+    monkeypatch.setattr(dataset, "build_patches", lambda *a, **k: pytest.fail("patch fit ran"))
+    path = tmp_path / "m.onnx"
+    path.write_bytes(DEFAULT_MODEL.read_bytes())
+    result = calibrate(path, styles=["classic"], count=1, temperature=0.85)
+    assert result.temperature == 0.85 and CardClassifier(path, fallback=False).temperature == 0.85
+    with pytest.raises(ConfigError, match="out of range"):
+        calibrate(path, styles=["classic"], count=1, temperature=0.0)
