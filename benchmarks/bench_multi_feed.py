@@ -82,8 +82,11 @@ def child(spec_path: Path, frames: int, realtime: bool, seconds: float) -> None:
     cpu0, began = time.process_time(), time.perf_counter()
     result = graph.run(realtime=realtime, on_stats=sample, stats_interval_s=1.0, **options)
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - began
-    # from the first second of media made (set-up and the encoders' start excluded) to the last sample
+    # from the first second of media made (set-up and the encoders' start excluded) to the first sample with
+    # the camera's last frame (later samples are the stop: the secure delay draining, the files closing)
+    last = max((s[1] for s in samples), default=0)
     steady = [s for s in samples if s[1] >= FPS]
+    steady = steady[:next((i + 1 for i, s in enumerate(steady) if s[1] == last), len(steady))]
     pace = ((steady[-1][1] - steady[0][1]) / FPS / (steady[-1][0] - steady[0][0])
             if len(steady) > 1 and steady[-1][0] > steady[0][0] else None)
     counts = {nid: {"in": s.get("messages_in", 0), "out": s.get("messages_out", 0), "drops": s.get("drops", 0)}
