@@ -87,6 +87,11 @@ class NodeIO(Protocol):
     def wait_until(self, predicate: Callable[[], bool], timeout_s: float) -> bool:
         """Block the node's thread until `predicate()` holds, delivering what worker threads post meanwhile."""
 
+    def slot_frame(self, port: str, width: int, height: int, pixel_format: str, pts: int) -> Any | None:
+        """A VideoFrame whose planes lie in the shared memory the output's only consumer reads, or None.
+
+        Optional: an executor without it gives every node plain frames (`Node.new_frame` checks)."""
+
 
 class Node:
     """Base class of every node type. Subclasses declare ports, Params and resources as class attributes."""
@@ -185,6 +190,32 @@ class Node:
         if self._io is None:
             raise RuntimeError(f"node '{self.id}' emitted on '{port}' outside a running graph")
         self._io.emit(port, payload, pts)
+
+    def new_frame(self, port: str, width: int, height: int, pixel_format: str = "yuv420p", pts: int = 0) -> Any:
+        """A VideoFrame to draw a new picture into and emit on `port`; its planes are NOT initialised (write every
+        pixel, e.g. `np.copyto(plane, background)`).
+
+        Where the port's only consumer runs in another process on this machine (a Ray fragment across a
+        shared-memory edge), the planes are a slot of that edge's ring, and emitting the frame sends a small
+        header instead of copying 3 MB (docs/ray.md, "Hop: drawing into the slot"). Everywhere else they are
+        plain numpy arrays. Either way the frame behaves the same: emit it once (a second emit or a batch of
+        frames is copied as before), keep it as long as you like (its slot is not reused while you do), or
+        drop it without emitting (its slot is let go of).
+        """
+        frame = self.slot_frame(port, width, height, pixel_format, pts)
+        if frame is not None:
+            return frame
+        from ggpgfx.media.frames import VideoFrame  # the graph layer imports no payload class at module level
+
+        return VideoFrame.empty(width, height, pixel_format, pts)
+
+    def slot_frame(self, port: str, width: int, height: int, pixel_format: str = "yuv420p",
+                   pts: int = 0) -> Any | None:
+        """Like `new_frame`, but None where the planes would not be a shared-memory slot: for a node whose
+        pixels already sit in a buffer of their own (a decoder's), so it copies them only where the copy
+        replaces the one the edge would make anyway."""
+        make = getattr(self._io, "slot_frame", None)
+        return None if make is None else make(port, width, height, pixel_format, pts)
 
     def call_soon(self, fn: Callable[..., None], *args: Any) -> None:
         """Run `fn(*args)` on this node's thread between two messages; for worker threads that touch node state."""

@@ -37,6 +37,11 @@ def plane_shapes(pixel_format: str, width: int, height: int) -> list[tuple[int, 
     return shapes
 
 
+def plane_sizes(pixel_format: str, width: int, height: int) -> list[int]:
+    """Bytes of each plane (uint8) of a frame with this format and size."""
+    return [int(np.prod(shape)) for shape in plane_shapes(pixel_format, width, height)]
+
+
 def _copy_plane(plane: Any) -> Any:
     """Deep copy of a numpy, CuPy or torch plane (torch tensors copy with clone())."""
     if hasattr(plane, "clone") and not hasattr(plane, "copy"):
@@ -64,6 +69,20 @@ class VideoFrame:
         """A black frame of the given size and format."""
         planes = [np.full(shape, value, dtype=np.uint8)
                   for shape, value in zip(plane_shapes(pixel_format, width, height), _BLACK[pixel_format], strict=False)]
+        return cls(planes, pixel_format, width, height, pts)
+
+    @classmethod
+    def empty(cls, width: int, height: int, pixel_format: str = "yuv420p", pts: int = 0) -> VideoFrame:
+        """A frame with uninitialised planes (np.empty: no fill pass), for a producer that writes every pixel."""
+        return cls([np.empty(shape, dtype=np.uint8) for shape in plane_shapes(pixel_format, width, height)],
+                   pixel_format, width, height, pts)
+
+    @classmethod
+    def on_buffers(cls, buffers: list[np.ndarray], width: int, height: int, pixel_format: str = "yuv420p",
+                   pts: int = 0) -> VideoFrame:
+        """A frame whose planes view the given flat uint8 buffers, one per plane (sizes as `plane_sizes`)."""
+        shapes = plane_shapes(pixel_format, width, height)
+        planes = [buffer.reshape(shape) for buffer, shape in zip(buffers, shapes, strict=True)]
         return cls(planes, pixel_format, width, height, pts)
 
     @property

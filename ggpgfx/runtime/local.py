@@ -17,7 +17,7 @@ from ggpgfx.errors import GgpError, NodeError
 from ggpgfx.graph.node import Message, Node, NodeContext
 from ggpgfx.graph.ports import negotiates_caps
 from ggpgfx.graph.validate import ResolvedEdge, ResolvedGraph, ResolvedNode
-from ggpgfx.media.frames import VideoFrame
+from ggpgfx.media.frames import VideoFrame, plane_sizes
 from ggpgfx.runtime import devices
 from ggpgfx.runtime.channel import EdgeQueue, Inbox
 from ggpgfx.runtime.metrics import NodeMetrics
@@ -193,6 +193,19 @@ class NodeRunner:
             self._post_to.post(functools.partial(self._posted_emit, port, payload, pts, time.time_ns()))
             return
         self._send(port, payload, pts, None)
+
+    def slot_frame(self, port: str, width: int, height: int, pixel_format: str, pts: int) -> VideoFrame | None:
+        """A frame drawn in a claimed slot of the port's shared-memory ring, when the port's only consumer is
+        across such an edge (an outlet with `claim_planes`, which says None when its ring has no free slot
+        or the consumer is not on this machine); None everywhere else (the node then uses numpy planes)."""
+        outlets = self.outputs.get(port)
+        if not outlets or len(outlets) != 1 or self.frames_device != "cpu":
+            return None
+        claim = getattr(outlets[0], "claim_planes", None)
+        if claim is None:
+            return None
+        buffers = claim(plane_sizes(pixel_format, width, height))
+        return None if buffers is None else VideoFrame.on_buffers(buffers, width, height, pixel_format, pts)
 
     def call_soon(self, fn: Callable[..., None], *args: Any) -> None:
         """Run `fn(*args)` on the node's thread between two messages."""

@@ -230,7 +230,7 @@ class FragmentActor:
             stats.setdefault("_hops", {})[outlet.label + (f" #{outlet.replica}" if outlet.replica else "")] = {
                 "to": nid, "drops": outlet.drops, "p50_us": hops[len(hops) // 2] if hops else None,
                 "transport": "shm" if outlet.use_ring else "object_store",
-                "samples": len(hops)}
+                "samples": len(hops), **_ring_stats(outlet.ring)}
         for nid in self.frag.node_ids:
             if nid in stats:
                 stats[nid]["fragment"] = self.frag.name
@@ -359,6 +359,15 @@ class _LazyActor:
 
             self._handle = ray.get_actor(self.name, namespace=self.namespace)
         return getattr(self._handle, method)
+
+
+def _ring_stats(ring: ShmRing | None) -> dict[str, int]:
+    """How an edge's frames crossed: drawn in a slot and sent header-only (`in_slot`), copied into a slot
+    (`copied_in`), claimed but never sent (`unsent`), and slots still in use (`ring_in_use`: 0 after the
+    stream ended when the consumer keeps no frames)."""
+    if ring is None:
+        return {}
+    return {"in_slot": ring.sealed, "copied_in": ring.copied, "unsent": ring.unsent, "ring_in_use": ring.in_use()}
 
 
 def _plain_message(error: BaseException) -> str:

@@ -100,6 +100,15 @@ class RemoteOutlet:
             self.cond.notify_all()
         return True
 
+    def claim_planes(self, sizes: list[int]) -> list[Any] | None:
+        """Buffers in a free slot of this edge's ring for a node to draw its next frame into (`Node.new_frame`);
+        None when the consumer is not on this machine (yet), the edge failed, messages are queued (they go
+        as one batch, which is copied), or no slot is free."""
+        ring = self.ring
+        if ring is None or not self.use_ring or self.failed or self.queue:
+            return None
+        return ring.claim_planes(sizes)
+
     def close(self) -> None:
         """The producer finished: flush, then tell the consumer."""
         with self.cond:

@@ -57,6 +57,25 @@ STATE_BYTES = 4096
 PIN_SLOTS = 4
 
 
+@dataclass
+class _Claim:
+    """A slot a node draws into (`ShmRing.claim_planes`): sealed once it is sent header-only."""
+
+    slot: int
+    generation: int
+    segment: str
+    offset: int
+    address: int  # where the slot's first byte is mapped in this process
+    size: int
+    mm: mmap.mmap
+    sealed: bool = False
+
+
+def _address(view: memoryview) -> int:
+    """The address of a contiguous buffer's first byte."""
+    return int(np.frombuffer(view, dtype=np.uint8).__array_interface__["data"][0])
+
+
 class ShmRing:
     """Producer side: a /dev/shm file of equal slots plus a state byte per slot.
 
@@ -64,6 +83,11 @@ class ShmRing:
     last array viewing the slot is garbage-collected (or right after copying the batch out). So slots
     are reused only when nothing reads them any more, and a slow or frame-keeping consumer costs copies,
     never corrupt frames.
+
+    A producing node may also draw its frame straight into a slot (`claim_planes`): the slot stays the
+    producer's while any of its arrays lives (`held`), whatever the consumer does, and a claimed slot
+    that is never sent is let go of when its arrays are collected. `encode` then sends such a frame as
+    its pickled header only (`seal_claimed`); anything else is copied in (`write`).
     """
 
     def __init__(self, prefix: str, window: int, pins: int = PIN_SLOTS) -> None:
@@ -74,6 +98,14 @@ class ShmRing:
         self.generation = 0
         self.name = ""
         self.map: mmap.mmap | None = None
+        #: Slots of the current segment that a producer-side array still views (claimed, sent or not).
+        self.held: set[int] = set()
+        self.claims: dict[int, _Claim] = {}  # by the address of the slot's first byte
+        self.lock = threading.RLock()  # re-entrant: a claim's finaliser may run inside a locked section
+        self.claimed = 0  # slots handed to nodes by claim_planes
+        self.sealed = 0  # claimed slots sent header-only (no copy)
+        self.unsent = 0  # claimed slots let go of without being sent
+        self.copied = 0  # batches copied into a slot by write
 
     @staticmethod
     def available() -> bool:
@@ -88,6 +120,7 @@ class ShmRing:
         """Replace the segment by a new generation with every slot free."""
         self.close()
         self.generation += 1
+        self.held = set()  # arrays of the old generation keep its mapping, not these slots
         self.slot_size = slot_size
         self.name = f"{self.prefix}_g{self.generation}"
         path = os.path.join(SHM_DIR, self.name)
@@ -115,42 +148,131 @@ class ShmRing:
             return 0
         return sum(self.map[: self.slots])
 
+    def _free_slot(self) -> int:
+        """A slot neither the consumer nor the producer uses, or -1 (call with the lock held)."""
+        assert self.map is not None
+        start = 0
+        while True:
+            slot = self.map.find(b"\x00", start, self.slots)
+            if slot < 0 or slot not in self.held:
+                return slot
+            start = slot + 1
+
+    def in_use(self) -> int:
+        """Slots not free for the next frame: written and not let go of by the consumer, or still viewed by
+        the producer (0 once a stream has ended and nothing keeps its frames)."""
+        with self.lock:
+            if self.map is None:
+                return 0
+            return sum(1 for slot in range(self.slots) if self.map[slot] or slot in self.held)
+
     def write(self, header: bytes, buffers: list[pickle.PickleBuffer]) -> ShmBatch | None:
         """Copy the buffers into a free slot; None when every slot is still in use (send inline instead)."""
         views = [b.raw() for b in buffers]
         size = sum(v.nbytes for v in views)
-        if self.map is None or size > self.slot_size:
-            self._grow(size)
-        assert self.map is not None
-        slot = self.map.find(b"\x00", 0, self.slots)
-        if slot < 0:
-            return None
-        self.map[slot] = 1
+        with self.lock:
+            if self.map is None or size > self.slot_size:
+                self._grow(size)
+            assert self.map is not None
+            slot = self._free_slot()
+            if slot < 0:
+                return None
+            self.map[slot] = 1
+            self.copied += 1
+            mm, name = self.map, self.name
         offset = STATE_BYTES + slot * self.slot_size
-        target = memoryview(self.map)
+        target = memoryview(mm)
         pos = offset
         for view in views:
             target[pos: pos + view.nbytes] = view.cast("B")
             pos += view.nbytes
         target.release()
-        return ShmBatch(header, self.name, slot, offset, [v.nbytes for v in views], self.pins)
+        return ShmBatch(header, name, slot, offset, [v.nbytes for v in views], self.pins)
+
+    def claim_planes(self, sizes: list[int]) -> list[np.ndarray] | None:
+        """What a node draws a frame into (`Node.new_frame`): one writable uint8 array per buffer size in a
+        free slot, laid out as `write` would lay the buffers out; None when every slot is in use, or when
+        the slot size must grow while batches are in flight (the copy path grows the ring after draining).
+
+        The slot is the producer's while any of the arrays (or a view of them) lives. `encode` sends a
+        frame made of them header-only, once (`seal_claimed`); if it is never sent, the slot is let go of
+        when the arrays are collected."""
+        size = sum(sizes)
+        with self.lock:
+            if self.map is None or size > self.slot_size:
+                if self.map is not None and self.busy():
+                    return None
+                self._grow(size)
+            assert self.map is not None
+            slot = self._free_slot()
+            if slot < 0:
+                return None
+            self.map[slot] = 1
+            self.held.add(slot)
+            offset = STATE_BYTES + slot * self.slot_size
+            region = np.frombuffer(self.map, dtype=np.uint8, count=size, offset=offset)
+            claim = _Claim(slot, self.generation, self.name, offset, int(region.__array_interface__["data"][0]),
+                           size, self.map)
+            self.claims[claim.address] = claim
+            self.claimed += 1
+            weakref.finalize(region, self._release, claim)
+        parts, pos = [], 0
+        for length in sizes:
+            parts.append(region[pos: pos + length])
+            pos += length
+        return parts
+
+    def _release(self, claim: _Claim) -> None:
+        """Finaliser of a claimed slot's arrays: the producer no longer views it."""
+        with self.lock:
+            if self.claims.get(claim.address) is claim:
+                del self.claims[claim.address]
+            if claim.generation == self.generation:
+                self.held.discard(claim.slot)
+            if not claim.sealed:  # never sent: no consumer will clear its state byte
+                self.unsent += 1
+                try:
+                    claim.mm[claim.slot] = 0
+                except (ValueError, IndexError):  # unmapped at shutdown
+                    pass
+
+    def seal_claimed(self, header: bytes, buffers: list[pickle.PickleBuffer]) -> ShmBatch | None:
+        """The batch for out-of-band buffers that lie, in order and back to back, at the start of one claimed
+        slot of the current segment that was not sent yet (a frame from `claim_planes`); None otherwise."""
+        if not buffers:
+            return None
+        views = [b.raw() for b in buffers]
+        first = _address(views[0])
+        with self.lock:
+            claim = self.claims.get(first)
+            if claim is None or claim.sealed or claim.generation != self.generation:
+                return None
+            position = first
+            for view in views:
+                if _address(view) != position:
+                    return None
+                position += view.nbytes
+            if position - first > claim.size:
+                return None
+            claim.sealed = True
+            self.sealed += 1
+        return ShmBatch(header, claim.segment, claim.slot, claim.offset, [v.nbytes for v in views], self.pins)
 
     def claim(self, sizes: list[int]) -> tuple[int, list[np.ndarray]] | None:
-        """Draw-into-slot path: a free slot and one writable uint8 array per buffer size, laid out as
-        `write` would lay out the buffers; None when every slot is busy. The producer draws its planes into
-        these arrays and hands `seal` the pickled header — the planes then cross without any copy.
-        (Measured in benchmarks/bench_hop.py; not yet used by nodes: docs/ray.md "Hop: drawing into the slot".)
+        """Low-level form of `claim_planes` (the bench's): a free slot and its arrays, untracked: the caller
+        must `seal` the slot and send it (its state byte stays set until a consumer lets go of it).
         The arrays view the segment: drop them before the ring grows, renews or closes."""
         size = sum(sizes)
-        if self.map is None or size > self.slot_size:
-            self._grow(size)
-        assert self.map is not None
-        slot = self.map.find(b"\x00", 0, self.slots)
-        if slot < 0:
-            return None
-        self.map[slot] = 1
-        offset = STATE_BYTES + slot * self.slot_size
-        region = np.frombuffer(self.map, dtype=np.uint8, count=size, offset=offset)
+        with self.lock:
+            if self.map is None or size > self.slot_size:
+                self._grow(size)
+            assert self.map is not None
+            slot = self._free_slot()
+            if slot < 0:
+                return None
+            self.map[slot] = 1
+            offset = STATE_BYTES + slot * self.slot_size
+            region = np.frombuffer(self.map, dtype=np.uint8, count=size, offset=offset)
         parts, pos = [], 0
         for length in sizes:
             parts.append(region[pos: pos + length])
@@ -163,17 +285,18 @@ class ShmRing:
 
     def close(self) -> None:
         """Unmap and unlink the current segment (consumers keep their mappings while they view it)."""
-        if self.map is not None:
-            try:
-                self.map.close()
-            except BufferError:  # a view still exported: leave it to the garbage collector
-                pass
-            self.map = None
-        if self.name:
-            try:
-                os.unlink(os.path.join(SHM_DIR, self.name))
-            except FileNotFoundError:
-                pass
+        with self.lock:
+            if self.map is not None:
+                try:
+                    self.map.close()
+                except BufferError:  # a view still exported: leave it to the garbage collector
+                    pass
+                self.map = None
+            if self.name:
+                try:
+                    os.unlink(os.path.join(SHM_DIR, self.name))
+                except FileNotFoundError:
+                    pass
 
 
 def _let_go(mm: mmap.mmap, slot: int, pinned: set[tuple[str, int]], key: tuple[str, int],
@@ -266,7 +389,9 @@ def encode(items: list[tuple[Any, int, int, int]], ring: ShmRing | None) -> Any:
     header = _dumps(items, buffers)
     if sum(b.raw().nbytes for b in buffers) < SHM_THRESHOLD:
         return items
-    batch = ring.write(header, buffers)
+    batch = ring.seal_claimed(header, buffers)  # a frame drawn in a claimed slot: header only
+    if batch is None:
+        batch = ring.write(header, buffers)
     return items if batch is None else batch
 
 

@@ -6,6 +6,7 @@ import heapq
 import random
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ggpgfx.cards.deck import get_style
@@ -173,7 +174,10 @@ class TableSim(Node):
         return not (finished and not self.pending_reads)
 
     def _emit_frames(self, pts: int, changed: bool) -> None:
-        frame = VideoFrame(self.scene.frame_planes(), "yuv420p", self.params.width, self.params.height, pts)
+        # drawn in the outgoing edge's shared-memory slot where the only consumer is another process
+        frame: VideoFrame = self.new_frame("video", self.params.width, self.params.height, "yuv420p", pts)
+        for plane, source in zip(frame.planes, self.scene.planes, strict=True):
+            np.copyto(plane, source)
         frame.meta.update(frame_index=self.frame_index, zones=self.zones, camera="overhead",
                           visible_cards=list(self.scene.visible), text_boxes=list(self.scene.text_boxes),
                           changed=changed)

@@ -36,7 +36,7 @@ class TestPattern(Node):
         return {"video": VideoCaps(p.pixel_format, p.width, p.height)}  # type: ignore[attr-defined]
 
     def setup(self) -> None:
-        """Precompute the bars once; each frame is a copy plus the moving parts."""
+        """Precompute the bars once; each frame is a copy (into `new_frame`'s planes) plus the moving parts."""
         p = self.params
         if p.pixel_format in ("yuv420p", "nv12") and (p.width % 2 or p.height % 2):
             raise ValueError(f"{p.pixel_format} needs an even width and height, got {p.width}x{p.height}")
@@ -50,10 +50,12 @@ class TestPattern(Node):
         if p.frames is not None and self.index >= p.frames:
             return False
         pts = round(self.index * 1_000_000 / self.fps)
-        planes = [plane.copy() for plane in self.base]
+        # drawn in the outgoing edge's shared-memory slot where the only consumer is another process
+        frame: VideoFrame = self.new_frame("video", p.width, p.height, p.pixel_format, pts)
+        for plane, base in zip(frame.planes, self.base, strict=True):
+            np.copyto(plane, base)
         if p.moving:
-            self._draw_moving(planes[0])
-        frame = VideoFrame(planes, p.pixel_format, p.width, p.height, pts)
+            self._draw_moving(frame.planes[0])
         frame.meta["frame_index"] = self.index
         self.emit("video", frame, pts=pts)
         self.index += 1

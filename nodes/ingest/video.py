@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import av
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.graph.fields import Device, FfmpegOptions, MediaSource
@@ -250,6 +251,7 @@ class VideoSource(Node):
                     self.ahead += 1
                     self.set_metric("decode_ahead", self.ahead)
             out = av_to_video(frame, pts, writable=self.params.writable, counter=self.copies)
+            out = self._into_slot(out)
             out.meta["frame_index"] = self.frames_out
             self.frames_out += 1
             self.last_pts_us = max(pts, self.last_pts_us or pts)
@@ -258,6 +260,17 @@ class VideoSource(Node):
             self.last_audio_pts_us = pts
             self.emit("audio", av_to_audio(frame, pts), pts=pts)
         return True
+
+    def _into_slot(self, decoded: VideoFrame) -> VideoFrame:
+        """The decoded frame copied into the video edge's shared-memory slot where its only consumer is another
+        process (that edge would copy it into the slot anyway; this copy makes the hop a header only), else
+        the decoder's own buffers as they are (zero-copy, copy-on-write)."""
+        frame = self.slot_frame("video", decoded.width, decoded.height, "yuv420p", decoded.pts)
+        if frame is None:
+            return decoded
+        for plane, source in zip(frame.planes, decoded.planes, strict=True):
+            np.copyto(plane, source)
+        return frame
 
     # -- restarts (Ray executor) ---------------------------------------------------------------------
     def snapshot(self) -> Any | None:

@@ -123,3 +123,74 @@ def test_frames_drawn_into_a_claimed_slot_cross_without_a_copy(ring_and_reader):
     del got
     gc.collect()
     assert ring.busy() == 0  # let go of once the consumer's frame is collected
+
+
+def _drawn(ring: ShmRing, value: int) -> VideoFrame:
+    """A frame drawn the way `Node.new_frame` draws one: into planes claimed from the ring."""
+    buffers = ring.claim_planes([320 * 240, 160 * 120, 160 * 120])
+    assert buffers is not None
+    frame = VideoFrame.on_buffers(buffers, 320, 240)
+    frame.planes[0][:] = value
+    frame.planes[1][:] = 128
+    frame.planes[2][:] = 128
+    return frame
+
+
+def test_a_frame_drawn_in_a_claimed_slot_is_sent_as_its_header_only(ring_and_reader):
+    ring, reader = ring_and_reader
+    frame = _drawn(ring, 42)
+    wire, got = _send(ring, reader, frame, 0)
+    assert isinstance(wire, ShmBatch) and len(wire.header) < 4096
+    assert ring.sealed == 1 and ring.copied == 0  # no copy into the ring
+    assert int(got.planes[0][5, 5]) == 42 and got.planes[0].flags.writeable
+    assert ring.in_use() == 1
+    del frame, got
+    gc.collect()
+    assert ring.in_use() == 0 and ring.unsent == 0  # both sides let go: the slot is free again
+
+
+def test_a_claimed_slot_never_sent_is_let_go_of(ring_and_reader):
+    ring, _ = ring_and_reader
+    frame = _drawn(ring, 1)
+    assert ring.in_use() == 1
+    del frame
+    gc.collect()
+    assert ring.in_use() == 0 and ring.unsent == 1 and ring.busy() == 0
+
+
+def test_a_frame_the_producer_keeps_holds_its_slot(ring_and_reader):
+    ring, reader = ring_and_reader
+    kept = _drawn(ring, 7)
+    _, got = _send(ring, reader, kept, 0)
+    del got
+    gc.collect()  # the consumer let go; the producer still views the slot
+    assert ring.busy() == 0 and ring.in_use() == 1
+    others = [_drawn(ring, 100 + i) for i in range(3)]  # the other three slots
+    assert ring.claim_planes([320 * 240]) is None  # the ring is full: the node falls back to numpy
+    _, copied = _send(ring, reader, _frame(9), 1)  # nor does a copied batch overwrite the kept frame
+    assert int(kept.planes[0][0, 0]) == 7 and all(int(o.planes[0][0, 0]) == 100 + i for i, o in enumerate(others))
+    del copied
+
+
+def test_a_second_emit_or_a_batch_of_drawn_frames_is_copied(ring_and_reader):
+    ring, reader = ring_and_reader
+    frame = _drawn(ring, 5)
+    _send(ring, reader, frame, 0)
+    wire, again = _send(ring, reader, frame, 1)  # sent before: this one is copied
+    assert isinstance(wire, ShmBatch) and ring.sealed == 1 and ring.copied == 1 and int(again.planes[0][0, 0]) == 5
+    del again
+    gc.collect()
+    a, b = _drawn(ring, 1), _drawn(ring, 2)
+    wire = encode(as_tuples([Message(a, 2, 2, 0), Message(b, 3, 3, 0)]), ring)
+    assert ring.sealed == 1  # two slots cannot travel as one: copied (or inline when no slot is free)
+    got = [m.payload for m in decode(wire, reader)]
+    assert [int(f.planes[0][0, 0]) for f in got] == [1, 2]
+
+
+def test_a_frame_drawn_before_the_ring_was_renewed_is_copied(ring_and_reader):
+    ring, reader = ring_and_reader
+    frame = _drawn(ring, 3)
+    ring.renew()  # the consumer restarted: the old segment is gone
+    wire, got = _send(ring, reader, frame, 0)
+    assert isinstance(wire, ShmBatch) and wire.segment == ring.name
+    assert ring.sealed == 0 and ring.copied == 1 and int(got.planes[0][0, 0]) == 3
