@@ -345,6 +345,7 @@ class NodeRunner:
     def _end_of_stream(self, failed: bool = False) -> None:
         """The end, shared by threaded and fused runners: on_eos and posted work (unless failed or aborted),
         teardown, what workers sent while stopping, then end of stream on every output."""
+        self.in_hand = None  # without a barrier nothing clears it: it kept the last frame (and its ring slot)
         if not failed and not self.ex.abort.is_set() and self.metrics.state != "failed":
             try:
                 self.current = None

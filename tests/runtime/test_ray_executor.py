@@ -32,6 +32,18 @@ class Writable(Node):
         self.emit("out", all(p.flags.writeable for p in msg.payload.planes))
 
 
+@register_node
+class CounterReader(Node):
+    """Read the test pattern's frame counter and let the frame go (keeps no frame: its ring slot is freed)."""
+
+    type_name = "test.ray_counter_reader"
+    inputs = {"inp": Port(VideoFrame)}
+    outputs = {"out": Port(int)}
+
+    def process(self, port: str, msg: Message) -> None:
+        self.emit("out", read_counter(msg.payload.planes[0]))
+
+
 def _run(g: Graph, **executor_options: Any) -> tuple[Any, RayExecutor]:
     executor = RayExecutor(g.validate(), RunOptions(), **{"split": "node", **executor_options})
     return executor.run(), executor
@@ -203,3 +215,41 @@ def test_node_metrics_reach_the_prometheus_endpoint(ray_session: Any) -> None:
             break
         time.sleep(1)
     assert lines and float(lines[0].rsplit(" ", 1)[1]) == 50.0
+
+
+def _hops_to(ex: RayExecutor, node_id: str) -> dict[str, Any]:
+    return next(h for h in ex.hops.values() if h["to"] == node_id)
+
+
+def test_new_frames_cross_in_their_ring_slot_without_a_copy(ray_session: Any) -> None:
+    g = Graph("slots", realtime=True, fps=60)  # paced: frames go one by one, as live video does
+    g.add("ingest.test_pattern", id="bars", width=640, height=360, frames=40)
+    g.add("test.ray_counter_reader", id="read", isolate=True)
+    g.add("sink.collect", id="sink")
+    g.connect("bars.video", "read.inp")
+    g.connect("read.out", "sink.inp")
+    result, ex = _run(g, split="auto")
+    assert result.error is None
+    assert result.collected("sink") == list(range(40))
+    hop = _hops_to(ex, "read")
+    # drawn in the slot and sent header-only; only frames drawn before the outlet had reached its consumer
+    # (or while a batch was queued) went the copying way
+    assert hop["in_slot"] >= 30, hop
+    assert hop["in_slot"] + hop["copied_in"] <= 40 and hop["unsent"] == 0
+    assert hop["ring_in_use"] == 0, str(hop)  # after EOS every slot is free again: none leaked
+
+
+def test_frames_fanned_out_to_two_processes_are_copied_as_before(ray_session: Any) -> None:
+    g = Graph("fanout_slots", realtime=True, fps=60)
+    g.add("ingest.test_pattern", id="bars", width=640, height=360, frames=20)
+    for name in ("left", "right"):
+        g.add("test.ray_counter_reader", id=name, isolate=True)
+        g.add("sink.collect", id=f"{name}_sink")
+        g.connect("bars.video", f"{name}.inp")
+        g.connect(f"{name}.out", f"{name}_sink.inp")
+    result, ex = _run(g, split="auto")
+    assert result.error is None
+    assert result.collected("left_sink") == result.collected("right_sink") == list(range(20))
+    for name in ("left", "right"):
+        hop = _hops_to(ex, name)
+        assert hop["in_slot"] == 0 and hop["copied_in"] == 20 and hop["ring_in_use"] == 0, hop
