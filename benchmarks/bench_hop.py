@@ -7,14 +7,20 @@
     so the hop is the header only (pickled out-of-band, no copy) over the same socket and the same read;
 (c) Ray Compiled Graphs (`ray.dag`, experimental shared-memory channels in Ray 2.60): actor -> actor with
     the frame's planes as a numpy payload, in a subprocess bounded by a timeout (its teardown has hung here
-    before: docs/ray.md).
+    before: docs/ray.md);
+(d) the runtime itself: a 2-fragment graph `ingest.test_pattern` (1080p, paced at 30 fps) -> `sink.null` on
+    the Ray executor, its default (the source draws each frame into the edge's ring slot via `new_frame`,
+    the outlet sends the header only) against `transport="shm_copy_in"` (the same edge copying every frame
+    into the ring at send: the path before issue #21), interleaved in one run. The hop is the outlet's own
+    (send -> the consumer accepted the batch); CPU per frame is both fragment processes' CPU between the
+    first and the last stats poll over the frames the sink took meanwhile.
 
 The hop is timed from "frame ready at the producer" to "frame object ready at the consumer"
 (CLOCK_MONOTONIC is shared by processes on one machine); drawing the frame (the same for all) is outside it.
 CPU per frame is both processes' user+system time over the paced run divided by frames. The target of
 issue #21 is <= 0.3 ms p50. Writes benchmarks/results/hop.json.
 
-    .venv/bin/python benchmarks/bench_hop.py [--frames 150]
+    .venv/bin/python benchmarks/bench_hop.py [--frames 150] [--only d]
 """
 
 from __future__ import annotations
@@ -201,20 +207,89 @@ def run_compiled(frames: int, timeout_s: float) -> dict[str, Any]:
             "cpu_ms_per_frame_actors": 1000 * data["actors_cpu_s"] / (frames + 5)}
 
 
+def _proc_cpu_s(pid: int) -> float:
+    """User+system CPU seconds of a process so far (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_runtime_hop(frames: int, transport: str) -> dict[str, Any]:
+    """(d): the Ray executor's own 2-fragment graph; `transport` "auto" (drawn in the slot) or "shm_copy_in"."""
+    from ggpgfx.api import Graph
+    from ggpgfx.runtime.local import RunOptions
+    from ggpgfx.runtime.ray_executor import RayExecutor
+
+    g = Graph("hop_d", realtime=True, fps=30)
+    g.add("ingest.test_pattern", id="bars", width=W, height=H, frames=frames)
+    g.add("sink.null", id="sink", isolate=True)
+    g.connect("bars.video", "sink.inp")
+    samples: list[tuple[float, int]] = []  # (both fragments' CPU s, frames the sink took)
+    holder: dict[str, RayExecutor] = {}
+
+    def on_stats(stats: dict[str, Any]) -> None:
+        pids = [info.get("pid") for info in holder["ex"].placement.values()]
+        cpu = sum(_proc_cpu_s(pid) for pid in pids if pid)
+        samples.append((cpu, int(stats.get("sink", {}).get("messages_in", 0))))
+
+    executor = RayExecutor(g.validate(), RunOptions(on_stats=on_stats, stats_interval_s=0.5), split="auto",
+                           transport=transport)
+    holder["ex"] = executor
+    result = executor.run()
+    if result.error is not None:
+        return {"error": str(result.error)}
+    hop = next(h for h in executor.hops.values() if h["to"] == "sink")
+    steady = [s for s in samples if s[1] > 0]
+    cpu_ms = None
+    if len(steady) >= 2 and steady[-1][1] > steady[0][1]:
+        cpu_ms = 1000 * (steady[-1][0] - steady[0][0]) / (steady[-1][1] - steady[0][1])
+    return {"p50_ms": hop["p50_us"] / 1000, "p95_ms": hop["p95_us"] / 1000, "cpu_ms_per_frame": cpu_ms,
+            "in_slot": hop.get("in_slot"), "copied_in": hop.get("copied_in"), "ring_in_use": hop.get("ring_in_use"),
+            "samples": hop["samples"]}
+
+
+def main_runtime(frames: int, rounds: int) -> dict[str, Any]:
+    """(d) on a Ray instance of its own (random free ports, no dashboard), both variants interleaved."""
+    import ray
+
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
+             _temp_dir="/tmp/ggpray-hop")
+    runs: dict[str, list[dict[str, Any]]] = {"d_runtime_drawn_in_slot": [], "d_runtime_copy_in": []}
+    try:
+        for _ in range(rounds):
+            runs["d_runtime_drawn_in_slot"].append(run_runtime_hop(frames, "auto"))
+            runs["d_runtime_copy_in"].append(run_runtime_hop(frames, "shm_copy_in"))
+    finally:
+        ray.shutdown()
+    return runs
+
+
 def main() -> None:
     """(a), (b), (c) interleaved over rounds; medians; ratios to (a)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--frames", type=int, default=150)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--compiled-timeout", type=float, default=150.0)
+    parser.add_argument("--only", default="abcd", help="which ways to run, e.g. 'd' or 'abd' (default: all)")
     args = parser.parse_args()
-    runs: dict[str, list[dict[str, Any]]] = {"a_ring_copy_in": [], "b_draw_in_slot": [], "c_compiled_graph": []}
+    load_before = os.getloadavg()
+    runs: dict[str, list[dict[str, Any]]] = {}
     for _ in range(args.rounds):
-        runs["a_ring_copy_in"].append(run_socket_hop(args.frames, draw_in_slot=False))
-        runs["b_draw_in_slot"].append(run_socket_hop(args.frames, draw_in_slot=True))
-        runs["c_compiled_graph"].append(run_compiled(args.frames, args.compiled_timeout))
+        if "a" in args.only:
+            runs.setdefault("a_ring_copy_in", []).append(run_socket_hop(args.frames, draw_in_slot=False))
+        if "b" in args.only:
+            runs.setdefault("b_draw_in_slot", []).append(run_socket_hop(args.frames, draw_in_slot=True))
+        if "c" in args.only:
+            runs.setdefault("c_compiled_graph", []).append(run_compiled(args.frames, args.compiled_timeout))
+    if "d" in args.only:
+        runs.update(main_runtime(args.frames, args.rounds))
     report: dict[str, Any] = {"frames": args.frames, "rounds": args.rounds, "runs": runs,
-                              "load_average": os.getloadavg()}
+                              "load_average_before": load_before, "load_average": os.getloadavg()}
     med: dict[str, float] = {}
     for name, items in runs.items():
         ok = [r for r in items if "p50_ms" in r]
@@ -222,19 +297,24 @@ def main() -> None:
             med[name] = statistics.median(r["p50_ms"] for r in ok)
     print(f"Cross-fragment hop, 1080p yuv420p, paced at 30 fps, {args.frames} frames x {args.rounds} rounds "
           f"(medians); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    base = med.get("a_ring_copy_in")
+    print(f"  load average before {load_before[0]:.1f} {load_before[1]:.1f} {load_before[2]:.1f}")
     for name, items in runs.items():
         ok = [r for r in items if "p50_ms" in r]
         if not ok:
-            print(f"  {name:18s} failed: {items[0].get('error')}")
+            print(f"  {name:24s} failed: {items[0].get('error')}")
             continue
+        base_name = "d_runtime_copy_in" if name.startswith("d_") else "a_ring_copy_in"
+        base = med.get(base_name)
         cpu_key = "cpu_ms_per_frame" if "cpu_ms_per_frame" in ok[0] else "cpu_ms_per_frame_actors"
-        cpu = statistics.median(r[cpu_key] for r in ok)
+        cpus = [r[cpu_key] for r in ok if r[cpu_key] is not None]
+        cpu = f"{statistics.median(cpus):.2f}" if cpus else "?"
         p95 = statistics.median(r["p95_ms"] for r in ok)
-        ratio = f"{base / med[name]:.2f}x faster than (a)" if base else ""
-        print(f"  {name:18s} p50 {med[name]:.3f} ms  p95 {p95:.3f} ms  CPU {cpu:.2f} ms/frame "
-              f"({'both processes' if cpu_key == 'cpu_ms_per_frame' else 'both actors, start-up included'})  "
-              f"{ratio}  target <= 0.3 ms: {'met' if med[name] <= 0.3 else 'NOT met'}")
+        ratio = f"{base / med[name]:.2f}x faster than {base_name}" if base else ""
+        where = {"cpu_ms_per_frame": "both processes", "cpu_ms_per_frame_actors": "both actors, start-up included"}
+        extra = f"  in slot {[r['in_slot'] for r in ok]} copied in {[r['copied_in'] for r in ok]}" \
+            if name.startswith("d_") else ""
+        print(f"  {name:24s} p50 {med[name]:.3f} ms  p95 {p95:.3f} ms  CPU {cpu} ms/frame ({where[cpu_key]})  "
+              f"{ratio}  target <= 0.3 ms: {'met' if med[name] <= 0.3 else 'NOT met'}{extra}")
     report["p50_ms"] = med
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "hop.json"

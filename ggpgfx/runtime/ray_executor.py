@@ -38,8 +38,9 @@ class RayExecutor:
                  include_dashboard: bool | None = None, num_cpus: int | None = None, num_gpus: int | None = None,
                  resources: dict[str, float] | None = None, node_id: str | None = None,
                  cpu_budget: float | None = None, name_suffix: str = "", worker_home: str | None = None) -> None:
-        if transport not in ("auto", "shm", "shm_copy", "object_store"):
-            raise ConfigError(f"unknown transport '{transport}'; choose auto, shm, shm_copy or object_store")
+        if transport not in ("auto", "shm", "shm_copy", "shm_copy_in", "object_store"):
+            raise ConfigError(f"unknown transport '{transport}'; choose auto, shm, shm_copy, shm_copy_in or "
+                              "object_store")
         self.graph = graph
         self.options = options or RunOptions()
         self.split = split

@@ -169,7 +169,8 @@ class FragmentActor:
             replica = self.frag.replica_index if self.frag.replica_of else 0
             outlet = RemoteOutlet(edge.index, edge.label, edge.capacity, edge.on_full, target, replica=replica,
                                   retain=self.setup.retain.get(edge.index, False), window=self.setup.window,
-                                  ring=ring, abort=self.abort, node_id=self.node_ref)
+                                  ring=ring, abort=self.abort, node_id=self.node_ref,
+                                  draw_in_slots=self.setup.transport != "shm_copy_in")
             self.outlets.append(outlet)
             outlets.append(outlet)
         return outlets[0] if len(outlets) == 1 else FanOutlet(outlets)
@@ -229,6 +230,7 @@ class FragmentActor:
             hops = sorted(outlet.hop_us)
             stats.setdefault("_hops", {})[outlet.label + (f" #{outlet.replica}" if outlet.replica else "")] = {
                 "to": nid, "drops": outlet.drops, "p50_us": hops[len(hops) // 2] if hops else None,
+                "p95_us": hops[min(len(hops) - 1, len(hops) * 95 // 100)] if hops else None,
                 "transport": "shm" if outlet.use_ring else "object_store",
                 "samples": len(hops), **_ring_stats(outlet.ring)}
         for nid in self.frag.node_ids:

@@ -24,7 +24,8 @@ class RemoteOutlet:
 
     def __init__(self, edge_index: int, label: str, capacity: int, on_full: str, target: Any, *,
                  replica: int = 0, retain: bool = False, window: int = 4, ring: ShmRing | None = None,
-                 abort: threading.Event | None = None, node_id: str = "", sockets: bool = True) -> None:
+                 abort: threading.Event | None = None, node_id: str = "", sockets: bool = True,
+                 draw_in_slots: bool = True) -> None:
         self.edge_index = edge_index
         self.label = label
         self.capacity = capacity
@@ -36,6 +37,7 @@ class RemoteOutlet:
         self.ring = ring
         self.node_id = node_id
         self.sockets = sockets
+        self.draw_in_slots = draw_in_slots  # False: nodes get numpy planes, copied into the ring at send
         self.use_ring = False  # only once the consumer is known to run on this same Ray node
         self.same_node = False  # hop latency is measured with the machine's monotonic clock: same node only
         self.link: SocketLink | None = None  # the consumer's Unix socket, when it runs on this node
@@ -105,7 +107,7 @@ class RemoteOutlet:
         None when the consumer is not on this machine (yet), the edge failed, messages are queued (they go
         as one batch, which is copied), or no slot is free."""
         ring = self.ring
-        if ring is None or not self.use_ring or self.failed or self.queue:
+        if ring is None or not self.draw_in_slots or not self.use_ring or self.failed or self.queue:
             return None
         return ring.claim_planes(sizes)
 
