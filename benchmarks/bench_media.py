@@ -104,11 +104,32 @@ GGP_ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONT
 
 def run_ggp(clip: Path, preset: str, out: Path, frames: int | None = None) -> tuple[float, float]:
     """`ggp run` the graph (optionally only `frames` frames); (wall, CPU) seconds of the whole process."""
+    wall, cpu, _ = _ggp(clip, preset, out, frames)
+    return wall, cpu
+
+
+def _ggp(clip: Path, preset: str, out: Path, frames: int | None,
+         stats: Path | None = None) -> tuple[float, float, dict[str, Any]]:
     command = [str(Path(sys.executable).with_name("ggp")), "-q", "run", str(GRAPH), "--no-realtime",
                "--set", f"src.source={clip}", "--set", f"enc.preset={preset}", "--set", f"out.path={out}"]
     if frames is not None:
         command += ["--max-frames", str(frames), "--set", f"out.path={out.with_name(out.stem + '_startup.mp4')}"]
-    return timed(command, cwd=REPO, stdout=subprocess.DEVNULL, env=GGP_ENV)
+    if stats is not None:
+        command += ["--stats-json", str(stats)]
+    wall, cpu = timed(command, cwd=REPO, stdout=subprocess.DEVNULL, env=GGP_ENV)
+    reported = json.loads(stats.read_text())["nodes"]["enc"].get("reported", {}) if stats is not None else {}
+    return wall, cpu, reported
+
+
+def first_packet_ggp(clip: Path, preset: str, out: Path) -> dict[str, float]:
+    """Start-up to the first encoded packet: a 1-frame `ggp run`, timed whole, and the moment (wall since the
+    launch, process CPU) encode.h264 released its first packet (its `first_packet_*` metrics)."""
+    stats = WORK / "ggp_first_packet.json"
+    launched = time.time()
+    wall, cpu, reported = _ggp(clip, preset, out, 1, stats)
+    return {"first_packet_wall_s": reported["first_packet_unix_s"] - launched,
+            "first_packet_cpu_s": reported["first_packet_process_cpu_s"],
+            "one_frame_run_wall_s": wall, "one_frame_run_cpu_s": cpu}
 
 
 def run_ffmpeg(clip: Path, preset: str, out: Path, layers: list[tuple[Path, int, int]],
@@ -131,6 +152,12 @@ def run_ffmpeg(clip: Path, preset: str, out: Path, layers: list[tuple[Path, int,
                "-map", f"[{last}]", *limit, "-c:v", "libx264", "-preset", preset, "-crf", "23", "-g", "60", "-an",
                str(out)]
     return timed(command)
+
+
+def first_packet_ffmpeg(clip: Path, preset: str, out: Path, layers: list[tuple[Path, int, int]]) -> dict[str, float]:
+    """ffmpeg's start-up to its first packet: the whole `-frames:v 1` run (an upper bound: exit included)."""
+    wall, cpu = run_ffmpeg(clip, preset, out, layers, 1)
+    return {"one_frame_run_wall_s": wall, "one_frame_run_cpu_s": cpu}
 
 
 def summarize(side: str, full: list[tuple[float, float]], short: list[tuple[float, float]],
@@ -179,13 +206,19 @@ def main() -> None:
     for preset in args.presets:
         ggp_out, ff_out = WORK / f"ggp_{preset}.mp4", WORK / f"ffmpeg_{preset}.mp4"
         runs: dict[str, list[tuple[float, float]]] = {"ggp": [], "ffmpeg": [], "ggp2": [], "ffmpeg2": []}
+        firsts: dict[str, list[dict[str, float]]] = {"ggp": [], "ffmpeg": []}
         for _ in range(max(1, args.repeat)):  # interleaved, so drifting machine load hits both sides alike
             runs["ggp"].append(run_ggp(clip, preset, ggp_out))
             runs["ffmpeg"].append(run_ffmpeg(clip, preset, ff_out, layers))
             runs["ggp2"].append(run_ggp(clip, preset, ggp_out, 2))
             runs["ffmpeg2"].append(run_ffmpeg(clip, preset, ff_out, layers, 2))
+            firsts["ggp"].append(first_packet_ggp(clip, preset, ggp_out))
+            firsts["ffmpeg"].append(first_packet_ffmpeg(clip, preset, ff_out, layers))
         row = summarize("ggp", runs["ggp"], runs["ggp2"], frames) | \
             summarize("ffmpeg", runs["ffmpeg"], runs["ffmpeg2"], frames)
+        for side, measured in firsts.items():  # best of the runs, per figure
+            for key in measured[0]:
+                row[f"{side}_{key}"] = min(m[key] for m in measured)
         row["ggp_frames"], row["ffmpeg_frames"] = count_frames(ggp_out), count_frames(ff_out)
         row["ggp_mb"], row["ffmpeg_mb"] = ggp_out.stat().st_size / 1e6, ff_out.stat().st_size / 1e6
         for name in ("fps", "steady_fps", "fps_per_cpu_s", "steady_fps_per_cpu_s"):
@@ -200,6 +233,11 @@ def main() -> None:
               f"{row['ffmpeg_startup_wall_s']:.2f} s wall, {row['ggp_startup_cpu_s']:.2f}/"
               f"{row['ffmpeg_startup_cpu_s']:.2f} CPU-s | frames "
               f"{row['ggp_frames']:.0f}/{row['ffmpeg_frames']:.0f}")
+        print(f"{'':>10}  first packet: ggp {row['ggp_first_packet_wall_s']:.2f} s wall, "
+              f"{row['ggp_first_packet_cpu_s']:.2f} CPU-s (in the process); 1-frame run ggp "
+              f"{row['ggp_one_frame_run_wall_s']:.2f} s / {row['ggp_one_frame_run_cpu_s']:.2f} CPU-s, ffmpeg -frames:v 1 "
+              f"{row['ffmpeg_one_frame_run_wall_s']:.2f} s / {row['ffmpeg_one_frame_run_cpu_s']:.2f} CPU-s | "
+              f"load {os.getloadavg()[0]:.1f}")
     results["load_average_after"] = os.getloadavg()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "media.json").write_text(json.dumps(results, indent=2))

@@ -168,6 +168,7 @@ class H264Encoder(Node):
         self.frame_rate = MediaRate()  # frames in: media time against wall time
         self.packet_rate = MediaRate()  # packets out: bits per media second
         self.next_report = 0.0
+        self.first_packet = True
 
     def _open(self, frame: VideoFrame) -> None:
         if self.codec == "h264_nvenc":
@@ -213,6 +214,11 @@ class H264Encoder(Node):
             self.set_metric("encoder_speed_ratio", self.frame_rate.speed_ratio())
 
     def _emit(self, packets: list[Any]) -> None:
+        if packets and self.first_packet:
+            # start-up to the first encoded packet (bench_media.py subtracts the time it launched the process)
+            self.first_packet = False
+            self.set_metric("first_packet_unix_s", time.time())
+            self.set_metric("first_packet_process_cpu_s", time.process_time())
         for pkt in packets:
             packet = av_to_packet(pkt, "video", "h264", self.stream_info)
             packet.time_base = TIME_BASE
