@@ -82,6 +82,8 @@ def test_ggp_run_of_a_media_graph_loads_neither_typer_nor_numba(tmp_path: Path) 
     unwanted = {"typer", "click", "numba", "llvmlite"} | NOT_FOR_MEDIA
     assert not loaded & unwanted, sorted(loaded & unwanted)
     assert "numpy.ma" not in modules  # np.percentile's way in; the run's stats interpolate themselves
+    # pydantic's plugin search (importlib.metadata, email, zipfile: ~15-25 ms) is skipped, and so is the registry's
+    assert "importlib.metadata" not in modules and "email" not in modules
     # the overlay names poker and tournament messages as port types; their validators are built on first use
     assert {"ggpgfx.poker.messages", "ggpgfx.tournament.state"} <= modules and not report["built"], report["built"]
 
@@ -134,3 +136,41 @@ def test_area_commands_load_only_when_no_core_command_is_named() -> None:
     assert loaded and "studio" in text and "render" in text and "run" in text  # areas listed in the help
     loaded, text = areas_loaded("validate", "graphs/test_pattern.yaml")
     assert not loaded and "ok" in text
+
+
+PLUGIN_PROBE = """
+import sys
+from ggpgfx.cli_run import skip_pydantic_plugin_discovery
+skipped = skip_pydantic_plugin_discovery()
+from pydantic import BaseModel
+class Probe(BaseModel):
+    x: int
+assert Probe(x="3").x == 3
+print("SKIPPED", skipped, "importlib.metadata" in sys.modules)
+"""
+
+
+def test_pydantic_plugin_search_is_skipped_unless_the_user_keeps_it() -> None:
+    """`ggp run` answers pydantic's "which plugins?" with none, without reading every distribution's entry points;
+    PYDANTIC_DISABLE_PLUGINS= (empty) keeps pydantic's own search."""
+    import os
+
+    def probe(**env: str) -> str:
+        environ = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"} | env
+        proc = subprocess.run([sys.executable, "-c", PLUGIN_PROBE], capture_output=True, text=True, timeout=120,
+                              cwd=REPO, env=environ)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip().splitlines()[-1]
+
+    assert probe() == "SKIPPED True False"
+    assert probe(PYDANTIC_DISABLE_PLUGINS="") == "SKIPPED False True"
+
+
+def test_pydantic_takes_only_get_plugins_from_its_plugin_loader() -> None:
+    """The stand-in loader offers only `get_plugins`: a pydantic that imports more from it must fail here."""
+    import re
+
+    import pydantic.plugin._schema_validator as schema_validator
+
+    source = Path(schema_validator.__file__).read_text(encoding="utf-8")
+    assert re.findall(r"from \._loader import (.+)", source) == ["get_plugins"]
