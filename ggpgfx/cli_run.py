@@ -160,8 +160,9 @@ def run(file: Path, executor: str | None = None, set_: list[str] | None = None, 
     if dashboard and chosen != "ray":
         raise UsageError("--dashboard needs --executor ray (the local executor has no Ray dashboard)")
     display = StatsDisplay(resolved.name, chosen)
+    # one graph per process: what setup allocated can be frozen out of the collector's way (RunOptions)
     options = RunOptions(realtime=realtime, max_frames=max_frames, duration_s=duration, on_stats=display.update,
-                         stats_interval_s=0.5 if display.live else 5.0)
+                         stats_interval_s=0.5 if display.live else 5.0, freeze_gc=True)
     kwargs: dict[str, Any] = {"address": address} if chosen == "ray" and address else {}
     if dashboard:
         kwargs["include_dashboard"] = True

@@ -92,6 +92,13 @@ def card_reads_table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(full, schema=card_reads_schema())
 
 
+def load_card_reads() -> None:
+    """Import pyarrow, and what its first table build imports (pandas' shim): ~0.35 CPU-s, with the GIL held.
+    A node that emits card reads calls this in setup, so its first read mid-stream does not stall the
+    process's frame path for it (a live table's first reads held every frame back by half a second, #21)."""
+    card_reads_table([])
+
+
 def _game_code(value: str) -> str:
     """A game code from the variant registry (an alias such as "omaha" becomes its code "plo")."""
     from ggpgfx.poker.variants import VARIANTS, variant  # pokerkit loads only when a game is named

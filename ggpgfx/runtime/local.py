@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import logging
 import threading
 import time
@@ -44,6 +45,11 @@ class RunOptions:
     stats_interval_s: float = 1.0
     #: organisation / project / stream labels of the run's metrics (set by the platform for managed streams).
     metric_labels: dict[str, str] = field(default_factory=dict)
+    #: once every node is set up, move what setup allocated (imports, kernels, tables) out of the garbage
+    #: collector's reach (`gc.freeze`), so a full collection while frames flow does not walk it with the GIL
+    #: held. For a process that runs one graph (`ggp run`); a long-lived process running many graphs keeps
+    #: it off (what is frozen is never collected).
+    freeze_gc: bool = False
 
 
 @dataclass
@@ -374,21 +380,30 @@ class NodeRunner:
     def _main(self) -> None:
         self._ident = threading.get_ident()
         node, m = self.node, self.metrics
-        failed = False
+        failed = counted = False
         try:
             m.state = "setup"
             node.setup()
             self._after_setup()
             for child in self.fused_children:
                 child.setup_inline(self._post_to)
+            counted = True
+            self.ex.node_set_up()
             m.state = "running"
             if self.is_source:
-                self._source_loop()
+                # a source that started while its consumers still loaded (Numba, the hand tables, a skin) ran
+                # its first second of frames into full queues: late for good, with real-time pacing (#21)
+                if self.ex.wait_set_up():
+                    self._source_loop()
+                elif self.counts_frames:
+                    self.ex.frame_source_ended()
             else:
                 self._consumer_loop()
         except Exception as exc:
             failed = True
-            self._record_failure(exc)
+            self._record_failure(exc)  # a failed setup aborts the run first: no source then starts
+            if not counted:
+                self.ex.node_set_up()
         self._end_of_stream(failed)
 
     def _record_failure(self, exc: Exception) -> None:
@@ -666,6 +681,10 @@ class LocalExecutor:
         self._frame_sources_left = self._frame_sources
         self._frame_sources_lock = threading.Lock()
         self.frame_sources_done = threading.Event()
+        #: set once every node of this executor finished `setup()`: sources tick only then
+        self.set_up = threading.Event()
+        self._setups_left = 0
+        self._setups_lock = threading.Lock()
         self.started_at = 0.0
 
     @property
@@ -679,6 +698,23 @@ class LocalExecutor:
             self._frame_sources_left -= 1
             if self._frame_sources_left <= 0:
                 self.frame_sources_done.set()
+
+    def node_set_up(self) -> None:
+        """A node thread finished setting up (its fused nodes included), or failed to; the last sets `set_up`."""
+        with self._setups_lock:
+            self._setups_left -= 1
+            last = self._setups_left == 0
+        if last:
+            if self.options.freeze_gc:
+                gc.freeze()
+            self.set_up.set()
+
+    def wait_set_up(self) -> bool:
+        """Block a source until every node is set up; False when the run stopped or failed meanwhile."""
+        while not self.set_up.wait(0.05):
+            if self.abort.is_set() or self.sources_stop.is_set():
+                return False
+        return not (self.abort.is_set() or self.sources_stop.is_set())
 
     def _fuses(self, scheduler: str, edge: ResolvedEdge, consumer: NodeRunner) -> bool:
         """Whether this edge's consumer runs in its producer's thread under the scheduler.
@@ -731,7 +767,11 @@ class LocalExecutor:
         self.started_at = time.monotonic()
         for runner in self.runners.values():
             runner.metrics.started = time.monotonic()
-        for runner in self.threaded():
+        threaded = self.threaded()
+        self._setups_left = len(threaded)
+        if not threaded:
+            self.set_up.set()
+        for runner in threaded:
             runner.thread.start()
 
     def fail(self, node_id: str, exc: BaseException, pts: int | None) -> None:

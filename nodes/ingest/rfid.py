@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ggpgfx.graph.fields import FilePath, MediaUrl
 from ggpgfx.graph.node import Node, Port, Resources, register_node
-from ggpgfx.poker.messages import card_reads_table
+from ggpgfx.poker.messages import card_reads_table, load_card_reads
 from ggpgfx.rfid.reader import ReaderHealth
 from ggpgfx.types import CardReads
 
@@ -48,6 +48,8 @@ class RfidIngest(Node):
         from ggpgfx.rfid.transports import open_transport
 
         p = self.params
+        if self.output_used("reads"):
+            load_card_reads()
         deck = DeckRegistry.load(p.deck) if p.deck else simulated_deck(p.deck_seed)
         self.processor = ReadProcessor(deck, AntennaMap.parse(p.antennas), p.absence_s, p.move_after_s,
                                        p.emit_unregistered, source=p.source)

@@ -16,7 +16,7 @@ from ggpgfx.cards.scene import SceneRenderer, TableLayout
 from ggpgfx.graph.fields import FilePath
 from ggpgfx.graph.node import Node, Port, VideoCaps, register_node
 from ggpgfx.media.frames import VideoFrame
-from ggpgfx.poker.messages import OperatorAction, card_reads_table
+from ggpgfx.poker.messages import OperatorAction, card_reads_table, load_card_reads
 from ggpgfx.poker.phh_script import HAND_GAP_S, Step, Timing, build_script
 from ggpgfx.types import CardReads
 
@@ -82,6 +82,8 @@ class TableSim(Node):
         if p.width % 2 or p.height % 2:
             raise ValueError(f"yuv420p needs an even width and height, got {p.width}x{p.height}")
         self.fps = p.fps or self.context.fps
+        if self.output_used("reads"):
+            load_card_reads()
         self.fault_rng = random.Random(p.seed + 7919)
         self.layout = TableLayout(p.width, p.height, p.card_scale)
         self.zones = [z.to_dict() for z in self.layout.zones()]

@@ -16,6 +16,7 @@ from ggpgfx.poker.messages import TableState
 from ggpgfx.render import kernels
 from ggpgfx.render.alpha import AlphaMode, GraphicsFormat, render_graphics
 from ggpgfx.render.composite import composite_layers
+from ggpgfx.render.elements import element_types
 from ggpgfx.render.layers import Layer
 from ggpgfx.render.offpath import BackgroundRenderer
 from ggpgfx.render.options import OverlayOptions, says_live
@@ -103,6 +104,8 @@ class Overlay(Node):
         when the process has Numba already (a poker graph); otherwise frames start on the numpy twins and
         `render.kernels` loads Numba's when they pay."""
         load_skin(self.params.skin)
+        # the element modules, imported on the first frame otherwise: ~0.1 s of the GIL once frames flow (#21)
+        element_types()
         kernels.load_if_numba_is_loaded()
         self.scene: Scene | None = None
         self.renderer: BackgroundRenderer | None = None

@@ -148,3 +148,34 @@ def test_restore_resumes_the_same_simulation_mid_hand() -> None:
 
     assert second_out and [comparable(i) for i in second_out] == [comparable(i) for i in first_out[cut:]]
     assert any(port == "actions" for port, _, _ in second_out)  # the hand goes on after the cut
+
+
+# in a fresh interpreter: this test process imported pyarrow long ago
+PYARROW_AFTER_SETUP = """
+import sys
+from ggpgfx.graph.node import NodeContext
+from ggpgfx.graph.registry import get_node_type
+
+cls = get_node_type("ingest.table_sim")
+outputs = frozenset(sys.argv[1].split(",")) - {""}
+node = cls("sim", cls.Params(width=320, height=240, max_hands=1), NodeContext(connected_outputs=outputs))
+assert "pyarrow" not in sys.modules
+node.setup()
+print("pyarrow" in sys.modules, "pandas" in sys.modules)
+"""
+
+
+def test_setup_loads_pyarrow_for_card_reads_only_when_reads_are_used() -> None:
+    """The first read's table build imports pyarrow and pandas' shim (~0.35 CPU-s with the GIL): in setup, not
+    mid-stream, where it held a live table's frames back by half a second (issue #21)."""
+    import subprocess
+    import sys
+
+    def loaded(outputs: str) -> str:
+        done = subprocess.run([sys.executable, "-c", PYARROW_AFTER_SETUP, outputs], capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert loaded("video,reads,actions") == "True True"
+    assert loaded("video,actions").startswith("False")
