@@ -89,7 +89,7 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
     """
     from ggpgfx.cards.conditions import CONDITIONS
     from ggpgfx.cards.dataset import build_patches
-    from ggpgfx.cards.designs import available, designs
+    from ggpgfx.cards.designs import available, installed_designs
     from ggpgfx.cards.evaluate import Cell, choose_threshold, expected_calibration_error, run_design_eval
     from ggpgfx.cards.locate import normalise
     from ggpgfx.cards.synth import DESIGN_PREFIX, HELD_OUT_BACKGROUNDS
@@ -101,7 +101,7 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
         if not available():
             raise ConfigError("calibration needs the validation deck designs: apt-get install "
                               "kdegames-card-data-kf5 librsvg2-bin")
-        styles = [DESIGN_PREFIX + d for d in designs("validation")]
+        styles = [DESIGN_PREFIX + d for d in installed_designs("validation")]
     if fallback and fallback not in SHIPPED_MODELS:
         raise ConfigError(f"unknown fallback model {fallback!r}; shipped: {', '.join(SHIPPED_MODELS)}")
     classifier = CardClassifier(path, fallback=False)

@@ -1,16 +1,31 @@
-"""Real deck designs: freely licensed SVG decks from Debian packages, rendered once per card with rsvg-convert.
+"""Real deck designs: freely licensed decks from Debian packages, rendered once per card.
 
-The KDE card decks (`kdegames-card-data-kf5`, /usr/share/carddecks) ship one SVG per design with an element
-per card (`1_club` ... `king_spade`). Each card is exported with `rsvg-convert --export-id`, zoomed to
-about RENDER_WIDTH px wide and cropped to the card outline (some decks export stray pixels around the card);
-the PNGs are cached under `$GGP_HOME/cards/designs/<design>/`. Designs are split by role: `train` (the classifier learns them),
-`validation` (calibration and the abstain threshold, never trained on) and `test` (held out: only reported).
+Three kinds of source:
+
+* `svg`: the KDE card decks (`kdegames-card-data-kf5`, /usr/share/carddecks) ship one SVG per design with an
+  element per card (`1_club` ... `king_spade`). Each card is exported with `rsvg-convert --export-id`, zoomed to
+  about RENDER_WIDTH px wide and cropped to the card outline (some decks export stray pixels around the card).
+  A card whose element does not export (gm-paris's court cards) has a box on the whole sheet instead
+  (`sheet_boxes`, measured on the sheet rendered at zoom 1): the sheet is rendered as a page of just that box.
+* `svg-image`: KDE decks whose cards are bitmaps embedded in the SVG (`<image id="7_club" href="data:...">`,
+  konqi-modern): the PNG is decoded from the SVG, no renderer needed.
+* `png-folder`: PokerTH's decks (`pokerth-data`): one PNG per card, numbered diamonds 2..A, hearts, spades,
+  clubs (0 = 2 of diamonds, 12 = ace of diamonds, 51 = ace of clubs; read off the images).
+
+Bitmaps are scaled up to about RENDER_WIDTH px (cubic) so every design enters the scene renderer alike.
+The PNGs are cached under `$GGP_HOME/cards/designs/<design>/`. Designs are split by role: `train` (the
+classifier learns them), `validation` (calibration and the abstain threshold, never trained on) and `test`
+(held out: only reported). A design whose Debian package is missing is left out with a warning.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import io
+import logging
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -22,7 +37,12 @@ import numpy as np
 
 from ggpgfx.errors import ConfigError
 
+log = logging.getLogger(__name__)
 CARDDECKS = Path("/usr/share/carddecks")
+POKERTH_CARDS = Path("/usr/share/games/pokerth/gfx/cards")
+Source = Literal["svg", "svg-image", "png-folder"]
+_POKERTH_SUITS = "dhsc"  # file number // 13 (0.png-12.png: 2 to ace of diamonds)
+_POKERTH_RANKS = "23456789TJQKA"  # file number % 13
 RENDER_WIDTH = 240  # cards are exported at about this width (KDE decks are drawn 65-150 px wide)
 Role = Literal["train", "validation", "test", "extra"]
 _RANK_IDS = {"A": "1", "T": "10", "J": "jack", "Q": "queen", "K": "king"}
@@ -34,27 +54,54 @@ class Design:
     """One real deck design: where its SVG is, what it looks like, its licence and its role."""
 
     name: str
-    folder: str  # under /usr/share/carddecks
+    folder: str  # under /usr/share/carddecks, or an absolute path
     look: str
     licence: str
     role: Role
+    source: Source = "svg"
+    package: str = "kdegames-card-data-kf5"
+    #: cards whose element does not export: (card, (x, y, w, h)) in pixels of the sheet rendered at zoom 1
+    sheet_boxes: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
+
+    @property
+    def path(self) -> Path:
+        """The design's folder."""
+        return CARDDECKS / self.folder
 
 
 _KDE_GPL = "GPL-2+ (Debian copyright of kdegames-card-data-kf5, `Files: *`)"
+_POKERTH = ("GFDL-1.2+ or public domain (Debian copyright of pokerth-data, `data/gfx/cards/default/*.png`: "
+            "Wikimedia Commons user Xiong, 2005-2007)")
 
-#: Every French-suited KDE deck whose cards export cleanly (future, konqi-modern,
-#: xskat-french and gm-paris's jack of clubs do not).
+#: Every French-suited Debian deck that looks like a playing card and reads J/Q/K (not used: future, whose
+#: "cards" are landscape punched cards; xskat-french, whose courts read B/D/K; xskat-german, German suits).
 DESIGNS: dict[str, Design] = {d.name: d for d in [
     Design("standard", "svg-standard", "classic French pattern, small stacked index", "GPL-2+ (John Fitzgibbon)",
            "test"),
     Design("jolly-royal", "svg-jolly-royal", "modern minimal, flat colours, big letter courts", _KDE_GPL, "test"),
     Design("penguins", "svg-penguins", "large bold index, cartoon courts", "GPL-3+ (Tux artwork notice)", "test"),
     Design("tigullio", "svg-tigullio-international", "classic pattern, grey-shaded face",
-           "GPL-2+ (Luciano Montanaro)", "validation"),
+           "LGPL-2+ (Luciano Montanaro)", "validation"),
     Design("nicu-white", "svg-nicu-white", "white, simple pips, cartoon courts", _KDE_GPL, "train"),
     Design("ancient-egyptians", "svg-ancient-egyptians", "cream, Egyptian courts", _KDE_GPL, "train"),
     Design("dondorf", "svg-dondorf", "19th-century German-made French pattern", _KDE_GPL, "train"),
     Design("nicu-ornamental", "svg-nicu-ornamental", "cream, ornamental frame", _KDE_GPL, "train"),
+    Design("gm-paris", "svg-gm-paris", "classic Paris pattern, small index, courts of several sizes",
+           _KDE_GPL, "validation",
+           # no court card's element exports (a <use> of a shared court drawing): boxes on the sheet
+           sheet_boxes=(("Jc", (1723, 56, 85, 132)), ("Qc", (1847, 54, 85, 131)), ("Kc", (1956, 44, 129, 201)),
+                        ("Jd", (1756, 298, 84, 131)), ("Qd", (1876, 315, 85, 131)), ("Kd", (2008, 307, 85, 132)),
+                        ("Jh", (1922, 591, 85, 132)), ("Qh", (2009, 592, 85, 132)), ("Kh", (2100, 602, 85, 131)),
+                        ("Js", (1935, 742, 85, 132)), ("Qs", (2019, 742, 85, 132)), ("Ks", (2104, 742, 85, 132)))),
+    Design("konqi-modern", "svg-konqi-modern", "cream, four odd colours (red spades, green hearts), "
+           "dragon courts; 72 px bitmaps", "Expat-like Konqi SDK licence (Stefan Spatz et al.; granted to members of "
+           "the KDE project): used for validation only, never in the model's weights", "validation",
+           source="svg-image"),
+    # The Wikimedia Commons poker deck (48 x 76 px bitmaps) and its four-colour twin: same role, always.
+    Design("pokerth", str(POKERTH_CARDS / "default"), "poker deck, large index, two colours; 48 px bitmaps",
+           _POKERTH, "train", source="png-folder", package="pokerth-data"),
+    Design("pokerth-4c", str(POKERTH_CARDS / "default4c"), "the pokerth deck in four colours", _POKERTH, "train",
+           source="png-folder", package="pokerth-data"),
     # Index in the top-RIGHT corner, rank only: the classifier reads top-left/bottom-right indices, so
     # these must come out "unknown" (an abstain check, not a read-rate one).
     Design("oxygen", "svg-oxygen", "dark red face, index top-right", _KDE_GPL, "extra"),
@@ -67,6 +114,28 @@ def designs(role: Role) -> list[str]:
     return [d.name for d in DESIGNS.values() if d.role == role]
 
 
+def installed_designs(role: Role) -> list[str]:
+    """Design names with one role whose Debian package (and renderer) is installed; a warning for each other."""
+    names = []
+    for name in designs(role):
+        design = DESIGNS[name]
+        if design_installed(design):
+            names.append(name)
+        else:
+            log.warning("deck design %s (%s) left out: apt-get install %s%s", name, role, design.package,
+                        " librsvg2-bin" if design.source == "svg" else "")
+    return names
+
+
+def design_installed(design: Design) -> bool:
+    """Whether a design's files (and, for SVG exports, rsvg-convert) are there."""
+    if design.source == "png-folder":
+        return (design.path / "0.png").is_file() and (design.path / "51.png").is_file()
+    if not design.path.is_dir() or not any(design.path.glob("*.svg*")):
+        return False
+    return design.source == "svg-image" or shutil.which("rsvg-convert") is not None
+
+
 def get_design(name: str) -> Design:
     """A design by name, with a clear error."""
     try:
@@ -77,10 +146,10 @@ def get_design(name: str) -> Design:
 
 def svg_path(design: Design) -> Path:
     """The design's SVG(Z) file; a clear error when the Debian package is not installed."""
-    folder = CARDDECKS / design.folder
+    folder = design.path
     files = sorted(folder.glob("*.svg*")) if folder.is_dir() else []
     if not files:
-        raise ConfigError(f"deck design {design.name!r} needs {folder} (apt-get install kdegames-card-data-kf5)")
+        raise ConfigError(f"deck design {design.name!r} needs {folder} (apt-get install {design.package})")
     return files[0]
 
 
@@ -108,23 +177,96 @@ def _crop_card(rgba: np.ndarray) -> np.ndarray | None:
     return rgba[y:y + h, x:x + w].copy()
 
 
-def render_design_card(design: Design, card: str) -> np.ndarray:
-    """RGBA (H, W, 4) uint8 of one card of a design, rendered with rsvg-convert and cropped to the card."""
+def _element(card: str) -> str:
+    return f"{_RANK_IDS.get(card[0], card[0])}_{_SUIT_IDS[card[1]]}"
+
+
+def _upscale(rgba: np.ndarray) -> np.ndarray:
+    """A small bitmap card scaled (cubic) to about RENDER_WIDTH px wide; larger ones are left alone."""
+    import cv2
+
+    if rgba.shape[1] >= 0.9 * RENDER_WIDTH:
+        return rgba
+    size = (RENDER_WIDTH, round(RENDER_WIDTH * rgba.shape[0] / rgba.shape[1]))
+    return np.clip(cv2.resize(rgba, size, interpolation=cv2.INTER_CUBIC), 0, 255).astype(np.uint8)
+
+
+def _png_folder_card(design: Design, card: str) -> np.ndarray:
+    from PIL import Image
+
+    number = _POKERTH_SUITS.index(card[1]) * 13 + _POKERTH_RANKS.index(card[0])
+    path = design.path / f"{number}.png"
+    if not path.is_file():
+        raise ConfigError(f"deck design {design.name!r} needs {path} (apt-get install {design.package})")
+    return np.asarray(Image.open(path).convert("RGBA"))
+
+
+@lru_cache(maxsize=4)
+def _embedded_images(path: Path) -> dict[str, bytes]:
+    """The PNG bytes of every `<image id=... href="data:image/png;base64,...">` of an SVG(Z)."""
+    raw = path.read_bytes()
+    text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8", errors="replace")
+    found: dict[str, bytes] = {}
+    for match in re.finditer(r"<image\b(.*?)/?>", text, re.S):
+        attributes = match.group(1)
+        name = re.search(r'\bid="([^"]+)"', attributes)
+        data = re.search(r'base64,([^"]+)"', attributes)
+        if name and data:
+            found[name.group(1)] = base64.b64decode(re.sub(r"\s", "", data.group(1)))
+    return found
+
+
+def _svg_image_card(design: Design, card: str) -> np.ndarray:
+    from PIL import Image
+
+    element = _element(card)
+    images = _embedded_images(svg_path(design))
+    if element not in images:
+        raise ConfigError(f"{design.name}: no embedded image {element!r} in {svg_path(design)}")
+    return np.asarray(Image.open(io.BytesIO(images[element])).convert("RGBA"))
+
+
+def _rsvg(args: list[str], what: str) -> np.ndarray:
     from PIL import Image
 
     exe = shutil.which("rsvg-convert")
     if exe is None:
         raise ConfigError("rendering real deck designs needs rsvg-convert (apt-get install librsvg2-bin)")
-    element = f"{_RANK_IDS.get(card[0], card[0])}_{_SUIT_IDS[card[1]]}"
+    done = subprocess.run([exe, *args], capture_output=True, timeout=120, check=False)
+    if done.returncode != 0:
+        raise ConfigError(f"rsvg-convert could not export {what}: {done.stderr.decode(errors='replace').strip()[:200]}")
+    return np.asarray(Image.open(io.BytesIO(done.stdout)).convert("RGBA"))
+
+
+def _sheet_card(design: Design, card: str, box: tuple[int, int, int, int]) -> np.ndarray:
+    """A card cut from the whole sheet: a page of just its box (zoom-1 pixels), zoomed to RENDER_WIDTH.
+
+    No outline crop: on gm-paris's sheet the three spade courts touch, so the box is the card."""
+    x, y, w, h = box
+    zoom = RENDER_WIDTH / w
+    args = ["-z", f"{zoom:.4f}", f"--left={-x * zoom:.2f}px", f"--top={-y * zoom:.2f}px",
+            f"--page-width={w * zoom:.0f}px", f"--page-height={h * zoom:.0f}px", str(svg_path(design))]
+    page = _rsvg(args, f"{card} of {design.name} from its sheet")
+    if float(page[..., 3].mean()) < 0.8 * 255:
+        raise ConfigError(f"{design.name}: the sheet box of {card} is not filled by a card")
+    return page
+
+
+def render_design_card(design: Design, card: str) -> np.ndarray:
+    """RGBA (H, W, 4) uint8 of one card of a design, about RENDER_WIDTH px wide, cropped to the card."""
+    if design.source == "png-folder":
+        return _upscale(_png_folder_card(design, card))
+    if design.source == "svg-image":
+        return _upscale(_svg_image_card(design, card))
+    boxes = dict(design.sheet_boxes)
+    if card in boxes:
+        return _sheet_card(design, card, boxes[card])
+    element = _element(card)
     zoom = 1.0
     cropped: np.ndarray | None = None
     for _ in range(2):  # once at the drawing's size, then zoomed so the card is RENDER_WIDTH wide
-        done = subprocess.run([exe, "-i", element, "-z", f"{zoom:.4f}", str(svg_path(design))],
-                              capture_output=True, timeout=120, check=False)
-        if done.returncode != 0:
-            raise ConfigError(f"rsvg-convert could not export {element} of {design.name}: "
-                              f"{done.stderr.decode(errors='replace').strip()[:200]}")
-        cropped = _crop_card(np.asarray(Image.open(io.BytesIO(done.stdout)).convert("RGBA")))
+        cropped = _crop_card(_rsvg(["-i", element, "-z", f"{zoom:.4f}", str(svg_path(design))],
+                                   f"{element} of {design.name}"))
         if cropped is None:
             raise ConfigError(f"{design.name}: the export of {element} holds no card-shaped object")
         if abs(cropped.shape[1] - RENDER_WIDTH) <= 0.1 * RENDER_WIDTH:

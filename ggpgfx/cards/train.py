@@ -76,17 +76,17 @@ def training_styles(config: TrainConfig) -> tuple[list[str], list[str], list[str
     times: with 2, about half of the cards are real designs). Validation: the `validation` designs. Held out: the `test` designs and
     the project's own held-out styles. Without the Debian decks installed, only the project's own styles.
     """
-    from ggpgfx.cards.designs import available, designs
+    from ggpgfx.cards.designs import available, installed_designs
     from ggpgfx.cards.synth import DESIGN_PREFIX
 
     own = style_names(False) if config.own_styles else []
     if not available():
         log.warning("real deck designs not installed (kdegames-card-data-kf5, librsvg2-bin): own styles only")
         return own or style_names(False), style_names(False), style_names(True)
-    chosen = list(config.designs) if config.designs is not None else designs("train")
+    chosen = list(config.designs) if config.designs is not None else installed_designs("train")
     train_styles = own + [DESIGN_PREFIX + d for d in chosen] * (max(1, config.real_weight) if own else 1)
-    val = [DESIGN_PREFIX + d for d in designs("validation")]
-    held = [DESIGN_PREFIX + d for d in designs("test")] + style_names(True)
+    val = [DESIGN_PREFIX + d for d in installed_designs("validation")]
+    held = [DESIGN_PREFIX + d for d in installed_designs("test")] + style_names(True)
     return train_styles, val, held
 
 

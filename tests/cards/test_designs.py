@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from ggpgfx.cards.designs import DESIGNS, _crop_card, design_card, designs, get_design
+from ggpgfx.cards.designs import DESIGNS, _crop_card, design_card, design_installed, designs, get_design
 from ggpgfx.cards.synth import DESIGN_PREFIX, _card_luma
 from ggpgfx.errors import ConfigError
 
@@ -38,3 +40,51 @@ def test_crop_keeps_the_card_and_drops_stray_pixels() -> None:
     card = _crop_card(sheet)
     assert card is not None and card.shape[:2] == (280, 200)
     assert _crop_card(np.zeros((50, 50, 4), np.uint8)) is None
+
+
+def test_a_design_and_its_recoloured_twin_share_a_role() -> None:
+    assert get_design("pokerth").role == get_design("pokerth-4c").role
+    assert len(designs("validation")) >= 3  # the abstain threshold is chosen on more than one design
+
+
+@pytest.mark.parametrize(("design", "card"), [("pokerth", "Td"), ("pokerth-4c", "As"), ("konqi-modern", "Qh"),
+                                              ("gm-paris", "Js"), ("gm-paris", "7c")])
+def test_every_kind_of_source_renders_a_card(design: str, card: str) -> None:
+    if not design_installed(get_design(design)):
+        pytest.skip(f"apt-get install {get_design(design).package}")
+    rgba = design_card(design, card)
+    assert rgba.dtype == np.uint8 and rgba.shape[2] == 4 and 210 <= rgba.shape[1] <= 270
+    assert 1.3 < rgba.shape[0] / rgba.shape[1] < 1.6
+    assert rgba[rgba.shape[0] // 2, rgba.shape[1] // 2, 3] == 255
+
+
+def test_pokerth_files_are_numbered_diamonds_hearts_spades_clubs_two_to_ace() -> None:
+    design = get_design("pokerth")
+    if not design_installed(design):
+        pytest.skip("apt-get install pokerth-data")
+    from PIL import Image
+
+    from ggpgfx.cards.designs import _png_folder_card
+
+    for card, number in [("2d", 0), ("Ad", 12), ("2h", 13), ("Ks", 37), ("Ac", 51)]:
+        expected = np.asarray(Image.open(design.path / f"{number}.png").convert("RGBA"))
+        assert np.array_equal(_png_folder_card(design, card), expected), card
+    # the four-colour twin draws diamonds blue: its 2 of diamonds is bluer than its 2 of hearts
+    twin = get_design("pokerth-4c")
+    diamond, heart = (_png_folder_card(twin, c)[..., :3].astype(int) for c in ("2d", "2h"))
+    assert (diamond[..., 2] - diamond[..., 0]).mean() > (heart[..., 2] - heart[..., 0]).mean()
+
+
+def test_a_missing_package_leaves_its_designs_out_with_a_warning(monkeypatch: pytest.MonkeyPatch,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    from pathlib import Path
+
+    from ggpgfx.cards import designs as module
+
+    if not design_installed(DESIGNS["pokerth-4c"]):
+        pytest.skip("apt-get install pokerth-data")
+    monkeypatch.setattr(module, "CARDDECKS", Path("/nonexistent"))
+    monkeypatch.setattr(module, "DESIGNS", {**DESIGNS, "pokerth": replace(DESIGNS["pokerth"], folder="/nonexistent")})
+    with caplog.at_level("WARNING"):
+        assert module.installed_designs("train") == ["pokerth-4c"]
+    assert "apt-get install pokerth-data" in caplog.text and "apt-get install kdegames-card-data-kf5" in caplog.text
