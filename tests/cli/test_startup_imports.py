@@ -33,7 +33,7 @@ MEDIA_RUN = """
 import json, sys
 import ggpgfx.cli as cli
 sys.argv = ["ggp", "-q", "run", sys.argv[1], "--no-realtime", "--max-frames", "2"]
-cli.main()
+cli.main(fast_exit=False)
 from pydantic import BaseModel
 built = sorted(f"{module.__name__}.{name}" for module in list(sys.modules.values())
                if getattr(module, "__name__", "").startswith(("ggpgfx.poker.messages", "ggpgfx.tournament"))
