@@ -39,7 +39,13 @@ def plane_shapes(pixel_format: str, width: int, height: int) -> list[tuple[int, 
 
 def plane_sizes(pixel_format: str, width: int, height: int) -> list[int]:
     """Bytes of each plane (uint8) of a frame with this format and size."""
-    return [int(np.prod(shape)) for shape in plane_shapes(pixel_format, width, height)]
+    sizes = []
+    for shape in plane_shapes(pixel_format, width, height):
+        size = 1
+        for extent in shape:
+            size *= extent
+        sizes.append(size)
+    return sizes
 
 
 def _copy_plane(plane: Any) -> Any:

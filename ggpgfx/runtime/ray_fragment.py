@@ -310,7 +310,9 @@ class FragmentActor:
 
     def _socket_record(self, edge: int, replica: int, record: Any) -> tuple[Any, ...]:
         """One batch that came over a producer's socket (each connection thread has its own ring reader)."""
-        reader = self._readers.setdefault(threading.get_ident(), ShmReader())
+        reader = self._readers.get(threading.get_ident())
+        if reader is None:
+            reader = self._readers[threading.get_ident()] = ShmReader()
         wire, incarnation, sent_ns = record
         return self.deliver(edge, replica, wire, incarnation, sent_ns, reader)
 

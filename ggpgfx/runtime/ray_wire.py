@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import mmap
 import os
 import pickle
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ggpgfx.graph.node import Message
+from ggpgfx.media.frames import VideoFrame
 
 SHM_DIR = "/dev/shm"
 #: Batches whose buffers are smaller than this travel inline in the actor call (Ray inlines < 100 KB).
@@ -49,6 +51,11 @@ class ShmBatch:
     offset: int
     lengths: list[int]
     pins: int  # how many of this ring's slots a consumer may keep viewed at once
+    #: True: one VideoFrame drawn in its slot; `header` is `frame_header(...)`, not a pickled batch
+    frame: bool = False
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:  # a plain tuple: cheaper than the dataclass default
+        return (ShmBatch, (self.header, self.segment, self.slot, self.offset, self.lengths, self.pins, self.frame))
 
 
 #: Bytes at the start of a segment holding one state byte per slot (1 = written, not yet let go of).
@@ -69,6 +76,7 @@ class _Claim:
     size: int
     mm: mmap.mmap
     sealed: bool = False
+    ref: Any = None  # the weak reference to the slot's array whose callback lets the slot go
 
 
 def _address(view: memoryview) -> int:
@@ -215,15 +223,17 @@ class ShmRing:
                            size, self.map)
             self.claims[claim.address] = claim
             self.claimed += 1
-            weakref.finalize(region, self._release, claim)
+            # a weakref callback (C) rather than weakref.finalize (Python): this runs for every frame
+            claim.ref = weakref.ref(region, functools.partial(self._release, claim))
         parts, pos = [], 0
         for length in sizes:
             parts.append(region[pos: pos + length])
             pos += length
         return parts
 
-    def _release(self, claim: _Claim) -> None:
+    def _release(self, claim: _Claim, _ref: Any = None) -> None:
         """Finaliser of a claimed slot's arrays: the producer no longer views it."""
+        claim.ref = None
         with self.lock:
             if self.claims.get(claim.address) is claim:
                 del self.claims[claim.address]
@@ -242,21 +252,55 @@ class ShmRing:
         if not buffers:
             return None
         views = [b.raw() for b in buffers]
-        first = _address(views[0])
+        lengths = [v.nbytes for v in views]
+        claim = self._seal([_address(v) for v in views], lengths)
+        if claim is None:
+            return None
+        return ShmBatch(header, claim.segment, claim.slot, claim.offset, lengths, self.pins)
+
+    def _seal(self, addresses: list[int], lengths: list[int]) -> _Claim | None:
+        """Mark sent the claimed slot these buffers fill from its start, back to back; None when they do not."""
         with self.lock:
-            claim = self.claims.get(first)
+            claim = self.claims.get(addresses[0])
             if claim is None or claim.sealed or claim.generation != self.generation:
                 return None
-            position = first
-            for view in views:
-                if _address(view) != position:
+            position = addresses[0]
+            for address, length in zip(addresses, lengths, strict=True):
+                if address != position:
                     return None
-                position += view.nbytes
-            if position - first > claim.size:
+                position += length
+            if position - addresses[0] > claim.size:
                 return None
             claim.sealed = True
             self.sealed += 1
-        return ShmBatch(header, claim.segment, claim.slot, claim.offset, [v.nbytes for v in views], self.pins)
+        return claim
+
+    def seal_frame(self, item: tuple[Any, int, int, int]) -> ShmBatch | None:
+        """One (VideoFrame, pts, seq, origin) whose uint8 planes fill a claimed, unsent slot: the batch with a
+        compact header (the frame's fields, no pickled arrays: `ShmReader` rebuilds the frame around views of
+        the slot); None for anything else (`encode` then pickles and, if need be, copies)."""
+        frame, pts, seq, origin = item
+        if type(frame) is not VideoFrame:
+            return None
+        planes = frame.planes
+        addresses, lengths, shapes = [], [], []
+        for plane in planes:
+            if type(plane) is not np.ndarray or plane.dtype.char != "B" or not plane.flags.c_contiguous:
+                return None
+            addresses.append(plane.__array_interface__["data"][0])
+            lengths.append(plane.nbytes)
+            shapes.append(plane.shape)
+        if not addresses or addresses[0] not in self.claims:
+            return None
+        try:
+            header = pickle.dumps((frame.format, frame.width, frame.height, frame.pts, frame.device, frame.meta,
+                                   shapes, pts, seq, origin), protocol=5)
+        except Exception:  # meta that pickle cannot take: the general path (cloudpickle) handles it
+            return None
+        claim = self._seal(addresses, lengths)
+        if claim is None:
+            return None
+        return ShmBatch(header, claim.segment, claim.slot, claim.offset, lengths, self.pins, frame=True)
 
     def claim(self, sizes: list[int]) -> tuple[int, list[np.ndarray]] | None:
         """Low-level form of `claim_planes` (the bench's): a free slot and its arrays, untracked: the caller
@@ -300,10 +344,12 @@ class ShmRing:
 
 
 def _let_go(mm: mmap.mmap, slot: int, pinned: set[tuple[str, int]], key: tuple[str, int],
-            lock: threading.Lock) -> None:
+            lock: threading.Lock, refs: dict[tuple[str, int], Any] | None = None, _ref: Any = None) -> None:
     """Finaliser of a viewed slot: clear its state byte so the producer may reuse it."""
     with lock:
         pinned.discard(key)
+        if refs is not None:
+            refs.pop(key, None)
     try:
         mm[slot] = 0
     except (ValueError, IndexError):  # unmapped at shutdown
@@ -322,6 +368,7 @@ class ShmReader:
     def __init__(self) -> None:
         self.maps: dict[str, mmap.mmap] = {}
         self.pinned: set[tuple[str, int]] = set()
+        self.refs: dict[tuple[str, int], Any] = {}  # the weak references whose callbacks let slots go
         self.lock = threading.Lock()
         self.copied = 0
         self.viewed = 0
@@ -364,11 +411,17 @@ class ShmReader:
             pos += length
         if view:
             self.viewed += 1
-            weakref.finalize(region, _let_go, mm, batch.slot, self.pinned, (batch.segment, batch.slot), self.lock)
+            key = (batch.segment, batch.slot)
+            self.refs[key] = weakref.ref(region, functools.partial(_let_go, mm, batch.slot, self.pinned, key,
+                                                                   self.lock, self.refs))
         else:
             self.copied += 1
             del region
             mm[batch.slot] = 0
+        if batch.frame:
+            fmt, width, height, frame_pts, device, meta, shapes, pts, seq, origin = pickle.loads(batch.header)
+            planes = [buffer.reshape(shape) for buffer, shape in zip(buffers, shapes, strict=True)]
+            return [(VideoFrame(planes, fmt, width, height, frame_pts, device, meta), pts, seq, origin)]
         return pickle.loads(batch.header, buffers=buffers)
 
     def close(self) -> None:
@@ -385,6 +438,10 @@ def encode(items: list[tuple[Any, int, int, int]], ring: ShmRing | None) -> Any:
     """What to pass to the consumer's `deliver`: the items themselves (inline) or an ShmBatch."""
     if ring is None:
         return items
+    if len(items) == 1 and ring.claims:
+        batch = ring.seal_frame(items[0])  # a frame drawn in a claimed slot: a compact header only
+        if batch is not None:
+            return batch
     buffers: list[pickle.PickleBuffer] = []
     header = _dumps(items, buffers)
     if sum(b.raw().nbytes for b in buffers) < SHM_THRESHOLD:

@@ -139,10 +139,14 @@ def _drawn(ring: ShmRing, value: int) -> VideoFrame:
 def test_a_frame_drawn_in_a_claimed_slot_is_sent_as_its_header_only(ring_and_reader):
     ring, reader = ring_and_reader
     frame = _drawn(ring, 42)
+    frame.meta["frame_index"] = 3
+    frame.pts = 1234
     wire, got = _send(ring, reader, frame, 0)
-    assert isinstance(wire, ShmBatch) and len(wire.header) < 4096
+    assert isinstance(wire, ShmBatch) and wire.frame and len(wire.header) < 4096  # the compact frame header
     assert ring.sealed == 1 and ring.copied == 0  # no copy into the ring
     assert int(got.planes[0][5, 5]) == 42 and got.planes[0].flags.writeable
+    assert [p.shape for p in got.planes] == [(240, 320), (120, 160), (120, 160)]
+    assert (got.format, got.width, got.height, got.pts, got.meta) == ("yuv420p", 320, 240, 1234, {"frame_index": 3})
     assert ring.in_use() == 1
     del frame, got
     gc.collect()
@@ -194,3 +198,12 @@ def test_a_frame_drawn_before_the_ring_was_renewed_is_copied(ring_and_reader):
     wire, got = _send(ring, reader, frame, 0)
     assert isinstance(wire, ShmBatch) and wire.segment == ring.name
     assert ring.sealed == 0 and ring.copied == 1 and int(got.planes[0][0, 0]) == 3
+
+
+def test_a_drawn_frame_whose_meta_needs_cloudpickle_still_crosses_header_only(ring_and_reader):
+    ring, reader = ring_and_reader
+    frame = _drawn(ring, 8)
+    frame.meta["scale"] = lambda x: 2 * x  # plain pickle refuses a lambda: the general path takes the frame
+    wire, got = _send(ring, reader, frame, 0)
+    assert isinstance(wire, ShmBatch) and not wire.frame
+    assert ring.sealed == 1 and ring.copied == 0 and got.meta["scale"](2) == 4 and int(got.planes[0][0, 0]) == 8
