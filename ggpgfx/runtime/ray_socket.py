@@ -31,20 +31,33 @@ def _send(sock: socket.socket, obj: Any) -> None:
     sock.sendall(_LEN.pack(len(data)) + data)
 
 
-def _recv_exact(sock: socket.socket, size: int) -> bytes:
-    chunks, left = [], size
-    while left:
-        chunk = sock.recv(min(left, 1 << 20))
-        if not chunk:
-            raise LinkBroken("connection closed")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
+class _Records:
+    """Length-prefixed records read from a socket through a buffer: usually one `recv` per record (the
+    prefix and its record arrive together), where reading the prefix and then the record took two."""
 
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = bytearray()
 
-def _recv(sock: socket.socket) -> Any:
-    (size,) = _LEN.unpack(_recv_exact(sock, _LEN.size))
-    return pickle.loads(_recv_exact(sock, size))
+    def complete(self) -> bool:
+        """True when a whole record is buffered (`next` will not read the socket)."""
+        if len(self.buffer) < _LEN.size:
+            return False
+        (size,) = _LEN.unpack_from(self.buffer)
+        return len(self.buffer) >= _LEN.size + size
+
+    def next(self) -> Any:
+        """The next record (reads the socket until one is whole)."""
+        while not self.complete():
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise LinkBroken("connection closed")
+            self.buffer += chunk
+        (size,) = _LEN.unpack_from(self.buffer)
+        end = _LEN.size + size
+        data = bytes(self.buffer[_LEN.size: end])
+        del self.buffer[:end]
+        return pickle.loads(data)
 
 
 def socket_dir() -> str:
@@ -78,9 +91,10 @@ class SocketServer:
 
     def _serve(self, conn: socket.socket) -> None:
         try:
-            edge, replica = _recv(conn)
+            records = _Records(conn)
+            edge, replica = records.next()
             while True:
-                _send(conn, self.handler(edge, replica, _recv(conn)))
+                _send(conn, self.handler(edge, replica, records.next()))
         except (LinkBroken, OSError):
             pass
         except Exception:  # a decoding bug must not kill the process silently
@@ -104,6 +118,7 @@ class SocketLink:
     def __init__(self, path: str, edge: int, replica: int) -> None:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(path)
+        self.records = _Records(self.sock)
         _send(self.sock, (edge, replica))
 
     def send(self, record: Any) -> None:
@@ -115,13 +130,15 @@ class SocketLink:
 
     def ready(self, timeout: float) -> bool:
         """True when an acknowledgement can be read without waiting longer than `timeout`."""
+        if self.records.complete():
+            return True
         readable, _, _ = select.select([self.sock], [], [], timeout)
         return bool(readable)
 
     def recv(self) -> Any:
         """The next acknowledgement, in order."""
         try:
-            return _recv(self.sock)
+            return self.records.next()
         except OSError as exc:
             raise LinkBroken(str(exc)) from None
 
