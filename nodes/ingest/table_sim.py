@@ -185,6 +185,8 @@ class TableSim(Node):
                           changed=changed)
         self.emit("video", frame, pts=pts)
         if self.wall is not None:
-            cams = VideoFrame(self.wall.frame_planes(), "yuv420p", self.params.cams_width, self.params.cams_height, pts)
+            cams: VideoFrame = self.new_frame("cameras", self.params.cams_width, self.params.cams_height, "yuv420p", pts)
+            for plane, source in zip(cams.planes, self.wall.planes, strict=True):
+                np.copyto(plane, source)
             cams.meta.update(frame_index=self.frame_index, zones=self.wall_zones, camera="holecams", changed=changed)
             self.emit("cameras", cams, pts=pts)
