@@ -176,9 +176,12 @@ def main() -> None:
         if not run["held"]:
             break
         best = count
-    model = cores / runs[0]["cores_per_table"] if runs and runs[0]["cores_per_table"] > 0 else 0.0
+    # cores one table needs at real time: its CPU per frame x the frame rate (a table that fell behind used fewer)
+    needed = runs[0]["cpu_ms_per_frame"] * FPS / 1000 if runs else 0.0
+    model = cores / needed if needed > 0 else 0.0
     print(f"largest count holding real time: {best} (target >= {profile.target} on {cores} cores); one table alone "
-          f"uses {runs[0]['cores_per_table']:.2f} cores -> {model:.1f} tables by CPU alone on {cores} cores")
+          f"needs {needed:.2f} cores at {FPS:.0f} fps ({runs[0]['cpu_ms_per_frame']:.1f} CPU-ms per frame, start-up "
+          f"included) -> {model:.1f} tables by CPU alone on {cores} cores")
     if load > 1.5:
         print(f"note: the machine was shared (load average {load:.1f}): the count is pessimistic, CPU per table is "
               "the figure that carries over")
