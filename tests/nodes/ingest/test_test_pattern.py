@@ -39,3 +39,17 @@ def test_odd_size_yuv_is_refused() -> None:
     g.connect("bars.video", "sink.inp")
     with pytest.raises(Exception, match="even width and height"):
         g.run()
+
+
+def test_on_a_local_edge_new_frames_are_plain_numpy_planes() -> None:
+    from ggpgfx.graph.node import Node
+
+    g = Graph("tp", realtime=False)
+    g.add("ingest.test_pattern", id="bars", width=64, height=48, frames=2)
+    g.add("sink.collect", id="sink")
+    g.connect("bars.video", "sink.inp")
+    frames = g.run().collected("sink")
+    # no shared-memory ring here: new_frame fell back to arrays of the frame's own
+    assert all(p.flags.owndata and p.flags.writeable for f in frames for p in f.planes)
+    loose = Node("loose").new_frame("video", 64, 48)  # outside any runtime too
+    assert [p.shape for p in loose.planes] == plane_shapes("yuv420p", 64, 48) and loose.planes[0].flags.owndata
