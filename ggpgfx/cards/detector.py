@@ -118,9 +118,9 @@ class CardDetector:
                     results.extend(found)
                     continue
             self.zones_processed += 1
-            quads = [q for q in find_cards(crop, self.min_area)
-                     if cv2.pointPolygonTest(zone.polygon.astype(np.float32),
-                                             (q.centre()[0] + x0, q.centre()[1] + y0), False) >= 0]
+            polygon = zone.polygon.astype(np.float32)
+            quads = [q for q, (cx, cy) in ((q, q.centre()) for q in find_cards(crop, self.min_area))
+                     if cv2.pointPolygonTest(polygon, (cx + x0, cy + y0), False) >= 0]
             pending.append((zone, quads, (x0, y0)))
             self._last[zone.name] = (signature.copy(), [])
         if pending:

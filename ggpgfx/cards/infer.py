@@ -156,13 +156,13 @@ class CardClassifier:
         cut already in the same ONNX call as the top-left patches (batch rows are independent: the same
         results as two calls).
         """
-        from ggpgfx.cards.locate import corner_patches, refine_quad
+        from ggpgfx.cards.locate import corner_patches, cut_patches, refine_quad
 
         if not quads:
             return []
         cut = CutPatches() if cut is None else cut
         if cut.first is None:
-            cut.first = np.concatenate([corner_patches(v, [q], (0,)) for v, q in zip(views, quads, strict=True)])
+            cut.first = cut_patches(views, quads, (0,))
         n = len(quads)
         ahead = [i for i in range(n) if i in cut.more]
         probs = self.probabilities(np.concatenate([cut.first, *(cut.more[i] for i in ahead)]) if ahead

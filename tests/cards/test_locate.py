@@ -115,3 +115,32 @@ def test_a_bright_piece_inside_a_card_does_not_replace_the_card() -> None:
         assert len(quads) == 1
         x0, y0, x1, y1 = quads[0].box()
         assert x1 - x0 > 90 and y1 - y0 > 110, bite  # the card, not the panel
+
+
+def test_fast_paths_give_the_reference_values() -> None:
+    """`_order_box`, `_extent` and `cut_patches` are the reference functions' values, bit for bit."""
+    import cv2
+
+    from ggpgfx.cards.locate import Quad, _extent, _homography, _order_box, cut_patches
+
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (300, 400), dtype=np.uint8)
+    quads = []
+    for _ in range(300):
+        w = float(rng.uniform(2, 120))
+        rect = ((float(rng.uniform(0, 400)), float(rng.uniform(0, 300))), (w, w * float(rng.uniform(1.15, 1.8))),
+                float(rng.uniform(-90, 90)))
+        if rng.random() < 0.5:
+            rect = (rect[0], rect[1][::-1], rect[2])
+        points = cv2.boxPoints(rect)
+        assert np.array_equal(_order_box(points), order_corners(points))
+        quad = Quad(_order_box(points), 1.0)
+        assert _extent(quad.corners) == (*quad.box(), *quad.centre())
+        assert quad.box() == tuple(float(v) for v in (*quad.corners.min(axis=0), *quad.corners.max(axis=0)))
+        quads.append(quad)
+    views = [image, image[5:, 7:]] * 3
+    reference = np.stack([cv2.warpPerspective(v, _homography(np.roll(q.corners, -2 * k, axis=0)), (PATCH_W, PATCH_H),
+                                              flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                          for v, q in zip(views, quads, strict=False) for k in (0, 1)])
+    assert np.array_equal(cut_patches(views, quads[:6]), reference)
+    assert np.array_equal(corner_patches(image, [quads[0], quads[2]], (1,)), reference[[1, 5]])
