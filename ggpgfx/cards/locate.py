@@ -232,14 +232,18 @@ def refine_quad(gray: np.ndarray, quad: Quad) -> Quad:
     lines = _edge_lines(points, c.astype(np.float64) - (x0, y0), max(2.0, 0.06 * width))
     if lines is None:
         return quad
-    corners = np.empty((4, 2), np.float32)
+    # neighbouring lines intersected, in Python floats: the same float64 steps as on numpy rows
+    points, directions = lines[0].tolist(), lines[1].tolist()
+    found = []
     for i in range(4):
-        p, r, q, s = lines[0][i - 1], lines[1][i - 1], lines[0][i], lines[1][i]
-        det = float(r[0] * s[1] - r[1] * s[0])
+        (px, py), (rx, ry) = points[i - 1], directions[i - 1]
+        (qx, qy), (sx, sy) = points[i], directions[i]
+        det = rx * sy - ry * sx
         if abs(det) < 1e-3:
             return quad
-        t = float((q - p)[0] * s[1] - (q - p)[1] * s[0]) / det
-        corners[i] = p + t * r + (x0, y0)
+        t = ((qx - px) * sy - (qy - py) * sx) / det
+        found.append((px + t * rx + x0, py + t * ry + y0))
+    corners = np.array(found, np.float32)
     if float(np.abs(corners - c).max()) > 0.2 * width:
         return quad
     return Quad(corners, quad.area, quad.score, quad.level)

@@ -144,3 +144,37 @@ def test_fast_paths_give_the_reference_values() -> None:
                           for v, q in zip(views, quads, strict=False) for k in (0, 1)])
     assert np.array_equal(cut_patches(views, quads[:6]), reference)
     assert np.array_equal(corner_patches(image, [quads[0], quads[2]], (1,)), reference[[1, 5]])
+
+
+def test_refined_corners_are_the_reference_intersections() -> None:
+    """`refine_quad` intersects neighbouring edge lines in Python floats: the numpy-row formula's values."""
+    import cv2
+
+    from ggpgfx.cards.locate import _edge_lines
+
+    rng = np.random.default_rng(8)
+    images = [make_scene(rng, ["As", "Td", "7c", "Kh"], style_names(True)[:1], ("felt",), 640, 480,
+                         perspective=0.3).image for _ in range(6)]
+    compared = 0
+    for image, quad in ((im, q) for im in images for q in find_cards(im, 300.0)):
+        refined = refine_quad(image, quad)
+        if refined is quad:
+            continue
+        c = quad.corners
+        width = float(np.linalg.norm(c[1] - c[0]))
+        pad = int(max(4.0, 0.12 * width))
+        x0, y0 = max(0, int(c[:, 0].min()) - pad), max(0, int(c[:, 1].min()) - pad)
+        x1, y1 = min(640, int(c[:, 0].max()) + pad + 1), min(480, int(c[:, 1].max()) + pad + 1)
+        _, mask = cv2.threshold(image[y0:y1, x0:x1], quad.level, 255, cv2.THRESH_BINARY)
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        points = max(contours, key=cv2.contourArea).reshape(-1, 2).astype(np.float64)
+        lines = _edge_lines(points, c.astype(np.float64) - (x0, y0), max(2.0, 0.06 * width))
+        assert lines is not None
+        reference = np.empty((4, 2), np.float32)
+        for i in range(4):
+            p, r, q, s = lines[0][i - 1], lines[1][i - 1], lines[0][i], lines[1][i]
+            t = float((q - p)[0] * s[1] - (q - p)[1] * s[0]) / float(r[0] * s[1] - r[1] * s[0])
+            reference[i] = p + t * r + (x0, y0)
+        assert np.array_equal(refined.corners, reference)
+        compared += 1
+    assert compared >= 4, compared
