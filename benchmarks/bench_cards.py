@@ -127,7 +127,7 @@ def run(frames_count: int, seconds: float, model: str | None = None) -> dict[str
 
     found: dict[str, set[tuple[int, str]]] = {}
     for name, reuse in (("ours", False), ("ours+skip", True)):
-        detector = CardDetector(classifier, reuse_unchanged=reuse, change_threshold=2.5)
+        detector = CardDetector(classifier, reuse_unchanged=reuse)  # the node's defaults
         smoother = Smoother(stable_frames=3)
         seen: set[tuple[int, str]] = set()
 

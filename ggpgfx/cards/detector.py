@@ -81,6 +81,25 @@ class Detection:
     box: tuple[float, float, float, float]  # frame pixels
 
 
+SIGNATURE_BLOCK = 4
+#: a 4x4 block whose mean moved this much changed (a card's edge or face moves it by tens of levels; sensor
+#: noise averaged over 16 pixels by about one)
+BLOCK_CHANGE = 16
+
+
+def zone_signature(crop: np.ndarray) -> np.ndarray:
+    """A zone's pixels as 4x4 block means (uint8): what `reuse_unchanged` compares between frames.
+
+    Means, not every 4th pixel: a camera's sensor noise (every frame differs by a few levels per pixel) averages
+    out over a block (its spread falls 4x), so a still zone is still at the default threshold, while a card put
+    down, taken away or moved changes whole blocks by tens of levels.
+    """
+    h, w = crop.shape[0] // SIGNATURE_BLOCK * SIGNATURE_BLOCK, crop.shape[1] // SIGNATURE_BLOCK * SIGNATURE_BLOCK
+    if h == 0 or w == 0:
+        return crop.copy()
+    return cv2.resize(crop[:h, :w], (w // SIGNATURE_BLOCK, h // SIGNATURE_BLOCK), interpolation=cv2.INTER_AREA)
+
+
 class CardDetector:
     """Localise and classify cards inside zones; unchanged zones reuse the last result."""
 
@@ -101,6 +120,14 @@ class CardDetector:
         self.zones_reused = 0
         self.zones_processed = 0
 
+    def _still(self, previous: np.ndarray, signature: np.ndarray) -> bool:
+        """Whether a zone is unchanged since it was last read: its block means moved little on average (light,
+        noise) and no block moved by BLOCK_CHANGE (a small card in a wide zone moves the average little, but
+        every block it covers a lot). Compared with the signature of the last frame that was read, so a slow
+        change adds up until the zone is read again."""
+        diff = cv2.absdiff(previous, signature)
+        return float(diff.mean()) < self.change_threshold and int(diff.max()) < BLOCK_CHANGE
+
     def detect(self, luma: np.ndarray, zones: list[ZoneSpec]) -> list[Detection]:
         """Every card in the given zones of a luma plane (H, W) uint8."""
         pending: list[tuple[ZoneSpec, list[Quad], tuple[int, int]]] = []
@@ -109,11 +136,10 @@ class CardDetector:
         for zone in zones:
             x0, y0, x1, y1 = zone.bounds
             crop = luma[y0:min(y1, h), x0:min(x1, w)]
-            signature = crop[::4, ::4]
+            signature = zone_signature(crop)
             if self.reuse_unchanged and zone.name in self._last:
                 previous, found = self._last[zone.name]
-                if previous.shape == signature.shape and \
-                        float(cv2.absdiff(previous, signature).mean()) < self.change_threshold:
+                if previous.shape == signature.shape and self._still(previous, signature):
                     self.zones_reused += 1
                     results.extend(found)
                     continue
