@@ -73,6 +73,10 @@ PROFILES = {
 }
 
 
+#: extra `--set NODE.PARAM=VALUE` for every table (`--set` on the command line: what-if runs)
+EXTRA_SETS: list[str] = []
+
+
 def start_table(profile: Profile, index: int, folder: Path, seconds: float,
                 size: tuple[int, int]) -> subprocess.Popen[bytes]:
     """One table's graph as a `ggp run` process (outputs and stats under `folder`)."""
@@ -84,6 +88,8 @@ def start_table(profile: Profile, index: int, folder: Path, seconds: float,
     for sink, param in profile.outputs.items():
         target = folder / (f"{sink}{index}.mp4" if param == "path" else f"{sink}{index}")
         command += ["--set", f"{sink}.{param}={target}"]
+    for assignment in EXTRA_SETS:
+        command += ["--set", assignment]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -150,11 +156,16 @@ def main() -> None:
     parser.add_argument("--profile", choices=sorted(PROFILES), default="720", help="which live table (default 720)")
     parser.add_argument("--seconds", type=float, default=60.0, help="media time per run (default 60)")
     parser.add_argument("--max-tables", type=int, default=6, help="stop after this many tables (default 6)")
+    parser.add_argument("--min-tables", type=int, default=1,
+                        help="start the search at this many tables (default 1; what-if runs of one count)")
     parser.add_argument("--stagger", type=float, default=0.0,
                         help="seconds between table starts (default 0: all in the same second)")
+    parser.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
+                        help="also set this on every table (repeatable), e.g. rules.equity=false")
     parser.add_argument("--size", default=None, help="table video size WIDTHxHEIGHT (default: the profile's)")
     args = parser.parse_args()
     profile = PROFILES[args.profile]
+    EXTRA_SETS.extend(args.set)
     width, height = profile.size
     if args.size:
         try:
@@ -168,14 +179,15 @@ def main() -> None:
     print(f"capacity ({args.profile}): {width}x{height}@{FPS:.0f} live tables ({profile.graph.relative_to(REPO)}, "
           f"outputs {', '.join(profile.outputs)}), {args.seconds:.0f} s each, {cores} cores, load average "
           f"{load:.1f} at start, "
-          + (f"tables started {args.stagger:g} s apart" if args.stagger else "all tables started at once"))
+          + (f"tables started {args.stagger:g} s apart" if args.stagger else "all tables started at once")
+          + (f", with {' '.join(args.set)}" if args.set else ""))
     # one untimed table first, as an installed copy would have had: Numba's kernel cache and $GGP_HOME/cache
     # (the hand evaluator's tables, seconds to build) filled; a fresh $GGP_HOME made every table build them
     run_count(profile, 1, 2.0, (width, height))
     print(" tables | held | min fps | cores/table | CPU ms/frame | p99 latency ms | drops | load (start-end)")
     runs: list[dict[str, Any]] = []
     best = 0
-    for count in range(1, args.max_tables + 1):
+    for count in range(max(1, args.min_tables), args.max_tables + 1):
         run = run_count(profile, count, args.seconds, (width, height), args.stagger)
         runs.append(run)
         drops = sum(t["drops"] for t in run["per_table"])
