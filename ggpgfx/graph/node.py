@@ -205,9 +205,14 @@ class Node:
         frame = self.slot_frame(port, width, height, pixel_format, pts)
         if frame is not None:
             return frame
-        from ggpgfx.media.frames import VideoFrame  # the graph layer imports no payload class at module level
-
-        return VideoFrame.empty(width, height, pixel_format, pts)
+        # the port's declared frame class makes the plain frame (the graph layer knows no payload class by name)
+        declared = self.outputs.get(port)
+        empty = getattr(declared.type if declared is not None else None, "empty", None)
+        if empty is None:
+            raise TypeError(f"node '{self.id}': new_frame() needs an output port declared with a frame type that "
+                            f"has an `empty` constructor (VideoFrame); '{port}' is "
+                            f"{'not an output' if declared is None else declared.type!r}")
+        return empty(width, height, pixel_format, pts)
 
     def slot_frame(self, port: str, width: int, height: int, pixel_format: str = "yuv420p",
                    pts: int = 0) -> Any | None:

@@ -51,5 +51,14 @@ def test_on_a_local_edge_new_frames_are_plain_numpy_planes() -> None:
     frames = g.run().collected("sink")
     # no shared-memory ring here: new_frame fell back to arrays of the frame's own
     assert all(p.flags.owndata and p.flags.writeable for f in frames for p in f.planes)
-    loose = Node("loose").new_frame("video", 64, 48)  # outside any runtime too
+    from ggpgfx.graph.ports import Port
+    from ggpgfx.media.frames import VideoFrame
+
+    class Drawer(Node):
+        outputs = {"video": Port(VideoFrame), "note": Port(str)}
+
+    loose = Drawer("loose").new_frame("video", 64, 48)  # outside any runtime too: the port's class makes it
     assert [p.shape for p in loose.planes] == plane_shapes("yuv420p", 64, 48) and loose.planes[0].flags.owndata
+    for port in ("note", "missing"):  # no frame type there: a clear error, not a frame of a class nobody declared
+        with pytest.raises(TypeError, match="new_frame"):
+            Drawer("loose").new_frame(port, 64, 48)
