@@ -40,14 +40,25 @@ def zone_boxes(meta: dict[str, Any], width: int, height: int, kind: str) -> list
 
 
 def _ring_median(plane: np.ndarray, box: tuple[int, int, int, int], ring: int) -> int:
+    """Median of the pixels within `ring` of the box, outside it (clipped to the plane).
+
+    The four strips of the ring are taken directly (top and bottom full width, left and right the box's
+    height): the same pixels a mask over the widened box selects, without building the mask and indexing the
+    whole zone through it (27 zone-sized masks a 1080p frame of a nine-seat table, ~0.3 ms)."""
     x0, y0, x1, y1 = box
     h, w = plane.shape[:2]
-    outer = plane[max(0, y0 - ring):min(h, y1 + ring), max(0, x0 - ring):min(w, x1 + ring)]
-    mask = np.ones(outer.shape[:2], bool)
-    mask[y0 - max(0, y0 - ring):y0 - max(0, y0 - ring) + (y1 - y0),
-         x0 - max(0, x0 - ring):x0 - max(0, x0 - ring) + (x1 - x0)] = False
-    values = outer[mask]
-    return int(np.median(values)) if values.size else 128
+    ox0, oy0, ox1, oy1 = max(0, x0 - ring), max(0, y0 - ring), min(w, x1 + ring), min(h, y1 + ring)
+    strips = (plane[oy0:y0, ox0:ox1], plane[y1:oy1, ox0:ox1], plane[y0:y1, ox0:x0], plane[y0:y1, x1:ox1])
+    values = np.concatenate([strip.reshape(-1) for strip in strips])
+    if not values.size:
+        return 128
+    if values.dtype != np.uint8:
+        return int(np.median(values))
+    # np.median of 8-bit values by counting: the middle one (or the mean of the middle two, as np.median)
+    below = np.cumsum(np.bincount(values, minlength=256))
+    low = int(np.searchsorted(below, (values.size - 1) // 2, side="right"))
+    high = int(np.searchsorted(below, values.size // 2, side="right"))
+    return (low + high) // 2
 
 
 def cover_seat_zones(frame: VideoFrame) -> int:

@@ -37,3 +37,24 @@ def test_frames_without_zones_are_left_alone() -> None:
     frame.meta.pop("zones")
     before = frame.planes[0].copy()
     assert cover_seat_zones(frame) == 0 and np.array_equal(frame.planes[0], before)
+
+
+def test_ring_median_is_numpys_median_of_the_ring_around_the_box() -> None:
+    """The counting median over the ring's four strips equals np.median over a mask of the widened box."""
+    from ggpgfx.render.venue import _ring_median
+
+    rng = np.random.default_rng(5)
+    for _ in range(500):
+        h, w = (int(n) for n in rng.integers(4, 40, 2))
+        plane = rng.integers(0, 256, (h, w), dtype=np.uint8)
+        x0 = int(rng.integers(0, w))
+        x1 = int(rng.integers(x0, w + 1))
+        y0 = int(rng.integers(0, h))
+        y1 = int(rng.integers(y0, h + 1))
+        ring = int(rng.integers(1, 5))
+        oy0, ox0 = max(0, y0 - ring), max(0, x0 - ring)
+        outer = plane[oy0:min(h, y1 + ring), ox0:min(w, x1 + ring)]
+        mask = np.ones(outer.shape, bool)
+        mask[y0 - oy0:y1 - oy0, x0 - ox0:x1 - ox0] = False
+        expected = int(np.median(outer[mask])) if mask.any() else 128
+        assert _ring_median(plane, (x0, y0, x1, y1), ring) == expected
