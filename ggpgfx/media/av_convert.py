@@ -160,9 +160,50 @@ def video_to_av(frame: VideoFrame) -> av.VideoFrame:
             return av.VideoFrame.from_ndarray(np.concatenate([planes[0], planes[1].reshape(planes[1].shape[0], -1)]),
                                               format="nv12")
         raise ValueError(f"cannot convert a {frame.format} frame to PyAV")
+    wrapped = _wrap_contiguous(frame)
+    if wrapped is not None:
+        return wrapped
     avf, views = new_av_frame(frame.width, frame.height)
     for dst, src in zip(views, frame.planes, strict=True):
         np.copyto(dst, np.asarray(src))  # np.asarray: CuPy/torch planes must be moved to host by their owner
+    return avf
+
+
+def _wrap_contiguous(frame: VideoFrame) -> av.VideoFrame | None:
+    """An av frame over the frame's own memory (no copy) when its yuv420p planes lie back to back in one buffer,
+    rows unpadded (`VideoFrame.empty`, `copy`, `blank`, a ring slot drawn by `Node.new_frame`); else None.
+
+    FFmpeg holds a reference to the numpy buffer for as long as it uses the picture (libx264 copies it into
+    its own frames during `encode`), so the memory stays valid; a producer never writes into a frame it
+    has emitted (nodes emit a frame once), so the picture cannot change under the encoder."""
+    width, height = frame.width, frame.height
+    if width % 2 or height % 4 or frame.device != "cpu" or len(frame.planes) != 3:
+        return None
+    y, u, v = frame.planes
+    if not (type(y) is np.ndarray and type(u) is np.ndarray and type(v) is np.ndarray):
+        return None
+    if not (y.dtype == u.dtype == v.dtype == np.uint8 and y.flags.c_contiguous and u.flags.c_contiguous
+            and v.flags.c_contiguous and y.shape == (height, width) and u.shape == v.shape == (height // 2, width // 2)):
+        return None
+    start = y.__array_interface__["data"][0]
+    if u.__array_interface__["data"][0] != start + y.nbytes or \
+            v.__array_interface__["data"][0] != start + y.nbytes + u.nbytes:
+        return None
+    total = y.nbytes + u.nbytes + v.nbytes
+    # the array that owns all three planes: up the chain of bases to one that starts at Y and holds them all
+    owner: Any = y
+    while isinstance(owner, np.ndarray) and not (owner.__array_interface__["data"][0] == start
+                                                  and owner.nbytes >= total and owner.flags.c_contiguous):
+        owner = owner.base
+    if not isinstance(owner, np.ndarray):
+        return None
+    picture = owner.reshape(-1)[:total].reshape(height * 3 // 2, width)
+    avf = av.VideoFrame.from_numpy_buffer(picture, "yuv420p")
+    # PyAV derives the picture's height from the rows (rows // 6 * 4): a height that is not a multiple of 4
+    # comes out short and the chroma planes misplaced, so the wrap must land exactly on our planes
+    if avf.width != width or avf.height != height or [p.buffer_ptr for p in avf.planes] != \
+            [start, start + y.nbytes, start + y.nbytes + u.nbytes]:
+        return None
     return avf
 
 

@@ -48,6 +48,19 @@ def plane_sizes(pixel_format: str, width: int, height: int) -> list[int]:
     return sizes
 
 
+def contiguous_planes(pixel_format: str, width: int, height: int) -> list[np.ndarray]:
+    """Uninitialised planes of one frame laid back to back in one buffer (Y, then U, then V, rows unpadded):
+    an encoder can take such a frame as one picture without copying it (`av_convert.video_to_av`)."""
+    shapes = plane_shapes(pixel_format, width, height)
+    sizes = plane_sizes(pixel_format, width, height)
+    buffer = np.empty(sum(sizes), dtype=np.uint8)
+    planes, start = [], 0
+    for shape, size in zip(shapes, sizes, strict=True):
+        planes.append(buffer[start: start + size].reshape(shape))
+        start += size
+    return planes
+
+
 def _copy_plane(plane: Any) -> Any:
     """Deep copy of a numpy, CuPy or torch plane (torch tensors copy with clone())."""
     if hasattr(plane, "clone") and not hasattr(plane, "copy"):
@@ -73,15 +86,16 @@ class VideoFrame:
     @classmethod
     def blank(cls, width: int, height: int, pixel_format: str = "yuv420p", pts: int = 0) -> VideoFrame:
         """A black frame of the given size and format."""
-        planes = [np.full(shape, value, dtype=np.uint8)
-                  for shape, value in zip(plane_shapes(pixel_format, width, height), _BLACK[pixel_format], strict=False)]
+        planes = contiguous_planes(pixel_format, width, height)
+        for plane, value in zip(planes, _BLACK[pixel_format], strict=False):
+            plane.fill(value)
         return cls(planes, pixel_format, width, height, pts)
 
     @classmethod
     def empty(cls, width: int, height: int, pixel_format: str = "yuv420p", pts: int = 0) -> VideoFrame:
-        """A frame with uninitialised planes (np.empty: no fill pass), for a producer that writes every pixel."""
-        return cls([np.empty(shape, dtype=np.uint8) for shape in plane_shapes(pixel_format, width, height)],
-                   pixel_format, width, height, pts)
+        """A frame with uninitialised planes (np.empty: no fill pass), for a producer that writes every pixel; the
+        planes lie back to back in one buffer (`contiguous_planes`)."""
+        return cls(contiguous_planes(pixel_format, width, height), pixel_format, width, height, pts)
 
     @classmethod
     def on_buffers(cls, buffers: list[np.ndarray], width: int, height: int, pixel_format: str = "yuv420p",
@@ -97,8 +111,15 @@ class VideoFrame:
         return int(sum(p.nbytes for p in self.planes))
 
     def copy(self) -> VideoFrame:
-        """A deep copy with writable planes (frames read from Ray's object store are read-only)."""
+        """A deep copy with writable planes (frames read from Ray's object store are read-only). Host planes of
+        a known format are copied into one buffer, back to back (`contiguous_planes`)."""
         meta = {k: v for k, v in self.meta.items() if k != "shared"}
+        if self.format in PLANE_LAYOUTS and all(type(p) is np.ndarray and p.dtype == np.uint8 for p in self.planes):
+            planes = contiguous_planes(self.format, self.width, self.height)
+            if [p.shape for p in planes] == [p.shape for p in self.planes]:
+                for dst, src in zip(planes, self.planes, strict=True):
+                    np.copyto(dst, src)
+                return VideoFrame(planes, self.format, self.width, self.height, self.pts, self.device, meta)
         return VideoFrame([_copy_plane(p) for p in self.planes], self.format, self.width, self.height, self.pts,
                           self.device, meta)
 

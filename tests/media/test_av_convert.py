@@ -79,3 +79,61 @@ def test_writable_on_demand_reuses_the_buffer_the_decoder_let_go() -> None:
     shared = frames[6].share()  # fan-out: a writer must get its own copy, never the shared buffer
     copied = shared.writable()
     assert copied.planes[0].__array_interface__["data"][0] != shared.planes[0].__array_interface__["data"][0]
+
+
+def _plane_address(plane: np.ndarray) -> int:
+    return int(plane.__array_interface__["data"][0])
+
+
+def test_encoder_wraps_back_to_back_planes_without_a_copy() -> None:
+    """VideoFrame.empty / blank / copy lay the planes back to back: the encoder's av frame is that memory."""
+    frame = VideoFrame.blank(64, 48)
+    frame.planes[0][:] = np.arange(64, dtype=np.uint8)
+    for made in (frame, frame.copy(), VideoFrame.empty(64, 48)):
+        avf = video_to_av(made)
+        assert [p.buffer_ptr for p in avf.planes] == [_plane_address(p) for p in made.planes]
+        assert avf.width == 64 and avf.height == 48 and avf.format.name == "yuv420p"
+    wrapped = video_to_av(frame)
+    assert np.array_equal(wrapped.to_ndarray(), np.concatenate([frame.planes[0], frame.planes[1].reshape(12, 64),
+                                                                 frame.planes[2].reshape(12, 64)]))
+
+
+def test_planes_in_separate_buffers_or_odd_sizes_are_copied() -> None:
+    apart = VideoFrame([np.full((48, 64), 90, np.uint8), np.full((24, 32), 100, np.uint8),
+                        np.full((24, 32), 110, np.uint8)], "yuv420p", 64, 48)
+    odd = VideoFrame.blank(63, 47)
+    rows = VideoFrame.blank(64, 54)  # PyAV would wrap 54 rows as 52 (rows // 6 * 4) with the chroma misplaced
+    swapped = VideoFrame.blank(64, 48)
+    swapped.planes[1], swapped.planes[2] = swapped.planes[2], swapped.planes[1]
+    for frame in (apart, odd, rows, swapped):
+        avf = video_to_av(frame)
+        assert avf.planes[0].buffer_ptr != _plane_address(frame.planes[0])
+        assert np.array_equal(np.frombuffer(avf.planes[1], np.uint8).reshape(-1, avf.planes[1].line_size)
+                              [:frame.planes[1].shape[0], :frame.planes[1].shape[1]], frame.planes[1])
+
+
+def test_wrapped_and_copied_frames_encode_to_the_same_bytes() -> None:
+    """The wrapped picture is the same picture: x264 gives byte-identical output, and the frame's memory
+    outlives the numpy frame for as long as the encoder holds it."""
+    from fractions import Fraction
+
+    def encode(contiguous: bool) -> bytes:
+        ctx = av.CodecContext.create("libx264", "w")
+        ctx.width, ctx.height, ctx.pix_fmt, ctx.time_base = 64, 48, "yuv420p", Fraction(1, 30)
+        ctx.options = {"preset": "ultrafast", "crf": "20"}
+        ctx.thread_count = 1
+        out = b""
+        for index in range(12):
+            frame = VideoFrame.empty(64, 48)
+            frame.planes[0][:] = (np.arange(64, dtype=np.uint8) * 3 + index * 7)[None, :]
+            frame.planes[1][:] = 100 + index
+            frame.planes[2][:] = 150
+            if not contiguous:
+                frame = VideoFrame([p.copy() for p in frame.planes], "yuv420p", 64, 48)
+            avf = video_to_av(frame)
+            del frame  # the encoder's reference keeps the wrapped memory alive
+            avf.pts = index
+            out += b"".join(bytes(p) for p in ctx.encode(avf))
+        return out + b"".join(bytes(p) for p in ctx.encode(None))
+
+    assert encode(True) == encode(False)
