@@ -166,6 +166,28 @@ class ShmRing:
                 return slot
             start = slot + 1
 
+    def _take_slot(self, size: int, grow_when_busy: bool = True) -> int:
+        """A free slot of at least `size` bytes, marked written, or -1 when every slot is in use (call with the
+        lock held). The ring grows for a larger size; with `grow_when_busy` false not while batches are in
+        flight (-1 then: their consumer still reads the old segment)."""
+        if self.map is None or size > self.slot_size:
+            if not grow_when_busy and self.map is not None and self.busy():
+                return -1
+            self._grow(size)
+        assert self.map is not None
+        slot = self._free_slot()
+        if slot >= 0:
+            self.map[slot] = 1
+        return slot
+
+    def _split(self, region: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
+        """One array per size, back to back from the start of a slot's region."""
+        parts, pos = [], 0
+        for length in sizes:
+            parts.append(region[pos: pos + length])
+            pos += length
+        return parts
+
     def in_use(self) -> int:
         """Slots not free for the next frame: written and not let go of by the consumer, or still viewed by
         the producer (0 once a stream has ended and nothing keeps its frames)."""
@@ -179,15 +201,12 @@ class ShmRing:
         views = [b.raw() for b in buffers]
         size = sum(v.nbytes for v in views)
         with self.lock:
-            if self.map is None or size > self.slot_size:
-                self._grow(size)
-            assert self.map is not None
-            slot = self._free_slot()
+            slot = self._take_slot(size)
             if slot < 0:
                 return None
-            self.map[slot] = 1
             self.copied += 1
             mm, name = self.map, self.name
+        assert mm is not None
         offset = STATE_BYTES + slot * self.slot_size
         target = memoryview(mm)
         pos = offset
@@ -207,15 +226,10 @@ class ShmRing:
         when the arrays are collected."""
         size = sum(sizes)
         with self.lock:
-            if self.map is None or size > self.slot_size:
-                if self.map is not None and self.busy():
-                    return None
-                self._grow(size)
-            assert self.map is not None
-            slot = self._free_slot()
+            slot = self._take_slot(size, grow_when_busy=False)
             if slot < 0:
                 return None
-            self.map[slot] = 1
+            assert self.map is not None
             self.held.add(slot)
             offset = STATE_BYTES + slot * self.slot_size
             region = np.frombuffer(self.map, dtype=np.uint8, count=size, offset=offset)
@@ -225,11 +239,7 @@ class ShmRing:
             self.claimed += 1
             # a weakref callback (C) rather than weakref.finalize (Python): this runs for every frame
             claim.ref = weakref.ref(region, functools.partial(self._release, claim))
-        parts, pos = [], 0
-        for length in sizes:
-            parts.append(region[pos: pos + length])
-            pos += length
-        return parts
+        return self._split(region, sizes)
 
     def _release(self, claim: _Claim, _ref: Any = None) -> None:
         """Finaliser of a claimed slot's arrays: the producer no longer views it."""
@@ -308,20 +318,13 @@ class ShmRing:
         The arrays view the segment: drop them before the ring grows, renews or closes."""
         size = sum(sizes)
         with self.lock:
-            if self.map is None or size > self.slot_size:
-                self._grow(size)
-            assert self.map is not None
-            slot = self._free_slot()
+            slot = self._take_slot(size)
             if slot < 0:
                 return None
-            self.map[slot] = 1
+            assert self.map is not None
             offset = STATE_BYTES + slot * self.slot_size
             region = np.frombuffer(self.map, dtype=np.uint8, count=size, offset=offset)
-        parts, pos = [], 0
-        for length in sizes:
-            parts.append(region[pos: pos + length])
-            pos += length
-        return slot, parts
+        return slot, self._split(region, sizes)
 
     def seal(self, slot: int, header: bytes, sizes: list[int]) -> ShmBatch:
         """The batch for a claimed slot whose buffers were drawn in place (`header` pickled out-of-band)."""
