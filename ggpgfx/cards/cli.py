@@ -79,6 +79,10 @@ def train(epochs: Annotated[int, typer.Option(min=1, max=200)] = 8,
           real_weight: Annotated[int, typer.Option(min=1, max=10, help="weight of the real train designs")] = 2,
           max_minutes: Annotated[float | None, typer.Option(min=1.0, max=600.0,
                                                             help="stop before an epoch would overrun this")] = None,
+          font_styles: Annotated[int, typer.Option(
+              min=0, max=10_000, help="random deck styles drawn from the training font pool (0: none)")] = 0,
+          font_share: Annotated[float, typer.Option(
+              min=0.05, max=0.95, help="share of the training cards drawn in the random styles")] = 0.4,
           ) -> None:
     """Generate synthetic data, train the classifier on the CPU, log to MLflow, export ONNX."""
     from ggpgfx.cards.train import TrainConfig
@@ -87,7 +91,7 @@ def train(epochs: Annotated[int, typer.Option(min=1, max=200)] = 8,
     config = TrainConfig(epochs=epochs, scenes=scenes, val_scenes=max(50, scenes // 12), width=width, seed=seed,
                          threads=threads, output=output, tracking_uri=tracking_uri, register=register, init=init,
                          learning_rate=learning_rate, views=views, real_weight=real_weight,
-                         max_minutes=max_minutes)
+                         max_minutes=max_minutes, font_styles=font_styles, font_share=font_share)
     if init is not None and not init.is_file():
         raise ConfigError(f"--init model not found: {init}")
     result = run_training(config, on_epoch=lambda m: typer.echo(

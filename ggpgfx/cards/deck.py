@@ -38,6 +38,7 @@ class DeckStyle:
     ten: str = "10"
     centre: Centre = "pips"
     index_scale: float = 1.0
+    pip_scale: float = 1.0  # size of the centre pips
 
     def suit_colour(self, suit: str) -> RGB:
         """Ink colour of a suit in this deck."""
@@ -84,8 +85,9 @@ def get_style(name: str) -> DeckStyle:
         raise ConfigError(f"unknown deck style {name!r}; known: {', '.join(ALL_STYLES)}") from None
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=1024)
 def _font(name: str, size: int) -> ImageFont.FreeTypeFont:
+    """A shipped font by file name, or any font by absolute path (the training font pool), at a pixel size."""
     return ImageFont.truetype(str(FONTS_DIR / name), max(4, size))
 
 
@@ -94,7 +96,7 @@ def _text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, font: I
     if max_width is not None:
         width = draw.textlength(text, font=font)
         if width > max_width:  # squeeze "10" and wide glyphs into the index column
-            font = _font(Path(str(font.path)).name, int(font.size * max_width / width))
+            font = _font(str(font.path), int(font.size * max_width / width))
     draw.text(xy, text, font=font, fill=fill, anchor=anchor)
 
 
@@ -156,7 +158,7 @@ def _draw_centre(image: Image.Image, card: str, style: DeckStyle) -> None:
     if rank == "A" or style.centre == "big":
         _text(draw, (0.5 * w, 0.52 * h), glyph, _font(style.suit_font, int(0.42 * w)), colour, "mm")
         return
-    font = _font(style.suit_font, int(0.16 * w))
+    font = _font(style.suit_font, int(0.16 * w * style.pip_scale))
     x0, x1, y0, y1 = 0.38 * w, 0.62 * w, 0.24 * h, 0.76 * h
     for px, py in _PIPS[rank]:
         _text(draw, (x0 + px * (x1 - x0), y0 + py * (y1 - y0)), glyph, font, colour, "mm")

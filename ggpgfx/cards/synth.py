@@ -20,14 +20,16 @@ TRAIN_BACKGROUNDS = ("felt", "gradient", "wood")
 HELD_OUT_BACKGROUNDS = ("tiles", "blobs", "cloth")
 RENDER_WIDTH = 160
 DESIGN_PREFIX = "deck:"  # style names of real deck designs: "deck:standard"
+FONT_STYLE_PREFIX = "font:"  # random training styles drawn from the font pool: "font:<seed>:<index>"
 
 
 @lru_cache(maxsize=4096)
 def _card_luma(card: str, style_name: str, index_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Luma and alpha (0..1) of a card (or "back") rendered RENDER_WIDTH wide, index size scaled.
 
-    `style_name` is one of the project's deck styles or `deck:<design>`, a real deck design (`designs.py`),
-    whose index size is its own (`index_scale` does not apply).
+    `style_name` is one of the project's deck styles, `font:<seed>:<index>`, a random style drawn from the
+    training font pool (`fontpool.py`), or `deck:<design>`, a real deck design (`designs.py`), whose index
+    size is its own (`index_scale` does not apply).
     """
     if style_name.startswith(DESIGN_PREFIX) and card != "back":
         from ggpgfx.cards.designs import design_card
@@ -39,7 +41,12 @@ def _card_luma(card: str, style_name: str, index_scale: float = 1.0) -> tuple[np
                 rgba[..., 3].astype(np.float32) / 255.0)
     if style_name.startswith(DESIGN_PREFIX):
         style_name = "classic"  # a back is a back
-    style = ALL_STYLES[style_name]
+    if style_name.startswith(FONT_STYLE_PREFIX):
+        from ggpgfx.cards.fontpool import style_for_name
+
+        style = style_for_name(style_name)
+    else:
+        style = ALL_STYLES[style_name]
     if index_scale != 1.0:
         style = replace(style, index_scale=style.index_scale * index_scale)
     image = render_back(RENDER_WIDTH) if card == "back" else render_card(card, style, RENDER_WIDTH)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ggpgfx.cards.dataset import CLASSES, build_patches
 from ggpgfx.cards.locate import PATCH_H, PATCH_W, normalise
-from ggpgfx.cards.synth import HELD_OUT_BACKGROUNDS, style_names
+from ggpgfx.cards.synth import FONT_STYLE_PREFIX, HELD_OUT_BACKGROUNDS, style_names
 
 log = logging.getLogger(__name__)
 MODEL_NAME = "card-detector"
@@ -44,6 +44,8 @@ class TrainConfig:
     views: int = 0  # extra jittered cuts of every training card (`dataset.jitter_quad`)
     real_weight: int = 2  # each `train` real design is listed this many times beside the own styles
     max_minutes: float | None = None  # stop after the epoch that would overrun this wall-clock budget
+    font_styles: int = 0  # random deck styles drawn from the training font pool (`fontpool.py`); 0: none
+    font_share: float = 0.4  # about this share of the training cards is drawn in those random styles
 
 
 @dataclass
@@ -82,24 +84,45 @@ def training_styles(config: TrainConfig) -> tuple[list[str], list[str], list[str
     own = style_names(False) if config.own_styles else []
     if not available():
         log.warning("real deck designs not installed (kdegames-card-data-kf5, librsvg2-bin): own styles only")
-        return own or style_names(False), style_names(False), style_names(True)
+        return with_font_styles(own or style_names(False), config), style_names(False), style_names(True)
     chosen = list(config.designs) if config.designs is not None else installed_designs("train")
     train_styles = own + [DESIGN_PREFIX + d for d in chosen] * (max(1, config.real_weight) if own else 1)
     val = [DESIGN_PREFIX + d for d in installed_designs("validation")]
     held = [DESIGN_PREFIX + d for d in installed_designs("test")] + style_names(True)
-    return train_styles, val, held
+    return with_font_styles(train_styles, config), val, held
+
+
+def with_font_styles(styles: list[str], config: TrainConfig) -> list[str]:
+    """`styles` plus `config.font_styles` random font-pool styles (family `config.seed`), the other styles
+    repeated so that about `config.font_share` of the cards (a scene draws each card's style uniformly from
+    the list) are drawn in the random ones."""
+    from ggpgfx.cards.fontpool import style_names as font_style_names
+
+    if config.font_styles <= 0 or not styles:
+        return styles
+    if not 0.0 < config.font_share < 1.0:
+        raise ValueError(f"font_share {config.font_share} must be between 0 and 1")
+    repeats = max(1, round(config.font_styles * (1 - config.font_share) / (config.font_share * len(styles))))
+    return styles * repeats + font_style_names(config.seed, config.font_styles)
 
 
 def dataset_manifest(config: TrainConfig) -> dict[str, Any]:
     """Which styles and real designs (with licences), which seeds and sizes made the data: logged to MLflow."""
     from ggpgfx.cards.designs import DESIGNS
+    from ggpgfx.cards.fontpool import font_pool
 
     train_styles, val_styles, held_styles = training_styles(config)
     used = {s.split(":", 1)[1] for s in train_styles + val_styles + held_styles if s.startswith("deck:")}
+    fonts = None
+    if config.font_styles > 0:
+        random_styles = [s for s in train_styles if s.startswith(FONT_STYLE_PREFIX)]
+        fonts = {**font_pool().manifest(), "seed": config.seed, "styles": config.font_styles,
+                 "share": round(len(random_styles) / max(1, len(train_styles)), 3)}
     return {"seed": config.seed, "scenes": config.scenes, "val_scenes": config.val_scenes,
             "capture": config.capture, "card_px": list(config.card_px), "views": config.views,
             "real_weight": config.real_weight,
-            "train_styles": sorted(set(train_styles)), "validation_styles": val_styles, "held_out_styles": held_styles,
+            "train_styles": sorted({s for s in train_styles if not s.startswith(FONT_STYLE_PREFIX)}),
+            "font_pool": fonts, "validation_styles": val_styles, "held_out_styles": held_styles,
             "designs": {name: {"role": d.role, "folder": d.folder, "licence": d.licence}
                         for name, d in DESIGNS.items() if name in used},
             "init": str(config.init) if config.init else None}
