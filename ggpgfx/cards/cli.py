@@ -83,6 +83,8 @@ def train(epochs: Annotated[int, typer.Option(min=1, max=200)] = 8,
               min=0, max=10_000, help="random deck styles drawn from the training font pool (0: none)")] = 0,
           font_share: Annotated[float, typer.Option(
               min=0.05, max=0.95, help="share of the training cards drawn in the random styles")] = 0.4,
+          label_smoothing: Annotated[float, typer.Option(
+              min=0.0, max=0.5, help="cross-entropy label smoothing (caps a sure answer near 1 - this)")] = 0.05,
           ) -> None:
     """Generate synthetic data, train the classifier on the CPU, log to MLflow, export ONNX."""
     from ggpgfx.cards.train import TrainConfig
@@ -91,7 +93,8 @@ def train(epochs: Annotated[int, typer.Option(min=1, max=200)] = 8,
     config = TrainConfig(epochs=epochs, scenes=scenes, val_scenes=max(50, scenes // 12), width=width, seed=seed,
                          threads=threads, output=output, tracking_uri=tracking_uri, register=register, init=init,
                          learning_rate=learning_rate, views=views, real_weight=real_weight,
-                         max_minutes=max_minutes, font_styles=font_styles, font_share=font_share)
+                         max_minutes=max_minutes, font_styles=font_styles, font_share=font_share,
+                         label_smoothing=label_smoothing)
     if init is not None and not init.is_file():
         raise ConfigError(f"--init model not found: {init}")
     result = run_training(config, on_epoch=lambda m: typer.echo(

@@ -46,6 +46,7 @@ class TrainConfig:
     max_minutes: float | None = None  # stop after the epoch that would overrun this wall-clock budget
     font_styles: int = 0  # random deck styles drawn from the training font pool (`fontpool.py`); 0: none
     font_share: float = 0.4  # about this share of the training cards is drawn in those random styles
+    label_smoothing: float = 0.05  # cross-entropy label smoothing; it caps a sure right answer near 1 - this
 
 
 @dataclass
@@ -120,7 +121,7 @@ def dataset_manifest(config: TrainConfig) -> dict[str, Any]:
                  "share": round(len(random_styles) / max(1, len(train_styles)), 3)}
     return {"seed": config.seed, "scenes": config.scenes, "val_scenes": config.val_scenes,
             "capture": config.capture, "card_px": list(config.card_px), "views": config.views,
-            "real_weight": config.real_weight,
+            "real_weight": config.real_weight, "label_smoothing": config.label_smoothing,
             "train_styles": sorted({s for s in train_styles if not s.startswith(FONT_STYLE_PREFIX)}),
             "font_pool": fonts, "validation_styles": val_styles, "held_out_styles": held_styles,
             "designs": {name: {"role": d.role, "folder": d.folder, "licence": d.licence}
@@ -191,6 +192,8 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None
 
     from ggpgfx.cards.model import build_model, export_onnx
 
+    if not 0.0 <= config.label_smoothing < 1.0:
+        raise ValueError(f"label_smoothing {config.label_smoothing} must be in [0, 1)")
     began = time.monotonic()
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
@@ -212,7 +215,7 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=1e-4)
     steps = config.epochs * ((len(x_train) + config.batch_size - 1) // config.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.learning_rate, total_steps=max(1, steps))
-    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
     history: list[dict[str, float]] = []
     for epoch in range(config.epochs):
         if config.max_minutes is not None and history:

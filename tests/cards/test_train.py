@@ -7,7 +7,7 @@ import pytest
 
 from ggpgfx.cards.infer import CardClassifier
 from ggpgfx.cards.locate import PATCH_H, PATCH_W
-from ggpgfx.cards.train import TrainConfig, train
+from ggpgfx.cards.train import TrainConfig, TrainResult, dataset_manifest, fit, train
 from ggpgfx.errors import ConfigError
 
 
@@ -24,9 +24,10 @@ def test_train_register_and_load_by_models_uri(tmp_path) -> None:  # type: ignor
     mlflow.set_tracking_uri(uri)
     run = mlflow.get_run(result.run_id)
     assert run.data.params["epochs"] == "1" and "val_accuracy" in run.data.metrics
+    assert run.data.params["label_smoothing"] == "0.05"  # the default: old commands reproduce
     assert "held_out_patch_accuracy" in run.data.metrics
     manifest = mlflow.artifacts.load_dict(f"runs:/{result.run_id}/dataset_manifest.json")
-    assert manifest["seed"] == 0 and manifest["scenes"] == 40
+    assert manifest["seed"] == 0 and manifest["scenes"] == 40 and manifest["label_smoothing"] == 0.05
     assert "deck:standard" in manifest["held_out_styles"] and manifest["designs"]["standard"]["role"] == "test"
     versions = mlflow.MlflowClient().search_model_versions("name='card-detector'")
     assert [str(v.version) for v in versions] == ["1"]
@@ -48,3 +49,28 @@ def test_model_sources_are_checked() -> None:
         CardClassifier("/nonexistent/model.onnx")
     shipped = CardClassifier()
     assert shipped.classes[:2] == ["2c", "2d"]
+
+
+def test_label_smoothing_option_is_parsed_checked_and_recorded(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    import ggpgfx.cards.train as train_module
+    from ggpgfx.cards.cli import cards_app
+
+    seen: list[TrainConfig] = []
+
+    def fake_train(config: TrainConfig, on_epoch=None) -> TrainResult:  # type: ignore[no-untyped-def]
+        seen.append(config)
+        return TrainResult(config.output, 0.5, 0.5, 1.0)
+
+    monkeypatch.setattr(train_module, "train", fake_train)
+    runner = CliRunner()
+    common = ["train", "--scenes", "10", "--epochs", "1", "--no-register", "--output", str(tmp_path / "m.onnx")]
+    assert runner.invoke(cards_app, common).exit_code == 0
+    assert runner.invoke(cards_app, [*common, "--label-smoothing", "0"]).exit_code == 0
+    assert [c.label_smoothing for c in seen] == [0.05, 0.0]
+    assert runner.invoke(cards_app, [*common, "--label-smoothing", "0.7"]).exit_code == 2  # out of range
+    assert len(seen) == 2
+    assert dataset_manifest(TrainConfig(label_smoothing=0.01))["label_smoothing"] == 0.01
+    with pytest.raises(ValueError, match="label_smoothing"):
+        fit(TrainConfig(label_smoothing=1.0, output=tmp_path / "x.onnx"))  # refused before any data is made
