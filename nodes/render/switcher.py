@@ -107,7 +107,8 @@ class Switcher(Node):
         self._switch(self.choose(self.latest("state")), msg.pts, forced=self.override is not None)
         if port != self.current:
             if self.current not in self.last and port == self.params.default:
-                self._program(self._tagged(frame), msg.pts)  # chosen camera silent so far: stay on the wide shot
+                # chosen camera silent so far: stay on the wide shot, labelled as what it is
+                self._program(self._tagged(frame, port), msg.pts)
             return
         self._program(self._tagged(self._mix(frame, msg.pts)), msg.pts)
 
@@ -119,10 +120,11 @@ class Switcher(Node):
         self.emitted_pts = pts
         self.emit("video", frame)
 
-    def _tagged(self, frame: VideoFrame) -> VideoFrame:
-        """The frame with meta['camera'] set, sharing planes (the input frame may be shared by other nodes)."""
+    def _tagged(self, frame: VideoFrame, camera: str | None = None) -> VideoFrame:
+        """The frame with meta['camera'] set (default: the camera on air), sharing planes (the input frame may be
+        shared by other nodes)."""
         return VideoFrame(frame.planes, frame.format, frame.width, frame.height, frame.pts, frame.device,
-                          {**frame.meta, "camera": self.current})
+                          {**frame.meta, "camera": camera or self.current})
 
     def _mix(self, frame: VideoFrame, pts: int) -> VideoFrame:
         p = self.params

@@ -103,3 +103,21 @@ def test_program_pts_never_go_backwards_across_a_cut() -> None:
         node.send(program, _frame(70, pts))
     assert [f.pts for f in _program(node)] == [100_000, 150_000]
     assert switcher.late_frames == 2
+
+
+def test_while_the_chosen_camera_is_silent_the_wide_shot_goes_out_named_as_itself() -> None:
+    """The director picks a camera that has sent nothing yet: the default camera's frame stays on air, and its
+    meta names the camera it came from (under load the chosen camera's first frame can be late)."""
+    node = _node(seat_cameras={4: "cam2"})
+    state = sample_state("preflop")
+    state.to_act = 4  # the rules say: cam2, which has sent nothing so far
+    node.send("state", state, pts=0)
+    switcher = node.node
+    assert isinstance(switcher, Switcher)
+    wide = _frame(30, 10_000_000)  # past the minimum hold: the cut to cam2 happens on this frame
+    node.send(switcher.params.default, wide)
+    assert switcher.current == "cam2"
+    node.send("cam2", _frame(90, 10_020_000))
+    program = _program(node)
+    assert [f.meta["camera"] for f in program] == [switcher.params.default, "cam2"]
+    assert program[0].planes[0] is wide.payload.planes[0] and int(program[1].planes[0][0, 0]) == 90
