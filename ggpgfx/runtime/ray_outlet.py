@@ -10,7 +10,7 @@ from typing import Any
 
 from ggpgfx.graph.node import Message
 from ggpgfx.runtime.ray_socket import LinkBroken, SocketLink
-from ggpgfx.runtime.ray_wire import ShmRing, as_tuples, encode
+from ggpgfx.runtime.ray_wire import ShmRing, as_tuples, encode, encode_drawn
 
 log = logging.getLogger(__name__)
 
@@ -242,11 +242,15 @@ class RemoteOutlet:
         # CLOCK_MONOTONIC is comparable across processes of one machine only; 0 = do not measure.
         sent_ns = time.perf_counter_ns() if self.same_node else 0
         items = as_tuples(batch)
+        wire: Any
         if self.ring is not None and self.use_ring:
-            size_hint = sum(getattr(m.payload, "nbytes", 0) for m in batch)
-            if self.ring.needs_regrow(size_hint) and self.pending:
-                self._reap(block_all=True)  # old ring slots must be read before the segment is replaced
-            wire = encode(items, self.ring)
+            # a frame drawn in its slot first: the common case, and the slot is there, so no regrow to check
+            wire = encode_drawn(items, self.ring)
+            if wire is None:
+                size_hint = sum(getattr(m.payload, "nbytes", 0) for m in batch)
+                if self.ring.needs_regrow(size_hint) and self.pending:
+                    self._reap(block_all=True)  # old ring slots must be read before the segment is replaced
+                wire = encode(items, self.ring, drawn=False)
         else:
             wire = items
         if self.link is not None:

@@ -51,11 +51,17 @@ class ShmBatch:
     offset: int
     lengths: list[int]
     pins: int  # how many of this ring's slots a consumer may keep viewed at once
-    #: True: one VideoFrame drawn in its slot; `header` is `frame_header(...)`, not a pickled batch
-    frame: bool = False
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:  # a plain tuple: cheaper than the dataclass default
-        return (ShmBatch, (self.header, self.segment, self.slot, self.offset, self.lengths, self.pins, self.frame))
+        return (ShmBatch, (self.header, self.segment, self.slot, self.offset, self.lengths, self.pins))
+
+
+#: First field of a `FrameSlot`.
+FRAME_SLOT = "frame-slot"
+#: One VideoFrame drawn in a ring slot, as it crosses: (FRAME_SLOT, segment, slot, offset, plane lengths, pins,
+#: format, width, height, frame pts, device, pickled meta or None, plane shapes, pts, seq, origin). A flat
+#: tuple of plain values pickles and unpickles in one pass with no class lookup (`seal_frame`).
+FrameSlot = tuple[Any, ...]
 
 
 #: Bytes at the start of a segment holding one state byte per slot (1 = written, not yet let go of).
@@ -285,16 +291,19 @@ class ShmRing:
             self.sealed += 1
         return claim
 
-    def seal_frame(self, item: tuple[Any, int, int, int]) -> ShmBatch | None:
-        """One (VideoFrame, pts, seq, origin) whose uint8 planes fill a claimed, unsent slot: the batch with a
-        compact header (the frame's fields, no pickled arrays: `ShmReader` rebuilds the frame around views of
-        the slot); None for anything else (`encode` then pickles and, if need be, copies)."""
+    def seal_frame(self, item: tuple[Any, int, int, int]) -> FrameSlot | None:
+        """One (VideoFrame, pts, seq, origin) whose uint8 planes fill a claimed, unsent slot: a `FrameSlot`
+        record (the slot's place and the frame's fields as one flat tuple, no pickled arrays and no class
+        to look up: `ShmReader.read_frame` rebuilds the frame around views of the slot); None for anything
+        else (`encode` then pickles and, if need be, copies).
+
+        This is the hop every drawn frame takes, run by a thread that slept since the last frame, when
+        every Python step costs several times its warm time: so one tuple, pickled once on the way."""
         frame, pts, seq, origin = item
         if type(frame) is not VideoFrame:
             return None
-        planes = frame.planes
         addresses, lengths, shapes = [], [], []
-        for plane in planes:
+        for plane in frame.planes:
             if type(plane) is not np.ndarray or plane.dtype.char != "B" or not plane.flags.c_contiguous:
                 return None
             addresses.append(plane.__array_interface__["data"][0])
@@ -302,15 +311,17 @@ class ShmRing:
             shapes.append(plane.shape)
         if not addresses or addresses[0] not in self.claims:
             return None
-        try:
-            header = pickle.dumps((frame.format, frame.width, frame.height, frame.pts, frame.device, frame.meta,
-                                   shapes, pts, seq, origin), protocol=5)
-        except Exception:  # meta that pickle cannot take: the general path (cloudpickle) handles it
-            return None
+        meta: bytes | None = None
+        if frame.meta:
+            try:
+                meta = pickle.dumps(frame.meta, protocol=5)
+            except Exception:  # meta that pickle cannot take: the general path (cloudpickle) handles it
+                return None
         claim = self._seal(addresses, lengths)
         if claim is None:
             return None
-        return ShmBatch(header, claim.segment, claim.slot, claim.offset, lengths, self.pins, frame=True)
+        return (FRAME_SLOT, claim.segment, claim.slot, claim.offset, lengths, self.pins, frame.format, frame.width,
+                frame.height, frame.pts, frame.device, meta, shapes, pts, seq, origin)
 
     def claim(self, sizes: list[int]) -> tuple[int, list[np.ndarray]] | None:
         """Low-level form of `claim_planes` (the bench's): a free slot and its arrays, untracked: the caller
@@ -347,12 +358,13 @@ class ShmRing:
 
 
 def _let_go(mm: mmap.mmap, slot: int, pinned: set[tuple[str, int]], key: tuple[str, int],
-            lock: threading.Lock, refs: dict[tuple[str, int], Any] | None = None, _ref: Any = None) -> None:
+            lock: threading.Lock, refs: dict[tuple[str, int], Any], held: dict[str, int], _ref: Any = None) -> None:
     """Finaliser of a viewed slot: clear its state byte so the producer may reuse it."""
     with lock:
-        pinned.discard(key)
-        if refs is not None:
-            refs.pop(key, None)
+        if key in pinned:
+            pinned.discard(key)
+            held[key[0]] -= 1
+        refs.pop(key, None)
     try:
         mm[slot] = 0
     except (ValueError, IndexError):  # unmapped at shutdown
@@ -371,6 +383,7 @@ class ShmReader:
     def __init__(self) -> None:
         self.maps: dict[str, mmap.mmap] = {}
         self.pinned: set[tuple[str, int]] = set()
+        self.held: dict[str, int] = {}  # pinned slots by segment
         self.refs: dict[tuple[str, int], Any] = {}  # the weak references whose callbacks let slots go
         self.lock = threading.Lock()
         self.copied = 0
@@ -391,19 +404,21 @@ class ShmReader:
             self.maps[segment] = mm
         return mm
 
-    def read(self, batch: ShmBatch) -> Any:
-        """Unpickle a batch; its arrays view the slot (or are copies once the pin budget is spent)."""
+    def _buffers(self, segment: str, slot: int, offset: int, lengths: list[int], pins: int) -> list[np.ndarray]:
+        """The buffers of a slot: views of it (the slot is let go of when the last is collected), or copies
+        once `pins` slots of that ring are viewed (the slot is let go of at once)."""
+        key = (segment, slot)
         with self.lock:
-            mm = self._map(batch.segment)
-            held = sum(1 for segment, _ in self.pinned if segment == batch.segment)
-            view = held < batch.pins
-            if view:
-                self.pinned.add((batch.segment, batch.slot))
-        total = sum(batch.lengths)
-        region = np.frombuffer(mm, dtype=np.uint8, count=total, offset=batch.offset)
+            mm = self._map(segment)
+            view = self.held.get(segment, 0) < pins
+            if view and key not in self.pinned:
+                self.pinned.add(key)
+                self.held[segment] = self.held.get(segment, 0) + 1
+        total = sum(lengths)
+        region = np.frombuffer(mm, dtype=np.uint8, count=total, offset=offset)
         buffers: list[np.ndarray] = []
         pos = 0
-        for length in batch.lengths:
+        for length in lengths:
             part = region[pos: pos + length]
             if not view:
                 # np.empty, not bytearray: no zero-fill pass, and malloc hands back warm pages frame after frame
@@ -414,18 +429,27 @@ class ShmReader:
             pos += length
         if view:
             self.viewed += 1
-            key = (batch.segment, batch.slot)
-            self.refs[key] = weakref.ref(region, functools.partial(_let_go, mm, batch.slot, self.pinned, key,
-                                                                   self.lock, self.refs))
+            self.refs[key] = weakref.ref(region, functools.partial(_let_go, mm, slot, self.pinned, key, self.lock,
+                                                                   self.refs, self.held))
         else:
             self.copied += 1
             del region
-            mm[batch.slot] = 0
-        if batch.frame:
-            fmt, width, height, frame_pts, device, meta, shapes, pts, seq, origin = pickle.loads(batch.header)
-            planes = [buffer.reshape(shape) for buffer, shape in zip(buffers, shapes, strict=True)]
-            return [(VideoFrame(planes, fmt, width, height, frame_pts, device, meta), pts, seq, origin)]
+            mm[slot] = 0
+        return buffers
+
+    def read(self, batch: ShmBatch) -> Any:
+        """Unpickle a batch; its arrays view the slot (or are copies once the pin budget is spent)."""
+        buffers = self._buffers(batch.segment, batch.slot, batch.offset, batch.lengths, batch.pins)
         return pickle.loads(batch.header, buffers=buffers)
+
+    def read_frame(self, record: FrameSlot) -> Message:
+        """The message of a `FrameSlot`: its frame's planes view the slot (or are copies, as `read`)."""
+        (_, segment, slot, offset, lengths, pins, fmt, width, height, frame_pts, device, meta, shapes, pts, seq,
+         origin) = record
+        buffers = self._buffers(segment, slot, offset, lengths, pins)
+        planes = [buffer.reshape(shape) for buffer, shape in zip(buffers, shapes, strict=True)]
+        frame = VideoFrame(planes, fmt, width, height, frame_pts, device, pickle.loads(meta) if meta else {})
+        return Message(frame, pts, seq, origin)
 
     def close(self) -> None:
         """Unmap every segment that nothing views any more."""
@@ -437,14 +461,20 @@ class ShmReader:
         self.maps.clear()
 
 
-def encode(items: list[tuple[Any, int, int, int]], ring: ShmRing | None) -> Any:
-    """What to pass to the consumer's `deliver`: the items themselves (inline) or an ShmBatch."""
+def encode_drawn(items: list[tuple[Any, int, int, int]], ring: ShmRing) -> FrameSlot | None:
+    """The FrameSlot of a batch that is one frame drawn in a claimed slot of `ring`, else None."""
+    return ring.seal_frame(items[0]) if len(items) == 1 and ring.claims else None
+
+
+def encode(items: list[tuple[Any, int, int, int]], ring: ShmRing | None, *, drawn: bool = True) -> Any:
+    """What to pass to the consumer's `deliver`: the items themselves (inline), a FrameSlot (`drawn`: try
+    `encode_drawn` first) or an ShmBatch."""
     if ring is None:
         return items
-    if len(items) == 1 and ring.claims:
-        batch = ring.seal_frame(items[0])  # a frame drawn in a claimed slot: a compact header only
-        if batch is not None:
-            return batch
+    if drawn:
+        record = encode_drawn(items, ring)  # a frame drawn in a claimed slot: its fields only
+        if record is not None:
+            return record
     buffers: list[pickle.PickleBuffer] = []
     header = _dumps(items, buffers)
     if sum(b.raw().nbytes for b in buffers) < SHM_THRESHOLD:
@@ -457,6 +487,8 @@ def encode(items: list[tuple[Any, int, int, int]], ring: ShmRing | None) -> Any:
 
 def decode(wire: Any, reader: ShmReader) -> list[Message]:
     """Messages from what `encode` produced."""
+    if type(wire) is tuple:
+        return [reader.read_frame(wire)]
     if isinstance(wire, ShmBatch):
         return from_tuples(reader.read(wire))
     return from_tuples(wire)

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 
 import numpy as np
 import pytest
 
 from ggpgfx.graph.node import Message
 from ggpgfx.media.frames import VideoFrame
-from ggpgfx.runtime.ray_wire import SHM_DIR, ShmBatch, ShmReader, ShmRing, as_tuples, decode, encode
+from ggpgfx.runtime.ray_wire import (
+    FRAME_SLOT,
+    SHM_DIR,
+    ShmBatch,
+    ShmReader,
+    ShmRing,
+    as_tuples,
+    decode,
+    encode,
+)
 
 pytestmark = pytest.mark.skipif(not ShmRing.available(), reason="needs /dev/shm")
 
@@ -70,6 +80,8 @@ def test_past_the_pin_budget_batches_are_copied(ring_and_reader):
     kept.clear()
     gc.collect()
     assert ring.busy() == 0
+    again = [_send(ring, reader, _frame(i), 6 + i)[1] for i in range(2)]  # the budget came back
+    assert reader.viewed == 4 and reader.copied == 4 and ring.busy() == 2 and len(again) == 2
 
 
 def test_full_ring_sends_inline(ring_and_reader):
@@ -142,7 +154,8 @@ def test_a_frame_drawn_in_a_claimed_slot_is_sent_as_its_header_only(ring_and_rea
     frame.meta["frame_index"] = 3
     frame.pts = 1234
     wire, got = _send(ring, reader, frame, 0)
-    assert isinstance(wire, ShmBatch) and wire.frame and len(wire.header) < 4096  # the compact frame header
+    assert type(wire) is tuple and wire[0] == FRAME_SLOT  # the frame's fields only: one flat tuple
+    assert len(pickle.dumps(wire, protocol=5)) < 512 and b"ShmBatch" not in pickle.dumps(wire, protocol=5)
     assert ring.sealed == 1 and ring.copied == 0  # no copy into the ring
     assert int(got.planes[0][5, 5]) == 42 and got.planes[0].flags.writeable
     assert [p.shape for p in got.planes] == [(240, 320), (120, 160), (120, 160)]
@@ -205,5 +218,5 @@ def test_a_drawn_frame_whose_meta_needs_cloudpickle_still_crosses_header_only(ri
     frame = _drawn(ring, 8)
     frame.meta["scale"] = lambda x: 2 * x  # plain pickle refuses a lambda: the general path takes the frame
     wire, got = _send(ring, reader, frame, 0)
-    assert isinstance(wire, ShmBatch) and not wire.frame
+    assert isinstance(wire, ShmBatch)  # not a FrameSlot
     assert ring.sealed == 1 and ring.copied == 0 and got.meta["scale"](2) == 4 and int(got.planes[0][0, 0]) == 8
