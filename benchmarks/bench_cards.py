@@ -142,6 +142,9 @@ def run(frames_count: int, seconds: float, model: str | None = None) -> dict[str
         results[name]["zones_processed"] = detector.zones_processed
     # cards whose first patch was unsure: outline refit, both indices read (by the fallback model too)
     refined = classifier.refined + (classifier.fallback.refined if classifier.fallback is not None else 0)
+    # cards still unsure after both indices, read again through small warps (the second look)
+    looked_again = classifier.looked_again + (classifier.fallback.looked_again if classifier.fallback is not None
+                                              else 0)
 
     base_seen: set[str] = set()
 
@@ -180,6 +183,7 @@ def run(frames_count: int, seconds: float, model: str | None = None) -> dict[str
         "holecam_announced_correct": len(holecam_seen & holecam_truth),
         "holecam_announced_wrong": len(holecam_seen - holecam_truth),
         "ours_cards_refined": refined,
+        "ours_cards_looked_again": looked_again,
     }
     return report
 
@@ -219,12 +223,13 @@ def main() -> None:
             print(f"    {name:10s} {r['ms_mean']:7.2f} ms/frame wall, {r['cpu_ms_mean']:.2f} ms CPU")
         print(f"    announced correctly: {before['announced_correct']}; hole cams "
               f"{before['holecam_announced_correct']} right, {before['holecam_announced_wrong']} wrong; "
-              f"refined {before['ours_cards_refined']}")
+              f"refined {before['ours_cards_refined']}, looked at again {before['ours_cards_looked_again']}")
     for name, value in report["ratios"].items():
         print(f"  {name}: {value:.1f}x")
     print(f"  cards announced correctly: {report['announced_correct']} of {report['cards']}; "
           f"baseline named {report['baseline_cards_correct']}; "
-          f"cards refined (unsure first patch) in ours and ours+skip: {report['ours_cards_refined']}; "
+          f"cards refined (unsure first patch) in ours and ours+skip: {report['ours_cards_refined']}, looked at "
+          f"again (still unsure after both indices) {report['ours_cards_looked_again']}; "
           f"hole cams: {report['holecam_announced_correct']} of 20 right, {report['holecam_announced_wrong']} wrong")
     out = Path(__file__).parent / "results" / "cards.json"
     out.parent.mkdir(parents=True, exist_ok=True)

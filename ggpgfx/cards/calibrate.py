@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ggpgfx.cards.infer import SHIPPED_MODELS, SURE, CardClassifier
+from ggpgfx.cards.infer import SECOND_LOOKS, SHIPPED_MODELS, SURE, CardClassifier
 from ggpgfx.errors import ConfigError
 
 
@@ -79,13 +79,15 @@ def write_metadata(path: str | Path, values: dict[str, str]) -> None:
 
 def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: int = 300, count: int = 30,
               seed: int = 99, max_wrong: float = 0.001, write: bool = True, fallback: str | None = None,
-              fit: bool = True, temperature: float | None = None) -> Calibration:
+              fit: bool = True, temperature: float | None = None, second_look: str = "off") -> Calibration:
     """Fit the temperature and choose the abstain threshold on validation designs; write them into `model`.
 
     `fallback` (a shipped model name, or "" to remove one) is written too: the model that reads the cards
     this one abstains on. The calibration itself is of this model alone. `fit=False` keeps the temperature
     at 1 (the patch-level fit can make the cards' calibration worse: compare the ECE it reports); a given
     `temperature` is kept as it is (one chosen on the detector's card-level confidences, see docs/cards.md).
+    `second_look` ("off", "mean", "geo"; `CardClassifier.classify_quads`) is the reading the threshold is chosen
+    under, and is written too (metadata `second_look`), so the detector reads as calibration measured.
     """
     from ggpgfx.cards.conditions import CONDITIONS
     from ggpgfx.cards.dataset import build_patches
@@ -104,8 +106,11 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
         styles = [DESIGN_PREFIX + d for d in installed_designs("validation")]
     if fallback and fallback not in SHIPPED_MODELS:
         raise ConfigError(f"unknown fallback model {fallback!r}; shipped: {', '.join(SHIPPED_MODELS)}")
+    if second_look not in SECOND_LOOKS:
+        raise ConfigError(f"unknown second_look {second_look!r}; known: {', '.join(SECOND_LOOKS)}")
     classifier = CardClassifier(path, fallback=False)
     classifier.temperature, classifier.abstain_threshold, classifier.sure = 1.0, 0.0, SURE
+    classifier.second_look = second_look
 
     def run() -> dict[str, Cell]:  # raw confidences (threshold 0) under the current temperature and sure level
         designs_cells: dict[str, Cell] = {}
@@ -149,7 +154,7 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
                          expected_calibration_error(before.scored), expected_calibration_error(after.scored))
     if write:
         values = {"temperature": f"{temperature:.6g}", "abstain_threshold": f"{threshold:.6g}",
-                  "sure": f"{gate:.6g}", "calibrated_on": ",".join(styles)}
+                  "sure": f"{gate:.6g}", "calibrated_on": ",".join(styles), "second_look": second_look}
         if fallback is not None:
             values["fallback"] = fallback
         write_metadata(path, values)

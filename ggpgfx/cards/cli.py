@@ -199,7 +199,11 @@ def calibrate_model(model: Annotated[Path, typer.Argument(help="ONNX model file 
                         min=0.05, max=20.0, help="use this temperature, fitting none")] = None,
                     designs: Annotated[str | None, typer.Option(
                         help="comma-separated validation designs the model never trained on (default: the "
-                             "`validation` designs)")] = None) -> None:
+                             "`validation` designs)")] = None,
+                    second_look: Annotated[str, typer.Option(
+                        help="off, mean or geo: read cards still unsure after both indices again through six "
+                             "small warps and pool them (mean or geometric mean); the threshold is chosen "
+                             "under it and the model records it")] = "off") -> None:
     """Fit the temperature and choose the abstain threshold on the validation designs; store both in the model."""
     from ggpgfx.cards.calibrate import calibrate
     from ggpgfx.cards.designs import get_design
@@ -208,11 +212,12 @@ def calibrate_model(model: Annotated[Path, typer.Argument(help="ONNX model file 
     styles = None if designs is None else [
         DESIGN_PREFIX + get_design(n.strip().removeprefix(DESIGN_PREFIX)).name for n in designs.split(",") if n.strip()]
     result = calibrate(model, styles=styles or None, count=count, seed=seed, max_wrong=max_wrong, fallback=fallback,
-                       fit=temperature, temperature=set_temperature)
+                       fit=temperature, temperature=set_temperature, second_look=second_look)
     per_design = ", ".join(f"{k} {v:.4f}" for k, v in result.per_design.items())
     typer.echo(f"temperature {result.temperature:.3f} (ECE {result.ece_before:.3f} -> {result.ece_after:.3f}); "
                f"abstain threshold {result.threshold:.4f} (per design: {per_design}): {result.read_at_threshold} "
-               f"read, {result.wrong_at_threshold} wrong of {result.cards} validation cards; written to {model}")
+               f"read, {result.wrong_at_threshold} wrong of {result.cards} validation cards; second look "
+               f"{second_look}; written to {model}")
 
 
 @cards_app.command("designs")

@@ -105,8 +105,14 @@ class CardDetector:
 
     def __init__(self, classifier: CardClassifier, min_area: float = 300.0, reuse_unchanged: bool = True,
                  change_threshold: float = 1.5, min_confidence: float = 0.35, refine: bool = True,
-                 abstain: float | None = None, unique: bool = True) -> None:
+                 abstain: float | None = None, unique: bool = True, second_look: bool | None = None) -> None:
         self.classifier = classifier
+        # a card still unsure after both indices were read is read again through small warps of its outline
+        # (CardClassifier.classify_quads): None as the model was calibrated (metadata `second_look`), False off,
+        # True on (the model's pooling, or the mean for a model calibrated without it: its threshold was then
+        # chosen without the second look, see docs/cards.md)
+        self.second_look: str | None = None if second_look is None else (
+            "off" if not second_look else (classifier.second_look if classifier.second_look != "off" else "mean"))
         # a card-shaped object read below this confidence is reported as UNKNOWN ("??"), never as a card;
         # None: each model's calibrated threshold (metadata `abstain_threshold`; see CardClassifier.read_quads)
         self.abstain = abstain
@@ -152,7 +158,7 @@ class CardDetector:
         if pending:
             views = [luma[oy:, ox:] for _, quads, (ox, oy) in pending for _ in quads]
             labels = self.classifier.read_quads(views, [q for _, quads, _ in pending for q in quads],
-                                                self.abstain, refine=self.refine)
+                                                self.abstain, refine=self.refine, second_look=self.second_look)
             k = 0
             for zone, quads, (ox, oy) in pending:
                 found = []

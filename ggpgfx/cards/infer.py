@@ -20,6 +20,10 @@ SHIPPED_MODELS = {"default": DEFAULT_MODEL, "real-decks": DEFAULT_MODEL.with_nam
 BARE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 UNKNOWN = "??"  # a card was found but not read surely enough: never another card (see CardDetector)
 SURE = 0.85  # a first patch at least this sure is not refined nor read from its second corner (classify_quads)
+#: How a card still unsure after both indices were read pools the extra warps of its second look
+#: (`classify_quads`): "off" (no second look), "mean" (the mean of the probabilities) or "geo" (their geometric
+#: mean, renormalised).
+SECOND_LOOKS = ("off", "mean", "geo")
 
 
 def load_model_bytes(source: str | Path | None = None, tracking_uri: str | None = None) -> bytes:
@@ -66,6 +70,15 @@ class CutPatches:
                           {k: self.more[i] for k, i in enumerate(cards) if i in self.more})
 
 
+def pool(probs: np.ndarray, how: str) -> np.ndarray:
+    """One probability row from the rows of several looks at one index: their mean, or geometric mean ("geo")."""
+    if how == "geo":
+        log = np.log(np.maximum(probs, 1e-12)).mean(axis=0)
+        row = np.exp(log - log.max())
+        return np.asarray(row / row.sum())
+    return np.asarray(probs.mean(axis=0))
+
+
 def _split(probs: np.ndarray, cards: list[int], more: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
     """Rows of `probs` back to the cards whose `more` patches were stacked in that order."""
     out: dict[int, np.ndarray] = {}
@@ -100,6 +113,12 @@ class CardClassifier:
         # the "sure" level of classify_quads the threshold was chosen with (calibrate: the first threshold),
         # so a card under the threshold has had its second index read before it is abstained on
         self.sure = float(meta.get("sure", SURE))
+        # the second look (`classify_quads`) the threshold was chosen with: metadata `second_look`, "off" if absent
+        self.second_look = str(meta.get("second_look", "off"))
+        if self.second_look not in SECOND_LOOKS:
+            raise ConfigError(f"card model has an unknown second_look {self.second_look!r}; known: "
+                              f"{', '.join(SECOND_LOOKS)}")
+        self.looked_again = 0  # cards given the second look (classify_quads)
         self.none_index = self.classes.index("none")
         self.input_name = self.session.get_inputs()[0].name
         self.refined = 0  # cards whose first patch was unsure, so their outline was refit (classify_quads)
@@ -145,7 +164,7 @@ class CardClassifier:
 
     def classify_quads(self, views: list[np.ndarray], quads: list[Any], sure: float = SURE,
                        refine: bool = True, refits: dict[int, Any] | None = None,
-                       cut: CutPatches | None = None) -> list[tuple[str | None, float]]:
+                       cut: CutPatches | None = None, second_look: str | None = None) -> list[tuple[str | None, float]]:
         """Classify cards from the top-left index; only unsure ones pay for more.
 
         `views[i]` is the image `quads[i]` is expressed in. A card whose top-left patch is not sure gets
@@ -155,6 +174,13 @@ class CardClassifier:
         patches cut: a second model given them cuts none, and reads the cards that have their second look
         cut already in the same ONNX call as the top-left patches (batch rows are independent: the same
         results as two calls).
+
+        `second_look` ("mean" or "geo"; default this model's calibrated `second_look`, "off" when the model was
+        calibrated without one): a card still under `sure` after both indices were read has each index read
+        again through six small warps of its outline (`look_quads`: shifted +-1.5 % of the card width, scaled
+        +-4 %; one ONNX call for all such cards), and each index's probabilities are pooled over its seven looks
+        before the two indices are combined. A right reading is stable under such warps and a confident misread
+        often is not, so pooling should lower wrong cards' confidence more than right ones'; sure cards never pay.
         """
         from ggpgfx.cards.locate import corner_patches, cut_patches, refine_quad
 
@@ -173,8 +199,8 @@ class CardClassifier:
         results: list[tuple[str | None, float]] = [(self.classes[b], float(t)) for b, t in zip(best.tolist(), top,
                                                                                               strict=True)]
         missing = [i for i in unsure if i not in looked]
+        done: dict[int, Any] = {} if refits is None else refits
         if missing:
-            done = {} if refits is None else refits
             for i in missing:
                 if refine:
                     if i not in done:
@@ -188,10 +214,36 @@ class CardClassifier:
         for i in unsure:
             second = looked[i]
             results[i] = self.combine(second[0], second[1]) if refine else self.combine(first[i], second[0])
+        how = self.second_look if second_look is None else second_look
+        if how not in SECOND_LOOKS:
+            raise ConfigError(f"unknown second_look {how!r}; known: {', '.join(SECOND_LOOKS)}")
+        again = [i for i in unsure if results[i][1] < sure] if how != "off" else []
+        if again:
+            self._look_again(views, quads, again, results, first, looked, how, done, refine)
         return results
 
+    def _look_again(self, views: list[np.ndarray], quads: list[Any], again: list[int],
+                    results: list[tuple[str | None, float]], first: np.ndarray, looked: dict[int, np.ndarray],
+                    how: str, refits: dict[int, Any], refine: bool) -> None:
+        """The second look (`classify_quads`): both indices of each card in `again` through `look_quads`' warps
+        of its outline (the refit one where there is one), pooled with the looks already made."""
+        from ggpgfx.cards.locate import cut_patches, look_quads
+
+        self.looked_again += len(again)
+        warped = [look_quads(refits.get(i, quads[i]) if refine else quads[i]) for i in again]
+        per = len(warped[0])
+        extra = self.probabilities(cut_patches([views[i] for i in again for _ in range(per)],
+                                               [q for qs in warped for q in qs]))  # (card, warp, corner) order
+        for k, i in enumerate(again):
+            rows = extra[k * per * 2:(k + 1) * per * 2]
+            seen = looked[i]
+            top = seen[0] if refine else first[i]
+            bottom = seen[1] if refine else seen[0]
+            results[i] = self.combine(pool(np.vstack([top[None], rows[0::2]]), how),
+                                      pool(np.vstack([bottom[None], rows[1::2]]), how))
+
     def read_quads(self, views: list[np.ndarray], quads: list[Any], abstain: float | None = None,
-                   refine: bool = True) -> list[tuple[str | None, float]]:
+                   refine: bool = True, second_look: str | None = None) -> list[tuple[str | None, float]]:
         """Read cards, abstaining: a card name only where a model is sure, else UNKNOWN; None where no card.
 
         A card below this model's threshold (`abstain`, default the calibrated `abstain_threshold`) has
@@ -199,13 +251,15 @@ class CardClassifier:
         level the threshold was chosen with; with `abstain` given, the higher of 0.85 and it); still
         unsure, it goes to the fallback model (metadata `fallback`), which names it only at or above its
         own threshold (or `abstain`, when given: then one threshold holds for both). Otherwise it is
-        UNKNOWN ("??"), never another card.
+        UNKNOWN ("??"), never another card. `second_look` is this model's (`classify_quads`; default the one
+        it was calibrated with); the fallback reads with its own calibrated one.
         """
         limit = self.abstain_threshold if abstain is None else abstain
         gate = self.sure if abstain is None else max(SURE, abstain)
         refits: dict[int, Any] = {}
         cut = CutPatches()
-        results = self.classify_quads(views, quads, sure=gate, refine=refine, refits=refits, cut=cut)
+        results = self.classify_quads(views, quads, sure=gate, refine=refine, refits=refits, cut=cut,
+                                      second_look=second_look)
         unsure = [i for i, (_, confidence) in enumerate(results) if confidence < limit]
         sure = [confidence >= limit for _, confidence in results]
         if unsure and self.fallback is not None:

@@ -282,6 +282,28 @@ def cut_patches(views: list[np.ndarray], quads: list[Quad], corners: tuple[int, 
     return out
 
 
+#: The second look's extra warps of a quad (`look_quads`): shifts along the card's width and height axes by this
+#: share of the card width, and scales about the card's centre by 1 -/+ LOOK_SCALE.
+LOOK_SHIFT = 0.015
+LOOK_SCALE = 0.04
+
+
+def look_quads(quad: Quad) -> list[Quad]:
+    """Six small warps of a card's outline for the second look: shifted +-1.5 % of the card width along each of
+    its axes, and scaled 4 % down and up about its centre (the index patches cut through them move a pixel or
+    two on a 60 px card; a reading that changes under that was not a sure one)."""
+    c = quad.corners.astype(np.float32)
+    across = c[1] - c[0]  # the top edge: the card's width axis
+    down = c[3] - c[0]
+    width = float(np.linalg.norm(across)) or 1.0
+    step_u = across / width * (LOOK_SHIFT * width)
+    step_v = down / (float(np.linalg.norm(down)) or 1.0) * (LOOK_SHIFT * width)
+    centre = c.mean(axis=0)
+    moved = [c + step_u, c - step_u, c + step_v, c - step_v,
+             centre + (c - centre) * (1 - LOOK_SCALE), centre + (c - centre) * (1 + LOOK_SCALE)]
+    return [Quad(m.astype(np.float32), quad.area, quad.score, quad.level) for m in moved]
+
+
 def normalise(patches: np.ndarray) -> np.ndarray:
     """uint8 patches → float32 (N, 1, H, W), each scaled to zero mean and unit spread (lighting invariance)."""
     x = patches.astype(np.float32)

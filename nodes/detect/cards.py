@@ -49,6 +49,9 @@ class DetectCards(Node):
                                       "'??' (unknown) in detections and never announced; default: each model's "
                                       "calibrated threshold (the default model hands its unsure cards to "
                                       "real-decks, see docs/cards.md)")
+        second_look: bool | None = Field(None, description="read a card still unsure after both corner indices "
+                                         "again through six small warps of its outline and pool them; default: "
+                                         "as the model's threshold was calibrated (on for the default model)")
 
     def setup(self) -> None:
         """Load the model and the zones."""
@@ -63,7 +66,8 @@ class DetectCards(Node):
         if self.context.device.startswith("cuda"):
             classifier.probabilities = _device_probabilities(  # type: ignore[method-assign]
                 p.model, p.tracking_uri, devices.kernel_device(self.context.device))
-        self.detector = CardDetector(classifier, p.min_card_area, p.reuse_unchanged, abstain=p.abstain)
+        self.detector = CardDetector(classifier, p.min_card_area, p.reuse_unchanged, abstain=p.abstain,
+                                     second_look=p.second_look)
         self.smoother = Smoother(p.stable_frames, p.absent_frames, p.min_confidence)
         self.announced = 0
 
