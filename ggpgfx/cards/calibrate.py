@@ -153,8 +153,10 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
                          sum(1 for c, r in after.scored if c >= threshold and r),
                          expected_calibration_error(before.scored), expected_calibration_error(after.scored))
     if write:
-        values = {"temperature": f"{temperature:.6g}", "abstain_threshold": f"{threshold:.6g}",
-                  "sure": f"{gate:.6g}", "calibrated_on": ",".join(styles), "second_look": second_look}
+        # written exactly (repr round-trips a float): a threshold rounded to 6 digits can fall under the wrong
+        # card it was set just above (0.98725092 -> "0.987251" happened to round up)
+        values = {"temperature": f"{temperature:.6g}", "abstain_threshold": repr(threshold),
+                  "sure": repr(gate), "calibrated_on": ",".join(styles), "second_look": second_look}
         if fallback is not None:
             values["fallback"] = fallback
         write_metadata(path, values)

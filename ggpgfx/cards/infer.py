@@ -194,7 +194,10 @@ class CardClassifier:
         probs = self.probabilities(np.concatenate([cut.first, *(cut.more[i] for i in ahead)]) if ahead
                                    else cut.first)
         first, looked = probs[:n], _split(probs[n:], ahead, cut.more)
-        best, top = first.argmax(axis=1), first.max(axis=1)
+        # float64: a float32 compared with a Python float is compared in float32 (NumPy 2), so a `sure` level
+        # one float64 step above a card's confidence (calibration's threshold, just above its worst wrong card)
+        # would count that card as sure
+        best, top = first.argmax(axis=1), first.max(axis=1).astype(np.float64)
         unsure = [i for i in range(n) if top[i] < sure or best[i] == self.none_index]
         results: list[tuple[str | None, float]] = [(self.classes[b], float(t)) for b, t in zip(best.tolist(), top,
                                                                                               strict=True)]

@@ -117,3 +117,32 @@ def test_the_fallback_reads_a_frame_in_one_onnx_call_with_the_same_results(tmp_p
         assert first.read_quads([image] * len(quads), quads) == mine
         own_calls.append(len(calls))
     assert max(own_calls) == 2
+
+
+def test_a_sure_level_one_step_above_a_first_patch_counts_that_card_unsure(tmp_path: Path) -> None:
+    # calibration's threshold sits one float64 step above its worst wrong card, and that threshold becomes the
+    # "sure" level: the card that set it must be refit and read from both indices, not named from its first patch
+    # (a float32 confidence compared with a Python float is compared in float32, where the step vanishes)
+    from ggpgfx.cards.locate import cut_patches
+
+    classifier = CardClassifier(_model(tmp_path, second_look="off"), fallback=False)
+    _, image = _scenes()[0]
+    quads = find_cards(image, 300)[:1]
+    assert quads
+    top = float(classifier.probabilities(cut_patches([image], quads, (0,))).max())
+    classifier.classify_quads([image], quads, sure=top)
+    assert classifier.refined == 0  # at its own confidence the first patch is sure
+    classifier.classify_quads([image], quads, sure=float(np.nextafter(top, 1.0)))
+    assert classifier.refined == 1
+
+
+def test_calibration_writes_its_levels_exactly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ggpgfx.cards.evaluate as evaluate
+    from ggpgfx.cards.calibrate import calibrate
+
+    level = float(np.nextafter(0.9872512, 1.0))  # "0.987251" to 6 digits: under the card it was set above
+    monkeypatch.setattr(evaluate, "choose_threshold", lambda *a, **k: level)
+    path = _model(tmp_path)
+    calibrate(path, styles=["classic"], count=1, fit=False)
+    classifier = CardClassifier(path, fallback=False)
+    assert classifier.abstain_threshold == level and classifier.sure == level
