@@ -163,9 +163,14 @@ def main() -> int:
     except GgpError:
         raise
     except Exception as exc:  # click usage errors carry their own formatting
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
+        if _is_click_error(exc):
+            exc.show()  # type: ignore[attr-defined]
+            return int(exc.exit_code)  # type: ignore[attr-defined]
         raise
+
+
+def _is_click_error(exc: BaseException) -> bool:
+    """A usage error of click, or of the copy of click that typer 0.17+ carries (`typer._click`, whose
+    exceptions are not `click.ClickException`s): a bad option must print usage and exit 2, never reach the
+    "internal error" catch-all."""
+    return any(cls.__name__ == "ClickException" for cls in type(exc).__mro__) and hasattr(exc, "show")

@@ -51,6 +51,15 @@ def test_run_bad_set_and_bad_file_are_one_line_errors(tmp_path: Path) -> None:
     assert nonode.returncode == 2 and "no node 'nosuch'" in nonode.stderr
 
 
+def test_a_bad_option_of_any_command_is_a_usage_error_not_an_internal_one() -> None:
+    # typer 0.17+ raises its own copy of click's exceptions: they fell through to "internal error", exit 70
+    for argv in (("audit", "-o", "x", "graphs/demo.yaml"), ("cards", "evaluate", "--bogus"), ("validate",)):
+        proc = ggp(*argv)
+        assert proc.returncode == 2, (argv, proc.stderr)
+        assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+        assert "Usage: " in proc.stderr and "Try " in proc.stderr, proc.stderr
+
+
 def test_node_error_is_one_line_with_node_and_pts(tmp_path: Path) -> None:
     graph = tmp_path / "odd.yaml"
     graph.write_text("name: odd\nnodes:\n  bars: {type: ingest.test_pattern, params: {width: 321}}\n"
