@@ -37,8 +37,11 @@ from ggpgfx.render.scene import Scene
 from ggpgfx.render.venue import cover_seat_zones
 
 CHECKS = ("values", "overlap", "title_safe", "clipped", "hole_cards")
-#: Output sizes of the two aspects (the sources are re-sized, so the table is drawn for the aspect too).
-ASPECTS = {"16:9": (1280, 720), "9:16": (720, 1280)}
+#: Output sizes audited (the sources are re-sized, so the table is drawn for the size too). 1080p is its own
+#: entry: the camera's board and the skin's boxes scale by different roundings, so a layout that clears the
+#: board by a pixel at 720p can meet it at 1080p (it did: the player column was pushed under the ticker).
+ASPECTS = {"16:9": (1280, 720), "16:9@1080": (1920, 1080), "9:16": (720, 1280)}
+DEFAULT_ASPECTS = tuple(ASPECTS)
 SIZED_SOURCES = ("ingest.table_sim", "ingest.test_pattern")
 #: Live inputs (an operator at the console, an RFID reader on the network) and the port of the recorded-hand
 #: simulator that stands in for each when the audit runs a live graph.
@@ -226,7 +229,7 @@ def _options(params: dict[str, Any], skin: str, delay_s: float, animate: bool) -
 
 
 def audit_graph(path: Path, *, skins: tuple[str, ...] = ("broadcast", "minimal"),
-                aspects: tuple[str, ...] = ("16:9", "9:16"), max_frames: int = 600,
+                aspects: tuple[str, ...] = DEFAULT_ASPECTS, max_frames: int = 600,
                 out_dir: Path = Path("out/audit"), sets: list[tuple[str, str, Any]] | None = None,
                 action_interval_s: float | None = None) -> AuditReport:
     """Audit every overlay output of a graph in each skin and aspect; failing frames go to out_dir as PNGs.
@@ -237,7 +240,7 @@ def audit_graph(path: Path, *, skins: tuple[str, ...] = ("broadcast", "minimal")
 
     for aspect in aspects:
         if aspect not in ASPECTS:
-            raise ConfigError(f"unknown aspect {aspect!r}; use {' or '.join(ASPECTS)}")
+            raise ConfigError(f"unknown aspect {aspect!r}; use {', '.join(ASPECTS)}")
     for skin in skins:
         load_skin(skin)  # an unknown skin is a one-line error before anything runs
     from ggpgfx.graph.load import show_table

@@ -1,4 +1,4 @@
-"""`ggp audit`: every stock graph passes in both skins and aspects, and each check can fail."""
+"""`ggp audit`: every stock graph passes in both skins and every size, and each check can fail."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def test_every_stock_graph_passes_the_audit(name: str, tmp_path: Path) -> None:
         assert row.ok, f"{name} {row.overlay} {row.skin} {row.aspect}: {row.first_failure[0].message}"
     if name != "test_pattern.yaml":
         assert {(r.skin, r.aspect) for r in report.rows} == {(s, a) for s in ("broadcast", "minimal")
-                                                             for a in ("16:9", "9:16")}
+                                                             for a in ("16:9", "16:9@1080", "9:16")}
         assert min(r.states for r in report.rows) >= 10
     assert not list(tmp_path.iterdir())
 
@@ -76,7 +76,7 @@ def test_equity_counting_up_fails(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--aspect", "4:3"], "error: unknown aspect '4:3'; use 16:9 or 9:16"),
+    (["--aspect", "4:3"], "error: unknown aspect '4:3'; use 16:9, 16:9@1080, 9:16"),
     (["--skin", "neon"], "error: unknown skin 'neon'; known skins: broadcast, minimal (or a folder path with a skin.yaml)"),
     (["--set", "cam.width=640"], "error: --set cam.width: no node 'cam' in "),
 ])

@@ -22,11 +22,9 @@ from PIL import Image, ImageDraw
 from ggpgfx.poker.messages import SeatState, TableState
 from ggpgfx.render.draw import Drawn
 from ggpgfx.render.formats import SHORT_UNITS
-from ggpgfx.render.layout import Layout
+from ggpgfx.render.layout import TITLE_SAFE_MARGIN, Layout
 from ggpgfx.render.scene import Placed, Scene
 
-#: Title-safe area: the centre 90% of the frame in each direction (SMPTE ST 2046-1).
-TITLE_SAFE_MARGIN = 0.05
 Box = tuple[int, int, int, int]  # x, y, w, h
 IN_HAND = ("preflop", "flop", "turn", "river", "showdown", "complete")
 _NUMBER = r"-?\d[\d,]*(?:\.\d+)?"

@@ -116,7 +116,7 @@ def skins(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
 def audit(
     graphs: Annotated[list[Path], typer.Argument(help="Graph YAML files.")],
     skin: Annotated[list[str] | None, typer.Option(help="Skins to audit (repeatable; default broadcast and minimal).")] = None,
-    aspect: Annotated[list[str] | None, typer.Option(help="16:9 and/or 9:16 (repeatable; default both).")] = None,
+    aspect: Annotated[list[str] | None, typer.Option(help="16:9 (1280x720), 16:9@1080 (1920x1080), 9:16 (720x1280); repeatable, default all.")] = None,
     max_frames: Annotated[int, typer.Option(help="Frames per source run (bounds the audit).")] = 450,
     action_interval: Annotated[float, typer.Option(help="Seconds between actions of simulated tables, so a "
                                                    "short run reaches the showdown (0: the graph's own).")] = 0.25,
@@ -128,7 +128,7 @@ def audit(
     from rich.console import Console
     from rich.table import Table
 
-    from ggpgfx.audit import CHECKS, audit_graph
+    from ggpgfx.audit import CHECKS, DEFAULT_ASPECTS, audit_graph
 
     sets = []
     for item in set_ or []:
@@ -140,7 +140,7 @@ def audit(
     console, failed = Console(), False
     for graph in graphs:
         report = audit_graph(graph, skins=tuple(skin or ("broadcast", "minimal")),
-                             aspects=tuple(aspect or ("16:9", "9:16")), max_frames=max_frames, out_dir=out, sets=sets,
+                             aspects=tuple(aspect or DEFAULT_ASPECTS), max_frames=max_frames, out_dir=out, sets=sets,
                              action_interval_s=action_interval or None)
         table = Table(title=f"{report.graph}: {'PASS' if report.ok else 'FAIL'}")
         for column in ("output", "skin", "aspect", "size", "venue-safe", "frames", "states", *CHECKS, "result"):

@@ -12,6 +12,9 @@ from ggpgfx.errors import ConfigError
 from ggpgfx.render.draw import font
 from ggpgfx.render.skins import Box, Skin
 
+#: Title-safe area: the centre 90% of the frame in each direction (SMPTE ST 2046-1).
+TITLE_SAFE_MARGIN = 0.05
+
 
 @dataclass
 class Layout:

@@ -79,3 +79,26 @@ def test_a_new_element_needs_only_its_module_and_a_skin_entry(hand_badge: None, 
     assert "hand_badge" not in hidden.wanted(state, 0)
     state.graphics_hidden = True
     assert "hand_badge" not in badged.wanted(state, 0)  # table elements go when the operator hides graphics
+
+
+def test_the_player_column_narrows_a_badge_rather_than_skip_past_the_board() -> None:
+    # 1080p broadcast skin: the camera's board began 8 px inside the badge strip, so every row beside it
+    # moved below the board and the ninth row ran under the ticker
+    from ggpgfx.render.elements.players import Column
+
+    column = Column(x0=96, badge_x=564, badge_w=150, row_h=86, gap=6, min_badge=90)
+    board = ((706, 440, 1210, 570),)
+    rows = column.place(9, 106, board)
+    assert [y for y, _ in rows] == [106 + 92 * i for i in range(9)]  # the skin's own column, nothing skipped
+    beside = [i for i, (y, _) in enumerate(rows) if y < 570 + 6 and 440 - 6 < y + 86]
+    assert beside and all(rows[i][1] == 706 - 6 - 564 for i in beside)  # their badges end 6 px before it
+    assert all(width == 150 for i, (_, width) in enumerate(rows) if i not in beside)
+    # a board over the boxes themselves is still skipped; without skip the rows stay put
+    over = ((300, 300, 900, 400),)
+    skipped = column.place(3, 106, over)
+    assert skipped[0][0] == 106 and skipped[2][0] == 400 + 6 and skipped[1][0] == 106 + 92  # the third row met it
+    assert [y for y, _ in column.place(3, 106, over, skip=False)] == [106, 198, 290]
+    # a badge that would have to shrink below min_badge moves its row instead
+    tight = ((600, 200, 900, 260),)
+    (first, second), = [column.place(2, 106, tight)]
+    assert first == (106, 150) and second[0] == 260 + 6 and second[1] == 150

@@ -164,7 +164,8 @@ def test_the_audit_fails_player_boxes_over_the_camera_board(monkeypatch: pytest.
     # with the column not skipping the board zone (as before), the 9:16 audit finds the boxes on the board
     import ggpgfx.render.elements.players as players
 
-    monkeypatch.setattr(players, "clear_of", lambda boxes, x0, x1, y, h, gap: y)
+    place = players.Column.place
+    monkeypatch.setattr(players.Column, "place", lambda self, count, y, boxes, skip=True: place(self, count, y, (), False))
     skin = tmp_path / "low"
     skin.mkdir()
     (skin / "skin.yaml").write_text("name: low\ntitle: Low\nextends: broadcast\nlayouts:\n  portrait:\n"

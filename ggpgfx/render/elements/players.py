@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image
@@ -11,9 +11,12 @@ from ggpgfx.render import draw
 from ggpgfx.render.draw import rgba
 from ggpgfx.render.elements import ElementFrame, Wanted, bind, register_element
 from ggpgfx.render.formats import format_chips, format_percent
-from ggpgfx.render.layout import Layout
+from ggpgfx.render.layout import TITLE_SAFE_MARGIN, Layout
 
 FOLDED_OPACITY = 0.45
+#: An action badge may be narrowed to this share of the skin's width to keep off the camera's board, rather
+#: than push its row (and every row under it) down past the board.
+MIN_BADGE_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class PlayerView:
     photo: str | None
     big_blind: int
     winner: bool = False
+    badge_w: int | None = None  # pixels, where the column narrowed this row's badge (None: the skin's width)
 
 
 def badge_style(action: str, layout: Layout) -> tuple[str, str]:
@@ -65,11 +69,12 @@ def _slot(image: Image.Image, view: PlayerView, layout: Layout, box: tuple[int, 
 
 
 def render_player(view: PlayerView, layout: Layout) -> Image.Image:
-    """Draw one player box (plus its action badge to the right) as a straight-alpha RGBA image."""
+    """Draw one player box (plus its action badge to the right: the skin's width unless the column narrowed
+    it, `view.badge_w`) as a straight-alpha RGBA image."""
     skin = layout.skin
     box_w, box_h = layout.size("players")
     px = layout.px
-    badge_w = px(layout.extra("players", "badge_w", 150))
+    badge_w = view.badge_w or px(layout.extra("players", "badge_w", 150))
     gap = px(8)
     shadow = px(4) if skin.shadow else 0
     image = draw.canvas(box_w + gap + badge_w + shadow, box_h + shadow)
@@ -149,31 +154,81 @@ def want_players(frame: ElementFrame) -> dict[str, Wanted]:
     # boxes stay through "complete" so the winner is seen; the leaderboard shares that moment
     if shown == "off" or (shown == "auto" and state.street not in (*IN_HAND_STREETS, "complete")):
         return {}
-    x0, y = lay.origin("players")
+    x0, y0 = lay.origin("players")
     box_w, box_h = lay.size("players")
     gap = lay.px(lay.extra("players", "gap", 6))
-    right = x0 + box_w + lay.px(8) + lay.px(lay.extra("players", "badge_w", 150))
+    badge_x = x0 + box_w + lay.px(8)
+    badge_w = lay.px(lay.extra("players", "badge_w", 150))
+    seats = list(shown_seats(state))
+    column = Column(x0, badge_x, badge_w, box_h, gap, int(badge_w * MIN_BADGE_SHARE))
+    rows = column.place(len(seats), y0, frame.scene.keep_clear)
+    if rows and rows[-1][0] + box_h > _bottom(frame, x0, badge_x + badge_w, y0, gap):
+        # flowing around the camera's board would push the last rows under the ticker or out of the title-safe
+        # area: the skin's own column (it fits nine rows) wins; badges still narrow where they can
+        rows = column.place(len(seats), y0, frame.scene.keep_clear, skip=False)
     out: dict[str, Wanted] = {}
-    for seat in shown_seats(state):
-        y = clear_of(frame.scene.keep_clear, x0, right, y, box_h, gap)
+    for seat, (y, width) in zip(seats, rows, strict=False):
         if y + box_h + gap > lay.height:
             break
         stack = frame.counted(seat.seat, "stack", seat.stack)
         equity = frame.counted(seat.seat, "equity", seat.equity_win)
         view = player_view(seat, state, frame.options.reveal, stack, equity, state.winnings.get(seat.seat, 0))
+        if width < badge_w:
+            view = replace(view, badge_w=width)
         out[f"seat:{seat.seat}"] = Wanted(view, bind(render_player, view, lay), (x0, y))
-        y += box_h + gap
     return out
 
 
-def clear_of(boxes: tuple[tuple[int, int, int, int], ...], x0: int, x1: int, y: int, h: int, gap: int) -> int:
-    """The first top at or below `y` where a row from x0 to x1, `h` tall, keeps `gap` pixels above and below
-    every box (x0, y0, x1, y1) it shares columns with: the player column skips the camera's board and carries
-    on below it."""
-    moved = True
-    while moved:
-        moved = False
-        for bx0, by0, bx1, by1 in boxes:
-            if x0 < bx1 and bx0 < x1 and y < by1 + gap and by0 - gap < y + h:
-                y, moved = by1 + gap, True
-    return y
+def _bottom(frame: ElementFrame, x0: int, x1: int, top: int, gap: int) -> int:
+    """The lowest row bottom the column may reach: the title-safe area's, or above the ticker when it shows
+    under the column."""
+    from ggpgfx.render.elements.panels import ticker_text
+
+    lay = frame.layout
+    bottom = lay.height - int(round(lay.height * TITLE_SAFE_MARGIN))
+    if lay.has("ticker") and ticker_text(frame.state, frame.options):
+        tx, ty = lay.origin("ticker")
+        tw, _ = lay.size("ticker")
+        if ty > top and tx < x1 and x0 < tx + tw:
+            bottom = min(bottom, ty - gap)
+    return bottom
+
+
+@dataclass(frozen=True)
+class Column:
+    """Where the player rows go: a box from `x0` and its action badge from `badge_x`, `badge_w` wide."""
+
+    x0: int
+    badge_x: int
+    badge_w: int
+    row_h: int
+    gap: int
+    min_badge: int
+
+    def place(self, count: int, y: int, boxes: tuple[tuple[int, int, int, int], ...],
+              skip: bool = True) -> list[tuple[int, int]]:
+        """(top, badge width) of `count` rows stacked down from `y`, keeping `gap` pixels off every box
+        (x0, y0, x1, y1) of the camera picture they share columns with: a box only the badge strip meets narrows
+        that row's badge (down to `min_badge`); otherwise the row moves below the box (`skip`) or, without
+        `skip`, stays where the skin puts it."""
+        rows = []
+        for _ in range(count):
+            while True:
+                width, below = self.badge_w, y
+                for bx0, by0, bx1, by1 in boxes:
+                    if not (y < by1 + self.gap and by0 - self.gap < y + self.row_h):
+                        continue
+                    if self.x0 < bx1 and bx0 < self.badge_x:  # the box itself (or the space before the badge)
+                        below = max(below, by1 + self.gap)
+                    elif self.badge_x < bx1 and bx0 < self.badge_x + self.badge_w:
+                        room = bx0 - self.gap - self.badge_x
+                        if room >= self.min_badge:
+                            width = min(width, room)
+                        else:
+                            below = max(below, by1 + self.gap)
+                if below == y or not skip:
+                    break
+                y = below
+            rows.append((y, width))
+            y += self.row_h + self.gap
+        return rows
