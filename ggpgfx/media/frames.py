@@ -51,14 +51,20 @@ def plane_sizes(pixel_format: str, width: int, height: int) -> list[int]:
 def contiguous_planes(pixel_format: str, width: int, height: int) -> list[np.ndarray]:
     """Uninitialised planes of one frame laid back to back in one buffer (Y, then U, then V, rows unpadded):
     an encoder can take such a frame as one picture without copying it (`av_convert.video_to_av`)."""
-    shapes = plane_shapes(pixel_format, width, height)
     sizes = plane_sizes(pixel_format, width, height)
-    buffer = np.empty(sum(sizes), dtype=np.uint8)
-    planes, start = [], 0
-    for shape, size in zip(shapes, sizes, strict=True):
-        planes.append(buffer[start: start + size].reshape(shape))
+    return split_buffer(np.empty(sum(sizes), dtype=np.uint8), sizes, plane_shapes(pixel_format, width, height))
+
+
+def split_buffer(buffer: np.ndarray, sizes: list[int], shapes: list[tuple[int, ...]] | None = None) -> list[np.ndarray]:
+    """Views of a flat buffer, one per size, back to back from its start (each reshaped when `shapes` is given):
+    the one way a frame's planes are laid out in one buffer here (`contiguous_planes`, the ring slots of
+    cross-fragment edges)."""
+    parts, start = [], 0
+    for index, size in enumerate(sizes):
+        part = buffer[start: start + size]
+        parts.append(part.reshape(shapes[index]) if shapes is not None else part)
         start += size
-    return planes
+    return parts
 
 
 def _copy_plane(plane: Any) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ggpgfx.graph.node import Message
-from ggpgfx.media.frames import VideoFrame
+from ggpgfx.media.frames import VideoFrame, split_buffer
 
 SHM_DIR = "/dev/shm"
 #: Batches whose buffers are smaller than this travel inline in the actor call (Ray inlines < 100 KB).
@@ -186,14 +186,6 @@ class ShmRing:
             self.map[slot] = 1
         return slot
 
-    def _split(self, region: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
-        """One array per size, back to back from the start of a slot's region."""
-        parts, pos = [], 0
-        for length in sizes:
-            parts.append(region[pos: pos + length])
-            pos += length
-        return parts
-
     def in_use(self) -> int:
         """Slots not free for the next frame: written and not let go of by the consumer, or still viewed by
         the producer (0 once a stream has ended and nothing keeps its frames)."""
@@ -245,7 +237,7 @@ class ShmRing:
             self.claimed += 1
             # a weakref callback (C) rather than weakref.finalize (Python): this runs for every frame
             claim.ref = weakref.ref(region, functools.partial(self._release, claim))
-        return self._split(region, sizes)
+        return split_buffer(region, sizes)
 
     def _release(self, claim: _Claim, _ref: Any = None) -> None:
         """Finaliser of a claimed slot's arrays: the producer no longer views it."""
@@ -335,7 +327,7 @@ class ShmRing:
             assert self.map is not None
             offset = STATE_BYTES + slot * self.slot_size
             region = np.frombuffer(self.map, dtype=np.uint8, count=size, offset=offset)
-        return slot, self._split(region, sizes)
+        return slot, split_buffer(region, sizes)
 
     def seal(self, slot: int, header: bytes, sizes: list[int]) -> ShmBatch:
         """The batch for a claimed slot whose buffers were drawn in place (`header` pickled out-of-band)."""
@@ -414,27 +406,21 @@ class ShmReader:
             if view and key not in self.pinned:
                 self.pinned.add(key)
                 self.held[segment] = self.held.get(segment, 0) + 1
-        total = sum(lengths)
-        region = np.frombuffer(mm, dtype=np.uint8, count=total, offset=offset)
-        buffers: list[np.ndarray] = []
-        pos = 0
-        for length in lengths:
-            part = region[pos: pos + length]
-            if not view:
-                # np.empty, not bytearray: no zero-fill pass, and malloc hands back warm pages frame after frame
-                own = np.empty(length, dtype=np.uint8)
-                np.copyto(own, part)
-                part = own
-            buffers.append(part)
-            pos += length
+        region = np.frombuffer(mm, dtype=np.uint8, count=sum(lengths), offset=offset)
+        buffers = split_buffer(region, lengths)
         if view:
             self.viewed += 1
             self.refs[key] = weakref.ref(region, functools.partial(_let_go, mm, slot, self.pinned, key, self.lock,
                                                                    self.refs, self.held))
         else:
+            # np.empty, not bytearray: no zero-fill pass, and malloc hands back warm pages frame after frame
+            copies = [np.empty(part.size, dtype=np.uint8) for part in buffers]
+            for own, part in zip(copies, buffers, strict=True):
+                np.copyto(own, part)
             self.copied += 1
-            del region
+            del region, buffers
             mm[slot] = 0
+            return copies
         return buffers
 
     def read(self, batch: ShmBatch) -> Any:
