@@ -79,7 +79,8 @@ def write_metadata(path: str | Path, values: dict[str, str]) -> None:
 
 def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: int = 300, count: int = 30,
               seed: int = 99, max_wrong: float = 0.001, write: bool = True, fallback: str | None = None,
-              fit: bool = True, temperature: float | None = None, second_look: str = "off") -> Calibration:
+              fit: bool = True, temperature: float | None = None, second_look: str = "off",
+              pip_check: bool = False) -> Calibration:
     """Fit the temperature and choose the abstain threshold on validation designs; write them into `model`.
 
     `fallback` (a shipped model name, or "" to remove one) is written too: the model that reads the cards
@@ -88,6 +89,8 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
     `temperature` is kept as it is (one chosen on the detector's card-level confidences, see docs/cards.md).
     `second_look` ("off", "mean", "geo"; `CardClassifier.classify_quads`) is the reading the threshold is chosen
     under, and is written too (metadata `second_look`), so the detector reads as calibration measured.
+    `pip_check` (`CardClassifier.read_quads`) likewise: a number card whose pips say another number is unknown
+    while the threshold is chosen, and the model records it (metadata `pip_check`, `pip_level`).
     """
     from ggpgfx.cards.conditions import CONDITIONS
     from ggpgfx.cards.dataset import build_patches
@@ -111,6 +114,7 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
     classifier = CardClassifier(path, fallback=False)
     classifier.temperature, classifier.abstain_threshold, classifier.sure = 1.0, 0.0, SURE
     classifier.second_look = second_look
+    classifier.pip_check = pip_check
 
     def run() -> dict[str, Cell]:  # raw confidences (threshold 0) under the current temperature and sure level
         designs_cells: dict[str, Cell] = {}
@@ -156,7 +160,8 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
         # written exactly (repr round-trips a float): a threshold rounded to 6 digits can fall under the wrong
         # card it was set just above (0.98725092 -> "0.987251" happened to round up)
         values = {"temperature": f"{temperature:.6g}", "abstain_threshold": repr(threshold),
-                  "sure": repr(gate), "calibrated_on": ",".join(styles), "second_look": second_look}
+                  "sure": repr(gate), "calibrated_on": ",".join(styles), "second_look": second_look,
+                  "pip_check": "on" if pip_check else "off", "pip_level": repr(classifier.pip_level)}
         if fallback is not None:
             values["fallback"] = fallback
         write_metadata(path, values)

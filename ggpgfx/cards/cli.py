@@ -203,7 +203,11 @@ def calibrate_model(model: Annotated[Path, typer.Argument(help="ONNX model file 
                     second_look: Annotated[str, typer.Option(
                         help="off, mean or geo: read cards still unsure after both indices again through six "
                              "small warps and pool them (mean or geometric mean); the threshold is chosen "
-                             "under it and the model records it")] = "off") -> None:
+                             "under it and the model records it")] = "off",
+                    pip_check: Annotated[bool, typer.Option(
+                        help="count the pips of a number card named under 0.999 and make it unknown when they "
+                             "say another number; the threshold is chosen under it and the model records it")]
+                    = False) -> None:
     """Fit the temperature and choose the abstain threshold on the validation designs; store both in the model."""
     from ggpgfx.cards.calibrate import calibrate
     from ggpgfx.cards.designs import get_design
@@ -212,12 +216,12 @@ def calibrate_model(model: Annotated[Path, typer.Argument(help="ONNX model file 
     styles = None if designs is None else [
         DESIGN_PREFIX + get_design(n.strip().removeprefix(DESIGN_PREFIX)).name for n in designs.split(",") if n.strip()]
     result = calibrate(model, styles=styles or None, count=count, seed=seed, max_wrong=max_wrong, fallback=fallback,
-                       fit=temperature, temperature=set_temperature, second_look=second_look)
+                       fit=temperature, temperature=set_temperature, second_look=second_look, pip_check=pip_check)
     per_design = ", ".join(f"{k} {v:.4f}" for k, v in result.per_design.items())
     typer.echo(f"temperature {result.temperature:.3f} (ECE {result.ece_before:.3f} -> {result.ece_after:.3f}); "
                f"abstain threshold {result.threshold:.4f} (per design: {per_design}): {result.read_at_threshold} "
                f"read, {result.wrong_at_threshold} wrong of {result.cards} validation cards; second look "
-               f"{second_look}; written to {model}")
+               f"{second_look}; pip check {'on' if pip_check else 'off'}; written to {model}")
 
 
 @cards_app.command("designs")

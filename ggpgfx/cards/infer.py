@@ -24,6 +24,10 @@ SURE = 0.85  # a first patch at least this sure is not refined nor read from its
 #: (`classify_quads`): "off" (no second look), "mean" (the mean of the probabilities) or "geo" (their geometric
 #: mean, renormalised).
 SECOND_LOOKS = ("off", "mean", "geo")
+#: A named number card under this confidence has its pips counted (`read_quads` with the pip check): over it the
+#: index read is taken as it is (no misread that sure was seen on the validation designs; the common path pays
+#: nothing)
+PIP_LEVEL = 0.999
 
 
 def load_model_bytes(source: str | Path | None = None, tracking_uri: str | None = None) -> bytes:
@@ -119,6 +123,12 @@ class CardClassifier:
             raise ConfigError(f"card model has an unknown second_look {self.second_look!r}; known: "
                               f"{', '.join(SECOND_LOOKS)}")
         self.looked_again = 0  # cards given the second look (classify_quads)
+        # the pip check (`read_quads`) the threshold was chosen with: metadata `pip_check` ("on"/"off", off if
+        # absent) and `pip_level` (cards named at or above it are not checked)
+        self.pip_check = str(meta.get("pip_check", "off")) == "on"
+        self.pip_level = float(meta.get("pip_level", PIP_LEVEL))
+        self.pips_counted = 0  # named number cards whose pips were counted (read_quads)
+        self.vetoed = 0  # of those, cards made UNKNOWN because their pips said another number
         self.none_index = self.classes.index("none")
         self.input_name = self.session.get_inputs()[0].name
         self.refined = 0  # cards whose first patch was unsure, so their outline was refit (classify_quads)
@@ -246,7 +256,8 @@ class CardClassifier:
                                       pool(np.vstack([bottom[None], rows[1::2]]), how))
 
     def read_quads(self, views: list[np.ndarray], quads: list[Any], abstain: float | None = None,
-                   refine: bool = True, second_look: str | None = None) -> list[tuple[str | None, float]]:
+                   refine: bool = True, second_look: str | None = None,
+                   pip_check: bool | None = None) -> list[tuple[str | None, float]]:
         """Read cards, abstaining: a card name only where a model is sure, else UNKNOWN; None where no card.
 
         A card below this model's threshold (`abstain`, default the calibrated `abstain_threshold`) has
@@ -256,6 +267,11 @@ class CardClassifier:
         own threshold (or `abstain`, when given: then one threshold holds for both). Otherwise it is
         UNKNOWN ("??"), never another card. `second_look` is this model's (`classify_quads`; default the one
         it was calibrated with); the fallback reads with its own calibrated one.
+
+        `pip_check` (default: as this model was calibrated, metadata `pip_check`): a card named as a number card
+        (2-10, by either model) under `pip_level` has its pips counted on its outline (`pips.contradicts`: the
+        refit one where there is one); a clean count of another number makes it UNKNOWN. Face cards, aces,
+        cards under 60 px wide and cards whose pips cannot be counted cleanly are left as read.
         """
         limit = self.abstain_threshold if abstain is None else abstain
         gate = self.sure if abstain is None else max(SURE, abstain)
@@ -276,5 +292,14 @@ class CardClassifier:
                 if card is not None and (confidence >= fb_limit or results[i][0] is None):
                     # named surely; or a card where the first model saw none: unknown (below), not missing
                     results[i], sure[i] = (card, confidence), confidence >= fb_limit
+        if self.pip_check if pip_check is None else pip_check:
+            from ggpgfx.cards.pips import NUMBER_RANKS, contradicts
+
+            for i, (card, confidence) in enumerate(results):
+                if card is not None and sure[i] and confidence < self.pip_level and card[:1] in NUMBER_RANKS:
+                    self.pips_counted += 1
+                    if contradicts(card, views[i], refits.get(i, quads[i])):
+                        self.vetoed += 1
+                        sure[i] = False
         return [(card if card is None or ok else UNKNOWN, confidence)
                 for (card, confidence), ok in zip(results, sure, strict=True)]

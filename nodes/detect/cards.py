@@ -52,6 +52,9 @@ class DetectCards(Node):
         second_look: bool | None = Field(None, description="read a card still unsure after both corner indices "
                                          "again through six small warps of its outline and pool them; default: "
                                          "as the model's threshold was calibrated (on for the default model)")
+        pip_check: bool | None = Field(None, description="count the pips of a number card named under the "
+                                       "model's pip_level (0.999) and report it as '??' when a clean count says "
+                                       "another number; default: as the model's threshold was calibrated")
 
     def setup(self) -> None:
         """Load the model and the zones."""
@@ -67,7 +70,7 @@ class DetectCards(Node):
             classifier.probabilities = _device_probabilities(  # type: ignore[method-assign]
                 p.model, p.tracking_uri, devices.kernel_device(self.context.device))
         self.detector = CardDetector(classifier, p.min_card_area, p.reuse_unchanged, abstain=p.abstain,
-                                     second_look=p.second_look)
+                                     second_look=p.second_look, pip_check=p.pip_check)
         self.smoother = Smoother(p.stable_frames, p.absent_frames, p.min_confidence)
         self.announced = 0
 

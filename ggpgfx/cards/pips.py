@@ -1,0 +1,88 @@
+"""A pip count of a number card (2-10): a cheap cross-check of its index read (`CardClassifier.read_quads`).
+
+The card's outline is warped to an upright canonical card; ink is what is darker than the paper around it
+(the paper estimated by a grey dilation wider than a pip, so a gradient or glare over the face is no ink);
+the connected ink blobs whose centres lie in the centre field (the two index columns left out) and whose sizes
+agree with each other are the pips. A count is given only when it is clean: 2 to 10 blobs, all of one size
+(two pips run together, a cut pip or a finger over the field make sizes disagree), none touching the field's
+edge. Face cards and aces are not counted (their centres are pictures).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ggpgfx.cards.deck import CARD_ASPECT
+from ggpgfx.cards.locate import Quad
+
+PIP_W = 64  # the canonical card's width in pixels (a pip is ~8 px wide there)
+PIP_H = round(PIP_W * CARD_ASPECT)
+MIN_CARD_PX = 60.0  # a card narrower than this in its image is not counted: its pips are a few pixels
+FIELD_X = (0.17, 0.83)  # pip centres lie between the index columns (index symbols sit at x < 0.16)
+FIELD_Y = (0.04, 0.96)
+SAME_SIZE = (0.55, 1.7)  # every pip's area within these factors of the median pip's
+MIRROR_TOLERANCE = 0.08  # a pip's mirror image lies within this share of the card width of another pip
+NUMBER_RANKS = {"2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "9": 9, "T": 10}
+_CANON = np.array([[0, 0], [PIP_W, 0], [PIP_W, PIP_H], [0, PIP_H]], np.float32)
+_KERNEL = cv2.getStructuringElement(cv2.MORPH_RECT, (17, 17))
+
+
+def card_width(quad: Quad) -> float:
+    """The card's width in its image: the mean length of its two short edges."""
+    c = quad.corners.astype(np.float32)
+    return float((np.linalg.norm(c[1] - c[0]) + np.linalg.norm(c[2] - c[3])) / 2)
+
+
+def upright(gray: np.ndarray, quad: Quad) -> np.ndarray:
+    """The card warped to the canonical PIP_W x PIP_H card (uint8)."""
+    m = cv2.getPerspectiveTransform(quad.corners.astype(np.float32), _CANON)
+    return cv2.warpPerspective(gray, m, (PIP_W, PIP_H), flags=cv2.INTER_AREA if card_width(quad) > PIP_W
+                               else cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def count_pips(gray: np.ndarray, quad: Quad) -> int | None:
+    """The number of pips on the card in `quad` when the count is clean, else None (see the module)."""
+    if card_width(quad) < MIN_CARD_PX:
+        return None
+    card = upright(gray, quad)
+    paper = cv2.dilate(card, _KERNEL)
+    ink = cv2.subtract(paper, card)
+    x0, x1 = round(FIELD_X[0] * PIP_W) - 6, round(FIELD_X[1] * PIP_W) + 6
+    y0, y1 = round(FIELD_Y[0] * PIP_H), round(FIELD_Y[1] * PIP_H)
+    field = ink[y0:y1, x0:x1]
+    level = max(24.0, 0.45 * float(np.percentile(field, 99)))
+    mask = (field > level).astype(np.uint8)
+    n, _, stats, centres = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
+        return None
+    areas = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
+    cx = centres[1:, 0] + x0
+    inside = (cx >= FIELD_X[0] * PIP_W) & (cx <= FIELD_X[1] * PIP_W)
+    big = areas >= 6.0
+    keep = inside & big
+    if keep.sum() < 2:
+        return None
+    sizes = areas[keep]
+    median = float(np.median(sizes))
+    pips = sizes[sizes >= 0.3 * median]  # specks (noise, a maker's mark) are no pips
+    if not (2 <= len(pips) <= 10) or pips.min() < SAME_SIZE[0] * median or pips.max() > SAME_SIZE[1] * median:
+        return None
+    # pip layouts are the same turned 180 degrees (the seven's odd pip aside): a pip without its mirror image
+    # through the card's centre means pips hidden (a chip, a hand) or a blob that is no pip
+    spots = np.stack([cx, centres[1:, 1] + y0], axis=1)[keep][sizes >= 0.3 * median]
+    mirrored = np.array([PIP_W, PIP_H], np.float64) - spots
+    gaps = np.linalg.norm(mirrored[:, None, :] - spots[None, :, :], axis=2).min(axis=1)
+    alone = int((gaps > MIRROR_TOLERANCE * PIP_W).sum())
+    if alone > (1 if len(pips) == 7 else 0):
+        return None
+    return int(len(pips))
+
+
+def contradicts(card: str, gray: np.ndarray, quad: Quad) -> bool:
+    """Whether a clean pip count of a card read as `card` (a number card) says another number."""
+    rank = NUMBER_RANKS.get(card[:1])
+    if rank is None:
+        return False
+    found = count_pips(gray, quad)
+    return found is not None and found != rank
