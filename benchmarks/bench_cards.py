@@ -145,6 +145,8 @@ def run(frames_count: int, seconds: float, model: str | None = None) -> dict[str
     # cards still unsure after both indices, read again through small warps (the second look)
     looked_again = classifier.looked_again + (classifier.fallback.looked_again if classifier.fallback is not None
                                               else 0)
+    # named number cards under the pip level whose pips were counted, and those vetoed (the pip check)
+    pips_counted, vetoed = classifier.pips_counted, classifier.vetoed
 
     base_seen: set[str] = set()
 
@@ -184,6 +186,8 @@ def run(frames_count: int, seconds: float, model: str | None = None) -> dict[str
         "holecam_announced_wrong": len(holecam_seen - holecam_truth),
         "ours_cards_refined": refined,
         "ours_cards_looked_again": looked_again,
+        "ours_cards_pips_counted": pips_counted,
+        "ours_cards_vetoed": vetoed,
     }
     return report
 
@@ -223,13 +227,15 @@ def main() -> None:
             print(f"    {name:10s} {r['ms_mean']:7.2f} ms/frame wall, {r['cpu_ms_mean']:.2f} ms CPU")
         print(f"    announced correctly: {before['announced_correct']}; hole cams "
               f"{before['holecam_announced_correct']} right, {before['holecam_announced_wrong']} wrong; "
-              f"refined {before['ours_cards_refined']}, looked at again {before['ours_cards_looked_again']}")
+              f"refined {before['ours_cards_refined']}, looked at again {before['ours_cards_looked_again']}, "
+              f"pips counted {before['ours_cards_pips_counted']}, vetoed {before['ours_cards_vetoed']}")
     for name, value in report["ratios"].items():
         print(f"  {name}: {value:.1f}x")
     print(f"  cards announced correctly: {report['announced_correct']} of {report['cards']}; "
           f"baseline named {report['baseline_cards_correct']}; "
           f"cards refined (unsure first patch) in ours and ours+skip: {report['ours_cards_refined']}, looked at "
-          f"again (still unsure after both indices) {report['ours_cards_looked_again']}; "
+          f"again (still unsure after both indices) {report['ours_cards_looked_again']}, pips counted "
+          f"{report['ours_cards_pips_counted']}, vetoed {report['ours_cards_vetoed']}; "
           f"hole cams: {report['holecam_announced_correct']} of 20 right, {report['holecam_announced_wrong']} wrong")
     out = Path(__file__).parent / "results" / "cards.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -90,7 +90,8 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
     `second_look` ("off", "mean", "geo"; `CardClassifier.classify_quads`) is the reading the threshold is chosen
     under, and is written too (metadata `second_look`), so the detector reads as calibration measured.
     `pip_check` (`CardClassifier.read_quads`) likewise: a number card whose pips say another number is unknown
-    while the threshold is chosen, and the model records it (metadata `pip_check`, `pip_level`).
+    while the threshold is chosen (cards under the "sure" level are checked), and the model records it (metadata
+    `pip_check`, and `pip_level`: the sure level).
     """
     from ggpgfx.cards.conditions import CONDITIONS
     from ggpgfx.cards.dataset import build_patches
@@ -114,7 +115,7 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
     classifier = CardClassifier(path, fallback=False)
     classifier.temperature, classifier.abstain_threshold, classifier.sure = 1.0, 0.0, SURE
     classifier.second_look = second_look
-    classifier.pip_check = pip_check
+    classifier.pip_check, classifier.pip_level = pip_check, SURE
 
     def run() -> dict[str, Cell]:  # raw confidences (threshold 0) under the current temperature and sure level
         designs_cells: dict[str, Cell] = {}
@@ -145,7 +146,7 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
     # as the "sure" level of classify_quads, and choose the threshold on what that reads
     gate = max(SURE, max(threshold_of(cells).values(), default=0.0))
     if gate != SURE:
-        classifier.sure = gate
+        classifier.sure = classifier.pip_level = gate
         cells = run()
     after = Cell()
     for cell in cells.values():
@@ -161,7 +162,7 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
         # card it was set just above (0.98725092 -> "0.987251" happened to round up)
         values = {"temperature": f"{temperature:.6g}", "abstain_threshold": repr(threshold),
                   "sure": repr(gate), "calibrated_on": ",".join(styles), "second_look": second_look,
-                  "pip_check": "on" if pip_check else "off", "pip_level": repr(classifier.pip_level)}
+                  "pip_check": "on" if pip_check else "off", "pip_level": repr(gate)}
         if fallback is not None:
             values["fallback"] = fallback
         write_metadata(path, values)

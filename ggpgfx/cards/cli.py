@@ -205,7 +205,7 @@ def calibrate_model(model: Annotated[Path, typer.Argument(help="ONNX model file 
                              "small warps and pool them (mean or geometric mean); the threshold is chosen "
                              "under it and the model records it")] = "off",
                     pip_check: Annotated[bool, typer.Option(
-                        help="count the pips of a number card named under 0.999 and make it unknown when they "
+                        help="count the pips of a number card named under the sure level and make it unknown when they "
                              "say another number; the threshold is chosen under it and the model records it")]
                     = False) -> None:
     """Fit the temperature and choose the abstain threshold on the validation designs; store both in the model."""

@@ -24,10 +24,6 @@ SURE = 0.85  # a first patch at least this sure is not refined nor read from its
 #: (`classify_quads`): "off" (no second look), "mean" (the mean of the probabilities) or "geo" (their geometric
 #: mean, renormalised).
 SECOND_LOOKS = ("off", "mean", "geo")
-#: A named number card under this confidence has its pips counted (`read_quads` with the pip check): over it the
-#: index read is taken as it is (no misread that sure was seen on the validation designs; the common path pays
-#: nothing)
-PIP_LEVEL = 0.999
 
 
 def load_model_bytes(source: str | Path | None = None, tracking_uri: str | None = None) -> bytes:
@@ -124,9 +120,10 @@ class CardClassifier:
                               f"{', '.join(SECOND_LOOKS)}")
         self.looked_again = 0  # cards given the second look (classify_quads)
         # the pip check (`read_quads`) the threshold was chosen with: metadata `pip_check` ("on"/"off", off if
-        # absent) and `pip_level` (cards named at or above it are not checked)
+        # absent) and `pip_level`, the confidence from which a card is not checked (calibration writes its "sure"
+        # level: a card that sure is named from its first patch alone; the validation misreads lie under it)
         self.pip_check = str(meta.get("pip_check", "off")) == "on"
-        self.pip_level = float(meta.get("pip_level", PIP_LEVEL))
+        self.pip_level = float(meta.get("pip_level", self.sure))
         self.pips_counted = 0  # named number cards whose pips were counted (read_quads)
         self.vetoed = 0  # of those, cards made UNKNOWN because their pips said another number
         self.none_index = self.classes.index("none")

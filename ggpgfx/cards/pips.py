@@ -2,10 +2,10 @@
 
 The card's outline is warped to an upright canonical card; ink is what is darker than the paper around it
 (the paper estimated by a grey dilation wider than a pip, so a gradient or glare over the face is no ink);
-the connected ink blobs whose centres lie in the centre field (the two index columns left out) and whose sizes
-agree with each other are the pips. A count is given only when it is clean: 2 to 10 blobs, all of one size
-(two pips run together, a cut pip or a finger over the field make sizes disagree), none touching the field's
-edge. Face cards and aces are not counted (their centres are pictures).
+the connected ink blobs whose centres lie in the centre field (the two index columns left out) are the pips. A
+count is given only when it is clean: 2 to 10 blobs, all of one size (two pips run together, a cut pip, a
+finger, a large index reaching into the field or one big centre pip make sizes disagree), each with its mirror
+image through the card's centre (the seven's odd pip aside). Face cards and aces are not counted.
 """
 
 from __future__ import annotations
@@ -21,11 +21,15 @@ PIP_H = round(PIP_W * CARD_ASPECT)
 MIN_CARD_PX = 60.0  # a card narrower than this in its image is not counted: its pips are a few pixels
 FIELD_X = (0.17, 0.83)  # pip centres lie between the index columns (index symbols sit at x < 0.16)
 FIELD_Y = (0.04, 0.96)
-SAME_SIZE = (0.55, 1.7)  # every pip's area within these factors of the median pip's
+SAME_SIZE = (0.7, 1.4)  # every pip's area within these factors of the median pip's
 MIRROR_TOLERANCE = 0.08  # a pip's mirror image lies within this share of the card width of another pip
 NUMBER_RANKS = {"2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "9": 9, "T": 10}
 _CANON = np.array([[0, 0], [PIP_W, 0], [PIP_W, PIP_H], [0, PIP_H]], np.float32)
 _KERNEL = cv2.getStructuringElement(cv2.MORPH_RECT, (17, 17))
+# the counted field, with a margin so a pip centred in the field lies wholly inside it
+_X0, _X1 = round(FIELD_X[0] * PIP_W) - 6, round(FIELD_X[1] * PIP_W) + 6
+_Y0, _Y1 = round(FIELD_Y[0] * PIP_H), round(FIELD_Y[1] * PIP_H)
+_FIELD_LEFT, _FIELD_RIGHT = FIELD_X[0] * PIP_W, FIELD_X[1] * PIP_W
 
 
 def card_width(quad: Quad) -> float:
@@ -46,37 +50,32 @@ def count_pips(gray: np.ndarray, quad: Quad) -> int | None:
     if card_width(quad) < MIN_CARD_PX:
         return None
     card = upright(gray, quad)
-    paper = cv2.dilate(card, _KERNEL)
-    ink = cv2.subtract(paper, card)
-    x0, x1 = round(FIELD_X[0] * PIP_W) - 6, round(FIELD_X[1] * PIP_W) + 6
-    y0, y1 = round(FIELD_Y[0] * PIP_H), round(FIELD_Y[1] * PIP_H)
-    field = ink[y0:y1, x0:x1]
-    level = max(24.0, 0.45 * float(np.percentile(field, 99)))
-    mask = (field > level).astype(np.uint8)
+    ink = cv2.subtract(cv2.dilate(card, _KERNEL), card)
+    field = ink[_Y0:_Y1, _X0:_X1]
+    # ink is what is well over half as dark as the darkest ink (3x3 means, so one noisy pixel sets nothing)
+    _, darkest, _, _ = cv2.minMaxLoc(cv2.blur(field, (3, 3)))
+    _, mask = cv2.threshold(field, max(24.0, 0.45 * darkest), 1, cv2.THRESH_BINARY)
     n, _, stats, centres = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if n <= 1:
+    blobs = []  # (area, x, y) in canonical card pixels of the blobs centred in the field
+    for area, (x, y) in zip(stats[1:, cv2.CC_STAT_AREA].tolist(), centres[1:].tolist(), strict=True):
+        if area >= 6 and _FIELD_LEFT <= x + _X0 <= _FIELD_RIGHT:
+            blobs.append((float(area), x + _X0, y + _Y0))
+    if len(blobs) < 2:
         return None
-    areas = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
-    cx = centres[1:, 0] + x0
-    inside = (cx >= FIELD_X[0] * PIP_W) & (cx <= FIELD_X[1] * PIP_W)
-    big = areas >= 6.0
-    keep = inside & big
-    if keep.sum() < 2:
-        return None
-    sizes = areas[keep]
-    median = float(np.median(sizes))
-    pips = sizes[sizes >= 0.3 * median]  # specks (noise, a maker's mark) are no pips
-    if not (2 <= len(pips) <= 10) or pips.min() < SAME_SIZE[0] * median or pips.max() > SAME_SIZE[1] * median:
+    ordered = sorted(b[0] for b in blobs)
+    median = (ordered[(len(ordered) - 1) // 2] + ordered[len(ordered) // 2]) / 2
+    pips = [b for b in blobs if b[0] >= 0.3 * median]  # specks (noise, a maker's mark) are no pips
+    sizes = [b[0] for b in pips]
+    if not 2 <= len(pips) <= 10 or min(sizes) < SAME_SIZE[0] * median or max(sizes) > SAME_SIZE[1] * median:
         return None
     # pip layouts are the same turned 180 degrees (the seven's odd pip aside): a pip without its mirror image
     # through the card's centre means pips hidden (a chip, a hand) or a blob that is no pip
-    spots = np.stack([cx, centres[1:, 1] + y0], axis=1)[keep][sizes >= 0.3 * median]
-    mirrored = np.array([PIP_W, PIP_H], np.float64) - spots
-    gaps = np.linalg.norm(mirrored[:, None, :] - spots[None, :, :], axis=2).min(axis=1)
-    alone = int((gaps > MIRROR_TOLERANCE * PIP_W).sum())
+    near = (MIRROR_TOLERANCE * PIP_W) ** 2
+    alone = sum(1 for _, x, y in pips
+                if min((PIP_W - x - u) ** 2 + (PIP_H - y - v) ** 2 for _, u, v in pips) > near)
     if alone > (1 if len(pips) == 7 else 0):
         return None
-    return int(len(pips))
+    return len(pips)
 
 
 def contradicts(card: str, gray: np.ndarray, quad: Quad) -> bool:

@@ -53,7 +53,7 @@ class DetectCards(Node):
                                          "again through six small warps of its outline and pool them; default: "
                                          "as the model's threshold was calibrated (on for the default model)")
         pip_check: bool | None = Field(None, description="count the pips of a number card named under the "
-                                       "model's pip_level (0.999) and report it as '??' when a clean count says "
+                                       "model's pip_level (its sure level) and report it as '??' when a clean count says "
                                        "another number; default: as the model's threshold was calibrated")
 
     def setup(self) -> None:
