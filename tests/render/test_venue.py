@@ -58,3 +58,40 @@ def test_ring_median_is_numpys_median_of_the_ring_around_the_box() -> None:
         mask[y0 - oy0:y1 - oy0, x0 - ox0:x1 - ox0] = False
         expected = int(np.median(outer[mask])) if mask.any() else 128
         assert _ring_median(plane, (x0, y0, x1, y1), ring) == expected
+
+
+def _cover_one_by_one(frame: VideoFrame) -> None:
+    """The cover as first written: zone after zone, each plane's ring median taken just before its fill."""
+    from ggpgfx.render.venue import RING_PX, _ring_median
+
+    for x0, y0, x1, y1 in seat_zone_boxes(frame.meta, frame.width, frame.height):
+        for index, plane in enumerate(frame.planes):
+            div = 1 if index == 0 else 2
+            box = (x0 // div, y0 // div, x1 // div, y1 // div)
+            plane[box[1]:box[3], box[0]:box[2]] = _ring_median(plane, box, max(1, RING_PX // div))
+
+
+def test_all_zones_at_once_cover_as_zone_after_zone_did() -> None:
+    """The medians of every zone come from one count per plane (#21), the same bytes as one zone at a time, also
+    where zones touch, overlap or meet the frame's edge (rings that read a zone filled before: one at a time)."""
+    from ggpgfx.render.venue import _ring_plan
+
+    rng = np.random.default_rng(11)
+    for trial in range(40):
+        frame = VideoFrame.blank(320, 180)
+        for plane in frame.planes:
+            plane[:] = rng.integers(0, 256, plane.shape, dtype=np.uint8)
+        zones = []
+        for seat in range(int(rng.integers(1, 10))):
+            x, y = int(rng.integers(-10, 300)), int(rng.integers(-10, 160))
+            w, h = int(rng.integers(2, 60)), int(rng.integers(2, 40))
+            zones.append({"zone": "seat", "seat": seat, "polygon": [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]})
+        frame.meta["zones"] = zones
+        expected = frame.copy()
+        _cover_one_by_one(expected)
+        cover_seat_zones(frame)
+        for got, want in zip(frame.planes, expected.planes, strict=True):
+            assert np.array_equal(got, want), trial
+    apart = ((0, 0, 10, 10), (20, 0, 30, 10))
+    assert _ring_plan(apart, (100, 100), 3) is not None
+    assert _ring_plan(((0, 0, 10, 10), (12, 0, 30, 10)), (100, 100), 3) is None  # the second ring reads the first
