@@ -62,6 +62,9 @@ class NodeContext:
     connected_inputs: frozenset[str] = frozenset()
     #: Output ports with at least one edge, or None when the executor does not say (then assume all are used).
     connected_outputs: frozenset[str] | None = None
+    #: Output ports with two or more edges: the executor hands each frame sent there to every consumer
+    #: read-only (`VideoFrame.share`), so a writer copies first. Empty when the executor does not say.
+    shared_outputs: frozenset[str] = frozenset()
     #: Set by executors that checkpoint (a restartable Ray fragment): asks for a checkpoint soon.
     request_checkpoint: Callable[[], None] | None = None
     #: The run policy of the graph (ggpgfx.policy.RunPolicy) or None when unrestricted.

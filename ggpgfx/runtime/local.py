@@ -8,7 +8,7 @@ import gc
 import logging
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -71,6 +71,12 @@ class RunResult:
         """JSON-ready summary (what `--stats-json` writes)."""
         return {"graph": self.graph, "elapsed_s": self.elapsed_s, "interrupted": self.interrupted,
                 "error": str(self.error) if self.error else None, "nodes": self.nodes}
+
+
+def _fanned_out(graph: Any, nid: str) -> frozenset[str]:
+    """The node's output ports with more than one edge (their frames go out shared, read-only)."""
+    ports = Counter(e.spec.src_port for e in graph.edges_from(nid))
+    return frozenset(port for port, count in ports.items() if count > 1)
 
 
 def as_node_error(node_id: str, exc: BaseException, pts: int | None) -> NodeError:
@@ -645,7 +651,7 @@ class LocalExecutor:
                                   home=home, settings=settings.model_dump(), policy=policy,
                                   connected_inputs=frozenset(e.spec.dst_port for e in graph.edges_into(nid)),
                                   connected_outputs=frozenset(e.spec.src_port for e in graph.edges_from(nid)),
-                                  device=self.placements[nid].device)
+                                  shared_outputs=_fanned_out(graph, nid), device=self.placements[nid].device)
             node = node_factory(rnode, context) if node_factory else rnode.cls(nid, rnode.params, context)
             self.runners[nid] = NodeRunner(self, rnode, node, Inbox())
             self.runners[nid].frames_device = self.placements[nid].frames

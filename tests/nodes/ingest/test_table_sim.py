@@ -72,6 +72,25 @@ def test_frames_are_fresh_buffers() -> None:
     assert video[1].planes[0].max() > 0
 
 
+def test_a_frame_for_several_consumers_shares_the_scene_until_it_changes() -> None:
+    """Two consumers get each frame read-only anyway: frames until the table changes share one set of planes
+    (no 3 MB copy a frame), a changed frame has new ones, and every frame shows what a lone consumer's does."""
+    g = Graph("sim", fps=30)
+    sim = g.add("ingest.table_sim", id="sim", width=640, height=360, max_hands=1, action_interval_s=0.3)
+    one, two = g.add("sink.collect", id="one"), g.add("sink.collect", id="two")
+    sim.video >> one.inp
+    sim.video >> two.inp
+    frames = g.run(max_frames=60, realtime=False).collected("one")
+    _, alone, _, _ = _run(60, max_hands=1, action_interval_s=0.3)
+    assert [f.pts for f in frames] == [f.pts for f in alone]
+    for shared, own in zip(frames, alone, strict=True):
+        assert all((a == b).all() for a, b in zip(shared.planes, own.planes, strict=True))
+        assert not shared.planes[0].flags.writeable
+    same = [b.planes[0] is a.planes[0] for a, b in zip(frames, frames[1:], strict=False)]
+    changed = [f.meta["changed"] for f in frames[1:]]
+    assert same == [not c for c in changed] and any(same) and not all(same)
+
+
 def test_hole_card_camera_wall_is_read_by_a_second_detector() -> None:
     from collections import Counter
 
