@@ -61,6 +61,7 @@ class Layer:
 
     def placed(self, x: int, y: int, opacity: int = 256) -> Layer:
         """The same planes at another (even-rounded) position and opacity; no pixel copy."""
+        self.spans()  # found once here and kept by every placing: an element sliding in is placed anew each frame
         return replace(self, x=int(x) & ~1, y=int(y) & ~1, opacity=max(0, min(256, int(opacity))))
 
     def window(self, column: int, width: int, x: int, y: int) -> Layer:

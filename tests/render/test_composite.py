@@ -136,3 +136,17 @@ def test_numba_and_numpy_conversion_give_identical_bytes() -> None:
     module.rgba_to_yuva(pixels, *planes)
     for numba_plane, numpy_plane in zip(planes, convert_numpy(pixels), strict=True):
         assert np.array_equal(numba_plane, numpy_plane)
+
+
+def test_a_layer_placed_anew_each_frame_finds_its_row_spans_once() -> None:
+    """An element sliding in is placed at a new position every frame: its placings share the spans the layer
+    found the first time (#21: they were found again on each placing, ~0.1 ms a frame for a 1080p player box)."""
+    layer = layer_from_rgba(_random_rgba(40, 64), 0, 0)
+    first, second = layer.placed(10, 12), layer.placed(30, 12, opacity=128)
+    assert first.spans() is second.spans() is layer.spans()
+    frame, expected = _random_frame(128, 64), _random_frame(128, 64)
+    composite_layers(frame, [second])
+    plain = layer_from_rgba(_random_rgba(40, 64), 30, 12)  # never placed: spans of its own
+    plain.opacity = 128
+    composite_layers(expected, [plain])
+    assert all(np.array_equal(a, b) for a, b in zip(frame.planes, expected.planes, strict=True))
