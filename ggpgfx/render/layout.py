@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,13 @@ class Layout:
     def extra(self, name: str, key: str, default: Any) -> Any:
         """An element-specific setting from the skin (gap, rows, speed, ...)."""
         return self.box(name).extra(key, default)
+
+    def scaled(self, factor: float) -> Layout:
+        """This layout with every size (not position) `factor` times as large: what a row drawn smaller than the
+        skin's, to fit more of them, is drawn with."""
+        smaller = copy.copy(self)
+        smaller.s = self.s * factor
+        return smaller
 
     def px(self, value: float) -> int:
         """A reference length in output pixels."""

@@ -102,3 +102,33 @@ def test_the_player_column_narrows_a_badge_rather_than_skip_past_the_board() -> 
     tight = ((600, 200, 900, 260),)
     (first, second), = [column.place(2, 106, tight)]
     assert first == (106, 150) and second[0] == 260 + 6 and second[1] == 150
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+@pytest.mark.parametrize("skin", ["broadcast", "minimal"])
+def test_ten_players_all_show_above_the_ticker(skin: str, size: tuple[int, int]) -> None:
+    # the skins' columns hold nine rows: at ten the last row ran under the ticker and out of the title-safe area
+    from ggpgfx.poker.messages import SeatState
+    from ggpgfx.render.layout import TITLE_SAFE_MARGIN
+
+    width, height = size
+    state = sample_state("preflop")
+    for n in range(7, 11):
+        state.seats.append(SeatState(seat=n, name=f"Player {n}", stack=500_000 + n, country="US"))
+    scene = Scene(OverlayOptions(animate=False, skin=skin, ticker="ten-handed"), width, height)
+    wanted = scene.wanted(state, 0)
+    rows = sorted((w.xy[1], w.draw()) for name, w in wanted.items() if name.startswith("seat:"))
+    assert len(rows) == 10
+    tops = [y for y, _ in rows]
+    heights = [image.height for _, image in rows]
+    assert all(b >= a + h for a, b, h in zip(tops, tops[1:], heights, strict=False))  # no row over another
+    bottom = rows[-1][0] + heights[-1]
+    ticker_y = scene.layout.origin("ticker")[1]
+    assert bottom <= ticker_y and bottom <= height * (1 - TITLE_SAFE_MARGIN)
+    # drawn smaller than the skin's box, all alike; six players keep the skin's size
+    six = Scene(OverlayOptions(animate=False, skin=skin, ticker="ten-handed"), width, height)
+    six_heights = {w.draw().height for name, w in six.wanted(sample_state("preflop"), 0).items()
+                   if name.startswith("seat:")}
+    shadow = scene.layout.px(4) if scene.layout.skin.shadow else 0
+    assert six_heights == {scene.layout.size("players")[1] + shadow}
+    assert len(set(heights)) == 1 and heights[0] < min(six_heights)

@@ -17,6 +17,9 @@ FOLDED_OPACITY = 0.45
 #: An action badge may be narrowed to this share of the skin's width to keep off the camera's board, rather
 #: than push its row (and every row under it) down past the board.
 MIN_BADGE_SHARE = 0.6
+#: More players than the skin's column holds above the ticker (ten seats) draws every row smaller, down to this
+#: share of the skin's size; rows that still do not fit are left out.
+MIN_ROW_SCALE = 0.7
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class PlayerView:
     big_blind: int
     winner: bool = False
     badge_w: int | None = None  # pixels, where the column narrowed this row's badge (None: the skin's width)
+    scale: float = 1.0  # the box's size against the skin's, below 1 where the column shrank its rows to fit
 
 
 def badge_style(action: str, layout: Layout) -> tuple[str, str]:
@@ -70,7 +74,9 @@ def _slot(image: Image.Image, view: PlayerView, layout: Layout, box: tuple[int, 
 
 def render_player(view: PlayerView, layout: Layout) -> Image.Image:
     """Draw one player box (plus its action badge to the right: the skin's width unless the column narrowed
-    it, `view.badge_w`) as a straight-alpha RGBA image."""
+    it, `view.badge_w`) as a straight-alpha RGBA image, `view.scale` times the skin's size."""
+    if view.scale != 1.0:
+        layout = layout.scaled(view.scale)
     skin = layout.skin
     box_w, box_h = layout.size("players")
     px = layout.px
@@ -155,17 +161,8 @@ def want_players(frame: ElementFrame) -> dict[str, Wanted]:
     if shown == "off" or (shown == "auto" and state.street not in (*IN_HAND_STREETS, "complete")):
         return {}
     x0, y0 = lay.origin("players")
-    box_w, box_h = lay.size("players")
-    gap = lay.px(lay.extra("players", "gap", 6))
-    badge_x = x0 + box_w + lay.px(8)
-    badge_w = lay.px(lay.extra("players", "badge_w", 150))
     seats = list(shown_seats(state))
-    column = Column(x0, badge_x, badge_w, box_h, gap, int(badge_w * MIN_BADGE_SHARE))
-    rows = column.place(len(seats), y0, frame.scene.keep_clear)
-    if rows and rows[-1][0] + box_h > _bottom(frame, x0, badge_x + badge_w, y0, gap):
-        # flowing around the camera's board would push the last rows under the ticker or out of the title-safe
-        # area: the skin's own column (it fits nine rows) wins; badges still narrow where they can
-        rows = column.place(len(seats), y0, frame.scene.keep_clear, skip=False)
+    scale, box_h, gap, rows = _rows(frame, len(seats), x0, y0)
     out: dict[str, Wanted] = {}
     for seat, (y, width) in zip(seats, rows, strict=False):
         if y + box_h + gap > lay.height:
@@ -173,10 +170,39 @@ def want_players(frame: ElementFrame) -> dict[str, Wanted]:
         stack = frame.counted(seat.seat, "stack", seat.stack)
         equity = frame.counted(seat.seat, "equity", seat.equity_win)
         view = player_view(seat, state, frame.options.reveal, stack, equity, state.winnings.get(seat.seat, 0))
-        if width < badge_w:
-            view = replace(view, badge_w=width)
+        if width is not None or scale != 1.0:
+            view = replace(view, badge_w=width, scale=scale)
         out[f"seat:{seat.seat}"] = Wanted(view, bind(render_player, view, lay), (x0, y))
     return out
+
+
+def _rows(frame: ElementFrame, count: int, x0: int, y0: int) -> tuple[float, int, int, list[tuple[int, int | None]]]:
+    """(scale, row height, gap, rows) of the player column: each row's top and its narrowed badge width (None:
+    the skin's). The column flows around the camera's board; where that pushes the last row under the ticker
+    or out of the title-safe area, the skin's own column wins (it fits nine rows); where even that does not
+    fit (ten seats), every row is drawn smaller until they fit, down to MIN_ROW_SCALE."""
+    lay = frame.layout
+    keep_clear = frame.scene.keep_clear
+    bottom = None
+    scale = 1.0
+    while True:
+        sized = lay if scale == 1.0 else lay.scaled(scale)
+        box_w, box_h = sized.size("players")
+        gap = sized.px(lay.extra("players", "gap", 6))
+        badge_w = sized.px(lay.extra("players", "badge_w", 150))
+        badge_x = x0 + box_w + sized.px(8)
+        if bottom is None:
+            bottom = _bottom(frame, x0, badge_x + badge_w, y0, gap)
+        column = Column(x0, badge_x, badge_w, box_h, gap, int(badge_w * MIN_BADGE_SHARE))
+        placed = column.place(count, y0, keep_clear)
+        if placed and placed[-1][0] + box_h > bottom:
+            placed = column.place(count, y0, keep_clear, skip=False)
+        fits = not placed or placed[-1][0] + box_h <= bottom
+        if fits or scale <= MIN_ROW_SCALE:
+            rows = [(y, None if width == badge_w else width) for y, width in placed]
+            return scale, box_h, gap, rows
+        # the skin's column holds fewer rows than there are players: shrink every row, a step at a time
+        scale = max(MIN_ROW_SCALE, round(scale - 0.02, 2))
 
 
 def _bottom(frame: ElementFrame, x0: int, x1: int, top: int, gap: int) -> int:
