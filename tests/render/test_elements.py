@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,22 @@ def test_ten_players_all_show_above_the_ticker(skin: str, size: tuple[int, int])
     shadow = scene.layout.px(4) if scene.layout.skin.shadow else 0
     assert six_heights == {scene.layout.size("players")[1] + shadow}
     assert len(set(heights)) == 1 and heights[0] < min(six_heights)
+
+
+def test_a_long_hand_label_is_set_smaller_rather_than_cut() -> None:
+    # the minimal skin's 9:16 box cut "Two Pair, Eights and Sevens" to "Two Pair, Eights and Seve…"
+    from ggpgfx.render.draw import recording
+    from ggpgfx.render.elements.players import PlayerView, render_player
+    from ggpgfx.render.layout import Layout
+
+    layout = Layout(load_skin("minimal"), 720, 1280)
+    view = PlayerView(seat=2, name="Farid Haddad", stack=15_600, status="active", hole_cards=("8c", "Th"),
+                      card_count=2, equity=0.0, hand_label="Two Pair, Eights and Sevens", action=None,
+                      is_to_act=False, is_button=False, country=None, photo=None, big_blind=100)
+    with recording() as record:
+        render_player(view, layout)
+    assert [item.value for item in record if item.role == "hand_label"] == ["Two Pair, Eights and Sevens"]
+    with recording() as record:  # past the smallest size it is still cut, never drawn over the cards
+        render_player(replace(view, hand_label="Two Pair, Eights and Sevens " * 3), layout)
+    (cut,) = [item for item in record if item.role == "hand_label"]
+    assert cut.value.endswith("\u2026")

@@ -20,6 +20,8 @@ MIN_BADGE_SHARE = 0.6
 #: More players than the skin's column holds above the ticker (ten seats) draws every row smaller, down to this
 #: share of the skin's size; rows that still do not fit are left out.
 MIN_ROW_SCALE = 0.7
+#: The smallest size (skin units; the skin's size is 15) a hand label is set at before it is cut to fit.
+HAND_LABEL_MIN = 12
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,10 @@ def render_player(view: PlayerView, layout: Layout) -> Image.Image:
     draw.text(image, (text_x, px(51)), stack_text, layout.font("bold", 22), rgba(skin.color("stack")),
               max_width=text_w, role="amount")
     if view.hand_label:
-        draw.text(image, (text_x, px(71)), layout.hand(view.hand_label), layout.font("regular", 15), dim, max_width=text_w,
-                  role="hand_label")
+        # a long label ("Two Pair, Eights and Sevens" in a narrow skin) is set smaller before it is cut
+        label = layout.hand(view.hand_label)
+        face = draw.fit_font(layout.font_path("regular"), label, px(15), text_w, max(8, px(HAND_LABEL_MIN)))
+        draw.text(image, (text_x, px(71)), label, face, dim, max_width=text_w, role="hand_label")
 
     cards_x = box_w - cards_w - equity_w - px(2)
     if view.status != "folded" and view.card_count:
