@@ -147,6 +147,8 @@ def run(frames_count: int, seconds: float, model: str | None = None) -> dict[str
                                               else 0)
     # named number cards under the pip level whose pips were counted, and those vetoed (the pip check)
     pips_counted, vetoed = classifier.pips_counted, classifier.vetoed
+    # ... and whose pips' shape was judged, and those vetoed (the suit check)
+    suits_checked, suit_vetoed = classifier.suits_checked, classifier.suit_vetoed
 
     base_seen: set[str] = set()
 
@@ -188,6 +190,8 @@ def run(frames_count: int, seconds: float, model: str | None = None) -> dict[str
         "ours_cards_looked_again": looked_again,
         "ours_cards_pips_counted": pips_counted,
         "ours_cards_vetoed": vetoed,
+        "ours_cards_suits_checked": suits_checked,
+        "ours_cards_suit_vetoed": suit_vetoed,
     }
     return report
 
@@ -228,14 +232,16 @@ def main() -> None:
         print(f"    announced correctly: {before['announced_correct']}; hole cams "
               f"{before['holecam_announced_correct']} right, {before['holecam_announced_wrong']} wrong; "
               f"refined {before['ours_cards_refined']}, looked at again {before['ours_cards_looked_again']}, "
-              f"pips counted {before['ours_cards_pips_counted']}, vetoed {before['ours_cards_vetoed']}")
+              f"pips counted {before['ours_cards_pips_counted']}, vetoed {before['ours_cards_vetoed']}, suits "
+              f"checked {before['ours_cards_suits_checked']}, vetoed {before['ours_cards_suit_vetoed']}")
     for name, value in report["ratios"].items():
         print(f"  {name}: {value:.1f}x")
     print(f"  cards announced correctly: {report['announced_correct']} of {report['cards']}; "
           f"baseline named {report['baseline_cards_correct']}; "
           f"cards refined (unsure first patch) in ours and ours+skip: {report['ours_cards_refined']}, looked at "
           f"again (still unsure after both indices) {report['ours_cards_looked_again']}, pips counted "
-          f"{report['ours_cards_pips_counted']}, vetoed {report['ours_cards_vetoed']}; "
+          f"{report['ours_cards_pips_counted']}, vetoed {report['ours_cards_vetoed']}, suits checked "
+          f"{report['ours_cards_suits_checked']}, vetoed {report['ours_cards_suit_vetoed']}; "
           f"hole cams: {report['holecam_announced_correct']} of 20 right, {report['holecam_announced_wrong']} wrong")
     out = Path(__file__).parent / "results" / "cards.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -80,7 +80,7 @@ def write_metadata(path: str | Path, values: dict[str, str]) -> None:
 def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: int = 300, count: int = 30,
               seed: int = 99, max_wrong: float = 0.001, write: bool = True, fallback: str | None = None,
               fit: bool = True, temperature: float | None = None, second_look: str = "off",
-              pip_check: bool = False) -> Calibration:
+              pip_check: bool = False, suit_check: bool = False) -> Calibration:
     """Fit the temperature and choose the abstain threshold on validation designs; write them into `model`.
 
     `fallback` (a shipped model name, or "" to remove one) is written too: the model that reads the cards
@@ -91,7 +91,8 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
     under, and is written too (metadata `second_look`), so the detector reads as calibration measured.
     `pip_check` (`CardClassifier.read_quads`) likewise: a number card whose pips say another number is unknown
     while the threshold is chosen (cards under the "sure" level are checked), and the model records it (metadata
-    `pip_check`, and `pip_level`: the sure level).
+    `pip_check`, and `pip_level`: the sure level). `suit_check` likewise: a number card whose pips' shape clearly
+    says another suit is unknown (`suits.py`; the same cards), metadata `suit_check`.
     """
     from ggpgfx.cards.conditions import CONDITIONS
     from ggpgfx.cards.dataset import build_patches
@@ -115,7 +116,7 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
     classifier = CardClassifier(path, fallback=False)
     classifier.temperature, classifier.abstain_threshold, classifier.sure = 1.0, 0.0, SURE
     classifier.second_look = second_look
-    classifier.pip_check, classifier.pip_level = pip_check, SURE
+    classifier.pip_check, classifier.pip_level, classifier.suit_check = pip_check, SURE, suit_check
 
     def run() -> dict[str, Cell]:  # raw confidences (threshold 0) under the current temperature and sure level
         designs_cells: dict[str, Cell] = {}
@@ -162,7 +163,8 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
         # card it was set just above (0.98725092 -> "0.987251" happened to round up)
         values = {"temperature": f"{temperature:.6g}", "abstain_threshold": repr(threshold),
                   "sure": repr(gate), "calibrated_on": ",".join(styles), "second_look": second_look,
-                  "pip_check": "on" if pip_check else "off", "pip_level": repr(gate)}
+                  "pip_check": "on" if pip_check else "off", "pip_level": repr(gate),
+                  "suit_check": "on" if suit_check else "off"}
         if fallback is not None:
             values["fallback"] = fallback
         write_metadata(path, values)

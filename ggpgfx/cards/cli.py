@@ -207,6 +207,10 @@ def calibrate_model(model: Annotated[Path, typer.Argument(help="ONNX model file 
                     pip_check: Annotated[bool, typer.Option(
                         help="count the pips of a number card named under the sure level and make it unknown when they "
                              "say another number; the threshold is chosen under it and the model records it")]
+                    = False,
+                    suit_check: Annotated[bool, typer.Option(
+                        help="judge the pips' shape of the same cards and make a card unknown when they clearly say "
+                             "another suit; the threshold is chosen under it and the model records it")]
                     = False) -> None:
     """Fit the temperature and choose the abstain threshold on the validation designs; store both in the model."""
     from ggpgfx.cards.calibrate import calibrate
@@ -216,12 +220,26 @@ def calibrate_model(model: Annotated[Path, typer.Argument(help="ONNX model file 
     styles = None if designs is None else [
         DESIGN_PREFIX + get_design(n.strip().removeprefix(DESIGN_PREFIX)).name for n in designs.split(",") if n.strip()]
     result = calibrate(model, styles=styles or None, count=count, seed=seed, max_wrong=max_wrong, fallback=fallback,
-                       fit=temperature, temperature=set_temperature, second_look=second_look, pip_check=pip_check)
+                       fit=temperature, temperature=set_temperature, second_look=second_look, pip_check=pip_check,
+                       suit_check=suit_check)
     per_design = ", ".join(f"{k} {v:.4f}" for k, v in result.per_design.items())
     typer.echo(f"temperature {result.temperature:.3f} (ECE {result.ece_before:.3f} -> {result.ece_after:.3f}); "
                f"abstain threshold {result.threshold:.4f} (per design: {per_design}): {result.read_at_threshold} "
                f"read, {result.wrong_at_threshold} wrong of {result.cards} validation cards; second look "
-               f"{second_look}; pip check {'on' if pip_check else 'off'}; written to {model}")
+               f"{second_look}; pip check {'on' if pip_check else 'off'}; suit check {'on' if suit_check else 'off'}; "
+               f"written to {model}")
+
+
+@cards_app.command("suit-shapes")
+def learn_suit_shapes(output: Annotated[Path | None, typer.Option(
+                          help="where to write the weights (default: the shipped suit-shapes.npz)")] = None,
+                      seed: int = 1000) -> None:
+    """Learn the suit check's pip-shape weights from the train designs and own styles (never validation/test)."""
+    from ggpgfx.cards.suits import SHAPES_FILE, learn_shapes
+
+    path = output or SHAPES_FILE
+    learn_shapes(seed=seed).save(path)
+    typer.echo(f"suit-shape weights written to {path}")
 
 
 @cards_app.command("designs")

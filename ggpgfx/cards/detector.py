@@ -106,7 +106,7 @@ class CardDetector:
     def __init__(self, classifier: CardClassifier, min_area: float = 300.0, reuse_unchanged: bool = True,
                  change_threshold: float = 1.5, min_confidence: float = 0.35, refine: bool = True,
                  abstain: float | None = None, unique: bool = True, second_look: bool | None = None,
-                 pip_check: bool | None = None) -> None:
+                 pip_check: bool | None = None, suit_check: bool | None = None) -> None:
         self.classifier = classifier
         # a card still unsure after both indices were read is read again through small warps of its outline
         # (CardClassifier.classify_quads): None as the model was calibrated (metadata `second_look`), False off,
@@ -117,6 +117,8 @@ class CardDetector:
         # a number card named under the model's `pip_level` whose pips say another number is UNKNOWN
         # (CardClassifier.read_quads): None as the model was calibrated (metadata `pip_check`), else off/on
         self.pip_check = pip_check
+        # ... and one whose pips' shape clearly says another suit (metadata `suit_check`; None: as calibrated)
+        self.suit_check = suit_check
         # a card-shaped object read below this confidence is reported as UNKNOWN ("??"), never as a card;
         # None: each model's calibrated threshold (metadata `abstain_threshold`; see CardClassifier.read_quads)
         self.abstain = abstain
@@ -163,7 +165,7 @@ class CardDetector:
             views = [luma[oy:, ox:] for _, quads, (ox, oy) in pending for _ in quads]
             labels = self.classifier.read_quads(views, [q for _, quads, _ in pending for q in quads],
                                                 self.abstain, refine=self.refine, second_look=self.second_look,
-                                                pip_check=self.pip_check)
+                                                pip_check=self.pip_check, suit_check=self.suit_check)
             k = 0
             for zone, quads, (ox, oy) in pending:
                 found = []

@@ -126,6 +126,11 @@ class CardClassifier:
         self.pip_level = float(meta.get("pip_level", self.sure))
         self.pips_counted = 0  # named number cards whose pips were counted (read_quads)
         self.vetoed = 0  # of those, cards made UNKNOWN because their pips said another number
+        # the suit check (`read_quads`, `suits.py`) the threshold was chosen with: metadata `suit_check` ("on"/"off",
+        # off if absent); it checks the same cards as the pip check (under `pip_level`)
+        self.suit_check = str(meta.get("suit_check", "off")) == "on"
+        self.suits_checked = 0  # named number cards whose pips' shape was judged (read_quads)
+        self.suit_vetoed = 0  # of those, cards made UNKNOWN because their pips clearly said another suit
         self.none_index = self.classes.index("none")
         self.input_name = self.session.get_inputs()[0].name
         self.refined = 0  # cards whose first patch was unsure, so their outline was refit (classify_quads)
@@ -254,7 +259,7 @@ class CardClassifier:
 
     def read_quads(self, views: list[np.ndarray], quads: list[Any], abstain: float | None = None,
                    refine: bool = True, second_look: str | None = None,
-                   pip_check: bool | None = None) -> list[tuple[str | None, float]]:
+                   pip_check: bool | None = None, suit_check: bool | None = None) -> list[tuple[str | None, float]]:
         """Read cards, abstaining: a card name only where a model is sure, else UNKNOWN; None where no card.
 
         A card below this model's threshold (`abstain`, default the calibrated `abstain_threshold`) has
@@ -269,6 +274,10 @@ class CardClassifier:
         (2-10, by either model) under `pip_level` has its pips counted on its outline (`pips.contradicts`: the
         refit one where there is one); a clean count of another number makes it UNKNOWN. Face cards, aces,
         cards under 60 px wide and cards whose pips cannot be counted cleanly are left as read.
+
+        `suit_check` (default: as this model was calibrated, metadata `suit_check`): the same cards, still named,
+        have their pips' shape judged (`suits.contradicts`); pips that clearly say another suit make the card
+        UNKNOWN. No clear answer leaves it as read.
         """
         limit = self.abstain_threshold if abstain is None else abstain
         gate = self.sure if abstain is None else max(SURE, abstain)
@@ -289,14 +298,25 @@ class CardClassifier:
                 if card is not None and (confidence >= fb_limit or results[i][0] is None):
                     # named surely; or a card where the first model saw none: unknown (below), not missing
                     results[i], sure[i] = (card, confidence), confidence >= fb_limit
-        if self.pip_check if pip_check is None else pip_check:
-            from ggpgfx.cards.pips import NUMBER_RANKS, contradicts
+        count = self.pip_check if pip_check is None else pip_check
+        shape = self.suit_check if suit_check is None else suit_check
+        if count or shape:
+            from ggpgfx.cards import pips, suits
 
             for i, (card, confidence) in enumerate(results):
-                if card is not None and sure[i] and confidence < self.pip_level and card[:1] in NUMBER_RANKS:
+                if card is None or not sure[i] or confidence >= self.pip_level or card[:1] not in pips.NUMBER_RANKS:
+                    continue
+                quad = refits.get(i, quads[i])
+                if count:
                     self.pips_counted += 1
-                    if contradicts(card, views[i], refits.get(i, quads[i])):
+                    if pips.contradicts(card, views[i], quad):
                         self.vetoed += 1
+                        sure[i] = False
+                        continue
+                if shape:
+                    self.suits_checked += 1
+                    if suits.contradicts(card, views[i], quad):
+                        self.suit_vetoed += 1
                         sure[i] = False
         return [(card if card is None or ok else UNKNOWN, confidence)
                 for (card, confidence), ok in zip(results, sure, strict=True)]

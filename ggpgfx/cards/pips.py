@@ -38,28 +38,36 @@ def card_width(quad: Quad) -> float:
     return float((np.linalg.norm(c[1] - c[0]) + np.linalg.norm(c[2] - c[3])) / 2)
 
 
-def upright(gray: np.ndarray, quad: Quad) -> np.ndarray:
-    """The card warped to the canonical PIP_W x PIP_H card (uint8)."""
-    m = cv2.getPerspectiveTransform(quad.corners.astype(np.float32), _CANON)
-    return cv2.warpPerspective(gray, m, (PIP_W, PIP_H), flags=cv2.INTER_AREA if card_width(quad) > PIP_W
-                               else cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+def upright(gray: np.ndarray, quad: Quad, scale: int = 1) -> np.ndarray:
+    """The card warped to the canonical card, `scale` times PIP_W x PIP_H (uint8)."""
+    m = cv2.getPerspectiveTransform(quad.corners.astype(np.float32), _CANON * scale)
+    return cv2.warpPerspective(gray, m, (PIP_W * scale, PIP_H * scale), borderMode=cv2.BORDER_REPLICATE,
+                               flags=cv2.INTER_AREA if card_width(quad) > PIP_W * scale else cv2.INTER_LINEAR)
 
 
-def count_pips(gray: np.ndarray, quad: Quad) -> int | None:
-    """The number of pips on the card in `quad` when the count is clean, else None (see the module)."""
-    if card_width(quad) < MIN_CARD_PX:
-        return None
-    card = upright(gray, quad)
-    ink = cv2.subtract(cv2.dilate(card, _KERNEL), card)
-    field = ink[_Y0:_Y1, _X0:_X1]
-    # ink is what is well over half as dark as the darkest ink (3x3 means, so one noisy pixel sets nothing)
-    _, darkest, _, _ = cv2.minMaxLoc(cv2.blur(field, (3, 3)))
+def find_pips(card: np.ndarray, scale: int = 1) -> tuple[list[tuple[float, float, float, int]], np.ndarray,
+                                                          np.ndarray] | None:
+    """The pips of an upright card (`upright`, `scale` times PIP_W wide) when their count is clean, else None.
+
+    Returns the pips as (area, x, y, label) in canonical card pixels, the field's component labels and its ink
+    (darker than the paper around it), both of the field that starts at (`scale` * _X0, `scale` * _Y0).
+    """
+    # the paper: a grey dilation wider than a pip (17 px at scale 1)
+    kernel = _KERNEL if scale == 1 else cv2.getStructuringElement(cv2.MORPH_RECT, (16 * scale + 1,) * 2)
+    ink = cv2.subtract(cv2.dilate(card, kernel), card)
+    x0, y0 = _X0 * scale, _Y0 * scale
+    field = ink[y0:_Y1 * scale, x0:_X1 * scale]
+    # ink is what is well over half as dark as the darkest ink (3x3 means at scale 1, so one noisy pixel sets
+    # nothing)
+    _, darkest, _, _ = cv2.minMaxLoc(cv2.blur(field, (2 * scale + 1,) * 2))
     _, mask = cv2.threshold(field, max(24.0, 0.45 * darkest), 1, cv2.THRESH_BINARY)
-    n, _, stats, centres = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    blobs = []  # (area, x, y) in canonical card pixels of the blobs centred in the field
-    for area, (x, y) in zip(stats[1:, cv2.CC_STAT_AREA].tolist(), centres[1:].tolist(), strict=True):
-        if area >= 6 and _FIELD_LEFT <= x + _X0 <= _FIELD_RIGHT:
-            blobs.append((float(area), x + _X0, y + _Y0))
+    n, labels, stats, centres = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    blobs = []  # (area, x, y, label) in canonical card pixels of the blobs centred in the field
+    left, right = _FIELD_LEFT * scale, _FIELD_RIGHT * scale
+    for label, (area, (x, y)) in enumerate(zip(stats[1:, cv2.CC_STAT_AREA].tolist(), centres[1:].tolist(),
+                                               strict=True), 1):
+        if area >= 6 * scale * scale and left <= x + x0 <= right:
+            blobs.append((float(area), x + x0, y + y0, label))
     if len(blobs) < 2:
         return None
     ordered = sorted(b[0] for b in blobs)
@@ -70,12 +78,21 @@ def count_pips(gray: np.ndarray, quad: Quad) -> int | None:
         return None
     # pip layouts are the same turned 180 degrees (the seven's odd pip aside): a pip without its mirror image
     # through the card's centre means pips hidden (a chip, a hand) or a blob that is no pip
-    near = (MIRROR_TOLERANCE * PIP_W) ** 2
-    alone = sum(1 for _, x, y in pips
-                if min((PIP_W - x - u) ** 2 + (PIP_H - y - v) ** 2 for _, u, v in pips) > near)
+    width, height = PIP_W * scale, PIP_H * scale
+    near = (MIRROR_TOLERANCE * width) ** 2
+    alone = sum(1 for _, x, y, _ in pips
+                if min((width - x - u) ** 2 + (height - y - v) ** 2 for _, u, v, _ in pips) > near)
     if alone > (1 if len(pips) == 7 else 0):
         return None
-    return len(pips)
+    return pips, labels, field
+
+
+def count_pips(gray: np.ndarray, quad: Quad) -> int | None:
+    """The number of pips on the card in `quad` when the count is clean, else None (see the module)."""
+    if card_width(quad) < MIN_CARD_PX:
+        return None
+    found = find_pips(upright(gray, quad))
+    return None if found is None else len(found[0])
 
 
 def contradicts(card: str, gray: np.ndarray, quad: Quad) -> bool:
