@@ -70,6 +70,7 @@ class _Reads(CardClassifier):
         self.card, self.confidence = card, confidence
         self.abstain_threshold, self.sure, self.fallback = 0.9, 0.95, None
         self.pip_check, self.pip_level, self.pips_counted, self.vetoed = True, 0.999, 0, 0
+        self.suit_check, self.suits_checked, self.suit_vetoed = False, 0, 0
 
     def classify_quads(self, views: list[np.ndarray], quads: list[Any], *args: Any,
                        **kwargs: Any) -> list[tuple[str | None, float]]:
