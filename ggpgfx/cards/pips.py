@@ -46,11 +46,12 @@ def upright(gray: np.ndarray, quad: Quad, scale: int = 1) -> np.ndarray:
 
 
 def find_pips(card: np.ndarray, scale: int = 1) -> tuple[list[tuple[float, float, float, int]], np.ndarray,
-                                                          np.ndarray] | None:
+                                                          np.ndarray, np.ndarray] | None:
     """The pips of an upright card (`upright`, `scale` times PIP_W wide) when their count is clean, else None.
 
-    Returns the pips as (area, x, y, label) in canonical card pixels, the field's component labels and its ink
-    (darker than the paper around it), both of the field that starts at (`scale` * _X0, `scale` * _Y0).
+    Returns the pips as (area, x, y, label) in canonical card pixels, the field's component labels, its ink
+    (darker than the paper around it), both of the field that starts at (`scale` * _X0, `scale` * _Y0), and the
+    components' stats (`cv2.connectedComponentsWithStats`, in field pixels).
     """
     # the paper: a grey dilation wider than a pip (17 px at scale 1)
     kernel = _KERNEL if scale == 1 else cv2.getStructuringElement(cv2.MORPH_RECT, (16 * scale + 1,) * 2)
@@ -84,7 +85,7 @@ def find_pips(card: np.ndarray, scale: int = 1) -> tuple[list[tuple[float, float
                 if min((width - x - u) ** 2 + (height - y - v) ** 2 for _, u, v, _ in pips) > near)
     if alone > (1 if len(pips) == 7 else 0):
         return None
-    return pips, labels, field
+    return pips, labels, field, stats
 
 
 def count_pips(gray: np.ndarray, quad: Quad) -> int | None:

@@ -79,14 +79,12 @@ def pip_inks(gray: np.ndarray, quad: Quad) -> list[tuple[np.ndarray, float]] | N
     found = find_pips(upright(gray, quad, SCALE), SCALE)
     if found is None:
         return None
-    pips, labels, ink = found
+    pips, labels, ink, stats = found
     out = []
     for _, _, y, label in pips:
-        mine = labels == label
-        ys, xs = np.nonzero(mine)
-        top, bottom, left, right = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
-        cut = ink[top:bottom, left:right] * mine[top:bottom, left:right]
-        out.append((cut, y / (PIP_H * SCALE)))
+        left, top, width, height = stats[label, :4].tolist()
+        box = (slice(top, top + height), slice(left, left + width))
+        out.append((ink[box] * (labels[box] == label), y / (PIP_H * SCALE)))
     return out
 
 
