@@ -117,3 +117,17 @@ def test_a_wrong_suit_read_of_a_number_card_is_vetoed_and_a_right_read_is_not() 
     reader.pip_check = True  # both checks: the pips count nine, so the suit check judges it and vetoes
     reader.read_quads([image], [quad])
     assert (reader.suits_checked, reader.suit_vetoed, reader.pips_counted, reader.vetoed) == (2, 2, 1, 0)
+
+
+def test_fit_shapes_learns_and_the_weights_round_trip(tmp_path: Any) -> None:
+    from ggpgfx.cards.suits import SHAPE, fit_shapes, load_shapes
+
+    rng = np.random.default_rng(3)
+    centres = rng.normal(0, 1, (4, SHAPE * SHAPE + 1))
+    suits = np.repeat(np.arange(4), 30)
+    shapes = (centres[suits] + rng.normal(0, 0.3, (len(suits), SHAPE * SHAPE + 1))).astype(np.float32)
+    learnt = fit_shapes(shapes, suits, steps=300)
+    assert (learnt.log_probabilities(shapes).argmax(axis=1) == suits).all()
+    learnt.save(tmp_path / "shapes.npz")
+    again = load_shapes(str(tmp_path / "shapes.npz"))
+    assert np.array_equal(again.weights, learnt.weights) and np.array_equal(again.bias, learnt.bias)
