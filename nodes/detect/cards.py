@@ -55,6 +55,9 @@ class DetectCards(Node):
         pip_check: bool | None = Field(None, description="count the pips of a number card named under the "
                                        "model's pip_level (its sure level) and report it as '??' when a clean count says "
                                        "another number; default: as the model's threshold was calibrated")
+        suit_check: bool | None = Field(None, description="judge the pips' shape of the same cards and report a "
+                                        "card as '??' when they clearly say another suit; default: as the model's "
+                                        "threshold was calibrated (off in every shipped model)")
 
     def setup(self) -> None:
         """Load the model and the zones."""
@@ -70,7 +73,8 @@ class DetectCards(Node):
             classifier.probabilities = _device_probabilities(  # type: ignore[method-assign]
                 p.model, p.tracking_uri, devices.kernel_device(self.context.device))
         self.detector = CardDetector(classifier, p.min_card_area, p.reuse_unchanged, abstain=p.abstain,
-                                     second_look=p.second_look, pip_check=p.pip_check)
+                                     second_look=p.second_look, pip_check=p.pip_check,
+                                     suit_check=p.suit_check)
         self.smoother = Smoother(p.stable_frames, p.absent_frames, p.min_confidence)
         self.announced = 0
 

@@ -11,11 +11,11 @@ from ggpgfx.api import Graph
 from ggpgfx.errors import NodeError
 
 
-def _run_sim(**sim_params: object) -> tuple[object, list, list]:
+def _run_sim(card_params: dict[str, object] | None = None, **sim_params: object) -> tuple[object, list, list]:
     g = Graph("vision", fps=30)
     sim = g.add("ingest.table_sim", id="sim", width=1280, height=720, max_hands=1, action_interval_s=0.4,
                 deal_interval_s=0.1, **sim_params)
-    cards = g.add("detect.cards", id="cards")
+    cards = g.add("detect.cards", id="cards", **(card_params or {}))
     reads, dets = g.add("sink.collect", id="reads"), g.add("sink.collect", id="dets")
     sim.video >> cards.video
     cards.reads >> reads.inp
@@ -24,8 +24,9 @@ def _run_sim(**sim_params: object) -> tuple[object, list, list]:
     return result, result.collected("reads"), result.collected("dets")
 
 
-def test_every_visible_card_is_announced_once() -> None:
-    result, reads, dets = _run_sim()
+@pytest.mark.parametrize("card_params", [None, {"pip_check": True, "suit_check": True}])
+def test_every_visible_card_is_announced_once(card_params: dict[str, object] | None) -> None:
+    result, reads, dets = _run_sim(card_params)
     truth = [(r["zone"], r["seat"], r["card"]) for r in result.instances["sim"].truth_reads if r["zone"] != "muck"]
     rows = pa.concat_tables(reads).to_pylist()
     got = [(r["zone"], r["seat"], r["card"]) for r in rows]
