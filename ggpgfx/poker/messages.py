@@ -234,14 +234,21 @@ class SeatState(BaseModel):
     hole_cards: list[Card] = Field(default_factory=list)
     revealed_to: RevealLevel = "delayed"
     hand_label: str | None = None
-    equity_win: float | None = None  # 0..1
-    equity_tie: float | None = None  # 0..1
+    equity_win: float | None = None  # 0..1: share of runouts won alone
+    equity_tie: float | None = None  # 0..1: share of runouts split
+    equity_share: float | None = None  # 0..1: expected share of the pot, splits shared (what the overlay shows)
     outs: list[Card] | None = None
     last_action: str | None = None
     is_to_act: bool = False
     is_button: bool = False
     country: str | None = None
     photo: str | None = None
+
+    @property
+    def equity(self) -> float | None:
+        """The equity graphics show: the expected share of the pot (a likely split counts, so a chopped hand is
+        not "0 %" and the seats in a hand add up to 100 %), or the win share where a producer sent only that."""
+        return self.equity_share if self.equity_share is not None else self.equity_win
 
 
 class PotState(BaseModel):

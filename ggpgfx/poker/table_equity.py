@@ -32,6 +32,7 @@ class SpotAnswer:
     spot: EquitySpot
     win: dict[int, float] = field(default_factory=dict)
     tie: dict[int, float] = field(default_factory=dict)
+    share: dict[int, float] = field(default_factory=dict)  # expected share of the pot (splits shared)
     outs: dict[int, list[str]] = field(default_factory=dict)
     method: str = "exact"
     seconds: float = 0.0
@@ -56,9 +57,10 @@ def solve(spot: EquitySpot, trials: int = 20_000, seed: int = 1, backend: str = 
     """Solve a spot: exact (through the exact `backend`) when runouts are few, else seeded Monte Carlo."""
     result = equity(list(spot.hands), spot.board, spot.dead, spot.game, trials=trials, seed=seed, backend=backend)
     answer = SpotAnswer(spot, method=result.method_text(), seconds=result.seconds)
-    for seat, win, tie in zip(spot.seats, result.win, result.tie, strict=True):
+    for seat, win, tie, share in zip(spot.seats, result.win, result.tie, result.equity, strict=True):
         answer.win[seat] = win
         answer.tie[seat] = tie
+        answer.share[seat] = share
     if len(spot.seats) == 2 and len(spot.board) // 2 in (3, 4):
         for seat, cards in zip(spot.seats, outs(list(spot.hands), spot.board, spot.dead, spot.game), strict=True):
             answer.outs[seat] = cards
@@ -69,9 +71,10 @@ def with_equity(state: TableState, answer: SpotAnswer | None) -> TableState:
     """A copy of `state` carrying the answer's equity and outs (cleared when there is none)."""
     seats = []
     for seat in state.seats:
-        update: dict[str, object] = {"equity_win": None, "equity_tie": None, "outs": None}
+        update: dict[str, object] = {"equity_win": None, "equity_tie": None, "equity_share": None, "outs": None}
         if answer is not None and seat.seat in answer.win:
             update = {"equity_win": answer.win[seat.seat], "equity_tie": answer.tie[seat.seat],
+                      "equity_share": answer.share.get(seat.seat),
                       "outs": answer.outs.get(seat.seat)}
         seats.append(seat.model_copy(update=update))
     return state.model_copy(update={"seats": seats, "equity_method": answer.method if answer else None})

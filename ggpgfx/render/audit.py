@@ -152,13 +152,13 @@ def check_values(drawn: list[tuple[str, Drawn]], state: TableState, scene: Scene
                 if problem:
                     bad(element, f"seat {seat.seat} badge: {problem}", item)
             shows = _visible(seat, reveal) and state.street in IN_HAND and seat.status in ("active", "all_in")
-            if shows and seat.equity_win is not None and not texts["percent"]:
-                bad(element, f"seat {seat.seat}: equity {seat.equity_win:.3f} is not shown", *items[:1])
+            if shows and seat.equity is not None and not texts["percent"]:
+                bad(element, f"seat {seat.seat}: equity {seat.equity:.3f} is not shown", *items[:1])
             for item in texts["percent"]:
-                if not shows or seat.equity_win is None:
+                if not shows or seat.equity is None:
                     bad(element, f"seat {seat.seat}: {item.value} drawn for a hand this output may not see", item)
-                elif not _percent_ok(item.value, seat.equity_win):
-                    bad(element, f"seat {seat.seat}: {item.value} but equity is {seat.equity_win:.4f}", item)
+                elif not _percent_ok(item.value, seat.equity):
+                    bad(element, f"seat {seat.seat}: {item.value} but equity is {seat.equity:.4f}", item)
             for item in texts["hand_label"]:
                 cut = item.value[:-1].rstrip() if item.value.endswith("\u2026") else None
                 label = lay.hand(seat.hand_label) if seat.hand_label else None
@@ -450,7 +450,7 @@ def strip_hole_cards(state: TableState) -> TableState:
     stripped = state.model_copy(deep=True)
     for seat in stripped.seats:
         if seat.revealed_to != "live":
-            seat.hole_cards, seat.equity_win, seat.hand_label, seat.outs = [], None, None, None
+            seat.hole_cards, seat.equity_win, seat.equity_share, seat.hand_label, seat.outs = [], None, None, None, None
     return stripped
 
 

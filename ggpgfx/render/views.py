@@ -80,7 +80,7 @@ def player_view(seat: SeatState, state: TableState, reveal: str, stack: float | 
         status=seat.status,
         hole_cards=tuple(seat.hole_cards) if visible and in_hand else (),
         card_count=dealt if in_hand else 0,
-        equity=(seat.equity_win if equity is None else equity) if visible and in_hand else None,
+        equity=(seat.equity if equity is None else equity) if visible and in_hand else None,
         hand_label=seat.hand_label if visible else None,
         action=action,
         is_to_act=seat.is_to_act or state.to_act == seat.seat,
@@ -131,8 +131,8 @@ def outs_view(state: TableState, reveal: str) -> OutsView | None:
     candidates = [s for s in live if s.outs]
     if not candidates:
         return None
-    trailing = min(candidates, key=lambda s: s.equity_win if s.equity_win is not None else 1.0)
-    return OutsView(trailing.name, tuple(trailing.outs or ()), trailing.equity_win)
+    trailing = min(candidates, key=lambda s: s.equity if s.equity is not None else 1.0)
+    return OutsView(trailing.name, tuple(trailing.outs or ()), trailing.equity)
 
 
 def standings(state: TableState) -> tuple[tuple[str, float], ...]:

@@ -191,7 +191,8 @@ def _state_diff(before: object, after: object) -> list[str]:
     if before.board != after.board:
         lines.append(f"board: {''.join(before.board)} -> {''.join(after.board)}")
     for old, new in zip(before.seats, after.seats, strict=False):
-        for key in ("name", "stack", "bet", "status", "hole_cards", "last_action", "hand_label", "equity_win"):
+        for key in ("name", "stack", "bet", "status", "hole_cards", "last_action", "hand_label", "equity_win",
+                    "equity_share"):
             if getattr(old, key) != getattr(new, key):
                 lines.append(f"seat {old.seat} {key}: {getattr(old, key)!r} -> {getattr(new, key)!r}")
     return lines

@@ -63,6 +63,7 @@ export interface SeatState {
   is_button?: boolean;
   hand_label?: string | null;
   equity_win?: number | null;
+  equity_share?: number | null;
 }
 
 export interface PotState {

@@ -172,7 +172,7 @@ def want_players(frame: ElementFrame) -> dict[str, Wanted]:
         if y + box_h + gap > lay.height:
             break
         stack = frame.counted(seat.seat, "stack", seat.stack)
-        equity = frame.counted(seat.seat, "equity", seat.equity_win)
+        equity = frame.counted(seat.seat, "equity", seat.equity)
         view = player_view(seat, state, frame.options.reveal, stack, equity, state.winnings.get(seat.seat, 0))
         if width is not None or scale != 1.0:
             view = replace(view, badge_w=width, scale=scale)
