@@ -18,7 +18,7 @@ def test_wheel_contains_mapped_packages_and_data(tmp_path: Path) -> None:
     expected = ["ggpgfx/nodes/__init__.py", "ggpgfx/nodes/ingest/test_pattern.py", "ggpgfx/operators_gpu/__init__.py",
                 "ggpgfx/graph/validate.py"]
     assert not [n for n in expected if n not in names]
-    folders = ["ggpgfx/render/skins", "ggpgfx/services/migrations", "ggpgfx/cards"]
+    folders = ["ggpgfx/render/skins", "ggpgfx/render/fonts", "ggpgfx/services/migrations", "ggpgfx/cards"]
     if (REPO / "ggpgfx/console_dist/index.html").exists():  # built by scripts/install.sh (npm)
         folders.append("ggpgfx/console_dist")
     for folder in folders:

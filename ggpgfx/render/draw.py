@@ -12,6 +12,7 @@ from pathlib import Path
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 from PIL.Image import core as _imaging
 
+from ggpgfx.render import glyphs
 from ggpgfx.render.skins import Skin
 
 #: Shapes are drawn at this multiple and reduced, because Pillow's own shapes are not anti-aliased.
@@ -284,8 +285,10 @@ def _bordered_panel(w: int, h: int, radius: int, fill: RGBA, border: RGBA, borde
 
 @functools.lru_cache(maxsize=8192)
 def text_length(face: ImageFont.FreeTypeFont, value: str) -> float:
-    """`face.getlength(value)`, cached: every redraw measures the same names, amounts and labels again."""
-    return face.getlength(value)
+    """`face.getlength(value)` (characters `face` lacks measured in the fallback font, `glyphs.runs`), cached:
+    every redraw measures the same names, amounts and labels again."""
+    pieces = glyphs.runs(face, value)
+    return face.getlength(value) if len(pieces) == 1 and pieces[0][0] is face else glyphs.length(pieces)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -319,7 +322,11 @@ def text(image: Image.Image, xy: tuple[float, float], value: str, face: ImageFon
 @functools.lru_cache(maxsize=4096)
 def text_mask(face: ImageFont.FreeTypeFont, value: str, anchor: str) -> tuple[Image.Image, tuple[int, int]]:
     """Anti-aliased coverage of a string and its offset from the anchor point (cached: names and amounts
-    repeat on every redraw, and FreeType rendering is most of a redraw's cost)."""
+    repeat on every redraw, and FreeType rendering is most of a redraw's cost). Characters `face` lacks are
+    drawn in the fallback font (`glyphs.runs`)."""
+    pieces = glyphs.runs(face, value)
+    if len(pieces) > 1 or pieces[0][0] is not face:
+        return glyphs.mask(pieces, anchor)
     left, top, right, bottom = (int(v) for v in face.getbbox(value, anchor=anchor))
     mask = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
     ImageDraw.Draw(mask).text((-left, -top), value, font=face, fill=255, anchor=anchor)

@@ -96,14 +96,14 @@ def ticker_label_width(label: str, layout: Layout) -> int:
     """Width of the ticker's label box in pixels (even); 0 without a label (no box)."""
     if not label.strip():
         return 0
-    return (int(layout.font("bold", 20).getlength(label.upper())) + layout.px(32)) & ~1
+    return (int(draw.text_length(layout.font("bold", 20), label.upper())) + layout.px(32)) & ~1
 
 
 def render_ticker_text(message: str, layout: Layout, gap: int) -> Image.Image:
     """One loop of the scrolling text, followed by `gap` blank pixels, as tall as the ticker."""
     _, h = layout.size("ticker")
     face = layout.font("regular", 20)
-    width = (int(face.getlength(message)) + gap + 1) & ~1
+    width = (int(draw.text_length(face, message)) + gap + 1) & ~1
     image = Image.new("RGBA", (width, h), (0, 0, 0, 0))
     draw.text(image, (0, h / 2), message, face, rgba(layout.skin.color("text")), role="ticker")
     return image
