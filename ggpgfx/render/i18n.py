@@ -144,3 +144,25 @@ def all_words(lang: str) -> list[str]:
         return []
     return [*_ES_WORDS.values(), *(s for _, s in _ES_ACTIONS), *_ES_RANKS.values(), *_ES_PLURALS.values(),
             *_ES_CATEGORIES.values(), *_ES_PHRASES.values(), ordinal(1, lang)]
+
+
+#: accents Greek capitals drop when a word is set in capitals: tonos/oxia, varia, perispomeni, both breathings
+_GREEK_CAPS_DROP = frozenset("\u0301\u0300\u0342\u0313\u0314")
+
+
+def caps(value: str) -> str:
+    """A text in capitals as typesetters set it: Greek drops its accents (Ναταλία -> ΝΑΤΑΛΙΑ, not ΝΑΤΑΛΊΑ) but keeps
+    the dialytika (Ϊ); every other script keeps its accents (Jérôme -> JÉRÔME)."""
+    import unicodedata
+
+    upper = value.upper()
+    if not any("\u0370" <= c <= "\u03ff" or "\u1f00" <= c <= "\u1fff" for c in upper):
+        return upper
+    kept, greek = [], False
+    for char in unicodedata.normalize("NFD", upper):
+        if not unicodedata.combining(char):
+            greek = "\u0370" <= char <= "\u03ff"
+        elif greek and char in _GREEK_CAPS_DROP:
+            continue
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))

@@ -116,5 +116,7 @@ class Layout:
         return self.skin.font_path(key)
 
     def name(self, value: str) -> str:
-        """A player name as the skin prints it."""
-        return value.upper() if self.skin.uppercase_names else value
+        """A player name as the skin prints it (in capitals where the skin says so, Greek without its accents)."""
+        from ggpgfx.render.i18n import caps
+
+        return caps(value) if self.skin.uppercase_names else value

@@ -98,3 +98,15 @@ def test_the_audit_reads_a_spanish_overlay(name: str) -> None:
         drawn[lang] = [(element, d) for element, shown in scene.elements.items() for d in shown.record]
         assert check_values(drawn[lang], state, scene) == [], lang
     assert check_values(drawn["es"], state, scenes["en"])
+
+
+def test_names_in_capitals_drop_greek_accents_only() -> None:
+    from ggpgfx.render.i18n import caps
+    from ggpgfx.render.layout import Layout
+    from ggpgfx.render.skins import load_skin
+
+    assert caps("Ναταλία Ἀλέξανδρος") == "ΝΑΤΑΛΙΑ ΑΛΕΞΑΝΔΡΟΣ"  # was ΝΑΤΑΛΊΑ: Greek capitals take no tonos
+    assert caps("ΐ") == "Ϊ"  # the dialytika stays
+    assert caps("Jérôme Ødegård") == "JÉRÔME ØDEGÅRD" and caps("Ольга") == "ОЛЬГА"
+    broadcast = Layout(load_skin("broadcast"), 1280, 720)
+    assert broadcast.skin.uppercase_names and broadcast.name("Ναταλία") == "ΝΑΤΑΛΙΑ"
