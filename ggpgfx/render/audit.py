@@ -81,9 +81,11 @@ def _amount_ok(text: str, want: float, chip_format: str, big_blind: int) -> str 
 
 
 def _name_ok(drawn: str, want: str) -> bool:
-    """The name as drawn, or its family name (narrow strips), either cut with an ellipsis to fit."""
-    family = want.split()[-1] if want.split() else want
-    if drawn in (want, family):
+    """The name as drawn, its family name (narrow strips) or its first initial and family name (a long name in
+    a player box), either cut with an ellipsis to fit."""
+    parts = want.split()
+    family = parts[-1] if parts else want
+    if drawn in (want, family) or (len(parts) > 1 and drawn == f"{parts[0][0]}. {family}"):
         return True
     cut = drawn[:-1].rstrip() if drawn.endswith("\u2026") else None
     return bool(cut) and (want.startswith(cut) or family.startswith(cut))  # type: ignore[arg-type]

@@ -152,3 +152,23 @@ def test_a_long_hand_label_is_set_smaller_rather_than_cut() -> None:
         render_player(replace(view, hand_label="Two Pair, Eights and Sevens " * 3), layout)
     (cut,) = [item for item in record if item.role == "hand_label"]
     assert cut.value.endswith("\u2026")
+
+
+def test_a_long_name_is_shortened_as_captions_do_before_it_is_cut() -> None:
+    # "ARISTEIDIS MOSC…" at 720p: the family name is what viewers need
+    from ggpgfx.render.audit import _name_ok
+    from ggpgfx.render.draw import recording
+    from ggpgfx.render.elements.players import PlayerView, render_player
+    from ggpgfx.render.layout import Layout
+
+    layout = Layout(load_skin("broadcast"), 1280, 720)
+    view = PlayerView(seat=3, name="Aristeidis Moschonas", stack=6_675_000, status="active", hole_cards=(),
+                      card_count=2, equity=None, hand_label=None, action=None, is_to_act=False, is_button=False,
+                      country="GR", photo=None, big_blind=500_000)
+    with recording() as record:
+        render_player(view, layout)
+    (name,) = [item.value for item in record if item.role == "name"]
+    assert name == "A. MOSCHONAS" and _name_ok(name, layout.name(view.name))
+    with recording() as record:  # a name that fits is drawn whole
+        render_player(replace(view, name="Chen Wei"), layout)
+    assert [item.value for item in record if item.role == "name"] == ["CHEN WEI"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageFont
 
 from ggpgfx.render import draw
 from ggpgfx.render.draw import rgba
@@ -74,6 +74,19 @@ def _slot(image: Image.Image, view: PlayerView, layout: Layout, box: tuple[int, 
               role="initials")
 
 
+def fitted_name(layout: Layout, name: str, width: int, size: int, min_size: int) -> tuple[str, ImageFont.FreeTypeFont]:
+    """A name and the largest bold face, `size` down to `min_size`, in which it fits `width`. A name that does not
+    fit even at `min_size` is shortened as captions shorten it, the first name to its initial ("ARISTEIDIS
+    MOSCHONAS" -> "A. MOSCHONAS") and then the family name alone, before it is cut with an ellipsis."""
+    path = layout.font_path("bold")
+    parts = name.split()
+    for text in [name, f"{parts[0][0]}. {parts[-1]}", parts[-1]] if len(parts) > 1 else [name]:
+        face = draw.fit_font(path, text, size, width, min_size)
+        if draw.text_length(face, text) <= width:
+            return text, face
+    return name, draw.fit_font(path, name, size, width, min_size)
+
+
 def render_player(view: PlayerView, layout: Layout) -> Image.Image:
     """Draw one player box (plus its action badge to the right: the skin's width unless the column narrowed
     it, `view.badge_w`) as a straight-alpha RGBA image, `view.scale` times the skin's size."""
@@ -108,8 +121,8 @@ def render_player(view: PlayerView, layout: Layout) -> Image.Image:
     text_x = pad + slot + px(10)
     text_w = box_w - text_x - cards_w - equity_w - px(14)
     ink, dim = rgba(skin.color("text")), rgba(skin.color("text_dim"))
-    name_face = draw.fit_font(layout.font_path("bold"), layout.name(view.name), px(26), text_w, px(19))
-    draw.text(image, (text_x, px(24)), layout.name(view.name), name_face, ink, max_width=text_w, role="name")
+    name, name_face = fitted_name(layout, layout.name(view.name), text_w, px(26), px(19))
+    draw.text(image, (text_x, px(24)), name, name_face, ink, max_width=text_w, role="name")
     stack_text = format_chips(view.stack, layout.chip_format, view.big_blind)  # type: ignore[arg-type]
     draw.text(image, (text_x, px(51)), stack_text, layout.font("bold", 22), rgba(skin.color("stack")),
               max_width=text_w, role="amount")
