@@ -12,7 +12,8 @@ it, and a missed card gets a cause:
 An unknown card is read again on its TRUE corners (no refit, the same models and thresholds): how many become
 sure says how much of "unknown" is the outline and how much the classifier. Never run it on `test` designs.
 
-Run: .venv/bin/python benchmarks/diag_card_misses.py [--designs tigullio,gm-paris,konqi-modern] [--count 20]
+Run: .venv/bin/python benchmarks/diag_card_misses.py [--designs tigullio,gm-paris,konqi-modern] [--count 12]
+     [--lower 0.5 --close 5]   (the localiser with round 6's candidate levels, off by default; docs/cards.md)
 """
 
 from __future__ import annotations
@@ -116,7 +117,14 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--seed", type=int, default=31)
     parser.add_argument("--json", default="", help="write every record to this file")
+    parser.add_argument("--lower", default="", help="locate.LOWER, e.g. 0.5 (round 6's candidate; default off)")
+    parser.add_argument("--close", type=int, default=0, help="locate.CLOSE, e.g. 5 (round 6's candidate; 0 off)")
     args = parser.parse_args()
+
+    from ggpgfx.cards import locate
+
+    locate.LOWER = tuple(float(x) for x in args.lower.split(",") if x.strip())
+    locate.CLOSE = args.close
 
     from ggpgfx.cards.conditions import CONDITIONS, get_condition, scenes
     from ggpgfx.cards.designs import get_design
