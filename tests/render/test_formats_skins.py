@@ -97,3 +97,14 @@ def test_skin_folder_by_path_and_errors(tmp_path: Path) -> None:
     load_skin.cache_clear()
     with pytest.raises(ConfigError, match="radius"):
         load_skin(str(custom))
+
+
+@pytest.mark.parametrize(("amount", "mode", "text"), [
+    # halves round away from zero whatever the binary float of the quotient: 1.845 is stored as 1.84499...
+    (1_845_000, "short", "1.85M"), (2_315_000, "short", "2.32M"), (1_235_000, "short", "1.24M"),
+    (1_845_000.0, "short", "1.85M"), (-1_845_000, "short", "-1.85M"), (1_049, "short", "1.05k"),
+    (1_235_000, "bb", "61.8 BB"), (1_234_500, "bb", "61.7 BB"), (2_010_000, "bb", "101 BB"),
+    (62.5, "exact", "63"), (61.5, "exact", "62"),
+])
+def test_halves_round_the_same_way_every_time(amount: float, mode: str, text: str) -> None:
+    assert format_chips(amount, mode, 20_000) == text  # type: ignore[arg-type]
