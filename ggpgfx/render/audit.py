@@ -293,7 +293,7 @@ def check_tournament_texts(drawn: list[tuple[str, Drawn]], scene: Scene) -> list
             problem = _place_problem(value, state, state.graphics.elimination, lang)
         elif element == "profile_card" and item.role == "rank":
             problem = _rank_problem(value, state, lang)
-        elif element == "payouts" and item.role == "place":
+        elif element == "payouts" and item.role == "place" and value != "\u22ee":  # "⋮": places left out
             read = [read_ordinal(part, lang) for part in value.split("-")]
             if None in read or not set(read) <= places:  # type: ignore[operator]
                 problem = f"{value!r} is not a paid place ({', '.join(map(str, sorted(places)))})"

@@ -233,9 +233,13 @@ def test_tournament_panels_keep_off_the_cameras_board_and_cut_no_text(skin: str)
             drawn = scene.drawn(placed, 0)
             problems = audit.check_layout(placed, drawn, scene) + audit.check_clipping(placed, drawn)
             assert not problems, f"{skin} {size}: {problems[0].message}"
-            if size[1] > size[0]:  # 9:16: every payout band the column has rows for is on air
+            if size[1] > size[0] and tournament.graphics.payouts:  # 9:16: the column's 7 rows are all used
+                places = [item.value for name, item in drawn if name == "payouts" and item.role == "place"]
                 prizes = [item for name, item in drawn if name == "payouts" and item.role == "prize"]
-                assert len(prizes) == min(7, len(tournament.payouts)) or not tournament.graphics.payouts
+                paid = [b for b in tournament.payouts if b.places_from <= tournament.players_remaining()]
+                assert len(places) == min(7, len(paid))
+                # bands left out between the top places and the next one out show as a "⋮" row, not as a gap
+                assert ("\u22ee" in places) == (len(paid) > 7) and len(prizes) == len(places) - (len(paid) > 7)
     ranks = [v for role, v in _drawn(cued, (1920, 1080))["tournament_leaderboard"] if role == "rank"]
     assert ranks == [str(rank) for rank in range(1, 9)]  # without a camera board: all 8 left on one page
 

@@ -400,6 +400,9 @@ def want_field_bug(frame: ElementFrame) -> dict[str, Wanted]:
 
 # --- payouts -------------------------------------------------------------------------------------------------
 
+#: the place text of the row standing for paid places left out between the top places and the next one out
+PAYOUT_GAP = "\u22ee"  # ⋮ (an ellipsis "…" would read as a text cut to fit)
+
 def render_payouts(rows: tuple[tuple[str, str, bool], ...], title: str, right: str, layout: Layout) -> Image.Image:
     """Place and prize rows under a header; the next place to be paid is highlighted."""
     skin, px = layout.skin, layout.px
@@ -433,13 +436,20 @@ def want_payouts(frame: ElementFrame) -> dict[str, Wanted]:
     remaining = state.players_remaining()
     bands = [b for b in state.payouts if remaining <= 0 or b.places_from <= remaining]
     limit = rows_above_board(frame, "payouts", max(1, int(lay.extra("payouts", "rows", 10))))
-    if len(bands) > limit:  # keep the top places and the band the next player out falls in
+    gap_after = None  # rows before the "…" row standing for the places left out
+    if len(bands) > limit:
+        # keep the top places and the band the next player out falls in (the last band: only places still to be
+        # paid are listed), with a "…" row between them where there is room: "6th" then "8th" read as no 7th
         nxt = next((b for b in bands if b.places_from <= remaining <= b.places_to), bands[-1])
-        bands = [*bands[: limit - 1], nxt]
+        top = limit - 2 if limit >= 3 else limit - 1
+        gap_after = top if limit >= 3 else None
+        bands = [*bands[:top], nxt]
     lang = lay.lang
     rows = tuple((ordinal(b.places_from, lang) if b.count == 1 else
                   f"{ordinal(b.places_from, lang)}-{ordinal(b.places_to, lang)}",
                   money(b.amount, state.event.currency), b.places_from <= remaining <= b.places_to) for b in bands)
+    if gap_after is not None:
+        rows = (*rows[:gap_after], (PAYOUT_GAP, "", False), *rows[gap_after:])
     right = i18n.phrase("POOL {amount}", lang, amount=money(state.field.prize_pool, state.event.currency)) \
         if state.field.prize_pool else ""
     key = ("payouts", rows, right)
