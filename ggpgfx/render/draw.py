@@ -302,6 +302,19 @@ def fit_font(path: Path, text: str, size: int, max_width: int, min_size: int = 8
     return face
 
 
+def caption_forms(name: str) -> list[str]:
+    """A name and the shorter forms captions use when it is too long, longest first: "ARISTEIDIS MOSCHONAS",
+    "A. MOSCHONAS", "MOSCHONAS" (a one-word name has only itself)."""
+    parts = name.split()
+    return [name, f"{parts[0][0]}. {parts[-1]}", parts[-1]] if len(parts) > 1 else [name]
+
+
+def caption(face: ImageFont.FreeTypeFont, name: str, max_width: int) -> str:
+    """The longest of a name's `caption_forms` that fits `max_width` in `face`, else the whole name (which
+    `text` then cuts with an ellipsis)."""
+    return next((form for form in caption_forms(name) if text_length(face, form) <= max_width), name)
+
+
 def text(image: Image.Image, xy: tuple[float, float], value: str, face: ImageFont.FreeTypeFont,
          fill: RGBA, anchor: str = "lm", max_width: int | None = None, role: str = "") -> None:
     """Draw text; when it is wider than max_width it is cut with an ellipsis rather than clipped.

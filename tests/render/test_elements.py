@@ -172,3 +172,20 @@ def test_a_long_name_is_shortened_as_captions_do_before_it_is_cut() -> None:
     with recording() as record:  # a name that fits is drawn whole
         render_player(replace(view, name="Chen Wei"), layout)
     assert [item.value for item in record if item.role == "name"] == ["CHEN WEI"]
+
+
+def test_leaderboard_rows_shorten_long_names_as_captions_do() -> None:
+    from ggpgfx.render import draw
+    from ggpgfx.render.draw import recording
+    from ggpgfx.render.elements.panels import render_leaderboard
+    from ggpgfx.render.layout import Layout
+
+    assert draw.caption_forms("Aristeidis Moschonas") == ["Aristeidis Moschonas", "A. Moschonas", "Moschonas"]
+    assert draw.caption_forms("周润发") == ["周润发"]
+    layout = Layout(load_skin("minimal"), 720, 1280)
+    rows = (("Aristeidis Moschonas Papadakis", 1_865_000), ("Chen Wei", 965_000))
+    with recording() as record:
+        render_leaderboard(rows, 20_000, layout)
+    names = [item.value for item in record if item.role == "name"]
+    assert names[1] == "Chen Wei" and not names[0].endswith("\u2026")
+    assert names[0] in draw.caption_forms("Aristeidis Moschonas Papadakis")[1:]

@@ -48,7 +48,8 @@ def render_leaderboard(standings: tuple[Standing, ...], big_blind: int, layout: 
         amount = format_chips(stack, layout.chip_format, big_blind)  # type: ignore[arg-type]
         amount_w = int(draw.text_length(bold, amount))
         draw.text(image, (w - pad, cy), amount, bold, stack_ink, anchor="rm", role="amount")
-        draw.text(image, (pad + px(34), cy), layout.name(name), face, ink, max_width=w - 2 * pad - px(44) - amount_w,
+        room = w - 2 * pad - px(44) - amount_w
+        draw.text(image, (pad + px(34), cy), draw.caption(face, layout.name(name), room), face, ink, max_width=room,
                   role="name")
     return image
 

@@ -79,8 +79,7 @@ def fitted_name(layout: Layout, name: str, width: int, size: int, min_size: int)
     fit even at `min_size` is shortened as captions shorten it, the first name to its initial ("ARISTEIDIS
     MOSCHONAS" -> "A. MOSCHONAS") and then the family name alone, before it is cut with an ellipsis."""
     path = layout.font_path("bold")
-    parts = name.split()
-    for text in [name, f"{parts[0][0]}. {parts[-1]}", parts[-1]] if len(parts) > 1 else [name]:
+    for text in draw.caption_forms(name):
         face = draw.fit_font(path, text, size, width, min_size)
         if draw.text_length(face, text) <= width:
             return text, face

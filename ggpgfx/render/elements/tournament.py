@@ -155,7 +155,8 @@ def render_standings(rows: tuple[Row, ...], title: str, right: str, big_blind: i
         amount = chips_text(row.chips, layout, big_blind, in_bb)
         amount_w = int(bold.getlength(amount))
         draw.text(image, (w - pad, cy), amount, bold, stack_ink, anchor="rm", role="amount")
-        draw.text(image, (x, cy), layout.name(row.name), face, ink, max_width=w - x - pad - amount_w - px(10),
+        room = w - x - pad - amount_w - px(10)
+        draw.text(image, (x, cy), draw.caption(face, layout.name(row.name), room), face, ink, max_width=room,
                   role="name")
     return image
 
