@@ -29,6 +29,12 @@ def codepoints(path: str) -> frozenset[int]:
         return frozenset()
 
 
+@functools.lru_cache(maxsize=32)
+def _fallback(size: int) -> ImageFont.FreeTypeFont:
+    """The fallback font at a pixel size (cached: loading the 3.4 MB face costs milliseconds)."""
+    return ImageFont.truetype(str(FALLBACK_FONT), size)
+
+
 def runs(face: ImageFont.FreeTypeFont, value: str) -> list[tuple[ImageFont.FreeTypeFont, str]]:
     """`value` as (font, text) runs: the skin's `face` wherever it has the character or the fallback lacks
     it, else the fallback font at the same size."""
@@ -38,7 +44,7 @@ def runs(face: ImageFont.FreeTypeFont, value: str) -> list[tuple[ImageFont.FreeT
     if all(ord(c) in own for c in value):
         return [(face, value)]
     spare = codepoints(str(FALLBACK_FONT))
-    fallback = ImageFont.truetype(str(FALLBACK_FONT), face.size) if spare else face
+    fallback = _fallback(int(face.size)) if spare else face
     pieces: list[tuple[ImageFont.FreeTypeFont, str]] = []
     for char in value:
         chosen = fallback if ord(char) not in own and ord(char) in spare and not char.isspace() else face
