@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -63,27 +64,14 @@ def test_contradicts_only_a_number_card_read_as_another_number() -> None:
     assert not contradicts("Ac", image, quad)
 
 
-class _Reads(CardClassifier):
-    """A classifier whose reading is given (no model): what `read_quads` does after `classify_quads`."""
-
-    def __init__(self, card: str, confidence: float) -> None:  # noqa: D107 - the model is not loaded
-        self.card, self.confidence = card, confidence
-        self.abstain_threshold, self.sure, self.fallback = 0.9, 0.95, None
-        self.pip_check, self.pip_level, self.pips_counted, self.vetoed = True, 0.999, 0, 0
-        self.suit_check, self.suits_checked, self.suit_vetoed = False, 0, 0
-
-    def classify_quads(self, views: list[np.ndarray], quads: list[Any], *args: Any,
-                       **kwargs: Any) -> list[tuple[str | None, float]]:
-        return [(self.card, self.confidence) for _ in quads]
-
-
-def test_a_ten_read_as_a_nine_is_vetoed_and_a_right_read_is_not() -> None:
+def test_a_ten_read_as_a_nine_is_vetoed_and_a_right_read_is_not(given_reads: Callable[..., CardClassifier]) -> None:
+    reads = functools.partial(given_reads, pip_check=True)
     image, quad = _card(LAYOUTS[10])
-    assert _Reads("9c", 0.98).read_quads([image], [quad]) == [(UNKNOWN, 0.98)]
-    assert _Reads("Tc", 0.98).read_quads([image], [quad]) == [("Tc", 0.98)]
-    assert _Reads("9c", 0.98).read_quads([image], [quad], pip_check=False) == [("9c", 0.98)]
-    assert _Reads("9c", 0.9995).read_quads([image], [quad]) == [("9c", 0.9995)]  # at or over pip_level: as read
-    reader = _Reads("9c", 0.98)
+    assert reads("9c", 0.98).read_quads([image], [quad]) == [(UNKNOWN, 0.98)]
+    assert reads("Tc", 0.98).read_quads([image], [quad]) == [("Tc", 0.98)]
+    assert reads("9c", 0.98).read_quads([image], [quad], pip_check=False) == [("9c", 0.98)]
+    assert reads("9c", 0.9995).read_quads([image], [quad]) == [("9c", 0.9995)]  # at or over pip_level: as read
+    reader = reads("9c", 0.98)
     reader.read_quads([image], [quad])
     assert (reader.pips_counted, reader.vetoed) == (1, 1)
 

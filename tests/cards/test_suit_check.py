@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import cv2
@@ -90,28 +92,15 @@ def test_no_clear_answer_is_no_veto() -> None:
     assert not contradicts("Ks", image, quad)  # face cards and aces are never judged
 
 
-class _Reads(CardClassifier):
-    """A classifier whose reading is given (no model): what `read_quads` does after `classify_quads`."""
-
-    def __init__(self, card: str, confidence: float) -> None:  # noqa: D107 - the model is not loaded
-        self.card, self.confidence = card, confidence
-        self.abstain_threshold, self.sure, self.fallback = 0.9, 0.95, None
-        self.pip_check, self.pip_level, self.pips_counted, self.vetoed = False, 0.999, 0, 0
-        self.suit_check, self.suits_checked, self.suit_vetoed = True, 0, 0
-
-    def classify_quads(self, views: list[np.ndarray], quads: list[Any], *args: Any,
-                       **kwargs: Any) -> list[tuple[str | None, float]]:
-        return [(self.card, self.confidence) for _ in quads]
-
-
-def test_a_wrong_suit_read_of_a_number_card_is_vetoed_and_a_right_read_is_not() -> None:
+def test_a_wrong_suit_read_of_a_number_card_is_vetoed_and_a_right_read_is_not(given_reads: Callable[..., CardClassifier]) -> None:
+    reads = functools.partial(given_reads, suit_check=True)
     image, quad = _placed("9d", "classic")
-    assert _Reads("9c", 0.98).read_quads([image], [quad]) == [(UNKNOWN, 0.98)]
-    assert _Reads("9d", 0.98).read_quads([image], [quad]) == [("9d", 0.98)]
-    assert _Reads("9c", 0.98).read_quads([image], [quad], suit_check=False) == [("9c", 0.98)]
-    assert _Reads("9c", 0.9995).read_quads([image], [quad]) == [("9c", 0.9995)]  # at or over pip_level: as read
-    assert _Reads("9c", 0.8).read_quads([image], [quad]) == [(UNKNOWN, 0.8)]  # under the threshold: unknown anyway
-    reader = _Reads("9c", 0.98)
+    assert reads("9c", 0.98).read_quads([image], [quad]) == [(UNKNOWN, 0.98)]
+    assert reads("9d", 0.98).read_quads([image], [quad]) == [("9d", 0.98)]
+    assert reads("9c", 0.98).read_quads([image], [quad], suit_check=False) == [("9c", 0.98)]
+    assert reads("9c", 0.9995).read_quads([image], [quad]) == [("9c", 0.9995)]  # at or over pip_level: as read
+    assert reads("9c", 0.8).read_quads([image], [quad]) == [(UNKNOWN, 0.8)]  # under the threshold: unknown anyway
+    reader = reads("9c", 0.98)
     reader.read_quads([image], [quad])
     assert (reader.suits_checked, reader.suit_vetoed, reader.pips_counted) == (1, 1, 0)
     reader.pip_check = True  # both checks: the pips count nine, so the suit check judges it and vetoes
