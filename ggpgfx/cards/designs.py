@@ -11,6 +11,11 @@ Three kinds of source:
   konqi-modern): the PNG is decoded from the SVG, no renderer needed.
 * `png-folder`: PokerTH's decks (`pokerth-data`): one PNG per card, numbered diamonds 2..A, hearts, spades,
   clubs (0 = 2 of diamonds, 12 = ace of diamonds, 51 = ace of clubs; read off the images).
+* `svg-files`: one SVG per card, named by a pattern (the npm card packages: `10S.svg`, `13h.svg`, `TS.svg`).
+
+Where the files come from (`Design.origin`): a Debian package installed with apt (`debian`), or a pinned npm
+package or a Debian package that is only unpacked, not installed (AisleRiot: installing it would pull in 140
+packages for one file), both fetched by `scripts/fetch-decks.sh` into `sources_root()` (`fetched`).
 
 Bitmaps are scaled up to about RENDER_WIDTH px (cubic) so every design enters the scene renderer alike.
 The PNGs are cached under `$GGP_HOME/cards/designs/<design>/`. Designs are split by role: `train` (the
@@ -40,13 +45,29 @@ from ggpgfx.errors import ConfigError
 log = logging.getLogger(__name__)
 CARDDECKS = Path("/usr/share/carddecks")
 POKERTH_CARDS = Path("/usr/share/games/pokerth/gfx/cards")
-Source = Literal["svg", "svg-image", "png-folder"]
+Source = Literal["svg", "svg-image", "png-folder", "svg-files"]
+Origin = Literal["debian", "fetched"]
 _POKERTH_SUITS = "dhsc"  # file number // 13 (0.png-12.png: 2 to ace of diamonds)
 _POKERTH_RANKS = "23456789TJQKA"  # file number % 13
 RENDER_WIDTH = 240  # cards are exported at about this width (KDE decks are drawn 65-150 px wide)
 Role = Literal["train", "validation", "test", "extra"]
 _RANK_IDS = {"A": "1", "T": "10", "J": "jack", "Q": "queen", "K": "king"}
 _SUIT_IDS = {"c": "club", "d": "diamond", "h": "heart", "s": "spade"}
+_RANKS = "23456789TJQKA"
+_SUITS = "cdhs"
+#: file names of the npm decks: rank spellings in `_RANKS` order, suit spellings in `_SUITS` order
+_TEN_UPPER = (("2", "3", "4", "5", "6", "7", "8", "9", "10", "J", "Q", "K", "A"), ("C", "D", "H", "S"))
+_T_UPPER = (tuple(_RANKS), ("C", "D", "H", "S"))
+
+
+def sources_root() -> Path:
+    """Where `scripts/fetch-decks.sh` puts the fetched designs: `$GGP_DECK_SOURCES`, or
+    `$XDG_DATA_HOME/ggpgfx/decks` (default `~/.local/share/ggpgfx/decks`)."""
+    explicit = os.environ.get("GGP_DECK_SOURCES")
+    if explicit:
+        return Path(explicit)
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "ggpgfx" / "decks"
 
 
 @dataclass(frozen=True)
@@ -62,16 +83,44 @@ class Design:
     package: str = "kdegames-card-data-kf5"
     #: cards whose element does not export: (card, (x, y, w, h)) in pixels of the sheet rendered at zoom 1
     sheet_boxes: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
+    origin: Origin = "debian"
+    #: `svg`: the sheet's file name when the folder holds other SVGs too ("" = the folder's first SVG)
+    sheet: str = ""
+    #: `svg`: the id of a card's element, from `rank` (1, 2 ... 10, jack, queen, king) and `suit` (club ...)
+    element_form: str = "{rank}_{suit}"
+    #: `svg-files`: a card's file name from `rank` and `suit`, spelt by `file_names`
+    file_form: str = "{rank}{suit}.svg"
+    file_names: tuple[tuple[str, ...], tuple[str, ...]] = _TEN_UPPER
 
     @property
     def path(self) -> Path:
         """The design's folder."""
+        if self.origin == "fetched":
+            return sources_root() / self.folder
         return CARDDECKS / self.folder
+
+    @property
+    def install_hint(self) -> str:
+        """The command that brings the design's files."""
+        if self.origin == "fetched":
+            return f"scripts/fetch-decks.sh ({self.package})"
+        return f"apt-get install {self.package}" + (" librsvg2-bin" if self.source in ("svg", "svg-files") else "")
+
+    def card_file(self, card: str) -> Path:
+        """`svg-files`: the file of one card."""
+        ranks, suits = self.file_names
+        return self.path / self.file_form.format(rank=ranks[_RANKS.index(card[0])], suit=suits[_SUITS.index(card[1])])
 
 
 _KDE_GPL = "GPL-2+ (Debian copyright of kdegames-card-data-kf5, `Files: *`)"
 _POKERTH = ("GFDL-1.2+ or public domain (Debian copyright of pokerth-data, `data/gfx/cards/default/*.png`: "
             "Wikimedia Commons user Xiong, 2005-2007)")
+
+_AGUILAR = ("LGPL-3+ (Vectorized Playing Cards 1.3, Chris Aguilar 2011; npm cardsJS 1.1.1, whose own code is MIT: "
+            "`cards/readme.txt`, `COPYING.LESSER.txt`)")
+_KENNARD = ("CC0-1.0 (Adrian Kennard's SVG playing cards, www.me.uk/cards; npm "
+            "@heruka_urgyen/react-playing-cards 0.5.0, README)")
+_KENNARD_PACKAGE = "npm @heruka_urgyen/react-playing-cards@0.5.0"
 
 #: Every French-suited Debian deck that looks like a playing card and reads J/Q/K (not used: future, whose
 #: "cards" are landscape punched cards; xskat-french, whose courts read B/D/K; xskat-german, German suits).
@@ -102,6 +151,23 @@ DESIGNS: dict[str, Design] = {d.name: d for d in [
            _POKERTH, "train", source="png-folder", package="pokerth-data"),
     Design("pokerth-4c", str(POKERTH_CARDS / "default4c"), "the pokerth deck in four colours", _POKERTH, "train",
            source="png-folder", package="pokerth-data"),
+    # Fetched by scripts/fetch-decks.sh (pinned npm packages; AisleRiot's deb unpacked, not installed): four
+    # more families of train designs (issue #16 round 6). A family's variants always share a role.
+    Design("bellot", "npm/svg-cards/package", "classic French courts, thin serif index (David Bellot's SVG-cards)",
+           "LGPL-2.1 (SVG-cards 2.0.1, David Bellot; npm svg-cards 4.0.2, Huub de Beer: `LICENSE`, `AUTHORS`)",
+           "train", origin="fetched", package="npm svg-cards@4.0.2", sheet="svg-cards.svg",
+           element_form="{suit}_{rank}"),
+    Design("bonded", "deb/aisleriot/usr/share/aisleriot/cards", "AisleRiot's Bonded deck: bold index, plain courts",
+           "GPL-3+ (Debian copyright of aisleriot, `Files: *`)", "train", origin="fetched",
+           package="deb aisleriot (unpacked)", sheet="bonded.svgz", element_form="{suit}_{rank}"),
+    Design("aguilar", "npm/cardsJS/package/cards", "classic pattern with scanned-and-traced courts, serif index",
+           _AGUILAR, "train", source="svg-files", origin="fetched", package="npm cardsJS@1.1.1"),
+    *(Design(f"kennard{suffix}", f"npm/react-playing-cards/package/src/images/{folder}", look, _KENNARD, "train",
+             source="svg-files", origin="fetched", package=_KENNARD_PACKAGE, file_names=_T_UPPER)
+      for suffix, folder, look in [
+          ("", "2color", "generated poker deck, serif index, two colours"),
+          # the package's large-court variant, which also draws a large index: the nearest to a jumbo deck
+          ("-jumbo-4c", "4color-bf", "the kennard deck with large index and courts, four colours")]),
     # Index in the top-RIGHT corner, rank only: the classifier reads top-left/bottom-right indices, so
     # these must come out "unknown" (an abstain check, not a read-rate one).
     Design("oxygen", "svg-oxygen", "dark red face, index top-right", _KDE_GPL, "extra"),
@@ -122,8 +188,7 @@ def installed_designs(role: Role) -> list[str]:
         if design_installed(design):
             names.append(name)
         else:
-            log.warning("deck design %s (%s) left out: apt-get install %s%s", name, role, design.package,
-                        " librsvg2-bin" if design.source == "svg" else "")
+            log.warning("deck design %s (%s) left out: %s", name, role, design.install_hint)
     return names
 
 
@@ -131,6 +196,9 @@ def design_installed(design: Design) -> bool:
     """Whether a design's files (and, for SVG exports, rsvg-convert) are there."""
     if design.source == "png-folder":
         return (design.path / "0.png").is_file() and (design.path / "51.png").is_file()
+    if design.source == "svg-files":
+        files = design.card_file("2c").is_file() and design.card_file("As").is_file()
+        return files and shutil.which("rsvg-convert") is not None
     if not design.path.is_dir() or not any(design.path.glob("*.svg*")):
         return False
     return design.source == "svg-image" or shutil.which("rsvg-convert") is not None
@@ -147,9 +215,9 @@ def get_design(name: str) -> Design:
 def svg_path(design: Design) -> Path:
     """The design's SVG(Z) file; a clear error when the Debian package is not installed."""
     folder = design.path
-    files = sorted(folder.glob("*.svg*")) if folder.is_dir() else []
+    files = sorted(folder.glob(design.sheet or "*.svg*")) if folder.is_dir() else []
     if not files:
-        raise ConfigError(f"deck design {design.name!r} needs {folder} (apt-get install {design.package})")
+        raise ConfigError(f"deck design {design.name!r} needs {folder / design.sheet} ({design.install_hint})")
     return files[0]
 
 
@@ -177,8 +245,8 @@ def _crop_card(rgba: np.ndarray) -> np.ndarray | None:
     return rgba[y:y + h, x:x + w].copy()
 
 
-def _element(card: str) -> str:
-    return f"{_RANK_IDS.get(card[0], card[0])}_{_SUIT_IDS[card[1]]}"
+def _element(card: str, form: str = "{rank}_{suit}") -> str:
+    return form.format(rank=_RANK_IDS.get(card[0], card[0]), suit=_SUIT_IDS[card[1]])
 
 
 def _upscale(rgba: np.ndarray) -> np.ndarray:
@@ -197,8 +265,20 @@ def _png_folder_card(design: Design, card: str) -> np.ndarray:
     number = _POKERTH_SUITS.index(card[1]) * 13 + _POKERTH_RANKS.index(card[0])
     path = design.path / f"{number}.png"
     if not path.is_file():
-        raise ConfigError(f"deck design {design.name!r} needs {path} (apt-get install {design.package})")
+        raise ConfigError(f"deck design {design.name!r} needs {path} ({design.install_hint})")
     return np.asarray(Image.open(path).convert("RGBA"))
+
+
+def _svg_file_card(design: Design, card: str) -> np.ndarray:
+    """A card drawn in a file of its own, rendered RENDER_WIDTH px wide and cropped to its outline."""
+    path = design.card_file(card)
+    if not path.is_file():
+        raise ConfigError(f"deck design {design.name!r} needs {path} ({design.install_hint})")
+    page = _rsvg(["-w", str(RENDER_WIDTH), str(path)], f"{path.name} of {design.name}")
+    cropped = _crop_card(page)
+    if cropped is None:
+        raise ConfigError(f"{design.name}: {path.name} holds no card-shaped object")
+    return _upscale(cropped)
 
 
 @lru_cache(maxsize=4)
@@ -258,10 +338,12 @@ def render_design_card(design: Design, card: str) -> np.ndarray:
         return _upscale(_png_folder_card(design, card))
     if design.source == "svg-image":
         return _upscale(_svg_image_card(design, card))
+    if design.source == "svg-files":
+        return _svg_file_card(design, card)
     boxes = dict(design.sheet_boxes)
     if card in boxes:
         return _sheet_card(design, card, boxes[card])
-    element = _element(card)
+    element = _element(card, design.element_form)
     zoom = 1.0
     cropped: np.ndarray | None = None
     for _ in range(2):  # once at the drawing's size, then zoomed so the card is RENDER_WIDTH wide
