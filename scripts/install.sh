@@ -30,6 +30,11 @@ if [[ "$extras" == "dev" || "$extras" == "all" || "$extras" == "ml" ]]; then
   # The CPU build of torch lies on disk; pin it first so nothing pulls a multi-GB CUDA build.
   .venv/bin/python -m pip install -q "torch==2.13.0"
 fi
+if [[ "$extras" == "dev" || "$extras" == "all" || "$extras" == "ml" ]]; then
+  # Real deck designs that apt does not install (npm packages, AisleRiot's deb unpacked): card training and
+  # calibration only. A failed fetch leaves those designs out with a warning, never the install.
+  scripts/fetch-decks.sh || echo "warning: scripts/fetch-decks.sh failed; some deck designs are left out" >&2
+fi
 # The operator console (React) ships inside the package: build it before pip copies package data.
 scripts/build-console.sh
 echo "==> pip install -e .[$extras]"

@@ -424,11 +424,14 @@ def card_slot(image: Image.Image, box: tuple[int, int, int, int], skin: Skin) ->
 
 @functools.lru_cache(maxsize=32)
 def load_image(path: Path, width: int, height: int) -> Image.Image | None:
-    """An image file fitted into width x height (aspect kept, centred), or None when unreadable."""
+    """An image file fitted into width x height (aspect kept, centred), or None when unreadable. Only a regular
+    file is opened (a device or a pipe named as a photo would block or never end)."""
     try:
+        if not path.is_file():
+            return None
         with Image.open(path) as source:
             picture = source.convert("RGBA")
-    except OSError:
+    except (OSError, ValueError, Image.DecompressionBombError):
         return None
     picture.thumbnail((width, height), Image.Resampling.LANCZOS)
     canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 from pathlib import Path
 from typing import Literal
 
@@ -28,7 +29,7 @@ def _photo(path: str, mtime: float, size: int, shape: Shape, radius: int) -> Ima
     try:
         with Image.open(path) as source:
             picture = ImageOps.exif_transpose(source).convert("RGBA")
-    except (OSError, ValueError):
+    except (OSError, ValueError, Image.DecompressionBombError):
         return None
     picture = crop_square(picture).resize((size, size), Image.Resampling.LANCZOS)
     mask = draw.ellipse_mask(size, size) if shape == "circle" else draw.rounded_mask(size, size, radius)
@@ -42,7 +43,10 @@ def photo_image(path: str | None, size: int, shape: Shape = "circle", radius: in
     if not path:
         return None
     try:
-        mtime = os.stat(path).st_mtime  # a replaced photo file is read again
-    except OSError:
+        info = os.stat(path)
+    except (OSError, ValueError):
         return None
+    if not stat.S_ISREG(info.st_mode):  # a device or a pipe would block the renderer or never end
+        return None
+    mtime = info.st_mtime  # a replaced photo file is read again
     return _photo(str(Path(path)), mtime, max(2, size), shape, radius)

@@ -6,9 +6,10 @@ converted to a YUVA layer once per drawing; per frame the scene only decides pos
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,8 @@ from ggpgfx.render.layout import Layout
 from ggpgfx.render.options import OverlayOptions
 from ggpgfx.render.skins import Animation, load_skin
 from ggpgfx.tournament.state import TournamentState
+
+log = logging.getLogger(__name__)
 
 #: Count-up animations advance in steps this long (10 steps a second reads as counting and redraws a third as often as 30 fps).
 COUNT_STEP_US = 100_000
@@ -138,6 +141,10 @@ class Scene:
         self._ticker_built = ""
         #: (seconds left, delay length) from a delay.secure countdown, when wired; None uses `delay_s`
         self.countdown: tuple[float, float] | None = None
+        #: the run policy's check of a seat photo's path (the overlay node sets it under a policy): the path to
+        #: read, or PolicyError; None (no policy: a local run) reads the path as given
+        self.photo_guard: Callable[[str], str] | None = None
+        self._photos: dict[str, str | None] = {}
         # answers of elements that depend only on the state and countdown, reused until either changes
         self._answers: dict[str, dict[str, Wanted]] = {}
         self._answered: tuple[Any, ...] | None = None
@@ -184,6 +191,21 @@ class Scene:
             return end
         value = start + (end - start) * ease(anim.easing, progress)
         return round(value) if isinstance(end, int) or float(end).is_integer() and abs(end) > 1 else value
+
+    def allowed_photo(self, path: str | None) -> str | None:
+        """A seat photo's file as the run policy allows it (a TableState's `photo` comes from whoever produced
+        the state, so it is checked like a graph's file parameter); None: initials are drawn instead."""
+        if not path or self.photo_guard is None:
+            return path or None
+        if path not in self._photos:
+            from ggpgfx.policy import PolicyError
+
+            try:
+                self._photos[path] = self.photo_guard(path)
+            except PolicyError as exc:
+                log.warning("seat photo not drawn: %s", exc)
+                self._photos[path] = None
+        return self._photos[path]
 
     def counted(self, seat: int, what: str, target: float | None, pts: int) -> float | None:
         """The value to print while counting up to `target` (elements ask this for stacks and equity)."""

@@ -70,6 +70,10 @@ def render_png(jobs: RenderJobs, organization_id: str, table_state: dict[str, An
         jobs.update(job_id, organization_id, status="failed", error="invalid table_state")
         raise ServiceError(f"table_state is not a valid TableState: {exc.error_count()} problem(s): "
                            f"{exc.errors()[0]['msg']}", 422) from exc
+    if any(seat.photo for seat in state.seats):  # a path on this server: never read for a caller
+        jobs.update(job_id, organization_id, status="failed", error="seat photo paths are not accepted")
+        raise ServiceError("table_state.seats[].photo names a file on the server and is not accepted here; "
+                           "a player's photo is uploaded with POST /api/v1/players/{id}/photo", 422)
     try:
         png = still.render_still(state, skin=skin, size=size, reveal=reveal)
     except (KeyError, ValueError) as exc:

@@ -144,6 +144,9 @@ class Overlay(Node):
                 self.renderer.close()
                 self.renderer = None
             scene = self.scene = Scene(self.params, frame.width, frame.height)
+            if self.context.policy is not None:  # a seat photo is a file like a graph's own parameters
+                policy = self.context.policy
+                scene.photo_guard = lambda path: policy.check_path(path, "read")
             if self.off_path:
                 # the state known now is drawn by the first frame itself; later ones in the background
                 self.renderer = BackgroundRenderer(scene, self._state_now(), name=f"{self.id}-render")

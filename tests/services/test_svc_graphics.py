@@ -49,3 +49,19 @@ def test_missing_renderer_is_503(client: Any, org_a: Org, monkeypatch: pytest.Mo
     assert templates.status_code == 503 and "not available" in templates.json()["detail"]
     render = client.post("/api/v1/graphics/render", json={"table_state": {}}, headers=org_a.headers["producer"])
     assert render.status_code == 503
+
+
+def test_the_still_api_refuses_seat_photo_paths(client: Any, org_a: Org, tmp_path: Any) -> None:
+    """A seat photo is a path on the server: the API never reads one for a caller (another tenant's image)."""
+    from PIL import Image
+
+    from ggpgfx.render.samples import sample_state
+
+    secret = tmp_path / "face.png"
+    Image.new("RGB", (64, 64), (10, 200, 30)).save(secret)
+    state = sample_state("preflop")
+    state.seats[0].photo = str(secret)
+    body = {"table_state": state.model_dump(mode="json"), "skin": "broadcast", "width": 640, "height": 360}
+    response = client.post("/api/v1/graphics/render", json=body, headers=org_a.headers["producer"])
+    assert response.status_code == 422 and "photo names a file on the server" in response.text
+    assert response.headers["content-type"].startswith("application/json")

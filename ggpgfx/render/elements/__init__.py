@@ -47,6 +47,10 @@ class SceneClock(Protocol):
         """The value to print while counting up to `target`."""
         ...
 
+    def allowed_photo(self, path: str | None) -> str | None:
+        """A seat photo's file as the graph's run policy allows it to be read; None: draw no photo."""
+        ...
+
 
 @dataclass
 class ElementFrame:

@@ -186,6 +186,8 @@ def want_players(frame: ElementFrame) -> dict[str, Wanted]:
         stack = frame.counted(seat.seat, "stack", seat.stack)
         equity = frame.counted(seat.seat, "equity", seat.equity)
         view = player_view(seat, state, frame.options.reveal, stack, equity, state.winnings.get(seat.seat, 0))
+        if view.photo:
+            view = replace(view, photo=frame.scene.allowed_photo(view.photo))
         if width is not None or scale != 1.0:
             view = replace(view, badge_w=width, scale=scale)
         out[f"seat:{seat.seat}"] = Wanted(view, bind(render_player, view, lay), (x0, y))
