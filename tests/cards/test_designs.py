@@ -48,10 +48,11 @@ def test_a_design_and_its_recoloured_twin_share_a_role() -> None:
 
 
 @pytest.mark.parametrize(("design", "card"), [("pokerth", "Td"), ("pokerth-4c", "As"), ("konqi-modern", "Qh"),
-                                              ("gm-paris", "Js"), ("gm-paris", "7c")])
+                                              ("gm-paris", "Js"), ("gm-paris", "7c"), ("bellot", "Qd"),
+                                              ("bonded", "Tc"), ("aguilar", "Th"), ("kennard-jumbo-4c", "9d")])
 def test_every_kind_of_source_renders_a_card(design: str, card: str) -> None:
     if not design_installed(get_design(design)):
-        pytest.skip(f"apt-get install {get_design(design).package}")
+        pytest.skip(get_design(design).install_hint)
     rgba = design_card(design, card)
     assert rgba.dtype == np.uint8 and rgba.shape[2] == 4 and 210 <= rgba.shape[1] <= 270
     assert 1.3 < rgba.shape[0] / rgba.shape[1] < 1.6
@@ -84,7 +85,17 @@ def test_a_missing_package_leaves_its_designs_out_with_a_warning(monkeypatch: py
     if not design_installed(DESIGNS["pokerth-4c"]):
         pytest.skip("apt-get install pokerth-data")
     monkeypatch.setattr(module, "CARDDECKS", Path("/nonexistent"))
+    monkeypatch.setenv("GGP_DECK_SOURCES", "/nonexistent")
     monkeypatch.setattr(module, "DESIGNS", {**DESIGNS, "pokerth": replace(DESIGNS["pokerth"], folder="/nonexistent")})
     with caplog.at_level("WARNING"):
         assert module.installed_designs("train") == ["pokerth-4c"]
     assert "apt-get install pokerth-data" in caplog.text and "apt-get install kdegames-card-data-kf5" in caplog.text
+    assert "scripts/fetch-decks.sh (npm svg-cards@4.0.2)" in caplog.text  # the fetched designs say how to get them
+
+
+def test_fetched_files_are_named_by_rank_and_suit() -> None:
+    """The npm decks spell ranks and suits their own ways: the file of a card is the right one."""
+    assert get_design("aguilar").card_file("Td").name == "10D.svg"
+    assert get_design("kennard").card_file("Td").name == "TD.svg"
+    assert get_design("kennard-jumbo-4c").card_file("Ac").name == "AC.svg"
+    assert get_design("bellot").element_form.format(rank="jack", suit="heart") == "heart_jack"
