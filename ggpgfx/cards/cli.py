@@ -77,6 +77,7 @@ def train(epochs: Annotated[int, typer.Option(min=1, max=200)] = 8,
           learning_rate: Annotated[float, typer.Option(min=1e-6, max=1.0)] = 3e-3,
           views: Annotated[int, typer.Option(min=0, max=8, help="extra jittered cuts of every card")] = 0,
           real_weight: Annotated[int, typer.Option(min=1, max=10, help="weight of the real train designs")] = 2,
+          own_weight: Annotated[int, typer.Option(min=1, max=10, help="weight of the project's own styles")] = 1,
           max_minutes: Annotated[float | None, typer.Option(min=1.0, max=600.0,
                                                             help="stop before an epoch would overrun this")] = None,
           font_styles: Annotated[int, typer.Option(
@@ -92,7 +93,7 @@ def train(epochs: Annotated[int, typer.Option(min=1, max=200)] = 8,
 
     config = TrainConfig(epochs=epochs, scenes=scenes, val_scenes=max(50, scenes // 12), width=width, seed=seed,
                          threads=threads, output=output, tracking_uri=tracking_uri, register=register, init=init,
-                         learning_rate=learning_rate, views=views, real_weight=real_weight,
+                         learning_rate=learning_rate, views=views, real_weight=real_weight, own_weight=own_weight,
                          max_minutes=max_minutes, font_styles=font_styles, font_share=font_share,
                          label_smoothing=label_smoothing)
     if init is not None and not init.is_file():

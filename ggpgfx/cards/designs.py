@@ -158,7 +158,7 @@ DESIGNS: dict[str, Design] = {d.name: d for d in [
            "train", origin="fetched", package="npm svg-cards@4.0.2", sheet="svg-cards.svg",
            element_form="{suit}_{rank}"),
     Design("bonded", "deb/aisleriot/usr/share/aisleriot/cards", "AisleRiot's Bonded deck: bold index, plain courts",
-           "GPL-3+ (Debian copyright of aisleriot, `Files: *`)", "train", origin="fetched",
+           "GPL-3+ (Debian copyright of aisleriot, `Files: *`)", "validation", origin="fetched",
            package="deb aisleriot (unpacked)", sheet="bonded.svgz", element_form="{suit}_{rank}"),
     Design("aguilar", "npm/cardsJS/package/cards", "classic pattern with scanned-and-traced courts, serif index",
            _AGUILAR, "train", source="svg-files", origin="fetched", package="npm cardsJS@1.1.1"),

@@ -43,6 +43,7 @@ class TrainConfig:
     init: Path | None = None  # fine-tune: start from an exported ONNX model (batch norm folded, kept fixed)
     views: int = 0  # extra jittered cuts of every training card (`dataset.jitter_quad`)
     real_weight: int = 2  # each `train` real design is listed this many times beside the own styles
+    own_weight: int = 1  # each own training style is listed this many times (keeps their share as designs grow)
     max_minutes: float | None = None  # stop after the epoch that would overrun this wall-clock budget
     font_styles: int = 0  # random deck styles drawn from the training font pool (`fontpool.py`); 0: none
     font_share: float = 0.4  # about this share of the training cards is drawn in those random styles
@@ -75,14 +76,14 @@ def default_tracking_uri() -> str:
 def training_styles(config: TrainConfig) -> tuple[list[str], list[str], list[str]]:
     """Style names for training, validation and held-out patches.
 
-    Training: the project's own training styles plus the `train` real designs (each listed `real_weight`
-    times: with 2, about half of the cards are real designs). Validation: the `validation` designs. Held out: the `test` designs and
+    Training: the project's own training styles (each listed `own_weight` times) plus the `train` real designs
+    (each listed `real_weight` times: with 2 and the six real designs of round 2, about half of the cards). Validation: the `validation` designs. Held out: the `test` designs and
     the project's own held-out styles. Without the Debian decks installed, only the project's own styles.
     """
     from ggpgfx.cards.designs import available, installed_designs
     from ggpgfx.cards.synth import DESIGN_PREFIX
 
-    own = style_names(False) if config.own_styles else []
+    own = style_names(False) * max(1, config.own_weight) if config.own_styles else []
     if not available():
         log.warning("real deck designs not installed (kdegames-card-data-kf5, librsvg2-bin): own styles only")
         return with_font_styles(own or style_names(False), config), style_names(False), style_names(True)
@@ -121,7 +122,8 @@ def dataset_manifest(config: TrainConfig) -> dict[str, Any]:
                  "share": round(len(random_styles) / max(1, len(train_styles)), 3)}
     return {"seed": config.seed, "scenes": config.scenes, "val_scenes": config.val_scenes,
             "capture": config.capture, "card_px": list(config.card_px), "views": config.views,
-            "real_weight": config.real_weight, "label_smoothing": config.label_smoothing,
+            "real_weight": config.real_weight, "own_weight": config.own_weight,
+            "label_smoothing": config.label_smoothing,
             "train_styles": sorted({s for s in train_styles if not s.startswith(FONT_STYLE_PREFIX)}),
             "font_pool": fonts, "validation_styles": val_styles, "held_out_styles": held_styles,
             "designs": {name: {"role": d.role, "folder": d.folder, "licence": d.licence}

@@ -74,6 +74,8 @@ def test_real_weight_sets_the_share_of_real_designs() -> None:
         assert len(real) == 3 * len(set(real)) and len(own) > 0
         assert not set(real) & set(held)
         assert "deck:tigullio" not in real
+    doubled, _, _ = training_styles(TrainConfig(real_weight=3, own_weight=2))
+    assert [s for s in doubled if not s.startswith("deck:")] == own * 2  # the own styles' share kept as designs grow
 
 
 def test_a_training_budget_stops_after_the_epoch_that_would_overrun_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
