@@ -36,7 +36,7 @@ def _luma(path: Path) -> object:
 def detect(images: Annotated[list[Path], typer.Argument(help="image files (PNG, JPEG, ...)")],
            zones: Annotated[Path | None, typer.Option(help="zones file (JSON/YAML); default: the whole image")] = None,
            camera: Annotated[str | None, typer.Option(help="camera name in a multi-camera zones file")] = None,
-           model: Annotated[str | None, typer.Option(help="ONNX file, models:/card-detector/N, or default / real-decks")] = None,
+           model: Annotated[str | None, typer.Option(help="ONNX file, models:/card-detector/N, or default / real-decks / own-styles")] = None,
            as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """Print every card found in each image, with its box and confidence."""
     from ggpgfx.cards.detector import CardDetector, ZoneSpec, load_zones
@@ -146,7 +146,7 @@ def evaluate_designs(
         conditions: Annotated[str | None, typer.Option(help="comma-separated capture conditions; default: all")] = None,
         count: Annotated[int, typer.Option(min=1, max=10_000, help="scenes per design and condition")] = 40,
         seed: int = 7,
-        model: Annotated[str | None, typer.Option(help="ONNX file, models:/card-detector/N, or default / real-decks")] = None,
+        model: Annotated[str | None, typer.Option(help="ONNX file, models:/card-detector/N, or default / real-decks / own-styles")] = None,
         threshold: Annotated[float | None, typer.Option(min=0, max=1, help="abstain threshold (default: the model's)")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print every cell as JSON")] = False) -> None:
     """Per-design and per-condition tables: read, unknown (abstained), missed, wrong, false cards, ECE."""
@@ -178,9 +178,9 @@ def evaluate_designs(
                               indent=1))
         return
     limit = classifier.abstain_threshold if threshold is None else threshold
-    fallback = classifier.fallback
-    then = "" if fallback is None else (f"; unsure cards to the fallback model (threshold "
-                                         f"{fallback.abstain_threshold if threshold is None else threshold:.4f})")
+    levels = [f"{f.abstain_threshold if threshold is None else threshold:.4f}" for f in classifier.fallbacks]
+    then = "" if not levels else (f"; unsure cards to the fallback model{'s' if len(levels) > 1 else ''} "
+                                  f"(threshold {', then '.join(levels)})")
     typer.echo(f"abstain threshold {limit:.4f}, temperature {classifier.temperature:.3f}{then}; "
                f"{count} scenes per cell\n")
     typer.echo(format_design_table(results))

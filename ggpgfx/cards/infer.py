@@ -13,10 +13,12 @@ from ggpgfx.cards.locate import normalise
 from ggpgfx.errors import ConfigError
 
 DEFAULT_MODEL = Path(__file__).parent / "models" / "card-detector.onnx"
-#: Shipped models by name: "default" (the project's own styles; below its calibrated threshold it hands the card
-#: to its fallback, "real-decks") and "real-decks" (fine-tuned with real deck designs, calibrated, abstains
-#: below its threshold; see docs/cards.md).
-SHIPPED_MODELS = {"default": DEFAULT_MODEL, "real-decks": DEFAULT_MODEL.with_name("card-detector-real-decks.onnx")}
+#: Shipped models by name: "default" (round 7: own styles and ten real train designs; below its calibrated threshold
+#: it hands the card to its fallbacks "real-decks", then "own-styles"), "real-decks" (fine-tuned with real deck
+#: designs) and "own-styles" (the default of rounds 3-6, sure of the project's own styles); each calibrated, each
+#: abstains below its threshold (docs/cards.md, "The default path").
+SHIPPED_MODELS = {"default": DEFAULT_MODEL, "real-decks": DEFAULT_MODEL.with_name("card-detector-real-decks.onnx"),
+                  "own-styles": DEFAULT_MODEL.with_name("card-detector-own-styles.onnx")}
 BARE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 UNKNOWN = "??"  # a card was found but not read surely enough: never another card (see CardDetector)
 SURE = 0.85  # a first patch at least this sure is not refined nor read from its second corner (classify_quads)
@@ -27,7 +29,8 @@ SECOND_LOOKS = ("off", "mean", "geo")
 
 
 def load_model_bytes(source: str | Path | None = None, tracking_uri: str | None = None) -> bytes:
-    """ONNX bytes of a shipped model (None, "default", "real-decks"), a file path, or an MLflow `models:/` URI."""
+    """ONNX bytes of a shipped model (None, "default", "real-decks", "own-styles"), a file path, or an MLflow
+    `models:/` URI."""
     if source is None or str(source) in ("", *SHIPPED_MODELS):
         path = SHIPPED_MODELS[str(source or "default")]
         if not path.is_file():
@@ -134,15 +137,18 @@ class CardClassifier:
         self.none_index = self.classes.index("none")
         self.input_name = self.session.get_inputs()[0].name
         self.refined = 0  # cards whose first patch was unsure, so their outline was refit (classify_quads)
-        # metadata `fallback`: a shipped model (by name only, never a path) that reads the cards this one is
-        # unsure of (`read_quads`), with its own calibrated threshold; the fallback's own fallback is not loaded
-        self.fallback: CardClassifier | None = None
-        name = str(meta.get("fallback", ""))
-        if fallback and name:
+        # metadata `fallback`: shipped models (by name only, never a path; comma-separated, in order) that read
+        # the cards this one is unsure of (`read_quads`), each with its own calibrated threshold and each only the
+        # cards still unsure after the ones before it; a fallback's own fallbacks are not loaded
+        self.fallbacks: list[CardClassifier] = []
+        names = [n.strip() for n in str(meta.get("fallback", "")).split(",") if n.strip()] if fallback else []
+        for name in names:
             if name not in SHIPPED_MODELS:
                 raise ConfigError(f"card model names an unknown fallback model {name!r}; shipped: "
                                   f"{', '.join(SHIPPED_MODELS)}")
-            self.fallback = CardClassifier(name, threads, fallback=False)
+            self.fallbacks.append(CardClassifier(name, threads, fallback=False))
+        #: the first fallback (None without one)
+        self.fallback: CardClassifier | None = self.fallbacks[0] if self.fallbacks else None
 
     def probabilities(self, patches: np.ndarray) -> np.ndarray:
         """Softmax over classes for uint8 patches (N, H, W)."""
@@ -265,8 +271,8 @@ class CardClassifier:
         A card below this model's threshold (`abstain`, default the calibrated `abstain_threshold`) has
         had its second index read (`classify_quads` at the calibrated "sure" level, metadata `sure`: the
         level the threshold was chosen with; with `abstain` given, the higher of 0.85 and it); still
-        unsure, it goes to the fallback model (metadata `fallback`), which names it only at or above its
-        own threshold (or `abstain`, when given: then one threshold holds for both). Otherwise it is
+        unsure, it goes to the fallback models (metadata `fallback`, in order), each of which names it only at or
+        above its own threshold (or `abstain`, when given: then one threshold holds for all). Otherwise it is
         UNKNOWN ("??"), never another card. `second_look` is this model's (`classify_quads`; default the one
         it was calibrated with); the fallback reads with its own calibrated one.
 
@@ -285,10 +291,11 @@ class CardClassifier:
         cut = CutPatches()
         results = self.classify_quads(views, quads, sure=gate, refine=refine, refits=refits, cut=cut,
                                       second_look=second_look)
-        unsure = [i for i, (_, confidence) in enumerate(results) if confidence < limit]
         sure = [confidence >= limit for _, confidence in results]
-        if unsure and self.fallback is not None:
-            fallback = self.fallback
+        for fallback in self.fallbacks:
+            unsure = [i for i, ok in enumerate(sure) if not ok]
+            if not unsure:
+                break
             fb_limit = fallback.abstain_threshold if abstain is None else abstain
             second = fallback.classify_quads([views[i] for i in unsure], [quads[i] for i in unsure],
                                              sure=fallback.sure if abstain is None else gate, refine=refine,

@@ -32,7 +32,7 @@ class DetectCards(Node):
     class Params(BaseModel):
         model_config = ConfigDict(extra="forbid")
         model: ModelRef | None = Field(None, description="ONNX path, models:/card-detector/<version>, or a shipped "
-                                       "model: default, real-decks")
+                                       "model: default, real-decks, own-styles")
         tracking_uri: MediaUrl | None = Field(None, description="MLflow tracking URI for models:/ (default under GGP_HOME)")
         zones: list[dict[str, Any]] | None = Field(None, description="zone list: {name, zone, seat, polygon}")
         zones_file: FilePath | None = Field(None, description="JSON/YAML zones file (list or {cameras: {...}})")
