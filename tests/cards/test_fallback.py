@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -146,3 +147,21 @@ def test_calibration_writes_its_levels_exactly(tmp_path: Path, monkeypatch: pyte
     calibrate(path, styles=["classic"], count=1, fit=False)
     classifier = CardClassifier(path, fallback=False)
     assert classifier.abstain_threshold == level and classifier.sure == level
+
+
+def test_a_chain_of_fallbacks_reads_in_order_only_what_is_still_unsure(tmp_path: Path,
+                                                                     given_reads: Any) -> None:
+    """`fallback: a,b`: the second fallback reads only the cards the model and the first fallback are unsure of,
+    and names them only above its own threshold."""
+    first = CardClassifier(_model(tmp_path, abstain_threshold="1.01", fallback="real-decks,own-styles"))
+    assert [f.abstain_threshold for f in first.fallbacks] == [CardClassifier("real-decks").abstain_threshold,
+                                                              CardClassifier("own-styles").abstain_threshold]
+    assert first.fallback is first.fallbacks[0] and all(not f.fallbacks for f in first.fallbacks)
+    views, quads = [np.zeros((8, 8), np.uint8)] * 2, [object(), object()]
+    unsure, sure_ten, sure_nine = given_reads("Kc", 0.5), given_reads("Th", 0.95), given_reads("9h", 0.99)
+    unsure.fallbacks = [given_reads("Qs", 0.6), sure_ten, sure_nine]  # stubs: threshold 0.9 each
+    assert unsure.read_quads(views, quads) == [("Th", 0.95)] * 2  # the first sure one names it; later ones not asked
+    unsure.fallbacks = [given_reads("Qs", 0.6), given_reads("Qs", 0.7)]
+    assert unsure.read_quads(views, quads) == [(UNKNOWN, 0.5)] * 2  # nobody sure: unknown, never another card
+    with pytest.raises(ConfigError, match="unknown fallback model 'nope'"):
+        CardClassifier(_model(tmp_path, fallback="real-decks,nope"))
