@@ -83,8 +83,8 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
               pip_check: bool = False, suit_check: bool = False) -> Calibration:
     """Fit the temperature and choose the abstain threshold on validation designs; write them into `model`.
 
-    `fallback` (a shipped model name, or "" to remove one) is written too: the model that reads the cards
-    this one abstains on. The calibration itself is of this model alone. `fit=False` keeps the temperature
+    `fallback` (shipped model names, comma-separated in the order they read, or "" to remove them) is written
+    too: the models that read the cards this one abstains on. The calibration itself is of this model alone. `fit=False` keeps the temperature
     at 1 (the patch-level fit can make the cards' calibration worse: compare the ECE it reports); a given
     `temperature` is kept as it is (one chosen on the detector's card-level confidences, see docs/cards.md).
     `second_look` ("off", "mean", "geo"; `CardClassifier.classify_quads`) is the reading the threshold is chosen
@@ -109,8 +109,9 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
             raise ConfigError("calibration needs the validation deck designs: apt-get install "
                               "kdegames-card-data-kf5 librsvg2-bin")
         styles = [DESIGN_PREFIX + d for d in installed_designs("validation")]
-    if fallback and fallback not in SHIPPED_MODELS:
-        raise ConfigError(f"unknown fallback model {fallback!r}; shipped: {', '.join(SHIPPED_MODELS)}")
+    for name in (n.strip() for n in (fallback or "").split(",") if n.strip()):
+        if name not in SHIPPED_MODELS:
+            raise ConfigError(f"unknown fallback model {name!r}; shipped: {', '.join(SHIPPED_MODELS)}")
     if second_look not in SECOND_LOOKS:
         raise ConfigError(f"unknown second_look {second_look!r}; known: {', '.join(SECOND_LOOKS)}")
     classifier = CardClassifier(path, fallback=False)

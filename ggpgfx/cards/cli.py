@@ -194,7 +194,8 @@ def calibrate_model(model: Annotated[Path, typer.Argument(help="ONNX model file 
                     max_wrong: Annotated[float, typer.Option(min=0, max=0.5, help="wrong cards allowed")] = 0.001,
                     seed: int = 99,
                     fallback: Annotated[str | None, typer.Option(
-                        help="shipped model that reads the cards this one abstains on ('' removes it)")] = None,
+                        help="shipped models (comma-separated, in order) that read the cards this one abstains on "
+                             "('' removes them)")] = None,
                     temperature: Annotated[bool, typer.Option(help="fit the temperature (else 1)")] = True,
                     set_temperature: Annotated[float | None, typer.Option(
                         min=0.05, max=20.0, help="use this temperature, fitting none")] = None,

@@ -152,7 +152,8 @@ DESIGNS: dict[str, Design] = {d.name: d for d in [
     Design("pokerth-4c", str(POKERTH_CARDS / "default4c"), "the pokerth deck in four colours", _POKERTH, "train",
            source="png-folder", package="pokerth-data"),
     # Fetched by scripts/fetch-decks.sh (pinned npm packages; AisleRiot's deb unpacked, not installed): four
-    # more families of train designs (issue #16 round 6). A family's variants always share a role.
+    # more families, three to train on and bonded a fourth validation design (issue #16 round 7). A family's
+    # variants always share a role.
     Design("bellot", "npm/svg-cards/package", "classic French courts, thin serif index (David Bellot's SVG-cards)",
            "LGPL-2.1 (SVG-cards 2.0.1, David Bellot; npm svg-cards 4.0.2, Huub de Beer: `LICENSE`, `AUTHORS`)",
            "train", origin="fetched", package="npm svg-cards@4.0.2", sheet="svg-cards.svg",

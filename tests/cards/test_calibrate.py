@@ -56,3 +56,16 @@ def test_a_given_temperature_is_kept_and_no_patch_fit_runs(tmp_path, monkeypatch
     assert result.temperature == 0.85 and CardClassifier(path, fallback=False).temperature == 0.85
     with pytest.raises(ConfigError, match="out of range"):
         calibrate(path, styles=["classic"], count=1, temperature=0.0)
+
+
+def test_a_chain_of_fallbacks_is_written_and_an_unknown_name_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ggpgfx.cards.calibrate import calibrate
+
+    path = tmp_path / "m.onnx"
+    path.write_bytes(DEFAULT_MODEL.read_bytes())
+    with pytest.raises(ConfigError, match="unknown fallback model 'nope'"):
+        calibrate(path, styles=["classic"], count=1, fallback="real-decks,nope")
+    calibrate(path, styles=["classic"], count=1, temperature=1.0, fallback="real-decks,own-styles")
+    chain = CardClassifier(path).fallbacks
+    assert [f.abstain_threshold for f in chain] == [CardClassifier(n).abstain_threshold
+                                                   for n in ("real-decks", "own-styles")]
