@@ -45,6 +45,7 @@ from ggpgfx.errors import ConfigError
 log = logging.getLogger(__name__)
 CARDDECKS = Path("/usr/share/carddecks")
 POKERTH_CARDS = Path("/usr/share/games/pokerth/gfx/cards")
+AISLERIOT_CARDS = Path("/usr/share/aisleriot/cards")  # gnome-cards-data: AisleRiot's themes, one SVGZ each
 Source = Literal["svg", "svg-image", "png-folder", "svg-files"]
 Origin = Literal["debian", "fetched"]
 _POKERTH_SUITS = "dhsc"  # file number // 13 (0.png-12.png: 2 to ace of diamonds)
@@ -121,6 +122,7 @@ _AGUILAR = ("LGPL-3+ (Vectorized Playing Cards 1.3, Chris Aguilar 2011; npm card
 _KENNARD = ("CC0-1.0 (Adrian Kennard's SVG playing cards, www.me.uk/cards; npm "
             "@heruka_urgyen/react-playing-cards 0.5.0, README)")
 _KENNARD_PACKAGE = "npm @heruka_urgyen/react-playing-cards@0.5.0"
+_AISLERIOT = "GPL-3+ (Debian copyright of gnome-cards-data, `Files: *`; AisleRiot's card themes)"
 
 #: Every French-suited Debian deck that looks like a playing card and reads J/Q/K (not used: future, whose
 #: "cards" are landscape punched cards; xskat-french, whose courts read B/D/K; xskat-german, German suits).
@@ -169,6 +171,23 @@ DESIGNS: dict[str, Design] = {d.name: d for d in [
           ("", "2color", "generated poker deck, serif index, two colours"),
           # the package's large-court variant, which also draws a large index: the nearest to a jumbo deck
           ("-jumbo-4c", "4color-bf", "the kennard deck with large index and courts, four colours")]),
+    # AisleRiot's themes (gnome-cards-data, issue #16 round 8): one SVGZ each, an element per card (`heart_king`).
+    # Left out: tigullio (a validation design's twin), dondorf, bellot and ornamental (train designs' twins),
+    # gnomangelo (anglo's drawings again), paris (the Paris pattern of the validation design gm-paris),
+    # ancient_french (R / D / V and "1"), lattmann, berlin, rheinland, atlasnye_skat (D / B), slavic_costumes and
+    # Атласные (Cyrillic), guyenne-classic (courts without a rank letter), orell (no card exports by id),
+    # swiss-xvii and tarocco (other suits).
+    *(Design(name, str(AISLERIOT_CARDS), look, _AISLERIOT, "train", package="gnome-cards-data", sheet=f"{theme}.svgz",
+             element_form="{suit}_{rank}")
+      for name, theme, look in [
+          ("anglo", "anglo", "English pattern, serif index (AisleRiot)"),
+          ("anglo-modern-4c", "anglo_modern_4_color", "the English pattern redrawn, four colours"),
+          ("anglo-poker", "anglo_poker", "the English pattern as a poker deck, thin index"),
+          ("neoclassical", "neoclassical", "flat modern courts, bold sans index"),
+          ("plastic", "plastic", "cartoon courts, bold rounded index"),
+          ("simplistic", "simplistic", "a big letter as the court, slab-serif index"),
+          ("tango", "tango", "Tango-style icons, index and suit in both top corners, grey face"),
+          ("tango-nuevo", "tango_nuevo", "one large index top-left, one huge pip, flat figures")]),
     # Index in the top-RIGHT corner, rank only: the classifier reads top-left/bottom-right indices, so
     # these must come out "unknown" (an abstain check, not a read-rate one).
     Design("oxygen", "svg-oxygen", "dark red face, index top-right", _KDE_GPL, "extra"),

@@ -49,7 +49,8 @@ def test_a_design_and_its_recoloured_twin_share_a_role() -> None:
 
 @pytest.mark.parametrize(("design", "card"), [("pokerth", "Td"), ("pokerth-4c", "As"), ("konqi-modern", "Qh"),
                                               ("gm-paris", "Js"), ("gm-paris", "7c"), ("bellot", "Qd"),
-                                              ("bonded", "Tc"), ("aguilar", "Th"), ("kennard-jumbo-4c", "9d")])
+                                              ("bonded", "Tc"), ("aguilar", "Th"), ("kennard-jumbo-4c", "9d"),
+                                              ("anglo", "Kh"), ("tango-nuevo", "Ts"), ("simplistic", "Qc")])
 def test_every_kind_of_source_renders_a_card(design: str, card: str) -> None:
     if not design_installed(get_design(design)):
         pytest.skip(get_design(design).install_hint)
@@ -86,11 +87,14 @@ def test_a_missing_package_leaves_its_designs_out_with_a_warning(monkeypatch: py
         pytest.skip("apt-get install pokerth-data")
     monkeypatch.setattr(module, "CARDDECKS", Path("/nonexistent"))
     monkeypatch.setenv("GGP_DECK_SOURCES", "/nonexistent")
-    monkeypatch.setattr(module, "DESIGNS", {**DESIGNS, "pokerth": replace(DESIGNS["pokerth"], folder="/nonexistent")})
+    gone = {name: replace(d, folder="/nonexistent") for name, d in DESIGNS.items()
+            if name == "pokerth" or d.package == "gnome-cards-data"}
+    monkeypatch.setattr(module, "DESIGNS", {**DESIGNS, **gone})
     with caplog.at_level("WARNING"):
         assert module.installed_designs("train") == ["pokerth-4c"]
     assert "apt-get install pokerth-data" in caplog.text and "apt-get install kdegames-card-data-kf5" in caplog.text
     assert "scripts/fetch-decks.sh (npm svg-cards@4.0.2)" in caplog.text  # the fetched designs say how to get them
+    assert "apt-get install gnome-cards-data" in caplog.text
 
 
 def test_fetched_files_are_named_by_rank_and_suit() -> None:
