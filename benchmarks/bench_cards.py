@@ -141,10 +141,9 @@ def run(frames_count: int, seconds: float, model: str | None = None) -> dict[str
         results[name]["zones_reused"] = detector.zones_reused
         results[name]["zones_processed"] = detector.zones_processed
     # cards whose first patch was unsure: outline refit, both indices read (by the fallback model too)
-    refined = classifier.refined + (classifier.fallback.refined if classifier.fallback is not None else 0)
+    refined = classifier.refined + sum(f.refined for f in classifier.fallbacks)
     # cards still unsure after both indices, read again through small warps (the second look)
-    looked_again = classifier.looked_again + (classifier.fallback.looked_again if classifier.fallback is not None
-                                              else 0)
+    looked_again = classifier.looked_again + sum(f.looked_again for f in classifier.fallbacks)
     # named number cards under the pip level whose pips were counted, and those vetoed (the pip check)
     pips_counted, vetoed = classifier.pips_counted, classifier.vetoed
     # ... and whose pips' shape was judged, and those vetoed (the suit check)

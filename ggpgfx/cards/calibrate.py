@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ggpgfx.cards.infer import SECOND_LOOKS, SHIPPED_MODELS, SURE, CardClassifier
+from ggpgfx.cards.infer import SECOND_LOOKS, SHIPPED_MODELS, SURE, CardClassifier, fallback_names
 from ggpgfx.errors import ConfigError
 
 
@@ -84,7 +84,8 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
     """Fit the temperature and choose the abstain threshold on validation designs; write them into `model`.
 
     `fallback` (shipped model names, comma-separated in the order they read, or "" to remove them) is written
-    too: the models that read the cards this one abstains on. The calibration itself is of this model alone. `fit=False` keeps the temperature
+    too: the models that read the cards this one abstains on. The calibration itself is of this model alone.
+    `fit=False` keeps the temperature
     at 1 (the patch-level fit can make the cards' calibration worse: compare the ECE it reports); a given
     `temperature` is kept as it is (one chosen on the detector's card-level confidences, see docs/cards.md).
     `second_look` ("off", "mean", "geo"; `CardClassifier.classify_quads`) is the reading the threshold is chosen
@@ -109,7 +110,7 @@ def calibrate(model: str | Path, styles: list[str] | None = None, patch_scenes: 
             raise ConfigError("calibration needs the validation deck designs: apt-get install "
                               "kdegames-card-data-kf5 librsvg2-bin")
         styles = [DESIGN_PREFIX + d for d in installed_designs("validation")]
-    for name in (n.strip() for n in (fallback or "").split(",") if n.strip()):
+    for name in fallback_names(fallback or ""):
         if name not in SHIPPED_MODELS:
             raise ConfigError(f"unknown fallback model {name!r}; shipped: {', '.join(SHIPPED_MODELS)}")
     if second_look not in SECOND_LOOKS:

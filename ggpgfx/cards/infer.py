@@ -28,6 +28,11 @@ SURE = 0.85  # a first patch at least this sure is not refined nor read from its
 SECOND_LOOKS = ("off", "mean", "geo")
 
 
+def fallback_names(text: str) -> list[str]:
+    """The shipped models a `fallback` metadata value names, in the order they read (comma-separated)."""
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
 def load_model_bytes(source: str | Path | None = None, tracking_uri: str | None = None) -> bytes:
     """ONNX bytes of a shipped model (None, "default", "real-decks", "own-styles"), a file path, or an MLflow
     `models:/` URI."""
@@ -141,14 +146,16 @@ class CardClassifier:
         # the cards this one is unsure of (`read_quads`), each with its own calibrated threshold and each only the
         # cards still unsure after the ones before it; a fallback's own fallbacks are not loaded
         self.fallbacks: list[CardClassifier] = []
-        names = [n.strip() for n in str(meta.get("fallback", "")).split(",") if n.strip()] if fallback else []
-        for name in names:
+        for name in fallback_names(str(meta.get("fallback", ""))) if fallback else []:
             if name not in SHIPPED_MODELS:
                 raise ConfigError(f"card model names an unknown fallback model {name!r}; shipped: "
                                   f"{', '.join(SHIPPED_MODELS)}")
             self.fallbacks.append(CardClassifier(name, threads, fallback=False))
-        #: the first fallback (None without one)
-        self.fallback: CardClassifier | None = self.fallbacks[0] if self.fallbacks else None
+
+    @property
+    def fallback(self) -> CardClassifier | None:
+        """The first fallback model (None without one)."""
+        return self.fallbacks[0] if self.fallbacks else None
 
     def probabilities(self, patches: np.ndarray) -> np.ndarray:
         """Softmax over classes for uint8 patches (N, H, W)."""

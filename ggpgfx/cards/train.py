@@ -77,7 +77,8 @@ def training_styles(config: TrainConfig) -> tuple[list[str], list[str], list[str
     """Style names for training, validation and held-out patches.
 
     Training: the project's own training styles (each listed `own_weight` times) plus the `train` real designs
-    (each listed `real_weight` times: with 2 and the six real designs of round 2, about half of the cards). Validation: the `validation` designs. Held out: the `test` designs and
+    (each listed `real_weight` times: with 2 and the six real designs of round 2, about half of the cards).
+    Validation: the `validation` designs. Held out: the `test` designs and
     the project's own held-out styles. Without the Debian decks installed, only the project's own styles.
     """
     from ggpgfx.cards.designs import available, installed_designs

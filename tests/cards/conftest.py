@@ -16,7 +16,7 @@ class _GivenReads(CardClassifier):
 
     def __init__(self, card: str, confidence: float, pip_check: bool, suit_check: bool) -> None:  # noqa: D107
         self.card, self.confidence = card, confidence
-        self.abstain_threshold, self.sure, self.fallback, self.fallbacks = 0.9, 0.95, None, []
+        self.abstain_threshold, self.sure, self.fallbacks = 0.9, 0.95, []
         self.pip_check, self.pip_level, self.pips_counted, self.vetoed = pip_check, 0.999, 0, 0
         self.suit_check, self.suits_checked, self.suit_vetoed = suit_check, 0, 0
 

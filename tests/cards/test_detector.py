@@ -31,7 +31,7 @@ def test_unsure_cards_are_refined_and_read_from_both_indices(monkeypatch: pytest
         assert [d.card for d in CardDetector(classifier, reuse_unchanged=False).detect(scene.image, [zone])] \
             in ([card], [UNKNOWN])
     assert refined  # some cards showed the covered index first: those took the refined, two-index path
-    fallback = classifier.fallback.refined if classifier.fallback is not None else 0  # refits for the fallback
+    fallback = sum(f.refined for f in classifier.fallbacks)  # refits by the fallback models
     assert classifier.refined + fallback == len(refined)
     before = len(refined)
     scene = make_scene(rng, ["Ad"], style_names(True), ("cloth",), 240, 240, card_px=(70, 80), occlusion=0.0)
