@@ -27,6 +27,7 @@ from ggpgfx.render.skins import Animation, load_skin
 from ggpgfx.tournament.state import TournamentState
 
 log = logging.getLogger(__name__)
+PHOTO_CHECKS = 256  # seat photo paths whose policy answer is kept (Scene.allowed_photo)
 
 #: Count-up animations advance in steps this long (10 steps a second reads as counting and redraws a third as often as 30 fps).
 COUNT_STEP_US = 100_000
@@ -200,6 +201,8 @@ class Scene:
         if path not in self._photos:
             from ggpgfx.policy import PolicyError
 
+            if len(self._photos) >= PHOTO_CHECKS:  # a producer sending ever new paths must not grow it
+                self._photos.clear()
             try:
                 self._photos[path] = self.photo_guard(path)
             except PolicyError as exc:

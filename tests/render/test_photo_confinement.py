@@ -83,3 +83,23 @@ def test_a_pipe_named_as_a_photo_is_not_opened(tmp_path: Path) -> None:
 
     assert photo_image(str(fifo), 40) is None
     assert draw.load_image(Path("/dev/zero"), 40, 40) is None
+
+
+def test_a_decompression_bomb_draws_nothing(tmp_path: Path, monkeypatch: Any) -> None:
+    photo = _photo(tmp_path)  # 64 x 64: over twice a limit of 100 pixels, so Pillow refuses to open it
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+    assert draw.load_image(photo, 40, 40) is None
+    from ggpgfx.render.photos import photo_image
+
+    assert photo_image(str(photo), 40) is None
+
+
+def test_the_policy_answers_kept_are_bounded(tmp_path: Path) -> None:
+    from ggpgfx.render.scene import PHOTO_CHECKS
+
+    scene = Scene(OverlayOptions(animate=False), 640, 360)
+    policy = _policy(tmp_path)
+    scene.photo_guard = lambda path: policy.check_path(path, "read")
+    for index in range(PHOTO_CHECKS + 10):  # a producer sending a new path with every state
+        assert scene.allowed_photo(f"/elsewhere/{index}.png") is None
+    assert len(scene._photos) <= PHOTO_CHECKS

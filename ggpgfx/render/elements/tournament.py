@@ -437,10 +437,10 @@ def want_payouts(frame: ElementFrame) -> dict[str, Wanted]:
     remaining = state.players_remaining()
     bands = [b for b in state.payouts if remaining <= 0 or b.places_from <= remaining]
     limit = rows_above_board(frame, "payouts", max(1, int(lay.extra("payouts", "rows", 10))))
-    gap_after = None  # rows before the "…" row standing for the places left out
+    gap_after = None  # rows before the PAYOUT_GAP row standing for the places left out
     if len(bands) > limit:
         # keep the top places and the band the next player out falls in (the last band: only places still to be
-        # paid are listed), with a "…" row between them where there is room: "6th" then "8th" read as no 7th
+        # paid are listed), with a PAYOUT_GAP row between them where there is room: "6th" then "8th" read as no 7th
         nxt = next((b for b in bands if b.places_from <= remaining <= b.places_to), bands[-1])
         top = limit - 2 if limit >= 3 else limit - 1
         gap_after = top if limit >= 3 else None
