@@ -76,6 +76,9 @@ def main(fast_exit: bool = True) -> None:
         run_arguments = _run_arguments(argv)
         if run_arguments is not None:
             flags, arguments = run_arguments
+            from ggpgfx.runtime.process import tune_for_frames
+
+            tune_for_frames()  # before numpy and x264 load: one OpenBLAS thread, no huge pages to zero
             configure_logging("--debug" in flags, "--quiet" in flags or "-q" in flags)
             from ggpgfx.cli_run import main as run_main
 

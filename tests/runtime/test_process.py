@@ -1,0 +1,54 @@
+"""Process settings for a frame path (issue #21): one OpenBLAS thread unless the user chose, and no transparent
+huge pages for x264 to have zeroed 2 MB at a time, unless GGP_HUGE_PAGES=1; `ggp run` takes both first."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ggpgfx.runtime.process import limit_blas_threads
+
+REPO = Path(__file__).resolve().parents[2]
+
+#: a `ggp run` that fails at once (no such graph) still took the settings before anything else; atexit reports
+REPORTS = """
+import atexit, os, sys
+from ggpgfx.runtime.process import huge_pages_disabled
+atexit.register(lambda: print(os.environ.get("OPENBLAS_NUM_THREADS"), huge_pages_disabled(), flush=True))
+sys.argv = ["ggp", "-q", "run", "no-such-graph.yaml"]
+from ggpgfx.cli import main
+main()
+"""
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl and /proc are Linux's")
+
+
+def _ggp_run(**env: str) -> str:
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "GGP_HUGE_PAGES")}
+    proc = subprocess.run([sys.executable, "-c", REPORTS], capture_output=True, text=True, timeout=60, cwd=REPO,
+                          env=base | env)
+    assert proc.returncode != 0 and "no-such-graph.yaml" in proc.stderr, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_blas_threads_are_set_only_when_the_user_did_not_choose() -> None:
+    env: dict[str, str] = {}
+    assert limit_blas_threads(env) and env == {"OPENBLAS_NUM_THREADS": "1"}
+    for chosen in ({"OPENBLAS_NUM_THREADS": "4"}, {"OMP_NUM_THREADS": "2"}):
+        env = dict(chosen)
+        assert not limit_blas_threads(env) and env == chosen
+
+
+@linux_only
+def test_ggp_run_takes_one_blas_thread_and_no_huge_pages() -> None:
+    assert _ggp_run() == "1 True"
+
+
+@linux_only
+def test_the_user_keeps_huge_pages_and_their_thread_count() -> None:
+    assert _ggp_run(GGP_HUGE_PAGES="1", OPENBLAS_NUM_THREADS="2") == "2 False"
