@@ -102,10 +102,11 @@ class Design:
 
     @property
     def install_hint(self) -> str:
-        """The command that brings the design's files."""
+        """The command(s) that bring the design's files, and rsvg-convert when its cards are SVG exports."""
+        svg = self.source in ("svg", "svg-files")
         if self.origin == "fetched":
-            return f"scripts/fetch-decks.sh ({self.package})"
-        return f"apt-get install {self.package}" + (" librsvg2-bin" if self.source in ("svg", "svg-files") else "")
+            return f"scripts/fetch-decks.sh ({self.package})" + ("; apt-get install librsvg2-bin" if svg else "")
+        return f"apt-get install {self.package}" + (" librsvg2-bin" if svg else "")
 
     def card_file(self, card: str) -> Path:
         """`svg-files`: the file of one card."""

@@ -103,3 +103,10 @@ def test_fetched_files_are_named_by_rank_and_suit() -> None:
     assert get_design("kennard").card_file("Td").name == "TD.svg"
     assert get_design("kennard-jumbo-4c").card_file("Ac").name == "AC.svg"
     assert get_design("bellot").element_form.format(rank="jack", suit="heart") == "heart_jack"
+
+
+def test_a_missing_design_names_what_brings_it_and_rsvg_when_its_cards_are_svg() -> None:
+    assert get_design("kennard").install_hint.startswith("scripts/fetch-decks.sh")
+    assert "librsvg2-bin" in get_design("kennard").install_hint  # fetched SVG files need rsvg-convert too
+    assert get_design("gm-paris").install_hint == "apt-get install kdegames-card-data-kf5 librsvg2-bin"
+    assert "librsvg2-bin" not in get_design("pokerth").install_hint  # PNG cards: no SVG export
