@@ -52,3 +52,16 @@ def test_ggp_run_takes_one_blas_thread_and_no_huge_pages() -> None:
 @linux_only
 def test_the_user_keeps_huge_pages_and_their_thread_count() -> None:
     assert _ggp_run(GGP_HUGE_PAGES="1", OPENBLAS_NUM_THREADS="2") == "2 False"
+
+
+@linux_only
+def test_a_local_run_started_in_a_server_process_turns_huge_pages_off_there() -> None:
+    code = ("from ggpgfx.runtime.process import huge_pages_disabled\n"
+            "from ggpgfx.runtime.run import make_executor, resolve_any\n"
+            "from ggpgfx.runtime.local import RunOptions\n"
+            "before = huge_pages_disabled()\n"
+            "make_executor(resolve_any('graphs/demo.yaml'), 'local', RunOptions())\n"
+            "print(before, huge_pages_disabled())")
+    env = {k: v for k, v in os.environ.items() if k != "GGP_HUGE_PAGES"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
+    assert proc.stdout.strip() == "False True", proc.stderr
