@@ -1,4 +1,5 @@
-"""Settings a process that runs a frame path takes before its libraries start (`ggp run`, a Ray fragment actor).
+"""Settings a process that runs a frame path takes before its libraries start (`ggp run`; a Ray fragment actor and a
+local run inside a server process take the huge-page one).
 
 Two defaults, each measured on the media benchmark (docs/media.md, "Process settings"):
 
