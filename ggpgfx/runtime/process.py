@@ -9,8 +9,8 @@ Two defaults, each measured on the media benchmark (docs/media.md, "Process sett
   `OMP_NUM_THREADS`, which OpenBLAS also reads).
 * **No transparent huge pages for this process.** x264 asks for huge pages on its frame buffers, so the kernel
   zeroes every 2 MB page whole when the encoder opens (`clear_page_erms`: ~0.3 CPU-s a 1080p encoder, more than
-  ffmpeg spends to start a whole job). With them off, only the 4 KB pages x264 touches are zeroed. Kept on by
-  `GGP_HUGE_PAGES=1`.
+  ffmpeg spends to start a whole job). With them off, only the 4 KB pages x264 touches are zeroed. The setting
+  passes to the processes this one starts; `GGP_HUGE_PAGES=1` turns them (back) on.
 """
 
 from __future__ import annotations
@@ -35,17 +35,20 @@ def limit_blas_threads(environ: MutableMapping[str, str] | None = None) -> bool:
 
 
 def disable_huge_pages(environ: MutableMapping[str, str] | None = None) -> bool:
-    """Turn transparent huge pages off for this process (Linux), unless `GGP_HUGE_PAGES=1`; True when done."""
+    """Turn transparent huge pages off for this process (Linux); True when done. With `GGP_HUGE_PAGES=1` they are
+    turned back on instead (the setting is inherited: a process started by one that turned them off has them off)."""
     env = os.environ if environ is None else environ
-    if env.get(HUGE_PAGES_ENV) == "1" or not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux"):
         return False
+    keep = env.get(HUGE_PAGES_ENV) == "1"
     import ctypes
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0)
+        done = libc.prctl(PR_SET_THP_DISABLE, 0 if keep else 1, 0, 0, 0) == 0
     except (OSError, AttributeError):  # no prctl (another libc): the kernel's default stays
         return False
+    return bool(done) and not keep
 
 
 def huge_pages_disabled() -> bool | None:

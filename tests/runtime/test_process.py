@@ -14,8 +14,11 @@ from ggpgfx.runtime.process import limit_blas_threads
 
 REPO = Path(__file__).resolve().parents[2]
 
+#: a new process inherits "no huge pages" from its parent (this pytest may have run a graph in-process): start
+#: each child from the kernel's default, as a shell's `ggp run` would
+FRESH = "import ctypes; ctypes.CDLL(None).prctl(41, 0, 0, 0, 0)\n"
 #: a `ggp run` that fails at once (no such graph) still took the settings before anything else; atexit reports
-REPORTS = """
+REPORTS = FRESH + """
 import atexit, os, sys
 from ggpgfx.runtime.process import huge_pages_disabled
 atexit.register(lambda: print(os.environ.get("OPENBLAS_NUM_THREADS"), huge_pages_disabled(), flush=True))
@@ -55,8 +58,18 @@ def test_the_user_keeps_huge_pages_and_their_thread_count() -> None:
 
 
 @linux_only
+def test_huge_pages_asked_for_are_turned_back_on_in_a_child_of_a_process_without() -> None:
+    code = ("import os\n"
+            "from ggpgfx.runtime.process import disable_huge_pages, huge_pages_disabled\n"
+            "disable_huge_pages({})\n"
+            "print(huge_pages_disabled(), disable_huge_pages({'GGP_HUGE_PAGES': '1'}), huge_pages_disabled())")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert proc.stdout.strip() == "True False False", proc.stderr
+
+
+@linux_only
 def test_a_local_run_started_in_a_server_process_turns_huge_pages_off_there() -> None:
-    code = ("from ggpgfx.runtime.process import huge_pages_disabled\n"
+    code = (FRESH + "from ggpgfx.runtime.process import huge_pages_disabled\n"
             "from ggpgfx.runtime.run import make_executor, resolve_any\n"
             "from ggpgfx.runtime.local import RunOptions\n"
             "before = huge_pages_disabled()\n"
