@@ -76,9 +76,9 @@ def main(fast_exit: bool = True) -> None:
         run_arguments = _run_arguments(argv)
         if run_arguments is not None:
             flags, arguments = run_arguments
-            from ggpgfx.runtime.process import tune_for_frames
+            from ggpgfx.runtime.process import limit_blas_threads
 
-            tune_for_frames()  # before numpy and x264 load: one OpenBLAS thread, no huge pages to zero
+            limit_blas_threads()  # before numpy loads (huge pages: every LocalExecutor turns them off)
             configure_logging("--debug" in flags, "--quiet" in flags or "-q" in flags)
             from ggpgfx.cli_run import main as run_main
 

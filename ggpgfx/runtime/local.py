@@ -22,6 +22,7 @@ from ggpgfx.media.frames import VideoFrame, plane_sizes
 from ggpgfx.runtime import devices
 from ggpgfx.runtime.channel import EdgeQueue, Inbox
 from ggpgfx.runtime.metrics import NodeMetrics
+from ggpgfx.runtime.process import disable_huge_pages
 
 log = logging.getLogger(__name__)
 
@@ -625,6 +626,7 @@ class LocalExecutor:
                  barrier: bool = False, echo_seq: bool = False) -> None:
         """`barrier`: gate every node step so `barrier()` can pause all nodes between steps (checkpoints);
         `echo_seq`: outputs of `process()` carry the seq of the input they answer (Ray replicas)."""
+        disable_huge_pages()  # before any encoder opens, in every process that runs frames (runtime.process)
         self.graph = graph
         self.has_barrier = barrier
         self.echo_seq = echo_seq

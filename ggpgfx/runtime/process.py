@@ -1,5 +1,6 @@
-"""Settings a process that runs a frame path takes before its libraries start (`ggp run`; a Ray fragment actor and a
-local run inside a server process take the huge-page one).
+"""Settings a process that runs a frame path takes before its libraries start: `ggp run` limits the OpenBLAS
+threads before numpy loads, and every `LocalExecutor` (a `ggp run`, a Ray fragment actor, a run inside a server
+process) turns huge pages off before its nodes open an encoder.
 
 Two defaults, each measured on the media benchmark (docs/media.md, "Process settings"):
 
@@ -61,9 +62,3 @@ def huge_pages_disabled() -> bool | None:
     except OSError:
         return None
     return None
-
-
-def tune_for_frames() -> None:
-    """Both defaults above, for a process about to run a frame path."""
-    limit_blas_threads()
-    disable_huge_pages()

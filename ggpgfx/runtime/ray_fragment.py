@@ -98,9 +98,6 @@ class FragmentActor:
     def __init__(self, setup: FragmentSetup) -> None:
         from ray import cloudpickle
 
-        from ggpgfx.runtime.process import disable_huge_pages
-
-        disable_huge_pages()  # before the fragment's encoders open (numpy is loaded already in a Ray worker)
         if setup.home:
             os.environ["GGP_HOME"] = setup.home
         self.setup = setup

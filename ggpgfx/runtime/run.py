@@ -28,12 +28,8 @@ def resolve_any(graph: ResolvedGraph | GraphSpec | str | Path) -> ResolvedGraph:
 
 
 def make_executor(graph: ResolvedGraph, executor: str, options: RunOptions, **kwargs: Any) -> Any:
-    """An executor instance by name ('local' or 'ray'). A local run's process gets no transparent huge pages
-    from here on (`runtime.process`: its encoders would have the kernel zero 2 MB pages whole), as `ggp run`."""
+    """An executor instance by name ('local' or 'ray')."""
     if executor == "local":
-        from ggpgfx.runtime.process import disable_huge_pages
-
-        disable_huge_pages()
         return LocalExecutor(graph, options)
     if executor == "ray":
         try:
