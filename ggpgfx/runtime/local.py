@@ -351,6 +351,13 @@ class NodeRunner:
         for hook in hooks:
             hook.after_message(self, port, msg)
 
+    def _let_go(self, msg: Message) -> None:
+        """After a message is processed, keep only its pts, seq and origin (a worker's later emit takes its pts by
+        default) and let go of its payload: a frame kept until the next message arrived held a second frame's
+        memory (and, across a shared-memory edge, its ring slot) while the producer drew the next one (#21)."""
+        self.current = Message(None, msg.pts, msg.seq, msg.origin_ns)
+        self.in_hand = None  # without a barrier nothing else clears it
+
     def _after_setup(self) -> None:
         for hook in self.ex.hooks:
             hook.after_setup(self)
@@ -452,6 +459,7 @@ class NodeRunner:
             m.errors += 1
             m.state = "failed"
             raise as_node_error(self.rnode.id, exc, msg.pts) from exc
+        self.current = Message(None, msg.pts, msg.seq, msg.origin_ns)  # let go of the payload (_let_go)
         m.process_us.add((time.perf_counter_ns() - began) / 1000)
 
     def finish_inline(self) -> None:
@@ -535,6 +543,8 @@ class NodeRunner:
             m.messages_in += 1
             self.current = msg
             self._deliver(edge.port, msg)
+            self._let_go(msg)
+            del item, msg  # nor keep it while waiting for the next one
             m.process_us.add((time.perf_counter_ns() - began) / 1000)
 
     def _try_sync(self) -> None:
@@ -550,6 +560,7 @@ class NodeRunner:
             batch = {p: bufs[p].popleft() for p in ports}
             self.current = batch[ports[0]]
             self.node.process_sync(batch)
+            self._let_go(batch[ports[0]])
 
     def drops(self) -> int:
         """Messages dropped on this node's inputs (full drop_oldest edges and unmatched sync inputs)."""
@@ -572,6 +583,7 @@ class NodeRunner:
         m.messages_in += 1
         self.current = msg
         self._deliver(port, msg)
+        self._let_go(msg)
         m.process_us.add((time.perf_counter_ns() - began) / 1000)
         self._run_posted()
 

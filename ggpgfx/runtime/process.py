@@ -24,6 +24,8 @@ from collections.abc import MutableMapping
 PR_SET_THP_DISABLE = 41
 #: set to "1" to keep transparent huge pages (a memory-bound custom node may want them)
 HUGE_PAGES_ENV = "GGP_HUGE_PAGES"
+#: (pid, value) this module last set with prctl, so repeated calls (one per executor) skip the system call
+_applied: tuple[int, int] | None = None
 
 
 def limit_blas_threads(environ: MutableMapping[str, str] | None = None) -> bool:
@@ -42,13 +44,19 @@ def disable_huge_pages(environ: MutableMapping[str, str] | None = None) -> bool:
     if not sys.platform.startswith("linux"):
         return False
     keep = env.get(HUGE_PAGES_ENV) == "1"
+    global _applied
+    value = 0 if keep else 1
+    if _applied == (os.getpid(), value):  # every executor calls this; the setting is the process's (~0.1 ms saved)
+        return not keep
     import ctypes
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        done = libc.prctl(PR_SET_THP_DISABLE, 0 if keep else 1, 0, 0, 0) == 0
+        done = libc.prctl(PR_SET_THP_DISABLE, value, 0, 0, 0) == 0
     except (OSError, AttributeError):  # no prctl (another libc): the kernel's default stays
         return False
+    if done:
+        _applied = (os.getpid(), value)  # by pid: a forked child inherits the setting and this record alike
     return bool(done) and not keep
 
 
