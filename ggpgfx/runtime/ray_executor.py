@@ -26,8 +26,8 @@ from ggpgfx.runtime.state_store import StateStore
 log = logging.getLogger("ggpgfx.run")
 
 POLL_S = 0.05  # the driver's polls of its fragments while a graph starts, and throughout when taps or mirrors need it
-#: afterwards: each poll is an actor call, ~0.6 ms of the fragment's CPU (its task thread) and as much of the
-#: driver's; at 20 a second that was ~0.5 ms a frame of a 720p live table, ~6 % of its CPU (#21)
+#: afterwards: each poll is an actor call, ~0.3 ms of the fragment's CPU (its task thread) and ~1 ms of the
+#: driver's; at 20 a second that was ~0.03 cores a table, driver and fragment together (#21, docs/ray.md)
 POLL_IDLE_S = 0.25
 FAST_POLL_FOR_S = 3.0
 MIRROR_CHUNK = 1 << 20  # bytes of a mirrored file sent per poll
