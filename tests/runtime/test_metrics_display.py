@@ -26,3 +26,19 @@ def test_plain_table_aligns_every_column() -> None:
     assert title == "ggp run demo (local)" and header.split()[:3] == ["node", "type", "state"]
     assert rows[0].split() == ["src", "ingest.video", "done", "0", "300", "30.0", "1.52", "0.00", "0"]
     assert rows[1].split()[-1] == "2" and len({len(line) for line in (header, *rows)}) == 1
+
+
+def test_fps_out_is_the_snapshots_figure_without_its_summaries() -> None:
+    import time
+
+    from ggpgfx.runtime.metrics import NodeMetrics
+
+    m = NodeMetrics("n", "t")
+    m.started = time.monotonic() - 2.0
+    m.messages_out = 60
+    for value in (1.0, 2.0, 3.0):
+        m.latency_us.add(value)
+    assert abs(m.fps_out() - 30.0) < 0.5
+    assert m.latency_us.folded == 0  # fps_out leaves the histograms alone (the Ray exporter reads it every 2 s)
+    assert abs(m.fps_out() - m.snapshot()["fps_out"]) < 0.5
+    assert m.latency_us.folded == 3
