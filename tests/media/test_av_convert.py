@@ -89,10 +89,14 @@ def test_encoder_wraps_back_to_back_planes_without_a_copy() -> None:
     """VideoFrame.empty / blank / copy lay the planes back to back: the encoder's av frame is that memory."""
     frame = VideoFrame.blank(64, 48)
     frame.planes[0][:] = np.arange(64, dtype=np.uint8)
-    for made in (frame, frame.copy(), VideoFrame.empty(64, 48)):
+    # broadcast sizes and widths off every alignment PyAV might pad rows to: the wrap trusts PyAV to lay out
+    # the planes as ours (it no longer reads the pointers back per frame), so this guards a PyAV upgrade
+    sizes = [(1920, 1080), (1280, 720), (720, 576), (66, 52), (34, 8)]
+    for made in (frame, frame.copy(), VideoFrame.empty(64, 48), *(VideoFrame.empty(w, h) for w, h in sizes)):
         avf = video_to_av(made)
         assert [p.buffer_ptr for p in avf.planes] == [_plane_address(p) for p in made.planes]
-        assert avf.width == 64 and avf.height == 48 and avf.format.name == "yuv420p"
+        assert [p.line_size for p in avf.planes] == [made.width, made.width // 2, made.width // 2]
+        assert (avf.width, avf.height) == (made.width, made.height) and avf.format.name == "yuv420p"
     wrapped = video_to_av(frame)
     assert np.array_equal(wrapped.to_ndarray(), np.concatenate([frame.planes[0], frame.planes[1].reshape(12, 64),
                                                                  frame.planes[2].reshape(12, 64)]))
