@@ -459,7 +459,7 @@ class NodeRunner:
             m.errors += 1
             m.state = "failed"
             raise as_node_error(self.rnode.id, exc, msg.pts) from exc
-        self.current = Message(None, msg.pts, msg.seq, msg.origin_ns)  # let go of the payload (_let_go)
+        self._let_go(msg)
         m.process_us.add((time.perf_counter_ns() - began) / 1000)
 
     def finish_inline(self) -> None:

@@ -61,18 +61,6 @@ class BoxSource(Node):
 
 
 @register_node
-class BoxForward(Node):
-    """Passes each box on, as an overlay passes its frame."""
-
-    type_name = "test.box_forward"
-    inputs = {"inp": Port(object)}
-    outputs = {"out": Port(object)}
-
-    def process(self, port: str, msg: Message) -> None:
-        self.emit("out", msg.payload)
-
-
-@register_node
 class BoxSink(Node):
     """Counts boxes and keeps only their values."""
 
@@ -92,7 +80,7 @@ def test_a_processed_payload_is_let_go_before_the_next_is_made(scheduler: str) -
         ALIVE.clear()
     g = Graph("let-go", realtime=False, scheduler=scheduler)
     g.add("test.box_source", id="src", count=5)
-    g.add("test.box_forward", id="fwd")
+    g.add("util.passthrough", id="fwd")  # passes each box on, as an overlay passes its frame
     g.add("test.box_sink", id="sink")
     g.connect("src.out", "fwd.inp")
     g.connect("fwd.out", "sink.inp")
@@ -102,20 +90,36 @@ def test_a_processed_payload_is_let_go_before_the_next_is_made(scheduler: str) -
     assert ALIVE == [False] * 4  # every box was gone before the next one was made
 
 
-def test_a_worker_emit_after_processing_still_takes_the_last_messages_pts() -> None:
-    """What the runner keeps of the last message: its pts (a worker thread's emit without pts takes it)."""
-    from ggpgfx.runtime.local import LocalExecutor
+@register_node
+class LateEmit(Node):
+    """Hands each payload to a worker thread that emits it without a pts; process() returns once the emit is
+    posted, so the runner sends it after it has let go of the message."""
 
+    type_name = "test.late_emit"
+    inputs = {"inp": Port(object)}
+    outputs = {"out": Port(object)}
+
+    def process(self, port: str, msg: Message) -> None:
+        posted = threading.Event()
+
+        def work(payload: Box = msg.payload) -> None:
+            self.emit("out", payload.value)  # no pts: the runner takes the last message's
+            posted.set()
+
+        threading.Thread(target=work).start()
+        assert posted.wait(5)
+
+
+def test_a_worker_emit_after_processing_still_takes_the_last_messages_pts() -> None:
+    """What the runner keeps of the last message once it let go of the payload: its pts."""
     g = Graph("let-go-pts", realtime=False, scheduler="threads")
-    g.add("test.box_source", id="src", count=1)
-    g.add("test.box_sink", id="sink")
-    g.connect("src.out", "sink.inp")
-    ex = LocalExecutor(g.validate())
-    ex.run()
-    runner = ex.runners["sink"]
-    assert runner.current is None  # end of stream clears it
-    runner.current = None
-    runner._let_go(Message(Box(7), 4242, 3, 99))
-    assert runner.current is not None and runner.current.payload is None
-    assert (runner.current.pts, runner.current.seq, runner.current.origin_ns) == (4242, 3, 99)
-    assert runner.in_hand is None
+    g.add("test.box_source", id="src", count=3)
+    g.add("test.late_emit", id="late")
+    g.add("sink.collect", id="sink", keep_messages=True)
+    g.connect("src.out", "late.inp")
+    g.connect("late.out", "sink.inp")
+    result = g.run()
+    assert result.error is None
+    received = result.collected("sink")
+    assert [m.payload for m in received] == [0, 1, 2]
+    assert [m.pts for m in received] == [0, 33_333, 66_666]
